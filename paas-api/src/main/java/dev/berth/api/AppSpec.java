@@ -1,0 +1,259 @@
+package dev.berth.api;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What an app is and how it should run: the desired state the platform keeps true. Built with
+ * {@link #builder(String)}; every field is validated at construction, and a bad one throws an
+ * {@link InvalidSpecException} that names the app, the field, the value and what is allowed.
+ * Immutable and thread-safe.
+ *
+ * <p>Env values equal to {@link #RANDOM_PORT} are replaced, per instance, by a free port that the
+ * backend allocates (8000-9000 unless the backend is configured otherwise). The instance's
+ * endpoint is the port in {@code PORT}; routing and HTTP/TCP health checks need it.
+ *
+ * @param name          a DNS label, 1-63 characters
+ * @param source        where the code comes from
+ * @param setup         argv run once per release before instances start (may be empty)
+ * @param command       argv of an instance (may be empty only for an image, which has its own)
+ * @param env           environment of every instance, in insertion order
+ * @param instances     how many instances, or ALL
+ * @param resources     what one instance needs
+ * @param routing       domains and balance method
+ * @param healthCheck   how health is probed
+ * @param restartPolicy how dead instances are respawned
+ * @param constraints   where instances may run
+ */
+public record AppSpec(String name, Source source, List<String> setup, List<String> command,
+                      Map<String, String> env, Instances instances, Resources resources, Routing routing,
+                      HealthCheck healthCheck, RestartPolicy restartPolicy, Constraints constraints) {
+
+    /** An env value asking for a free port per instance. */
+    public static final String RANDOM_PORT = "RANDOM_PORT";
+    /** The env key whose value is the instance's port. */
+    public static final String PORT = "PORT";
+
+    public AppSpec {
+        Checks.dnsLabel("name", name);
+        String where = "app '" + name + "'";
+        try {
+            Checks.notNull("source", source);
+            setup = Checks.argv("setup", setup, true);
+            command = Checks.argv("command", command, source instanceof Source.Image);
+            env = checkEnv(env);
+            Checks.notNull("instances", instances);
+            Checks.notNull("resources", resources);
+            Checks.notNull("routing", routing);
+            Checks.notNull("healthCheck", healthCheck);
+            Checks.notNull("restart", restartPolicy);
+            Checks.notNull("constraints", constraints);
+            if (!env.containsKey(PORT)) {
+                if (!routing.domains().isEmpty()) {
+                    throw new InvalidSpecException("env.PORT", null, "routing needs the instance port: set env PORT (e.g. to RANDOM_PORT)");
+                }
+                if (healthCheck.type() != HealthCheck.Type.NONE) {
+                    throw new InvalidSpecException("env.PORT", null,
+                            "a " + healthCheck.type() + " health check needs the instance port: set env PORT (e.g. to RANDOM_PORT)");
+                }
+            } else if (!RANDOM_PORT.equals(env.get(PORT))) {
+                checkPort(env.get(PORT));
+            }
+        } catch (InvalidSpecException e) {
+            throw e.in(where);
+        }
+    }
+
+    private static Map<String, String> checkEnv(Map<String, String> env) {
+        Checks.notNull("env", env);
+        LinkedHashMap<String, String> copy = new LinkedHashMap<>();
+        env.forEach((k, v) -> {
+            if (k == null || !Checks.ENV_KEY.matcher(k).matches()) {
+                throw new InvalidSpecException("env", k, "keys are 1-128 of A-Z a-z 0-9 _, not starting with a digit");
+            }
+            if (v == null || v.indexOf('\0') >= 0) {
+                throw new InvalidSpecException("env." + k, v, "values are text without NUL");
+            }
+            copy.put(k, v);
+        });
+        return java.util.Collections.unmodifiableMap(copy);
+    }
+
+    private static void checkPort(String value) {
+        int port;
+        try {
+            port = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new InvalidSpecException("env.PORT", value, "must be a port number 1-65535 or RANDOM_PORT");
+        }
+    }
+
+    /** A builder for an app of that name, with one instance, no source and default policies. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** A builder holding this spec's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name);
+        b.source = source;
+        b.setup = setup;
+        b.command = command;
+        b.env = new LinkedHashMap<>(env);
+        b.instances = instances;
+        b.resources = resources;
+        b.routing = routing;
+        b.healthCheck = healthCheck;
+        b.restartPolicy = restartPolicy;
+        b.constraints = constraints;
+        return b;
+    }
+
+    /** The same spec with another instance count. */
+    public AppSpec withInstances(Instances instances) {
+        return toBuilder().instances(instances).build();
+    }
+
+    /** Env as a sorted map, for comparisons that ignore order. */
+    public Map<String, String> sortedEnv() {
+        return new TreeMap<>(env);
+    }
+
+    /**
+     * Whether {@code other} runs the same code the same way, so that existing instances can stay:
+     * everything but the instance count (and constraints, which only affect new placements) equal.
+     */
+    public boolean sameReleaseAs(AppSpec other) {
+        return Objects.equals(source, other.source) && setup.equals(other.setup) && command.equals(other.command)
+                && sortedEnv().equals(other.sortedEnv()) && resources.equals(other.resources)
+                && routing.equals(other.routing) && healthCheck.equals(other.healthCheck)
+                && restartPolicy.equals(other.restartPolicy);
+    }
+
+    /** Builds an {@link AppSpec}; setters reject a bad value at once, {@link #build()} checks the whole. */
+    public static final class Builder {
+        private final String name;
+        private Source source = Source.none();
+        private List<String> setup = List.of();
+        private List<String> command = List.of();
+        private Map<String, String> env = new LinkedHashMap<>();
+        private Instances instances = Instances.of(1);
+        private Resources resources = Resources.none();
+        private Routing routing = Routing.none();
+        private HealthCheck healthCheck = HealthCheck.none();
+        private RestartPolicy restartPolicy = RestartPolicy.defaults();
+        private Constraints constraints = Constraints.none();
+
+        private Builder(String name) {
+            this.name = Checks.dnsLabel("name", name);
+        }
+
+        private InvalidSpecException in(InvalidSpecException e) {
+            return e.in("app '" + name + "'");
+        }
+
+        public Builder source(Source source) {
+            this.source = Checks.notNull("source", source);
+            return this;
+        }
+
+        public Builder setup(String... argv) {
+            return setup(Arrays.asList(argv));
+        }
+
+        public Builder setup(List<String> argv) {
+            try {
+                this.setup = Checks.argv("setup", argv, true);
+            } catch (InvalidSpecException e) {
+                throw in(e);
+            }
+            return this;
+        }
+
+        public Builder command(String... argv) {
+            return command(Arrays.asList(argv));
+        }
+
+        public Builder command(List<String> argv) {
+            try {
+                this.command = Checks.argv("command", argv, true);
+            } catch (InvalidSpecException e) {
+                throw in(e);
+            }
+            return this;
+        }
+
+        /** Adds or replaces one env entry. */
+        public Builder env(String key, String value) {
+            try {
+                checkEnv(Map.of(Checks.notNull("env", key), Checks.notNull("env." + key, value)));
+            } catch (InvalidSpecException e) {
+                throw in(e);
+            }
+            env.put(key, value);
+            return this;
+        }
+
+        /** Replaces the whole env. */
+        public Builder env(Map<String, String> env) {
+            try {
+                checkEnv(env);
+            } catch (InvalidSpecException e) {
+                throw in(e);
+            }
+            this.env = new LinkedHashMap<>(env);
+            return this;
+        }
+
+        public Builder instances(int count) {
+            try {
+                this.instances = Instances.of(count);
+            } catch (InvalidSpecException e) {
+                throw in(e);
+            }
+            return this;
+        }
+
+        public Builder instances(Instances instances) {
+            this.instances = Checks.notNull("instances", instances);
+            return this;
+        }
+
+        public Builder resources(Resources resources) {
+            this.resources = Checks.notNull("resources", resources);
+            return this;
+        }
+
+        public Builder routing(Routing routing) {
+            this.routing = Checks.notNull("routing", routing);
+            return this;
+        }
+
+        public Builder healthCheck(HealthCheck healthCheck) {
+            this.healthCheck = Checks.notNull("healthCheck", healthCheck);
+            return this;
+        }
+
+        public Builder restartPolicy(RestartPolicy restartPolicy) {
+            this.restartPolicy = Checks.notNull("restart", restartPolicy);
+            return this;
+        }
+
+        public Builder constraints(Constraints constraints) {
+            this.constraints = Checks.notNull("constraints", constraints);
+            return this;
+        }
+
+        public AppSpec build() {
+            return new AppSpec(name, source, setup, command, env, instances, resources, routing, healthCheck,
+                    restartPolicy, constraints);
+        }
+    }
+}

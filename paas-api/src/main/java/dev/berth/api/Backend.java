@@ -1,0 +1,56 @@
+package dev.berth.api;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs instances somewhere: local processes, containers, remote hosts. The platform calls it
+ * from worker threads, never from its control loop, so methods may block. Implementations must
+ * be thread-safe and idempotent by instance id: starting an id that runs returns it unchanged,
+ * stopping one that is gone succeeds. Instances outlive the backend object and the JVM:
+ * {@link #close()} releases only the backend's own resources.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** A short name for logs, e.g. {@code process}. */
+    String name();
+
+    /**
+     * Starts an instance (after running the app's setup once for the release on that node) and
+     * returns it running. Env values {@link AppSpec#RANDOM_PORT} are replaced by free ports.
+     *
+     * @throws BackendException when it cannot be started; the message names the instance and why
+     */
+    RunningInstance start(LaunchRequest request);
+
+    /**
+     * Stops an instance gracefully (SIGTERM or the like), forcibly after {@code grace}, with all
+     * its children; returns when it is gone. An unknown or finished id is a no-op.
+     */
+    void stop(String instanceId, Duration grace);
+
+    /** Kills an instance at once (SIGKILL or the like); its exit is reported like a crash. */
+    void kill(String instanceId);
+
+    /** Every instance this backend runs for Berth, found afresh (pid files, labels). */
+    List<RunningInstance> list();
+
+    /**
+     * Sets the one listener told of every instance exit that the platform did not ask for, as
+     * soon as the backend learns of it. Replaces any earlier listener.
+     */
+    void onExit(ExitListener listener);
+
+    /** Logs and commands of instances. */
+    InstanceConsole console();
+
+    /** Releases the backend's own resources (threads, connections); instances keep running. */
+    @Override
+    void close();
+
+    /** Told of instance exits; called from a backend thread and must not block. */
+    @FunctionalInterface
+    interface ExitListener {
+        void exited(String instanceId, ExitInfo exit);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.berth.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** A handle on one instance of an app. Thread-safe. */
+public interface Instance {
+
+    String id();
+
+    /** What the platform knows of it now. */
+    InstanceRecord record();
+
+    /** Stops it gracefully; it stays stopped until {@link #restart()} or a new deploy. */
+    void stop();
+
+    /** Stops it gracefully and starts it again. */
+    void restart();
+
+    /** Kills it at once; the platform sees a crash and respawns it per the restart policy. */
+    void kill();
+
+    /** The last {@code lines} lines of its output. */
+    List<String> logs(int lines);
+
+    /** Follows its output until the returned handle is closed. */
+    AutoCloseable follow(Consumer<String> consumer);
+
+    /** Runs {@code argv} in its directory and env. */
+    ExecResult exec(List<String> argv, Duration timeout);
+}

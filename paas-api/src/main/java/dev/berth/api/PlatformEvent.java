@@ -1,0 +1,70 @@
+package dev.berth.api;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Something that happened to an app or instance. Delivered to {@link PlatformListener}s in the
+ * order it happened, per app. Immutable.
+ */
+public sealed interface PlatformEvent {
+    /** When it happened. */
+    Instant at();
+
+    /** The app concerned. */
+    String app();
+
+    /** A new spec or release was accepted. */
+    record AppDeployed(Instant at, String app, String release) implements PlatformEvent {
+    }
+
+    /** The instance count changed. */
+    record AppScaled(Instant at, String app, Instances instances) implements PlatformEvent {
+    }
+
+    /** The app was stopped (spec kept) or removed (spec gone). */
+    record AppStopped(Instant at, String app, boolean removed) implements PlatformEvent {
+    }
+
+    /** Instances that could not be placed, and why. */
+    record InstancesUnplaced(Instant at, String app, int count, String reason) implements PlatformEvent {
+    }
+
+    /** The backend is starting an instance on a node. */
+    record InstanceStarting(Instant at, String app, String instance, String node) implements PlatformEvent {
+    }
+
+    /** An instance's process runs. */
+    record InstanceStarted(Instant at, String app, String instance, String node, Endpoint endpoint, String handle)
+            implements PlatformEvent {
+    }
+
+    /** A running instance from before a platform restart was taken over without restarting it. */
+    record InstanceAdopted(Instant at, String app, String instance, String node, String handle) implements PlatformEvent {
+    }
+
+    /** Starting an instance failed. */
+    record InstanceStartFailed(Instant at, String app, String instance, String reason) implements PlatformEvent {
+    }
+
+    /** An instance passed its health check (or, without one, is running). */
+    record InstanceHealthy(Instant at, String app, String instance) implements PlatformEvent {
+    }
+
+    /** An instance failed its health check too often, or is failing it. */
+    record InstanceUnhealthy(Instant at, String app, String instance, String reason) implements PlatformEvent {
+    }
+
+    /** An instance's process ended without being asked to. */
+    record InstanceExited(Instant at, String app, String instance, ExitInfo exit) implements PlatformEvent {
+    }
+
+    /** A dead instance will be started again after {@code delay}; {@code restarts} counts respawns. */
+    record InstanceRespawning(Instant at, String app, String instance, int restarts, Duration delay)
+            implements PlatformEvent {
+    }
+
+    /** An instance was stopped on purpose (scale down, stop, replacement). */
+    record InstanceStopped(Instant at, String app, String instance) implements PlatformEvent {
+    }
+}

@@ -1,0 +1,17 @@
+package dev.berth.api;
+
+/**
+ * Sends each domain's HTTP traffic to the healthy instances behind it (nginx, haproxy).
+ * Implementations swap whole tables atomically: render, validate with the real binary, swap,
+ * reload; on failure the last good configuration keeps serving and the error is thrown.
+ * Called from one platform thread at a time.
+ */
+public interface Router extends AutoCloseable {
+
+    /** Makes {@code table} the routing state, entirely or not at all. */
+    void apply(RoutingTable table);
+
+    /** Releases the router's resources (and stops its proxy if it started one). */
+    @Override
+    void close();
+}

@@ -1,0 +1,55 @@
+package dev.berth.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The domains a router sends to an app's healthy instances, and how it balances them. Domains are
+ * validated here, before they can reach a config file. Immutable.
+ *
+ * @param domains fully qualified host names, lower case, without duplicates
+ * @param balance how requests are spread
+ */
+public record Routing(List<String> domains, Balance balance) {
+    private static final Pattern DOMAIN = Pattern.compile(
+            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    private static final Routing NONE = new Routing(List.of(), Balance.LEAST_CONN);
+
+    public Routing {
+        Checks.notNull("routing.domains", domains);
+        Checks.notNull("routing.method", balance);
+        List<String> checked = new ArrayList<>();
+        for (int i = 0; i < domains.size(); i++) {
+            String d = domains.get(i);
+            if (d == null || !DOMAIN.matcher(d).matches()) {
+                throw new InvalidSpecException("routing.domains[" + i + "]", d,
+                        "must be a host name: dot-separated labels of a-z 0-9 '-', at most 253 characters, lower case");
+            }
+            if (checked.contains(d)) {
+                throw new InvalidSpecException("routing.domains[" + i + "]", d, "each domain may appear once");
+            }
+            checked.add(d);
+        }
+        domains = List.copyOf(checked);
+    }
+
+    /** Not routed. */
+    public static Routing none() {
+        return NONE;
+    }
+
+    /** Routed on these domains (lower-cased) with the default balance, {@link Balance#LEAST_CONN}. */
+    public static Routing of(String... domains) {
+        List<String> lower = new ArrayList<>();
+        for (String d : domains) {
+            lower.add(d == null ? null : d.toLowerCase(Locale.ROOT));
+        }
+        return new Routing(lower, Balance.LEAST_CONN);
+    }
+
+    public Routing withBalance(Balance balance) {
+        return new Routing(domains, balance);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.berth.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The whole routing state that a {@link Router} makes true in one step: for each domain, the app
+ * behind it, its balance method and its healthy endpoints (possibly none). Immutable.
+ *
+ * @param routes routes by domain, in domain order
+ */
+public record RoutingTable(Map<String, Route> routes) {
+    public RoutingTable {
+        routes = java.util.Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(routes, "routes")));
+    }
+
+    public static RoutingTable empty() {
+        return new RoutingTable(Map.of());
+    }
+
+    /**
+     * One domain's route.
+     *
+     * @param app       the app behind it
+     * @param balance   how requests are spread
+     * @param endpoints the healthy endpoints, in a stable order
+     */
+    public record Route(String app, Balance balance, List<Endpoint> endpoints) {
+        public Route {
+            Objects.requireNonNull(app, "app");
+            Objects.requireNonNull(balance, "balance");
+            endpoints = List.copyOf(endpoints);
+        }
+    }
+}
