@@ -1,0 +1,58 @@
+package dev.berth.core.internal.reconcile;
+
+import dev.berth.api.PlatformEvent;
+import dev.berth.api.PlatformListener;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers events to listeners on one thread, in the order they were published, so a slow
+ * listener never stalls the control loop. Thread-safe.
+ */
+public final class EventBus implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EventBus.class);
+
+    private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "berth-events");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public void add(PlatformListener listener) {
+        listeners.add(listener);
+    }
+
+    public void remove(PlatformListener listener) {
+        listeners.remove(listener);
+    }
+
+    public void publish(PlatformEvent event) {
+        log.debug("event {}", event);
+        thread.execute(() -> {
+            for (PlatformListener l : listeners) {
+                try {
+                    l.onEvent(event);
+                } catch (RuntimeException e) {
+                    log.warn("listener {} failed on {}", l, event, e);
+                }
+            }
+        });
+    }
+
+    /** Delivers what was published, then stops. */
+    @Override
+    public void close() {
+        thread.shutdown();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

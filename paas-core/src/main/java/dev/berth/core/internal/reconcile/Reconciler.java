@@ -1,0 +1,988 @@
+package dev.berth.core.internal.reconcile;
+
+import dev.berth.api.AppRecord;
+import dev.berth.api.AppSpec;
+import dev.berth.api.Backend;
+import dev.berth.api.ClusterSnapshot;
+import dev.berth.api.ExitInfo;
+import dev.berth.api.HealthCheck;
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.InstanceState;
+import dev.berth.api.Instances;
+import dev.berth.api.LaunchRequest;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.NotFoundException;
+import dev.berth.api.Placement;
+import dev.berth.api.PlacementRequest;
+import dev.berth.api.PlatformEvent;
+import dev.berth.api.Resources;
+import dev.berth.api.Router;
+import dev.berth.api.RoutingTable;
+import dev.berth.api.RunningInstance;
+import dev.berth.api.Scheduler;
+import dev.berth.api.StateStore;
+import dev.berth.core.internal.health.HealthProber;
+import dev.berth.core.internal.reconcile.Tracked.AfterStop;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one control loop. It alone changes actual state: API calls, backend exits, health probes
+ * and finished backend calls are all posted to its single thread, which then compares desired
+ * state (apps) with actual state (instances) and acts: places missing instances through the
+ * scheduler, starts them through the backend on worker threads, stops surplus and old-release
+ * ones, respawns dead ones after the restart policy's back-off, replaces unhealthy ones, and
+ * hands the router a new table when the set of healthy endpoints changes. A periodic resync
+ * wakes it even when nothing is posted.
+ *
+ * <p>Thread-safe: public methods only post work to the loop; reads come from an immutable
+ * {@link View} published after every pass.
+ */
+public final class Reconciler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+    /** What readers see: the state as of the last pass. Immutable. */
+    public record View(Map<String, AppRecord> apps, List<InstanceRecord> instances) {
+        public View {
+            apps = Map.copyOf(apps);
+            instances = List.copyOf(instances);
+        }
+
+        public List<InstanceRecord> instancesOf(String app) {
+            return instances.stream().filter(i -> i.app().equals(app)).toList();
+        }
+    }
+
+    /** Everything the loop is wired to. */
+    public record Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
+                         EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace) {
+    }
+
+    private final Wiring w;
+    private final ScheduledExecutorService loop;
+    private final ExecutorService workers;
+    private final ExecutorService routerThread;
+    private final HealthProber prober;
+
+    // ---- state owned by the loop thread ----
+    private final Map<String, AppRecord> apps = new TreeMap<>();
+    private final Map<String, Tracked> instances = new TreeMap<>();
+    private final Map<String, Integer> lastSeq = new HashMap<>();
+    private final Map<String, String> lastUnplaced = new HashMap<>();
+    private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
+    private RoutingTable lastTable;
+    private boolean dirty;
+    private boolean passQueued;
+    private ScheduledFuture<?> wakeUp;
+    private Instant wakeUpAt;
+    private volatile boolean closed;
+    private volatile View view = new View(Map.of(), List.of());
+
+    public Reconciler(Wiring wiring) {
+        this.w = wiring;
+        this.loop = Executors.newSingleThreadScheduledExecutor(named("berth-reconciler"));
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "berth-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.routerThread = Executors.newSingleThreadExecutor(named("berth-router"));
+        this.prober = new HealthProber(2, r -> post(() -> onProbe(r)));
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ======================================================================================
+    // Start-up: load desired state, adopt what still runs, stop what nothing wants.
+    // ======================================================================================
+
+    /** Loads state and adopts running instances; returns when done, rethrowing any error. */
+    public void start() {
+        w.backend().onExit((id, exit) -> post(() -> onExited(id, exit)));
+        call(this::recover);
+        loop.scheduleWithFixedDelay(() -> safely(this::pass), w.resyncInterval().toMillis(),
+                w.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private Void recover() {
+        apps.putAll(w.store().loadApps());
+        Map<String, InstanceRecord> saved = new LinkedHashMap<>();
+        for (InstanceRecord r : w.store().loadInstances()) {
+            saved.put(r.id(), r);
+        }
+        Map<String, RunningInstance> running = new LinkedHashMap<>();
+        for (RunningInstance ri : w.backend().list()) {
+            running.put(ri.instanceId(), ri);
+        }
+        Instant now = w.clock().instant();
+        for (RunningInstance ri : running.values()) {
+            AppRecord app = apps.get(ri.app());
+            noteId(ri.instanceId());
+            if (app == null || app.stopped() || !knownNode(ri.node())) {
+                log.info("instance {} of app {} runs but nothing wants it: stopping it", ri.instanceId(), ri.app());
+                InstanceRecord r = new InstanceRecord(ri.instanceId(), ri.app(), ri.release(), ri.node(),
+                        InstanceState.RUNNING, ri.endpoint(), ri.handle(), 0, ri.startedAt(), null);
+                Tracked t = new Tracked(r);
+                instances.put(r.id(), t);
+                stop(t, AfterStop.REMOVE, "not wanted");
+                continue;
+            }
+            InstanceRecord old = saved.get(ri.instanceId());
+            int restarts = old == null ? 0 : old.restarts();
+            InstanceRecord base = new InstanceRecord(ri.instanceId(), ri.app(), ri.release(), ri.node(),
+                    InstanceState.STARTING, null, null, restarts, null, old == null ? null : old.lastExit());
+            Tracked t = new Tracked(base);
+            instances.put(t.id(), t);
+            emit(new PlatformEvent.InstanceAdopted(now, ri.app(), ri.instanceId(), ri.node(), ri.handle()));
+            log.info("adopted instance {} of app {} (pid/handle {}) without restarting it", ri.instanceId(), ri.app(),
+                    ri.handle());
+            becameRunning(t, ri, app.spec());
+        }
+        for (InstanceRecord r : saved.values()) {
+            if (running.containsKey(r.id())) {
+                continue;
+            }
+            noteId(r.id());
+            AppRecord app = apps.get(r.app());
+            if (app == null || app.stopped()) {
+                continue;
+            }
+            Tracked t = new Tracked(r);
+            instances.put(t.id(), t);
+            if (r.state() == InstanceState.STOPPED) {
+                continue; // stopped on purpose: stays stopped
+            }
+            // It died while no platform watched: respawn after the first back-off step.
+            ExitInfo exit = new ExitInfo(ExitInfo.UNKNOWN, now, "not running when the platform started");
+            t.record = r.exited(exit, InstanceState.PENDING);
+            crashed(t, exit, false);
+        }
+        dirty = true;
+        pass();
+        return null;
+    }
+
+    private boolean knownNode(String node) {
+        return w.nodes().stream().anyMatch(n -> n.id().equals(node));
+    }
+
+    private void noteId(String id) {
+        int dash = id.lastIndexOf('-');
+        if (dash > 0) {
+            try {
+                int seq = Integer.parseInt(id.substring(dash + 1));
+                lastSeq.merge(id.substring(0, dash), seq, Math::max);
+            } catch (NumberFormatException ignored) {
+                // not one of ours; ids are only compared for equality
+            }
+        }
+    }
+
+    // ======================================================================================
+    // Commands from the API. Desired state is persisted before it is acted on.
+    // ======================================================================================
+
+    /** Deploys (or updates) an app; returns its release. */
+    public String deploy(AppSpec spec) {
+        return call(() -> {
+            AppRecord old = apps.get(spec.name());
+            String release;
+            if (old == null) {
+                release = "r1";
+            } else if (old.spec().sameReleaseAs(spec)) {
+                release = old.release();
+            } else {
+                release = "r" + (releaseNumber(old.release()) + 1);
+            }
+            AppRecord rec = new AppRecord(spec, release, false);
+            w.store().saveApp(rec);
+            apps.put(spec.name(), rec);
+            Instant now = w.clock().instant();
+            if (old == null || !old.release().equals(release)) {
+                log.info("app {}: deployed release {}", spec.name(), release);
+                emit(new PlatformEvent.AppDeployed(now, spec.name(), release));
+            } else if (!old.spec().instances().equals(spec.instances()) || old.stopped()) {
+                emit(new PlatformEvent.AppScaled(now, spec.name(), spec.instances()));
+            }
+            lastUnplaced.remove(spec.name());
+            pass();
+            return release;
+        });
+    }
+
+    private static int releaseNumber(String release) {
+        try {
+            return Integer.parseInt(release.substring(1));
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Changes an app's instance count. */
+    public void scale(String app, Instances count) {
+        call(() -> {
+            AppRecord rec = app(app);
+            AppRecord next = new AppRecord(rec.spec().withInstances(count), rec.release(), rec.stopped());
+            w.store().saveApp(next);
+            apps.put(app, next);
+            lastUnplaced.remove(app);
+            emit(new PlatformEvent.AppScaled(w.clock().instant(), app, count));
+            pass();
+            return null;
+        });
+    }
+
+    /** Stops ({@code stopped = true}) or starts an app again, keeping its spec. */
+    public void setStopped(String app, boolean stopped) {
+        call(() -> {
+            AppRecord rec = app(app);
+            if (rec.stopped() != stopped) {
+                w.store().saveApp(new AppRecord(rec.spec(), rec.release(), stopped));
+                apps.put(app, new AppRecord(rec.spec(), rec.release(), stopped));
+                emit(stopped ? new PlatformEvent.AppStopped(w.clock().instant(), app, false)
+                        : new PlatformEvent.AppScaled(w.clock().instant(), app, rec.spec().instances()));
+            }
+            pass();
+            return null;
+        });
+    }
+
+    /** Stops every instance of an app and forgets it. */
+    public void remove(String app) {
+        call(() -> {
+            app(app);
+            w.store().deleteApp(app);
+            apps.remove(app);
+            lastUnplaced.remove(app);
+            emit(new PlatformEvent.AppStopped(w.clock().instant(), app, true));
+            pass();
+            return null;
+        });
+    }
+
+    /** Restarts an app's instances one at a time, each waiting for the previous one to be healthy. */
+    public void restartApp(String app) {
+        call(() -> {
+            app(app);
+            for (Tracked t : instancesOf(app)) {
+                if (!t.retiring() && t.state() != InstanceState.STOPPED) {
+                    t.restarting = true;
+                }
+            }
+            pass();
+            return null;
+        });
+    }
+
+    /** Stops one instance and keeps it stopped. */
+    public void stopInstance(String id) {
+        call(() -> {
+            stop(instance(id), AfterStop.HOLD, "stopped by request");
+            pass();
+            return null;
+        });
+    }
+
+    /** Restarts one instance (starts it if it was stopped). */
+    public void restartInstance(String id) {
+        call(() -> {
+            Tracked t = instance(id);
+            if (t.live()) {
+                stop(t, AfterStop.RESTART, "restart requested");
+            } else if (!t.busy) {
+                t.respawnAt = null;
+                launch(t);
+            }
+            pass();
+            return null;
+        });
+    }
+
+    /** Kills one instance; the loop then sees a crash and respawns it. */
+    public void killInstance(String id) {
+        Tracked t = call(() -> instance(id));
+        w.backend().kill(t.id());
+    }
+
+    /** Stops every app (specs kept, marked stopped) and returns when no instance runs. */
+    public void stopAll(Duration timeout) {
+        CompletableFuture<Void> idle = call(() -> {
+            for (AppRecord rec : List.copyOf(apps.values())) {
+                if (!rec.stopped()) {
+                    AppRecord next = new AppRecord(rec.spec(), rec.release(), true);
+                    w.store().saveApp(next);
+                    apps.put(rec.name(), next);
+                    emit(new PlatformEvent.AppStopped(w.clock().instant(), rec.name(), false));
+                }
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            idleWaiters.add(f);
+            pass();
+            return f;
+        });
+        try {
+            idle.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new dev.berth.api.BerthException("instances were still running " + timeout + " after stopAll", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.berth.api.BerthException("interrupted while stopping all instances", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new dev.berth.api.BerthException("stopping all instances failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    public View view() {
+        return view;
+    }
+
+    private AppRecord app(String name) {
+        AppRecord rec = apps.get(name);
+        if (rec == null) {
+            throw new NotFoundException("no app named '" + name + "' (apps: " + apps.keySet() + ")");
+        }
+        return rec;
+    }
+
+    private Tracked instance(String id) {
+        Tracked t = instances.get(id);
+        if (t == null) {
+            throw new NotFoundException("no instance '" + id + "'");
+        }
+        return t;
+    }
+
+    // ======================================================================================
+    // The pass: compare desired and actual state and act.
+    // ======================================================================================
+
+    private void pass() {
+        passQueued = false;
+        if (closed) {
+            return;
+        }
+        Instant now = w.clock().instant();
+        retireUnwanted();
+        List<PlacementRequest> requests = new ArrayList<>();
+        List<AppRecord> requesters = new ArrayList<>();
+        for (AppRecord app : apps.values()) {
+            if (!app.stopped()) {
+                converge(app, requests, requesters);
+            }
+        }
+        if (!requests.isEmpty()) {
+            placeAndStart(requests, requesters);
+        }
+        respawnDue(now);
+        rollRestarts();
+        route();
+        publish();
+        scheduleWakeUp();
+    }
+
+    /** Instances whose app is gone or stopped are stopped and forgotten. */
+    private void retireUnwanted() {
+        for (Tracked t : List.copyOf(instances.values())) {
+            AppRecord app = apps.get(t.record.app());
+            if ((app == null || app.stopped()) && !t.retiring()) {
+                stop(t, AfterStop.REMOVE, app == null ? "app removed" : "app stopped");
+            }
+        }
+    }
+
+    /** One app: scale down surplus, retire the old release, ask for what is missing. */
+    private void converge(AppRecord app, List<PlacementRequest> requests, List<AppRecord> requesters) {
+        List<Tracked> current = new ArrayList<>();
+        List<Tracked> old = new ArrayList<>();
+        for (Tracked t : instancesOf(app.name())) {
+            if (t.retiring()) {
+                continue;
+            }
+            (t.record.release().equals(app.release()) ? current : old).add(t);
+        }
+        AppSpec spec = app.spec();
+        long healthyCurrent = current.stream().filter(t -> t.state() == InstanceState.HEALTHY).count();
+        if (spec.instances().all()) {
+            // One per node: extras on a node are surplus.
+            Map<String, Integer> perNode = new HashMap<>();
+            for (Tracked t : sortedForScaleDown(current)) {
+                if (perNode.merge(t.record.node(), 1, Integer::sum) > 1) {
+                    stop(t, AfterStop.REMOVE, "more than one instance on node " + t.record.node());
+                }
+            }
+            requests.add(PlacementRequest.onEveryNode(app.name(), spec.resources(), spec.constraints()));
+            requesters.add(app);
+            for (Tracked o : old) {
+                boolean replaced = current.stream().anyMatch(c -> c.record.node().equals(o.record.node())
+                        && c.state() == InstanceState.HEALTHY);
+                if (replaced) {
+                    stop(o, AfterStop.REMOVE, "replaced by release " + app.release());
+                }
+            }
+            return;
+        }
+        int desired = spec.instances().count();
+        if (current.size() > desired) {
+            List<Tracked> order = sortedForScaleDown(current);
+            for (Tracked t : order.subList(0, current.size() - desired)) {
+                stop(t, AfterStop.REMOVE, "scaled down to " + desired);
+            }
+        } else if (current.size() < desired) {
+            requests.add(PlacementRequest.of(app.name(), spec.resources(), spec.constraints(), desired - current.size()));
+            requesters.add(app);
+        }
+        if (!old.isEmpty() && healthyCurrent >= Math.min(desired, current.size()) && current.size() >= desired) {
+            for (Tracked o : old) {
+                stop(o, AfterStop.REMOVE, "replaced by release " + app.release());
+            }
+        }
+    }
+
+    /** Scale-down order: the least useful first (not running, then unhealthy, then newest). */
+    private static List<Tracked> sortedForScaleDown(List<Tracked> list) {
+        List<Tracked> copy = new ArrayList<>(list);
+        copy.sort(Comparator.comparingInt((Tracked t) -> usefulness(t.state()))
+                .thenComparing(Comparator.comparingInt((Tracked t) -> seqOf(t.id())).reversed()));
+        return copy;
+    }
+
+    private static int usefulness(InstanceState s) {
+        return switch (s) {
+            case PENDING, EXITED, STOPPED, STOPPING -> 0;
+            case STARTING, UNHEALTHY -> 1;
+            case RUNNING -> 2;
+            case HEALTHY -> 3;
+        };
+    }
+
+    private static int seqOf(String id) {
+        try {
+            return Integer.parseInt(id.substring(id.lastIndexOf('-') + 1));
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private void placeAndStart(List<PlacementRequest> requests, List<AppRecord> requesters) {
+        Placement placement = w.scheduler().place(snapshot(), requests);
+        for (Placement.Assignment a : placement.assignments()) {
+            AppRecord app = requesters.get(a.request());
+            String id = app.name() + "-" + lastSeq.merge(app.name(), 1, Integer::sum);
+            Tracked t = new Tracked(new InstanceRecord(id, app.name(), app.release(), a.node(), InstanceState.PENDING,
+                    null, null, 0, null, null));
+            instances.put(id, t);
+            dirty = true;
+            launch(t);
+        }
+        Map<String, String> reasons = new HashMap<>();
+        for (Placement.Unplaced u : placement.unplaced()) {
+            AppRecord app = requesters.get(u.request());
+            reasons.put(app.name(), u.reason());
+            String key = u.count() + ":" + u.reason();
+            if (!key.equals(lastUnplaced.get(app.name()))) {
+                lastUnplaced.put(app.name(), key);
+                log.warn("app {}: {} instance(s) cannot be placed: {}", app.name(), u.count(), u.reason());
+                emit(new PlatformEvent.InstancesUnplaced(w.clock().instant(), app.name(), u.count(), u.reason()));
+            }
+            makeRoomForNewRelease(app);
+        }
+        for (AppRecord app : requesters) {
+            if (!reasons.containsKey(app.name())) {
+                lastUnplaced.remove(app.name());
+            }
+        }
+    }
+
+    /**
+     * When the new release does not fit beside the old one, replace old instances one at a time,
+     * never while a new instance is still on its way to healthy.
+     */
+    private void makeRoomForNewRelease(AppRecord app) {
+        List<Tracked> mine = instancesOf(app.name());
+        boolean newOnItsWay = mine.stream().anyMatch(t -> t.record.release().equals(app.release())
+                && t.state() != InstanceState.HEALTHY && !t.retiring());
+        boolean oneRetiring = mine.stream().anyMatch(t -> t.retiring() && t.live());
+        if (newOnItsWay || oneRetiring) {
+            return;
+        }
+        mine.stream().filter(t -> !t.record.release().equals(app.release()) && !t.retiring()).findFirst()
+                .ifPresent(t -> stop(t, AfterStop.REMOVE, "making room for release " + app.release()));
+    }
+
+    /** The cluster as the scheduler sees it: every instance that holds resources counts. */
+    private ClusterSnapshot snapshot() {
+        Map<String, List<ClusterSnapshot.Allocation>> byNode = new HashMap<>();
+        for (Tracked t : instances.values()) {
+            if (t.state() == InstanceState.STOPPED && !t.busy) {
+                continue;
+            }
+            AppRecord app = apps.get(t.record.app());
+            Resources r = app == null ? Resources.none() : app.spec().resources();
+            byNode.computeIfAbsent(t.record.node(), k -> new ArrayList<>())
+                    .add(new ClusterSnapshot.Allocation(t.record.app(), t.id(), r));
+        }
+        List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
+        for (NodeSpec n : w.nodes()) {
+            nodes.add(new ClusterSnapshot.NodeState(n, true, byNode.getOrDefault(n.id(), List.of())));
+        }
+        return new ClusterSnapshot(nodes);
+    }
+
+    private void respawnDue(Instant now) {
+        for (Tracked t : List.copyOf(instances.values())) {
+            if (t.respawnAt != null && !t.busy && !now.isBefore(t.respawnAt) && !t.retiring()) {
+                t.respawnAt = null;
+                t.record = t.record.respawned();
+                launch(t);
+            }
+        }
+    }
+
+    /**
+     * App-wide restarts go one instance at a time: the next one is stopped only when the one
+     * before it is healthy again (or has crashed and is in the respawn back-off).
+     */
+    private void rollRestarts() {
+        Map<String, List<Tracked>> byApp = new TreeMap<>();
+        for (Tracked t : instances.values()) {
+            if (t.restarting || t.rolling) {
+                byApp.computeIfAbsent(t.record.app(), k -> new ArrayList<>()).add(t);
+            }
+        }
+        for (List<Tracked> list : byApp.values()) {
+            if (list.stream().anyMatch(t -> t.rolling)) {
+                continue;
+            }
+            Tracked next = list.get(0);
+            next.restarting = false;
+            if (next.live() && next.afterStop == null) {
+                next.rolling = true;
+                stop(next, AfterStop.RESTART, "rolling restart");
+            }
+        }
+    }
+
+    // ======================================================================================
+    // Backend operations: run on workers, results posted back to the loop.
+    // ======================================================================================
+
+    private void launch(Tracked t) {
+        AppRecord app = apps.get(t.record.app());
+        if (app == null) {
+            return;
+        }
+        t.busy = true;
+        t.exitDuringStart = null;
+        t.provedHealthy = false;
+        t.probeFailures = 0;
+        t.record = t.record.withState(InstanceState.STARTING);
+        dirty = true;
+        emit(new PlatformEvent.InstanceStarting(w.clock().instant(), app.name(), t.id(), t.record.node()));
+        LaunchRequest req = new LaunchRequest(t.id(), t.record.node(), app.spec(), t.record.release());
+        AppSpec spec = app.spec();
+        workers.execute(() -> {
+            try {
+                RunningInstance ri = w.backend().start(req);
+                post(() -> onStarted(t, ri, spec));
+            } catch (RuntimeException e) {
+                log.warn("instance {} of app {} failed to start: {}", t.id(), spec.name(), e.getMessage());
+                post(() -> onStartFailed(t, e));
+            }
+        });
+    }
+
+    private void onStarted(Tracked t, RunningInstance ri, AppSpec spec) {
+        t.busy = false;
+        if (instances.get(t.id()) != t) {
+            return;
+        }
+        emit(new PlatformEvent.InstanceStarted(w.clock().instant(), t.record.app(), t.id(), ri.node(), ri.endpoint(),
+                ri.handle()));
+        log.info("instance {} of app {} started on node {} (handle {}, endpoint {})", t.id(), t.record.app(), ri.node(),
+                ri.handle(), ri.endpoint());
+        becameRunning(t, ri, spec);
+        if (t.afterStop != null) {
+            AfterStop then = t.afterStop;
+            t.afterStop = null;
+            stop(t, then, t.stopReason);
+        } else if (t.exitDuringStart != null) {
+            onExited(t.id(), t.exitDuringStart);
+        }
+        pass();
+    }
+
+    private void becameRunning(Tracked t, RunningInstance ri, AppSpec spec) {
+        HealthCheck hc = spec.healthCheck();
+        boolean probed = hc.type() != HealthCheck.Type.NONE && ri.endpoint() != null;
+        t.record = t.record.started(ri, probed ? InstanceState.RUNNING : InstanceState.HEALTHY);
+        dirty = true;
+        if (probed) {
+            prober.watch(t.id(), ri.handle(), ri.endpoint(), hc);
+        } else {
+            t.healthySince = w.clock().instant();
+            t.rolling = false;
+            emit(new PlatformEvent.InstanceHealthy(t.healthySince, t.record.app(), t.id()));
+        }
+    }
+
+    private void onStartFailed(Tracked t, RuntimeException e) {
+        t.busy = false;
+        if (instances.get(t.id()) != t) {
+            return;
+        }
+        Instant now = w.clock().instant();
+        emit(new PlatformEvent.InstanceStartFailed(now, t.record.app(), t.id(), e.getMessage()));
+        if (t.afterStop != null) {
+            finishStop(t);
+        } else {
+            crashed(t, new ExitInfo(ExitInfo.UNKNOWN, now, "start failed: " + e.getMessage()), true);
+        }
+        pass();
+    }
+
+    /** Asks the backend to stop {@code t}; what happens next is {@code then}. */
+    private void stop(Tracked t, AfterStop then, String reason) {
+        if (t.afterStop == AfterStop.REMOVE && then != AfterStop.REMOVE) {
+            return; // already leaving for good
+        }
+        t.afterStop = then;
+        t.stopReason = reason;
+        t.respawnAt = null;
+        if (t.busy) {
+            return; // the start or stop in flight finishes first; onStarted comes back here
+        }
+        prober.unwatch(t.id());
+        if (!t.live() || t.record.handle() == null) {
+            finishStop(t);
+            return;
+        }
+        log.info("stopping instance {} of app {}: {}", t.id(), t.record.app(), reason);
+        t.busy = true;
+        t.record = t.record.withState(InstanceState.STOPPING);
+        dirty = true;
+        Duration grace = w.stopGrace();
+        workers.execute(() -> {
+            try {
+                w.backend().stop(t.id(), grace);
+            } catch (RuntimeException e) {
+                log.warn("stopping instance {} failed: {}", t.id(), e.getMessage());
+            }
+            post(() -> {
+                t.busy = false;
+                finishStop(t);
+                pass();
+            });
+        });
+    }
+
+    private void finishStop(Tracked t) {
+        AfterStop then = t.afterStop == null ? AfterStop.HOLD : t.afterStop;
+        t.afterStop = null;
+        Instant now = w.clock().instant();
+        boolean wasLive = t.record.handle() != null;
+        t.record = new InstanceRecord(t.id(), t.record.app(), t.record.release(), t.record.node(), InstanceState.STOPPED,
+                null, null, t.record.restarts(), t.record.startedAt(), t.record.lastExit());
+        t.healthySince = null;
+        dirty = true;
+        if (wasLive) {
+            emit(new PlatformEvent.InstanceStopped(now, t.record.app(), t.id()));
+        }
+        switch (then) {
+            case HOLD -> {
+                t.restarting = false;
+                t.rolling = false;
+            }
+            case REMOVE -> instances.remove(t.id());
+            case RESTART -> launch(t);
+            case REPLACE -> crashed(t, new ExitInfo(ExitInfo.UNKNOWN, now, t.stopReason), true);
+        }
+    }
+
+    // ======================================================================================
+    // Events from backends and probes.
+    // ======================================================================================
+
+    private void onExited(String id, ExitInfo exit) {
+        Tracked t = instances.get(id);
+        if (t == null) {
+            log.debug("exit of unknown instance {} ignored", id);
+            return;
+        }
+        if (t.afterStop != null && t.state() == InstanceState.STOPPING) {
+            return; // the stop we asked for
+        }
+        if (t.state() == InstanceState.STARTING && t.busy) {
+            t.exitDuringStart = exit;
+            return;
+        }
+        if (!t.live()) {
+            return;
+        }
+        log.warn("instance {} of app {} exited: {}", id, t.record.app(), exit.reason());
+        emit(new PlatformEvent.InstanceExited(exit.at(), t.record.app(), id, exit));
+        prober.unwatch(id);
+        crashed(t, exit, true);
+        pass();
+    }
+
+    /** A dead instance: record the exit and schedule its respawn after the back-off. */
+    private void crashed(Tracked t, ExitInfo exit, boolean countFailure) {
+        AppRecord app = apps.get(t.record.app());
+        Instant now = w.clock().instant();
+        t.record = t.record.exited(exit, InstanceState.EXITED);
+        t.rolling = false;
+        dirty = true;
+        if (app == null || app.stopped()) {
+            return;
+        }
+        var policy = app.spec().restartPolicy();
+        if (t.healthySince != null && Duration.between(t.healthySince, now).compareTo(policy.resetAfter()) >= 0) {
+            t.failuresInARow = 0;
+        }
+        t.healthySince = null;
+        if (countFailure || t.failuresInARow == 0) {
+            t.failuresInARow++;
+        }
+        Duration delay = policy.delayAfter(t.failuresInARow);
+        t.respawnAt = now.plus(delay);
+        log.info("instance {} of app {} will respawn in {} (restart {})", t.id(), app.name(), delay,
+                t.record.restarts() + 1);
+        emit(new PlatformEvent.InstanceRespawning(now, app.name(), t.id(), t.record.restarts() + 1, delay));
+    }
+
+    private void onProbe(HealthProber.Result r) {
+        Tracked t = instances.get(r.instanceId());
+        if (t == null || t.busy || t.afterStop != null || !Objects.equals(t.record.handle(), r.handle())) {
+            return;
+        }
+        InstanceState s = t.state();
+        if (s != InstanceState.RUNNING && s != InstanceState.HEALTHY && s != InstanceState.UNHEALTHY) {
+            return;
+        }
+        AppRecord app = apps.get(t.record.app());
+        if (app == null) {
+            return;
+        }
+        HealthCheck hc = app.spec().healthCheck();
+        Instant now = w.clock().instant();
+        if (r.healthy()) {
+            t.probeFailures = 0;
+            t.provedHealthy = true;
+            if (s != InstanceState.HEALTHY) {
+                t.record = t.record.withState(InstanceState.HEALTHY);
+                t.healthySince = now;
+                t.rolling = false;
+                dirty = true;
+                log.info("instance {} of app {} is healthy", t.id(), app.name());
+                emit(new PlatformEvent.InstanceHealthy(now, app.name(), t.id()));
+                pass();
+            }
+            return;
+        }
+        boolean inGrace = !t.provedHealthy && t.record.startedAt() != null
+                && now.isBefore(t.record.startedAt().plus(hc.gracePeriod()));
+        if (inGrace) {
+            return;
+        }
+        t.probeFailures++;
+        if (s == InstanceState.HEALTHY || s == InstanceState.RUNNING) {
+            t.record = t.record.withState(InstanceState.UNHEALTHY);
+            t.healthySince = null;
+            dirty = true;
+            emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), r.detail()));
+        }
+        if (t.probeFailures >= hc.maxConsecutiveFailures()) {
+            String why = "unhealthy: " + t.probeFailures + " failed checks in a row (" + r.detail() + ")";
+            log.warn("instance {} of app {} {}; replacing it", t.id(), app.name(), why);
+            emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), why + "; replacing it"));
+            stop(t, AfterStop.REPLACE, why);
+        }
+        pass();
+    }
+
+    // ======================================================================================
+    // Routing, persistence, publication, timers.
+    // ======================================================================================
+
+    private void route() {
+        if (w.router() == null) {
+            return;
+        }
+        Map<String, RoutingTable.Route> routes = new TreeMap<>();
+        for (AppRecord app : apps.values()) {
+            if (app.spec().routing().domains().isEmpty()) {
+                continue;
+            }
+            List<dev.berth.api.Endpoint> healthy = instancesOf(app.name()).stream()
+                    .filter(t -> t.state() == InstanceState.HEALTHY && t.record.endpoint() != null && t.afterStop == null)
+                    .map(t -> t.record.endpoint()).toList();
+            for (String d : app.spec().routing().domains()) {
+                routes.put(d, new RoutingTable.Route(app.name(), app.spec().routing().balance(), healthy));
+            }
+        }
+        RoutingTable table = new RoutingTable(routes);
+        if (!table.equals(lastTable)) {
+            lastTable = table;
+            routerThread.execute(() -> {
+                try {
+                    w.router().apply(table);
+                } catch (RuntimeException e) {
+                    log.error("router rejected the new table; the last good one keeps serving: {}", e.getMessage(), e);
+                }
+            });
+        }
+    }
+
+    private void publish() {
+        if (dirty) {
+            dirty = false;
+            List<InstanceRecord> records = instances.values().stream().map(t -> t.record).toList();
+            try {
+                w.store().saveInstances(records);
+            } catch (RuntimeException e) {
+                dirty = true;
+                log.error("cannot save instance records; will retry: {}", e.getMessage(), e);
+            }
+        }
+        view = new View(apps, instances.values().stream().map(t -> t.record).toList());
+        if (!idleWaiters.isEmpty() && instances.values().stream().noneMatch(t -> t.live() || t.busy)) {
+            idleWaiters.forEach(f -> f.complete(null));
+            idleWaiters.clear();
+        }
+    }
+
+    private void scheduleWakeUp() {
+        Instant next = instances.values().stream().map(t -> t.respawnAt).filter(Objects::nonNull)
+                .min(Comparator.naturalOrder()).orElse(null);
+        if (next == null || next.equals(wakeUpAt)) {
+            return;
+        }
+        if (wakeUp != null) {
+            wakeUp.cancel(false);
+        }
+        wakeUpAt = next;
+        long delay = Math.max(0, Duration.between(w.clock().instant(), next).toMillis());
+        wakeUp = loop.schedule(() -> safely(() -> {
+            wakeUpAt = null;
+            pass();
+        }), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private List<Tracked> instancesOf(String app) {
+        List<Tracked> list = new ArrayList<>();
+        for (Tracked t : instances.values()) {
+            if (t.record.app().equals(app)) {
+                list.add(t);
+            }
+        }
+        return list;
+    }
+
+    private void emit(PlatformEvent e) {
+        w.events().publish(e);
+    }
+
+    /** Runs {@code task} on the loop. */
+    private void post(Runnable task) {
+        if (!closed) {
+            loop.execute(() -> safely(task));
+        }
+    }
+
+    private void safely(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.error("control loop task failed: {}", e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code task} on the loop and waits for its result, rethrowing its exception. */
+    private <T> T call(Callable<T> task) {
+        if (closed) {
+            throw new IllegalStateException("the platform is closed");
+        }
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(task.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return join(f, () -> "control loop call");
+    }
+
+    private static <T> T join(CompletableFuture<T> f, Supplier<String> what) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.berth.api.BerthException("interrupted during " + what.get(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new dev.berth.api.BerthException(what.get() + " failed: " + c, c);
+        }
+    }
+
+    /** Stops the loop, probes and workers; instances keep running. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            call(() -> {
+                publish();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("final save failed: {}", e.getMessage());
+        }
+        closed = true;
+        prober.close();
+        loop.shutdownNow();
+        workers.shutdown();
+        routerThread.shutdown();
+        try {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+            routerThread.awaitTermination(10, TimeUnit.SECONDS);
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.berth.core.internal.reconcile;
+
+import dev.berth.api.ExitInfo;
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.InstanceState;
+import java.time.Instant;
+
+/**
+ * The control loop's working state for one instance: its record plus what the loop needs to
+ * decide (failure counts, back-off, an operation in flight). Touched only by the loop thread.
+ */
+final class Tracked {
+    /** What happens once a stop that the loop asked for has completed. */
+    enum AfterStop {
+        /** Keep the instance, stopped, until someone restarts it. */
+        HOLD,
+        /** Forget the instance (scale down, app removed, old release). */
+        REMOVE,
+        /** Start it again at once (a manual restart). */
+        RESTART,
+        /** Treat it as crashed: respawn after the back-off (it failed its health check). */
+        REPLACE
+    }
+
+    InstanceRecord record;
+    /** Crashes in a row, for the back-off; reset after a healthy stretch. */
+    int failuresInARow;
+    /** Failed probes in a row. */
+    int probeFailures;
+    /** Set while healthy; null otherwise. */
+    Instant healthySince;
+    /** Whether the current process has passed a probe (ends the grace period early). */
+    boolean provedHealthy;
+    /** When an exited instance is due to be respawned. */
+    Instant respawnAt;
+    /** A backend call (start or stop) is in flight; the loop starts nothing else for it. */
+    boolean busy;
+    /** Set while a stop that the loop asked for is pending or in flight. */
+    AfterStop afterStop;
+    /** An exit reported while the start was still in flight. */
+    ExitInfo exitDuringStart;
+    /** Waiting for its turn in an app-wide rolling restart. */
+    boolean restarting;
+    /** Being restarted by a rolling restart, until healthy again. */
+    boolean rolling;
+    /** Why the stop was asked for (reported as the exit reason of a replacement). */
+    String stopReason;
+
+    Tracked(InstanceRecord record) {
+        this.record = record;
+    }
+
+    String id() {
+        return record.id();
+    }
+
+    InstanceState state() {
+        return record.state();
+    }
+
+    /** Leaves the app for good once stopped. */
+    boolean retiring() {
+        return afterStop == AfterStop.REMOVE;
+    }
+
+    /** A process runs (or is being started or stopped). */
+    boolean live() {
+        return record.state().isLive();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.berth.core.internal.reconcile;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.Backend;
+import dev.berth.api.Endpoint;
+import dev.berth.api.ExecResult;
+import dev.berth.api.ExitInfo;
+import dev.berth.api.InstanceConsole;
+import dev.berth.api.LaunchRequest;
+import dev.berth.api.RunningInstance;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/** An in-memory backend for unit tests of the control loop: "processes" are map entries. */
+final class FakeBackend implements Backend {
+    final Map<String, RunningInstance> running = new ConcurrentHashMap<>();
+    final List<String> starts = new CopyOnWriteArrayList<>();
+    final List<String> stops = new CopyOnWriteArrayList<>();
+    private final AtomicInteger handles = new AtomicInteger(1000);
+    private volatile ExitListener listener = (id, exit) -> { };
+
+    @Override
+    public String name() {
+        return "fake";
+    }
+
+    @Override
+    public RunningInstance start(LaunchRequest r) {
+        RunningInstance existing = running.get(r.instanceId());
+        if (existing != null) {
+            return existing;
+        }
+        starts.add(r.instanceId());
+        Endpoint ep = r.app().env().containsKey(AppSpec.PORT) ? new Endpoint("127.0.0.1", 8000 + starts.size()) : null;
+        RunningInstance ri = new RunningInstance(r.instanceId(), r.app().name(), r.release(), r.node(), ep,
+                Integer.toString(handles.incrementAndGet()), Instant.now());
+        running.put(r.instanceId(), ri);
+        return ri;
+    }
+
+    @Override
+    public void stop(String instanceId, Duration grace) {
+        if (running.remove(instanceId) != null) {
+            stops.add(instanceId);
+        }
+    }
+
+    @Override
+    public void kill(String instanceId) {
+        crash(instanceId, 137);
+    }
+
+    /** The "process" dies on its own. */
+    void crash(String instanceId, int code) {
+        if (running.remove(instanceId) != null) {
+            listener.exited(instanceId, new ExitInfo(code, Instant.now(), "exited with " + code));
+        }
+    }
+
+    /** Something left running by an earlier platform. */
+    void leftRunning(String id, String app, String release, String node) {
+        running.put(id, new RunningInstance(id, app, release, node, null, Integer.toString(handles.incrementAndGet()),
+                Instant.now()));
+    }
+
+    @Override
+    public List<RunningInstance> list() {
+        return new ArrayList<>(running.values());
+    }
+
+    @Override
+    public void onExit(ExitListener l) {
+        this.listener = l;
+    }
+
+    @Override
+    public InstanceConsole console() {
+        return new InstanceConsole() {
+            @Override
+            public List<String> logs(String instanceId, int lines) {
+                return List.of();
+            }
+
+            @Override
+            public AutoCloseable follow(String instanceId, Consumer<String> consumer) {
+                return () -> { };
+            }
+
+            @Override
+            public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
+                return new ExecResult(0, "");
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,139 @@
+package dev.berth.core.internal.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.api.AppRecord;
+import dev.berth.api.AppSpec;
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.InstanceState;
+import dev.berth.api.Instances;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.PlatformEvent;
+import dev.berth.api.Resources;
+import dev.berth.api.RestartPolicy;
+import dev.berth.core.Schedulers;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The control loop's decisions, against an in-memory backend and store. */
+class ReconcilerTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private final FakeBackend backend = new FakeBackend();
+    private final MemoryStore store = new MemoryStore();
+    private final List<PlatformEvent> events = new CopyOnWriteArrayList<>();
+    private Reconciler loop;
+
+    private Reconciler open(List<NodeSpec> nodes) {
+        EventBus bus = new EventBus();
+        bus.add(events::add);
+        Reconciler r = new Reconciler(new Reconciler.Wiring(nodes, backend, null, store, Schedulers.spread(), bus,
+                Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1)));
+        r.start();
+        return r;
+    }
+
+    @AfterEach
+    void close() {
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
+    private static List<NodeSpec> nodes(int n) {
+        return java.util.stream.IntStream.rangeClosed(1, n)
+                .mapToObj(i -> NodeSpec.of("n" + i, Resources.builder().cpu(4).build())).toList();
+    }
+
+    private static AppSpec app(String name, Instances count) {
+        return AppSpec.builder(name).command("serve").instances(count).resources(Resources.builder().cpu(1).build())
+                .restartPolicy(new RestartPolicy(Duration.ofMillis(10), Duration.ofMillis(40), 2, Duration.ofMinutes(1)))
+                .build();
+    }
+
+    private List<InstanceRecord> healthy(String app) {
+        return loop.view().instancesOf(app).stream().filter(r -> r.state() == InstanceState.HEALTHY).toList();
+    }
+
+    @Test
+    void placesScalesUpAndDownAndPersistsFirst() {
+        loop = open(nodes(2));
+        loop.deploy(app("web", Instances.of(3)));
+        assertThat(store.apps).containsKey("web");
+
+        await().atMost(WAIT).until(() -> healthy("web").size() == 3);
+        assertThat(healthy("web")).extracting(InstanceRecord::node).contains("n1", "n2");
+
+        loop.scale("web", Instances.of(1));
+        await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 1);
+        assertThat(backend.running).hasSize(1);
+        assertThat(store.instances).hasSize(1);
+    }
+
+    @Test
+    void allMeansOneOnEveryNode() {
+        loop = open(nodes(3));
+        loop.deploy(app("agent", Instances.ALL));
+        await().atMost(WAIT).until(() -> healthy("agent").size() == 3);
+        assertThat(healthy("agent")).extracting(InstanceRecord::node).containsExactlyInAnyOrder("n1", "n2", "n3");
+    }
+
+    @Test
+    void aCrashIsRespawnedWithGrowingDelays() {
+        loop = open(nodes(1));
+        loop.deploy(app("web", Instances.of(1)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 1);
+
+        for (int k = 1; k <= 4; k++) {
+            int restarts = k;
+            backend.crash("web-1", 1);
+            await().atMost(WAIT).until(() -> healthy("web").size() == 1 && healthy("web").get(0).restarts() == restarts);
+        }
+        List<Long> delays = events.stream().filter(e -> e instanceof PlatformEvent.InstanceRespawning)
+                .map(e -> ((PlatformEvent.InstanceRespawning) e).delay().toMillis()).toList();
+        assertThat(delays).containsExactly(10L, 20L, 40L, 40L);
+    }
+
+    @Test
+    void adoptsWhatIsWantedAndStopsWhatIsNot() {
+        store.saveApp(new AppRecord(app("web", Instances.of(1)), "r1", false));
+        backend.leftRunning("web-1", "web", "r1", "n1");
+        backend.leftRunning("old-1", "old", "r1", "n1");
+
+        loop = open(nodes(1));
+
+        await().atMost(WAIT).until(() -> !backend.running.containsKey("old-1"));
+        assertThat(backend.starts).isEmpty();
+        assertThat(healthy("web")).extracting(InstanceRecord::id).containsExactly("web-1");
+        assertThat(events).filteredOn(e -> e instanceof PlatformEvent.InstanceAdopted).hasSize(1);
+    }
+
+    @Test
+    void aNewReleaseReplacesTheOldOnceHealthy() {
+        loop = open(nodes(2));
+        loop.deploy(app("web", Instances.of(2)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+
+        String release = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
+
+        assertThat(release).isEqualTo("r2");
+        await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 2
+                && healthy("web").stream().allMatch(r -> r.release().equals("r2")) && healthy("web").size() == 2);
+        assertThat(backend.stops).containsExactlyInAnyOrder("web-1", "web-2");
+    }
+
+    @Test
+    void aTooBigAppIsReportedNotStarted() {
+        loop = open(nodes(2));
+        loop.deploy(AppSpec.builder("big").command("x").resources(Resources.builder().cpu(64).build()).build());
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.InstancesUnplaced));
+        assertThat(backend.starts).isEmpty();
+        assertThat(loop.view().apps()).containsKey("big");
+        assertThat(Map.copyOf(backend.running)).isEmpty();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.berth.samples;
+
+import dev.berth.api.App;
+import dev.berth.api.AppSpec;
+import dev.berth.api.BerthException;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.Resources;
+import dev.berth.backend.process.ProcessBackend;
+import dev.berth.core.Manifests;
+import dev.berth.core.Platform;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs the apps of a folder of manifests (Berth YAML or Mako Master JSON) as local processes
+ * until stopped. The manifests are the truth: apps in the state but not in the folder are
+ * removed. Stopping Serve leaves the instances running (unless {@code --stop-on-exit}); a new
+ * Serve with the same {@code --state} adopts them without restarting them.
+ */
+@Command(name = "Serve", mixinStandardHelpOptions = true,
+        description = "Runs the apps of a manifest folder (YAML or Mako JSON) on local processes until stopped.")
+public final class Serve implements Callable<Integer> {
+    @Option(names = "--manifests", required = true, paramLabel = "DIR",
+            description = "folder of *.yml/*.yaml (Berth) and *.json (Mako Master) manifests")
+    Path manifests;
+
+    @Option(names = "--state", required = true, paramLabel = "DIR",
+            description = "state folder: desired state, instance records, instance directories and logs")
+    Path state;
+
+    @Option(names = "--cluster", paramLabel = "NAME", description = "apply each app's variant for this cluster")
+    String cluster;
+
+    @Option(names = "--stop-on-exit", description = "stop every instance when Serve stops (default: leave them running)")
+    boolean stopOnExit;
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Serve()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        List<AppSpec> specs;
+        try {
+            if (!Files.isDirectory(manifests)) {
+                throw new BerthException("--manifests: " + manifests + " is not a directory");
+            }
+            specs = Manifests.load(manifests, cluster);
+            specs.forEach(Platform::checkDeployable);
+        } catch (BerthException e) {
+            System.err.println("Serve: " + e.getMessage());
+            System.err.println("Serve: nothing was changed.");
+            return 2;
+        }
+        Path root = state.toAbsolutePath();
+        Resources machine = Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build();
+        Platform platform = Platform.builder()
+                .node(NodeSpec.of("local", machine))
+                .backend(ProcessBackend.builder().baseDir(root.resolve("instances")).build())
+                .stateDir(root.resolve("platform"))
+                .listener(new EventPrinter(System.out))
+                .build();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (stopOnExit) {
+                System.out.println("Serve: stopping every instance ...");
+                platform.stopAll(Duration.ofSeconds(60));
+            } else {
+                System.out.println("Serve: leaving the instances running; a new Serve with --state " + state + " adopts them.");
+            }
+            platform.close();
+        }, "serve-shutdown"));
+
+        Set<String> wanted = specs.stream().map(AppSpec::name).collect(Collectors.toSet());
+        for (App app : platform.apps()) {
+            if (!wanted.contains(app.name())) {
+                System.out.println("Serve: " + app.name() + " is no longer in " + manifests + ": removing it");
+                app.remove();
+            }
+        }
+        for (AppSpec spec : specs) {
+            platform.deploy(spec);
+        }
+        System.out.println("Serve: running " + specs.size() + " app(s) from " + manifests + "; Ctrl-C to stop.");
+        new CountDownLatch(1).await();
+        return 0;
+    }
+}
