@@ -1,0 +1,120 @@
+package dev.berth.backend.process;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * What the backend records about one launched instance, in {@code instance.properties} inside
+ * the instance directory: enough to find the process again (pid + start time), to rebuild its
+ * {@link dev.berth.api.RunningInstance}, and to run commands in its directory and env. Written
+ * atomically (temp file, fsync, rename). Immutable.
+ */
+record InstanceFile(String instanceId, String node, String app, String release, long pid, Instant startedAt,
+                    OptionalLong startTicks, String host, Integer port, Path workDir, Map<String, String> env) {
+
+    static final String NAME = "instance.properties";
+    /** The name the file gets once its process is gone, kept for logs and post-mortem exec. */
+    static final String EXITED = "instance.exited.properties";
+
+    InstanceFile {
+        env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
+    }
+
+    /** Writes {@code file} atomically: temp file in the same directory, fsync, rename, fsync the directory. */
+    void write(Path file) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("version", "1");
+        p.setProperty("instanceId", instanceId);
+        p.setProperty("node", node);
+        p.setProperty("app", app);
+        p.setProperty("release", release);
+        p.setProperty("pid", Long.toString(pid));
+        p.setProperty("startedAt", startedAt.toString());
+        startTicks.ifPresent(t -> p.setProperty("startTicks", Long.toString(t)));
+        p.setProperty("host", host);
+        if (port != null) {
+            p.setProperty("port", port.toString());
+        }
+        p.setProperty("workDir", workDir.toString());
+        env.forEach((k, v) -> p.setProperty("env." + k, v));
+        StringWriter text = new StringWriter();
+        p.store(text, "berth process backend: instance " + instanceId);
+        writeAtomically(file, text.toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        syncDirectory(dir);
+    }
+
+    static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            // not supported on every platform: the rename is still atomic
+        }
+    }
+
+    /** Reads a file written by {@link #write}; throws IOException when it is missing or malformed. */
+    static InstanceFile read(Path file) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        }
+        try {
+            String id = required(p, "instanceId");
+            Map<String, String> env = new TreeMap<>();
+            for (String key : p.stringPropertyNames()) {
+                if (key.startsWith("env.")) {
+                    env.put(key.substring(4), p.getProperty(key));
+                }
+            }
+            String ticks = p.getProperty("startTicks");
+            String port = p.getProperty("port");
+            return new InstanceFile(id, required(p, "node"), required(p, "app"), required(p, "release"),
+                    Long.parseLong(required(p, "pid")), Instant.parse(required(p, "startedAt")),
+                    ticks == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(ticks)),
+                    required(p, "host"), port == null ? null : Integer.valueOf(port), Path.of(required(p, "workDir")), env);
+        } catch (RuntimeException e) {
+            throw new IOException("malformed instance file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String required(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            throw new IllegalArgumentException("missing " + key);
+        }
+        return v;
+    }
+
+}

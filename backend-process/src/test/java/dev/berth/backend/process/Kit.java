@@ -1,0 +1,78 @@
+package dev.berth.backend.process;
+
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.awaitility.core.ConditionFactory;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.Backend;
+import dev.berth.api.ExitInfo;
+import dev.berth.api.LaunchRequest;
+
+/** Shared helpers for the process backend tests. */
+final class Kit {
+    static final String NODE = "node1";
+    static final String RELEASE = "r1";
+
+    private Kit() {
+    }
+
+    static ProcessBackend.Builder builder(Path base) {
+        return ProcessBackend.builder().baseDir(base).portRange(20000, 20999).setupTimeout(Duration.ofSeconds(30));
+    }
+
+    /** An app running {@code sh -c script}. */
+    static AppSpec.Builder sh(String app, String script) {
+        return AppSpec.builder(app).command("/bin/sh", "-c", script);
+    }
+
+    static LaunchRequest req(String id, AppSpec spec) {
+        return new LaunchRequest(id, NODE, spec, RELEASE);
+    }
+
+    /** A script that prints a line every 100 ms, bounded, then ends. */
+    static String beats(int count) {
+        return "i=0; while [ $i -lt " + count + " ]; do echo \"beat $i\"; i=$((i+1)); sleep 0.1; done";
+    }
+
+    static ConditionFactory waiting() {
+        return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
+    }
+
+    static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(Procs::running).orElse(false);
+    }
+
+    static boolean alive(String pid) {
+        return alive(Long.parseLong(pid));
+    }
+
+    /** Stops everything running under the base dir, through a fresh backend (catches adopted ones too). */
+    static void stopAll(Path base) {
+        try (ProcessBackend b = ProcessBackend.builder().baseDir(base).build()) {
+            b.list().forEach(i -> b.stop(i.instanceId(), Duration.ofSeconds(1)));
+        }
+    }
+
+    record Exit(String id, ExitInfo info) {
+    }
+
+    /** Records exits reported to it. */
+    static final class Exits implements Backend.ExitListener {
+        final List<Exit> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void exited(String instanceId, ExitInfo exit) {
+            seen.add(new Exit(instanceId, exit));
+        }
+
+        List<Exit> of(String id) {
+            return seen.stream().filter(e -> e.id().equals(id)).toList();
+        }
+    }
+}

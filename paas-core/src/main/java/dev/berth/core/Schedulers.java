@@ -1,0 +1,45 @@
+package dev.berth.core;
+
+import dev.berth.api.Scheduler;
+import dev.berth.core.internal.scheduler.PipelineScheduler;
+import java.util.Objects;
+
+/**
+ * Berth's built-in {@link Scheduler}s. Each is a pure function of the cluster snapshot and the
+ * requests, built as a visible pipeline:
+ * <ol>
+ *   <li>feasibility filters, cheapest first: node up; node carries the required labels; fewer
+ *       instances of the app on the node than {@code uniqueHost}/{@code maxPerNode} allow (counting
+ *       existing ones and those placed earlier in the same call); the demand fits in every
+ *       dimension the node declares (undeclared dimensions are unlimited);</li>
+ *   <li>scoring by the node's mean utilisation over its declared dimensions after placement:
+ *       {@link #pack() pack} takes the fullest, {@link #spread() spread} the emptiest;</li>
+ *   <li>select the best; ties go to the node that comes first in the snapshot.</li>
+ * </ol>
+ * Requests are placed one instance at a time, each seeing the ones before. What cannot be placed
+ * comes back as a {@link dev.berth.api.Placement.Unplaced} with a reason such as
+ * {@code "no node has 64.0 cpu free (largest free: 3.5)"} or
+ * {@code "of 5 nodes: 2 down, 3 lack 2.0 memoryMb free (largest free: 1.0)"}.
+ *
+ * <p>The schedulers returned are immutable and thread-safe; this class has static members only.
+ */
+public final class Schedulers {
+
+    private Schedulers() {
+    }
+
+    /** Fills the fullest node that fits (best fit across all declared dimensions): fewest nodes used. */
+    public static Scheduler pack() {
+        return PipelineScheduler.of(Scheduler.Strategy.PACK);
+    }
+
+    /** Takes the least loaded node that fits (Mako's {@code load}): instances balanced across nodes. */
+    public static Scheduler spread() {
+        return PipelineScheduler.of(Scheduler.Strategy.SPREAD);
+    }
+
+    /** The scheduler for {@code strategy}. */
+    public static Scheduler of(Scheduler.Strategy strategy) {
+        return PipelineScheduler.of(Objects.requireNonNull(strategy, "strategy"));
+    }
+}

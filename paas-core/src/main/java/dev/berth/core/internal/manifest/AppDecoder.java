@@ -1,0 +1,491 @@
+package dev.berth.core.internal.manifest;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.Balance;
+import dev.berth.api.Constraints;
+import dev.berth.api.HealthCheck;
+import dev.berth.api.Instances;
+import dev.berth.api.InvalidSpecException;
+import dev.berth.api.Resources;
+import dev.berth.api.RestartPolicy;
+import dev.berth.api.Routing;
+import dev.berth.api.Source;
+import java.math.BigInteger;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Turns one app's {@link Tree} (the YAML schema of {@code docs/manifests.md}) into an
+ * {@link AppSpec}. Fields absent or null take the API's defaults; partial sub-objects start from
+ * the API's defaults ({@link HealthCheck#http}, {@link RestartPolicy#defaults()}). Unknown keys and
+ * wrong types are errors. Per-cluster variants ({@code clusters}) are resolved here too: a variant
+ * deep-merges into the app (maps merge, scalars and lists replace, {@code source} replaces, null
+ * removes). Every error is thrown as {@link Located}, with the field relative to the app and the
+ * line of the offending value. Stateless.
+ */
+final class AppDecoder {
+    static final String CLUSTERS = "clusters";
+    private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final Set<String> APP_KEYS = Set.of("source", "setup", "command", "env", "instances", "resources",
+            "routing", "healthCheck", "restart", "constraints");
+    private static final String APP_KEYS_TEXT = "source, setup, command, env, instances, resources, routing, healthCheck, "
+            + "restart, constraints, clusters";
+    private static final String INSTANCES_ALLOWED = "must be 0-" + Instances.MAX + " or ALL (\"*\")";
+
+    private AppDecoder() {
+    }
+
+    /**
+     * The app {@code name} from {@code tree}, for {@code cluster} (null: no variant). Every
+     * variant is checked, so that a mistake in one cluster's variant is found on any load.
+     *
+     * @param nameLine the line of the app's name, where errors without a better line point
+     */
+    static AppSpec decodeFor(String name, Tree tree, int nameLine, String cluster) {
+        String where = "app '" + name + "'";
+        try {
+            AppSpec.builder(name);
+        } catch (InvalidSpecException e) {
+            throw new Located(e.field(), Located.valueOf(e), e.allowed(), where, nameLine, e);
+        }
+        Tree.Obj app = asApp(tree, where, nameLine);
+        Tree clustersTree = app.entries().get(CLUSTERS);
+        Tree.Obj base = without(app, CLUSTERS);
+        AppSpec chosen = null;
+        if (clustersTree != null && !isNull(clustersTree)) {
+            if (!(clustersTree instanceof Tree.Obj clusters)) {
+                throw new Located(CLUSTERS, render(clustersTree), "must be a mapping of cluster name to overrides",
+                        where, app.keyLine(CLUSTERS), null);
+            }
+            for (Map.Entry<String, Tree> v : clusters.entries().entrySet()) {
+                String clusterName = v.getKey();
+                int line = clusters.keyLine(clusterName);
+                if (!CLUSTER_NAME.matcher(clusterName).matches()) {
+                    throw new Located(CLUSTERS, clusterName, "cluster names are 1-63 of A-Z a-z 0-9 . _ -, starting with a letter or digit",
+                            where, line, null);
+                }
+                Tree.Obj variant = asVariant(v.getValue(), CLUSTERS + "." + clusterName, where, line);
+                AppSpec spec = decode(name, merge(base, variant), nameLine, where + " in cluster '" + clusterName + "'");
+                if (clusterName.equals(cluster)) {
+                    chosen = spec;
+                }
+            }
+        }
+        return chosen != null ? chosen : decode(name, base, nameLine, where);
+    }
+
+    private static Tree.Obj asApp(Tree tree, String where, int nameLine) {
+        if (tree == null || isNull(tree)) {
+            return new Tree.Obj(Map.of(), Map.of(), nameLine);
+        }
+        if (!(tree instanceof Tree.Obj app)) {
+            throw new Located("app", render(tree), "an app must be a mapping of fields: " + APP_KEYS_TEXT, where,
+                    tree.line() > 0 ? tree.line() : nameLine, null);
+        }
+        return app;
+    }
+
+    private static Tree.Obj asVariant(Tree tree, String field, String where, int line) {
+        if (isNull(tree)) {
+            return new Tree.Obj(Map.of(), Map.of(), line);
+        }
+        if (!(tree instanceof Tree.Obj variant)) {
+            throw new Located(field, render(tree), "must be a mapping of the fields to override", where, line, null);
+        }
+        if (variant.entries().containsKey(CLUSTERS)) {
+            throw new Located(field + "." + CLUSTERS, render(variant.entries().get(CLUSTERS)),
+                    "a cluster variant cannot hold variants", where, variant.keyLine(CLUSTERS), null);
+        }
+        return variant;
+    }
+
+    /** {@code base} with {@code over} merged in: maps merge, anything else (and source) replaces, null removes. */
+    static Tree.Obj merge(Tree.Obj base, Tree.Obj over) {
+        Map<String, Tree> entries = new LinkedHashMap<>(base.entries());
+        Map<String, Integer> lines = new LinkedHashMap<>(base.keyLines());
+        over.entries().forEach((key, value) -> {
+            Tree old = entries.get(key);
+            if (isNull(value)) {
+                entries.remove(key);
+                lines.remove(key);
+            } else if (old instanceof Tree.Obj oldObj && value instanceof Tree.Obj newObj && !key.equals("source")) {
+                entries.put(key, merge(oldObj, newObj));
+            } else {
+                entries.put(key, value);
+                lines.put(key, over.keyLines().getOrDefault(key, 0));
+            }
+        });
+        return new Tree.Obj(entries, lines, base.line());
+    }
+
+    private static Tree.Obj without(Tree.Obj obj, String key) {
+        Map<String, Tree> entries = new LinkedHashMap<>(obj.entries());
+        Map<String, Integer> lines = new LinkedHashMap<>(obj.keyLines());
+        entries.remove(key);
+        lines.remove(key);
+        return new Tree.Obj(entries, lines, obj.line());
+    }
+
+    /** The app from a tree without variants; errors name {@code where}. */
+    static AppSpec decode(String name, Tree.Obj app, int nameLine, String where) {
+        try {
+            return decodeFields(name, app);
+        } catch (InvalidSpecException e) {
+            int line = lineOf(app, e, nameLine);
+            throw new Located(e.field(), Located.valueOf(e), e.allowed(), where, line, e);
+        }
+    }
+
+    private static AppSpec decodeFields(String name, Tree.Obj app) {
+        checkKeys(app, "", APP_KEYS, APP_KEYS_TEXT);
+        Source source = source(name, get(app, "source"));
+        List<String> setup = argv(get(app, "setup"), "setup");
+        List<String> command = argv(get(app, "command"), "command");
+        Map<String, String> env = textMap(get(app, "env"), "env");
+        Instances instances = instances(get(app, "instances"));
+        Resources resources = resources(get(app, "resources"));
+        Routing routing = routing(get(app, "routing"));
+        HealthCheck healthCheck = healthCheck(get(app, "healthCheck"));
+        RestartPolicy restart = restart(get(app, "restart"));
+        Constraints constraints = constraints(get(app, "constraints"));
+        return new AppSpec(name, source, setup, command, env, instances, resources, routing, healthCheck, restart,
+                constraints);
+    }
+
+    // ---- fields -------------------------------------------------------------------------------
+
+    private static Source source(String name, Tree t) {
+        if (t == null) {
+            return Source.none();
+        }
+        Tree.Obj o = obj(t, "source", "{directory: /srv/app}, {git: {repository: app, commit: 8b72433}} or {image: team/app:1.2}");
+        checkKeys(o, "source", Set.of("directory", "git", "image"), "directory, git, image");
+        if (o.entries().size() != 1) {
+            throw new InvalidSpecException("source", render(t), "must hold exactly one of directory, git, image");
+        }
+        Tree dir = get(o, "directory");
+        if (dir != null) {
+            String path = text(dir, "source.directory");
+            try {
+                return Source.directory(Path.of(path));
+            } catch (InvalidPathException e) {
+                throw new InvalidSpecException("source.directory", path, "must be an absolute path");
+            }
+        }
+        Tree image = get(o, "image");
+        if (image != null) {
+            return Source.image(text(image, "source.image"));
+        }
+        Tree gitTree = get(o, "git");
+        if (gitTree == null) {
+            throw new InvalidSpecException("source", render(t), "must hold exactly one of directory, git, image");
+        }
+        Tree.Obj git = obj(gitTree, "source.git", "{repository: app, commit: 8b72433}");
+        checkKeys(git, "source.git", Set.of("repository", "commit"), "repository, commit");
+        Tree repo = get(git, "repository");
+        Tree commit = get(git, "commit");
+        return Source.git(repo == null ? name : text(repo, "source.git.repository"),
+                commit == null ? null : text(commit, "source.git.commit"));
+    }
+
+    private static Instances instances(Tree t) {
+        if (t == null) {
+            return Instances.of(1);
+        }
+        if (t instanceof Tree.Val v && "*".equals(v.value())) {
+            return Instances.ALL;
+        }
+        if (t instanceof Tree.Val v && v.value() instanceof Long n) {
+            if (n < 0 || n > Instances.MAX) {
+                throw new InvalidSpecException("instances", n, INSTANCES_ALLOWED);
+            }
+            return Instances.of(n.intValue());
+        }
+        throw new InvalidSpecException("instances", render(t), INSTANCES_ALLOWED);
+    }
+
+    private static Resources resources(Tree t) {
+        if (t == null) {
+            return Resources.none();
+        }
+        Tree.Obj o = obj(t, "resources", "{cpu: 0.5, memoryMb: 256, load: 1}");
+        TreeMap<String, Double> amounts = new TreeMap<>();
+        o.entries().forEach((k, v) -> amounts.put(k, number(v, "resources." + k, "must be a finite number >= 0")));
+        return Resources.of(amounts);
+    }
+
+    private static Routing routing(Tree t) {
+        if (t == null) {
+            return Routing.none();
+        }
+        Tree.Obj o = obj(t, "routing", "{domains: [web.example.com], method: least_conn}");
+        checkKeys(o, "routing", Set.of("domains", "method"), "domains, method");
+        List<String> domains = textList(get(o, "domains"), "routing.domains");
+        Tree method = get(o, "method");
+        Balance balance = method == null ? Balance.LEAST_CONN : Balance.fromWireName("routing.method", text(method, "routing.method"));
+        return new Routing(domains, balance);
+    }
+
+    private static HealthCheck healthCheck(Tree t) {
+        if (t == null) {
+            return HealthCheck.none();
+        }
+        Tree.Obj o = obj(t, "healthCheck", "{type: http, path: /health, interval: 5s}");
+        checkKeys(o, "healthCheck", Set.of("type", "path", "interval", "timeout", "gracePeriod", "maxConsecutiveFailures"),
+                "type, path, interval, timeout, gracePeriod, maxConsecutiveFailures");
+        Tree typeTree = get(o, "type");
+        if (typeTree == null) {
+            throw new InvalidSpecException("healthCheck.type", null, "must be one of none, http, tcp");
+        }
+        String type = text(typeTree, "healthCheck.type");
+        HealthCheck base = switch (type) {
+            case "none" -> HealthCheck.none();
+            case "http" -> HealthCheck.http("/");
+            case "tcp" -> HealthCheck.tcp();
+            default -> throw new InvalidSpecException("healthCheck.type", type, "must be one of none, http, tcp");
+        };
+        Tree path = get(o, "path");
+        Tree failures = get(o, "maxConsecutiveFailures");
+        return new HealthCheck(base.type(),
+                path == null ? base.path() : text(path, "healthCheck.path"),
+                duration(get(o, "interval"), "healthCheck.interval", base.interval()),
+                duration(get(o, "timeout"), "healthCheck.timeout", base.timeout()),
+                duration(get(o, "gracePeriod"), "healthCheck.gracePeriod", base.gracePeriod()),
+                failures == null ? base.maxConsecutiveFailures()
+                        : integer(failures, "healthCheck.maxConsecutiveFailures", "must be 1-100"));
+    }
+
+    private static RestartPolicy restart(Tree t) {
+        RestartPolicy d = RestartPolicy.defaults();
+        if (t == null) {
+            return d;
+        }
+        Tree.Obj o = obj(t, "restart", "{initialDelay: 1s, maxDelay: 1m, multiplier: 2, resetAfter: 1m}");
+        checkKeys(o, "restart", Set.of("initialDelay", "maxDelay", "multiplier", "resetAfter"),
+                "initialDelay, maxDelay, multiplier, resetAfter");
+        Tree multiplier = get(o, "multiplier");
+        return new RestartPolicy(
+                duration(get(o, "initialDelay"), "restart.initialDelay", d.initialDelay()),
+                duration(get(o, "maxDelay"), "restart.maxDelay", d.maxDelay()),
+                multiplier == null ? d.multiplier() : number(multiplier, "restart.multiplier", "must be 1-10"),
+                duration(get(o, "resetAfter"), "restart.resetAfter", d.resetAfter()));
+    }
+
+    private static Constraints constraints(Tree t) {
+        Constraints d = Constraints.none();
+        if (t == null) {
+            return d;
+        }
+        Tree.Obj o = obj(t, "constraints", "{uniqueHost: true, maxPerNode: 2, nodeLabels: {zone: a}}");
+        checkKeys(o, "constraints", Set.of("uniqueHost", "maxPerNode", "nodeLabels"), "uniqueHost, maxPerNode, nodeLabels");
+        Tree unique = get(o, "uniqueHost");
+        Tree max = get(o, "maxPerNode");
+        Tree labels = get(o, "nodeLabels");
+        return new Constraints(
+                unique == null ? d.uniqueHost() : bool(unique, "constraints.uniqueHost"),
+                max == null ? d.maxPerNode() : integer(max, "constraints.maxPerNode", "must be 0 (no limit) to " + Instances.MAX),
+                labels == null ? d.nodeLabels() : textMap(labels, "constraints.nodeLabels"));
+    }
+
+    // ---- typed values -------------------------------------------------------------------------
+
+    /** The value under {@code key}; null when absent or null. */
+    private static Tree get(Tree.Obj o, String key) {
+        Tree t = o.entries().get(key);
+        return t == null || isNull(t) ? null : t;
+    }
+
+    private static boolean isNull(Tree t) {
+        return t instanceof Tree.Val v && v.isNull();
+    }
+
+    private static void checkKeys(Tree.Obj o, String path, Set<String> allowed, String allowedText) {
+        for (Map.Entry<String, Tree> e : o.entries().entrySet()) {
+            if (!allowed.contains(e.getKey())) {
+                String field = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                throw new InvalidSpecException(field, render(e.getValue()),
+                        "'" + e.getKey() + "' is not a known field" + (path.isEmpty() ? "" : " of " + path) + "; known fields are " + allowedText);
+            }
+        }
+    }
+
+    private static Tree.Obj obj(Tree t, String field, String example) {
+        if (t instanceof Tree.Obj o) {
+            return o;
+        }
+        throw new InvalidSpecException(field, render(t), "must be a mapping such as " + example);
+    }
+
+    private static String text(Tree t, String field) {
+        if (t instanceof Tree.Val v && !v.isNull()) {
+            return v.value() instanceof String s ? s : v.text();
+        }
+        throw new InvalidSpecException(field, t instanceof Tree.Val ? null : render(t), "must be text");
+    }
+
+    private static List<String> textList(Tree t, String field) {
+        if (t == null) {
+            return List.of();
+        }
+        if (!(t instanceof Tree.Arr a)) {
+            throw new InvalidSpecException(field, render(t), "must be a list such as [a, b]");
+        }
+        List<String> out = new ArrayList<>();
+        for (Tree item : a.items()) {
+            out.add(text(item, field + "[" + out.size() + "]"));
+        }
+        return out;
+    }
+
+    private static List<String> argv(Tree t, String field) {
+        if (t != null && !(t instanceof Tree.Arr)) {
+            throw new InvalidSpecException(field, render(t), "must be an argv list such as [node, server.js], not one string");
+        }
+        return textList(t, field);
+    }
+
+    private static Map<String, String> textMap(Tree t, String field) {
+        if (t == null) {
+            return Map.of();
+        }
+        Tree.Obj o = obj(t, field, "{KEY: value}");
+        Map<String, String> out = new LinkedHashMap<>();
+        o.entries().forEach((k, v) -> out.put(k, text(v, field + "." + k)));
+        return out;
+    }
+
+    private static Duration duration(Tree t, String field, Duration dflt) {
+        if (t == null) {
+            return dflt;
+        }
+        if (t instanceof Tree.Val v && v.value() instanceof String s) {
+            Duration d = Durations.parse(s.strip());
+            if (d != null) {
+                return d;
+            }
+        }
+        throw new InvalidSpecException(field, render(t), Durations.ALLOWED);
+    }
+
+    private static double number(Tree t, String field, String allowed) {
+        if (t instanceof Tree.Val v && v.value() instanceof Number n) {
+            return n.doubleValue();
+        }
+        throw new InvalidSpecException(field, render(t), "must be a number; " + allowed);
+    }
+
+    private static int integer(Tree t, String field, String allowed) {
+        if (t instanceof Tree.Val v) {
+            if (v.value() instanceof Long n && n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE) {
+                return n.intValue();
+            }
+            if (v.value() instanceof Long || v.value() instanceof BigInteger) {
+                throw new InvalidSpecException(field, v.text(), allowed);
+            }
+        }
+        throw new InvalidSpecException(field, render(t), "must be a whole number; " + allowed);
+    }
+
+    private static boolean bool(Tree t, String field) {
+        if (t instanceof Tree.Val v && v.value() instanceof Boolean b) {
+            return b;
+        }
+        throw new InvalidSpecException(field, render(t), "must be true or false");
+    }
+
+    /** A value as shown in an error message. */
+    static String render(Tree t) {
+        if (t instanceof Tree.Val v) {
+            return v.isNull() ? "null" : v.text();
+        }
+        StringBuilder sb = new StringBuilder();
+        if (t instanceof Tree.Arr a) {
+            sb.append('[');
+            for (int i = 0; i < a.items().size(); i++) {
+                sb.append(i == 0 ? "" : ", ").append(render(a.items().get(i)));
+                if (sb.length() > 120) {
+                    break;
+                }
+            }
+            return sb.append(']').toString();
+        }
+        Tree.Obj o = (Tree.Obj) t;
+        sb.append('{');
+        for (Map.Entry<String, Tree> e : o.entries().entrySet()) {
+            sb.append(sb.length() == 1 ? "" : ", ").append(e.getKey()).append(": ").append(render(e.getValue()));
+            if (sb.length() > 120) {
+                break;
+            }
+        }
+        return sb.append('}').toString();
+    }
+
+    // ---- lines --------------------------------------------------------------------------------
+
+    /**
+     * The line of the value that {@code e} names, found by walking its field path
+     * ({@code routing.domains[0]}, {@code env.PORT}) through the app; for an error about a map
+     * key (e.g. a bad env name), the key's own line.
+     */
+    static int lineOf(Tree.Obj app, InvalidSpecException e, int fallback) {
+        Tree node = app;
+        String rest = e.field();
+        int line = fallback;
+        while (!rest.isEmpty()) {
+            if (node instanceof Tree.Obj o) {
+                String best = null;
+                for (String k : o.entries().keySet()) {
+                    if ((rest.equals(k) || rest.startsWith(k + ".") || rest.startsWith(k + "["))
+                            && (best == null || k.length() > best.length())) {
+                        best = k;
+                    }
+                }
+                if (best == null) {
+                    break;
+                }
+                Integer l = o.keyLines().get(best);
+                if (l != null && l > 0) {
+                    line = l;
+                }
+                node = o.entries().get(best);
+                rest = rest.substring(best.length());
+            } else if (node instanceof Tree.Arr a && rest.startsWith("[")) {
+                int close = rest.indexOf(']');
+                int index;
+                try {
+                    index = Integer.parseInt(rest.substring(1, close));
+                } catch (RuntimeException ex) {
+                    break;
+                }
+                if (index < 0 || index >= a.items().size()) {
+                    break;
+                }
+                node = a.items().get(index);
+                if (node.line() > 0) {
+                    line = node.line();
+                }
+                rest = rest.substring(close + 1);
+            } else {
+                break;
+            }
+            if (rest.startsWith(".")) {
+                rest = rest.substring(1);
+            }
+        }
+        if (rest.isEmpty() && node instanceof Tree.Obj o) {
+            Integer l = o.keyLines().get(e.value());
+            if (l != null && l > 0) {
+                line = l;
+            }
+        }
+        return line;
+    }
+}

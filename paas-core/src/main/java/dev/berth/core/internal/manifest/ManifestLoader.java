@@ -1,0 +1,80 @@
+package dev.berth.core.internal.manifest;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.BerthException;
+import dev.berth.api.InvalidSpecException;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads every manifest file of a directory: {@code *.yml} and {@code *.yaml} (YAML manifests)
+ * and {@code *.json} (Mako Master manifests), in file-name order, not recursing. All or nothing:
+ * the first error is thrown and nothing is returned. Stateless and thread-safe.
+ */
+public final class ManifestLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ManifestLoader.class);
+
+    private ManifestLoader() {
+    }
+
+    /** The apps of every manifest file in {@code dir}, for {@code cluster} (null: no variants). */
+    public static List<AppSpec> load(Path dir, String cluster) {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(Files::isRegularFile)
+                    .filter(p -> isManifest(p.getFileName().toString()))
+                    .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
+                    .toList();
+        } catch (IOException e) {
+            throw new BerthException("cannot list manifest directory " + dir + ": " + e, e);
+        }
+        Map<String, Loaded> byName = new HashMap<>();
+        List<AppSpec> out = new ArrayList<>();
+        for (Path file : files) {
+            String origin = file.toString();
+            String text = read(file);
+            String name = file.getFileName().toString();
+            List<Loaded> loaded = name.endsWith(".json")
+                    ? MakoManifest.read(text, origin)
+                    : YamlManifest.read(text, origin, cluster);
+            for (Loaded l : loaded) {
+                Loaded first = byName.putIfAbsent(l.spec().name(), l);
+                if (first != null) {
+                    throw Where.locate(new InvalidSpecException("name", l.spec().name(),
+                            "each app may be defined once; it is also defined in " + Where.at(first.origin(), first.line()))
+                            .in("app '" + l.spec().name() + "'"), l.origin(), l.line());
+                }
+                out.add(l.spec());
+            }
+            LOG.debug("Read {} app(s) from manifest {}", loaded.size(), origin);
+        }
+        LOG.info("Loaded {} app(s) from {} manifest file(s) in {}{}", out.size(), files.size(), dir,
+                cluster == null ? "" : " for cluster '" + cluster + "'");
+        return List.copyOf(out);
+    }
+
+    private static boolean isManifest(String name) {
+        return name.endsWith(".yml") || name.endsWith(".yaml") || name.endsWith(".json");
+    }
+
+    private static String read(Path file) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidSpecException("encoding", file.getFileName(), "manifest files must be UTF-8 text").in(file.toString());
+        } catch (IOException e) {
+            throw new BerthException("cannot read manifest file " + file + ": " + e, e);
+        }
+    }
+}

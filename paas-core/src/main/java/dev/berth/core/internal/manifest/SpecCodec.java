@@ -1,0 +1,210 @@
+package dev.berth.core.internal.manifest;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.Balance;
+import dev.berth.api.Constraints;
+import dev.berth.api.HealthCheck;
+import dev.berth.api.InvalidSpecException;
+import dev.berth.api.Resources;
+import dev.berth.api.RestartPolicy;
+import dev.berth.api.Routing;
+import dev.berth.api.Source;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Converts an {@link AppSpec} to and from a plain tree ({@link LinkedHashMap}, {@link List},
+ * {@link String}, {@link Number}, {@link Boolean}) in the manifest schema that
+ * {@code docs/manifests.md} documents: the value under {@code apps.<name>} of a YAML manifest.
+ *
+ * <pre>{@code
+ * source: {directory: /srv/web}     # or {git: {repository: web, commit: 8b72433}} or {image: team/web:1.2}
+ * setup: [npm, install]
+ * command: [node, server.js]
+ * env: {PORT: RANDOM_PORT}
+ * instances: 3                      # or "*"
+ * resources: {cpu: 0.5, memoryMb: 256, load: 1}
+ * routing: {domains: [web.example.com], method: least_conn}
+ * healthCheck: {type: http, path: /health, interval: 5s, timeout: 2s, gracePeriod: 15s, maxConsecutiveFailures: 3}
+ * restart: {initialDelay: 1s, maxDelay: 1m, multiplier: 2, resetAfter: 1m}
+ * constraints: {uniqueHost: true, maxPerNode: 2, nodeLabels: {zone: a}}
+ * clusters: {staging: {instances: 1}}   # per-cluster variants; fromTree checks them and applies none
+ * }</pre>
+ *
+ * <p>{@code toTree} leaves out fields equal to their defaults and writes durations in their
+ * shortest exact form ({@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}); {@code fromTree}
+ * accepts those and ISO-8601 ({@code PT5S}). {@code fromTree(spec.name(), toTree(spec))} equals
+ * {@code spec}. Stateless and thread-safe.
+ */
+public final class SpecCodec {
+    private static final long NEGATIVE_ZERO_BITS = Double.doubleToRawLongBits(-0.0);
+
+    private SpecCodec() {
+    }
+
+    /** The spec as a plain tree; the app's name is not part of it. */
+    public static Map<String, Object> toTree(AppSpec spec) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        Source source = spec.source();
+        if (source instanceof Source.Directory d) {
+            t.put("source", map("directory", d.path().toString()));
+        } else if (source instanceof Source.Git g) {
+            Map<String, Object> git = new LinkedHashMap<>();
+            git.put("repository", g.repository());
+            git.put("commit", g.commit());
+            t.put("source", map("git", git));
+        } else if (source instanceof Source.Image i) {
+            t.put("source", map("image", i.image()));
+        }
+        if (!spec.setup().isEmpty()) {
+            t.put("setup", new ArrayList<>(spec.setup()));
+        }
+        if (!spec.command().isEmpty()) {
+            t.put("command", new ArrayList<>(spec.command()));
+        }
+        if (!spec.env().isEmpty()) {
+            t.put("env", new LinkedHashMap<>(spec.env()));
+        }
+        t.put("instances", spec.instances().all() ? "*" : (Object) spec.instances().count());
+        if (!spec.resources().isEmpty()) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            spec.resources().amounts().forEach((k, v) -> r.put(k, number(v)));
+            t.put("resources", r);
+        }
+        Routing routing = spec.routing();
+        if (!routing.equals(Routing.none())) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            if (!routing.domains().isEmpty()) {
+                r.put("domains", new ArrayList<>(routing.domains()));
+            }
+            if (routing.balance() != Balance.LEAST_CONN) {
+                r.put("method", routing.balance().wireName());
+            }
+            t.put("routing", r);
+        }
+        HealthCheck hc = spec.healthCheck();
+        if (!hc.equals(HealthCheck.none())) {
+            HealthCheck base = switch (hc.type()) {
+                case NONE -> HealthCheck.none();
+                case HTTP -> HealthCheck.http("/");
+                case TCP -> HealthCheck.tcp();
+            };
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("type", hc.type().name().toLowerCase(Locale.ROOT));
+            putIfChanged(h, "path", hc.path(), base.path());
+            putIfChanged(h, "interval", Durations.format(hc.interval()), Durations.format(base.interval()));
+            putIfChanged(h, "timeout", Durations.format(hc.timeout()), Durations.format(base.timeout()));
+            putIfChanged(h, "gracePeriod", Durations.format(hc.gracePeriod()), Durations.format(base.gracePeriod()));
+            putIfChanged(h, "maxConsecutiveFailures", hc.maxConsecutiveFailures(), base.maxConsecutiveFailures());
+            t.put("healthCheck", h);
+        }
+        RestartPolicy rp = spec.restartPolicy();
+        RestartPolicy rd = RestartPolicy.defaults();
+        if (!rp.equals(rd)) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            putIfChanged(r, "initialDelay", Durations.format(rp.initialDelay()), Durations.format(rd.initialDelay()));
+            putIfChanged(r, "maxDelay", Durations.format(rp.maxDelay()), Durations.format(rd.maxDelay()));
+            if (Double.compare(rp.multiplier(), rd.multiplier()) != 0) {
+                r.put("multiplier", number(rp.multiplier()));
+            }
+            putIfChanged(r, "resetAfter", Durations.format(rp.resetAfter()), Durations.format(rd.resetAfter()));
+            t.put("restart", r);
+        }
+        Constraints c = spec.constraints();
+        if (!c.equals(Constraints.none())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            putIfChanged(m, "uniqueHost", c.uniqueHost(), false);
+            putIfChanged(m, "maxPerNode", c.maxPerNode(), 0);
+            if (!c.nodeLabels().isEmpty()) {
+                m.put("nodeLabels", new LinkedHashMap<>(new java.util.TreeMap<>(c.nodeLabels())));
+            }
+            t.put("constraints", m);
+        }
+        return t;
+    }
+
+    /**
+     * The app {@code name} described by {@code tree} (a map in the schema above; null means all
+     * defaults). Per-cluster variants under {@code clusters} are checked but not applied.
+     *
+     * @throws InvalidSpecException naming the app, the field path (e.g. {@code healthCheck.interval}),
+     *                              the bad value and what is allowed
+     */
+    public static AppSpec fromTree(String name, Object tree) {
+        try {
+            return AppDecoder.decodeFor(name, plain(tree, ""), 0, null);
+        } catch (Located e) {
+            throw e.toException(null);
+        } catch (InvalidSpecException e) {
+            throw e.in("app '" + name + "'");
+        }
+    }
+
+    /** A Java number as the tree holds it: whole doubles as longs (for readable YAML), others as doubles. */
+    static Object number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15 && Double.doubleToRawLongBits(v) != NEGATIVE_ZERO_BITS) {
+            return (long) v;
+        }
+        return v;
+    }
+
+    private static <V> void putIfChanged(Map<String, Object> m, String key, V value, V dflt) {
+        if (!value.equals(dflt)) {
+            m.put(key, value);
+        }
+    }
+
+    private static Map<String, Object> map(String key, Object value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(key, value);
+        return m;
+    }
+
+    /** A plain Java tree as a {@link Tree} without lines. */
+    static Tree plain(Object o, String path) {
+        if (o == null) {
+            return new Tree.Val(null, "null", 0);
+        }
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Tree> entries = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String key)) {
+                    throw new InvalidSpecException(path.isEmpty() ? "app" : path, e.getKey(), "keys must be text");
+                }
+                entries.put(key, plain(e.getValue(), path.isEmpty() ? key : path + "." + key));
+            }
+            return new Tree.Obj(entries, Map.of(), 0);
+        }
+        if (o instanceof List<?> l) {
+            List<Tree> items = new ArrayList<>();
+            for (Object item : l) {
+                items.add(plain(item, path + "[" + items.size() + "]"));
+            }
+            return new Tree.Arr(items, 0);
+        }
+        if (o instanceof String s) {
+            return new Tree.Val(s, s, 0);
+        }
+        if (o instanceof Boolean b) {
+            return new Tree.Val(b, b.toString(), 0);
+        }
+        if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+            long n = ((Number) o).longValue();
+            return new Tree.Val(n, Long.toString(n), 0);
+        }
+        if (o instanceof BigInteger b) {
+            return new Tree.Val(b.bitLength() < 64 ? (Object) b.longValue() : b, b.toString(), 0);
+        }
+        if (o instanceof Double || o instanceof Float || o instanceof BigDecimal) {
+            double d = ((Number) o).doubleValue();
+            return new Tree.Val(d, o.toString(), 0);
+        }
+        throw new InvalidSpecException(path.isEmpty() ? "app" : path, o.getClass().getSimpleName() + " " + o,
+                "must be a map, list, text, number or boolean");
+    }
+}

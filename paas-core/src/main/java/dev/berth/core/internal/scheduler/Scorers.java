@@ -1,0 +1,92 @@
+package dev.berth.core.internal.scheduler;
+
+/**
+ * The scorers. Utilisation is the mean, over every dimension the node declares, of
+ * (allocated + demand) / capacity once the instance is placed; a node that declares no dimension
+ * is unlimited and has utilisation 0 (a dimension of capacity 0 counts as full). Each scorer is
+ * immutable and thread-safe.
+ */
+final class Scorers {
+
+    /** Pack: the fullest node after placement wins (best fit across all declared dimensions). */
+    static final Scorer MOST_ALLOCATED = new Scorer() {
+        @Override
+        public String name() {
+            return "most-allocated";
+        }
+
+        @Override
+        public double score(NodeView node, Ask ask) {
+            return utilisationAfter(node, ask);
+        }
+    };
+
+    /** Spread: the emptiest node after placement wins (Mako's {@code load}). */
+    static final Scorer LEAST_ALLOCATED = new Scorer() {
+        @Override
+        public String name() {
+            return "least-allocated";
+        }
+
+        @Override
+        public double score(NodeView node, Ask ask) {
+            return -utilisationAfter(node, ask);
+        }
+    };
+
+    /** Pack's tie-break: the node with the most instances wins (decides among unlimited nodes). */
+    static final Scorer MOST_INSTANCES = new Scorer() {
+        @Override
+        public String name() {
+            return "most-instances";
+        }
+
+        @Override
+        public double score(NodeView node, Ask ask) {
+            return node.instances();
+        }
+    };
+
+    /** Spread's first tie-break: the node with the fewest instances of this app wins. */
+    static final Scorer FEWEST_OF_APP = new Scorer() {
+        @Override
+        public String name() {
+            return "fewest-of-app";
+        }
+
+        @Override
+        public double score(NodeView node, Ask ask) {
+            return -node.count(ask.app());
+        }
+    };
+
+    /** Spread's second tie-break: the node with the fewest instances of any app wins. */
+    static final Scorer FEWEST_INSTANCES = new Scorer() {
+        @Override
+        public String name() {
+            return "fewest-instances";
+        }
+
+        @Override
+        public double score(NodeView node, Ask ask) {
+            return -node.instances();
+        }
+    };
+
+    private Scorers() {
+    }
+
+    /** The node's mean utilisation over its declared dimensions once one more instance is placed. */
+    static double utilisationAfter(NodeView node, Ask ask) {
+        int dims = node.dimensions();
+        if (dims == 0) {
+            return 0;
+        }
+        double sum = 0;
+        for (int i = 0; i < dims; i++) {
+            double capacity = node.capacity(i);
+            sum += capacity <= 0 ? 1 : (node.allocated(i) + ask.demand().get(node.dimension(i))) / capacity;
+        }
+        return sum / dims;
+    }
+}

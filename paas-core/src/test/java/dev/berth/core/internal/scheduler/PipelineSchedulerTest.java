@@ -1,0 +1,408 @@
+package dev.berth.core.internal.scheduler;
+
+import static dev.berth.core.internal.scheduler.Clusters.cluster;
+import static dev.berth.core.internal.scheduler.Clusters.res;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.api.ClusterSnapshot;
+import dev.berth.api.Constraints;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.Placement;
+import dev.berth.api.PlacementRequest;
+import dev.berth.api.Resources;
+import dev.berth.api.Scheduler;
+import dev.berth.core.Schedulers;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PipelineSchedulerTest {
+
+    private static final Resources SMALL = res(1, 1024);
+    private static final Scheduler PACK = Schedulers.pack();
+    private static final Scheduler SPREAD = Schedulers.spread();
+
+    private static ClusterSnapshot threeNodes() {
+        return cluster().node("n1", res(4, 4096)).node("n2", res(4, 4096)).node("n3", res(4, 4096)).build();
+    }
+
+    private static PlacementRequest web(int count) {
+        return PlacementRequest.of("web", SMALL, Constraints.none(), count);
+    }
+
+    private static List<String> nodesOf(Placement placement) {
+        return placement.assignments().stream().map(Placement.Assignment::node).toList();
+    }
+
+    private static String reason(Placement placement) {
+        assertThat(placement.unplaced()).hasSize(1);
+        return placement.unplaced().get(0).reason();
+    }
+
+    @Test
+    void factoryReturnsTheStrategies() {
+        assertThat(((PipelineScheduler) Schedulers.of(Scheduler.Strategy.PACK)).strategy()).isEqualTo(Scheduler.Strategy.PACK);
+        assertThat(((PipelineScheduler) Schedulers.of(Scheduler.Strategy.SPREAD)).strategy()).isEqualTo(Scheduler.Strategy.SPREAD);
+        assertThat(Schedulers.of(Scheduler.Strategy.PACK)).isSameAs(PACK);
+        assertThat(PACK.toString()).contains("node-up", "labels", "per-node-limit", "fits-capacity", "most-allocated");
+        assertThat(SPREAD.toString()).contains("least-allocated");
+    }
+
+    @Test
+    void packFillsOneNodeBeforeTheNext() {
+        Placement p = PACK.place(threeNodes(), List.of(web(6)));
+
+        assertThat(nodesOf(p)).containsExactly("n1", "n1", "n1", "n1", "n2", "n2");
+        assertThat(p.unplaced()).isEmpty();
+        assertThat(p.assignments()).allSatisfy(a -> {
+            assertThat(a.request()).isZero();
+            assertThat(a.app()).isEqualTo("web");
+        });
+    }
+
+    @Test
+    void spreadAlternates() {
+        Placement p = SPREAD.place(threeNodes(), List.of(web(6)));
+
+        assertThat(nodesOf(p)).containsExactly("n1", "n2", "n3", "n1", "n2", "n3");
+    }
+
+    @Test
+    void spreadOnNodesWithoutDimensionsCountsInstances() {
+        ClusterSnapshot snapshot = cluster()
+                .node("a", Resources.none()).running("db", 2, SMALL)
+                .node("b", Resources.none())
+                .node("c", Resources.none()).running("db", 1, SMALL)
+                .build();
+
+        Placement p = SPREAD.place(snapshot, List.of(web(4)));
+
+        assertThat(nodesOf(p)).containsExactly("b", "c", "a", "b");
+    }
+
+    @Test
+    void spreadPrefersTheLeastLoadedNode() {
+        ClusterSnapshot snapshot = cluster()
+                .node("a", Resources.builder().load(4).build()).running("x", 1, Resources.builder().load(3).build())
+                .node("b", Resources.builder().load(4).build()).running("x", 1, Resources.builder().load(1).build())
+                .node("c", Resources.builder().load(4).build()).running("x", 1, Resources.builder().load(2).build())
+                .build();
+
+        Placement p = SPREAD.place(snapshot, List.of(PlacementRequest.of("web", Resources.builder().load(1).build(), Constraints.none(), 3)));
+
+        // after one on b, b and c tie on load 2; c runs no web yet
+        assertThat(nodesOf(p)).containsExactly("b", "c", "b");
+    }
+
+    @Test
+    void packScoresEveryDeclaredDimensionNotCpuAlone() {
+        ClusterSnapshot snapshot = cluster()
+                .node("cpuBusy", res(8, 8000)).running("x", 1, res(4, 0))
+                .node("memBusy", res(8, 1000)).running("y", 1, res(1, 900))
+                .build();
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.of("web", res(0.1, 50), Constraints.none(), 1)));
+
+        assertThat(nodesOf(p)).containsExactly("memBusy");
+    }
+
+    @Test
+    void anUndeclaredDimensionIsUnlimited() {
+        ClusterSnapshot snapshot = cluster().node("n1", Resources.builder().cpu(2).build()).build();
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.of("web", res(1, 1_000_000), Constraints.none(), 2)));
+
+        assertThat(nodesOf(p)).containsExactly("n1", "n1");
+    }
+
+    @Test
+    void labelsSelectNodes() {
+        ClusterSnapshot snapshot = cluster()
+                .node("a1", res(4, 4096), Map.of("zone", "a"))
+                .node("b1", res(4, 4096), Map.of("zone", "b", "disk", "ssd"))
+                .node("b2", res(4, 4096), Map.of("zone", "b"))
+                .build();
+        Constraints zoneB = Constraints.none().withNodeLabels(Map.of("zone", "b"));
+
+        Placement p = SPREAD.place(snapshot, List.of(PlacementRequest.of("web", SMALL, zoneB, 4)));
+
+        assertThat(nodesOf(p)).containsExactly("b1", "b2", "b1", "b2");
+    }
+
+    @Test
+    void noNodeWithTheLabels() {
+        Constraints zoneC = Constraints.none().withNodeLabels(Map.of("zone", "c"));
+
+        Placement p = PACK.place(threeNodes(), List.of(PlacementRequest.of("web", SMALL, zoneC, 2)));
+
+        assertThat(p.assignments()).isEmpty();
+        assertThat(p.unplaced()).containsExactly(new Placement.Unplaced(0, "web", 2, "no node has labels {zone=c}"));
+    }
+
+    @Test
+    void uniqueHostPutsAtMostOnePerNode() {
+        Constraints unique = Constraints.none().withUniqueHost(true);
+
+        Placement p = PACK.place(threeNodes(), List.of(PlacementRequest.of("web", SMALL, unique, 5)));
+
+        assertThat(nodesOf(p)).containsExactly("n1", "n2", "n3");
+        assertThat(p.unplaced()).containsExactly(
+                new Placement.Unplaced(0, "web", 2, "uniqueHost: all 3 eligible nodes already run web"));
+    }
+
+    @Test
+    void maxPerNodeLimitsEachNode() {
+        Constraints two = Constraints.none().withMaxPerNode(2);
+
+        Placement p = PACK.place(threeNodes(), List.of(PlacementRequest.of("web", SMALL, two, 7)));
+
+        assertThat(nodesOf(p)).containsExactly("n1", "n1", "n2", "n2", "n3", "n3");
+        assertThat(p.unplaced()).containsExactly(
+                new Placement.Unplaced(0, "web", 1, "maxPerNode 2: all 3 eligible nodes already run 2 of web"));
+    }
+
+    @Test
+    void maxPerNodeCountsExistingInstances() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(8, 8192)).running("web", 2, SMALL)
+                .node("n2", res(8, 8192)).running("web", 1, SMALL)
+                .build();
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.of("web", SMALL, Constraints.none().withMaxPerNode(2), 2)));
+
+        assertThat(nodesOf(p)).containsExactly("n2");
+        assertThat(reason(p)).isEqualTo("maxPerNode 2: all 2 eligible nodes already run 2 of web");
+    }
+
+    @Test
+    void uniqueHostOnASingleNode() {
+        ClusterSnapshot snapshot = cluster().node("n1", res(8, 8192)).running("web", 1, SMALL).build();
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.of("web", SMALL, Constraints.none().withUniqueHost(true), 1)));
+
+        assertThat(reason(p)).isEqualTo("uniqueHost: the only eligible node already runs web");
+    }
+
+    @Test
+    void allPlacesOnePerEligibleNodeAndSkipsNodesThatHaveOne() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(4, 4096), Map.of("role", "edge"))
+                .node("n2", res(4, 4096), Map.of("role", "edge")).running("agent", 1, SMALL)
+                .node("n3", res(4, 4096), Map.of("role", "db"))
+                .node("n4", res(4, 4096), Map.of("role", "edge"), false)
+                .node("n5", res(4, 4096), Map.of("role", "edge"))
+                .build();
+        Constraints edge = Constraints.none().withNodeLabels(Map.of("role", "edge"));
+
+        Placement p = SPREAD.place(snapshot, List.of(PlacementRequest.onEveryNode("agent", SMALL, edge)));
+
+        assertThat(nodesOf(p)).containsExactly("n1", "n5");
+        assertThat(p.unplaced()).isEmpty();
+    }
+
+    @Test
+    void allReportsTheNodesWhereItDoesNotFit() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(4, 4096))
+                .node("n2", res(4, 4096)).running("db", 1, res(3.5, 1024))
+                .node("n3", res(4, 4096))
+                .build();
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.onEveryNode("agent", res(1, 512), Constraints.none())));
+
+        assertThat(nodesOf(p)).containsExactly("n1", "n3");
+        assertThat(p.unplaced()).containsExactly(new Placement.Unplaced(0, "agent", 1,
+                "of 3 eligible nodes without agent, 1 lacks 1.0 cpu free (largest free: 0.5)"));
+    }
+
+    @Test
+    void allThatFitsNowhere() {
+        Placement p = PACK.place(threeNodes(), List.of(PlacementRequest.onEveryNode("agent", res(8, 1), Constraints.none())));
+
+        assertThat(p.assignments()).isEmpty();
+        assertThat(p.unplaced()).containsExactly(new Placement.Unplaced(0, "agent", 3, "no node has 8.0 cpu free (largest free: 4.0)"));
+    }
+
+    @Test
+    void allIsPlacedBeforeCountRequestsButKeepsItsIndex() {
+        ClusterSnapshot snapshot = cluster().node("n1", res(2, 4096)).node("n2", res(2, 4096)).build();
+
+        Placement p = PACK.place(snapshot, List.of(
+                PlacementRequest.of("web", res(1, 512), Constraints.none(), 2),
+                PlacementRequest.onEveryNode("agent", res(1, 512), Constraints.none())));
+
+        assertThat(p.unplaced()).isEmpty();
+        assertThat(p.assignments()).containsExactly(
+                new Placement.Assignment(0, "web", "n1"),
+                new Placement.Assignment(0, "web", "n2"),
+                new Placement.Assignment(1, "agent", "n1"),
+                new Placement.Assignment(1, "agent", "n2"));
+    }
+
+    @Test
+    void downNodesGetNothing() {
+        ClusterSnapshot snapshot = cluster().down("n1", res(4, 4096)).node("n2", res(4, 4096)).down("n3", res(4, 4096)).build();
+
+        Placement p = SPREAD.place(snapshot, List.of(web(3)));
+
+        assertThat(nodesOf(p)).containsExactly("n2", "n2", "n2");
+    }
+
+    @Test
+    void noNodeIsUp() {
+        ClusterSnapshot snapshot = cluster().down("n1", res(4, 4096)).down("n2", res(4, 4096)).build();
+
+        Placement p = PACK.place(snapshot, List.of(web(2)));
+
+        assertThat(p.assignments()).isEmpty();
+        assertThat(p.unplaced()).containsExactly(new Placement.Unplaced(0, "web", 2, "no node is up"));
+    }
+
+    @Test
+    void emptyCluster() {
+        Placement p = PACK.place(new ClusterSnapshot(List.of()), List.of(web(1)));
+
+        assertThat(reason(p)).startsWith("no node is up");
+    }
+
+    @Test
+    void noNodeHasTheCapacity() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(2, 4096))
+                .node("n2", res(4, 4096)).running("db", 1, res(0.5, 100))
+                .build();
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.of("big", res(64, 1), Constraints.none(), 1)));
+
+        assertThat(p.unplaced()).containsExactly(new Placement.Unplaced(0, "big", 1, "no node has 64.0 cpu free (largest free: 3.5)"));
+    }
+
+    @Test
+    void mixedReasonsAreSummarisedByFilter() {
+        ClusterSnapshot snapshot = cluster()
+                .down("n1", res(4, 4096))
+                .node("n2", res(4, 1))
+                .down("n3", res(4, 4096))
+                .node("n4", res(4, 0.5))
+                .node("n5", res(4, 4096)).running("db", 1, res(1, 4095))
+                .build();
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.of("web", res(1, 2), Constraints.none(), 1)));
+
+        assertThat(reason(p)).isEqualTo("of 5 nodes: 2 down, 3 lack 2.0 memoryMb free (largest free: 1.0)");
+    }
+
+    @Test
+    void mixedReasonsNameEachDimensionAndLimit() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(4, 4096), Map.of("zone", "a"))
+                .node("n2", res(0.5, 4096), Map.of("zone", "b"))
+                .node("n3", res(4, 100), Map.of("zone", "b"))
+                .node("n4", res(4, 4096), Map.of("zone", "b")).running("web", 1, SMALL)
+                .build();
+        Constraints c = Constraints.none().withUniqueHost(true).withNodeLabels(Map.of("zone", "b"));
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.of("web", SMALL, c, 1)));
+
+        assertThat(reason(p)).isEqualTo("of 4 nodes: 1 lacks labels {zone=b}, 1 already runs web (uniqueHost), "
+                + "1 lacks 1.0 cpu free (largest free: 0.5), 1 lacks 1024.0 memoryMb free (largest free: 100.0)");
+    }
+
+    @Test
+    void partialPlacementReportsTheRest() {
+        Placement p = PACK.place(threeNodes(), List.of(PlacementRequest.of("web", res(3, 100), Constraints.none(), 5)));
+
+        assertThat(nodesOf(p)).containsExactly("n1", "n2", "n3");
+        assertThat(p.unplaced()).containsExactly(new Placement.Unplaced(0, "web", 2, "no node has 3.0 cpu free (largest free: 1.0)"));
+    }
+
+    @Test
+    void existingAllocationsAreRespected() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(4, 4096)).running("db", 1, res(3, 1024))
+                .node("n2", res(4, 4096)).running("db", 1, res(1, 1024))
+                .node("n3", res(4, 4096))
+                .build();
+
+        assertThat(nodesOf(PACK.place(snapshot, List.of(web(3))))).containsExactly("n1", "n2", "n2");
+        assertThat(nodesOf(SPREAD.place(snapshot, List.of(web(3))))).containsExactly("n3", "n2", "n3");
+    }
+
+    @Test
+    void laterRequestsSeeEarlierPlacements() {
+        ClusterSnapshot snapshot = cluster().node("n1", res(4, 4096)).node("n2", res(4, 4096)).build();
+
+        Placement p = PACK.place(snapshot, List.of(
+                PlacementRequest.of("a", res(3, 100), Constraints.none(), 1),
+                PlacementRequest.of("b", res(3, 100), Constraints.none(), 1),
+                PlacementRequest.of("c", res(1, 100), Constraints.none(), 2)));
+
+        assertThat(p.assignments()).containsExactly(
+                new Placement.Assignment(0, "a", "n1"),
+                new Placement.Assignment(1, "b", "n2"),
+                new Placement.Assignment(2, "c", "n1"),
+                new Placement.Assignment(2, "c", "n2"));
+        assertThat(p.unplaced()).isEmpty();
+    }
+
+    @Test
+    void largerDemandsArePlacedFirstButKeepTheirRequestIndex() {
+        ClusterSnapshot snapshot = cluster().node("n1", res(4, 4096)).node("n2", res(4, 4096)).build();
+
+        Placement p = PACK.place(snapshot, List.of(
+                PlacementRequest.of("small", res(1, 100), Constraints.none(), 4),
+                PlacementRequest.of("large", res(4, 100), Constraints.none(), 1)));
+
+        assertThat(p.unplaced()).isEmpty();
+        assertThat(p.assignments()).containsExactly(
+                new Placement.Assignment(0, "small", "n2"),
+                new Placement.Assignment(0, "small", "n2"),
+                new Placement.Assignment(0, "small", "n2"),
+                new Placement.Assignment(0, "small", "n2"),
+                new Placement.Assignment(1, "large", "n1"));
+    }
+
+    @Test
+    void zeroCountAndNoRequestsPlaceNothing() {
+        assertThat(PACK.place(threeNodes(), List.of())).isEqualTo(new Placement(List.of(), List.of()));
+        assertThat(PACK.place(threeNodes(), List.of(web(0)))).isEqualTo(new Placement(List.of(), List.of()));
+    }
+
+    @Test
+    void deterministic() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(4, 4096)).running("db", 1, res(0.3, 100))
+                .node("n2", res(4, 4096)).running("db", 1, res(0.1, 300))
+                .node("n3", res(4, 4096))
+                .build();
+        List<PlacementRequest> requests = List.of(web(5), PlacementRequest.of("api", res(0.7, 700), Constraints.none(), 4));
+
+        for (Scheduler s : List.of(PACK, SPREAD)) {
+            Placement first = s.place(snapshot, requests);
+            for (int i = 0; i < 5; i++) {
+                assertThat(s.place(snapshot, requests)).isEqualTo(first);
+            }
+        }
+    }
+
+    @Test
+    void duplicateNodeIdsAreRejected() {
+        NodeSpec n = NodeSpec.of("n1", res(1, 1));
+        ClusterSnapshot snapshot = new ClusterSnapshot(List.of(
+                new ClusterSnapshot.NodeState(n, true, List.of()), new ClusterSnapshot.NodeState(n, true, List.of())));
+
+        assertThatThrownBy(() -> PACK.place(snapshot, List.of(web(1))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("n1");
+    }
+
+    @Test
+    void amountsAreFormattedForPeople() {
+        assertThat(Rejection.amount(64)).isEqualTo("64.0");
+        assertThat(Rejection.amount(3.5)).isEqualTo("3.5");
+        assertThat(Rejection.amount(0.1 + 0.2)).isEqualTo("0.3");
+        assertThat(Rejection.amount(-2)).isEqualTo("0.0");
+        assertThat(Rejection.amount(123456789)).isEqualTo("123456789.0");
+    }
+}
