@@ -68,6 +68,11 @@ public record HealthCheck(Type type, String path, Duration interval, Duration ti
         return new HealthCheck(Type.TCP, "/", DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_GRACE, DEFAULT_FAILURES);
     }
 
+    /** The same check probing every {@code interval}, each probe allowed {@code timeout} (at most the interval). */
+    public HealthCheck withTimings(Duration interval, Duration timeout) {
+        return new HealthCheck(type, path, interval, timeout, gracePeriod, maxConsecutiveFailures);
+    }
+
     public HealthCheck withInterval(Duration interval) {
         return new HealthCheck(type, path, interval, timeout, gracePeriod, maxConsecutiveFailures);
     }

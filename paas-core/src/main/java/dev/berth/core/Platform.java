@@ -346,13 +346,13 @@ public final class Platform implements AutoCloseable {
 
         @Override
         public AutoCloseable follow(Consumer<String> consumer) {
-            record(id);
+            Platform.this.record(id);
             return backend.console().follow(id, consumer);
         }
 
         @Override
         public ExecResult exec(List<String> argv, Duration timeout) {
-            record(id);
+            Platform.this.record(id);
             return backend.console().exec(id, argv, timeout);
         }
 

@@ -51,8 +51,8 @@ public final class Quickstart {
                 .command(Samples.javaCommand(HelloApp.class))
                 .env("PORT", AppSpec.RANDOM_PORT)
                 .instances(3)
-                .healthCheck(HealthCheck.http("/health").withInterval(Duration.ofSeconds(1))
-                        .withTimeout(Duration.ofSeconds(1)).withGracePeriod(Duration.ofSeconds(20)))
+                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofSeconds(1), Duration.ofSeconds(1))
+                       .withGracePeriod(Duration.ofSeconds(20)))
                 .build());
         healthy.await();
         System.out.println();
