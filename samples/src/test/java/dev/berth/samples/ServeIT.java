@@ -1,0 +1,75 @@
+package dev.berth.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Serve on a folder of manifests: runs them, leaves them running, adopts them on restart. */
+class ServeIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @TempDir
+    Path tmp;
+
+    private Path manifests() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("apps"));
+        String argv = String.join(", ", Samples.javaCommand(HelloApp.class).stream().map(a -> "\"" + a + "\"").toList());
+        Files.writeString(dir.resolve("hello.yml"), """
+                apps:
+                  hello:
+                    command: [%s]
+                    env: {PORT: RANDOM_PORT}
+                    instances: 2
+                    healthCheck: {type: http, path: /health, interval: 500ms, timeout: 500ms}
+                """.formatted(argv));
+        return dir;
+    }
+
+    @Test
+    void runsTheManifestsAndARestartedServeAdoptsThemWithTheSamePids() throws Exception {
+        Path apps = manifests();
+        Path state = tmp.resolve("state");
+        List<String> pids;
+        try (JavaMain serve = new JavaMain(Serve.class, "--manifests", apps.toString(), "--state", state.toString())) {
+            await().atMost(WAIT).until(() -> serve.count(": healthy") == 2);
+            pids = serve.all("started, pid (\\d+)");
+            assertThat(pids).hasSize(2);
+            serve.terminate();
+            assertThat(serve.count("leaving the instances running")).isEqualTo(1);
+        }
+        assertThat(pids).allMatch(JavaMain::alive);
+
+        try (JavaMain again = new JavaMain(Serve.class, "--manifests", apps.toString(), "--state", state.toString(),
+                "--stop-on-exit")) {
+            await().atMost(WAIT).until(() -> again.count(": healthy") == 2);
+            assertThat(again.all("adopted, still running as pid (\\d+)")).containsExactlyInAnyOrderElementsOf(pids);
+            assertThat(again.count("started, pid")).isZero();
+            again.terminate();
+        }
+        assertThat(pids).noneMatch(JavaMain::alive);
+    }
+
+    @Test
+    void aManifestPinningACommitIsRefusedAndNothingChanges() throws Exception {
+        Path apps = Files.createDirectories(tmp.resolve("mako"));
+        Files.writeString(apps.resolve("beep.json"), """
+                {"beep": {"instances": "*", "load": 1, "routing": {"domain": "beep.example.com"},
+                  "opts": {"setup": ["npm", "install"], "command": ["node", "server.js"],
+                           "commit": "8b7243393950e0209c7a9346e9a1a839b99619d9", "env": {"PORT": "RANDOM_PORT"}}}}
+                """);
+        try (JavaMain serve = new JavaMain(Serve.class, "--manifests", apps.toString(), "--state", tmp.resolve("s").toString())) {
+            assertThat(serve.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(serve.process.exitValue()).isEqualTo(2);
+            await().atMost(WAIT).until(() -> serve.count("nothing was changed") == 1);
+            assertThat(String.join("\n", serve.lines)).contains("app 'beep'").contains("8b7243393950e0209c7a9346e9a1a839b99619d9");
+        }
+        assertThat(tmp.resolve("s")).doesNotExist();
+    }
+}
