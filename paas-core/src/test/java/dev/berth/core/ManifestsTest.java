@@ -259,6 +259,13 @@ class ManifestsTest {
     }
 
     @Test
+    void aBareStarGetsAHint() {
+        assertThatThrownBy(() -> Manifests.parseYaml("apps:\n  w:\n    command: [x]\n    instances: *\n", "w.yml", null))
+                .hasMessageStartingWith("w.yml line 4: syntax: 'instances: *' is not allowed; must be valid YAML")
+                .hasMessageEndingWith("(quote \"*\": a bare * starts a YAML alias)");
+    }
+
+    @Test
     void toMakoJsonRejectsWhatMakoCannotExpress() {
         AppSpec checked = AppSpec.builder("web").command("web").env("PORT", "RANDOM_PORT")
                 .healthCheck(HealthCheck.http("/")).build();

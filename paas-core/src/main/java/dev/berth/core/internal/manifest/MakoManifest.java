@@ -230,7 +230,7 @@ public final class MakoManifest {
         Map<String, Object> app = new LinkedHashMap<>();
         app.put("instances", spec.instances().all() ? "*" : (Object) spec.instances().count());
         if (res.has(Resources.LOAD)) {
-            app.put("load", SpecCodec.number(res.get(Resources.LOAD)));
+            app.put("load", PlainTrees.number(res.get(Resources.LOAD)));
         }
         if (!spec.routing().domains().isEmpty() || spec.routing().balance() != Balance.LEAST_CONN) {
             Map<String, Object> routing = new LinkedHashMap<>();
