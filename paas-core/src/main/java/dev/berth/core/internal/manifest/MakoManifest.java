@@ -228,7 +228,7 @@ public final class MakoManifest {
             throw new InvalidSpecException("constraints", spec.constraints(), cannot + "no placement constraints").in(where);
         }
         Map<String, Object> app = new LinkedHashMap<>();
-        app.put("instances", spec.instances().all() ? "*" : (Object) spec.instances().count());
+        app.put("instances", spec.instances().all() ? "*" : spec.instances().count());
         if (res.has(Resources.LOAD)) {
             app.put("load", PlainTrees.number(res.get(Resources.LOAD)));
         }

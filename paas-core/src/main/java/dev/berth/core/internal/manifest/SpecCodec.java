@@ -66,7 +66,7 @@ public final class SpecCodec {
         if (!spec.env().isEmpty()) {
             t.put("env", new LinkedHashMap<>(spec.env()));
         }
-        t.put("instances", spec.instances().all() ? "*" : (Object) spec.instances().count());
+        t.put("instances", spec.instances().all() ? "*" : spec.instances().count());
         if (!spec.resources().isEmpty()) {
             Map<String, Object> r = new LinkedHashMap<>();
             spec.resources().amounts().forEach((k, v) -> r.put(k, PlainTrees.number(v)));
