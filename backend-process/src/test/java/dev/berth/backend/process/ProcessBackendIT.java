@@ -255,7 +255,9 @@ class ProcessBackendIT {
 
     @Test
     void aSecondBackendAdoptsAndReportsAnExternalKill() {
-        RunningInstance i = backend.start(req("adopt-me", sh("web", LONG).build()));
+        RunningInstance i = backend.start(req("adopt-me", sh("web", "sleep 300 & echo child=$!; wait").build()));
+        waiting().until(() -> backend.console().logs("adopt-me", 1).stream().anyMatch(l -> l.startsWith("child=")));
+        long child = Long.parseLong(backend.console().logs("adopt-me", 1).get(0).substring("child=".length()));
         Kit.Exits secondExits = new Kit.Exits();
         try (ProcessBackend second = Kit.builder(base).build()) {
             second.onExit(secondExits);
@@ -268,6 +270,8 @@ class ProcessBackendIT {
             waiting().until(() -> !secondExits.of("adopt-me").isEmpty());
             assertThat(secondExits.of("adopt-me").get(0).info().code()).isEqualTo(ExitInfo.UNKNOWN);
             assertThat(second.list()).isEmpty();
+            // what the crashed root left in its session is cleaned up
+            waiting().until(() -> !alive(child));
         }
         waiting().until(() -> !exits.of("adopt-me").isEmpty());
         assertThat(exits.of("adopt-me").get(0).info().code()).isEqualTo(137);
