@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
@@ -51,9 +52,17 @@ class ProcessBackendIT {
     }
 
     @Test
-    void startListStop() {
+    void startListStop() throws Exception {
         RunningInstance started = backend.start(req("web-1", sh("web", LONG).build()));
         assertThat(alive(started.handle())).isTrue();
+        long pid = Long.parseLong(started.handle());
+        // detached: its own session, stdin from /dev/null, stdout and stderr into output.log, no pipe to us
+        assertThat(Procs.session(pid, OptionalLong.empty())).extracting(ProcessHandle::pid).contains(pid);
+        Path fds = Path.of("/proc", started.handle(), "fd");
+        Path output = base.resolve("node1/web/instances/web-1/output.log").toRealPath();
+        assertThat(Files.readSymbolicLink(fds.resolve("0")).toString()).isEqualTo("/dev/null");
+        assertThat(Files.readSymbolicLink(fds.resolve("1"))).isEqualTo(output);
+        assertThat(Files.readSymbolicLink(fds.resolve("2"))).isEqualTo(output);
         assertThat(started).extracting(RunningInstance::app, RunningInstance::release, RunningInstance::node)
                 .containsExactly("web", "r1", "node1");
         assertThat(backend.list()).extracting(RunningInstance::instanceId, RunningInstance::handle)
