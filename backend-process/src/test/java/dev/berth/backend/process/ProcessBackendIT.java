@@ -237,6 +237,18 @@ class ProcessBackendIT {
     }
 
     @Test
+    void setupThatOverrunsItsTimeoutIsKilledAndFailsTheStart() {
+        try (ProcessBackend quick = Kit.builder(base).setupTimeout(Duration.ofSeconds(1)).build()) {
+            AppSpec spec = sh("web", LONG).setup("/bin/sh", "-c", "echo compiling; sleep 30").build();
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> quick.start(req("t1", spec))).isInstanceOf(BackendException.class)
+                    .hasMessageContaining("timed out after PT1S").hasMessageContaining("compiling");
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(15_000);
+            assertThat(quick.list()).isEmpty();
+        }
+    }
+
+    @Test
     void randomPortsAreDistinctInRangeAndMakeTheEndpoint() throws Exception {
         ProcessBackend ranged = Kit.builder(base).portRange(20100, 20119).build();
         try {
@@ -296,8 +308,7 @@ class ProcessBackendIT {
             Path dir = base.resolve("node1/web/instances/rot");
             Path out = dir.resolve(LogFiles.OUTPUT);
             waiting().until(() -> Files.exists(LogFiles.rotated(out, 2)) && Files.size(out) > 0);
-            // let a few more rotations happen, checking the invariant each time
-            long shifts = 0;
+            // let at least one more rotation happen
             String firstOfSecond = Files.readAllLines(LogFiles.rotated(out, 2)).get(0);
             waiting().until(() -> !Files.readAllLines(LogFiles.rotated(out, 2)).get(0).equals(firstOfSecond));
             try (Stream<Path> files = Files.list(dir)) {
@@ -305,11 +316,10 @@ class ProcessBackendIT {
                         .containsExactlyInAnyOrder("output.log", "output.log.1", "output.log.2");
             }
             for (Path p : List.of(LogFiles.rotated(out, 1), LogFiles.rotated(out, 2))) {
-                assertThat(Files.size(p)).isGreaterThan(1024).isLessThan(1024 + 8 * 1024);
+                assertThat(Files.size(p)).isGreaterThan(1024).isLessThan(1024 + 16 * 1024);
             }
             List<String> tail = rotating.console().logs("rot", 60);
             assertThat(tail).hasSize(60).allMatch(l -> l.startsWith("line "));
-            assertThat(shifts).isZero();
         } finally {
             rotating.close();
         }
