@@ -13,6 +13,7 @@ public class InvalidSpecException extends BerthException {
     private final String context;
     private final String field;
     private final String value;
+    private final boolean nothing;
     private final String allowed;
 
     public InvalidSpecException(String field, Object value, String allowed) {
@@ -24,6 +25,7 @@ public class InvalidSpecException extends BerthException {
         this.context = context;
         this.field = Objects.requireNonNull(field, "field");
         this.value = String.valueOf(value);
+        this.nothing = value == null;
         this.allowed = Objects.requireNonNull(allowed, "allowed");
     }
 
@@ -40,14 +42,14 @@ public class InvalidSpecException extends BerthException {
     /** The same error, with its origin in front (e.g. {@code "app 'web'"} or {@code "apps/web.yml line 4"}). */
     public InvalidSpecException in(String where) {
         String combined = context == null ? where : where + ": " + context;
-        InvalidSpecException e = new InvalidSpecException(combined, field, value, allowed);
+        InvalidSpecException e = new InvalidSpecException(combined, field, nothing ? null : value, allowed);
         e.setStackTrace(getStackTrace());
         return e;
     }
 
     /** The same error with its field nested under {@code parent} (e.g. {@code routing.domains[0]}). */
     public InvalidSpecException under(String parent) {
-        InvalidSpecException e = new InvalidSpecException(context, parent + "." + field, value, allowed);
+        InvalidSpecException e = new InvalidSpecException(context, parent + "." + field, nothing ? null : value, allowed);
         e.setStackTrace(getStackTrace());
         return e;
     }

@@ -342,6 +342,24 @@ public final class ProcessBackend implements Backend {
         finish(t, ExitInfo.UNKNOWN, reason);
     }
 
+    /** The instance's process, its descendants and what else remains in its session. */
+    private static Map<Long, ProcessHandle> processesOf(Tracked t) {
+        Map<Long, ProcessHandle> procs = Procs.treeMap(t.handle);
+        for (ProcessHandle h : Procs.session(t.file.pid(), t.file.startTicks())) {
+            procs.putIfAbsent(h.pid(), h);
+        }
+        return procs;
+    }
+
+    /** Kills what an instance that is gone left behind in its session (children of a crashed or killed root). */
+    private static void killLeftovers(Tracked t) {
+        List<ProcessHandle> left = Procs.session(t.file.pid(), t.file.startTicks());
+        if (!left.isEmpty()) {
+            LOG.info("{} is gone: SIGKILL to {} process(es) left in its session", t, left.size());
+            Procs.signal(left, true);
+        }
+    }
+
     private void finish(Tracked t, int code, String reason) {
         boolean expected;
         ReentrantLock lock = lock(t.id());
@@ -352,6 +370,7 @@ public final class ProcessBackend implements Backend {
             }
             tracked.remove(t.id(), t);
             retire(t.dir, t.file.pid());
+            killLeftovers(t);
             expected = t.stopRequested || stopMarked(t);
         } finally {
             lock.unlock();
@@ -426,13 +445,14 @@ public final class ProcessBackend implements Backend {
             } catch (IOException e) {
                 LOG.warn("{}: cannot write the stop marker: {}", t, e.toString());
             }
-            Map<Long, ProcessHandle> procs = Procs.treeMap(t.handle);
+            Map<Long, ProcessHandle> procs = processesOf(t);
             LOG.info("stopping {}: SIGTERM to {} process(es), grace {}", t, procs.size(), grace);
             Procs.signal(procs.values(), false);
             if (!Procs.awaitGone(procs.values(), System.nanoTime() + grace.toNanos())) {
                 if (Procs.running(t.handle)) {
                     Procs.collect(t.handle, procs);
                 }
+                processesOf(t).forEach(procs::putIfAbsent);
                 LOG.warn("{} still runs after the grace of {}: SIGKILL to {} process(es)", t, grace, procs.size());
                 Procs.signal(procs.values(), true);
                 if (!Procs.awaitGone(procs.values(), System.nanoTime() + KILL_WAIT.toNanos())) {
@@ -462,7 +482,7 @@ public final class ProcessBackend implements Backend {
             }
             Tracked t = found.get();
             t.killRequested = true;
-            Map<Long, ProcessHandle> procs = Procs.treeMap(t.handle);
+            Map<Long, ProcessHandle> procs = processesOf(t);
             LOG.info("killing {}: SIGKILL to {} process(es)", t, procs.size());
             Procs.signal(procs.values(), true);
             if (!Procs.awaitGone(procs.values(), System.nanoTime() + KILL_WAIT.toNanos())) {

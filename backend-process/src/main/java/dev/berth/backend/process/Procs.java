@@ -115,6 +115,42 @@ final class Procs {
         return map;
     }
 
+    /**
+     * The live processes of the session led (or once led) by {@code sid}, started no earlier than
+     * {@code minTicks} when given: an instance runs under setsid, so its session holds every process
+     * it spawned, even those reparented after their parent died. Empty where /proc is unavailable.
+     */
+    static List<ProcessHandle> session(long sid, OptionalLong minTicks) {
+        List<ProcessHandle> members = new ArrayList<>();
+        if (!Files.isDirectory(PROC)) {
+            return members;
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(PROC)) {
+            entries.map(p -> p.getFileName().toString()).filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
+                    .forEach(n -> {
+                        long pid = Long.parseLong(n);
+                        String[] f = statFields(pid);
+                        if (f == null || f.length < 20 || "Z".equals(f[0]) || "X".equals(f[0])) {
+                            return;
+                        }
+                        try {
+                            if (Long.parseLong(f[3]) != sid) {
+                                return;
+                            }
+                            if (minTicks.isPresent() && Long.parseLong(f[19]) < minTicks.getAsLong()) {
+                                return;
+                            }
+                        } catch (NumberFormatException e) {
+                            return;
+                        }
+                        ProcessHandle.of(pid).ifPresent(members::add);
+                    });
+        } catch (IOException | RuntimeException e) {
+            // best effort
+        }
+        return members;
+    }
+
     /** Sends SIGTERM (or SIGKILL when {@code force}) to every process given. */
     static void signal(Iterable<ProcessHandle> processes, boolean force) {
         for (ProcessHandle h : processes) {

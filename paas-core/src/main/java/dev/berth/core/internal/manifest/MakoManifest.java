@@ -228,9 +228,9 @@ public final class MakoManifest {
             throw new InvalidSpecException("constraints", spec.constraints(), cannot + "no placement constraints").in(where);
         }
         Map<String, Object> app = new LinkedHashMap<>();
-        app.put("instances", spec.instances().all() ? "*" : (Object) spec.instances().count());
+        app.put("instances", spec.instances().all() ? "*" : spec.instances().count());
         if (res.has(Resources.LOAD)) {
-            app.put("load", SpecCodec.number(res.get(Resources.LOAD)));
+            app.put("load", PlainTrees.number(res.get(Resources.LOAD)));
         }
         if (!spec.routing().domains().isEmpty() || spec.routing().balance() != Balance.LEAST_CONN) {
             Map<String, Object> routing = new LinkedHashMap<>();

@@ -9,8 +9,6 @@ import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
 import dev.berth.api.Routing;
 import dev.berth.api.Source;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,8 +40,6 @@ import java.util.Map;
  * {@code spec}. Stateless and thread-safe.
  */
 public final class SpecCodec {
-    private static final long NEGATIVE_ZERO_BITS = Double.doubleToRawLongBits(-0.0);
-
     private SpecCodec() {
     }
 
@@ -70,10 +66,10 @@ public final class SpecCodec {
         if (!spec.env().isEmpty()) {
             t.put("env", new LinkedHashMap<>(spec.env()));
         }
-        t.put("instances", spec.instances().all() ? "*" : (Object) spec.instances().count());
+        t.put("instances", spec.instances().all() ? "*" : spec.instances().count());
         if (!spec.resources().isEmpty()) {
             Map<String, Object> r = new LinkedHashMap<>();
-            spec.resources().amounts().forEach((k, v) -> r.put(k, number(v)));
+            spec.resources().amounts().forEach((k, v) -> r.put(k, PlainTrees.number(v)));
             t.put("resources", r);
         }
         Routing routing = spec.routing();
@@ -110,7 +106,7 @@ public final class SpecCodec {
             putIfChanged(r, "initialDelay", Durations.format(rp.initialDelay()), Durations.format(rd.initialDelay()));
             putIfChanged(r, "maxDelay", Durations.format(rp.maxDelay()), Durations.format(rd.maxDelay()));
             if (Double.compare(rp.multiplier(), rd.multiplier()) != 0) {
-                r.put("multiplier", number(rp.multiplier()));
+                r.put("multiplier", PlainTrees.number(rp.multiplier()));
             }
             putIfChanged(r, "resetAfter", Durations.format(rp.resetAfter()), Durations.format(rd.resetAfter()));
             t.put("restart", r);
@@ -137,20 +133,12 @@ public final class SpecCodec {
      */
     public static AppSpec fromTree(String name, Object tree) {
         try {
-            return AppDecoder.decodeFor(name, plain(tree, ""), 0, null);
+            return AppDecoder.decodeFor(name, PlainTrees.read(tree, ""), 0, null);
         } catch (Located e) {
             throw e.toException(null);
         } catch (InvalidSpecException e) {
             throw e.in("app '" + name + "'");
         }
-    }
-
-    /** A Java number as the tree holds it: whole doubles as longs (for readable YAML), others as doubles. */
-    static Object number(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e15 && Double.doubleToRawLongBits(v) != NEGATIVE_ZERO_BITS) {
-            return (long) v;
-        }
-        return v;
     }
 
     private static <V> void putIfChanged(Map<String, Object> m, String key, V value, V dflt) {
@@ -163,48 +151,5 @@ public final class SpecCodec {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(key, value);
         return m;
-    }
-
-    /** A plain Java tree as a {@link Tree} without lines. */
-    static Tree plain(Object o, String path) {
-        if (o == null) {
-            return new Tree.Val(null, "null", 0);
-        }
-        if (o instanceof Map<?, ?> m) {
-            Map<String, Tree> entries = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!(e.getKey() instanceof String key)) {
-                    throw new InvalidSpecException(path.isEmpty() ? "app" : path, e.getKey(), "keys must be text");
-                }
-                entries.put(key, plain(e.getValue(), path.isEmpty() ? key : path + "." + key));
-            }
-            return new Tree.Obj(entries, Map.of(), 0);
-        }
-        if (o instanceof List<?> l) {
-            List<Tree> items = new ArrayList<>();
-            for (Object item : l) {
-                items.add(plain(item, path + "[" + items.size() + "]"));
-            }
-            return new Tree.Arr(items, 0);
-        }
-        if (o instanceof String s) {
-            return new Tree.Val(s, s, 0);
-        }
-        if (o instanceof Boolean b) {
-            return new Tree.Val(b, b.toString(), 0);
-        }
-        if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
-            long n = ((Number) o).longValue();
-            return new Tree.Val(n, Long.toString(n), 0);
-        }
-        if (o instanceof BigInteger b) {
-            return new Tree.Val(b.bitLength() < 64 ? (Object) b.longValue() : b, b.toString(), 0);
-        }
-        if (o instanceof Double || o instanceof Float || o instanceof BigDecimal) {
-            double d = ((Number) o).doubleValue();
-            return new Tree.Val(d, o.toString(), 0);
-        }
-        throw new InvalidSpecException(path.isEmpty() ? "app" : path, o.getClass().getSimpleName() + " " + o,
-                "must be a map, list, text, number or boolean");
     }
 }

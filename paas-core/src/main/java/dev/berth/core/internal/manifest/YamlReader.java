@@ -32,6 +32,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class YamlReader {
     private static final int MAX_DEPTH = 64;
+    private static final Pattern BARE_STAR = Pattern.compile("(^|[:\\[,-]\\s*)\\*\\s*($|[,\\]])");
     private static final Pattern DECIMAL_INT = Pattern.compile("[-+]?[0-9][0-9_]*");
     private static final Pattern DECIMAL_FLOAT = Pattern.compile("[-+]?([0-9][0-9_]*)?\\.?[0-9_]*([eE][-+]?[0-9]+)?");
 
@@ -50,13 +51,22 @@ final class YamlReader {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             int line = mark == null ? 0 : mark.getLine() + 1;
             String problem = e.getProblem() != null ? e.getProblem() : firstLine(e.getMessage());
-            throw Where.locate(new InvalidSpecException("syntax", Where.lineText(text, line),
-                    "must be valid YAML: " + problem), origin, line);
+            if (e.getContext() != null) {
+                problem = e.getContext() + ": " + problem;
+            }
+            String lineText = Where.lineText(text, line);
+            String hint = BARE_STAR.matcher(lineText).find() ? " (quote \"*\": a bare * starts a YAML alias)" : "";
+            throw Where.locate(new InvalidSpecException("syntax", lineText,
+                    "must be valid YAML: " + oneLine(problem) + hint), origin, line);
         } catch (YAMLException e) {
             throw Where.locate(new InvalidSpecException("syntax", "", "must be valid YAML: " + firstLine(e.getMessage())),
                     origin, 0);
         }
         return root == null ? null : convert(root, "", origin, 0);
+    }
+
+    private static String oneLine(String s) {
+        return s.replaceAll("[\\s\\x00-\\x1f]+", " ").strip();
     }
 
     private static String firstLine(String s) {
