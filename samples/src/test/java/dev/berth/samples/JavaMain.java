@@ -1,49 +1,50 @@
 package dev.berth.samples;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A sample's main class run in its own JVM, its output collected line by line. */
+/**
+ * A sample's main class run in its own JVM. Its output goes to a file rather than a pipe: what
+ * a JVM prints from its shutdown hooks can be lost by a parent reading a pipe.
+ */
 final class JavaMain implements AutoCloseable {
     final Process process;
-    final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Path output;
 
-    JavaMain(Class<?> main, String... args) throws IOException {
+    JavaMain(Path output, Class<?> main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "sample-output");
-        reader.setDaemon(true);
-        reader.start();
+        this.output = output;
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    /** Every line printed so far. */
+    List<String> lines() {
+        try {
+            return List.of(new String(Files.readAllBytes(output), StandardCharsets.UTF_8).split("\n", -1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     long count(String fragment) {
-        return lines.stream().filter(l -> l.contains(fragment)).count();
+        return lines().stream().filter(l -> l.contains(fragment)).count();
     }
 
     /** Every first group of {@code regex} in the output. */
     List<String> all(String regex) {
         Pattern p = Pattern.compile(regex);
         List<String> out = new ArrayList<>();
-        for (String l : lines) {
+        for (String l : lines()) {
             Matcher m = p.matcher(l);
             if (m.find()) {
                 out.add(m.group(1));
@@ -56,13 +57,20 @@ final class JavaMain implements AutoCloseable {
     int terminate() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(90, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         return process.exitValue();
     }
 
+    /** Whether the process runs; a zombie (dead, not yet reaped by init) does not. */
     static boolean alive(String pid) {
-        return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        try {
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

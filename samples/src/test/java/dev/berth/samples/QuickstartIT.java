@@ -20,7 +20,7 @@ class QuickstartIT {
 
     @Test
     void runsThreeInstancesRespawnsAKilledOneAndStopsAllOnCtrlC() throws Exception {
-        try (JavaMain quickstart = new JavaMain(Quickstart.class, tmp.toString())) {
+        try (JavaMain quickstart = new JavaMain(tmp.resolve("quickstart.out"), Quickstart.class, tmp.toString())) {
             await().atMost(Duration.ofSeconds(90)).until(() -> quickstart.count("hello runs 3 instances") == 1
                     && quickstart.count("  pid ") == 3);
             List<String> endpoints = quickstart.all("(http://127\\.0\\.0\\.1:\\d+/)$");
@@ -36,7 +36,7 @@ class QuickstartIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> quickstart.count(": respawning in") == 1
                     && quickstart.count(": healthy") == 4);
             assertThat(quickstart.terminate()).isNotEqualTo(-1);
-            assertThat(quickstart.lines).contains("stopped.");
+            assertThat(quickstart.lines()).contains("stopped.");
             List<String> allPids = quickstart.all("started, pid (\\d+)");
             assertThat(allPids).hasSize(4).noneMatch(JavaMain::alive);
         }

@@ -37,7 +37,7 @@ class ServeIT {
         Path apps = manifests();
         Path state = tmp.resolve("state");
         List<String> pids;
-        try (JavaMain serve = new JavaMain(Serve.class, "--manifests", apps.toString(), "--state", state.toString())) {
+        try (JavaMain serve = new JavaMain(tmp.resolve("serve1.out"), Serve.class, "--manifests", apps.toString(), "--state", state.toString())) {
             await().atMost(WAIT).until(() -> serve.count(": healthy") == 2);
             pids = serve.all("started, pid (\\d+)");
             assertThat(pids).hasSize(2);
@@ -46,7 +46,7 @@ class ServeIT {
         }
         assertThat(pids).allMatch(JavaMain::alive);
 
-        try (JavaMain again = new JavaMain(Serve.class, "--manifests", apps.toString(), "--state", state.toString(),
+        try (JavaMain again = new JavaMain(tmp.resolve("serve2.out"), Serve.class, "--manifests", apps.toString(), "--state", state.toString(),
                 "--stop-on-exit")) {
             await().atMost(WAIT).until(() -> again.count(": healthy") == 2);
             assertThat(again.all("adopted, still running as pid (\\d+)")).containsExactlyInAnyOrderElementsOf(pids);
@@ -64,11 +64,12 @@ class ServeIT {
                   "opts": {"setup": ["npm", "install"], "command": ["node", "server.js"],
                            "commit": "8b7243393950e0209c7a9346e9a1a839b99619d9", "env": {"PORT": "RANDOM_PORT"}}}}
                 """);
-        try (JavaMain serve = new JavaMain(Serve.class, "--manifests", apps.toString(), "--state", tmp.resolve("s").toString())) {
+        try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(),
+                "--state", tmp.resolve("s").toString())) {
             assertThat(serve.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(serve.process.exitValue()).isEqualTo(2);
             await().atMost(WAIT).until(() -> serve.count("nothing was changed") == 1);
-            assertThat(String.join("\n", serve.lines)).contains("app 'beep'").contains("8b7243393950e0209c7a9346e9a1a839b99619d9");
+            assertThat(String.join("\n", serve.lines())).contains("app 'beep'").contains("8b7243393950e0209c7a9346e9a1a839b99619d9");
         }
         assertThat(tmp.resolve("s")).doesNotExist();
     }

@@ -90,6 +90,8 @@ public final class Reconciler implements AutoCloseable {
     private final Map<String, Integer> lastSeq = new HashMap<>();
     private final Map<String, String> lastUnplaced = new HashMap<>();
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
+    /** Events of the running task, published once the view shows their effect. */
+    private final List<PlatformEvent> outbox = new ArrayList<>();
     private RoutingTable lastTable;
     private boolean dirty;
     private boolean passQueued;
@@ -906,7 +908,19 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void emit(PlatformEvent e) {
-        w.events().publish(e);
+        outbox.add(e);
+    }
+
+    /**
+     * Ends every loop task: a listener told of an event must find its effect in {@link #view()},
+     * so the view is refreshed before the task's events go out.
+     */
+    private void flushEvents() {
+        if (!outbox.isEmpty()) {
+            view = new View(apps, instances.values().stream().map(t -> t.record).toList());
+            outbox.forEach(w.events()::publish);
+            outbox.clear();
+        }
     }
 
     /** Runs {@code task} on the loop. */
@@ -921,6 +935,8 @@ public final class Reconciler implements AutoCloseable {
             task.run();
         } catch (RuntimeException e) {
             log.error("control loop task failed: {}", e.getMessage(), e);
+        } finally {
+            flushEvents();
         }
     }
 
@@ -935,6 +951,8 @@ public final class Reconciler implements AutoCloseable {
                 f.complete(task.call());
             } catch (Throwable e) {
                 f.completeExceptionally(e);
+            } finally {
+                flushEvents();
             }
         });
         return join(f, () -> "control loop call");
