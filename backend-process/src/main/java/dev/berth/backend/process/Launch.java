@@ -52,6 +52,19 @@ final class Launch {
     }
 
     /** Launches exactly {@code argv} with output appended to {@code output}; remembers the process. */
+    /** Exactly {@code argv} (no quoting, no substitution), in {@code dir}, with exactly {@code env} when given. */
+    private static ProcessBuilder processBuilder(List<String> argv, Map<String, String> env, File dir) {
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        if (env != null) {
+            pb.environment().clear();
+            pb.environment().putAll(env);
+        }
+        if (dir != null) {
+            pb.directory(dir);
+        }
+        return pb;
+    }
+
     static final class RedirectingLauncher implements CommandLauncher {
         private final List<String> argv;
         private final Path output;
@@ -69,14 +82,7 @@ final class Launch {
 
         @Override
         public Process exec(CommandLine cmd, Map<String, String> env, File dir) throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(argv);
-            if (env != null) {
-                pb.environment().clear();
-                pb.environment().putAll(env);
-            }
-            if (dir != null) {
-                pb.directory(dir);
-            }
+            ProcessBuilder pb = processBuilder(argv, env, dir);
             pb.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
             pb.redirectErrorStream(true);
@@ -112,14 +118,7 @@ final class Launch {
 
         @Override
         public Process exec(CommandLine cmd, Map<String, String> env, File dir) throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(argv);
-            if (env != null) {
-                pb.environment().clear();
-                pb.environment().putAll(env);
-            }
-            if (dir != null) {
-                pb.directory(dir);
-            }
+            ProcessBuilder pb = processBuilder(argv, env, dir);
             pb.redirectErrorStream(true);
             Process p = pb.start();
             process.set(p);
