@@ -76,7 +76,8 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
                 throw new InvalidSpecException("env", k, "keys are 1-128 of A-Z a-z 0-9 _, not starting with a digit");
             }
             if (v == null || v.indexOf('\0') >= 0) {
-                throw new InvalidSpecException("env." + k, v, "values are text without NUL");
+                // The value may be a secret: it is not echoed.
+                throw new InvalidSpecException("env." + k, v == null ? null : "(value hidden)", "values are text without NUL");
             }
             copy.put(k, v);
         });

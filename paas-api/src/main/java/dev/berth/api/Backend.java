@@ -48,9 +48,13 @@ public interface Backend extends AutoCloseable {
     @Override
     void close();
 
-    /** Told of instance exits; called from a backend thread and must not block. */
+    /**
+     * Told of instance exits; called from a backend thread and must not block. {@code handle} is
+     * the handle of the process that ended (as in {@link RunningInstance#handle()}), so that a
+     * late exit of an old process is never taken for the exit of its replacement.
+     */
     @FunctionalInterface
     interface ExitListener {
-        void exited(String instanceId, ExitInfo exit);
+        void exited(String instanceId, String handle, ExitInfo exit);
     }
 }

@@ -73,9 +73,8 @@ class PlatformIT {
                 .command(TestHttpApp.command())
                 .env("PORT", AppSpec.RANDOM_PORT)
                 .instances(instances)
-                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(200), Duration.ofMillis(200))
-                       .withGracePeriod(Duration.ofSeconds(30))
-                        .withMaxConsecutiveFailures(2));
+                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(500), Duration.ofMillis(500))
+                        .withGracePeriod(Duration.ofSeconds(30)).withMaxConsecutiveFailures(3));
     }
 
     private List<InstanceRecord> records(String app) {
@@ -186,7 +185,7 @@ class PlatformIT {
         String cwd = platform.exec(before.id(), List.of("pwd")).output().trim();
         Files.writeString(Path.of(cwd, "unhealthy"), "yes");
 
-        // Two failed probes in a row: stopped and scheduled for respawn. The replacement runs in the
+        // Three failed probes in a row: stopped and scheduled for respawn. The replacement runs in the
         // same directory, so the test heals it before the respawn.
         await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.InstanceRespawning));
         Files.delete(Path.of(cwd, "unhealthy"));
@@ -239,7 +238,7 @@ class PlatformIT {
 
         await().atMost(WAIT).until(() -> {
             List<InstanceRecord> rs = records("web");
-            return rs.size() == 2 && rs.stream().allMatch(r -> r.release().equals("r2") && r.state() == InstanceState.HEALTHY);
+            return rs.size() == 2 && rs.stream().allMatch(r -> r.release().startsWith("r2-") && r.state() == InstanceState.HEALTHY);
         });
         for (InstanceRecord r : records("web")) {
             assertThat(get(r)).endsWith("v2");

@@ -31,10 +31,14 @@ final class Launch {
     private Launch() {
     }
 
-    /** argv prefixed with setsid when it is available, so the child leads its own session and process group. */
+    /**
+     * argv prefixed with setsid, so the child leads its own session and process group: a Ctrl-C
+     * in the host's terminal must not reach instances, and stop must find the whole session.
+     */
     static List<String> inNewSession(List<String> argv) {
         if (!new File(SETSID).canExecute()) {
-            return argv;
+            throw new dev.berth.api.BackendException(SETSID + " is missing: the process backend needs it to run instances "
+                    + "in their own session; install Debian's util-linux package");
         }
         List<String> all = new ArrayList<>(argv.size() + 1);
         all.add(SETSID);
@@ -51,7 +55,6 @@ final class Launch {
         return cl;
     }
 
-    /** Launches exactly {@code argv} with output appended to {@code output}; remembers the process. */
     /** Exactly {@code argv} (no quoting, no substitution), in {@code dir}, with exactly {@code env} when given. */
     private static ProcessBuilder processBuilder(List<String> argv, Map<String, String> env, File dir) {
         ProcessBuilder pb = new ProcessBuilder(argv);
@@ -65,6 +68,7 @@ final class Launch {
         return pb;
     }
 
+    /** Launches exactly {@code argv} with output appended to {@code output}; remembers the process. */
     static final class RedirectingLauncher implements CommandLauncher {
         private final List<String> argv;
         private final Path output;

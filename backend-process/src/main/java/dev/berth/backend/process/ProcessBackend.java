@@ -88,7 +88,7 @@ public final class ProcessBackend implements Backend {
     private final Map<Integer, Long> recentPorts = new HashMap<>();
     /** Where the next port search starts, as an offset into the range; guarded by portLock. */
     private int portCursor;
-    private volatile ExitListener listener = (id, exit) -> { };
+    private volatile ExitListener listener = (id, handle, exit) -> { };
     private volatile boolean closed;
 
     private ProcessBackend(Builder b) {
@@ -386,7 +386,7 @@ public final class ProcessBackend implements Backend {
         }
         LOG.warn("{} {}", t, reason);
         try {
-            listener.exited(t.id(), exit);
+            listener.exited(t.id(), Long.toString(t.file.pid()), exit);
         } catch (RuntimeException e) {
             LOG.warn("exit listener failed for {}: {}", t, e.toString(), e);
         }
@@ -410,6 +410,8 @@ public final class ProcessBackend implements Backend {
                 Files.move(file, dir.resolve(InstanceFile.EXITED), StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.ATOMIC_MOVE);
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            LOG.debug("pid file {} was already retired (another backend on the same base dir)", file);
         } catch (IOException e) {
             LOG.warn("cannot retire pid file {}: {}", file, e.toString());
         }
@@ -463,6 +465,7 @@ public final class ProcessBackend implements Backend {
                 tracked.remove(id, t);
                 retire(t.dir, t.file.pid());
             }
+            killLeftovers(t); // what it spawned during the grace period
             LOG.info("{} stopped", t);
         } finally {
             lock.unlock();
@@ -767,7 +770,8 @@ public final class ProcessBackend implements Backend {
             executor.setStreamHandler(streams);
             Launch.TreeWatchdog watchdog = new Launch.TreeWatchdog(Math.max(1, timeout.toMillis()));
             executor.setWatchdog(watchdog);
-            LOG.info("app '{}' instance '{}': exec {}", file.app(), id, argv);
+            LOG.info("app '{}' instance '{}': exec {}", file.app(), id, argv.get(0));
+            LOG.debug("app '{}' instance '{}': exec argv {}", file.app(), id, argv);
             int code;
             try {
                 code = executor.execute(Launch.commandLine(argv), file.env());

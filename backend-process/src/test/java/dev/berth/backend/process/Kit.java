@@ -59,7 +59,7 @@ final class Kit {
         }
     }
 
-    record Exit(String id, ExitInfo info) {
+    record Exit(String id, String handle, ExitInfo info) {
     }
 
     /** Records exits reported to it. */
@@ -67,8 +67,8 @@ final class Kit {
         final List<Exit> seen = new CopyOnWriteArrayList<>();
 
         @Override
-        public void exited(String instanceId, ExitInfo exit) {
-            seen.add(new Exit(instanceId, exit));
+        public void exited(String instanceId, String handle, ExitInfo exit) {
+            seen.add(new Exit(instanceId, handle, exit));
         }
 
         List<Exit> of(String id) {

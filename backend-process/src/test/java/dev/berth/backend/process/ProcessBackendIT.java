@@ -97,8 +97,9 @@ class ProcessBackendIT {
 
     @Test
     void exitCodeIsReported() {
-        backend.start(req("crash", sh("web", "echo going; exit 3").build()));
+        RunningInstance crash = backend.start(req("crash", sh("web", "echo going; exit 3").build()));
         waiting().until(() -> !exits.of("crash").isEmpty());
+        assertThat(exits.of("crash").get(0).handle()).isEqualTo(crash.handle());
         ExitInfo exit = exits.of("crash").get(0).info();
         assertThat(exit.code()).isEqualTo(3);
         assertThat(exit.reason()).isEqualTo("exited with 3");

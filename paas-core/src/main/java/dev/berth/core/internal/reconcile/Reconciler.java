@@ -127,7 +127,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** Loads state and adopts running instances; returns when done, rethrowing any error. */
     public void start() {
-        w.backend().onExit((id, exit) -> post(() -> onExited(id, exit)));
+        w.backend().onExit((id, handle, exit) -> post(() -> onExited(id, handle, exit)));
         call(this::recover);
         loop.scheduleWithFixedDelay(() -> safely(this::pass), w.resyncInterval().toMillis(),
                 w.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -216,12 +216,10 @@ public final class Reconciler implements AutoCloseable {
         return call(() -> {
             AppRecord old = apps.get(spec.name());
             String release;
-            if (old == null) {
-                release = "r1";
-            } else if (old.spec().sameReleaseAs(spec)) {
+            if (old != null && old.spec().sameReleaseAs(spec)) {
                 release = old.release();
             } else {
-                release = "r" + (releaseNumber(old.release()) + 1);
+                release = newRelease(old == null ? 0 : releaseNumber(old.release()));
             }
             AppRecord rec = new AppRecord(spec, release, false);
             w.store().saveApp(rec);
@@ -239,9 +237,19 @@ public final class Reconciler implements AutoCloseable {
         });
     }
 
+    /**
+     * A release id: a number that counts the app's releases, and the deploy time, so that an id
+     * is never reused for other code, even after the app is removed and deployed again (backends
+     * keep release directories by id).
+     */
+    private String newRelease(int previous) {
+        return "r" + (previous + 1) + "-" + Long.toString(w.clock().millis(), 36);
+    }
+
     private static int releaseNumber(String release) {
+        int dash = release.indexOf('-');
         try {
-            return Integer.parseInt(release.substring(1));
+            return Integer.parseInt(release.substring(1, dash < 0 ? release.length() : dash));
         } catch (RuntimeException e) {
             return 0;
         }
@@ -316,7 +324,10 @@ public final class Reconciler implements AutoCloseable {
     public void restartInstance(String id) {
         call(() -> {
             Tracked t = instance(id);
-            if (t.live()) {
+            AppRecord app = app(t.record.app());
+            if (!t.record.release().equals(app.release())) {
+                stop(t, AfterStop.REMOVE, "restart requested: replaced by release " + app.release());
+            } else if (t.live()) {
                 stop(t, AfterStop.RESTART, "restart requested");
             } else if (!t.busy) {
                 t.respawnAt = null;
@@ -434,7 +445,9 @@ public final class Reconciler implements AutoCloseable {
         if (spec.instances().all()) {
             // One per node: extras on a node are surplus.
             Map<String, Integer> perNode = new HashMap<>();
-            for (Tracked t : sortedForScaleDown(current)) {
+            List<Tracked> mostUsefulFirst = sortedForScaleDown(current);
+            java.util.Collections.reverse(mostUsefulFirst);
+            for (Tracked t : mostUsefulFirst) {
                 if (perNode.merge(t.record.node(), 1, Integer::sum) > 1) {
                     stop(t, AfterStop.REMOVE, "more than one instance on node " + t.record.node());
                 }
@@ -542,13 +555,17 @@ public final class Reconciler implements AutoCloseable {
     private ClusterSnapshot snapshot() {
         Map<String, List<ClusterSnapshot.Allocation>> byNode = new HashMap<>();
         for (Tracked t : instances.values()) {
-            if (t.state() == InstanceState.STOPPED && !t.busy) {
-                continue;
-            }
             AppRecord app = apps.get(t.record.app());
-            Resources r = app == null ? Resources.none() : app.spec().resources();
+            // A stopped-on-request instance keeps its place (it counts for ALL and per-node
+            // limits) but takes no resources.
+            boolean held = t.state() == InstanceState.STOPPED && !t.busy;
+            Resources r = app == null || held ? Resources.none() : app.spec().resources();
+            // An instance of an older release takes resources but does not count as the app on
+            // its node, so that the new release can be placed beside it (ALL, uniqueHost).
+            String owner = app != null && !t.record.release().equals(app.release())
+                    ? t.record.app() + "@" + t.record.release() : t.record.app();
             byNode.computeIfAbsent(t.record.node(), k -> new ArrayList<>())
-                    .add(new ClusterSnapshot.Allocation(t.record.app(), t.id(), r));
+                    .add(new ClusterSnapshot.Allocation(owner, t.id(), r));
         }
         List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
         for (NodeSpec n : w.nodes()) {
@@ -582,11 +599,13 @@ public final class Reconciler implements AutoCloseable {
             if (list.stream().anyMatch(t -> t.rolling)) {
                 continue;
             }
-            Tracked next = list.get(0);
-            next.restarting = false;
-            if (next.live() && next.afterStop == null) {
-                next.rolling = true;
-                stop(next, AfterStop.RESTART, "rolling restart");
+            for (Tracked next : list) {
+                next.restarting = false;
+                if (next.live() && next.afterStop == null) { // one not running has nothing to restart
+                    next.rolling = true;
+                    stop(next, AfterStop.RESTART, "rolling restart");
+                    break;
+                }
             }
         }
     }
@@ -613,8 +632,8 @@ public final class Reconciler implements AutoCloseable {
             try {
                 RunningInstance ri = w.backend().start(req);
                 post(() -> onStarted(t, ri, spec));
-            } catch (RuntimeException e) {
-                log.warn("instance {} of app {} failed to start: {}", t.id(), spec.name(), e.getMessage());
+            } catch (Throwable e) {
+                log.warn("instance {} of app {} failed to start: {}", t.id(), spec.name(), e.toString());
                 post(() -> onStartFailed(t, e));
             }
         });
@@ -634,9 +653,10 @@ public final class Reconciler implements AutoCloseable {
             AfterStop then = t.afterStop;
             t.afterStop = null;
             stop(t, then, t.stopReason);
-        } else if (t.exitDuringStart != null) {
-            onExited(t.id(), t.exitDuringStart);
+        } else if (t.exitDuringStart != null && t.exitDuringStart.handle().equals(ri.handle())) {
+            onExited(t.id(), t.exitDuringStart.handle(), t.exitDuringStart.exit());
         }
+        t.exitDuringStart = null;
         pass();
     }
 
@@ -654,7 +674,7 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    private void onStartFailed(Tracked t, RuntimeException e) {
+    private void onStartFailed(Tracked t, Throwable e) {
         t.busy = false;
         if (instances.get(t.id()) != t) {
             return;
@@ -693,8 +713,8 @@ public final class Reconciler implements AutoCloseable {
         workers.execute(() -> {
             try {
                 w.backend().stop(t.id(), grace);
-            } catch (RuntimeException e) {
-                log.warn("stopping instance {} failed: {}", t.id(), e.getMessage());
+            } catch (Throwable e) {
+                log.warn("stopping instance {} failed: {}", t.id(), e.toString());
             }
             post(() -> {
                 t.busy = false;
@@ -731,17 +751,21 @@ public final class Reconciler implements AutoCloseable {
     // Events from backends and probes.
     // ======================================================================================
 
-    private void onExited(String id, ExitInfo exit) {
+    private void onExited(String id, String handle, ExitInfo exit) {
         Tracked t = instances.get(id);
         if (t == null) {
             log.debug("exit of unknown instance {} ignored", id);
+            return;
+        }
+        if (t.record.handle() != null && !t.record.handle().equals(handle)) {
+            log.debug("late exit of an earlier process {} of instance {} ignored", handle, id);
             return;
         }
         if (t.afterStop != null && t.state() == InstanceState.STOPPING) {
             return; // the stop we asked for
         }
         if (t.state() == InstanceState.STARTING && t.busy) {
-            t.exitDuringStart = exit;
+            t.exitDuringStart = new Tracked.EarlyExit(handle, exit); // matched against the started process
             return;
         }
         if (!t.live()) {
@@ -762,6 +786,11 @@ public final class Reconciler implements AutoCloseable {
         t.rolling = false;
         dirty = true;
         if (app == null || app.stopped()) {
+            return;
+        }
+        if (!t.record.release().equals(app.release())) {
+            // Its spec is gone: the new release replaces it rather than a respawn.
+            instances.remove(t.id());
             return;
         }
         var policy = app.spec().restartPolicy();
@@ -814,13 +843,16 @@ public final class Reconciler implements AutoCloseable {
             return;
         }
         t.probeFailures++;
+        boolean replace = t.probeFailures >= hc.maxConsecutiveFailures();
         if (s == InstanceState.HEALTHY || s == InstanceState.RUNNING) {
             t.record = t.record.withState(InstanceState.UNHEALTHY);
             t.healthySince = null;
             dirty = true;
-            emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), r.detail()));
+            if (!replace) {
+                emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), r.detail()));
+            }
         }
-        if (t.probeFailures >= hc.maxConsecutiveFailures()) {
+        if (replace) {
             String why = "unhealthy: " + t.probeFailures + " failed checks in a row (" + r.detail() + ")";
             log.warn("instance {} of app {} {}; replacing it", t.id(), app.name(), why);
             emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), why + "; replacing it"));
@@ -857,6 +889,11 @@ public final class Reconciler implements AutoCloseable {
                     w.router().apply(table);
                 } catch (RuntimeException e) {
                     log.error("router rejected the new table; the last good one keeps serving: {}", e.getMessage(), e);
+                    post(() -> {
+                        if (table.equals(lastTable)) {
+                            lastTable = null; // the next pass tries again
+                        }
+                    });
                 }
             });
         }
@@ -933,8 +970,9 @@ public final class Reconciler implements AutoCloseable {
     private void safely(Runnable task) {
         try {
             task.run();
-        } catch (RuntimeException e) {
-            log.error("control loop task failed: {}", e.getMessage(), e);
+        } catch (Throwable e) {
+            // Never let one task end the loop (a scheduled task that throws is never run again).
+            log.error("control loop task failed: {}", e.toString(), e);
         } finally {
             flushEvents();
         }

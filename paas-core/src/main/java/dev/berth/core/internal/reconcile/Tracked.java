@@ -37,14 +37,18 @@ final class Tracked {
     boolean busy;
     /** Set while a stop that the loop asked for is pending or in flight. */
     AfterStop afterStop;
-    /** An exit reported while the start was still in flight. */
-    ExitInfo exitDuringStart;
+    /** An exit reported while the start was still in flight, with the handle of the process that ended. */
+    EarlyExit exitDuringStart;
     /** Waiting for its turn in an app-wide rolling restart. */
     boolean restarting;
     /** Being restarted by a rolling restart, until healthy again. */
     boolean rolling;
     /** Why the stop was asked for (reported as the exit reason of a replacement). */
     String stopReason;
+
+    /** An exit that arrived before the start call returned. */
+    record EarlyExit(String handle, ExitInfo exit) {
+    }
 
     Tracked(InstanceRecord record) {
         this.record = record;

@@ -24,7 +24,7 @@ final class FakeBackend implements Backend {
     final List<String> starts = new CopyOnWriteArrayList<>();
     final List<String> stops = new CopyOnWriteArrayList<>();
     private final AtomicInteger handles = new AtomicInteger(1000);
-    private volatile ExitListener listener = (id, exit) -> { };
+    private volatile ExitListener listener = (id, handle, exit) -> { };
 
     @Override
     public String name() {
@@ -59,9 +59,15 @@ final class FakeBackend implements Backend {
 
     /** The "process" dies on its own. */
     void crash(String instanceId, int code) {
-        if (running.remove(instanceId) != null) {
-            listener.exited(instanceId, new ExitInfo(code, Instant.now(), "exited with " + code));
+        RunningInstance gone = running.remove(instanceId);
+        if (gone != null) {
+            listener.exited(instanceId, gone.handle(), new ExitInfo(code, Instant.now(), "exited with " + code));
         }
+    }
+
+    /** An exit report for a process that is not the current one (a late report). */
+    void staleExit(String instanceId, String oldHandle) {
+        listener.exited(instanceId, oldHandle, new ExitInfo(1, Instant.now(), "exited with 1"));
     }
 
     /** Something left running by an earlier platform. */

@@ -121,9 +121,9 @@ class ReconcilerTest {
 
         String release = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
 
-        assertThat(release).isEqualTo("r2");
+        assertThat(release).startsWith("r2-");
         await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 2
-                && healthy("web").stream().allMatch(r -> r.release().equals("r2")) && healthy("web").size() == 2);
+                && healthy("web").stream().allMatch(r -> r.release().equals(release)) && healthy("web").size() == 2);
         assertThat(backend.stops).containsExactlyInAnyOrder("web-1", "web-2");
     }
 
@@ -135,5 +135,107 @@ class ReconcilerTest {
         assertThat(backend.starts).isEmpty();
         assertThat(loop.view().apps()).containsKey("big");
         assertThat(Map.copyOf(backend.running)).isEmpty();
+    }
+
+    /** Waits for the loop to go through {@code n} resync passes. */
+    private void passes(int n) {
+        long until = System.nanoTime() + Duration.ofMillis(200L * n).toNanos();
+        await().atMost(WAIT).until(() -> System.nanoTime() >= until);
+    }
+
+    @Test
+    void aStoppedInstanceStaysStoppedAndHoldsItsPlaceEvenWithAll() {
+        loop = open(nodes(2));
+        loop.deploy(app("agent", Instances.ALL));
+        await().atMost(WAIT).until(() -> healthy("agent").size() == 2);
+        int starts = backend.starts.size();
+
+        loop.stopInstance("agent-1");
+        await().atMost(WAIT).until(() -> loop.view().instancesOf("agent").stream()
+                .anyMatch(r -> r.id().equals("agent-1") && r.state() == InstanceState.STOPPED));
+        passes(5);
+
+        assertThat(backend.starts).hasSize(starts);
+        assertThat(loop.view().instancesOf("agent")).hasSize(2);
+        loop.restartInstance("agent-1");
+        await().atMost(WAIT).until(() -> healthy("agent").size() == 2);
+        assertThat(backend.starts).hasSize(starts + 1);
+    }
+
+    @Test
+    void aNewReleaseOfAnAllAppRollsOntoEveryNode() {
+        loop = open(nodes(3));
+        loop.deploy(app("agent", Instances.ALL));
+        await().atMost(WAIT).until(() -> healthy("agent").size() == 3);
+
+        String r2 = loop.deploy(app("agent", Instances.ALL).toBuilder().env("V", "2").build());
+
+        await().atMost(WAIT).until(() -> loop.view().instancesOf("agent").size() == 3
+                && healthy("agent").stream().allMatch(r -> r.release().equals(r2)) && healthy("agent").size() == 3);
+        assertThat(healthy("agent")).extracting(InstanceRecord::node).containsExactlyInAnyOrder("n1", "n2", "n3");
+        assertThat(backend.stops).containsExactlyInAnyOrder("agent-1", "agent-2", "agent-3");
+    }
+
+    @Test
+    void releaseIdsAreNeverReusedAfterARemove() {
+        loop = open(nodes(1));
+        String first = loop.deploy(app("web", Instances.of(1)));
+        assertThat(loop.deploy(app("web", Instances.of(2)))).isEqualTo(first); // only the count changed
+        loop.remove("web");
+        await().atMost(WAIT).until(() -> backend.running.isEmpty());
+
+        String second = loop.deploy(app("web", Instances.of(1)));
+
+        assertThat(second).startsWith("r1-").isNotEqualTo(first);
+        assertThat(loop.deploy(app("web", Instances.of(1)).toBuilder().command("other").build())).startsWith("r2-");
+    }
+
+    @Test
+    void aLateExitOfAnEarlierProcessIsIgnored() {
+        loop = open(nodes(1));
+        loop.deploy(app("web", Instances.of(1)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 1);
+        String handle = healthy("web").get(0).handle();
+
+        backend.staleExit("web-1", "999999");
+        passes(3);
+
+        assertThat(healthy("web")).singleElement().satisfies(r -> {
+            assertThat(r.handle()).isEqualTo(handle);
+            assertThat(r.restarts()).isZero();
+        });
+        assertThat(events).noneMatch(e -> e instanceof PlatformEvent.InstanceExited);
+    }
+
+    @Test
+    void anAppRestartRestartsEachInstanceOnceOneAtATime() {
+        loop = open(nodes(2));
+        loop.deploy(app("web", Instances.of(3)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 3);
+        List<String> before = healthy("web").stream().map(InstanceRecord::handle).toList();
+
+        loop.restartApp("web");
+
+        await().atMost(WAIT).until(() -> healthy("web").size() == 3
+                && healthy("web").stream().noneMatch(r -> before.contains(r.handle())));
+        assertThat(backend.stops).containsExactlyInAnyOrder("web-1", "web-2", "web-3");
+        assertThat(healthy("web")).allSatisfy(r -> assertThat(r.restarts()).isZero());
+        // One at a time: every stop is followed by that instance's start before the next stop.
+        List<PlatformEvent> order = events.stream().filter(e -> e instanceof PlatformEvent.InstanceStopped
+                || (e instanceof PlatformEvent.InstanceHealthy && events.indexOf(e) > firstStop())).toList();
+        for (int k = 0; k + 1 < order.size(); k += 2) {
+            assertThat(order.get(k)).isInstanceOf(PlatformEvent.InstanceStopped.class);
+            assertThat(order.get(k + 1)).isInstanceOf(PlatformEvent.InstanceHealthy.class);
+            assertThat(order.get(k + 1).app()).isEqualTo("web");
+        }
+    }
+
+    private int firstStop() {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i) instanceof PlatformEvent.InstanceStopped) {
+                return i;
+            }
+        }
+        return Integer.MAX_VALUE;
     }
 }
