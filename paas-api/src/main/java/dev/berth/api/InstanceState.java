@@ -4,7 +4,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The life of an instance, as the reconciler tracks it.
+ * The life of an instance, as the reconciler tracks it. An enum: immutable and thread-safe.
  *
  * <pre>
  *   PENDING ──> STARTING ──> RUNNING ──> HEALTHY <──> UNHEALTHY

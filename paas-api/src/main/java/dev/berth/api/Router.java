@@ -4,7 +4,8 @@ package dev.berth.api;
  * Sends each domain's HTTP traffic to the healthy instances behind it (nginx, haproxy).
  * Implementations swap whole tables atomically: render, validate with the real binary, swap,
  * reload; on failure the last good configuration keeps serving and the error is thrown.
- * Called from one platform thread at a time.
+ * The platform calls it from one thread at a time ({@code berth-router}), so implementations need
+ * not be thread-safe against themselves.
  */
 public interface Router extends AutoCloseable {
 

@@ -157,10 +157,15 @@ public final class Platform implements AutoCloseable {
         return backend.console().logs(instanceId, lines);
     }
 
-    /** Runs {@code argv} in an instance's directory and env. */
+    /** Runs {@code argv} in an instance's directory and env, for at most a minute. */
     public ExecResult exec(String instanceId, List<String> argv) {
+        return exec(instanceId, argv, Duration.ofMinutes(1));
+    }
+
+    /** Runs {@code argv} in an instance's directory and env; it is killed after {@code timeout}. */
+    public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
         record(instanceId);
-        return backend.console().exec(instanceId, argv, Duration.ofMinutes(1));
+        return backend.console().exec(instanceId, argv, timeout);
     }
 
     /** The cluster's nodes and what is free on each. */

@@ -20,7 +20,8 @@ class QuickstartIT {
 
     @Test
     void runsThreeInstancesRespawnsAKilledOneAndStopsAllOnCtrlC() throws Exception {
-        try (JavaMain quickstart = new JavaMain(tmp.resolve("quickstart.out"), Quickstart.class, tmp.toString())) {
+        JavaMain quickstart = new JavaMain(tmp.resolve("quickstart.out"), Quickstart.class, tmp.toString());
+        try (quickstart) {
             await().atMost(Duration.ofSeconds(90)).until(() -> quickstart.count("hello runs 3 instances") == 1
                     && quickstart.count("  pid ") == 3);
             List<String> endpoints = quickstart.all("(http://127\\.0\\.0\\.1:\\d+/)$");
@@ -39,6 +40,10 @@ class QuickstartIT {
             assertThat(quickstart.lines()).contains("stopped.");
             List<String> allPids = quickstart.all("started, pid (\\d+)");
             assertThat(allPids).hasSize(4).noneMatch(JavaMain::alive);
+        } finally {
+            // Whatever happened, leave no instance running.
+            quickstart.all("started, pid (\\d+)")
+                    .forEach(pid -> ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly));
         }
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,26 +33,44 @@ class ServeIT {
         return dir;
     }
 
+    /** Instances the test saw, killed after it whatever happened. */
+    private final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void killWhatWasSeen() {
+        seen.forEach(pid -> ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly));
+    }
+
     @Test
-    void runsTheManifestsAndARestartedServeAdoptsThemWithTheSamePids() throws Exception {
+    void aServeKilledWithSigkillLeavesItsAppsRunningAndTheNextAdoptsThemWithTheSamePids() throws Exception {
         Path apps = manifests();
         Path state = tmp.resolve("state");
         List<String> pids;
-        try (JavaMain serve = new JavaMain(tmp.resolve("serve1.out"), Serve.class, "--manifests", apps.toString(), "--state", state.toString())) {
+        try (JavaMain serve = new JavaMain(tmp.resolve("serve1.out"), Serve.class, "--manifests", apps.toString(),
+                "--state", state.toString())) {
             await().atMost(WAIT).until(() -> serve.count(": healthy") == 2);
             pids = serve.all("started, pid (\\d+)");
+            seen.addAll(pids);
             assertThat(pids).hasSize(2);
-            serve.terminate();
-            assertThat(serve.count("leaving the instances running")).isEqualTo(1);
+            serve.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9: no shutdown hook runs
         }
         assertThat(pids).allMatch(JavaMain::alive);
 
-        try (JavaMain again = new JavaMain(tmp.resolve("serve2.out"), Serve.class, "--manifests", apps.toString(), "--state", state.toString(),
-                "--stop-on-exit")) {
+        try (JavaMain again = new JavaMain(tmp.resolve("serve2.out"), Serve.class, "--manifests", apps.toString(),
+                "--state", state.toString())) {
             await().atMost(WAIT).until(() -> again.count(": healthy") == 2);
             assertThat(again.all("adopted, still running as pid (\\d+)")).containsExactlyInAnyOrderElementsOf(pids);
             assertThat(again.count("started, pid")).isZero();
             again.terminate();
+            assertThat(again.count("leaving the instances running")).isEqualTo(1);
+        }
+        assertThat(pids).allMatch(JavaMain::alive);
+
+        try (JavaMain third = new JavaMain(tmp.resolve("serve3.out"), Serve.class, "--manifests", apps.toString(),
+                "--state", state.toString(), "--stop-on-exit")) {
+            await().atMost(WAIT).until(() -> third.count(": healthy") == 2);
+            assertThat(third.all("adopted, still running as pid (\\d+)")).containsExactlyInAnyOrderElementsOf(pids);
+            third.terminate();
         }
         assertThat(pids).noneMatch(JavaMain::alive);
     }

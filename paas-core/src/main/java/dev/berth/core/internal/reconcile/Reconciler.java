@@ -3,7 +3,9 @@ package dev.berth.core.internal.reconcile;
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.Backend;
+import dev.berth.api.BerthException;
 import dev.berth.api.ClusterSnapshot;
+import dev.berth.api.Endpoint;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.HealthCheck;
 import dev.berth.api.InstanceRecord;
@@ -27,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,11 +39,14 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -113,7 +119,7 @@ public final class Reconciler implements AutoCloseable {
         this.prober = new HealthProber(2, r -> post(() -> onProbe(r)));
     }
 
-    private static java.util.concurrent.ThreadFactory named(String name) {
+    private static ThreadFactory named(String name) {
         return r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
@@ -362,13 +368,13 @@ public final class Reconciler implements AutoCloseable {
         });
         try {
             idle.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new dev.berth.api.BerthException("instances were still running " + timeout + " after stopAll", e);
+        } catch (TimeoutException e) {
+            throw new BerthException("instances were still running " + timeout + " after stopAll", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new dev.berth.api.BerthException("interrupted while stopping all instances", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new dev.berth.api.BerthException("stopping all instances failed: " + e.getCause(), e.getCause());
+            throw new BerthException("interrupted while stopping all instances", e);
+        } catch (ExecutionException e) {
+            throw new BerthException("stopping all instances failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -446,7 +452,7 @@ public final class Reconciler implements AutoCloseable {
             // One per node: extras on a node are surplus.
             Map<String, Integer> perNode = new HashMap<>();
             List<Tracked> mostUsefulFirst = sortedForScaleDown(current);
-            java.util.Collections.reverse(mostUsefulFirst);
+            Collections.reverse(mostUsefulFirst);
             for (Tracked t : mostUsefulFirst) {
                 if (perNode.merge(t.record.node(), 1, Integer::sum) > 1) {
                     stop(t, AfterStop.REMOVE, "more than one instance on node " + t.record.node());
@@ -874,7 +880,7 @@ public final class Reconciler implements AutoCloseable {
             if (app.spec().routing().domains().isEmpty()) {
                 continue;
             }
-            List<dev.berth.api.Endpoint> healthy = instancesOf(app.name()).stream()
+            List<Endpoint> healthy = instancesOf(app.name()).stream()
                     .filter(t -> t.state() == InstanceState.HEALTHY && t.record.endpoint() != null && t.afterStop == null)
                     .map(t -> t.record.endpoint()).toList();
             for (String d : app.spec().routing().domains()) {
@@ -1001,8 +1007,8 @@ public final class Reconciler implements AutoCloseable {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new dev.berth.api.BerthException("interrupted during " + what.get(), e);
-        } catch (java.util.concurrent.ExecutionException e) {
+            throw new BerthException("interrupted during " + what.get(), e);
+        } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof RuntimeException re) {
                 throw re;
@@ -1010,7 +1016,7 @@ public final class Reconciler implements AutoCloseable {
             if (c instanceof Error err) {
                 throw err;
             }
-            throw new dev.berth.api.BerthException(what.get() + " failed: " + c, c);
+            throw new BerthException(what.get() + " failed: " + c, c);
         }
     }
 
