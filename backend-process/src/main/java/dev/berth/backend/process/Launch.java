@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
@@ -68,13 +67,17 @@ final class Launch {
         return pb;
     }
 
-    /** Launches exactly {@code argv} with output appended to {@code output}; remembers the process. */
-    static final class RedirectingLauncher implements CommandLauncher {
+    /**
+     * Launches exactly {@code argv}: with stdin from /dev/null and stdout/stderr appended to
+     * {@code output} (instances, setup: no pipe to this JVM), or, when {@code output} is null,
+     * with pipes that the executor's stream handler reads (exec). Remembers the process.
+     */
+    static final class ExactLauncher implements CommandLauncher {
         private final List<String> argv;
         private final Path output;
         final CompletableFuture<Process> process = new CompletableFuture<>();
 
-        RedirectingLauncher(List<String> argv, Path output) {
+        ExactLauncher(List<String> argv, Path output) {
             this.argv = List.copyOf(argv);
             this.output = output;
         }
@@ -87,8 +90,10 @@ final class Launch {
         @Override
         public Process exec(CommandLine cmd, Map<String, String> env, File dir) throws IOException {
             ProcessBuilder pb = processBuilder(argv, env, dir);
-            pb.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+            if (output != null) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+                pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+            }
             pb.redirectErrorStream(true);
             try {
                 Process p = pb.start();
@@ -98,35 +103,6 @@ final class Launch {
                 process.completeExceptionally(e);
                 throw e;
             }
-        }
-
-        @Override
-        public boolean isFailure(int exitValue) {
-            return false;
-        }
-    }
-
-    /** Launches exactly {@code argv} with pipes (for exec), remembering the process. */
-    static final class PipedLauncher implements CommandLauncher {
-        private final List<String> argv;
-        final AtomicReference<Process> process = new AtomicReference<>();
-
-        PipedLauncher(List<String> argv) {
-            this.argv = List.copyOf(argv);
-        }
-
-        @Override
-        public Process exec(CommandLine cmd, Map<String, String> env) throws IOException {
-            return exec(cmd, env, (File) null);
-        }
-
-        @Override
-        public Process exec(CommandLine cmd, Map<String, String> env, File dir) throws IOException {
-            ProcessBuilder pb = processBuilder(argv, env, dir);
-            pb.redirectErrorStream(true);
-            Process p = pb.start();
-            process.set(p);
-            return p;
         }
 
         @Override

@@ -173,7 +173,7 @@ public final class ProcessBackend implements Backend {
                            Path workDir, Map<String, String> env) {
         Path output = instanceDir.resolve(LogFiles.OUTPUT);
         List<String> argv = Launch.inNewSession(spec.command());
-        Launch.RedirectingLauncher launcher = new Launch.RedirectingLauncher(argv, output);
+        Launch.ExactLauncher launcher = new Launch.ExactLauncher(argv, output);
         Launch.Executor executor = new Launch.Executor(launcher, workDir, "berth-process-" + app + "-" + id);
         executor.setStreamHandler(new Launch.NoStreams());
         CompletableFuture<Tracked> launched = new CompletableFuture<>();
@@ -762,7 +762,7 @@ public final class ProcessBackend implements Backend {
                 throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
             }
             InstanceFile file = instanceFile(id);
-            Launch.PipedLauncher launcher = new Launch.PipedLauncher(argv);
+            Launch.ExactLauncher launcher = new Launch.ExactLauncher(argv, null);
             Launch.Executor executor = new Launch.Executor(launcher, file.workDir(), "berth-process-exec-" + id);
             CappedOutput out = new CappedOutput(EXEC_OUTPUT_CAP);
             org.apache.commons.exec.PumpStreamHandler streams = new org.apache.commons.exec.PumpStreamHandler(out, out);

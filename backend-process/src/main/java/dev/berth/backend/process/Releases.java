@@ -121,7 +121,7 @@ final class Releases {
                 + ": " + setup + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         LOG.info("app '{}' release '{}' on node '{}': running setup {}", app, release, node, setup);
         List<String> argv = Launch.inNewSession(setup);
-        Launch.RedirectingLauncher launcher = new Launch.RedirectingLauncher(argv, log);
+        Launch.ExactLauncher launcher = new Launch.ExactLauncher(argv, log);
         Launch.Executor executor = new Launch.Executor(launcher, releaseDir, "berth-process-setup-" + app + "-" + release);
         executor.setStreamHandler(new Launch.NoStreams());
         Launch.TreeWatchdog watchdog = new Launch.TreeWatchdog(setupTimeout.toMillis());
