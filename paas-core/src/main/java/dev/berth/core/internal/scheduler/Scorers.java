@@ -2,13 +2,12 @@ package dev.berth.core.internal.scheduler;
 
 /**
  * The scorers. Utilisation is the mean, over every dimension the node declares, of
- * (allocated + demand) / capacity once the instance is placed; a node that declares no dimension
- * is unlimited and has utilisation 0 (a dimension of capacity 0 counts as full). Each scorer is
- * immutable and thread-safe.
+ * allocated / capacity; a node that declares no dimension is unlimited and has utilisation 0 (a
+ * dimension of capacity 0 counts as full). Each scorer is immutable and thread-safe.
  */
 final class Scorers {
 
-    /** Pack: the fullest node after placement wins (best fit across all declared dimensions). */
+    /** Pack: the fullest node wins (best fit across all declared dimensions). */
     static final Scorer MOST_ALLOCATED = new Scorer() {
         @Override
         public String name() {
@@ -16,12 +15,12 @@ final class Scorers {
         }
 
         @Override
-        public double score(NodeView node, Ask ask) {
-            return utilisationAfter(node, ask);
+        public double score(NodeView node) {
+            return utilisation(node);
         }
     };
 
-    /** Spread: the emptiest node after placement wins (Mako's {@code load}). */
+    /** Spread: the emptiest node wins (Mako's {@code load}). */
     static final Scorer LEAST_ALLOCATED = new Scorer() {
         @Override
         public String name() {
@@ -29,8 +28,8 @@ final class Scorers {
         }
 
         @Override
-        public double score(NodeView node, Ask ask) {
-            return -utilisationAfter(node, ask);
+        public double score(NodeView node) {
+            return -utilisation(node);
         }
     };
 
@@ -42,13 +41,26 @@ final class Scorers {
         }
 
         @Override
-        public double score(NodeView node, Ask ask) {
+        public double score(NodeView node) {
             return node.instances();
         }
     };
 
-    /** Spread's first tie-break: the node with the fewest instances of this app wins. */
-    static final Scorer FEWEST_OF_APP = new Scorer() {
+    /** Spread's last tie-break: the node with the fewest instances of any app wins. */
+    static final Scorer FEWEST_INSTANCES = new Scorer() {
+        @Override
+        public String name() {
+            return "fewest-instances";
+        }
+
+        @Override
+        public double score(NodeView node) {
+            return -node.instances();
+        }
+    };
+
+    /** Spread's tie-break among equally loaded nodes: the node with the fewest instances of this app wins. */
+    static final TieBreaker FEWEST_OF_APP = new TieBreaker() {
         @Override
         public String name() {
             return "fewest-of-app";
@@ -58,26 +70,18 @@ final class Scorers {
         public double score(NodeView node, Ask ask) {
             return -node.count(ask.app());
         }
-    };
-
-    /** Spread's second tie-break: the node with the fewest instances of any app wins. */
-    static final Scorer FEWEST_INSTANCES = new Scorer() {
-        @Override
-        public String name() {
-            return "fewest-instances";
-        }
 
         @Override
-        public double score(NodeView node, Ask ask) {
-            return -node.instances();
+        public double best() {
+            return 0;
         }
     };
 
     private Scorers() {
     }
 
-    /** The node's mean utilisation over its declared dimensions once one more instance is placed. */
-    static double utilisationAfter(NodeView node, Ask ask) {
+    /** The node's mean utilisation over its declared dimensions. */
+    static double utilisation(NodeView node) {
         int dims = node.dimensions();
         if (dims == 0) {
             return 0;
@@ -85,7 +89,7 @@ final class Scorers {
         double sum = 0;
         for (int i = 0; i < dims; i++) {
             double capacity = node.capacity(i);
-            sum += capacity <= 0 ? 1 : (node.allocated(i) + ask.demand().get(node.dimension(i))) / capacity;
+            sum += capacity <= 0 ? 1 : node.allocated(i) / capacity;
         }
         return sum / dims;
     }
