@@ -28,6 +28,10 @@ final class NodeIndex {
     private long[] bound;
     private int boundNode;
     private boolean strict;
+    private int budget;
+
+    /** What {@link #first} returns when it gave up after passing over too many nodes at the limit. */
+    static final int GAVE_UP = -2;
 
     /** An index of the nodes {@code member} admits, in the table's current order. */
     NodeIndex(NodeTable table, boolean[] member) {
@@ -76,14 +80,17 @@ final class NodeIndex {
      * @param bound     a rank copied by {@link NodeTable#copyRank}, or null to search from the start
      * @param boundNode the node that had that rank
      * @param strict    whether the node at the bound itself is excluded
+     * @param budget    how many nodes with room but at the limit to pass over before giving up
+     *                  with {@link #GAVE_UP}
      */
-    int first(double[] demand, int app, int limit, long[] bound, int boundNode, boolean strict) {
+    int first(double[] demand, int app, int limit, long[] bound, int boundNode, boolean strict, int budget) {
         this.demand = demand;
         this.app = app;
         this.limit = limit;
         this.bound = bound;
         this.boundNode = boundNode;
         this.strict = strict;
+        this.budget = budget;
         return find(root);
     }
 
@@ -100,11 +107,16 @@ final class NodeIndex {
                 }
             }
             int found = find(left[t]);
-            if (found >= 0) {
+            if (found != -1) {
                 return found;
             }
-            if (table.fits(t, demand) && (limit == Integer.MAX_VALUE || table.count(app, t) < limit)) {
-                return t;
+            if (table.fits(t, demand)) {
+                if (limit == Integer.MAX_VALUE || table.count(app, t) < limit) {
+                    return t;
+                }
+                if (--budget < 0) {
+                    return GAVE_UP;
+                }
             }
             t = right[t];
         }

@@ -37,6 +37,7 @@ final class NodeTable {
     private final List<Scorer> rankers;
     private final long[] rank;
     private final Row[] views;
+    private final double[] weights;
 
     /**
      * The working copy of {@code snapshot}, ranked by {@code rankers}.
@@ -83,6 +84,18 @@ final class NodeTable {
             for (ClusterSnapshot.Allocation a : states[n].allocations()) {
                 add(n, appId(a.app()), demand(a.resources(), demand));
             }
+        }
+        this.weights = new double[dims];
+        Arrays.fill(weights, 1);
+    }
+
+    /**
+     * Sets how much each (union) dimension counts in the weighted scores (see
+     * {@link NodeView#weight}) and ranks every node; call once, before any index is built.
+     */
+    void rankAll(double[] weights) {
+        System.arraycopy(weights, 0, this.weights, 0, dims);
+        for (int n = 0; n < states.length; n++) {
             rerank(n);
         }
     }
@@ -299,6 +312,11 @@ final class NodeTable {
         @Override
         public int instances() {
             return instances[n];
+        }
+
+        @Override
+        public double weight(int i) {
+            return weights[declared[n][i]];
         }
 
         @Override

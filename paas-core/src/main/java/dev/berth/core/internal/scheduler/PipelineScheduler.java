@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,15 +28,23 @@ import org.slf4j.LoggerFactory;
  *       scorers; per distinct set of label constraints, the up nodes that carry the labels are
  *       kept in rank order in a {@link NodeIndex} (built when first needed) that finds the best
  *       node with room for a demand in O(log M);</li>
- *   <li>identical asks (same app, demand, constraints) are grouped into one <em>shape</em>, placed
- *       together; shapes are worked through {@code all} first (they have no choice of node), then
- *       by decreasing size, the sum over the dimensions of the demand relative to the up nodes'
- *       mean capacity (best-fit-decreasing); equal sizes keep their input order;</li>
- *   <li>pack fills the best node that fits as far as the shape needs and it allows, then goes on
- *       from that point of the index; spread places one instance on the best node, which then
- *       moves down the order. Either way the search resumes where the last one stopped (nodes
- *       only fill up, so the nodes passed over stay infeasible for the shape), so a shape of k
- *       instances costs one sweep of the index, uniqueHost or not;</li>
+ *   <li>identical asks (same app, demand, constraints) are grouped into one <em>shape</em>.
+ *       The size of a shape is the sum, over the dimensions, of its demand relative to the up
+ *       nodes' mean capacity, each dimension weighted by its scarcity (the share of its capacity
+ *       the whole batch asks for); the same weights make pack's utilisation score favour filling
+ *       the scarce dimension;</li>
+ *   <li>shapes are worked through {@code all} first (they have no choice of node), then in
+ *       decreasing size (best-fit-decreasing) when the batch asks for one dimension; when it asks
+ *       for several, the shapes take turns in proportion to their instances (a shape's first
+ *       instance in decreasing size, its i-th of k when i/k of the batch is through), so that each
+ *       node receives a mix whose dimensions fill up together rather than many copies of one
+ *       shape that exhaust one dimension and strand the other;</li>
+ *   <li>each instance goes to the first node in rank order that passes the filters: the index
+ *       skips subtrees without room; spread resumes each shape's search where its last one
+ *       stopped (the node it placed on moves down the order, so the nodes before stay
+ *       infeasible for the shape), so a uniqueHost shape of k instances costs one sweep; pack
+ *       starts from the best node, and after passing over {@value #PASS_OVER} nodes at the
+ *       shape's per-node limit resumes where the shape's last search stopped instead;</li>
  *   <li>when a shape finds no node, the filters run once over every node to say why; the rest of
  *       the shape is unplaced for the same reason (nodes only fill up).</li>
  * </ol>
@@ -48,6 +57,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class PipelineScheduler implements Scheduler {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineScheduler.class);
+
+    /**
+     * How many nodes with room but at the app's per-node limit pack passes over, searching from
+     * the best node, before it resumes where the shape's last search stopped instead.
+     */
+    static final int PASS_OVER = 64;
 
     /** How many feasible nodes tied on the first scorer a tie-breaker looks at, at most. */
     static final int TIE_WINDOW = 16;
@@ -110,16 +125,43 @@ public final class PipelineScheduler implements Scheduler {
     private record ShapeKey(String app, Resources demand, Constraints constraints, boolean all) {
     }
 
-    /** One shape: the requests (by index, in input order) that ask for it, and its size. */
+    /**
+     * One shape: the requests (by index, in input order) that ask for it, its size, and where its
+     * placement stands: the next request and how many of its instances are still to place, and
+     * the point of the index where its next search starts.
+     */
     private static final class Shape {
         final int first;
         int[] members = new int[1];
         int size;
+        /** The size for the order of work: the demand over the dimensions, relative to capacity. */
         double weight;
+        /** The size class: shapes of one class take turns (one class when the batch asks for several dimensions). */
+        double primary;
+        Ask ask;
+        int app;
+        double[] demand;
+        int limit;
+        NodeIndex index;
+        int member;
+        int need;
+        long[] bound;
+        int boundNode;
+        boolean strict;
+        boolean bounded;
+
+        /** How many instances the shape asks for, and how many have had their turn. */
+        long instances;
+        long done;
 
         Shape(int first) {
             this.first = first;
             members[size++] = first;
+        }
+
+        /** When, in [0, 1] over its size class, the shape's next instance is due. */
+        double turn() {
+            return (double) done / instances;
         }
 
         void add(int request) {
@@ -137,7 +179,6 @@ public final class PipelineScheduler implements Scheduler {
         private final Map<Map<String, String>, NodeIndex> indexes = new HashMap<>();
         private final List<NodeIndex> built = new ArrayList<>();
         private final Placement.Unplaced[] unplaced;
-        private final long[] bound;
         private final long[] scratch;
         private int[] placedRequest = new int[16];
         private int[] placedNode = new int[16];
@@ -147,25 +188,51 @@ public final class PipelineScheduler implements Scheduler {
             this.table = new NodeTable(snapshot, pipeline.rankers());
             this.requests = requests;
             this.unplaced = new Placement.Unplaced[requests.size()];
-            this.bound = new long[pipeline.rankers().size()];
             this.scratch = new long[pipeline.rankers().size()];
         }
 
         Placement place() {
-            for (Shape shape : shapes()) {
-                PlacementRequest request = requests.get(shape.first);
-                if (request.all()) {
-                    for (int m = 0; m < shape.size; m++) {
-                        placeOnEveryNode(shape.members[m], request);
+            List<Shape> shapes = shapes();
+            int i = 0;
+            while (i < shapes.size() && requests.get(shapes.get(i).first).all()) {
+                Shape shape = shapes.get(i++);
+                for (int m = 0; m < shape.size; m++) {
+                    placeOnEveryNode(shape.members[m], requests.get(shape.first));
+                }
+            }
+            // shapes of one size class take turns in proportion to their instances, so that a
+            // node is filled with a mix of them rather than with many copies of one
+            PriorityQueue<Shape> turn = new PriorityQueue<>((a, b) -> {
+                int c = Double.compare(a.turn(), b.turn());
+                if (c == 0) {
+                    c = Double.compare(b.weight, a.weight);
+                }
+                return c != 0 ? c : Integer.compare(a.first, b.first);
+            });
+            while (i < shapes.size()) {
+                double primary = shapes.get(i).primary;
+                while (i < shapes.size() && shapes.get(i).primary == primary) {
+                    Shape shape = shapes.get(i++);
+                    start(shape);
+                    if (shape.need > 0) {
+                        turn.add(shape);
                     }
-                } else {
-                    placeShape(shape, request);
+                }
+                while (!turn.isEmpty()) {
+                    Shape shape = turn.poll();
+                    if (placeOne(shape)) {
+                        turn.add(shape);
+                    }
                 }
             }
             return result();
         }
 
-        /** The shapes in the order of work: {@code all} first, then by decreasing size, then input order. */
+        /**
+         * The shapes in the order of work: {@code all} first, then by decreasing size class, then
+         * by decreasing size, then input order. Also ranks the nodes, with the dimensions weighted
+         * by how scarce the batch makes them.
+         */
         private List<Shape> shapes() {
             Map<ShapeKey, Shape> byKey = new HashMap<>();
             List<Shape> shapes = new ArrayList<>();
@@ -184,17 +251,47 @@ public final class PipelineScheduler implements Scheduler {
                     shape.add(i);
                 }
             }
-            double[] mean = meanCapacity();
-            double[] demand = new double[table.dimensions()];
+            int dims = table.dimensions();
+            double[] total = new double[dims];
+            double[] mean = capacity(total);
+            double[] asked = new double[dims];
             for (Shape shape : shapes) {
-                table.demand(requests.get(shape.first).demand(), demand);
+                PlacementRequest r = requests.get(shape.first);
+                shape.demand = table.demand(r.demand(), new double[dims]);
+                long instances = 0;
+                for (int m = 0; m < shape.size; m++) {
+                    instances += r.all() ? 1 : requests.get(shape.members[m]).count();
+                }
+                shape.instances = instances;
+                for (int d = 0; d < dims; d++) {
+                    asked[d] += shape.demand[d] * instances;
+                }
+            }
+            // scarcity: the share of each dimension's capacity that the batch asks for
+            double[] weights = new double[dims];
+            double sum = 0;
+            int asking = 0;
+            for (int d = 0; d < dims; d++) {
+                weights[d] = total[d] > 0 ? asked[d] / total[d] : 0;
+                sum += weights[d];
+                if (weights[d] > 0) {
+                    asking++;
+                }
+            }
+            if (sum == 0) {
+                Arrays.fill(weights, 1);
+            }
+            table.rankAll(weights);
+            for (Shape shape : shapes) {
                 double w = 0;
-                for (int d = 0; d < demand.length; d++) {
+                for (int d = 0; d < dims; d++) {
                     if (mean[d] > 0) {
-                        w += demand[d] / mean[d];
+                        w += weights[d] * shape.demand[d] / mean[d];
                     }
                 }
                 shape.weight = w;
+                // one dimension: plain decreasing size; several: one class, mixed in proportion
+                shape.primary = asking > 1 ? 0 : w;
             }
             shapes.sort((a, b) -> {
                 boolean allA = requests.get(a.first).all();
@@ -202,16 +299,21 @@ public final class PipelineScheduler implements Scheduler {
                 if (allA != allB) {
                     return allA ? -1 : 1;
                 }
-                int c = Double.compare(b.weight, a.weight);
+                int c = Double.compare(b.primary, a.primary);
+                if (c == 0) {
+                    c = Double.compare(b.weight, a.weight);
+                }
                 return c != 0 ? c : Integer.compare(a.first, b.first);
             });
             return shapes;
         }
 
-        /** Per dimension, the mean capacity of the up nodes that declare it (0 when none does). */
-        private double[] meanCapacity() {
+        /**
+         * Per dimension, the mean capacity of the up nodes that declare it (0 when none does);
+         * their total capacity goes to {@code sum}.
+         */
+        private double[] capacity(double[] sum) {
             int dims = table.dimensions();
-            double[] sum = new double[dims];
             int[] nodes = new int[dims];
             for (int n = 0; n < table.size(); n++) {
                 if (table.up(n)) {
@@ -224,62 +326,96 @@ public final class PipelineScheduler implements Scheduler {
                     }
                 }
             }
+            double[] mean = new double[dims];
             for (int d = 0; d < dims; d++) {
-                sum[d] = nodes[d] == 0 ? 0 : sum[d] / nodes[d];
+                mean[d] = nodes[d] == 0 ? 0 : sum[d] / nodes[d];
             }
-            return sum;
+            return mean;
+        }
+
+        /** Readies a shape for {@link #placeOne}: its app, limit, index and first request. */
+        private void start(Shape shape) {
+            PlacementRequest first = requests.get(shape.first);
+            shape.ask = Ask.of(shape.first, first);
+            shape.app = table.appId(first.app());
+            shape.limit = first.constraints().perNodeLimit();
+            shape.index = index(first.constraints().nodeLabels());
+            shape.bound = new long[pipeline.rankers().size()];
+            shape.member = 0;
+            shape.need = requests.get(shape.first).count();
+            advance(shape);
+        }
+
+        /** Moves on to the shape's next request with instances still to place, if any. */
+        private void advance(Shape shape) {
+            while (shape.need == 0 && shape.member + 1 < shape.size) {
+                shape.member++;
+                shape.need = requests.get(shape.members[shape.member]).count();
+            }
         }
 
         /**
-         * Places every request of a shape, instance by instance in input order, resuming the
-         * search of the index where the last one stopped. Pack fills the node it finds for as many
-         * instances as fit; spread takes one instance per search.
+         * Places one instance of the shape; false when the shape is done: all placed, or no node
+         * can take the next one (then it and the rest of the shape are unplaced, for one reason:
+         * nodes only fill up).
+         *
+         * <p>The search resumes where the shape's last one stopped, when that is exact or cheap:
+         * spread moves a node it places on down the order, so the nodes before the resume point
+         * stay infeasible for the shape; pack moves it up, past the resume point, so pack resumes
+         * only for shapes with a per-node limit (where the nodes it filled are turned down anyway,
+         * and starting over would pass them again and again), and starts over before giving up.
          */
-        private void placeShape(Shape shape, PlacementRequest first) {
-            Ask ask = Ask.of(shape.first, first);
-            int app = table.appId(first.app());
-            double[] demand = table.demand(first.demand(), new double[table.dimensions()]);
-            int limit = first.constraints().perNodeLimit();
-            NodeIndex index = index(first.constraints().nodeLabels());
-            boolean fill = strategy == Strategy.PACK;
-            boolean bounded = false;
-            boolean strict = false;
-            int boundNode = -1;
-            String reason = null;
-            for (int m = 0; m < shape.size; m++) {
-                int request = shape.members[m];
-                int need = requests.get(request).count();
-                while (need > 0 && reason == null) {
-                    int firstFit = index.first(demand, app, limit, bounded ? bound : null, boundNode, strict);
-                    int node = breakTie(index, firstFit, demand, app, limit, ask);
-                    if (node < 0) {
-                        reason = pipeline.explain(table.views(), ask);
-                        break;
-                    }
-                    // resume at the first feasible node; when another was chosen, that one stays
-                    // first, when it is the one filled, what came before it stays infeasible
-                    table.copyRank(firstFit, bound);
-                    bounded = true;
-                    boundNode = firstFit;
-                    strict = node == firstFit;
-                    int times = 0;
-                    do {
-                        table.add(node, app, demand);
-                        record(request, node);
-                        times++;
-                        need--;
-                    } while (fill && need > 0 && table.fits(node, demand) && table.count(app, node) < limit);
-                    reindex(node);
-                    if (fill && need == 0 && table.fits(node, demand) && table.count(app, node) < limit) {
-                        // the next request of the shape starts on the node just filled
-                        table.copyRank(node, bound);
-                        strict = false;
-                    }
+        private boolean placeOne(Shape shape) {
+            NodeIndex index = shape.index;
+            int firstFit;
+            if (strategy == Strategy.SPREAD) {
+                firstFit = index.first(shape.demand, shape.app, shape.limit, shape.bounded ? shape.bound : null,
+                        shape.boundNode, shape.strict, Integer.MAX_VALUE);
+            } else {
+                firstFit = index.first(shape.demand, shape.app, shape.limit, null, -1, false, PASS_OVER);
+                if (firstFit == NodeIndex.GAVE_UP && shape.bounded) {
+                    firstFit = index.first(shape.demand, shape.app, shape.limit, shape.bound, shape.boundNode,
+                            shape.strict, Integer.MAX_VALUE);
                 }
-                if (need > 0) {
-                    unplaced[request] = new Placement.Unplaced(request, first.app(), need, reason);
+                if (firstFit < 0) {
+                    // nothing after the resume point: make sure, from the start, before giving up
+                    firstFit = index.first(shape.demand, shape.app, shape.limit, null, -1, false, Integer.MAX_VALUE);
                 }
             }
+            int node = breakTie(shape.index, firstFit, shape.demand, shape.app, shape.limit, shape.ask);
+            if (node < 0) {
+                String reason = pipeline.explain(table.views(), shape.ask);
+                String app = shape.ask.app();
+                unplaced[shape.members[shape.member]] = new Placement.Unplaced(shape.members[shape.member], app,
+                        shape.need, reason);
+                for (int m = shape.member + 1; m < shape.size; m++) {
+                    int request = shape.members[m];
+                    int count = requests.get(request).count();
+                    if (count > 0) {
+                        unplaced[request] = new Placement.Unplaced(request, app, count, reason);
+                    }
+                }
+                return false;
+            }
+            // resume at the first feasible node: when another was chosen, that one is still first;
+            // when it is the one placed on, what came before it stays infeasible
+            table.copyRank(firstFit, shape.bound);
+            shape.boundNode = firstFit;
+            shape.bounded = true;
+            shape.strict = node == firstFit;
+            table.add(node, shape.app, shape.demand);
+            record(shape.members[shape.member], node);
+            reindex(node);
+            if (strategy == Strategy.PACK && node == firstFit && table.fits(node, shape.demand)
+                    && table.count(shape.app, node) < shape.limit) {
+                // pack moved the node up, and it is still the best: resume on it
+                table.copyRank(node, shape.bound);
+                shape.strict = false;
+            }
+            shape.need--;
+            shape.done++;
+            advance(shape);
+            return shape.need > 0;
         }
 
         /**
@@ -297,7 +433,7 @@ public final class PipelineScheduler implements Scheduler {
             int current = firstFit;
             for (int w = 0; w < TIE_WINDOW && best < tb.best(); w++) {
                 table.copyRank(current, scratch);
-                int next = index.first(demand, app, limit, scratch, current, true);
+                int next = index.first(demand, app, limit, scratch, current, true, Integer.MAX_VALUE);
                 if (next < 0 || !table.tiesOnFirst(next, firstFit)) {
                     break;
                 }

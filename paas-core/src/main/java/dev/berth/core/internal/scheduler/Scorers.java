@@ -7,7 +7,11 @@ package dev.berth.core.internal.scheduler;
  */
 final class Scorers {
 
-    /** Pack: the fullest node wins (best fit across all declared dimensions). */
+    /**
+     * Pack: the fullest node wins (best fit across all declared dimensions), by the mean
+     * utilisation weighted by {@link NodeView#weight}: filling the scarce dimension is what saves
+     * nodes.
+     */
     static final Scorer MOST_ALLOCATED = new Scorer() {
         @Override
         public String name() {
@@ -16,7 +20,7 @@ final class Scorers {
 
         @Override
         public double score(NodeView node) {
-            return utilisation(node);
+            return weightedUtilisation(node);
         }
     };
 
@@ -78,6 +82,20 @@ final class Scorers {
     };
 
     private Scorers() {
+    }
+
+    /** The node's utilisation over its declared dimensions, weighted by {@link NodeView#weight}. */
+    static double weightedUtilisation(NodeView node) {
+        int dims = node.dimensions();
+        double sum = 0;
+        double weights = 0;
+        for (int i = 0; i < dims; i++) {
+            double capacity = node.capacity(i);
+            double w = node.weight(i);
+            sum += w * (capacity <= 0 ? 1 : node.allocated(i) / capacity);
+            weights += w;
+        }
+        return weights > 0 ? sum / weights : utilisation(node);
     }
 
     /** The node's mean utilisation over its declared dimensions. */
