@@ -7,7 +7,7 @@ package dev.berth.core.internal.scheduler;
  * of its nodes. Finding the first node in order that fits a demand skips every subtree whose
  * largest free amount in some dimension is too small, so that a placement does not scan the
  * nodes that are full: O(log M) for one dimension, and in practice for several. Inserting or
- * removing a node (to move it when its rank changes) is O(log M).
+ * removing a node (to move it when its rank changes) is O(log M); building it, O(M log M).
  *
  * <p>Priorities come from a fixed hash of the node's position, so the tree's shape, like
  * everything else, is deterministic. Created per call and confined to it; not thread-safe.
@@ -42,9 +42,71 @@ final class NodeIndex {
         this.right = new int[size];
         this.maxFree = new double[size * dims];
         this.member = member;
-        for (int n = 0; n < size; n++) {
+        build();
+    }
+
+    /** Builds the tree in O(M log M): sorts the members, then links them as a treap in one pass. */
+    private void build() {
+        int count = 0;
+        int[] nodes = new int[member.length];
+        for (int n = 0; n < member.length; n++) {
             if (member[n]) {
-                insert(n);
+                nodes[count++] = n;
+            }
+        }
+        sort(nodes, new int[count], 0, count);
+        // the right spine of the tree built so far, root first
+        int[] spine = new int[count];
+        int depth = 0;
+        for (int i = 0; i < count; i++) {
+            int n = nodes[i];
+            left[n] = -1;
+            right[n] = -1;
+            int last = -1;
+            while (depth > 0 && priority(spine[depth - 1]) <= priority(n)) {
+                last = spine[--depth];
+            }
+            left[n] = last;
+            if (depth > 0) {
+                right[spine[depth - 1]] = n;
+            }
+            spine[depth++] = n;
+        }
+        root = count == 0 ? -1 : spine[0];
+        if (root >= 0) {
+            pullAll(root);
+        }
+    }
+
+    private void pullAll(int t) {
+        if (left[t] >= 0) {
+            pullAll(left[t]);
+        }
+        if (right[t] >= 0) {
+            pullAll(right[t]);
+        }
+        pull(t);
+    }
+
+    /** Merge sort of {@code a[from, to)} by the table's order. */
+    private void sort(int[] a, int[] tmp, int from, int to) {
+        if (to - from < 2) {
+            return;
+        }
+        int mid = (from + to) >>> 1;
+        sort(a, tmp, from, mid);
+        sort(a, tmp, mid, to);
+        if (table.compare(a[mid - 1], a[mid]) <= 0) {
+            return;
+        }
+        System.arraycopy(a, from, tmp, from, to - from);
+        int i = from;
+        int j = mid;
+        for (int k = from; k < to; k++) {
+            if (j >= to || (i < mid && table.compare(tmp[i], tmp[j]) <= 0)) {
+                a[k] = tmp[i++];
+            } else {
+                a[k] = tmp[j++];
             }
         }
     }
@@ -62,6 +124,12 @@ final class NodeIndex {
         int l = splitBefore(root, n);
         int r = splitRight;
         root = merge(merge(l, n), r);
+    }
+
+    /** Removes node {@code n} for good: it will take nothing more. */
+    void drop(int n) {
+        remove(n);
+        member[n] = false;
     }
 
     /** Removes node {@code n}; its rank must be the one it was inserted with. */

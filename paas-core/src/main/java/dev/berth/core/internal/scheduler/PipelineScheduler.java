@@ -180,6 +180,10 @@ public final class PipelineScheduler implements Scheduler {
         private final List<NodeIndex> built = new ArrayList<>();
         private final Placement.Unplaced[] unplaced;
         private final long[] scratch;
+        /** Per dimension, the least any shape of the batch asks for. */
+        private double[] smallest;
+        /** Nodes with less room than {@link #smallest} in some dimension: no index holds them. */
+        private final boolean[] full;
         private int[] placedRequest = new int[16];
         private int[] placedNode = new int[16];
         private int placed;
@@ -189,6 +193,7 @@ public final class PipelineScheduler implements Scheduler {
             this.requests = requests;
             this.unplaced = new Placement.Unplaced[requests.size()];
             this.scratch = new long[pipeline.rankers().size()];
+            this.full = new boolean[table.size()];
         }
 
         Placement place() {
@@ -255,6 +260,8 @@ public final class PipelineScheduler implements Scheduler {
             double[] total = new double[dims];
             double[] mean = capacity(total);
             double[] asked = new double[dims];
+            smallest = new double[dims];
+            Arrays.fill(smallest, Double.POSITIVE_INFINITY);
             for (Shape shape : shapes) {
                 PlacementRequest r = requests.get(shape.first);
                 shape.demand = table.demand(r.demand(), new double[dims]);
@@ -265,6 +272,7 @@ public final class PipelineScheduler implements Scheduler {
                 shape.instances = instances;
                 for (int d = 0; d < dims; d++) {
                     asked[d] += shape.demand[d] * instances;
+                    smallest[d] = Math.min(smallest[d], shape.demand[d]);
                 }
             }
             // scarcity: the share of each dimension's capacity that the batch asks for
@@ -484,7 +492,7 @@ public final class PipelineScheduler implements Scheduler {
             if (index == null) {
                 boolean[] member = new boolean[table.size()];
                 for (int n = 0; n < table.size(); n++) {
-                    member[n] = table.up(n) && carries(table.state(n).spec().labels(), labels);
+                    member[n] = table.up(n) && !full[n] && carries(table.state(n).spec().labels(), labels);
                 }
                 index = new NodeIndex(table, member);
                 indexes.put(labels, index);
@@ -493,11 +501,27 @@ public final class PipelineScheduler implements Scheduler {
             return index;
         }
 
-        /** Moves node {@code n} to its new place in every index, after {@link NodeTable#add}. */
+        /**
+         * Moves node {@code n} to its new place in every index, after {@link NodeTable#add}; or
+         * drops it from them when it has become too full for any shape of the batch, so that
+         * searches no longer pass it.
+         */
         private void reindex(int n) {
+            if (!full[n]) {
+                for (int d = 0; d < smallest.length; d++) {
+                    if (table.free(n, d) - smallest[d] < -Filters.EPSILON) {
+                        full[n] = true;
+                        break;
+                    }
+                }
+            }
             for (NodeIndex index : built) {
                 if (index.contains(n)) {
-                    index.remove(n);
+                    if (full[n]) {
+                        index.drop(n);
+                    } else {
+                        index.remove(n);
+                    }
                 }
             }
             table.rerank(n);
