@@ -229,12 +229,6 @@ final class NodeTable {
         return Integer.compare(a, b);
     }
 
-    /** Whether nodes {@code a} and {@code b} tie on the first ranker. */
-    boolean tiesOnFirst(int a, int b) {
-        int s = rankers.size();
-        return s == 0 || rank[a * s] == rank[b * s];
-    }
-
     /** Node {@code n} as the filters and scorers see it. */
     NodeView view(int n) {
         return views[n];

@@ -5,7 +5,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -15,8 +14,8 @@ import java.util.Optional;
  *   <li>rankers, scorers of the node alone, compared in order, each breaking the ties of the
  *       ones before (on a grid of {@link #TIE}); the engine keeps the nodes sorted by them in a
  *       {@link NodeIndex}, so it needs not score every node for every instance;</li>
- *   <li>an optional tie-breaker that depends on the ask, among the first few feasible nodes
- *       that tie on the first ranker;</li>
+ *   <li>optional tie-breakers that depend on the ask, compared in order among the first few
+ *       feasible nodes (a bounded window, like Nomad's limit);</li>
  *   <li>select: the best node; on a full tie the one that comes first in the snapshot.</li>
  * </ol>
  * The index applies the filters by construction (node up and labels: a node is in the index of
@@ -31,12 +30,12 @@ final class Pipeline {
 
     private final List<FeasibilityFilter> filters;
     private final List<Scorer> rankers;
-    private final Optional<TieBreaker> tieBreaker;
+    private final List<TieBreaker> tieBreakers;
 
-    Pipeline(List<FeasibilityFilter> filters, List<Scorer> rankers, Optional<TieBreaker> tieBreaker) {
+    Pipeline(List<FeasibilityFilter> filters, List<Scorer> rankers, List<TieBreaker> tieBreakers) {
         this.filters = List.copyOf(filters);
         this.rankers = List.copyOf(rankers);
-        this.tieBreaker = Objects.requireNonNull(tieBreaker, "tieBreaker");
+        this.tieBreakers = List.copyOf(tieBreakers);
     }
 
     List<FeasibilityFilter> filters() {
@@ -48,9 +47,9 @@ final class Pipeline {
         return rankers;
     }
 
-    /** The ask-dependent preference among nodes that tie on the first ranker, if any. */
-    Optional<TieBreaker> tieBreaker() {
-        return tieBreaker;
+    /** The ask-dependent choice among the first few feasible nodes, in order; empty: take the first. */
+    List<TieBreaker> tieBreakers() {
+        return tieBreakers;
     }
 
     /** The first filter that turns {@code node} down, or empty when it is feasible. */
@@ -122,7 +121,8 @@ final class Pipeline {
     public String toString() {
         return "filters " + filters.stream().map(FeasibilityFilter::name).toList()
                 + " -> scorers " + rankers.stream().map(Scorer::name).toList()
-                + tieBreaker.map(t -> " -> tie-break " + t.name()).orElse("")
+                + (tieBreakers.isEmpty() ? "" : " -> among the first " + PipelineScheduler.WINDOW + ": "
+                        + tieBreakers.stream().map(TieBreaker::name).toList())
                 + " -> select max (tie: first node)";
     }
 }

@@ -34,13 +34,14 @@ import org.slf4j.LoggerFactory;
  *       the whole batch asks for); the same weights make pack's utilisation score favour filling
  *       the scarce dimension;</li>
  *   <li>shapes are worked through {@code all} first (they have no choice of node), then in
- *       decreasing size (best-fit-decreasing) when the batch asks for one dimension; when it asks
- *       for several, the shapes take turns in proportion to their instances (a shape's first
+ *       decreasing size (best-fit-decreasing; for spread, largest first balances best); when a
+ *       pack batch asks for several dimensions, the shapes take turns in proportion to their instances (a shape's first
  *       instance in decreasing size, its i-th of k when i/k of the batch is through), so that each
  *       node receives a mix whose dimensions fill up together rather than many copies of one
  *       shape that exhaust one dimension and strand the other;</li>
- *   <li>each instance goes to the first node in rank order that passes the filters: the index
- *       skips subtrees without room; spread resumes each shape's search where its last one
+ *   <li>each instance goes to the first node in rank order that passes the filters (spread:
+ *       the best, by its tie-breakers, of the first {@value #WINDOW}): the index skips subtrees
+ *       without room and drops nodes too full for any shape of the batch; spread resumes each shape's search where its last one
  *       stopped (the node it placed on moves down the order, so the nodes before stay
  *       infeasible for the shape), so a uniqueHost shape of k instances costs one sweep; pack
  *       starts from the best node, and after passing over {@value #PASS_OVER} nodes at the
@@ -64,13 +65,14 @@ public final class PipelineScheduler implements Scheduler {
      */
     static final int PASS_OVER = 64;
 
-    /** How many feasible nodes tied on the first scorer a tie-breaker looks at, at most. */
-    static final int TIE_WINDOW = 16;
+    /** How many feasible nodes, the first in order, tie-breakers choose among. */
+    static final int WINDOW = 8;
 
     private static final PipelineScheduler PACK = new PipelineScheduler(Strategy.PACK, new Pipeline(Filters.ALL,
-            List.of(Scorers.MOST_ALLOCATED, Scorers.MOST_INSTANCES), Optional.empty()));
+            List.of(Scorers.MOST_ALLOCATED, Scorers.MOST_INSTANCES), List.of()));
     private static final PipelineScheduler SPREAD = new PipelineScheduler(Strategy.SPREAD, new Pipeline(Filters.ALL,
-            List.of(Scorers.LEAST_ALLOCATED, Scorers.FEWEST_INSTANCES), Optional.of(Scorers.FEWEST_OF_APP)));
+            List.of(Scorers.LEAST_ALLOCATED, Scorers.FEWEST_INSTANCES),
+            List.of(Scorers.LEAST_ALLOCATED_AFTER, Scorers.FEWEST_OF_APP)));
 
     private final Strategy strategy;
     private final Pipeline pipeline;
@@ -180,6 +182,8 @@ public final class PipelineScheduler implements Scheduler {
         private final List<NodeIndex> built = new ArrayList<>();
         private final Placement.Unplaced[] unplaced;
         private final long[] scratch;
+        private final double[] bestScores;
+        private final double[] windowScores;
         /** Per dimension, the least any shape of the batch asks for. */
         private double[] smallest;
         /** Nodes with less room than {@link #smallest} in some dimension: no index holds them. */
@@ -193,6 +197,8 @@ public final class PipelineScheduler implements Scheduler {
             this.requests = requests;
             this.unplaced = new Placement.Unplaced[requests.size()];
             this.scratch = new long[pipeline.rankers().size()];
+            this.bestScores = new double[pipeline.tieBreakers().size()];
+            this.windowScores = new double[pipeline.tieBreakers().size()];
             this.full = new boolean[table.size()];
         }
 
@@ -299,7 +305,7 @@ public final class PipelineScheduler implements Scheduler {
                 }
                 shape.weight = w;
                 // one dimension: plain decreasing size; several: one class, mixed in proportion
-                shape.primary = asking > 1 ? 0 : w;
+                shape.primary = asking > 1 && strategy == Strategy.PACK ? 0 : w;
             }
             shapes.sort((a, b) -> {
                 boolean allA = requests.get(a.first).all();
@@ -428,31 +434,38 @@ public final class PipelineScheduler implements Scheduler {
 
         /**
          * The node to take among the feasible ones: {@code firstFit}, unless the pipeline's
-         * tie-breaker prefers one of the next few that tie with it on the first scorer.
+         * tie-breakers prefer one of the next few feasible nodes in order.
          */
         private int breakTie(NodeIndex index, int firstFit, double[] demand, int app, int limit, Ask ask) {
-            Optional<TieBreaker> tieBreaker = pipeline.tieBreaker();
-            if (firstFit < 0 || tieBreaker.isEmpty()) {
+            List<TieBreaker> tieBreakers = pipeline.tieBreakers();
+            if (firstFit < 0 || tieBreakers.isEmpty()) {
                 return firstFit;
             }
-            TieBreaker tb = tieBreaker.get();
-            double best = tb.score(table.view(firstFit), ask);
+            double[] best = scores(tieBreakers, firstFit, ask, bestScores);
+            double[] scores = windowScores;
             int chosen = firstFit;
             int current = firstFit;
-            for (int w = 0; w < TIE_WINDOW && best < tb.best(); w++) {
+            for (int w = 1; w < WINDOW; w++) {
                 table.copyRank(current, scratch);
                 int next = index.first(demand, app, limit, scratch, current, true, Integer.MAX_VALUE);
-                if (next < 0 || !table.tiesOnFirst(next, firstFit)) {
+                if (next < 0) {
                     break;
                 }
-                double score = tb.score(table.view(next), ask);
-                if (score > best + Pipeline.TIE) {
-                    best = score;
+                scores(tieBreakers, next, ask, scores);
+                if (better(scores, best)) {
+                    System.arraycopy(scores, 0, best, 0, scores.length);
                     chosen = next;
                 }
                 current = next;
             }
             return chosen;
+        }
+
+        private double[] scores(List<TieBreaker> tieBreakers, int node, Ask ask, double[] into) {
+            for (int i = 0; i < into.length; i++) {
+                into[i] = tieBreakers.get(i).score(table.view(node), ask);
+            }
+            return into;
         }
 
         /**
@@ -565,6 +578,19 @@ public final class PipelineScheduler implements Scheduler {
             }
             return new Placement(Arrays.asList(assignments), missing);
         }
+    }
+
+    /** Whether {@code scores} beat {@code than}: the first score that differs (beyond {@link Pipeline#TIE}) decides. */
+    private static boolean better(double[] scores, double[] than) {
+        for (int i = 0; i < scores.length; i++) {
+            if (scores[i] > than[i] + Pipeline.TIE) {
+                return true;
+            }
+            if (scores[i] < than[i] - Pipeline.TIE) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** Whether a node's {@code labels} carry every {@code required} one. */

@@ -63,7 +63,7 @@ final class Scorers {
         }
     };
 
-    /** Spread's tie-break among equally loaded nodes: the node with the fewest instances of this app wins. */
+    /** Spread's tie-break among equally loaded nodes (after placement): the node with the fewest instances of this app wins. */
     static final TieBreaker FEWEST_OF_APP = new TieBreaker() {
         @Override
         public String name() {
@@ -74,10 +74,31 @@ final class Scorers {
         public double score(NodeView node, Ask ask) {
             return -node.count(ask.app());
         }
+    };
+
+    /**
+     * Spread's choice among the first few least loaded nodes: the one least loaded once the
+     * instance is placed, so that a small node is not filled by a large instance while a larger
+     * node would stay emptier.
+     */
+    static final TieBreaker LEAST_ALLOCATED_AFTER = new TieBreaker() {
+        @Override
+        public String name() {
+            return "least-allocated-after";
+        }
 
         @Override
-        public double best() {
-            return 0;
+        public double score(NodeView node, Ask ask) {
+            int dims = node.dimensions();
+            if (dims == 0) {
+                return 0;
+            }
+            double sum = 0;
+            for (int i = 0; i < dims; i++) {
+                double capacity = node.capacity(i);
+                sum += capacity <= 0 ? 1 : (node.allocated(i) + ask.demand().get(node.dimension(i))) / capacity;
+            }
+            return -sum / dims;
         }
     };
 

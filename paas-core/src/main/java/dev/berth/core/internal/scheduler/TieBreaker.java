@@ -1,9 +1,10 @@
 package dev.berth.core.internal.scheduler;
 
 /**
- * Prefers one of the feasible nodes that tie on the pipeline's first scorer, for one ask: higher
- * is better. Only a bounded window of tied nodes is looked at (like Nomad's limit iterator), so
- * that a tie across the whole cluster does not cost a scan of it. A pure function;
+ * Chooses, for one ask, among the first few feasible nodes in the pipeline's order: higher is
+ * better; the pipeline compares its tie-breakers in order, each breaking the ties of those before,
+ * then keeps the order. Only a bounded window of nodes is looked at (like Nomad's limit
+ * iterator), so that the choice never costs a scan of the cluster. A pure function;
  * implementations are immutable and thread-safe.
  */
 interface TieBreaker {
@@ -13,7 +14,4 @@ interface TieBreaker {
 
     /** The score of placing one instance of {@code ask} on {@code node}; higher is better. */
     double score(NodeView node, Ask ask);
-
-    /** The highest score this tie-breaker ever gives: a node that has it needs no comparison. */
-    double best();
 }

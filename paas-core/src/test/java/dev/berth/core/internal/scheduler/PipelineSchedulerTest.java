@@ -446,6 +446,41 @@ class PipelineSchedulerTest {
     }
 
     @Test
+    void spreadTakesTheNodeLeastLoadedOncePlaced() {
+        ClusterSnapshot snapshot = cluster().node("small", res(1, 1024)).node("big", res(8, 8192)).build();
+
+        Placement p = SPREAD.place(snapshot, List.of(PlacementRequest.of("web", res(1, 1024), Constraints.none(), 1)));
+
+        assertThat(nodesOf(p)).containsExactly("big");
+    }
+
+    @Test
+    void spreadBalancesMixedSizesOnAlikeNodes() {
+        Clusters c = cluster();
+        for (int i = 0; i < 20; i++) {
+            c.node("n" + i, res(16, 16384));
+        }
+        List<PlacementRequest> requests = List.of(
+                PlacementRequest.of("a", res(2, 512), Constraints.none(), 30),
+                PlacementRequest.of("b", res(0.5, 2048), Constraints.none(), 40),
+                PlacementRequest.of("c", res(1, 1024), Constraints.none(), 50));
+
+        Placement p = SPREAD.place(c.build(), requests);
+
+        assertThat(p.unplaced()).isEmpty();
+        Map<String, double[]> load = new java.util.TreeMap<>();
+        for (Placement.Assignment a : p.assignments()) {
+            Resources d = requests.get(a.request()).demand();
+            double[] l = load.computeIfAbsent(a.node(), k -> new double[1]);
+            l[0] += (d.get(Resources.CPU) / 16 + d.get(Resources.MEMORY_MB) / 16384) / 2;
+        }
+        double max = load.values().stream().mapToDouble(l -> l[0]).max().orElseThrow();
+        double min = load.values().stream().mapToDouble(l -> l[0]).min().orElseThrow();
+        assertThat(load).hasSize(20);
+        assertThat(max).isLessThanOrEqualTo(1.1 * min);
+    }
+
+    @Test
     void amountsAreFormattedForPeople() {
         assertThat(Rejection.amount(64)).isEqualTo("64.0");
         assertThat(Rejection.amount(3.5)).isEqualTo("3.5");
