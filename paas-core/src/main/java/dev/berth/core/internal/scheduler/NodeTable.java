@@ -38,6 +38,7 @@ final class NodeTable {
     private final long[] rank;
     private final Row[] views;
     private final double[] weights;
+    private final double[] typical;
 
     /**
      * The working copy of {@code snapshot}, ranked by {@code rankers}.
@@ -87,14 +88,16 @@ final class NodeTable {
         }
         this.weights = new double[dims];
         Arrays.fill(weights, 1);
+        this.typical = new double[dims];
     }
 
     /**
      * Sets how much each (union) dimension counts in the weighted scores (see
-     * {@link NodeView#weight}) and ranks every node; call once, before any index is built.
+     * {@link NodeView#weight}) and the typical demand ({@link NodeView#typical}), and ranks every node; call once, before any index is built.
      */
-    void rankAll(double[] weights) {
+    void rankAll(double[] weights, double[] typical) {
         System.arraycopy(weights, 0, this.weights, 0, dims);
+        System.arraycopy(typical, 0, this.typical, 0, dims);
         for (int n = 0; n < states.length; n++) {
             rerank(n);
         }
@@ -306,6 +309,11 @@ final class NodeTable {
         @Override
         public int instances() {
             return instances[n];
+        }
+
+        @Override
+        public double typical(int i) {
+            return typical[declared[n][i]];
         }
 
         @Override

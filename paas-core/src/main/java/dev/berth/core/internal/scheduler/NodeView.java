@@ -47,6 +47,12 @@ interface NodeView {
      */
     double weight(int i);
 
+    /**
+     * What the call's typical instance (the mean over the batch) asks for in declared dimension
+     * {@code i}; 0 when there is no such information.
+     */
+    double typical(int i);
+
     /** Capacity minus allocation in declared dimension {@code i}; negative when over-committed. */
     default double free(int i) {
         return capacity(i) - allocated(i);

@@ -295,7 +295,15 @@ public final class PipelineScheduler implements Scheduler {
             if (sum == 0) {
                 Arrays.fill(weights, 1);
             }
-            table.rankAll(weights);
+            double[] typical = new double[dims];
+            long all = 0;
+            for (Shape shape : shapes) {
+                all += shape.instances;
+            }
+            for (int d = 0; d < dims && all > 0; d++) {
+                typical[d] = asked[d] / all;
+            }
+            table.rankAll(weights, typical);
             for (Shape shape : shapes) {
                 double w = 0;
                 for (int d = 0; d < dims; d++) {

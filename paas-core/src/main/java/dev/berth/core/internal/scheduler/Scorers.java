@@ -24,7 +24,11 @@ final class Scorers {
         }
     };
 
-    /** Spread: the emptiest node wins (Mako's {@code load}). */
+    /**
+     * Spread: the emptiest node wins (Mako's {@code load}), as it would be with one more typical
+     * instance of the batch ({@link NodeView#typical}), so that among equally loaded nodes of
+     * different sizes the larger comes first.
+     */
     static final Scorer LEAST_ALLOCATED = new Scorer() {
         @Override
         public String name() {
@@ -33,7 +37,16 @@ final class Scorers {
 
         @Override
         public double score(NodeView node) {
-            return -utilisation(node);
+            int dims = node.dimensions();
+            if (dims == 0) {
+                return 0;
+            }
+            double sum = 0;
+            for (int i = 0; i < dims; i++) {
+                double capacity = node.capacity(i);
+                sum += capacity <= 0 ? 1 : (node.allocated(i) + node.typical(i)) / capacity;
+            }
+            return -sum / dims;
         }
     };
 
