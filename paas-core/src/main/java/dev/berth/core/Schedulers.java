@@ -12,11 +12,16 @@ import java.util.Objects;
  *       instances of the app on the node than {@code uniqueHost}/{@code maxPerNode} allow (counting
  *       existing ones and those placed earlier in the same call); the demand fits in every
  *       dimension the node declares (undeclared dimensions are unlimited);</li>
- *   <li>scoring by the node's mean utilisation over its declared dimensions after placement:
- *       {@link #pack() pack} takes the fullest, {@link #spread() spread} the emptiest;</li>
+ *   <li>scoring by the node's utilisation over its declared dimensions: {@link #pack() pack}
+ *       takes the fullest (each dimension weighted by how much of it the batch asks for, so the
+ *       scarce one counts most), {@link #spread() spread} the emptiest (plain mean, Mako's
+ *       {@code load}), preferring among equally loaded nodes the one with fewest of the app;</li>
  *   <li>select the best; ties go to the node that comes first in the snapshot.</li>
  * </ol>
- * Requests are placed one instance at a time, each seeing the ones before. What cannot be placed
+ * Nodes are kept sorted by score in an index, so a placement costs O(log M), not O(M). Identical
+ * asks are placed together; the batch is worked through largest first (one dimension) or with
+ * the shapes mixed in proportion (several dimensions, so that every dimension of a node fills up
+ * together); each instance sees the ones before. What cannot be placed
  * comes back as a {@link dev.berth.api.Placement.Unplaced} with a reason such as
  * {@code "no node has 64.0 cpu free (largest free: 3.5)"} or
  * {@code "of 5 nodes: 2 down, 3 lack 2.0 memoryMb free (largest free: 1.0)"}.

@@ -40,6 +40,19 @@ interface NodeView {
     /** How many instances of any app the node holds, this call's placements included. */
     int instances();
 
+    /**
+     * How much declared dimension {@code i} counts in a weighted score: the share of the
+     * dimension's capacity that the call's requests ask for, so that the scarcest dimension
+     * weighs most; all 1 when there is no such information.
+     */
+    double weight(int i);
+
+    /**
+     * What the call's typical instance (the mean over the batch) asks for in declared dimension
+     * {@code i}; 0 when there is no such information.
+     */
+    double typical(int i);
+
     /** Capacity minus allocation in declared dimension {@code i}; negative when over-committed. */
     default double free(int i) {
         return capacity(i) - allocated(i);

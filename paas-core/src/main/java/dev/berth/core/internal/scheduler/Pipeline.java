@@ -11,31 +11,45 @@ import java.util.Optional;
  * One placement pipeline, read top to bottom like Nomad's stack:
  * <ol>
  *   <li>feasibility filters, cheapest first: a node failing one is skipped;</li>
- *   <li>scorers, compared in order, each breaking the ties of the ones before (within
- *       {@link #TIE});</li>
+ *   <li>rankers, scorers of the node alone, compared in order, each breaking the ties of the
+ *       ones before (on a grid of {@link #TIE}); the engine keeps the nodes sorted by them in a
+ *       {@link NodeIndex}, so it needs not score every node for every instance;</li>
+ *   <li>optional tie-breakers that depend on the ask, compared in order among the first few
+ *       feasible nodes (a bounded window, like Nomad's limit);</li>
  *   <li>select: the best node; on a full tie the one that comes first in the snapshot.</li>
  * </ol>
- * When no node is feasible, {@link #explain} re-runs the filters to say why. Immutable and
- * thread-safe; reusable across calls.
+ * The index applies the filters by construction (node up and labels: a node is in the index of
+ * its label constraints only when it is up and carries them; fits capacity: subtrees without
+ * room are skipped, then each candidate is checked; per-node limit: checked per candidate). When
+ * no node is feasible, {@link #explain} runs the filters themselves over every node to say why.
+ * Immutable and thread-safe; reusable across calls.
  */
 final class Pipeline {
     /** Scores closer than this are equal, so that rounding noise does not break ties. */
     static final double TIE = 1e-9;
 
     private final List<FeasibilityFilter> filters;
-    private final List<Scorer> scorers;
+    private final List<Scorer> rankers;
+    private final List<TieBreaker> tieBreakers;
 
-    Pipeline(List<FeasibilityFilter> filters, List<Scorer> scorers) {
+    Pipeline(List<FeasibilityFilter> filters, List<Scorer> rankers, List<TieBreaker> tieBreakers) {
         this.filters = List.copyOf(filters);
-        this.scorers = List.copyOf(scorers);
+        this.rankers = List.copyOf(rankers);
+        this.tieBreakers = List.copyOf(tieBreakers);
     }
 
     List<FeasibilityFilter> filters() {
         return filters;
     }
 
-    List<Scorer> scorers() {
-        return scorers;
+    /** The scorers of the node alone that order the index, most significant first. */
+    List<Scorer> rankers() {
+        return rankers;
+    }
+
+    /** The ask-dependent choice among the first few feasible nodes, in order; empty: take the first. */
+    List<TieBreaker> tieBreakers() {
+        return tieBreakers;
     }
 
     /** The first filter that turns {@code node} down, or empty when it is feasible. */
@@ -47,41 +61,6 @@ final class Pipeline {
             }
         }
         return Optional.empty();
-    }
-
-    /** The index in {@code nodes} of the best feasible node for {@code ask}, or -1 if there is none. */
-    int select(List<? extends NodeView> nodes, Ask ask) {
-        int best = -1;
-        double[] bestScores = new double[scorers.size()];
-        double[] scores = new double[scorers.size()];
-        for (int n = 0; n < nodes.size(); n++) {
-            NodeView node = nodes.get(n);
-            if (check(node, ask).isPresent()) {
-                continue;
-            }
-            for (int s = 0; s < scores.length; s++) {
-                scores[s] = scorers.get(s).score(node, ask);
-            }
-            if (best < 0 || better(scores, bestScores)) {
-                best = n;
-                double[] swap = bestScores;
-                bestScores = scores;
-                scores = swap;
-            }
-        }
-        return best;
-    }
-
-    private static boolean better(double[] scores, double[] than) {
-        for (int s = 0; s < scores.length; s++) {
-            if (scores[s] > than[s] + TIE) {
-                return true;
-            }
-            if (scores[s] < than[s] - TIE) {
-                return false;
-            }
-        }
-        return false;
     }
 
     /** Why no node of {@code nodes} is feasible for {@code ask}, for a person. */
@@ -141,6 +120,9 @@ final class Pipeline {
     @Override
     public String toString() {
         return "filters " + filters.stream().map(FeasibilityFilter::name).toList()
-                + " -> scorers " + scorers.stream().map(Scorer::name).toList() + " -> select max (tie: first node)";
+                + " -> scorers " + rankers.stream().map(Scorer::name).toList()
+                + (tieBreakers.isEmpty() ? "" : " -> among the first " + PipelineScheduler.WINDOW + ": "
+                        + tieBreakers.stream().map(TieBreaker::name).toList())
+                + " -> select max (tie: first node)";
     }
 }

@@ -1,30 +1,56 @@
 package dev.berth.core.internal.scheduler;
 
 import dev.berth.api.ClusterSnapshot;
+import dev.berth.api.Constraints;
 import dev.berth.api.Placement;
 import dev.berth.api.PlacementRequest;
 import dev.berth.api.Resources;
 import dev.berth.api.Scheduler;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Scheduler} built from a {@link Pipeline}: filters → scorers → select, one instance at
- * a time on a private working copy of the snapshot's allocations, so that each placement sees the
- * ones before it.
+ * a time on a private working copy of the snapshot ({@link NodeTable}), so that each placement
+ * sees the ones before it.
  *
- * <p>Order of work: requests with {@code all} first (they have no choice of node), then the
- * others by decreasing dominant share of demand (the largest fraction, over the dimensions, of the
- * up nodes' total capacity that one instance asks for), first-fit-decreasing style; equal shares
- * keep their input order. The result lists assignments and unplaced requests by request index,
- * whatever the order of work.
+ * <p>How a call goes:
+ * <ol>
+ *   <li>the snapshot becomes primitive arrays, and the nodes are ranked by the pipeline's
+ *       scorers; per distinct set of label constraints, the up nodes that carry the labels are
+ *       kept in rank order in a {@link NodeIndex} (built when first needed) that finds the best
+ *       node with room for a demand in O(log M);</li>
+ *   <li>identical asks (same app, demand, constraints) are grouped into one <em>shape</em>.
+ *       The size of a shape is the sum, over the dimensions, of its demand relative to the up
+ *       nodes' mean capacity, each dimension weighted by its scarcity (the share of its capacity
+ *       the whole batch asks for); the same weights make pack's utilisation score favour filling
+ *       the scarce dimension;</li>
+ *   <li>shapes are worked through {@code all} first (they have no choice of node), then in
+ *       decreasing size (best-fit-decreasing; for spread, largest first balances best); when a
+ *       pack batch asks for several dimensions, the shapes take turns in proportion to their instances (a shape's first
+ *       instance in decreasing size, its i-th of k when i/k of the batch is through), so that each
+ *       node receives a mix whose dimensions fill up together rather than many copies of one
+ *       shape that exhaust one dimension and strand the other;</li>
+ *   <li>each instance goes to the first node in rank order that passes the filters (spread:
+ *       the best, by its tie-breakers, of the first {@value #WINDOW}): the index skips subtrees
+ *       without room and drops nodes too full for any shape of the batch; spread resumes each shape's search where its last one
+ *       stopped (the node it placed on moves down the order, so the nodes before stay
+ *       infeasible for the shape), so a uniqueHost shape of k instances costs one sweep; pack
+ *       starts from the best node, and after passing over {@value #PASS_OVER} nodes at the
+ *       shape's per-node limit resumes where the shape's last search stopped instead;</li>
+ *   <li>when a shape finds no node, the filters run once over every node to say why; the rest of
+ *       the shape is unplaced for the same reason (nodes only fill up).</li>
+ * </ol>
+ * Placing N instances on M nodes costs O(M log M + N log M) in the usual case. The result lists
+ * assignments and unplaced requests by request index, whatever the order of work.
  *
  * <p>Pure: no I/O (beyond a debug log), no clock, no randomness; the same input gives the same
  * {@link Placement}. Immutable and thread-safe. Internal: obtain instances through
@@ -33,10 +59,20 @@ import org.slf4j.LoggerFactory;
 public final class PipelineScheduler implements Scheduler {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineScheduler.class);
 
+    /**
+     * How many nodes with room but at the app's per-node limit pack passes over, searching from
+     * the best node, before it resumes where the shape's last search stopped instead.
+     */
+    static final int PASS_OVER = 64;
+
+    /** How many feasible nodes, the first in order, tie-breakers choose among. */
+    static final int WINDOW = 8;
+
     private static final PipelineScheduler PACK = new PipelineScheduler(Strategy.PACK, new Pipeline(Filters.ALL,
-            List.of(Scorers.MOST_ALLOCATED, Scorers.MOST_INSTANCES)));
+            List.of(Scorers.MOST_ALLOCATED, Scorers.MOST_INSTANCES), List.of()));
     private static final PipelineScheduler SPREAD = new PipelineScheduler(Strategy.SPREAD, new Pipeline(Filters.ALL,
-            List.of(Scorers.LEAST_ALLOCATED, Scorers.FEWEST_OF_APP, Scorers.FEWEST_INSTANCES)));
+            List.of(Scorers.LEAST_ALLOCATED, Scorers.FEWEST_INSTANCES),
+            List.of(Scorers.LEAST_ALLOCATED_AFTER, Scorers.FEWEST_OF_APP)));
 
     private final Strategy strategy;
     private final Pipeline pipeline;
@@ -72,111 +108,506 @@ public final class PipelineScheduler implements Scheduler {
         for (int i = 0; i < requests.size(); i++) {
             Objects.requireNonNull(requests.get(i), "requests[" + i + "]");
         }
-        List<WorkingNode> nodes = WorkingNode.copyOf(snapshot);
-        List<List<Placement.Assignment>> assigned = new ArrayList<>(requests.size());
-        Placement.Unplaced[] unplaced = new Placement.Unplaced[requests.size()];
-        for (int i = 0; i < requests.size(); i++) {
-            assigned.add(new ArrayList<>());
-        }
-        for (int index : order(nodes, requests)) {
-            PlacementRequest request = requests.get(index);
-            Ask ask = Ask.of(index, request);
-            unplaced[index] = request.all()
-                    ? placeOnEveryNode(nodes, ask, assigned.get(index))
-                    : placeCount(nodes, ask, request.count(), assigned.get(index));
-        }
-        List<Placement.Assignment> assignments = new ArrayList<>();
-        List<Placement.Unplaced> missing = new ArrayList<>();
-        for (int i = 0; i < requests.size(); i++) {
-            assignments.addAll(assigned.get(i));
-            if (unplaced[i] != null) {
-                missing.add(unplaced[i]);
-                if (LOG.isDebugEnabled()) {
-                    LOG.debug("{}: {} instance(s) of {} (request {}) not placed: {}", strategy, unplaced[i].count(),
-                            unplaced[i].app(), i, unplaced[i].reason());
-                }
+        Placement placement = new Run(snapshot, requests).place();
+        if (LOG.isDebugEnabled()) {
+            for (Placement.Unplaced u : placement.unplaced()) {
+                LOG.debug("{}: {} instance(s) of {} (request {}) not placed: {}", strategy, u.count(), u.app(),
+                        u.request(), u.reason());
             }
         }
-        return new Placement(assignments, missing);
-    }
-
-    /** Places {@code count} instances, stopping at the first that finds no node (nodes only fill up). */
-    private Placement.Unplaced placeCount(List<WorkingNode> nodes, Ask ask, int count, List<Placement.Assignment> out) {
-        for (int placed = 0; placed < count; placed++) {
-            int best = pipeline.select(nodes, ask);
-            if (best < 0) {
-                return new Placement.Unplaced(ask.request(), ask.app(), count - placed, pipeline.explain(nodes, ask));
-            }
-            WorkingNode node = nodes.get(best);
-            node.add(ask.app(), ask.demand());
-            out.add(new Placement.Assignment(ask.request(), ask.app(), node.id()));
-        }
-        return null;
-    }
-
-    /**
-     * Places one instance on every eligible node (up, with the labels) that has none of the app
-     * yet, where the pipeline admits it; the others are counted as unplaced.
-     */
-    private Placement.Unplaced placeOnEveryNode(List<WorkingNode> nodes, Ask ask, List<Placement.Assignment> out) {
-        int eligible = 0;
-        List<Rejection> rejections = new ArrayList<>();
-        for (WorkingNode node : nodes) {
-            if (!node.up() || !ask.constraints().admits(node.labels()) || node.count(ask.app()) > 0) {
-                continue;
-            }
-            eligible++;
-            Optional<Rejection> rejection = pipeline.check(node, ask);
-            if (rejection.isPresent()) {
-                rejections.add(rejection.get());
-            } else {
-                node.add(ask.app(), ask.demand());
-                out.add(new Placement.Assignment(ask.request(), ask.app(), node.id()));
-            }
-        }
-        if (rejections.isEmpty()) {
-            return null;
-        }
-        String reason = Pipeline.summarise(eligible, rejections,
-                "of " + eligible + " eligible nodes without " + ask.app() + ", ");
-        return new Placement.Unplaced(ask.request(), ask.app(), rejections.size(), reason);
-    }
-
-    /** The order of work: {@code all} requests first, then by decreasing dominant share; stable. */
-    private static List<Integer> order(List<WorkingNode> nodes, List<PlacementRequest> requests) {
-        Map<String, Double> total = new HashMap<>();
-        for (WorkingNode node : nodes) {
-            if (node.up()) {
-                for (int i = 0; i < node.dimensions(); i++) {
-                    total.merge(node.dimension(i), node.capacity(i), Double::sum);
-                }
-            }
-        }
-        double[] share = new double[requests.size()];
-        List<Integer> order = new ArrayList<>(requests.size());
-        for (int i = 0; i < requests.size(); i++) {
-            share[i] = dominantShare(requests.get(i).demand(), total);
-            order.add(i);
-        }
-        order.sort(Comparator.<Integer, Boolean>comparing(i -> !requests.get(i).all())
-                .thenComparing(i -> -share[i])
-                .thenComparing(Comparator.naturalOrder()));
-        return order;
-    }
-
-    private static double dominantShare(Resources demand, Map<String, Double> total) {
-        double share = 0;
-        for (Map.Entry<String, Double> e : demand.amounts().entrySet()) {
-            Double capacity = total.get(e.getKey());
-            if (capacity != null && capacity > 0) {
-                share = Math.max(share, e.getValue() / capacity);
-            }
-        }
-        return share;
+        return placement;
     }
 
     @Override
     public String toString() {
         return "Scheduler[" + strategy + ": " + pipeline + "]";
+    }
+
+    /** Identical asks, placed together. */
+    private record ShapeKey(String app, Resources demand, Constraints constraints, boolean all) {
+    }
+
+    /**
+     * One shape: the requests (by index, in input order) that ask for it, its size, and where its
+     * placement stands: the next request and how many of its instances are still to place, and
+     * the point of the index where its next search starts.
+     */
+    private static final class Shape {
+        final int first;
+        int[] members = new int[1];
+        int size;
+        /** The size for the order of work: the demand over the dimensions, relative to capacity. */
+        double weight;
+        /** The size class: shapes of one class take turns (one class when the batch asks for several dimensions). */
+        double primary;
+        Ask ask;
+        int app;
+        double[] demand;
+        int limit;
+        NodeIndex index;
+        int member;
+        int need;
+        long[] bound;
+        int boundNode;
+        boolean strict;
+        boolean bounded;
+
+        /** How many instances the shape asks for, and how many have had their turn. */
+        long instances;
+        long done;
+
+        Shape(int first) {
+            this.first = first;
+            members[size++] = first;
+        }
+
+        /** When, in [0, 1] over its size class, the shape's next instance is due. */
+        double turn() {
+            return (double) done / instances;
+        }
+
+        void add(int request) {
+            if (size == members.length) {
+                members = Arrays.copyOf(members, size * 2);
+            }
+            members[size++] = request;
+        }
+    }
+
+    /** One call's work: the working copy, its indexes and what has been placed so far. Confined to the call. */
+    private final class Run {
+        private final NodeTable table;
+        private final List<PlacementRequest> requests;
+        private final Map<Map<String, String>, NodeIndex> indexes = new HashMap<>();
+        private final List<NodeIndex> built = new ArrayList<>();
+        private final Placement.Unplaced[] unplaced;
+        private final long[] scratch;
+        private final double[] bestScores;
+        private final double[] windowScores;
+        /** Per dimension, the least any shape of the batch asks for. */
+        private double[] smallest;
+        /** Nodes with less room than {@link #smallest} in some dimension: no index holds them. */
+        private final boolean[] full;
+        private int[] placedRequest = new int[16];
+        private int[] placedNode = new int[16];
+        private int placed;
+
+        Run(ClusterSnapshot snapshot, List<PlacementRequest> requests) {
+            this.table = new NodeTable(snapshot, pipeline.rankers());
+            this.requests = requests;
+            this.unplaced = new Placement.Unplaced[requests.size()];
+            this.scratch = new long[pipeline.rankers().size()];
+            this.bestScores = new double[pipeline.tieBreakers().size()];
+            this.windowScores = new double[pipeline.tieBreakers().size()];
+            this.full = new boolean[table.size()];
+        }
+
+        Placement place() {
+            List<Shape> shapes = shapes();
+            int i = 0;
+            while (i < shapes.size() && requests.get(shapes.get(i).first).all()) {
+                Shape shape = shapes.get(i++);
+                for (int m = 0; m < shape.size; m++) {
+                    placeOnEveryNode(shape.members[m], requests.get(shape.first));
+                }
+            }
+            // shapes of one size class take turns in proportion to their instances, so that a
+            // node is filled with a mix of them rather than with many copies of one
+            PriorityQueue<Shape> turn = new PriorityQueue<>((a, b) -> {
+                int c = Double.compare(a.turn(), b.turn());
+                if (c == 0) {
+                    c = Double.compare(b.weight, a.weight);
+                }
+                return c != 0 ? c : Integer.compare(a.first, b.first);
+            });
+            while (i < shapes.size()) {
+                double primary = shapes.get(i).primary;
+                while (i < shapes.size() && shapes.get(i).primary == primary) {
+                    Shape shape = shapes.get(i++);
+                    start(shape);
+                    if (shape.need > 0) {
+                        turn.add(shape);
+                    }
+                }
+                while (!turn.isEmpty()) {
+                    Shape shape = turn.poll();
+                    if (placeOne(shape)) {
+                        turn.add(shape);
+                    }
+                }
+            }
+            return result();
+        }
+
+        /**
+         * The shapes in the order of work: {@code all} first, then by decreasing size class, then
+         * by decreasing size, then input order. Also ranks the nodes, with the dimensions weighted
+         * by how scarce the batch makes them.
+         */
+        private List<Shape> shapes() {
+            Map<ShapeKey, Shape> byKey = new HashMap<>();
+            List<Shape> shapes = new ArrayList<>();
+            for (int i = 0; i < requests.size(); i++) {
+                PlacementRequest r = requests.get(i);
+                if (!r.all() && r.count() == 0) {
+                    continue;
+                }
+                ShapeKey key = new ShapeKey(r.app(), r.demand(), r.constraints(), r.all());
+                Shape shape = byKey.get(key);
+                if (shape == null) {
+                    shape = new Shape(i);
+                    byKey.put(key, shape);
+                    shapes.add(shape);
+                } else {
+                    shape.add(i);
+                }
+            }
+            int dims = table.dimensions();
+            double[] total = new double[dims];
+            double[] mean = capacity(total);
+            double[] asked = new double[dims];
+            smallest = new double[dims];
+            Arrays.fill(smallest, Double.POSITIVE_INFINITY);
+            for (Shape shape : shapes) {
+                PlacementRequest r = requests.get(shape.first);
+                shape.demand = table.demand(r.demand(), new double[dims]);
+                long instances = 0;
+                for (int m = 0; m < shape.size; m++) {
+                    instances += r.all() ? 1 : requests.get(shape.members[m]).count();
+                }
+                shape.instances = instances;
+                for (int d = 0; d < dims; d++) {
+                    asked[d] += shape.demand[d] * instances;
+                    smallest[d] = Math.min(smallest[d], shape.demand[d]);
+                }
+            }
+            // scarcity: the share of each dimension's capacity that the batch asks for
+            double[] weights = new double[dims];
+            double sum = 0;
+            int asking = 0;
+            for (int d = 0; d < dims; d++) {
+                weights[d] = total[d] > 0 ? asked[d] / total[d] : 0;
+                sum += weights[d];
+                if (weights[d] > 0) {
+                    asking++;
+                }
+            }
+            if (sum == 0) {
+                Arrays.fill(weights, 1);
+            }
+            double[] typical = new double[dims];
+            long all = 0;
+            for (Shape shape : shapes) {
+                all += shape.instances;
+            }
+            for (int d = 0; d < dims && all > 0; d++) {
+                typical[d] = asked[d] / all;
+            }
+            table.rankAll(weights, typical);
+            for (Shape shape : shapes) {
+                double w = 0;
+                for (int d = 0; d < dims; d++) {
+                    if (mean[d] > 0) {
+                        w += weights[d] * shape.demand[d] / mean[d];
+                    }
+                }
+                shape.weight = w;
+                // one dimension: plain decreasing size; several: one class, mixed in proportion
+                shape.primary = asking > 1 && strategy == Strategy.PACK ? 0 : w;
+            }
+            shapes.sort((a, b) -> {
+                boolean allA = requests.get(a.first).all();
+                boolean allB = requests.get(b.first).all();
+                if (allA != allB) {
+                    return allA ? -1 : 1;
+                }
+                int c = Double.compare(b.primary, a.primary);
+                if (c == 0) {
+                    c = Double.compare(b.weight, a.weight);
+                }
+                return c != 0 ? c : Integer.compare(a.first, b.first);
+            });
+            return shapes;
+        }
+
+        /**
+         * Per dimension, the mean capacity of the up nodes that declare it (0 when none does);
+         * their total capacity goes to {@code sum}.
+         */
+        private double[] capacity(double[] sum) {
+            int dims = table.dimensions();
+            int[] nodes = new int[dims];
+            for (int n = 0; n < table.size(); n++) {
+                if (table.up(n)) {
+                    for (int d = 0; d < dims; d++) {
+                        double c = table.capacity(n, d);
+                        if (c != Double.POSITIVE_INFINITY) {
+                            sum[d] += c;
+                            nodes[d]++;
+                        }
+                    }
+                }
+            }
+            double[] mean = new double[dims];
+            for (int d = 0; d < dims; d++) {
+                mean[d] = nodes[d] == 0 ? 0 : sum[d] / nodes[d];
+            }
+            return mean;
+        }
+
+        /** Readies a shape for {@link #placeOne}: its app, limit, index and first request. */
+        private void start(Shape shape) {
+            PlacementRequest first = requests.get(shape.first);
+            shape.ask = Ask.of(shape.first, first);
+            shape.app = table.appId(first.app());
+            shape.limit = first.constraints().perNodeLimit();
+            shape.index = index(first.constraints().nodeLabels());
+            shape.bound = new long[pipeline.rankers().size()];
+            shape.member = 0;
+            shape.need = requests.get(shape.first).count();
+            advance(shape);
+        }
+
+        /** Moves on to the shape's next request with instances still to place, if any. */
+        private void advance(Shape shape) {
+            while (shape.need == 0 && shape.member + 1 < shape.size) {
+                shape.member++;
+                shape.need = requests.get(shape.members[shape.member]).count();
+            }
+        }
+
+        /**
+         * Places one instance of the shape; false when the shape is done: all placed, or no node
+         * can take the next one (then it and the rest of the shape are unplaced, for one reason:
+         * nodes only fill up).
+         *
+         * <p>The search resumes where the shape's last one stopped, when that is exact or cheap:
+         * spread moves a node it places on down the order, so the nodes before the resume point
+         * stay infeasible for the shape; pack moves it up, past the resume point, so pack resumes
+         * only for shapes with a per-node limit (where the nodes it filled are turned down anyway,
+         * and starting over would pass them again and again), and starts over before giving up.
+         */
+        private boolean placeOne(Shape shape) {
+            NodeIndex index = shape.index;
+            int firstFit;
+            if (strategy == Strategy.SPREAD) {
+                firstFit = index.first(shape.demand, shape.app, shape.limit, shape.bounded ? shape.bound : null,
+                        shape.boundNode, shape.strict, Integer.MAX_VALUE);
+            } else {
+                firstFit = index.first(shape.demand, shape.app, shape.limit, null, -1, false, PASS_OVER);
+                if (firstFit == NodeIndex.GAVE_UP && shape.bounded) {
+                    firstFit = index.first(shape.demand, shape.app, shape.limit, shape.bound, shape.boundNode,
+                            shape.strict, Integer.MAX_VALUE);
+                }
+                if (firstFit < 0) {
+                    // nothing after the resume point: make sure, from the start, before giving up
+                    firstFit = index.first(shape.demand, shape.app, shape.limit, null, -1, false, Integer.MAX_VALUE);
+                }
+            }
+            int node = breakTie(shape.index, firstFit, shape.demand, shape.app, shape.limit, shape.ask);
+            if (node < 0) {
+                String reason = pipeline.explain(table.views(), shape.ask);
+                String app = shape.ask.app();
+                unplaced[shape.members[shape.member]] = new Placement.Unplaced(shape.members[shape.member], app,
+                        shape.need, reason);
+                for (int m = shape.member + 1; m < shape.size; m++) {
+                    int request = shape.members[m];
+                    int count = requests.get(request).count();
+                    if (count > 0) {
+                        unplaced[request] = new Placement.Unplaced(request, app, count, reason);
+                    }
+                }
+                return false;
+            }
+            // resume at the first feasible node: when another was chosen, that one is still first;
+            // when it is the one placed on, what came before it stays infeasible
+            table.copyRank(firstFit, shape.bound);
+            shape.boundNode = firstFit;
+            shape.bounded = true;
+            shape.strict = node == firstFit;
+            table.add(node, shape.app, shape.demand);
+            record(shape.members[shape.member], node);
+            reindex(node);
+            if (strategy == Strategy.PACK && node == firstFit && table.fits(node, shape.demand)
+                    && table.count(shape.app, node) < shape.limit) {
+                // pack moved the node up, and it is still the best: resume on it
+                table.copyRank(node, shape.bound);
+                shape.strict = false;
+            }
+            shape.need--;
+            shape.done++;
+            advance(shape);
+            return shape.need > 0;
+        }
+
+        /**
+         * The node to take among the feasible ones: {@code firstFit}, unless the pipeline's
+         * tie-breakers prefer one of the next few feasible nodes in order.
+         */
+        private int breakTie(NodeIndex index, int firstFit, double[] demand, int app, int limit, Ask ask) {
+            List<TieBreaker> tieBreakers = pipeline.tieBreakers();
+            if (firstFit < 0 || tieBreakers.isEmpty()) {
+                return firstFit;
+            }
+            double[] best = scores(tieBreakers, firstFit, ask, bestScores);
+            double[] scores = windowScores;
+            int chosen = firstFit;
+            int current = firstFit;
+            for (int w = 1; w < WINDOW; w++) {
+                table.copyRank(current, scratch);
+                int next = index.first(demand, app, limit, scratch, current, true, Integer.MAX_VALUE);
+                if (next < 0) {
+                    break;
+                }
+                scores(tieBreakers, next, ask, scores);
+                if (better(scores, best)) {
+                    System.arraycopy(scores, 0, best, 0, scores.length);
+                    chosen = next;
+                }
+                current = next;
+            }
+            return chosen;
+        }
+
+        private double[] scores(List<TieBreaker> tieBreakers, int node, Ask ask, double[] into) {
+            for (int i = 0; i < into.length; i++) {
+                into[i] = tieBreakers.get(i).score(table.view(node), ask);
+            }
+            return into;
+        }
+
+        /**
+         * Places one instance on every eligible node (up, with the labels) that has none of the app
+         * yet, where the pipeline admits it; the others are counted as unplaced.
+         */
+        private void placeOnEveryNode(int request, PlacementRequest r) {
+            Ask ask = Ask.of(request, r);
+            int app = table.appId(r.app());
+            double[] demand = table.demand(r.demand(), new double[table.dimensions()]);
+            int eligible = 0;
+            List<Rejection> rejections = new ArrayList<>();
+            for (int n = 0; n < table.size(); n++) {
+                if (!table.up(n) || !r.constraints().admits(table.state(n).spec().labels()) || table.count(app, n) > 0) {
+                    continue;
+                }
+                eligible++;
+                Optional<Rejection> rejection = pipeline.check(table.view(n), ask);
+                if (rejection.isPresent()) {
+                    rejections.add(rejection.get());
+                } else {
+                    table.add(n, app, demand);
+                    record(request, n);
+                    reindex(n);
+                }
+            }
+            if (!rejections.isEmpty()) {
+                String reason = Pipeline.summarise(eligible, rejections,
+                        "of " + eligible + " eligible nodes without " + r.app() + ", ");
+                unplaced[request] = new Placement.Unplaced(request, r.app(), rejections.size(), reason);
+            }
+        }
+
+        /** The index of the up nodes carrying {@code labels}, built on first use. */
+        private NodeIndex index(Map<String, String> labels) {
+            NodeIndex index = indexes.get(labels);
+            if (index == null) {
+                boolean[] member = new boolean[table.size()];
+                for (int n = 0; n < table.size(); n++) {
+                    member[n] = table.up(n) && !full[n] && carries(table.state(n).spec().labels(), labels);
+                }
+                index = new NodeIndex(table, member);
+                indexes.put(labels, index);
+                built.add(index);
+            }
+            return index;
+        }
+
+        /**
+         * Moves node {@code n} to its new place in every index, after {@link NodeTable#add}; or
+         * drops it from them when it has become too full for any shape of the batch, so that
+         * searches no longer pass it.
+         */
+        private void reindex(int n) {
+            if (!full[n]) {
+                for (int d = 0; d < smallest.length; d++) {
+                    if (table.free(n, d) - smallest[d] < -Filters.EPSILON) {
+                        full[n] = true;
+                        break;
+                    }
+                }
+            }
+            for (NodeIndex index : built) {
+                if (index.contains(n)) {
+                    if (full[n]) {
+                        index.drop(n);
+                    } else {
+                        index.remove(n);
+                    }
+                }
+            }
+            table.rerank(n);
+            for (NodeIndex index : built) {
+                if (index.contains(n)) {
+                    index.insert(n);
+                }
+            }
+        }
+
+        private void record(int request, int node) {
+            if (placed == placedRequest.length) {
+                placedRequest = Arrays.copyOf(placedRequest, placed * 2);
+                placedNode = Arrays.copyOf(placedNode, placed * 2);
+            }
+            placedRequest[placed] = request;
+            placedNode[placed] = node;
+            placed++;
+        }
+
+        /** The placement, assignments grouped by request index (in placement order within one). */
+        private Placement result() {
+            int[] start = new int[requests.size() + 1];
+            for (int i = 0; i < placed; i++) {
+                start[placedRequest[i] + 1]++;
+            }
+            for (int i = 0; i < requests.size(); i++) {
+                start[i + 1] += start[i];
+            }
+            Placement.Assignment[] assignments = new Placement.Assignment[placed];
+            for (int i = 0; i < placed; i++) {
+                int request = placedRequest[i];
+                assignments[start[request]++] = new Placement.Assignment(request, requests.get(request).app(),
+                        table.id(placedNode[i]));
+            }
+            List<Placement.Unplaced> missing = new ArrayList<>();
+            for (Placement.Unplaced u : unplaced) {
+                if (u != null) {
+                    missing.add(u);
+                }
+            }
+            return new Placement(Arrays.asList(assignments), missing);
+        }
+    }
+
+    /** Whether {@code scores} beat {@code than}: the first score that differs (beyond {@link Pipeline#TIE}) decides. */
+    private static boolean better(double[] scores, double[] than) {
+        for (int i = 0; i < scores.length; i++) {
+            if (scores[i] > than[i] + Pipeline.TIE) {
+                return true;
+            }
+            if (scores[i] < than[i] - Pipeline.TIE) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a node's {@code labels} carry every {@code required} one. */
+    private static boolean carries(Map<String, String> labels, Map<String, String> required) {
+        for (Map.Entry<String, String> e : required.entrySet()) {
+            if (!e.getValue().equals(labels.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -2,13 +2,16 @@ package dev.berth.core.internal.scheduler;
 
 /**
  * The scorers. Utilisation is the mean, over every dimension the node declares, of
- * (allocated + demand) / capacity once the instance is placed; a node that declares no dimension
- * is unlimited and has utilisation 0 (a dimension of capacity 0 counts as full). Each scorer is
- * immutable and thread-safe.
+ * allocated / capacity; a node that declares no dimension is unlimited and has utilisation 0 (a
+ * dimension of capacity 0 counts as full). Each scorer is immutable and thread-safe.
  */
 final class Scorers {
 
-    /** Pack: the fullest node after placement wins (best fit across all declared dimensions). */
+    /**
+     * Pack: the fullest node wins (best fit across all declared dimensions), by the mean
+     * utilisation weighted by {@link NodeView#weight}: filling the scarce dimension is what saves
+     * nodes.
+     */
     static final Scorer MOST_ALLOCATED = new Scorer() {
         @Override
         public String name() {
@@ -16,12 +19,16 @@ final class Scorers {
         }
 
         @Override
-        public double score(NodeView node, Ask ask) {
-            return utilisationAfter(node, ask);
+        public double score(NodeView node) {
+            return weightedUtilisation(node);
         }
     };
 
-    /** Spread: the emptiest node after placement wins (Mako's {@code load}). */
+    /**
+     * Spread: the emptiest node wins (Mako's {@code load}), as it would be with one more typical
+     * instance of the batch ({@link NodeView#typical}), so that among equally loaded nodes of
+     * different sizes the larger comes first.
+     */
     static final Scorer LEAST_ALLOCATED = new Scorer() {
         @Override
         public String name() {
@@ -29,8 +36,17 @@ final class Scorers {
         }
 
         @Override
-        public double score(NodeView node, Ask ask) {
-            return -utilisationAfter(node, ask);
+        public double score(NodeView node) {
+            int dims = node.dimensions();
+            if (dims == 0) {
+                return 0;
+            }
+            double sum = 0;
+            for (int i = 0; i < dims; i++) {
+                double capacity = node.capacity(i);
+                sum += capacity <= 0 ? 1 : (node.allocated(i) + node.typical(i)) / capacity;
+            }
+            return -sum / dims;
         }
     };
 
@@ -42,13 +58,26 @@ final class Scorers {
         }
 
         @Override
-        public double score(NodeView node, Ask ask) {
+        public double score(NodeView node) {
             return node.instances();
         }
     };
 
-    /** Spread's first tie-break: the node with the fewest instances of this app wins. */
-    static final Scorer FEWEST_OF_APP = new Scorer() {
+    /** Spread's last tie-break: the node with the fewest instances of any app wins. */
+    static final Scorer FEWEST_INSTANCES = new Scorer() {
+        @Override
+        public String name() {
+            return "fewest-instances";
+        }
+
+        @Override
+        public double score(NodeView node) {
+            return -node.instances();
+        }
+    };
+
+    /** Spread's tie-break among equally loaded nodes (after placement): the node with the fewest instances of this app wins. */
+    static final TieBreaker FEWEST_OF_APP = new TieBreaker() {
         @Override
         public String name() {
             return "fewest-of-app";
@@ -60,24 +89,51 @@ final class Scorers {
         }
     };
 
-    /** Spread's second tie-break: the node with the fewest instances of any app wins. */
-    static final Scorer FEWEST_INSTANCES = new Scorer() {
+    /**
+     * Spread's choice among the first few least loaded nodes: the one least loaded once the
+     * instance is placed, so that a small node is not filled by a large instance while a larger
+     * node would stay emptier.
+     */
+    static final TieBreaker LEAST_ALLOCATED_AFTER = new TieBreaker() {
         @Override
         public String name() {
-            return "fewest-instances";
+            return "least-allocated-after";
         }
 
         @Override
         public double score(NodeView node, Ask ask) {
-            return -node.instances();
+            int dims = node.dimensions();
+            if (dims == 0) {
+                return 0;
+            }
+            double sum = 0;
+            for (int i = 0; i < dims; i++) {
+                double capacity = node.capacity(i);
+                sum += capacity <= 0 ? 1 : (node.allocated(i) + ask.demand().get(node.dimension(i))) / capacity;
+            }
+            return -sum / dims;
         }
     };
 
     private Scorers() {
     }
 
-    /** The node's mean utilisation over its declared dimensions once one more instance is placed. */
-    static double utilisationAfter(NodeView node, Ask ask) {
+    /** The node's utilisation over its declared dimensions, weighted by {@link NodeView#weight}. */
+    static double weightedUtilisation(NodeView node) {
+        int dims = node.dimensions();
+        double sum = 0;
+        double weights = 0;
+        for (int i = 0; i < dims; i++) {
+            double capacity = node.capacity(i);
+            double w = node.weight(i);
+            sum += w * (capacity <= 0 ? 1 : node.allocated(i) / capacity);
+            weights += w;
+        }
+        return weights > 0 ? sum / weights : utilisation(node);
+    }
+
+    /** The node's mean utilisation over its declared dimensions. */
+    static double utilisation(NodeView node) {
         int dims = node.dimensions();
         if (dims == 0) {
             return 0;
@@ -85,7 +141,7 @@ final class Scorers {
         double sum = 0;
         for (int i = 0; i < dims; i++) {
             double capacity = node.capacity(i);
-            sum += capacity <= 0 ? 1 : (node.allocated(i) + ask.demand().get(node.dimension(i))) / capacity;
+            sum += capacity <= 0 ? 1 : node.allocated(i) / capacity;
         }
         return sum / dims;
     }

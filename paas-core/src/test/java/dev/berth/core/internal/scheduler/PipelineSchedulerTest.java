@@ -398,6 +398,89 @@ class PipelineSchedulerTest {
     }
 
     @Test
+    void evacuatePlacesTheDownNodesAllocationsElsewhereAndMovesNothingElse() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(4, 4096)).running("web", 1, SMALL).running("db", 1, res(2, 2048))
+                .node("n2", res(4, 4096)).running("web", 1, SMALL)
+                .node("n3", res(4, 4096)).running("api", 1, res(3, 1024))
+                .build();
+        Map<String, Constraints> constraints = Map.of("web", Constraints.none().withUniqueHost(true));
+
+        for (Scheduler s : List.of(PACK, SPREAD)) {
+            Placement p = s.evacuate(snapshot, "n1", constraints);
+
+            // web may not join the other web on n2; db (2 cpu) only fits n2
+            assertThat(p.unplaced()).isEmpty();
+            assertThat(p.assignments()).containsExactly(
+                    new Placement.Assignment(0, "web", "n3"),
+                    new Placement.Assignment(1, "db", "n2"));
+        }
+    }
+
+    @Test
+    void evacuateReportsWhatFitsNowhere() {
+        ClusterSnapshot snapshot = cluster()
+                .node("n1", res(4, 4096)).running("big", 1, res(4, 1024))
+                .node("n2", res(4, 4096)).running("x", 1, res(1, 1024))
+                .build();
+
+        Placement p = PACK.evacuate(snapshot, "n1", Map.of());
+
+        assertThat(p.assignments()).isEmpty();
+        assertThat(p.unplaced()).containsExactly(new Placement.Unplaced(0, "big", 1,
+                "of 2 nodes: 1 down, 1 lacks 4.0 cpu free (largest free: 3.0)"));
+        assertThatThrownBy(() -> PACK.evacuate(snapshot, "n9", Map.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void packMixesShapesSoThatEveryDimensionFills() {
+        // cpu-heavy and memory-heavy instances that fill 2 nodes exactly when mixed 2 + 2 + 1 + 1
+        ClusterSnapshot snapshot = cluster().node("n1", res(4, 4000)).node("n2", res(4, 4000)).node("n3", res(4, 4000)).build();
+
+        Placement p = PACK.place(snapshot, List.of(
+                PlacementRequest.of("cpu", res(1.8, 200), Constraints.none(), 4),
+                PlacementRequest.of("mem", res(0.2, 1800), Constraints.none(), 4)));
+
+        assertThat(p.unplaced()).isEmpty();
+        assertThat(nodesOf(p)).doesNotContain("n3");
+    }
+
+    @Test
+    void spreadTakesTheNodeLeastLoadedOncePlaced() {
+        ClusterSnapshot snapshot = cluster().node("small", res(1, 1024)).node("big", res(8, 8192)).build();
+
+        Placement p = SPREAD.place(snapshot, List.of(PlacementRequest.of("web", res(1, 1024), Constraints.none(), 1)));
+
+        assertThat(nodesOf(p)).containsExactly("big");
+    }
+
+    @Test
+    void spreadBalancesMixedSizesOnAlikeNodes() {
+        Clusters c = cluster();
+        for (int i = 0; i < 20; i++) {
+            c.node("n" + i, res(16, 16384));
+        }
+        List<PlacementRequest> requests = List.of(
+                PlacementRequest.of("a", res(2, 512), Constraints.none(), 30),
+                PlacementRequest.of("b", res(0.5, 2048), Constraints.none(), 40),
+                PlacementRequest.of("c", res(1, 1024), Constraints.none(), 50));
+
+        Placement p = SPREAD.place(c.build(), requests);
+
+        assertThat(p.unplaced()).isEmpty();
+        Map<String, double[]> load = new java.util.TreeMap<>();
+        for (Placement.Assignment a : p.assignments()) {
+            Resources d = requests.get(a.request()).demand();
+            double[] l = load.computeIfAbsent(a.node(), k -> new double[1]);
+            l[0] += (d.get(Resources.CPU) / 16 + d.get(Resources.MEMORY_MB) / 16384) / 2;
+        }
+        double max = load.values().stream().mapToDouble(l -> l[0]).max().orElseThrow();
+        double min = load.values().stream().mapToDouble(l -> l[0]).min().orElseThrow();
+        assertThat(load).hasSize(20);
+        assertThat(max).isLessThanOrEqualTo(1.1 * min);
+    }
+
+    @Test
     void amountsAreFormattedForPeople() {
         assertThat(Rejection.amount(64)).isEqualTo("64.0");
         assertThat(Rejection.amount(3.5)).isEqualTo("3.5");

@@ -2,11 +2,14 @@ package dev.berth.core.internal.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.berth.api.ClusterSnapshot;
+import dev.berth.api.Constraints;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Placement;
 import dev.berth.api.PlacementRequest;
+import dev.berth.api.Resources;
 import dev.berth.api.Scheduler;
 import dev.berth.core.Schedulers;
 import dev.berth.core.internal.scheduler.Scenarios.Scenario;
@@ -20,7 +23,7 @@ import org.quicktheories.QuickTheory;
 class SchedulerPropertiesTest {
 
     private static QuickTheory theory() {
-        return qt().withExamples(400);
+        return qt().withExamples(300);
     }
 
     private static Placement place(Scenario s) {
@@ -127,6 +130,115 @@ class SchedulerPropertiesTest {
         return snapshot.nodes().stream()
                 .filter(n -> n.up() && r.constraints().admits(n.spec().labels()) && n.count(r.app()) == 0)
                 .count();
+    }
+
+    @Test
+    void eachRequestIsPlacedAtMostItsCount() {
+        theory().forAll(Scenarios.scenarios()).checkAssert(s -> {
+            Placement p = place(s);
+            Map<Integer, Integer> placed = new HashMap<>();
+            p.assignments().forEach(a -> placed.merge(a.request(), 1, Integer::sum));
+            placed.forEach((request, count) -> {
+                PlacementRequest r = s.requests().get(request);
+                if (!r.all()) {
+                    assertThat(count).as("request %d: %s", request, r).isLessThanOrEqualTo(r.count());
+                }
+            });
+            List<PlacementRequest> ones = s.requests().stream()
+                    .map(r -> PlacementRequest.of(r.app(), r.demand(), r.constraints(), 1))
+                    .toList();
+            Placement single = Schedulers.of(s.strategy()).place(s.snapshot(), ones);
+            Map<Integer, Integer> once = new HashMap<>();
+            single.assignments().forEach(a -> once.merge(a.request(), 1, Integer::sum));
+            once.values().forEach(count -> assertThat(count).isEqualTo(1));
+        });
+    }
+
+    /**
+     * One instance that some up node could take (labels, per-node limit, room in every declared
+     * dimension) is placed when it is placed alone, on the cluster as it is and on the same
+     * cluster emptied.
+     */
+    @Test
+    void aRequestThatFitsSomewhereAloneIsPlacedAlone() {
+        theory().forAll(Scenarios.scenarios()).checkAssert(s -> {
+            ClusterSnapshot empty = new ClusterSnapshot(s.snapshot().nodes().stream()
+                    .map(n -> new ClusterSnapshot.NodeState(n.spec(), n.up(), List.of()))
+                    .toList());
+            for (ClusterSnapshot snapshot : List.of(s.snapshot(), empty)) {
+                for (PlacementRequest r : s.requests()) {
+                    PlacementRequest one = PlacementRequest.of(r.app(), r.demand(), r.constraints(), 1);
+                    boolean fitsSomewhere = snapshot.nodes().stream().anyMatch(n -> admits(n, one));
+                    Placement p = Schedulers.of(s.strategy()).place(snapshot, List.of(one));
+                    assertThat(p.assignments()).as("%s alone: %s", one, p.unplaced()).hasSize(fitsSomewhere ? 1 : 0);
+                    if (!p.assignments().isEmpty()) {
+                        assertThat(admits(snapshot.byId().get(p.assignments().get(0).node()), one)).isTrue();
+                    }
+                }
+            }
+        });
+    }
+
+    /** The down node's allocations go elsewhere, within capacity and constraints; nothing else is placed. */
+    @Test
+    void evacuateMovesTheDownNodesAllocationsAndNothingElse() {
+        theory().forAll(Scenarios.scenarios(), integers().between(0, 29)).checkAssert((s, pick) -> {
+            List<ClusterSnapshot.NodeState> nodes = s.snapshot().nodes();
+            ClusterSnapshot.NodeState down = nodes.get(pick % nodes.size());
+            Map<String, Constraints> constraints = new HashMap<>();
+            s.requests().forEach(r -> constraints.putIfAbsent(r.app(), r.constraints()));
+            Scheduler scheduler = Schedulers.of(s.strategy());
+
+            Placement p = scheduler.evacuate(s.snapshot(), down.spec().id(), constraints);
+
+            List<ClusterSnapshot.Allocation> moved = down.allocations();
+            Map<Integer, Integer> perRequest = new HashMap<>();
+            Map<String, Map<String, Double>> used = new HashMap<>();
+            Map<String, Integer> added = new HashMap<>();
+            for (ClusterSnapshot.NodeState n : nodes) {
+                used.put(n.spec().id(), new HashMap<>(n.allocated().amounts()));
+            }
+            for (Placement.Assignment a : p.assignments()) {
+                assertThat(a.request()).isBetween(0, moved.size() - 1);
+                assertThat(perRequest.merge(a.request(), 1, Integer::sum)).isEqualTo(1);
+                ClusterSnapshot.Allocation allocation = moved.get(a.request());
+                assertThat(a.app()).isEqualTo(allocation.app());
+                assertThat(a.node()).isNotEqualTo(down.spec().id());
+                ClusterSnapshot.NodeState target = s.snapshot().byId().get(a.node());
+                assertThat(target.up()).isTrue();
+                assertThat(constraints.getOrDefault(a.app(), Constraints.none()).admits(target.spec().labels())).isTrue();
+                allocation.resources().amounts().forEach((dim, v) -> used.get(a.node()).merge(dim, v, Double::sum));
+                int limit = constraints.getOrDefault(a.app(), Constraints.none()).perNodeLimit();
+                int total = added.merge(a.app() + "@" + a.node(), 1, Integer::sum) + target.count(a.app());
+                assertThat(total).as("%s on %s", a.app(), a.node()).isLessThanOrEqualTo(limit);
+            }
+            int unplaced = p.unplaced().stream().mapToInt(Placement.Unplaced::count).sum();
+            assertThat(p.assignments().size() + unplaced).isEqualTo(moved.size());
+            for (ClusterSnapshot.NodeState n : nodes) {
+                if (n != down) {
+                    n.spec().capacity().amounts().forEach((dim, cap) -> {
+                        double before = n.allocated().get(dim);
+                        assertThat(used.get(n.spec().id()).getOrDefault(dim, 0.0))
+                                .as("%s on %s", dim, n.spec().id())
+                                .isLessThanOrEqualTo(Math.max(cap, before) + 1e-6);
+                    });
+                }
+            }
+        });
+    }
+
+    /** Whether node {@code n} could take one instance of {@code r} as it is: every filter passes. */
+    private static boolean admits(ClusterSnapshot.NodeState n, PlacementRequest r) {
+        if (!n.up() || !r.constraints().admits(n.spec().labels()) || n.count(r.app()) >= r.constraints().perNodeLimit()) {
+            return false;
+        }
+        Resources allocated = n.allocated();
+        for (Map.Entry<String, Double> cap : n.spec().capacity().amounts().entrySet()) {
+            if (cap.getValue() - allocated.get(cap.getKey()) - r.demand().get(cap.getKey()) < -1e-9) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Test

@@ -1,0 +1,395 @@
+package dev.berth.core.internal.scheduler;
+
+import dev.berth.api.ClusterSnapshot;
+import dev.berth.api.Resources;
+import java.util.AbstractList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The scheduler's private, mutable working copy of a snapshot, as primitive arrays: per node and
+ * dimension the capacity and what is allocated (the snapshot's allocations plus the instances
+ * placed during this call), per node the number of instances and its rank (the pipeline's
+ * scores, quantised), and per (app, node) the number of the app's instances. Dimensions are the
+ * union of those the nodes declare, in name order; a node's undeclared dimension has capacity
+ * {@code +Infinity} there, so it never limits. Created per call and confined to it; not
+ * thread-safe, never shared.
+ */
+final class NodeTable {
+    /** Scores are compared on this grid (so that rounding noise does not break ties). */
+    private static final double RANK_SCALE = 1e9;
+
+    private final ClusterSnapshot.NodeState[] states;
+    private final String[] dimensions;
+    private final Map<String, Integer> dimensionIndex = new HashMap<>();
+    private final int dims;
+    private final double[] capacity;
+    private final double[] allocated;
+    private final int[][] declared;
+    private final int[] instances;
+    private final Map<String, Integer> apps = new HashMap<>();
+    private final Counts counts = new Counts();
+    private final List<Scorer> rankers;
+    private final long[] rank;
+    private final Row[] views;
+    private final double[] weights;
+    private final double[] typical;
+
+    /**
+     * The working copy of {@code snapshot}, ranked by {@code rankers}.
+     *
+     * @throws IllegalArgumentException if two nodes share an id
+     */
+    NodeTable(ClusterSnapshot snapshot, List<Scorer> rankers) {
+        List<ClusterSnapshot.NodeState> nodes = snapshot.nodes();
+        int size = nodes.size();
+        this.states = nodes.toArray(new ClusterSnapshot.NodeState[0]);
+        Set<String> ids = new HashSet<>();
+        TreeSet<String> names = new TreeSet<>();
+        for (ClusterSnapshot.NodeState state : states) {
+            if (!ids.add(state.spec().id())) {
+                throw new IllegalArgumentException("snapshot lists node " + state.spec().id() + " twice");
+            }
+            names.addAll(state.spec().capacity().amounts().keySet());
+        }
+        this.dimensions = names.toArray(new String[0]);
+        this.dims = dimensions.length;
+        for (int d = 0; d < dims; d++) {
+            dimensionIndex.put(dimensions[d], d);
+        }
+        this.capacity = new double[size * dims];
+        this.allocated = new double[size * dims];
+        this.declared = new int[size][];
+        this.instances = new int[size];
+        this.rankers = List.copyOf(rankers);
+        this.rank = new long[size * this.rankers.size()];
+        this.views = new Row[size];
+        Arrays.fill(capacity, Double.POSITIVE_INFINITY);
+        double[] demand = new double[dims];
+        for (int n = 0; n < size; n++) {
+            Map<String, Double> caps = states[n].spec().capacity().amounts();
+            int[] own = new int[caps.size()];
+            int i = 0;
+            for (Map.Entry<String, Double> e : caps.entrySet()) {
+                int d = dimensionIndex.get(e.getKey());
+                own[i++] = d;
+                capacity[n * dims + d] = e.getValue();
+            }
+            declared[n] = own;
+            views[n] = new Row(n);
+            for (ClusterSnapshot.Allocation a : states[n].allocations()) {
+                add(n, appId(a.app()), demand(a.resources(), demand));
+            }
+        }
+        this.weights = new double[dims];
+        Arrays.fill(weights, 1);
+        this.typical = new double[dims];
+    }
+
+    /**
+     * Sets how much each (union) dimension counts in the weighted scores (see
+     * {@link NodeView#weight}) and the typical demand ({@link NodeView#typical}), and ranks every node; call once, before any index is built.
+     */
+    void rankAll(double[] weights, double[] typical) {
+        System.arraycopy(weights, 0, this.weights, 0, dims);
+        System.arraycopy(typical, 0, this.typical, 0, dims);
+        for (int n = 0; n < states.length; n++) {
+            rerank(n);
+        }
+    }
+
+    /** The number of nodes. */
+    int size() {
+        return states.length;
+    }
+
+    /** The number of dimensions, the union of those the nodes declare. */
+    int dimensions() {
+        return dims;
+    }
+
+    /** The snapshot's node {@code n}. */
+    ClusterSnapshot.NodeState state(int n) {
+        return states[n];
+    }
+
+    /** Whether node {@code n} is up. */
+    boolean up(int n) {
+        return states[n].up();
+    }
+
+    /** Node {@code n}'s id. */
+    String id(int n) {
+        return states[n].spec().id();
+    }
+
+    /** The capacity of node {@code n} in (union) dimension {@code d}; infinite when undeclared. */
+    double capacity(int n, int d) {
+        return capacity[n * dims + d];
+    }
+
+    /** Capacity minus allocation of node {@code n} in (union) dimension {@code d}. */
+    double free(int n, int d) {
+        return capacity[n * dims + d] - allocated[n * dims + d];
+    }
+
+    /** A small id for {@code app}, the same for the whole call. */
+    int appId(String app) {
+        Integer id = apps.get(app);
+        if (id == null) {
+            id = apps.size();
+            apps.put(app, id);
+        }
+        return id;
+    }
+
+    /** {@code resources} over the union dimensions, written into {@code into}; others are dropped. */
+    double[] demand(Resources resources, double[] into) {
+        Arrays.fill(into, 0);
+        for (Map.Entry<String, Double> e : resources.amounts().entrySet()) {
+            Integer d = dimensionIndex.get(e.getKey());
+            if (d != null) {
+                into[d] = e.getValue();
+            }
+        }
+        return into;
+    }
+
+    /** How many instances of app {@code app} node {@code n} holds. */
+    int count(int app, int n) {
+        return counts.get(app, n);
+    }
+
+    /** Whether {@code demand} fits node {@code n} in every dimension (within {@link Filters#EPSILON}). */
+    boolean fits(int n, double[] demand) {
+        int base = n * dims;
+        for (int d = 0; d < dims; d++) {
+            if (capacity[base + d] - allocated[base + d] - demand[d] < -Filters.EPSILON) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Records one more instance of {@code app} taking {@code demand} on node {@code n}. The rank
+     * is left as it was, so that indexes can still find the node by it; call {@link #rerank}
+     * once they have let go of it.
+     */
+    void add(int n, int app, double[] demand) {
+        int base = n * dims;
+        for (int d = 0; d < dims; d++) {
+            allocated[base + d] += demand[d];
+        }
+        counts.increment(app, n);
+        instances[n]++;
+    }
+
+    /** Recomputes node {@code n}'s rank from the rankers, after {@link #add}. */
+    void rerank(int n) {
+        int s = rankers.size();
+        for (int i = 0; i < s; i++) {
+            double score = rankers.get(i).score(views[n]);
+            rank[n * s + i] = Math.round(score * RANK_SCALE);
+        }
+    }
+
+    /**
+     * The order of the index: the rankers' scores, higher first, each breaking the ties of the
+     * ones before, then the node that comes first in the snapshot.
+     */
+    int compare(int a, int b) {
+        int s = rankers.size();
+        for (int i = 0; i < s; i++) {
+            long x = rank[a * s + i];
+            long y = rank[b * s + i];
+            if (x != y) {
+                return x > y ? -1 : 1;
+            }
+        }
+        return Integer.compare(a, b);
+    }
+
+    /** Copies node {@code n}'s current rank into {@code into}, for {@link #compare(int, long[], int)}. */
+    void copyRank(int n, long[] into) {
+        System.arraycopy(rank, n * rankers.size(), into, 0, rankers.size());
+    }
+
+    /** {@link #compare(int, int)} of node {@code a} with a node {@code b} that had rank {@code key}. */
+    int compare(int a, long[] key, int b) {
+        int s = rankers.size();
+        for (int i = 0; i < s; i++) {
+            long x = rank[a * s + i];
+            if (x != key[i]) {
+                return x > key[i] ? -1 : 1;
+            }
+        }
+        return Integer.compare(a, b);
+    }
+
+    /** Node {@code n} as the filters and scorers see it. */
+    NodeView view(int n) {
+        return views[n];
+    }
+
+    /** Every node as the filters see it, in snapshot order. */
+    List<NodeView> views() {
+        return new AbstractList<>() {
+            @Override
+            public NodeView get(int index) {
+                return views[index];
+            }
+
+            @Override
+            public int size() {
+                return views.length;
+            }
+        };
+    }
+
+    /** A node of the table as a {@link NodeView}. */
+    private final class Row implements NodeView {
+        private final int n;
+
+        Row(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public int index() {
+            return n;
+        }
+
+        @Override
+        public String id() {
+            return NodeTable.this.id(n);
+        }
+
+        @Override
+        public boolean up() {
+            return NodeTable.this.up(n);
+        }
+
+        @Override
+        public Map<String, String> labels() {
+            return states[n].spec().labels();
+        }
+
+        @Override
+        public int dimensions() {
+            return declared[n].length;
+        }
+
+        @Override
+        public String dimension(int i) {
+            return dimensions[declared[n][i]];
+        }
+
+        @Override
+        public double capacity(int i) {
+            return capacity[n * dims + declared[n][i]];
+        }
+
+        @Override
+        public double allocated(int i) {
+            return allocated[n * dims + declared[n][i]];
+        }
+
+        @Override
+        public int count(String app) {
+            Integer id = apps.get(app);
+            return id == null ? 0 : counts.get(id, n);
+        }
+
+        @Override
+        public int instances() {
+            return instances[n];
+        }
+
+        @Override
+        public double typical(int i) {
+            return typical[declared[n][i]];
+        }
+
+        @Override
+        public double weight(int i) {
+            return weights[declared[n][i]];
+        }
+
+        @Override
+        public String toString() {
+            return "Node[" + id() + (up() ? "" : " down") + ", " + instances[n] + " instances]";
+        }
+    }
+
+    /** Instances per (app, node): an open-addressing map from {@code long} keys to counts. */
+    private static final class Counts {
+        private long[] keys = new long[64];
+        private int[] values = new int[64];
+        private int size;
+
+        private static long key(int app, int node) {
+            return ((long) (app + 1) << 32) | (node & 0xffffffffL);
+        }
+
+        private static int slot(long key, int mask) {
+            long h = key * 0x9E3779B97F4A7C15L;
+            return (int) (h ^ (h >>> 29)) & mask;
+        }
+
+        int get(int app, int node) {
+            long key = key(app, node);
+            int mask = keys.length - 1;
+            for (int i = slot(key, mask); ; i = (i + 1) & mask) {
+                if (keys[i] == key) {
+                    return values[i];
+                }
+                if (keys[i] == 0) {
+                    return 0;
+                }
+            }
+        }
+
+        void increment(int app, int node) {
+            long key = key(app, node);
+            int mask = keys.length - 1;
+            for (int i = slot(key, mask); ; i = (i + 1) & mask) {
+                if (keys[i] == key) {
+                    values[i]++;
+                    return;
+                }
+                if (keys[i] == 0) {
+                    keys[i] = key;
+                    values[i] = 1;
+                    if (++size * 2 > keys.length) {
+                        grow();
+                    }
+                    return;
+                }
+            }
+        }
+
+        private void grow() {
+            long[] oldKeys = keys;
+            int[] oldValues = values;
+            keys = new long[oldKeys.length * 2];
+            values = new int[oldKeys.length * 2];
+            int mask = keys.length - 1;
+            for (int j = 0; j < oldKeys.length; j++) {
+                if (oldKeys[j] != 0) {
+                    int i = slot(oldKeys[j], mask);
+                    while (keys[i] != 0) {
+                        i = (i + 1) & mask;
+                    }
+                    keys[i] = oldKeys[j];
+                    values[i] = oldValues[j];
+                }
+            }
+        }
+    }
+}
