@@ -31,7 +31,7 @@ final class FenzoLease implements VirtualMachineLease {
                 .setType(Protos.Value.Type.TEXT)
                 .setText(Protos.Value.Text.newBuilder().setValue(v))
                 .build()));
-        this.attributes = Map.copyOf(map);
+        this.attributes = java.util.Collections.unmodifiableMap(map); // Fenzo looks up null keys: no Map.copyOf
     }
 
     @Override
