@@ -291,7 +291,7 @@ public final class PlacementBench implements Callable<Integer> {
                 "strategy=%s requests=%d nodes=%d placed=%d unplaced=%d used=%d lb=%d(%s%s) used/lb=%.4f%s median=%.2fms rate=%.0f/s reps=%d",
                 workload.strategy().name().toLowerCase(Locale.ROOT), requests, workload.nodes().size(),
                 result.assignments().size(), result.unplaced().size(), used, lb, dims,
-                PlacementCheck.homogeneous(workload) ? "" : ";heterogeneous: largest nodes first",
+                PlacementCheck.homogeneous(workload) ? "" : ",heterogeneous:largest-nodes-first",
                 lb == 0 ? 1.0 : (double) used / lb, spread, ms, rate, result.repetitions());
     }
 
