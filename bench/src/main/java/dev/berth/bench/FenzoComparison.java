@@ -117,7 +117,7 @@ public final class FenzoComparison {
     public static List<Case> defaultCases() {
         return List.of(
                 new Case(PlacementWorkloads.Kind.UNIFORM_1D, 2_000, 1_000),
-                new Case(PlacementWorkloads.Kind.UNIFORM_1D, 10_000, 2_000),
+                new Case(PlacementWorkloads.Kind.UNIFORM_1D, 10_000, 3_000),
                 new Case(PlacementWorkloads.Kind.SKEWED_1D, 10_000, 2_000),
                 new Case(PlacementWorkloads.Kind.MIXED_2D, 2_000, 1_000),
                 new Case(PlacementWorkloads.Kind.MIXED_2D, 10_000, 2_000),
