@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -278,8 +277,7 @@ public record Workload(List<String> dimensions, Scheduler.Strategy strategy, Lis
             JsonNode l = n.get("labels");
             if (l != null && !l.isNull()) {
                 object(l, at + ".labels");
-                for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
+                for (Map.Entry<String, JsonNode> e : l.properties()) {
                     labels.put(e.getKey(), text(e.getValue(), at + ".labels." + e.getKey()));
                 }
             }
