@@ -211,8 +211,35 @@ public final class PipelineScheduler implements Scheduler {
                     placeOnEveryNode(shape.members[m], requests.get(shape.first));
                 }
             }
-            // shapes of one size class take turns in proportion to their instances, so that a
-            // node is filled with a mix of them rather than with many copies of one
+            List<Shape> rest = shapes.subList(i, shapes.size());
+            if (strategy == Strategy.PACK) {
+                // the shapes without constraints can be packed bin by bin: the others go first,
+                // one instance at a time, so that their limits and labels are checked as before
+                List<Shape> constrained = new ArrayList<>();
+                List<Shape> free = new ArrayList<>();
+                for (Shape shape : rest) {
+                    Constraints c = requests.get(shape.first).constraints();
+                    (c.perNodeLimit() == Integer.MAX_VALUE && c.nodeLabels().isEmpty() ? free : constrained).add(shape);
+                }
+                int dimension = onlyDimension(free);
+                if (dimension >= 0) {
+                    placeEach(constrained);
+                    complete(free, dimension);
+                    // what is left fits no node: the item-centric path says why
+                    placeEach(free);
+                    return result();
+                }
+            }
+            placeEach(rest);
+            return result();
+        }
+
+        /**
+         * Places the shapes one instance at a time, in their order of work; shapes of one size
+         * class take turns in proportion to their instances, so that a node is filled with a mix
+         * of them rather than with many copies of one.
+         */
+        private void placeEach(List<Shape> shapes) {
             PriorityQueue<Shape> turn = new PriorityQueue<>((a, b) -> {
                 int c = Double.compare(a.turn(), b.turn());
                 if (c == 0) {
@@ -220,6 +247,7 @@ public final class PipelineScheduler implements Scheduler {
                 }
                 return c != 0 ? c : Integer.compare(a.first, b.first);
             });
+            int i = 0;
             while (i < shapes.size()) {
                 double primary = shapes.get(i).primary;
                 while (i < shapes.size() && shapes.get(i).primary == primary) {
@@ -236,7 +264,80 @@ public final class PipelineScheduler implements Scheduler {
                     }
                 }
             }
-            return result();
+        }
+
+        /** The one dimension the shapes ask for, or -1 when they ask for none or several. */
+        private int onlyDimension(List<Shape> shapes) {
+            int only = -1;
+            for (Shape shape : shapes) {
+                for (int d = 0; d < shape.demand.length; d++) {
+                    if (shape.demand[d] > 0) {
+                        if (only >= 0 && only != d) {
+                            return -1;
+                        }
+                        only = d;
+                    }
+                }
+            }
+            return only;
+        }
+
+        /**
+         * Packs the (unconstrained) shapes bin by bin with {@link BinCompletion}, over their
+         * distinct demands, into the up nodes in pack rank order.
+         */
+        private void complete(List<Shape> shapes, int dimension) {
+            Map<Double, List<Shape>> byDemand = new HashMap<>();
+            for (Shape shape : shapes) {
+                start(shape);
+                if (shape.need > 0) {
+                    byDemand.computeIfAbsent(shape.demand[dimension], k -> new ArrayList<>()).add(shape);
+                }
+            }
+            List<List<Shape>> classes = new ArrayList<>(byDemand.values());
+            classes.sort((a, b) -> Double.compare(a.get(0).demand[dimension], b.get(0).demand[dimension]));
+            double[][] demands = new double[classes.size()][];
+            long[] counts = new long[classes.size()];
+            int[] next = new int[classes.size()];
+            for (int c = 0; c < classes.size(); c++) {
+                demands[c] = classes.get(c).get(0).demand;
+                for (Shape shape : classes.get(c)) {
+                    counts[c] += shape.instances - shape.done;
+                }
+            }
+            new BinCompletion(table, dimension, demands, counts).run(upNodesInRankOrder(), (c, node) -> {
+                List<Shape> members = classes.get(c);
+                while (members.get(next[c]).need == 0) {
+                    next[c]++;
+                }
+                placeOn(members.get(next[c]), node);
+            });
+        }
+
+        /** The up nodes, in the pipeline's rank order (best first). */
+        private int[] upNodesInRankOrder() {
+            List<Integer> up = new ArrayList<>();
+            for (int n = 0; n < table.size(); n++) {
+                if (table.up(n) && !full[n]) {
+                    up.add(n);
+                }
+            }
+            up.sort(table::compare);
+            int[] nodes = new int[up.size()];
+            for (int k = 0; k < nodes.length; k++) {
+                nodes[k] = up.get(k);
+            }
+            return nodes;
+        }
+
+        /** Places the shape's next instance on {@code node}, which the caller found feasible. */
+        private void placeOn(Shape shape, int node) {
+            table.add(node, shape.app, shape.demand);
+            record(shape.members[shape.member], node);
+            reindex(node);
+            shape.need--;
+            shape.done++;
+            advance(shape);
         }
 
         /**
@@ -355,13 +456,15 @@ public final class PipelineScheduler implements Scheduler {
             return mean;
         }
 
-        /** Readies a shape for {@link #placeOne}: its app, limit, index and first request. */
+        /** Readies a shape for {@link #placeOne}: its app, limit and first request; once. */
         private void start(Shape shape) {
+            if (shape.ask != null) {
+                return;
+            }
             PlacementRequest first = requests.get(shape.first);
             shape.ask = Ask.of(shape.first, first);
             shape.app = table.appId(first.app());
             shape.limit = first.constraints().perNodeLimit();
-            shape.index = index(first.constraints().nodeLabels());
             shape.bound = new long[pipeline.rankers().size()];
             shape.member = 0;
             shape.need = requests.get(shape.first).count();
@@ -388,6 +491,9 @@ public final class PipelineScheduler implements Scheduler {
          * and starting over would pass them again and again), and starts over before giving up.
          */
         private boolean placeOne(Shape shape) {
+            if (shape.index == null) {
+                shape.index = index(requests.get(shape.first).constraints().nodeLabels());
+            }
             NodeIndex index = shape.index;
             int firstFit;
             if (strategy == Strategy.SPREAD) {

@@ -481,6 +481,45 @@ class PipelineSchedulerTest {
     }
 
     @Test
+    void packCompletesEachNodeSoThatFalkenauerTripletsFillTheOptimum() {
+        // 12 items in (250, 500) that fill 4 nodes of 1000 exactly, three by three; best-fit
+        // decreasing puts the four largest two by two and needs 5
+        int[][] triplets = {{490, 260, 250}, {470, 270, 260}, {450, 280, 270}, {430, 290, 280}};
+        Clusters c = cluster();
+        for (int i = 0; i < 6; i++) {
+            c.node("n" + i, Resources.of(Map.of(Resources.CPU, 1000.0)));
+        }
+        List<PlacementRequest> requests = new java.util.ArrayList<>();
+        for (int[] t : triplets) {
+            for (int size : t) {
+                requests.add(PlacementRequest.of("item", Resources.of(Map.of(Resources.CPU, (double) size)), Constraints.none(), 1));
+            }
+        }
+        java.util.Collections.shuffle(requests, new java.util.Random(7));
+
+        Placement p = PACK.place(c.build(), requests);
+
+        assertThat(p.unplaced()).isEmpty();
+        assertThat(nodesOf(p).stream().distinct()).hasSize(4);
+    }
+
+    @Test
+    void packCompletionLeavesConstrainedShapesToTheirLimits() {
+        Clusters c = cluster();
+        for (int i = 0; i < 4; i++) {
+            c.node("n" + i, Resources.of(Map.of(Resources.CPU, 10.0)));
+        }
+        Placement p = PACK.place(c.build(), List.of(
+                PlacementRequest.of("free", Resources.of(Map.of(Resources.CPU, 3.0)), Constraints.none(), 4),
+                PlacementRequest.of("one", Resources.of(Map.of(Resources.CPU, 4.0)), Constraints.none().withUniqueHost(true), 3)));
+
+        assertThat(p.unplaced()).isEmpty();
+        assertThat(p.assignments().stream().filter(a -> a.app().equals("one")).map(Placement.Assignment::node).distinct())
+                .hasSize(3);
+        assertThat(nodesOf(p).stream().distinct()).hasSize(3);
+    }
+
+    @Test
     void amountsAreFormattedForPeople() {
         assertThat(Rejection.amount(64)).isEqualTo("64.0");
         assertThat(Rejection.amount(3.5)).isEqualTo("3.5");

@@ -241,6 +241,43 @@ class SchedulerPropertiesTest {
         return true;
     }
 
+    /**
+     * Pack's bin-centric completion (one dimension, no constraints): everything is placed when the
+     * nodes are enough, no node overflows, and a node is closed only when no item left fits it,
+     * so at most about twice the lower bound ⌈Σ demand / capacity⌉ nodes are used.
+     */
+    @Test
+    void oneDimensionalPackPlacesEverythingWithinTwiceTheBound() {
+        qt().withExamples(200).forAll(integers().between(1, 60), integers().between(1, 1000), integers().between(1, 40))
+                .checkAssert((count, seed, capacity) -> {
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                    java.util.List<PlacementRequest> requests = new java.util.ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        double size = rnd.nextInt(1, capacity * 10 + 1) / 10.0;
+                        requests.add(PlacementRequest.of("app" + rnd.nextInt(3),
+                                Resources.of(Map.of(Resources.CPU, size)), Constraints.none(), 1 + rnd.nextInt(2)));
+                    }
+                    int instances = requests.stream().mapToInt(PlacementRequest::count).sum();
+                    java.util.List<ClusterSnapshot.NodeState> nodes = new java.util.ArrayList<>();
+                    for (int n = 0; n < instances; n++) {
+                        nodes.add(new ClusterSnapshot.NodeState(new NodeSpec("n" + n,
+                                Resources.of(Map.of(Resources.CPU, (double) capacity)), Map.of()), true, List.of()));
+                    }
+                    Placement p = Schedulers.pack().place(new ClusterSnapshot(nodes), requests);
+                    assertThat(p.unplaced()).isEmpty();
+                    Map<String, Double> used = new HashMap<>();
+                    for (Placement.Assignment a : p.assignments()) {
+                        used.merge(a.node(), requests.get(a.request()).demand().get(Resources.CPU), Double::sum);
+                    }
+                    assertThat(used.values()).allSatisfy(u -> assertThat(u).isLessThanOrEqualTo(capacity + 1e-6));
+                    double total = 0;
+                    for (PlacementRequest r : requests) {
+                        total += r.count() * r.demand().get(Resources.CPU);
+                    }
+                    assertThat(used.size()).isLessThanOrEqualTo(2 * (int) Math.ceil(total / capacity - 1e-9) + 1);
+                });
+    }
+
     @Test
     void strategiesAreDistinct() {
         assertThat(Schedulers.of(Scheduler.Strategy.PACK)).isNotSameAs(Schedulers.of(Scheduler.Strategy.SPREAD));
