@@ -204,6 +204,12 @@ final class NodeTable {
      * ones before, then the node that comes first in the snapshot.
      */
     int compare(int a, int b) {
+        int c = compareRank(a, b);
+        return c != 0 ? c : Integer.compare(a, b);
+    }
+
+    /** {@link #compare(int, int)} without the last tie-break: 0 when the ranks are equal. */
+    int compareRank(int a, int b) {
         int s = rankers.size();
         for (int i = 0; i < s; i++) {
             long x = rank[a * s + i];
@@ -212,7 +218,7 @@ final class NodeTable {
                 return x > y ? -1 : 1;
             }
         }
-        return Integer.compare(a, b);
+        return 0;
     }
 
     /** Copies node {@code n}'s current rank into {@code into}, for {@link #compare(int, long[], int)}. */

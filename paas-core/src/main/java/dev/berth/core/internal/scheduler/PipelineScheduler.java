@@ -65,6 +65,13 @@ public final class PipelineScheduler implements Scheduler {
      */
     static final int PASS_OVER = 64;
 
+    /** At most this many distinct demands (of several dimensions) are packed node by node, see {@link DotProductFill}. */
+    static final int MAX_CLASSES = 1024;
+
+    /** {@code onlyDimension}: the shapes ask for no dimension, or for several. */
+    private static final int NONE = -1;
+    private static final int SEVERAL = -2;
+
     /** How many feasible nodes, the first in order, tie-breakers choose among. */
     static final int WINDOW = 8;
 
@@ -184,6 +191,9 @@ public final class PipelineScheduler implements Scheduler {
         private final long[] scratch;
         private final double[] bestScores;
         private final double[] windowScores;
+        /** Per dimension, the up nodes' mean capacity, and how scarce the batch makes it. */
+        private double[] mean;
+        private double[] weights;
         /** Per dimension, the least any shape of the batch asks for. */
         private double[] smallest;
         /** Nodes with less room than {@link #smallest} in some dimension: no index holds them. */
@@ -222,9 +232,12 @@ public final class PipelineScheduler implements Scheduler {
                     (c.perNodeLimit() == Integer.MAX_VALUE && c.nodeLabels().isEmpty() ? free : constrained).add(shape);
                 }
                 int dimension = onlyDimension(free);
-                if (dimension >= 0) {
+                if (dimension != NONE) {
                     placeEach(constrained);
-                    complete(free, dimension);
+                    if (!fillBinByBin(free, dimension)) {
+                        placeEach(free);
+                        return result();
+                    }
                     // what is left fits no node: the item-centric path says why
                     placeEach(free);
                     return result();
@@ -266,14 +279,17 @@ public final class PipelineScheduler implements Scheduler {
             }
         }
 
-        /** The one dimension the shapes ask for, or -1 when they ask for none or several. */
+        /**
+         * The one dimension the shapes ask for, {@link #SEVERAL} when they ask for more than one,
+         * {@link #NONE} when they ask for none.
+         */
         private int onlyDimension(List<Shape> shapes) {
-            int only = -1;
+            int only = NONE;
             for (Shape shape : shapes) {
                 for (int d = 0; d < shape.demand.length; d++) {
                     if (shape.demand[d] > 0) {
-                        if (only >= 0 && only != d) {
-                            return -1;
+                        if (only != NONE && only != d) {
+                            return SEVERAL;
                         }
                         only = d;
                     }
@@ -283,19 +299,33 @@ public final class PipelineScheduler implements Scheduler {
         }
 
         /**
-         * Packs the (unconstrained) shapes bin by bin with {@link BinCompletion}, over their
-         * distinct demands, into the up nodes in pack rank order.
+         * Packs the (unconstrained) shapes node by node, over their distinct demands, into the up
+         * nodes in pack rank order: with {@link BinCompletion} for one dimension, with
+         * {@link DotProductFill} for several when the distinct demands are at most
+         * {@value #MAX_CLASSES}; false (nothing placed) when they are more.
          */
-        private void complete(List<Shape> shapes, int dimension) {
-            Map<Double, List<Shape>> byDemand = new HashMap<>();
+        private boolean fillBinByBin(List<Shape> shapes, int dimension) {
+            Map<List<Double>, List<Shape>> byDemand = new HashMap<>();
+            List<List<Shape>> classes = new ArrayList<>();
             for (Shape shape : shapes) {
                 start(shape);
                 if (shape.need > 0) {
-                    byDemand.computeIfAbsent(shape.demand[dimension], k -> new ArrayList<>()).add(shape);
+                    List<Double> key = Arrays.stream(shape.demand).boxed().toList();
+                    List<Shape> members = byDemand.get(key);
+                    if (members == null) {
+                        members = new ArrayList<>();
+                        byDemand.put(key, members);
+                        classes.add(members);
+                    }
+                    members.add(shape);
                 }
             }
-            List<List<Shape>> classes = new ArrayList<>(byDemand.values());
-            classes.sort((a, b) -> Double.compare(a.get(0).demand[dimension], b.get(0).demand[dimension]));
+            if (dimension == SEVERAL && classes.size() > MAX_CLASSES) {
+                return false;
+            }
+            if (dimension != SEVERAL) {
+                classes.sort((a, b) -> Double.compare(a.get(0).demand[dimension], b.get(0).demand[dimension]));
+            }
             double[][] demands = new double[classes.size()][];
             long[] counts = new long[classes.size()];
             int[] next = new int[classes.size()];
@@ -305,24 +335,48 @@ public final class PipelineScheduler implements Scheduler {
                     counts[c] += shape.instances - shape.done;
                 }
             }
-            new BinCompletion(table, dimension, demands, counts).run(upNodesInRankOrder(), (c, node) -> {
+            Fill fill = (c, node) -> {
                 List<Shape> members = classes.get(c);
                 while (members.get(next[c]).need == 0) {
                     next[c]++;
                 }
                 placeOn(members.get(next[c]), node);
-            });
+            };
+            int[] nodes = upNodesInRankOrder();
+            if (dimension == SEVERAL) {
+                new DotProductFill(table, demands, counts).run(nodes, fill);
+            } else {
+                new BinCompletion(table, dimension, demands, counts).run(nodes, fill);
+            }
+            return true;
         }
 
-        /** The up nodes, in the pipeline's rank order (best first). */
+        /**
+         * The up nodes with room, in the pipeline's rank order (best first); among equally ranked
+         * ones (empty nodes, say), the larger first (by capacity relative to the mean, over the
+         * dimensions weighted as the batch asks for them), so that fewer nodes are opened.
+         */
         private int[] upNodesInRankOrder() {
             List<Integer> up = new ArrayList<>();
+            double[] size = new double[table.size()];
             for (int n = 0; n < table.size(); n++) {
                 if (table.up(n) && !full[n]) {
                     up.add(n);
+                    for (int d = 0; d < mean.length; d++) {
+                        double c = table.capacity(n, d);
+                        if (mean[d] > 0 && c != Double.POSITIVE_INFINITY) {
+                            size[n] += weights[d] * c / mean[d];
+                        }
+                    }
                 }
             }
-            up.sort(table::compare);
+            up.sort((a, b) -> {
+                int c = table.compareRank(a, b);
+                if (c == 0) {
+                    c = Double.compare(size[b], size[a]);
+                }
+                return c != 0 ? c : Integer.compare(a, b);
+            });
             int[] nodes = new int[up.size()];
             for (int k = 0; k < nodes.length; k++) {
                 nodes[k] = up.get(k);
@@ -365,7 +419,7 @@ public final class PipelineScheduler implements Scheduler {
             }
             int dims = table.dimensions();
             double[] total = new double[dims];
-            double[] mean = capacity(total);
+            mean = capacity(total);
             double[] asked = new double[dims];
             smallest = new double[dims];
             Arrays.fill(smallest, Double.POSITIVE_INFINITY);
@@ -383,7 +437,7 @@ public final class PipelineScheduler implements Scheduler {
                 }
             }
             // scarcity: the share of each dimension's capacity that the batch asks for
-            double[] weights = new double[dims];
+            weights = new double[dims];
             double sum = 0;
             int asking = 0;
             for (int d = 0; d < dims; d++) {

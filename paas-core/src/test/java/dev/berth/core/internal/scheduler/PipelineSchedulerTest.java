@@ -520,6 +520,32 @@ class PipelineSchedulerTest {
     }
 
     @Test
+    void packFillsEveryDimensionOfANodeSoThatTwoDimensionsMeetTheirBound() {
+        // each node of (10, 10000) is filled exactly by one of each kind; two "wide" ones
+        // exhaust the cpu of a node and strand its memory
+        Clusters c = cluster();
+        for (int i = 0; i < 5; i++) {
+            c.node("n" + i, res(10, 10000));
+        }
+        Placement p = PACK.place(c.build(), List.of(
+                PlacementRequest.of("wide", res(5, 1000), Constraints.none(), 3),
+                PlacementRequest.of("tall", res(3, 6000), Constraints.none(), 3),
+                PlacementRequest.of("mid", res(2, 3000), Constraints.none(), 3)));
+
+        assertThat(p.unplaced()).isEmpty();
+        assertThat(nodesOf(p).stream().distinct()).hasSize(3);
+    }
+
+    @Test
+    void packOpensLargerNodesFirst() {
+        ClusterSnapshot snapshot = cluster().node("small", res(4, 4096)).node("large", res(16, 16384)).build();
+
+        Placement p = PACK.place(snapshot, List.of(PlacementRequest.of("web", res(1, 1024), Constraints.none(), 6)));
+
+        assertThat(nodesOf(p)).containsOnly("large");
+    }
+
+    @Test
     void amountsAreFormattedForPeople() {
         assertThat(Rejection.amount(64)).isEqualTo("64.0");
         assertThat(Rejection.amount(3.5)).isEqualTo("3.5");

@@ -278,6 +278,46 @@ class SchedulerPropertiesTest {
                 });
     }
 
+    /**
+     * Pack's bin-centric fill (several dimensions, no constraints): when every instance fits an
+     * empty node and there are as many nodes as instances, everything is placed, on nodes of
+     * different sizes, and no node overflows in any dimension.
+     */
+    @Test
+    void severalDimensionsPackPlacesEverythingThatHasANodeOfItsOwn() {
+        qt().withExamples(200).forAll(integers().between(1, 40), integers().between(1, 100000), integers().between(2, 3))
+                .checkAssert((count, seed, dims) -> {
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                    List<String> names = Scenarios.DIMENSIONS.subList(0, dims);
+                    List<PlacementRequest> requests = new java.util.ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        Map<String, Double> demand = new java.util.TreeMap<>();
+                        names.forEach(d -> demand.put(d, rnd.nextInt(0, 41) / 10.0));
+                        requests.add(PlacementRequest.of("app" + rnd.nextInt(4), Resources.of(demand),
+                                Constraints.none(), 1 + rnd.nextInt(2)));
+                    }
+                    int instances = requests.stream().mapToInt(PlacementRequest::count).sum();
+                    List<ClusterSnapshot.NodeState> nodes = new java.util.ArrayList<>();
+                    for (int n = 0; n < instances; n++) {
+                        Map<String, Double> capacity = new java.util.TreeMap<>();
+                        double size = 4 + rnd.nextInt(0, 3) * 4;
+                        names.forEach(d -> capacity.put(d, size));
+                        nodes.add(new ClusterSnapshot.NodeState(new NodeSpec("n" + n, Resources.of(capacity), Map.of()),
+                                true, List.of()));
+                    }
+                    Placement p = Schedulers.pack().place(new ClusterSnapshot(nodes), requests);
+                    assertThat(p.unplaced()).isEmpty();
+                    Map<String, Map<String, Double>> used = new HashMap<>();
+                    for (Placement.Assignment a : p.assignments()) {
+                        requests.get(a.request()).demand().amounts().forEach((d, v) ->
+                                used.computeIfAbsent(a.node(), k -> new HashMap<>()).merge(d, v, Double::sum));
+                    }
+                    Map<String, ClusterSnapshot.NodeState> byId = new ClusterSnapshot(nodes).byId();
+                    used.forEach((node, amounts) -> amounts.forEach((d, v) ->
+                            assertThat(v).isLessThanOrEqualTo(byId.get(node).spec().capacity().get(d) + 1e-6)));
+                });
+    }
+
     @Test
     void strategiesAreDistinct() {
         assertThat(Schedulers.of(Scheduler.Strategy.PACK)).isNotSameAs(Schedulers.of(Scheduler.Strategy.SPREAD));
