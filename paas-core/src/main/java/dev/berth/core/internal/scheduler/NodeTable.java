@@ -221,6 +221,12 @@ final class NodeTable {
         return 0;
     }
 
+    /** Whether nodes {@code a} and {@code b} have the same score by the first ranker. */
+    boolean sameLeadingRank(int a, int b) {
+        int s = rankers.size();
+        return s == 0 || rank[a * s] == rank[b * s];
+    }
+
     /** Copies node {@code n}'s current rank into {@code into}, for {@link #compare(int, long[], int)}. */
     void copyRank(int n, long[] into) {
         System.arraycopy(rank, n * rankers.size(), into, 0, rankers.size());

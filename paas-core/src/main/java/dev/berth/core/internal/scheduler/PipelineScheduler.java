@@ -49,6 +49,19 @@ import org.slf4j.LoggerFactory;
  *   <li>when a shape finds no node, the filters run once over every node to say why; the rest of
  *       the shape is unplaced for the same reason (nodes only fill up).</li>
  * </ol>
+ * Shapes without constraints (no labels, no per-node limit) are placed by a stage of their own,
+ * after the constrained ones have gone the way above:
+ * <ul>
+ *   <li>pack, one dimension: {@link BinCompletion}, node by node, the largest item and then the
+ *       best pair for what is left (Falkenauer's triplets come out near their optimum);</li>
+ *   <li>pack, several dimensions, at most {@value #MAX_CLASSES} distinct demands:
+ *       {@link DotProductFill}, node by node, the demand best aligned with what the node has left,
+ *       the demands consumed in proportion;</li>
+ *   <li>spread, at most {@value CapacityClasses#MAX_CLASSES} node sizes: {@link CapacityClasses},
+ *       each instance on the node least loaded once it is placed, over all nodes.</li>
+ * </ul>
+ * The bin-centric stages take the up nodes in pack rank order (partially filled first, then the
+ * larger). What a stage cannot place fits no node; the item-centric path then says why.
  * Placing N instances on M nodes costs O(M log M + N log M) in the usual case. The result lists
  * assignments and unplaced requests by request index, whatever the order of work.
  *
@@ -222,23 +235,34 @@ public final class PipelineScheduler implements Scheduler {
                 }
             }
             List<Shape> rest = shapes.subList(i, shapes.size());
-            if (strategy == Strategy.PACK) {
-                // the shapes without constraints can be packed bin by bin: the others go first,
-                // one instance at a time, so that their limits and labels are checked as before
-                List<Shape> constrained = new ArrayList<>();
-                List<Shape> free = new ArrayList<>();
-                for (Shape shape : rest) {
-                    Constraints c = requests.get(shape.first).constraints();
-                    (c.perNodeLimit() == Integer.MAX_VALUE && c.nodeLabels().isEmpty() ? free : constrained).add(shape);
+            // the shapes without constraints can be placed by a stage of their own: the others go
+            // first, one instance at a time, so that their limits and labels are checked as before
+            List<Shape> constrained = new ArrayList<>();
+            List<Shape> free = new ArrayList<>();
+            for (Shape shape : rest) {
+                Constraints c = requests.get(shape.first).constraints();
+                (c.perNodeLimit() == Integer.MAX_VALUE && c.nodeLabels().isEmpty() ? free : constrained).add(shape);
+            }
+            int dimension = onlyDimension(free);
+            if (strategy == Strategy.PACK && dimension != NONE && (dimension != SEVERAL || classes(free) <= MAX_CLASSES)) {
+                placeEach(constrained);
+                fillBinByBin(free, dimension);
+                // what is left fits no node: the item-centric path says why
+                placeEach(free);
+                return result();
+            }
+            if (strategy == Strategy.SPREAD && !free.isEmpty()) {
+                boolean[] eligible = new boolean[table.size()];
+                for (int n = 0; n < table.size(); n++) {
+                    eligible[n] = table.up(n) && !full[n];
                 }
-                int dimension = onlyDimension(free);
-                if (dimension != NONE) {
+                CapacityClasses classes = CapacityClasses.of(table, pipeline, eligible);
+                if (classes != null) {
                     placeEach(constrained);
-                    if (!fillBinByBin(free, dimension)) {
-                        placeEach(free);
-                        return result();
+                    built.addAll(classes.indexes());
+                    for (Shape shape : free) {
+                        spreadByClass(shape, classes);
                     }
-                    // what is left fits no node: the item-centric path says why
                     placeEach(free);
                     return result();
                 }
@@ -301,10 +325,9 @@ public final class PipelineScheduler implements Scheduler {
         /**
          * Packs the (unconstrained) shapes node by node, over their distinct demands, into the up
          * nodes in pack rank order: with {@link BinCompletion} for one dimension, with
-         * {@link DotProductFill} for several when the distinct demands are at most
-         * {@value #MAX_CLASSES}; false (nothing placed) when they are more.
+         * {@link DotProductFill} for several.
          */
-        private boolean fillBinByBin(List<Shape> shapes, int dimension) {
+        private void fillBinByBin(List<Shape> shapes, int dimension) {
             Map<List<Double>, List<Shape>> byDemand = new HashMap<>();
             List<List<Shape>> classes = new ArrayList<>();
             for (Shape shape : shapes) {
@@ -319,9 +342,6 @@ public final class PipelineScheduler implements Scheduler {
                     }
                     members.add(shape);
                 }
-            }
-            if (dimension == SEVERAL && classes.size() > MAX_CLASSES) {
-                return false;
             }
             if (dimension != SEVERAL) {
                 classes.sort((a, b) -> Double.compare(a.get(0).demand[dimension], b.get(0).demand[dimension]));
@@ -348,7 +368,31 @@ public final class PipelineScheduler implements Scheduler {
             } else {
                 new BinCompletion(table, dimension, demands, counts).run(nodes, fill);
             }
-            return true;
+        }
+
+        /** How many distinct demands the shapes ask for. */
+        private int classes(List<Shape> shapes) {
+            java.util.Set<List<Double>> distinct = new java.util.HashSet<>();
+            for (Shape shape : shapes) {
+                distinct.add(Arrays.stream(shape.demand).boxed().toList());
+            }
+            return distinct.size();
+        }
+
+        /**
+         * Places the (unconstrained) shape's instances one at a time, each on the node that
+         * {@link CapacityClasses} finds least loaded once it is placed; stops at the first that
+         * fits no node, leaving it and the rest to the item-centric path to explain.
+         */
+        private void spreadByClass(Shape shape, CapacityClasses classes) {
+            start(shape);
+            while (shape.need > 0) {
+                int node = classes.choose(shape.demand, shape.app, shape.ask);
+                if (node < 0) {
+                    return;
+                }
+                placeOn(shape, node);
+            }
         }
 
         /**

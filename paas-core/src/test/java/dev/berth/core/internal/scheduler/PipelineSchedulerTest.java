@@ -546,6 +546,30 @@ class PipelineSchedulerTest {
     }
 
     @Test
+    void spreadBalancesNodesOfMixedSizes() {
+        Clusters c = cluster();
+        for (int i = 0; i < 10; i++) {
+            c.node("small" + i, res(4, 4096)).node("large" + i, res(16, 16384));
+        }
+        List<PlacementRequest> requests = List.of(
+                PlacementRequest.of("big", res(2, 2048), Constraints.none(), 20),
+                PlacementRequest.of("web", res(0.25, 256), Constraints.none(), 400));
+
+        Placement p = SPREAD.place(c.build(), requests);
+
+        assertThat(p.unplaced()).isEmpty();
+        Map<String, Double> load = new java.util.TreeMap<>();
+        for (Placement.Assignment a : p.assignments()) {
+            double cpu = requests.get(a.request()).demand().get(Resources.CPU);
+            load.merge(a.node(), cpu / (a.node().startsWith("small") ? 4 : 16), Double::sum);
+        }
+        assertThat(load).hasSize(20);
+        double max = load.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double min = load.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        assertThat(max).isLessThanOrEqualTo(1.1 * min);
+    }
+
+    @Test
     void amountsAreFormattedForPeople() {
         assertThat(Rejection.amount(64)).isEqualTo("64.0");
         assertThat(Rejection.amount(3.5)).isEqualTo("3.5");

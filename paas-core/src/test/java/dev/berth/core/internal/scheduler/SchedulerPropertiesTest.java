@@ -318,6 +318,43 @@ class SchedulerPropertiesTest {
                 });
     }
 
+    /**
+     * Spread on nodes of a few sizes, with room to spare: each instance goes where the load is
+     * least once placed, so no node ends more loaded than any other would be with one more
+     * instance: load(a) ≤ load(b) + demand / capacity(b) for every pair of nodes.
+     */
+    @Test
+    void spreadLeavesNoNodeMoreLoadedThanAnotherWithOneMoreInstance() {
+        qt().withExamples(200).forAll(integers().between(1, 40), integers().between(1, 100000), integers().between(1, 4))
+                .checkAssert((nodeCount, seed, sizes) -> {
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                    List<ClusterSnapshot.NodeState> nodes = new java.util.ArrayList<>();
+                    Map<String, Double> capacity = new HashMap<>();
+                    double total = 0;
+                    for (int n = 0; n < nodeCount; n++) {
+                        double cpu = 4.0 * (1 + rnd.nextInt(sizes));
+                        capacity.put("n" + n, cpu);
+                        total += cpu;
+                        nodes.add(new ClusterSnapshot.NodeState(new NodeSpec("n" + n,
+                                Resources.of(Map.of(Resources.CPU, cpu)), Map.of()), true, List.of()));
+                    }
+                    double demand = 0.5 * (1 + rnd.nextInt(4));
+                    int count = (int) (total / 2 / demand);
+                    Placement p = Schedulers.spread().place(new ClusterSnapshot(nodes),
+                            List.of(PlacementRequest.of("web", Resources.of(Map.of(Resources.CPU, demand)), Constraints.none(), count)));
+                    assertThat(p.unplaced()).isEmpty();
+                    Map<String, Double> load = new HashMap<>();
+                    capacity.keySet().forEach(n -> load.put(n, 0.0));
+                    p.assignments().forEach(a -> load.merge(a.node(), demand / capacity.get(a.node()), Double::sum));
+                    for (String a : load.keySet()) {
+                        for (String b : load.keySet()) {
+                            assertThat(load.get(a)).as("%s against %s", a, b)
+                                    .isLessThanOrEqualTo(load.get(b) + demand / capacity.get(b) + 1e-9);
+                        }
+                    }
+                });
+    }
+
     @Test
     void strategiesAreDistinct() {
         assertThat(Schedulers.of(Scheduler.Strategy.PACK)).isNotSameAs(Schedulers.of(Scheduler.Strategy.SPREAD));
