@@ -22,6 +22,12 @@ final class BinCompletion {
     /** How many classes, largest first, are tried as the larger item of a pair. */
     static final int PAIR_CANDIDATES = 256;
 
+    /** How many pairs a node's first item and its completion may try in all. */
+    static final int NODE_BUDGET = 512;
+
+    /** A fill that leaves less than this share of the node's capacity free is as good as exact. */
+    static final double CLOSE_ENOUGH = 1e-4;
+
     /** How many classes, largest first, are tried as a node's first item. */
     static final int FIRST_CANDIDATES = 32;
 
@@ -33,6 +39,10 @@ final class BinCompletion {
     /** Per class, itself when it has instances left, else a lower class to look at (path-compressed). */
     private final int[] link;
     private long remaining;
+    /** How many more pairs the current search may try. */
+    private int budget;
+    /** The current node's {@link #CLOSE_ENOUGH}, at least {@link Filters#EPSILON}. */
+    private double tolerance;
     /** No class below this one has instances left. */
     private int lowest;
 
@@ -66,11 +76,15 @@ final class BinCompletion {
             }
             // the first item: the largest that fits, unless a smaller one of the next few
             // completes the node better with a pair
+            budget = NODE_BUDGET;
+            double capacity = table.capacity(node, dimension);
+            tolerance = capacity == Double.POSITIVE_INFINITY ? Filters.EPSILON : Math.max(Filters.EPSILON, capacity * CLOSE_ENOUGH);
             double bestTotal = -1;
             int bestFirst = -1;
             int bestA = -1;
             int bestB = -1;
-            for (int k = 0; k < FIRST_CANDIDATES && first >= 0 && bestTotal < free - Filters.EPSILON; k++) {
+            for (int k = 0; k < FIRST_CANDIDATES && first >= 0 && bestTotal < free - tolerance
+                    && (k == 0 || budget > 0); k++) {
                 double total = sizes[first] + complete(free - sizes[first], first);
                 if (total > bestTotal + Filters.EPSILON) {
                     bestTotal = total;
@@ -88,7 +102,11 @@ final class BinCompletion {
                 take(bestB, node, fill);
             }
             // then, while something fits, the best pair or single item for what is left
-            while (remaining > 0 && complete(table.free(node, dimension), -1) > 0) {
+            while (remaining > 0) {
+                budget = PAIR_CANDIDATES;
+                if (complete(table.free(node, dimension), -1) == 0) {
+                    break;
+                }
                 take(pairA, node, fill);
                 if (pairB >= 0) {
                     take(pairB, node, fill);
@@ -118,7 +136,7 @@ final class BinCompletion {
         }
         // the larger item of a pair leaves room for at least the smallest one
         int a = below(upTo(room - sizes[lowest]), reserved);
-        for (int k = 0; k < PAIR_CANDIDATES && a >= 0 && best < room - Filters.EPSILON; k++) {
+        for (int k = 0; k < PAIR_CANDIDATES && budget-- > 0 && a >= 0 && best < room - tolerance; k++) {
             if (2 * sizes[a] <= best + Filters.EPSILON) {
                 break;
             }
