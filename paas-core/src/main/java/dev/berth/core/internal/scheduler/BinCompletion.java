@@ -4,19 +4,21 @@ package dev.berth.core.internal.scheduler;
  * Pack's bin-centric completion for one dimension: the nodes are taken one at a time, best first
  * (in the pack rank, so partially filled ones first), and each is filled before the next is
  * opened: first with the largest remaining item that fits (or one of the next few largest, when
- * that one completes the node better), then, as long as something fits, with
- * the best pair (or single item) of the remaining ones for the space that is left, an exact fit
- * when there is one. This is the minimum-bin-slack idea (Gupta and Ho, "A new heuristic algorithm
- * for the one-dimensional bin-packing problem", 1999; Fleszar and Hindi, 2002) bounded to pairs:
- * item-centric best-fit-decreasing lands 15–20% above the optimum on Falkenauer's triplets, where
- * each optimal bin holds one large item and the exact pair that completes it.
+ * that one completes the node better), then, as long as something fits, with the best pair (or
+ * single item) of the remaining ones for the space that is left: an exact fit when there is one,
+ * and of the exact pairs the one of closest sizes (when the classes are at
+ * most {@value #BALANCE_CLASSES}). This is the minimum-bin-slack idea (Gupta and
+ * Ho, "A new heuristic algorithm for the one-dimensional bin-packing problem", 1999; Fleszar and
+ * Hindi, 2002) bounded to pairs: item-centric best-fit-decreasing lands 15–20% above the optimum
+ * on Falkenauer's triplets, where each optimal bin holds one large item and the exact pair that
+ * completes it.
  *
  * <p>Items are grouped into classes of equal demand (in the batch, usually few), and the search
- * is over the classes that still have instances: a node costs O(F·K log C) for C classes, with at
- * most F = {@value #FIRST_CANDIDATES} candidates for its first item and K = {@value #PAIR_CANDIDATES}
- * for the larger item of a pair (far fewer when an exact fit turns up). Nodes only fill up and
- * items are only taken, so one pass over the nodes suffices: what is left at the end fits no node.
- * Existing allocations never move. Deterministic. Confined to one call; not thread-safe.
+ * is over the classes that still have instances: a node tries at most {@value #FIRST_CANDIDATES}
+ * first items and {@value #NODE_BUDGET} pairs for them in all, each pair costing O(log C) for C
+ * classes; a fill within {@value #CLOSE_ENOUGH} of the capacity counts as exact. Nodes only fill
+ * up and items are only taken, so one pass over the nodes suffices: what is left at the end fits
+ * no node. Existing allocations never move. Deterministic. Confined to one call; not thread-safe.
  */
 final class BinCompletion {
     /** How many classes, largest first, are tried as the larger item of a pair. */
@@ -24,6 +26,9 @@ final class BinCompletion {
 
     /** How many pairs a node's first item and its completion may try in all. */
     static final int NODE_BUDGET = 512;
+
+    /** Up to this many classes, the exact pair of closest sizes is looked for, not the first found. */
+    static final int BALANCE_CLASSES = 1024;
 
     /** A fill that leaves less than this share of the node's capacity free is as good as exact. */
     static final double CLOSE_ENOUGH = 1e-4;
@@ -38,6 +43,7 @@ final class BinCompletion {
     private final double[][] demands;
     /** Per class, itself when it has instances left, else a lower class to look at (path-compressed). */
     private final int[] link;
+    private final boolean balance;
     private long remaining;
     /** How many more pairs the current search may try. */
     private int budget;
@@ -58,6 +64,7 @@ final class BinCompletion {
         this.counts = counts;
         this.sizes = new double[demands.length];
         this.link = new int[demands.length];
+        this.balance = demands.length <= BALANCE_CLASSES;
         for (int c = 0; c < demands.length; c++) {
             sizes[c] = demands[c][dimension];
             link[c] = counts[c] > 0 ? c : c - 1;
@@ -136,15 +143,18 @@ final class BinCompletion {
         }
         // the larger item of a pair leaves room for at least the smallest one
         int a = below(upTo(room - sizes[lowest]), reserved);
-        for (int k = 0; k < PAIR_CANDIDATES && budget-- > 0 && a >= 0 && best < room - tolerance; k++) {
-            if (2 * sizes[a] <= best + Filters.EPSILON) {
+        for (int k = 0; k < PAIR_CANDIDATES && budget-- > 0 && a >= 0; k++) {
+            if (2 * sizes[a] < best - tolerance || (best >= room - tolerance && !balance)) {
                 break;
             }
             int b = below(upTo(room - sizes[a]), reserved);
             if (b >= a) {
                 b = available(a, reserved) >= 2 ? a : below(a - 1, reserved);
             }
-            if (b >= 0 && sizes[a] + sizes[b] > best + Filters.EPSILON) {
+            // a better pair; or, once the room is filled, as good a pair of closer sizes (it
+            // keeps the extremes, which complement each other, for later nodes)
+            if (b >= 0 && (sizes[a] + sizes[b] > best + Filters.EPSILON
+                    || (best >= room - tolerance && sizes[a] + sizes[b] >= best - Filters.EPSILON))) {
                 best = sizes[a] + sizes[b];
                 pairA = a;
                 pairB = b;
