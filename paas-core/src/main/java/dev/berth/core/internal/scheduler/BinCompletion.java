@@ -6,12 +6,12 @@ package dev.berth.core.internal.scheduler;
  * opened: first with the largest remaining item that fits (or one of the next few largest, when
  * that one completes the node better), then, as long as something fits, with the best pair (or
  * single item) of the remaining ones for the space that is left: an exact fit when there is one,
- * and of the exact pairs the one of closest sizes (when the classes are at
- * most {@value #BALANCE_CLASSES}). This is the minimum-bin-slack idea (Gupta and
- * Ho, "A new heuristic algorithm for the one-dimensional bin-packing problem", 1999; Fleszar and
- * Hindi, 2002) bounded to pairs: item-centric best-fit-decreasing lands 15–20% above the optimum
- * on Falkenauer's triplets, where each optimal bin holds one large item and the exact pair that
- * completes it.
+ * and of the exact pairs (when the classes are at most {@value #BALANCE_CLASSES}) the one whose
+ * scarcer class has the most instances left, then the one of closest sizes. This is the
+ * minimum-bin-slack idea (Gupta and Ho, "A new heuristic algorithm for the one-dimensional
+ * bin-packing problem", 1999; Fleszar and Hindi, 2002) bounded to pairs: item-centric
+ * best-fit-decreasing lands 15–20% above the optimum on Falkenauer's triplets, where each optimal
+ * bin holds one large item and the exact pair that completes it.
  *
  * <p>Items are grouped into classes of equal demand (in the batch, usually few), and the search
  * is over the classes that still have instances: a node tries at most {@value #FIRST_CANDIDATES}
@@ -27,7 +27,7 @@ final class BinCompletion {
     /** How many pairs a node's first item and its completion may try in all. */
     static final int NODE_BUDGET = 512;
 
-    /** Up to this many classes, the exact pair of closest sizes is looked for, not the first found. */
+    /** Up to this many classes, the best of the exact pairs is looked for, not the first found. */
     static final int BALANCE_CLASSES = 1024;
 
     /** A fill that leaves less than this share of the node's capacity free is as good as exact. */
@@ -151,10 +151,12 @@ final class BinCompletion {
             if (b >= a) {
                 b = available(a, reserved) >= 2 ? a : below(a - 1, reserved);
             }
-            // a better pair; or, once the room is filled, as good a pair of closer sizes (it
-            // keeps the extremes, which complement each other, for later nodes)
+            // a better pair; or, once the room is filled, as good a pair whose scarcer class has
+            // as many instances left or more, then of closer sizes: the sizes that are running
+            // out are kept for the nodes that need them
             if (b >= 0 && (sizes[a] + sizes[b] > best + Filters.EPSILON
-                    || (best >= room - tolerance && sizes[a] + sizes[b] >= best - Filters.EPSILON))) {
+                    || (best >= room - tolerance && sizes[a] + sizes[b] >= best - Filters.EPSILON
+                        && (pairB < 0 || Math.min(counts[a], counts[b]) >= Math.min(counts[pairA], counts[pairB]))))) {
                 best = sizes[a] + sizes[b];
                 pairA = a;
                 pairB = b;
