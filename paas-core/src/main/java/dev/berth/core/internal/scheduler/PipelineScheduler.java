@@ -9,11 +9,13 @@ import dev.berth.api.Scheduler;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -372,7 +374,7 @@ public final class PipelineScheduler implements Scheduler {
 
         /** How many distinct demands the shapes ask for. */
         private int classes(List<Shape> shapes) {
-            java.util.Set<List<Double>> distinct = new java.util.HashSet<>();
+            Set<List<Double>> distinct = new HashSet<>();
             for (Shape shape : shapes) {
                 distinct.add(Arrays.stream(shape.demand).boxed().toList());
             }

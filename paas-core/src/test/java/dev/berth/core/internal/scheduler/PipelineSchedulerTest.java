@@ -13,8 +13,12 @@ import dev.berth.api.PlacementRequest;
 import dev.berth.api.Resources;
 import dev.berth.api.Scheduler;
 import dev.berth.core.Schedulers;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class PipelineSchedulerTest {
@@ -468,7 +472,7 @@ class PipelineSchedulerTest {
         Placement p = SPREAD.place(c.build(), requests);
 
         assertThat(p.unplaced()).isEmpty();
-        Map<String, double[]> load = new java.util.TreeMap<>();
+        Map<String, double[]> load = new TreeMap<>();
         for (Placement.Assignment a : p.assignments()) {
             Resources d = requests.get(a.request()).demand();
             double[] l = load.computeIfAbsent(a.node(), k -> new double[1]);
@@ -489,13 +493,13 @@ class PipelineSchedulerTest {
         for (int i = 0; i < 6; i++) {
             c.node("n" + i, Resources.of(Map.of(Resources.CPU, 1000.0)));
         }
-        List<PlacementRequest> requests = new java.util.ArrayList<>();
+        List<PlacementRequest> requests = new ArrayList<>();
         for (int[] t : triplets) {
             for (int size : t) {
                 requests.add(PlacementRequest.of("item", Resources.of(Map.of(Resources.CPU, (double) size)), Constraints.none(), 1));
             }
         }
-        java.util.Collections.shuffle(requests, new java.util.Random(7));
+        Collections.shuffle(requests, new Random(7));
 
         Placement p = PACK.place(c.build(), requests);
 
@@ -558,7 +562,7 @@ class PipelineSchedulerTest {
         Placement p = SPREAD.place(c.build(), requests);
 
         assertThat(p.unplaced()).isEmpty();
-        Map<String, Double> load = new java.util.TreeMap<>();
+        Map<String, Double> load = new TreeMap<>();
         for (Placement.Assignment a : p.assignments()) {
             double cpu = requests.get(a.request()).demand().get(Resources.CPU);
             load.merge(a.node(), cpu / (a.node().startsWith("small") ? 4 : 16), Double::sum);

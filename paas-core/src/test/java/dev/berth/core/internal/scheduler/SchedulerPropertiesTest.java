@@ -13,9 +13,12 @@ import dev.berth.api.Resources;
 import dev.berth.api.Scheduler;
 import dev.berth.core.Schedulers;
 import dev.berth.core.internal.scheduler.Scenarios.Scenario;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.QuickTheory;
 
@@ -250,15 +253,15 @@ class SchedulerPropertiesTest {
     void oneDimensionalPackPlacesEverythingWithinTwiceTheBound() {
         qt().withExamples(200).forAll(integers().between(1, 60), integers().between(1, 1000), integers().between(1, 40))
                 .checkAssert((count, seed, capacity) -> {
-                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
-                    java.util.List<PlacementRequest> requests = new java.util.ArrayList<>();
+                    SplittableRandom rnd = new SplittableRandom(seed);
+                    List<PlacementRequest> requests = new ArrayList<>();
                     for (int i = 0; i < count; i++) {
                         double size = rnd.nextInt(1, capacity * 10 + 1) / 10.0;
                         requests.add(PlacementRequest.of("app" + rnd.nextInt(3),
                                 Resources.of(Map.of(Resources.CPU, size)), Constraints.none(), 1 + rnd.nextInt(2)));
                     }
                     int instances = requests.stream().mapToInt(PlacementRequest::count).sum();
-                    java.util.List<ClusterSnapshot.NodeState> nodes = new java.util.ArrayList<>();
+                    List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
                     for (int n = 0; n < instances; n++) {
                         nodes.add(new ClusterSnapshot.NodeState(new NodeSpec("n" + n,
                                 Resources.of(Map.of(Resources.CPU, (double) capacity)), Map.of()), true, List.of()));
@@ -287,19 +290,19 @@ class SchedulerPropertiesTest {
     void severalDimensionsPackPlacesEverythingThatHasANodeOfItsOwn() {
         qt().withExamples(200).forAll(integers().between(1, 40), integers().between(1, 100000), integers().between(2, 3))
                 .checkAssert((count, seed, dims) -> {
-                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                    SplittableRandom rnd = new SplittableRandom(seed);
                     List<String> names = Scenarios.DIMENSIONS.subList(0, dims);
-                    List<PlacementRequest> requests = new java.util.ArrayList<>();
+                    List<PlacementRequest> requests = new ArrayList<>();
                     for (int i = 0; i < count; i++) {
-                        Map<String, Double> demand = new java.util.TreeMap<>();
+                        Map<String, Double> demand = new TreeMap<>();
                         names.forEach(d -> demand.put(d, rnd.nextInt(0, 41) / 10.0));
                         requests.add(PlacementRequest.of("app" + rnd.nextInt(4), Resources.of(demand),
                                 Constraints.none(), 1 + rnd.nextInt(2)));
                     }
                     int instances = requests.stream().mapToInt(PlacementRequest::count).sum();
-                    List<ClusterSnapshot.NodeState> nodes = new java.util.ArrayList<>();
+                    List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
                     for (int n = 0; n < instances; n++) {
-                        Map<String, Double> capacity = new java.util.TreeMap<>();
+                        Map<String, Double> capacity = new TreeMap<>();
                         double size = 4 + rnd.nextInt(0, 3) * 4;
                         names.forEach(d -> capacity.put(d, size));
                         nodes.add(new ClusterSnapshot.NodeState(new NodeSpec("n" + n, Resources.of(capacity), Map.of()),
@@ -327,8 +330,8 @@ class SchedulerPropertiesTest {
     void spreadLeavesNoNodeMoreLoadedThanAnotherWithOneMoreInstance() {
         qt().withExamples(200).forAll(integers().between(1, 40), integers().between(1, 100000), integers().between(1, 4))
                 .checkAssert((nodeCount, seed, sizes) -> {
-                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
-                    List<ClusterSnapshot.NodeState> nodes = new java.util.ArrayList<>();
+                    SplittableRandom rnd = new SplittableRandom(seed);
+                    List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
                     Map<String, Double> capacity = new HashMap<>();
                     double total = 0;
                     for (int n = 0; n < nodeCount; n++) {
