@@ -88,7 +88,7 @@ final class DotProductFill {
             while (active > 0) {
                 double freeLength = 0;
                 for (int d = 0; d < dims; d++) {
-                    freeLength += free[d] * scale[d] * free[d] * scale[d];
+                    freeLength += relative(free, scale, d) * relative(free, scale, d);
                 }
                 freeLength = Math.sqrt(freeLength);
                 double due = (double) placedAll / totalAll + SLACK;
@@ -114,6 +114,11 @@ final class DotProductFill {
         }
     }
 
+    /** What is free in dimension {@code d} relative to the capacity; 0 where the capacity is unlimited or empty. */
+    private static double relative(double[] free, double[] scale, int d) {
+        return scale[d] == 0 ? 0 : free[d] * scale[d];
+    }
+
     /**
      * The position in {@link #live} of the best class that fits {@code free} among those whose
      * share placed is at most {@code due}: when {@code opening}, the largest; else the best
@@ -137,7 +142,7 @@ final class DotProductFill {
                     fits = false;
                     break;
                 }
-                dot += rel[d] * free[d] * scale[d];
+                dot += rel[d] * relative(free, scale, d);
                 largest = Math.max(largest, rel[d]);
             }
             if (!fits) {

@@ -541,6 +541,21 @@ class PipelineSchedulerTest {
     }
 
     @Test
+    void packFillsNodesThatLeaveADimensionUnlimited() {
+        // three of the nodes declare cpu only: memory never limits them, nor steers the fill
+        Clusters c = cluster().node("n0", res(4, 1024));
+        for (int i = 1; i < 4; i++) {
+            c.node("n" + i, Resources.of(Map.of(Resources.CPU, 4.0)));
+        }
+        Placement p = PACK.place(c.build(), List.of(
+                PlacementRequest.of("a", res(1, 256), Constraints.none(), 6),
+                PlacementRequest.of("b", res(0.5, 128), Constraints.none(), 4)));
+
+        assertThat(p.unplaced()).isEmpty();
+        assertThat(nodesOf(p).stream().distinct()).hasSize(2);
+    }
+
+    @Test
     void packOpensLargerNodesFirst() {
         ClusterSnapshot snapshot = cluster().node("small", res(4, 4096)).node("large", res(16, 16384)).build();
 
