@@ -44,6 +44,7 @@ final class DotProductFill {
     /** Per class, its demand relative to the current node's capacity, and that vector's length. */
     private final double[][] relative;
     private final double[] length;
+    private final double[] inverseLength;
 
     /** A fill over the demand classes {@code demands}, with {@code counts} instances each (updated as they are placed). */
     DotProductFill(NodeTable table, double[][] demands, long[] counts) {
@@ -55,6 +56,7 @@ final class DotProductFill {
         this.live = new int[demands.length];
         this.relative = new double[demands.length][dims];
         this.length = new double[demands.length];
+        this.inverseLength = new double[demands.length];
         for (int c = 0; c < demands.length; c++) {
             totalAll += counts[c];
             if (counts[c] > 0) {
@@ -67,13 +69,13 @@ final class DotProductFill {
     void run(int[] nodes, Fill fill) {
         double[] scale = new double[dims];
         double[] free = new double[dims];
+        double[] freeRelative = new double[dims];
         for (int i = 0; i < nodes.length && active > 0; i++) {
             int node = nodes[i];
             for (int d = 0; d < dims; d++) {
                 double capacity = table.capacity(node, d);
                 // an unlimited or empty dimension does not steer the choice
                 scale[d] = capacity > 0 && capacity != Double.POSITIVE_INFINITY ? 1 / capacity : 0;
-                free[d] = table.free(node, d);
             }
             for (int k = 0; k < active; k++) {
                 int c = live[k];
@@ -83,18 +85,21 @@ final class DotProductFill {
                     sum += relative[c][d] * relative[c][d];
                 }
                 length[c] = Math.sqrt(sum);
+                inverseLength[c] = sum == 0 ? 0 : 1 / length[c];
             }
             boolean opening = true;
             while (active > 0) {
-                double freeLength = 0;
+                double sum = 0;
                 for (int d = 0; d < dims; d++) {
-                    freeLength += relative(free, scale, d) * relative(free, scale, d);
+                    free[d] = table.free(node, d);
+                    freeRelative[d] = scale[d] == 0 ? 0 : free[d] * scale[d];
+                    sum += freeRelative[d] * freeRelative[d];
                 }
-                freeLength = Math.sqrt(freeLength);
+                double inverseFree = sum == 0 ? 0 : 1 / Math.sqrt(sum);
                 double due = (double) placedAll / totalAll + SLACK;
-                int bestAt = choose(free, scale, freeLength, due, opening);
+                int bestAt = choose(free, freeRelative, inverseFree, due, opening);
                 if (bestAt < 0) {
-                    bestAt = choose(free, scale, freeLength, Double.POSITIVE_INFINITY, opening);
+                    bestAt = choose(free, freeRelative, inverseFree, Double.POSITIVE_INFINITY, opening);
                 }
                 if (bestAt < 0) {
                     break;
@@ -103,9 +108,6 @@ final class DotProductFill {
                 opening = false;
                 fill.place(best, node);
                 placedAll++;
-                for (int d = 0; d < dims; d++) {
-                    free[d] = table.free(node, d);
-                }
                 if (--counts[best] == 0) {
                     System.arraycopy(live, bestAt + 1, live, bestAt, active - bestAt - 1);
                     active--;
@@ -114,22 +116,19 @@ final class DotProductFill {
         }
     }
 
-    /** What is free in dimension {@code d} relative to the capacity; 0 where the capacity is unlimited or empty. */
-    private static double relative(double[] free, double[] scale, int d) {
-        return scale[d] == 0 ? 0 : free[d] * scale[d];
-    }
-
     /**
      * The position in {@link #live} of the best class that fits {@code free} among those whose
      * share placed is at most {@code due}: when {@code opening}, the largest; else the best
-     * aligned. -1 when none fits.
+     * aligned with {@code freeRelative} (whose inverse length is {@code inverseFree}). -1 when
+     * none fits.
      */
-    private int choose(double[] free, double[] scale, double freeLength, double due, boolean opening) {
+    private int choose(double[] free, double[] freeRelative, double inverseFree, double due, boolean opening) {
         int bestAt = -1;
-        double bestScore = Double.NEGATIVE_INFINITY;
+        long bestCell = Long.MIN_VALUE;
+        double bestSize = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < active; k++) {
             int c = live[k];
-            if ((double) (total[c] - counts[c]) / total[c] > due) {
+            if (total[c] - counts[c] > due * total[c]) {
                 continue;
             }
             double[] demand = demands[c];
@@ -142,21 +141,18 @@ final class DotProductFill {
                     fits = false;
                     break;
                 }
-                dot += rel[d] * relative(free, scale, d);
+                dot += rel[d] * freeRelative[d];
                 largest = Math.max(largest, rel[d]);
             }
             if (!fits) {
                 continue;
             }
-            double score;
-            if (opening) {
-                score = largest;
-            } else {
-                double cosine = length[c] == 0 || freeLength == 0 ? 0 : dot / (length[c] * freeLength);
-                score = Math.round(cosine / GRID) * GRID + GRID * 1e-3 * length[c];
-            }
-            if (score > bestScore) {
-                bestScore = score;
+            // opening: the largest; else the best aligned on the grid, then the larger
+            long cell = opening ? 0 : Math.round(dot * inverseLength[c] * inverseFree / GRID);
+            double size = opening ? largest : length[c];
+            if (cell > bestCell || (cell == bestCell && size > bestSize)) {
+                bestCell = cell;
+                bestSize = size;
                 bestAt = k;
             }
         }
