@@ -31,6 +31,7 @@ standard=(
   "mixed-2d-100k       mixed-2d        10000   100000"
   "constrained-2d-10k  constrained-2d  2000    10000"
   "spread-2d-10k       spread-2d       1000    10000"
+  "spread-2d-10k-dense spread-2d       500     10000"
 )
 
 selected=("$@")
