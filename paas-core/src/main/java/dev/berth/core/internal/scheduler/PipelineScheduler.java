@@ -227,6 +227,10 @@ public final class PipelineScheduler implements Scheduler {
             this.full = new boolean[table.size()];
         }
 
+        private static boolean constrainedAsk(Constraints c) {
+            return c.perNodeLimit() != Integer.MAX_VALUE || !c.nodeLabels().isEmpty();
+        }
+
         Placement place() {
             List<Shape> shapes = shapes();
             int i = 0;
@@ -239,11 +243,18 @@ public final class PipelineScheduler implements Scheduler {
             List<Shape> rest = shapes.subList(i, shapes.size());
             // the shapes without constraints can be placed by a stage of their own: the others go
             // first, one instance at a time, so that their limits and labels are checked as before
+            // (an app with any constrained shape keeps all its shapes on that path: a per-node limit
+            // counts every instance of the app, so its unconstrained asks must be placed beside it)
+            java.util.Set<String> constrainedApps = new java.util.HashSet<>();
+            for (Shape shape : rest) {
+                if (constrainedAsk(requests.get(shape.first).constraints())) {
+                    constrainedApps.add(requests.get(shape.first).app());
+                }
+            }
             List<Shape> constrained = new ArrayList<>();
             List<Shape> free = new ArrayList<>();
             for (Shape shape : rest) {
-                Constraints c = requests.get(shape.first).constraints();
-                (c.perNodeLimit() == Integer.MAX_VALUE && c.nodeLabels().isEmpty() ? free : constrained).add(shape);
+                (constrainedApps.contains(requests.get(shape.first).app()) ? constrained : free).add(shape);
             }
             int dimension = onlyDimension(free);
             if (strategy == Strategy.PACK && dimension != NONE && (dimension != SEVERAL || classes(free) <= MAX_CLASSES)) {
@@ -260,8 +271,10 @@ public final class PipelineScheduler implements Scheduler {
                 }
                 CapacityClasses classes = CapacityClasses.of(table, pipeline, eligible);
                 if (classes != null) {
-                    placeEach(constrained);
+                    // registered before any placement, so that every placement re-ranks the nodes
+                    // in these indexes too (a node left at a stale position corrupts its tree)
                     built.addAll(classes.indexes());
+                    placeEach(constrained);
                     for (Shape shape : free) {
                         spreadByClass(shape, classes);
                     }

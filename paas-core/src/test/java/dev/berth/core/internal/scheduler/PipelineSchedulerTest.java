@@ -596,4 +596,39 @@ class PipelineSchedulerTest {
         assertThat(Rejection.amount(-2)).isEqualTo("0.0");
         assertThat(Rejection.amount(123456789)).isEqualTo("123456789.0");
     }
+
+    @Test
+    void spreadStaysBalancedWhenConstrainedAsksComeFirst() {
+        // Regression: the per-size indexes of spread were built before the constrained asks were
+        // placed, so those placements left nodes at stale positions in them (6 web on one node
+        // and none on another, or a corrupt tree).
+        ClusterSnapshot snapshot = cluster().node("n1", res(16, 16384)).node("n2", res(16, 16384))
+                .node("n3", res(16, 16384)).node("n4", res(16, 16384)).build();
+        List<PlacementRequest> requests = List.of(
+                PlacementRequest.of("db", SMALL, Constraints.none().withUniqueHost(true), 2),
+                PlacementRequest.of("web", SMALL, Constraints.none(), 8));
+
+        Placement p = SPREAD.place(snapshot, requests);
+
+        assertThat(p.unplaced()).isEmpty();
+        Map<String, Integer> web = new TreeMap<>();
+        p.assignments().stream().filter(a -> a.app().equals("web")).forEach(a -> web.merge(a.node(), 1, Integer::sum));
+        assertThat(web.values()).allSatisfy(n -> assertThat(n).isBetween(1, 3));
+    }
+
+    @Test
+    void anAppWithAPerNodeLimitKeepsItForItsUnconstrainedAsksToo() {
+        // Regression: an app's unconstrained asks went to the bin-by-bin stage after its
+        // uniqueHost asks and landed beside them.
+        ClusterSnapshot snapshot = cluster().node("n1", res(8, 8192)).node("n2", res(8, 8192)).build();
+        List<PlacementRequest> requests = List.of(
+                PlacementRequest.of("web", SMALL, Constraints.none(), 1),
+                PlacementRequest.of("web", SMALL, Constraints.none().withUniqueHost(true), 1));
+
+        for (Scheduler scheduler : List.of(PACK, SPREAD)) {
+            Placement p = scheduler.place(snapshot, requests);
+            assertThat(p.unplaced()).isEmpty();
+            assertThat(nodesOf(p)).doesNotHaveDuplicates();
+        }
+    }
 }

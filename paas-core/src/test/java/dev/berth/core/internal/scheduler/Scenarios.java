@@ -50,9 +50,17 @@ final class Scenarios {
     private static Scenario scenario(RandomnessSource in) {
         Scheduler.Strategy strategy = booleans().all().generate(in) ? Scheduler.Strategy.PACK : Scheduler.Strategy.SPREAD;
         int nodeCount = between(in, 1, 30);
+        // Half the clusters are built from at most three machine types, as real ones are (and as
+        // the engine's per-size stages need), the others from nodes of any size.
+        List<TreeMap<String, Double>> types = new ArrayList<>();
+        if (booleans().all().generate(in)) {
+            for (int t = between(in, 1, 3); t > 0; t--) {
+                types.add(capacity(in));
+            }
+        }
         List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
         for (int i = 0; i < nodeCount; i++) {
-            nodes.add(node(in, i));
+            nodes.add(node(in, i, types.isEmpty() ? capacity(in) : new TreeMap<>(types.get(between(in, 0, types.size() - 1)))));
         }
         int requestCount = between(in, 1, 6);
         List<PlacementRequest> requests = new ArrayList<>();
@@ -62,12 +70,16 @@ final class Scenarios {
         return new Scenario(strategy, new ClusterSnapshot(nodes), requests);
     }
 
-    private static ClusterSnapshot.NodeState node(RandomnessSource in, int index) {
+    private static TreeMap<String, Double> capacity(RandomnessSource in) {
         TreeMap<String, Double> capacity = new TreeMap<>();
         int dims = between(in, 1, 3);
         for (int d = 0; d < dims; d++) {
             capacity.put(DIMENSIONS.get(between(in, 0, DIMENSIONS.size() - 1)), amount(in, 16));
         }
+        return capacity;
+    }
+
+    private static ClusterSnapshot.NodeState node(RandomnessSource in, int index, TreeMap<String, Double> capacity) {
         Map<String, String> labels = new TreeMap<>();
         int zone = between(in, 0, ZONES.size());
         if (zone < ZONES.size()) {
