@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * Berth's built-in {@link Scheduler}s. Each is a pure function of the cluster snapshot and the
- * requests, built as a visible pipeline:
+ * requests: no I/O, no clock, the same placement for the same input.
  * <ol>
  *   <li>feasibility filters, cheapest first: node up; node carries the required labels; fewer
  *       instances of the app on the node than {@code uniqueHost}/{@code maxPerNode} allow (counting
@@ -14,14 +14,16 @@ import java.util.Objects;
  *       dimension the node declares (undeclared dimensions are unlimited);</li>
  *   <li>scoring by the node's utilisation over its declared dimensions: {@link #pack() pack}
  *       takes the fullest (each dimension weighted by how much of it the batch asks for, so the
- *       scarce one counts most), {@link #spread() spread} the emptiest (plain mean, Mako's
- *       {@code load}), preferring among equally loaded nodes the one with fewest of the app;</li>
- *   <li>select the best; ties go to the node that comes first in the snapshot.</li>
+ *       scarce one counts most), {@link #spread() spread} the one least loaded once the instance
+ *       is on it (mean utilisation, Mako's {@code load});</li>
+ *   <li>select the best, with deterministic tie-breakers.</li>
  * </ol>
  * Nodes are kept sorted by score in an index, so a placement costs O(log M), not O(M). Identical
- * asks are placed together; the batch is worked through largest first (one dimension) or with
- * the shapes mixed in proportion (several dimensions, so that every dimension of a node fills up
- * together); each instance sees the ones before. What cannot be placed
+ * asks are placed together. Asks with labels or a per-node limit (and every ask of their app)
+ * go first, one instance at a time; the rest are placed node by node: in one dimension the
+ * largest item and then the best pair of remaining sizes (minimum bin slack), in several the
+ * demand best aligned with the node's remaining capacity (dot product), larger empty nodes
+ * first; spread compares the least loaded node of each machine size. What cannot be placed
  * comes back as a {@link dev.berth.api.Placement.Unplaced} with a reason such as
  * {@code "no node has 64.0 cpu free (largest free: 3.5)"} or
  * {@code "of 5 nodes: 2 down, 3 lack 2.0 memoryMb free (largest free: 1.0)"}.

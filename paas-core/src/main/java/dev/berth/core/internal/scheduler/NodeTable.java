@@ -273,11 +273,6 @@ final class NodeTable {
         }
 
         @Override
-        public int index() {
-            return n;
-        }
-
-        @Override
         public String id() {
             return NodeTable.this.id(n);
         }

@@ -10,9 +10,6 @@ import java.util.Map;
  */
 interface NodeView {
 
-    /** The node's position in the snapshot; ties go to the lowest. */
-    int index();
-
     /** The node id. */
     String id();
 

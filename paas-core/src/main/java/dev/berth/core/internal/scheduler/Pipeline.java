@@ -38,10 +38,6 @@ final class Pipeline {
         this.tieBreakers = List.copyOf(tieBreakers);
     }
 
-    List<FeasibilityFilter> filters() {
-        return filters;
-    }
-
     /** The scorers of the node alone that order the index, most significant first. */
     List<Scorer> rankers() {
         return rankers;
