@@ -37,16 +37,7 @@ final class Scorers {
 
         @Override
         public double score(NodeView node) {
-            int dims = node.dimensions();
-            if (dims == 0) {
-                return 0;
-            }
-            double sum = 0;
-            for (int i = 0; i < dims; i++) {
-                double capacity = node.capacity(i);
-                sum += capacity <= 0 ? 1 : (node.allocated(i) + node.typical(i)) / capacity;
-            }
-            return -sum / dims;
+            return -utilisation(node, true);
         }
     };
 
@@ -134,6 +125,14 @@ final class Scorers {
 
     /** The node's mean utilisation over its declared dimensions. */
     static double utilisation(NodeView node) {
+        return utilisation(node, false);
+    }
+
+    /**
+     * The node's mean utilisation over its declared dimensions, optionally with one typical
+     * instance of the batch added; a dimension of capacity 0 counts as full.
+     */
+    private static double utilisation(NodeView node, boolean withTypical) {
         int dims = node.dimensions();
         if (dims == 0) {
             return 0;
@@ -141,7 +140,7 @@ final class Scorers {
         double sum = 0;
         for (int i = 0; i < dims; i++) {
             double capacity = node.capacity(i);
-            sum += capacity <= 0 ? 1 : node.allocated(i) / capacity;
+            sum += capacity <= 0 ? 1 : (node.allocated(i) + (withTypical ? node.typical(i) : 0)) / capacity;
         }
         return sum / dims;
     }
