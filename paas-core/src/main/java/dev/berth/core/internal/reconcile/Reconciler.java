@@ -458,8 +458,14 @@ public final class Reconciler implements AutoCloseable {
                     stop(t, AfterStop.REMOVE, "more than one instance on node " + t.record.node());
                 }
             }
-            requests.add(PlacementRequest.onEveryNode(app.name(), spec.resources(), spec.constraints()));
-            requesters.add(app);
+            // Ask the scheduler only when some eligible node lacks an instance: a placement call
+            // indexes the whole cluster, and this runs on every pass.
+            boolean missing = w.nodes().stream()
+                    .anyMatch(n -> spec.constraints().admits(n.labels()) && !perNode.containsKey(n.id()));
+            if (missing) {
+                requests.add(PlacementRequest.onEveryNode(app.name(), spec.resources(), spec.constraints()));
+                requesters.add(app);
+            }
             for (Tracked o : old) {
                 boolean replaced = current.stream().anyMatch(c -> c.record.node().equals(o.record.node())
                         && c.state() == InstanceState.HEALTHY);
