@@ -1,0 +1,212 @@
+package dev.berth.router.nginx;
+
+import dev.berth.api.Balance;
+import dev.berth.api.Endpoint;
+import dev.berth.api.InvalidSpecException;
+import dev.berth.api.RoutingTable;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Renders a whole nginx configuration from a {@link RoutingTable}: one {@code upstream} per app
+ * (per distinct balance and endpoint set of an app), one {@code server} per domain, a default
+ * server that answers 404 and the generation probe. Every name is checked before any text is
+ * produced. Stateless; thread-safe.
+ */
+final class NginxConfig {
+    /** Same rule as {@link dev.berth.api.Routing}: lower-case host names. */
+    static final Pattern DOMAIN = Pattern.compile(
+            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    static final Pattern APP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    /** Characters that would let a path break out of an nginx directive. */
+    private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+@=,-]*");
+
+    /** The probe location on the default server; answers the generation of the loaded config. */
+    static final String PROBE_PATH = "/.berth/generation";
+    /** The server name the default server logs; not a domain, so not counted as traffic. */
+    static final String DEFAULT_SERVER_NAME = "_";
+
+    static final int MAX_FAILS = 3;
+    static final String FAIL_TIMEOUT = "10s";
+    static final int KEEPALIVE = 16;
+
+    /** Where everything lives and how nginx runs. */
+    record Settings(Path prefix, String listenAddress, int port, int workerProcesses, boolean root) {
+        Settings {
+            Objects.requireNonNull(prefix, "prefix");
+            Objects.requireNonNull(listenAddress, "listenAddress");
+            checkPath("prefix", prefix);
+        }
+
+        Path conf() {
+            return prefix.resolve("conf").resolve("nginx.conf");
+        }
+
+        Path pidFile() {
+            return prefix.resolve("nginx.pid");
+        }
+
+        Path errorLog() {
+            return prefix.resolve("logs").resolve("error.log");
+        }
+
+        Path accessLog() {
+            return prefix.resolve("logs").resolve("access.log");
+        }
+
+        Path temp() {
+            return prefix.resolve("temp");
+        }
+
+        String listen() {
+            return (listenAddress.indexOf(':') >= 0 ? "[" + listenAddress + "]" : listenAddress) + ":" + port;
+        }
+    }
+
+    private NginxConfig() {
+    }
+
+    /** Rejects any domain or app name that is not plain; changes nothing. */
+    static void validate(RoutingTable table) {
+        Objects.requireNonNull(table, "table");
+        for (Map.Entry<String, RoutingTable.Route> e : table.routes().entrySet()) {
+            String domain = e.getKey();
+            if (domain == null || !DOMAIN.matcher(domain).matches()) {
+                throw new InvalidSpecException("routes[" + domain + "]", domain,
+                        "a domain must be a host name: dot-separated labels of a-z 0-9 '-', at most 253 characters, lower case");
+            }
+            String app = e.getValue().app();
+            if (!APP.matcher(app).matches()) {
+                throw new InvalidSpecException("routes[" + domain + "].app", app,
+                        "an app name must be 1-63 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit");
+            }
+        }
+    }
+
+    static void checkPath(String field, Path path) {
+        String s = path.toString();
+        if (!path.isAbsolute() || !SAFE_PATH.matcher(s).matches()) {
+            throw new IllegalArgumentException(field + ": '" + s
+                    + "' is not allowed; must be an absolute path of A-Z a-z 0-9 . _ / + @ = , - only");
+        }
+    }
+
+    /** The whole configuration; validates {@code table} first. */
+    static String render(RoutingTable table, Settings s, String generation) {
+        validate(table);
+        StringBuilder b = new StringBuilder(256 + table.routes().size() * 400);
+        b.append("# Rendered by Berth's NginxRouter; the next apply() replaces this file.\n");
+        if (s.root()) {
+            b.append("user root;\n");
+        }
+        b.append("worker_processes ").append(s.workerProcesses()).append(";\n");
+        b.append("pid ").append(s.pidFile()).append(";\n");
+        b.append("error_log ").append(s.errorLog()).append(" warn;\n\n");
+        b.append("events {\n    worker_connections 1024;\n}\n\n");
+        b.append("http {\n");
+        Path t = s.temp();
+        b.append("    client_body_temp_path ").append(t.resolve("client_body")).append(";\n");
+        b.append("    proxy_temp_path ").append(t.resolve("proxy")).append(";\n");
+        b.append("    fastcgi_temp_path ").append(t.resolve("fastcgi")).append(";\n");
+        b.append("    uwsgi_temp_path ").append(t.resolve("uwsgi")).append(";\n");
+        b.append("    scgi_temp_path ").append(t.resolve("scgi")).append(";\n");
+        b.append("    default_type text/plain;\n");
+        b.append("    server_tokens off;\n");
+        b.append("    server_names_hash_bucket_size 128;\n");
+        b.append("    server_names_hash_max_size 65536;\n");
+        // tab-separated: time, domain (server_name), status, bytes sent, request time, upstream
+        b.append("    log_format berth '$msec\\t$server_name\\t$status\\t$bytes_sent\\t$request_time\\t$upstream_addr';\n");
+        b.append("    access_log ").append(s.accessLog()).append(" berth;\n");
+        b.append("    proxy_http_version 1.1;\n");
+        b.append("    proxy_set_header Connection \"\";\n");
+        b.append("    proxy_set_header Host $host;\n");
+        b.append("    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n");
+        b.append("    proxy_set_header X-Forwarded-Proto $scheme;\n");
+        // only idempotent requests are retried on the next instance (nginx's rule since 1.9.13)
+        b.append("    proxy_next_upstream error timeout;\n");
+        b.append("    proxy_connect_timeout 5s;\n\n");
+
+        Map<String, String> upstreams = upstreamNames(table);
+        Map<String, Boolean> rendered = new HashMap<>();
+        for (RoutingTable.Route r : table.routes().values()) {
+            if (r.endpoints().isEmpty()) {
+                continue;
+            }
+            String name = upstreams.get(key(r));
+            if (rendered.putIfAbsent(name, Boolean.TRUE) != null) {
+                continue;
+            }
+            b.append("    # app ").append(r.app()).append('\n');
+            b.append("    upstream ").append(name).append(" {\n");
+            if (r.balance() == Balance.LEAST_CONN) {
+                b.append("        least_conn;\n");
+            } else if (r.balance() == Balance.IP_HASH) {
+                b.append("        ip_hash;\n");
+            }
+            for (Endpoint e : r.endpoints()) {
+                b.append("        server ").append(e).append(" max_fails=").append(MAX_FAILS)
+                        .append(" fail_timeout=").append(FAIL_TIMEOUT).append(";\n");
+            }
+            b.append("        keepalive ").append(KEEPALIVE).append(";\n");
+            b.append("    }\n\n");
+        }
+
+        b.append("    server {\n");
+        b.append("        listen ").append(s.listen()).append(" default_server;\n");
+        b.append("        server_name ").append(DEFAULT_SERVER_NAME).append(";\n");
+        b.append("        location = ").append(PROBE_PATH).append(" {\n");
+        b.append("            access_log off;\n");
+        b.append("            return 200 \"").append(generation).append("\\n\";\n");
+        b.append("        }\n");
+        b.append("        location / {\n");
+        b.append("            return 404 \"404 Not Found: no app is served at this host name.\\n\";\n");
+        b.append("        }\n");
+        b.append("    }\n");
+
+        for (Map.Entry<String, RoutingTable.Route> e : table.routes().entrySet()) {
+            String domain = e.getKey();
+            RoutingTable.Route r = e.getValue();
+            b.append("\n    server {\n");
+            b.append("        listen ").append(s.listen()).append(";\n");
+            b.append("        server_name ").append(domain).append(";\n");
+            b.append("        location / {\n");
+            if (r.endpoints().isEmpty()) {
+                b.append("            return 503 \"503 Service Unavailable: app ").append(r.app())
+                        .append(" has no healthy instance.\\n\";\n");
+            } else {
+                b.append("            proxy_pass http://").append(upstreams.get(key(r))).append(";\n");
+            }
+            b.append("        }\n");
+            b.append("    }\n");
+        }
+        b.append("}\n");
+        return b.toString();
+    }
+
+    private static String key(RoutingTable.Route r) {
+        return r.app() + "|" + r.balance() + "|" + r.endpoints();
+    }
+
+    /** berth_APP for an app's first distinct upstream, berth_APP_2, _3... for the others. */
+    private static Map<String, String> upstreamNames(RoutingTable table) {
+        Map<String, String> names = new LinkedHashMap<>();
+        Set<String> used = new HashSet<>();
+        for (RoutingTable.Route r : table.routes().values()) {
+            if (r.endpoints().isEmpty() || names.containsKey(key(r))) {
+                continue;
+            }
+            String name = "berth_" + r.app();
+            for (int n = 2; !used.add(name); n++) {
+                name = "berth_" + r.app() + "_" + n;
+            }
+            names.put(key(r), name);
+        }
+        return names;
+    }
+}

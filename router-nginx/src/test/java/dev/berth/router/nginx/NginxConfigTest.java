@@ -1,0 +1,101 @@
+package dev.berth.router.nginx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.api.Balance;
+import dev.berth.api.Endpoint;
+import dev.berth.api.InvalidSpecException;
+import dev.berth.api.RoutingTable;
+import dev.berth.api.RoutingTable.Route;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class NginxConfigTest {
+    private static final NginxConfig.Settings SETTINGS =
+            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 1, false);
+
+    @Test
+    void rendersAnUpstreamPerAppAndAServerPerDomain() {
+        RoutingTable table = new RoutingTable(Map.of(
+                "a.example.com", new Route("web", Balance.LEAST_CONN,
+                        List.of(new Endpoint("127.0.0.1", 9001), new Endpoint("127.0.0.1", 9002))),
+                "b.example.com", new Route("api", Balance.IP_HASH, List.of(new Endpoint("127.0.0.1", 9003))),
+                "c.example.com", new Route("rr", Balance.ROUND_ROBIN, List.of(new Endpoint("127.0.0.1", 9004))),
+                "down.example.com", new Route("down", Balance.LEAST_CONN, List.of())));
+
+        String conf = NginxConfig.render(table, SETTINGS, "g-1");
+
+        assertThat(conf)
+                .contains("upstream berth_web {\n        least_conn;\n"
+                        + "        server 127.0.0.1:9001 max_fails=3 fail_timeout=10s;\n"
+                        + "        server 127.0.0.1:9002 max_fails=3 fail_timeout=10s;\n"
+                        + "        keepalive 16;\n    }")
+                .contains("upstream berth_api {\n        ip_hash;\n")
+                .contains("upstream berth_rr {\n        server 127.0.0.1:9004")
+                .doesNotContain("upstream berth_down")
+                .contains("server_name a.example.com;\n        location / {\n            proxy_pass http://berth_web;")
+                .contains("server_name down.example.com;\n        location / {\n            return 503 ")
+                .contains("listen 127.0.0.1:8080 default_server;")
+                .contains("return 404 ")
+                .contains("return 200 \"g-1\\n\";")
+                .contains("proxy_next_upstream error timeout;")
+                .contains("proxy_set_header Host $host;")
+                .contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")
+                .contains("pid /srv/berth/nginx.pid;")
+                .contains("error_log /srv/berth/logs/error.log warn;")
+                .contains("access_log /srv/berth/logs/access.log berth;")
+                .contains("client_body_temp_path /srv/berth/temp/client_body;")
+                .doesNotContain("user root;");
+        assertThat(NginxConfig.render(RoutingTable.empty(),
+                new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 80, 2, true), "g")).contains("user root;\n")
+                .contains("worker_processes 2;");
+    }
+
+    @Test
+    void anAppWhoseDomainsDisagreeGetsTwoUpstreams() {
+        RoutingTable table = new RoutingTable(Map.of(
+                "a.com", new Route("web", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001))),
+                "b.com", new Route("web", Balance.ROUND_ROBIN, List.of(new Endpoint("127.0.0.1", 9001))),
+                "c.com", new Route("web", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)))));
+
+        String conf = NginxConfig.render(table, SETTINGS, "g");
+
+        assertThat(conf).contains("upstream berth_web {").contains("upstream berth_web_2 {")
+                .doesNotContain("berth_web_3");
+        assertThat(conf.split("proxy_pass http://berth_web;", -1)).hasSize(3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a.com; error_log /tmp/x", "a.com{", "a.com}", "a .com", "a.com\nerror_log /tmp/x",
+            "a\"b.com", "a'b.com", "A.COM", ""})
+    void rejectsInjectedDomains(String domain) {
+        RoutingTable table = new RoutingTable(Map.of(domain,
+                new Route("web", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)))));
+
+        assertThatThrownBy(() -> NginxConfig.render(table, SETTINGS, "g"))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("domain must be a host name");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"web;", "web{", "we b", "web\n", "web\"", "", "-web"})
+    void rejectsInjectedAppNames(String app) {
+        RoutingTable table = new RoutingTable(Map.of("a.com",
+                new Route(app, Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)))));
+
+        assertThatThrownBy(() -> NginxConfig.validate(table))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("routes[a.com].app");
+    }
+
+    @Test
+    void rejectsPathsThatCouldBreakADirective() {
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a;b"), "127.0.0.1", 80, 1, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix: '/tmp/a;b'");
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a b"), "127.0.0.1", 80, 1, false))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
