@@ -9,7 +9,8 @@ start=$(date +%s)
 # Debian packages the tests use. setsid (util-linux) puts instances in their own session; procps
 # gives kill/ps; git is used by the build. Later modules add nginx, haproxy, openssh-server,
 # docker.io and busybox-static here.
-packages=(util-linux procps git)
+# nginx: router-nginx's integration tests start a real nginx (the router never uses a system one).
+packages=(util-linux procps git nginx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

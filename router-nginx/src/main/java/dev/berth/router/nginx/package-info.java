@@ -1,5 +1,7 @@
 /**
- * A Router that renders, validates (nginx -t), swaps and reloads nginx configuration. Arrives with the routers issue.
+ * {@link dev.berth.router.nginx.NginxRouter}: a Router that renders, validates ({@code nginx -t}),
+ * swaps and reloads nginx configuration, in an nginx it owns or in one that already runs, and
+ * reads per-domain traffic from the access log it configures.
  *
  * <p>This module depends on {@code paas-api} only.
  */

@@ -1,0 +1,552 @@
+package dev.berth.router.nginx;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.Router;
+import dev.berth.api.RoutingTable;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Router} that sends each domain to its app's healthy endpoints through nginx.
+ *
+ * <p>{@link #apply} renders the whole configuration (an {@code upstream} per app, a {@code server}
+ * per domain, 503 for a domain without healthy endpoints, 404 for unknown hosts), validates it with
+ * {@code nginx -t}, renames it over the current file and reloads nginx with {@code nginx -s reload};
+ * it returns once nginx serves the new configuration. On any failure the previous file is kept (or
+ * put back), the running nginx keeps serving the previous configuration and a
+ * {@link BerthException} carries nginx's own error text.
+ *
+ * <p>Two modes. <b>Owned</b> ({@link Builder#prefix}): the router starts its own nginx, as the
+ * current user, with everything under the prefix directory ({@code conf/nginx.conf},
+ * {@code nginx.pid}, {@code logs/error.log}, {@code logs/access.log}, {@code temp/}), listening on
+ * {@link Builder#httpPort} of {@link Builder#listenAddress} (127.0.0.1 unless set), and stops it on
+ * {@link #close}. <b>External</b> ({@link Builder#external}): an nginx started by someone else
+ * with the given config file; the router writes that file, validates it and runs the given reload
+ * command, and leaves nginx running on close.
+ *
+ * <p>{@link #traffic()} sums requests and bytes sent per domain from the access log the router
+ * configures.
+ *
+ * <p>Thread-safe: {@code apply}, {@code traffic} and {@code close} are serialized by one lock.
+ */
+public final class NginxRouter implements Router {
+    private static final Logger LOG = LoggerFactory.getLogger(NginxRouter.class);
+    private static final Path DEBIAN_NGINX = Path.of("/usr/sbin/nginx");
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Object lock = new Object();
+    private final NginxConfig.Settings settings;
+    private final Path binary;
+    private final Path configFile;
+    private final List<String> reloadCommand; // empty when owned
+    private final Duration reloadTimeout;
+    private final String nonce = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+    // guarded by lock
+    private final AccessLog accessLog;
+    private long generation;
+    private String lastGood;
+    private Process master;
+    private boolean closed;
+
+    private NginxRouter(Builder b, Path binary) {
+        this.binary = binary;
+        this.settings = new NginxConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.workerProcesses, isRoot());
+        this.configFile = b.configFile != null ? b.configFile : settings.conf();
+        this.reloadCommand = b.reloadCommand;
+        this.reloadTimeout = b.reloadTimeout;
+        try {
+            Files.createDirectories(configFile.getParent());
+            Files.createDirectories(settings.errorLog().getParent());
+            for (String t : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
+                Files.createDirectories(settings.temp().resolve(t));
+            }
+            this.accessLog = AccessLog.fromEnd(settings.accessLog());
+            if (Files.exists(configFile)) {
+                lastGood = Files.readString(configFile);
+            }
+        } catch (IOException e) {
+            throw new BerthException("nginx router: cannot prepare " + settings.prefix() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A builder; set {@link Builder#prefix} (owned nginx) or {@link Builder#external}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void apply(RoutingTable table) {
+        Objects.requireNonNull(table, "table");
+        NginxConfig.validate(table); // bad names change nothing
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("nginx router is closed");
+            }
+            long started = System.nanoTime();
+            String gen = nonce + "-" + (++generation);
+            String text = NginxConfig.render(table, settings, gen);
+            install(text);
+            try {
+                reload(gen);
+            } catch (BerthException e) {
+                restore();
+                throw e;
+            }
+            lastGood = text;
+            LOG.info("nginx router: {} domain(s) serving (generation {}) after {} ms", table.routes().size(), gen,
+                    (System.nanoTime() - started) / 1_000_000);
+        }
+    }
+
+    /** Requests and bytes sent per domain since the router was built, from nginx's access log. */
+    public Map<String, Traffic> traffic() {
+        synchronized (lock) {
+            try {
+                return accessLog.read();
+            } catch (IOException e) {
+                throw new BerthException("nginx router: cannot read access log " + settings.accessLog() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The configuration file the router writes. */
+    public Path configFile() {
+        return configFile;
+    }
+
+    /** The process id of the nginx master this router started, when it runs. */
+    public OptionalLong ownedPid() {
+        synchronized (lock) {
+            return master != null && master.isAlive() ? OptionalLong.of(master.pid()) : OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (master != null) {
+                stopMaster();
+                LOG.info("nginx router: stopped nginx (prefix {})", settings.prefix());
+            }
+        }
+    }
+
+    // --- owned nginx -----------------------------------------------------------------------
+
+    private void start() {
+        checkPortFree();
+        String gen = nonce + "-" + (++generation);
+        String text = NginxConfig.render(RoutingTable.empty(), settings, gen);
+        install(text);
+        Path out = settings.errorLog().resolveSibling("nginx.out");
+        List<String> argv = List.of(binary.toString(), "-c", configFile.toString(), "-p", settings.prefix() + "/",
+                "-e", settings.errorLog().toString(), "-g", "daemon off;");
+        try {
+            master = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        } catch (IOException e) {
+            throw new BerthException("nginx router: cannot start " + argv + ": " + e.getMessage(), e);
+        }
+        try {
+            awaitGeneration(gen);
+        } catch (BerthException e) {
+            String said = tail(out) + "\n" + tail(settings.errorLog());
+            stopMaster();
+            if (said.contains("Address already in use")) {
+                throw new BerthException("nginx router: port " + settings.port() + " on " + settings.listenAddress()
+                        + " is already in use; choose a free port with httpPort(...): " + said.strip(), e);
+            }
+            throw new BerthException("nginx router: nginx did not start (prefix " + settings.prefix() + "): "
+                    + said.strip(), e);
+        }
+        lastGood = text;
+        LOG.info("nginx router: nginx {} serving {} with prefix {}", master.pid(), settings.listen(),
+                settings.prefix());
+    }
+
+    private void checkPortFree() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), settings.port()));
+        } catch (IOException e) {
+            throw new BerthException("nginx router: port " + settings.port() + " on " + settings.listenAddress()
+                    + " is already in use (" + e.getMessage() + "); choose a free port with httpPort(...)", e);
+        }
+    }
+
+    private void stopMaster() {
+        Process p = master;
+        if (p == null) {
+            return;
+        }
+        List<ProcessHandle> workers = new ArrayList<>(p.descendants().toList());
+        p.destroy(); // SIGTERM: nginx's fast shutdown, workers included
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                LOG.warn("nginx router: nginx {} ignored SIGTERM for 5 s; killing it", p.pid());
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+            for (ProcessHandle w : workers) {
+                if (w.isAlive()) {
+                    w.onExit().get(5, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            workers.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    // --- render, validate, swap, reload ------------------------------------------------------
+
+    /** Writes {@code text} beside the config file, validates it with nginx -t, renames it over. */
+    private void install(String text) {
+        Path next = configFile.resolveSibling(configFile.getFileName() + ".next");
+        try {
+            Files.writeString(next, text, StandardCharsets.UTF_8);
+            Commands.Result r = Commands.run(List.of(binary.toString(), "-t", "-q", "-c", next.toString(), "-p",
+                    settings.prefix() + "/", "-e", settings.errorLog().toString()), settings.temp(), COMMAND_TIMEOUT);
+            if (!r.ok()) {
+                throw new BerthException("nginx router: nginx -t rejected the new configuration; the previous one "
+                        + "keeps serving: " + r.output());
+            }
+            move(next, configFile);
+        } catch (IOException e) {
+            throw new BerthException("nginx router: cannot write " + next + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(next);
+            } catch (IOException ignored) {
+                // the next apply overwrites it
+            }
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Puts the last good file back after a failed reload; nginx itself never left it. */
+    private void restore() {
+        if (lastGood == null) {
+            return;
+        }
+        Path back = configFile.resolveSibling(configFile.getFileName() + ".restore");
+        try {
+            Files.writeString(back, lastGood, StandardCharsets.UTF_8);
+            move(back, configFile);
+        } catch (IOException e) {
+            LOG.error("nginx router: could not put the last good configuration back into {}: {}", configFile,
+                    e.getMessage());
+        }
+    }
+
+    private void reload(String gen) {
+        List<String> argv = reloadCommand.isEmpty()
+                ? List.of(binary.toString(), "-s", "reload", "-c", configFile.toString(), "-p",
+                        settings.prefix() + "/", "-e", settings.errorLog().toString())
+                : reloadCommand;
+        if (master != null && !master.isAlive()) {
+            throw new BerthException("nginx router: the owned nginx (pid " + master.pid() + ") has exited: "
+                    + tail(settings.errorLog()));
+        }
+        List<ProcessHandle> oldWorkers = workers();
+        Commands.Result r = Commands.run(argv, settings.temp(), COMMAND_TIMEOUT);
+        if (!r.ok()) {
+            throw new BerthException("nginx router: reload " + argv + " failed (exit " + r.exitCode()
+                    + "); the previous configuration keeps serving: " + r.output());
+        }
+        try {
+            awaitGeneration(gen);
+            awaitRetired(oldWorkers);
+        } catch (BerthException e) {
+            throw new BerthException("nginx router: nginx did not load the new configuration; the previous one "
+                    + "keeps serving: " + e.getMessage() + "; error log: " + tail(settings.errorLog()), e);
+        }
+    }
+
+    /** Waits until nginx answers the probe with {@code gen}: the new configuration is live. */
+    private void awaitGeneration(String gen) {
+        long deadline = System.nanoTime() + reloadTimeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (master != null && !master.isAlive()) {
+                throw new BerthException("nginx exited with status " + master.exitValue());
+            }
+            try {
+                String body = probe();
+                if (body.strip().equals(gen)) {
+                    return;
+                }
+                last = "generation " + body.strip();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BerthException("interrupted while waiting for nginx", e);
+            }
+        }
+        throw new BerthException("nginx did not serve generation " + gen + " on " + settings.listen() + " within "
+                + reloadTimeout + " (last: " + last + ")");
+    }
+
+    /** The worker processes of the master (the owned one, or the one the pid file names). */
+    private List<ProcessHandle> workers() {
+        Long pid = null;
+        if (master != null) {
+            pid = master.pid();
+        } else {
+            try {
+                pid = Long.parseLong(Files.readString(settings.pidFile()).strip());
+            } catch (IOException | NumberFormatException e) {
+                LOG.debug("nginx router: no master pid in {}: {}", settings.pidFile(), e.toString());
+            }
+        }
+        return pid == null ? List.of()
+                : ProcessHandle.of(pid).map(h -> h.children().toList()).orElse(List.of());
+    }
+
+    /**
+     * Waits until the workers of the previous generation stopped accepting: nginx retitles a worker
+     * "worker process is shutting down" in the same step in which it closes its listening sockets.
+     * Until then an old worker may still answer new connections with the old configuration.
+     */
+    private void awaitRetired(List<ProcessHandle> oldWorkers) {
+        long deadline = System.nanoTime() + reloadTimeout.toNanos();
+        for (ProcessHandle w : oldWorkers) {
+            while (w.isAlive() && !title(w).contains("shutting down")) {
+                if (System.nanoTime() > deadline) {
+                    throw new BerthException("old nginx worker " + w.pid() + " still accepts after " + reloadTimeout);
+                }
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BerthException("interrupted while waiting for nginx", e);
+                }
+            }
+        }
+    }
+
+    private static String title(ProcessHandle h) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
+                    StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "shutting down"; // gone
+        }
+    }
+
+    private String probe() throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), settings.port()), 1000);
+            s.setSoTimeout(1000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET " + NginxConfig.PROBE_PATH + " HTTP/1.0\r\nHost: berth-probe.invalid\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            int body = response.indexOf("\r\n\r\n");
+            if (!response.startsWith("HTTP/1.1 200") || body < 0) {
+                return response.lines().findFirst().orElse("empty answer");
+            }
+            return response.substring(body + 4);
+        }
+    }
+
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    static Path findNginx(Path configured) {
+        if (configured != null) {
+            if (Files.isExecutable(configured)) {
+                return configured;
+            }
+            throw new BerthException("nginx router: nginxBinary " + configured + " is not an executable file");
+        }
+        if (Files.isExecutable(DEBIAN_NGINX)) {
+            return DEBIAN_NGINX;
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(File.pathSeparator)) {
+                if (!dir.isEmpty()) {
+                    Path candidate = Path.of(dir, "nginx");
+                    if (Files.isExecutable(candidate)) {
+                        return candidate;
+                    }
+                }
+            }
+        }
+        throw new BerthException("nginx router: nginx not found at " + DEBIAN_NGINX + " nor on the PATH; install it "
+                + "(Debian/Ubuntu: apt-get install nginx) or set nginxBinary(...)");
+    }
+
+    /**
+     * Builds an {@link NginxRouter}; each setter checks its value at once. Not thread-safe.
+     */
+    public static final class Builder {
+        private static final Pattern IP = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*");
+
+        private Path prefix;
+        private Path configFile;
+        private List<String> reloadCommand = List.of();
+        private String listenAddress = "127.0.0.1";
+        private int httpPort = 8080;
+        private int workerProcesses = 1;
+        private Path nginxBinary;
+        private Duration reloadTimeout = Duration.ofSeconds(10);
+
+        private Builder() {
+        }
+
+        /** The directory that holds the config, pid file, logs and temp files (owned mode). */
+        public Builder prefix(Path prefix) {
+            Path p = require("prefix", prefix).toAbsolutePath().normalize();
+            NginxConfig.checkPath("prefix", p);
+            this.prefix = p;
+            return this;
+        }
+
+        /**
+         * Drives an nginx that already runs with {@code configFile}: the router writes that file and
+         * runs {@code reloadCommand} (an argv list) after each validated change. The prefix defaults to
+         * the file's directory.
+         */
+        public Builder external(Path configFile, List<String> reloadCommand) {
+            Path c = require("external.configFile", configFile).toAbsolutePath().normalize();
+            NginxConfig.checkPath("external.configFile", c);
+            if (reloadCommand == null || reloadCommand.isEmpty() || reloadCommand.stream()
+                    .anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
+                throw new IllegalArgumentException("external.reloadCommand: " + reloadCommand
+                        + " is not allowed; must be a non-empty argv list without null or NUL, e.g. "
+                        + "[nginx, -s, reload, -c, " + c + "]");
+            }
+            this.configFile = c;
+            this.reloadCommand = List.copyOf(reloadCommand);
+            return this;
+        }
+
+        /** The TCP port nginx listens on for HTTP; default 8080. */
+        public Builder httpPort(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("httpPort: " + port + " is not allowed; must be 1-65535");
+            }
+            this.httpPort = port;
+            return this;
+        }
+
+        /** The IP address nginx listens on; default 127.0.0.1. */
+        public Builder listenAddress(String address) {
+            if (address == null || !IP.matcher(address).matches()) {
+                throw new IllegalArgumentException("listenAddress: '" + address
+                        + "' is not allowed; must be an IPv4 or IPv6 address such as 127.0.0.1");
+            }
+            this.listenAddress = address;
+            return this;
+        }
+
+        /** nginx worker processes; default 1. */
+        public Builder workerProcesses(int n) {
+            if (n < 1 || n > 64) {
+                throw new IllegalArgumentException("workerProcesses: " + n + " is not allowed; must be 1-64");
+            }
+            this.workerProcesses = n;
+            return this;
+        }
+
+        /** The nginx executable; default {@code /usr/sbin/nginx}, else {@code nginx} on the PATH. */
+        public Builder nginxBinary(Path binary) {
+            this.nginxBinary = require("nginxBinary", binary).toAbsolutePath();
+            return this;
+        }
+
+        /** How long a reload (or the start) may take to serve the new configuration; default 10 s. */
+        public Builder reloadTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw new IllegalArgumentException("reloadTimeout: " + timeout
+                        + " is not allowed; must be more than 0 and at most 5 minutes");
+            }
+            this.reloadTimeout = timeout;
+            return this;
+        }
+
+        /** Checks the options, finds nginx and, in owned mode, starts it serving an empty table. */
+        public NginxRouter build() {
+            if (configFile == null && prefix == null) {
+                throw new IllegalArgumentException("prefix: nothing is not allowed; set prefix(dir) for an owned nginx "
+                        + "or external(configFile, reloadCommand) for a running one");
+            }
+            if (prefix == null) {
+                prefix = configFile.getParent();
+            }
+            Path binary = findNginx(nginxBinary);
+            NginxRouter router = new NginxRouter(this, binary);
+            if (router.reloadCommand.isEmpty()) {
+                synchronized (router.lock) {
+                    router.start();
+                }
+            }
+            return router;
+        }
+
+        private static <T> T require(String option, T value) {
+            if (value == null) {
+                throw new IllegalArgumentException(option + ": nothing is not allowed; must be set");
+            }
+            return value;
+        }
+    }
+}
