@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 
 # Debian packages the tests use. setsid (util-linux) puts instances in their own session; procps
-# gives kill/ps; git is used by the build. Later modules add nginx, haproxy, openssh-server,
+# gives kill/ps; git is used by the build. Later modules add haproxy, openssh-server,
 # docker.io and busybox-static here.
 # nginx: router-nginx's integration tests start a real nginx (the router never uses a system one).
 packages=(util-linux procps git nginx)

@@ -462,8 +462,9 @@ public final class NginxRouter implements Router {
 
         /**
          * Drives an nginx that already runs with {@code configFile}: the router writes that file and
-         * runs {@code reloadCommand} (an argv list) after each validated change. The prefix defaults to
-         * the file's directory.
+         * runs {@code reloadCommand} (an argv list) after each validated change. The rendered file puts
+         * the pid file, logs and temp files under {@link #prefix} (default: the file's directory), so
+         * that nginx must run with {@code pid <prefix>/nginx.pid}.
          */
         public Builder external(Path configFile, List<String> reloadCommand) {
             Path c = require("external.configFile", configFile).toAbsolutePath().normalize();

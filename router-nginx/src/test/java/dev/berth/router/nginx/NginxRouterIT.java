@@ -182,6 +182,44 @@ class NginxRouterIT {
         }
     }
 
+    @Test
+    void drivesAnExternalNginxAndKeepsTheLastGoodFileWhenTheReloadFails() throws Exception {
+        Endpoint a1 = upstream("a1");
+        int port = freePort();
+        Path conf = prefix.resolve("conf").resolve("nginx.conf");
+        Files.createDirectories(conf.getParent());
+        Files.createDirectories(prefix.resolve("logs"));
+        Files.writeString(conf, "pid " + prefix.resolve("nginx.pid") + ";\n"
+                + (ProcessHandle.current().info().user().orElse("").equals("root") ? "user root;\n" : "")
+                + "events {}\nhttp { server { listen 127.0.0.1:" + port + "; return 200 \"started by hand\\n\"; } }\n");
+        String log = prefix.resolve("logs").resolve("error.log").toString();
+        Process nginx = new ProcessBuilder("/usr/sbin/nginx", "-c", conf.toString(), "-p", prefix + "/", "-e", log,
+                "-g", "daemon off;").redirectErrorStream(true).redirectOutput(prefix.resolve("out").toFile()).start();
+        try {
+            NginxRouter router = NginxRouter.builder().prefix(prefix).external(conf, List.of("/usr/sbin/nginx", "-s", "reload",
+                    "-c", conf.toString(), "-p", prefix + "/", "-e", log)).httpPort(port).build();
+            routers.add(router);
+            await().atMost(5, SECONDS).untilAsserted(() -> assertThat(get(port, "x").body()).contains("by hand"));
+
+            router.apply(table("a.test", "appa", a1));
+            assertThat(get(port, "a.test")).isEqualTo(new Response(200, "a1"));
+            String good = Files.readString(conf);
+
+            NginxRouter failing = NginxRouter.builder().prefix(prefix).external(conf, List.of("/bin/false")).httpPort(port).build();
+            routers.add(failing);
+            assertThatThrownBy(() -> failing.apply(table("b.test", "appb", a1)))
+                    .isInstanceOf(BerthException.class).hasMessageContaining("reload [/bin/false] failed");
+            assertThat(Files.readString(conf)).isEqualTo(good);
+            assertThat(get(port, "a.test")).isEqualTo(new Response(200, "a1"));
+
+            router.close();
+            assertThat(nginx.isAlive()).as("an external nginx outlives the router").isTrue();
+        } finally {
+            nginx.destroy();
+            nginx.waitFor(10, SECONDS);
+        }
+    }
+
     // --- helpers ---------------------------------------------------------------------------
 
     private NginxRouter router() throws IOException {
@@ -234,9 +272,12 @@ class NginxRouterIT {
 
     /** GET / with a Host header, over a fresh HTTP/1.0 connection to the router. */
     private static Response get(NginxRouter router, String host) throws IOException {
-        int port = Integer.parseInt(Files.readString(router.configFile()).lines()
+        return get(Integer.parseInt(Files.readString(router.configFile()).lines()
                 .filter(l -> l.contains("default_server")).findFirst().orElseThrow()
-                .replaceAll(".*:(\\d+) default_server;.*", "$1"));
+                .replaceAll(".*:(\\d+) default_server;.*", "$1")), host);
+    }
+
+    private static Response get(int port, String host) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
             s.setSoTimeout(5000);

@@ -1,0 +1,42 @@
+package dev.berth.router.nginx;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.api.BerthException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NginxRouterBuilderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void eachSetterNamesTheOptionTheValueAndWhatIsAllowed() {
+        NginxRouter.Builder b = NginxRouter.builder();
+        assertThatThrownBy(() -> b.httpPort(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("httpPort: 0 is not allowed; must be 1-65535");
+        assertThatThrownBy(() -> b.listenAddress("localhost; x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("listenAddress: 'localhost; x' is not allowed");
+        assertThatThrownBy(() -> b.workerProcesses(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("workerProcesses: 0 is not allowed; must be 1-64");
+        assertThatThrownBy(() -> b.reloadTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("reloadTimeout: PT0S is not allowed");
+        assertThatThrownBy(() -> b.prefix(Path.of("/tmp/a;b"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("prefix: '/tmp/a;b' is not allowed");
+        assertThatThrownBy(() -> b.external(dir.resolve("nginx.conf"), List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("external.reloadCommand: [] is not allowed");
+        assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("prefix: nothing is not allowed");
+    }
+
+    @Test
+    void aMissingBinaryIsAClearError() {
+        assertThatThrownBy(() -> NginxRouter.builder().prefix(dir).nginxBinary(dir.resolve("nginx")).build())
+                .isInstanceOf(BerthException.class)
+                .hasMessageContaining("is not an executable file");
+    }
+}
