@@ -9,6 +9,7 @@ import dev.berth.api.Cluster;
 import dev.berth.api.ExecResult;
 import dev.berth.api.Instance;
 import dev.berth.api.InstanceRecord;
+import dev.berth.api.InstanceState;
 import dev.berth.api.Instances;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.NodeSpec;
@@ -26,6 +27,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -172,18 +175,19 @@ public final class Platform implements AutoCloseable {
     public Cluster cluster() {
         return () -> {
             Reconciler.View v = reconciler.view();
+            Map<String, Resources> used = new HashMap<>();
+            Map<String, Integer> count = new HashMap<>();
+            for (InstanceRecord r : v.instances()) {
+                AppRecord app = v.apps().get(r.app());
+                if (app != null && r.state() != InstanceState.STOPPED) {
+                    used.merge(r.node(), app.spec().resources(), Resources::plus);
+                    count.merge(r.node(), 1, Integer::sum);
+                }
+            }
             List<Cluster.NodeStatus> out = new ArrayList<>();
             for (NodeSpec n : nodes) {
-                Resources used = Resources.none();
-                int count = 0;
-                for (InstanceRecord r : v.instances()) {
-                    AppRecord app = v.apps().get(r.app());
-                    if (r.node().equals(n.id()) && app != null && r.state() != dev.berth.api.InstanceState.STOPPED) {
-                        used = used.plus(app.spec().resources());
-                        count++;
-                    }
-                }
-                out.add(new Cluster.NodeStatus(n, true, used, n.capacity().minusClamped(used), count));
+                Resources u = used.getOrDefault(n.id(), Resources.none());
+                out.add(new Cluster.NodeStatus(n, true, u, n.capacity().minusClamped(u), count.getOrDefault(n.id(), 0)));
             }
             return out;
         };

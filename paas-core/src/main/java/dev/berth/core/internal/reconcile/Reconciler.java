@@ -914,19 +914,27 @@ public final class Reconciler implements AutoCloseable {
     private void publish() {
         if (dirty) {
             dirty = false;
-            List<InstanceRecord> records = instances.values().stream().map(t -> t.record).toList();
             try {
-                w.store().saveInstances(records);
+                w.store().saveInstances(records());
             } catch (RuntimeException e) {
                 dirty = true;
                 log.error("cannot save instance records; will retry: {}", e.getMessage(), e);
             }
         }
-        view = new View(apps, instances.values().stream().map(t -> t.record).toList());
+        refreshView();
         if (!idleWaiters.isEmpty() && instances.values().stream().noneMatch(t -> t.live() || t.busy)) {
             idleWaiters.forEach(f -> f.complete(null));
             idleWaiters.clear();
         }
+    }
+
+    /** Publishes the loop's state to readers. */
+    private void refreshView() {
+        view = new View(apps, records());
+    }
+
+    private List<InstanceRecord> records() {
+        return instances.values().stream().map(t -> t.record).toList();
     }
 
     private void scheduleWakeUp() {
@@ -966,7 +974,7 @@ public final class Reconciler implements AutoCloseable {
      */
     private void flushEvents() {
         if (!outbox.isEmpty()) {
-            view = new View(apps, instances.values().stream().map(t -> t.record).toList());
+            refreshView();
             outbox.forEach(w.events()::publish);
             outbox.clear();
         }
