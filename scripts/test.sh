@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 
 # Debian packages the tests use. setsid (util-linux) puts instances in their own session; procps
-# gives kill/ps; git is used by the build. Later modules add haproxy, openssh-server,
-# docker.io and busybox-static here.
-# nginx: router-nginx's integration tests start a real nginx (the router never uses a system one).
-packages=(util-linux procps git nginx)
+# gives kill/ps; git is used by the build. Later modules add openssh-server, docker.io and
+# busybox-static here.
+# nginx, haproxy: the routers' integration tests start a real proxy (never a system one).
+# openssl: the TLS tests make a self-signed certificate with it.
+packages=(util-linux procps git nginx haproxy openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

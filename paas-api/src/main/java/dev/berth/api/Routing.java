@@ -6,13 +6,16 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The domains a router sends to an app's healthy instances, and how it balances them. Domains are
- * validated here, before they can reach a config file. Immutable.
+ * The domains a router sends to an app's healthy instances, how it balances them, whether they are
+ * served over TLS and with which limits. Domains are validated here, before they can reach a
+ * config file. Immutable.
  *
- * @param domains fully qualified host names, lower case, without duplicates
- * @param balance how requests are spread
+ * @param domains  fully qualified host names, lower case, without duplicates
+ * @param balance  how requests are spread
+ * @param tls      the certificate and key for the domains, or {@code null} for plain HTTP only
+ * @param settings body size and timeouts
  */
-public record Routing(List<String> domains, Balance balance) {
+public record Routing(List<String> domains, Balance balance, Tls tls, RouteSettings settings) {
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final Routing NONE = new Routing(List.of(), Balance.LEAST_CONN);
@@ -20,6 +23,7 @@ public record Routing(List<String> domains, Balance balance) {
     public Routing {
         Checks.notNull("routing.domains", domains);
         Checks.notNull("routing.method", balance);
+        Checks.notNull("routing.settings", settings);
         List<String> checked = new ArrayList<>();
         for (int i = 0; i < domains.size(); i++) {
             String d = domains.get(i);
@@ -33,6 +37,11 @@ public record Routing(List<String> domains, Balance balance) {
             checked.add(d);
         }
         domains = List.copyOf(checked);
+    }
+
+    /** Plain HTTP with the default settings. */
+    public Routing(List<String> domains, Balance balance) {
+        this(domains, balance, null, RouteSettings.defaults());
     }
 
     /** Not routed. */
@@ -50,6 +59,15 @@ public record Routing(List<String> domains, Balance balance) {
     }
 
     public Routing withBalance(Balance balance) {
-        return new Routing(domains, balance);
+        return new Routing(domains, balance, tls, settings);
+    }
+
+    /** Also served over HTTPS with this certificate and key ({@code null}: plain HTTP only). */
+    public Routing withTls(Tls tls) {
+        return new Routing(domains, balance, tls, settings);
+    }
+
+    public Routing withSettings(RouteSettings settings) {
+        return new Routing(domains, balance, tls, settings);
     }
 }

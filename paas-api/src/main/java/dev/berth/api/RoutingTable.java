@@ -26,12 +26,25 @@ public record RoutingTable(Map<String, Route> routes) {
      * @param app       the app behind it
      * @param balance   how requests are spread
      * @param endpoints the healthy endpoints, in a stable order
+     * @param tls       the domain's certificate and key, or {@code null} for plain HTTP only
+     * @param settings  body size and timeouts
      */
-    public record Route(String app, Balance balance, List<Endpoint> endpoints) {
+    public record Route(String app, Balance balance, List<Endpoint> endpoints, Tls tls, RouteSettings settings) {
         public Route {
             Objects.requireNonNull(app, "app");
             Objects.requireNonNull(balance, "balance");
+            Objects.requireNonNull(settings, "settings");
             endpoints = List.copyOf(endpoints);
+        }
+
+        /** Plain HTTP with the default settings. */
+        public Route(String app, Balance balance, List<Endpoint> endpoints) {
+            this(app, balance, endpoints, null, RouteSettings.defaults());
+        }
+
+        /** The route of {@code routing}'s domains to these endpoints. */
+        public static Route of(String app, Routing routing, List<Endpoint> endpoints) {
+            return new Route(app, routing.balance(), endpoints, routing.tls(), routing.settings());
         }
     }
 }

@@ -209,6 +209,11 @@ class ManifestsTest {
             env key               | apps:\\n  w:\\n    command: [x]\\n    env:\\n      A: b\\n      1BAD: x                 | 6 | env: '1BAD'
             domain                | apps:\\n  w:\\n    command: [x]\\n    env: {PORT: '80'}\\n    routing:\\n      domains: [ok.com, 'a;b.com'] | 6 | routing.domains[1]: 'a;b.com'
             method                | apps:\\n  w:\\n    command: [x]\\n    routing: {method: fastest}                      | 4 | routing.method: 'fastest'
+            tls path injection    | apps:\\n  w:\\n    command: [x]\\n    routing:\\n      tls: {certificate: '/a;b', key: /k} | 5 | routing.tls.certificate: '/a;b'
+            tls relative key      | apps:\\n  w:\\n    command: [x]\\n    routing:\\n      tls: {certificate: /c, key: k.pem} | 5 | routing.tls.key: 'k.pem'
+            tls missing key       | apps:\\n  w:\\n    command: [x]\\n    routing:\\n      tls: {certificate: /c} | 5 | routing.tls.key: nothing
+            body size             | apps:\\n  w:\\n    command: [x]\\n    routing: {maxBodyMb: -1}                       | 4 | routing.maxBodyMb: '-1'
+            read timeout          | apps:\\n  w:\\n    command: [x]\\n    routing: {readTimeout: 2d}                     | 4 | routing.readTimeout: 'PT48H'
             duration              | apps:\\n  w:\\n    command: [x]\\n    env: {PORT: '80'}\\n    healthCheck:\\n      type: tcp\\n      interval: 5 sec | 7 | healthCheck.interval: '5 sec'
             timeout > interval    | apps:\\n  w:\\n    command: [x]\\n    env: {PORT: '80'}\\n    healthCheck:\\n      type: tcp\\n      timeout: 10s | 7 | healthCheck.timeout: 'PT10S'
             negative cpu          | apps:\\n  w:\\n    command: [x]\\n    resources:\\n      cpu: -1                       | 5 | resources.cpu: '-1.0'

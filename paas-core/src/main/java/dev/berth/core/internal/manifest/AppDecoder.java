@@ -8,7 +8,9 @@ import dev.berth.api.Instances;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
+import dev.berth.api.RouteSettings;
 import dev.berth.api.Routing;
+import dev.berth.api.Tls;
 import dev.berth.api.Source;
 import java.math.BigInteger;
 import java.nio.file.InvalidPathException;
@@ -227,11 +229,39 @@ final class AppDecoder {
             return Routing.none();
         }
         Tree.Obj o = obj(t, "routing", "{domains: [web.example.com], method: least_conn}");
-        checkKeys(o, "routing", Set.of("domains", "method"), "domains, method");
+        checkKeys(o, "routing", Set.of("domains", "method", "tls", "maxBodyMb", "connectTimeout", "readTimeout"),
+                "domains, method, tls, maxBodyMb, connectTimeout, readTimeout");
         List<String> domains = textList(get(o, "domains"), "routing.domains");
         Tree method = get(o, "method");
         Balance balance = method == null ? Balance.LEAST_CONN : Balance.fromWireName("routing.method", text(method, "routing.method"));
-        return new Routing(domains, balance);
+        RouteSettings d = RouteSettings.defaults();
+        Tree body = get(o, "maxBodyMb");
+        RouteSettings settings = new RouteSettings(
+                body == null ? d.maxBodyMb() : integer(body, "routing.maxBodyMb", "must be 0-102400 (MiB; 0 means no limit)"),
+                duration(get(o, "connectTimeout"), "routing.connectTimeout", d.connectTimeout()),
+                duration(get(o, "readTimeout"), "routing.readTimeout", d.readTimeout()));
+        return new Routing(domains, balance, tls(get(o, "tls")), settings);
+    }
+
+    private static Tls tls(Tree t) {
+        if (t == null) {
+            return null;
+        }
+        Tree.Obj o = obj(t, "routing.tls", "{certificate: /etc/berth/web.crt, key: /etc/berth/web.key}");
+        checkKeys(o, "routing.tls", Set.of("certificate", "key"), "certificate, key");
+        return new Tls(path(get(o, "certificate"), "routing.tls.certificate"), path(get(o, "key"), "routing.tls.key"));
+    }
+
+    private static Path path(Tree t, String field) {
+        if (t == null) {
+            throw new InvalidSpecException(field, null, "a value is required: an absolute path");
+        }
+        String s = text(t, field);
+        try {
+            return Path.of(s);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidSpecException(field, s, "must be an absolute path");
+        }
     }
 
     private static HealthCheck healthCheck(Tree t) {

@@ -10,6 +10,7 @@ import dev.berth.api.HealthCheck;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
+import dev.berth.api.RouteSettings;
 import dev.berth.api.Source;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -217,6 +218,13 @@ public final class MakoManifest {
         }
         if (spec.routing().domains().size() > 1) {
             throw new InvalidSpecException("routing.domains", spec.routing().domains(), cannot + "at most one domain").in(where);
+        }
+        if (spec.routing().tls() != null) {
+            throw new InvalidSpecException("routing.tls", spec.routing().tls(), cannot + "no TLS").in(where);
+        }
+        if (!spec.routing().settings().equals(RouteSettings.defaults())) {
+            throw new InvalidSpecException("routing", spec.routing().settings(),
+                    cannot + "only the default body size and timeouts").in(where);
         }
         if (!spec.healthCheck().equals(HealthCheck.none())) {
             throw new InvalidSpecException("healthCheck", spec.healthCheck().type(), cannot + "no health check").in(where);

@@ -7,6 +7,7 @@ import dev.berth.api.HealthCheck;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
+import dev.berth.api.RouteSettings;
 import dev.berth.api.Routing;
 import dev.berth.api.Source;
 import java.util.ArrayList;
@@ -81,6 +82,17 @@ public final class SpecCodec {
             if (routing.balance() != Balance.LEAST_CONN) {
                 r.put("method", routing.balance().wireName());
             }
+            if (routing.tls() != null) {
+                Map<String, Object> tls = new LinkedHashMap<>();
+                tls.put("certificate", routing.tls().certificate().toString());
+                tls.put("key", routing.tls().key().toString());
+                r.put("tls", tls);
+            }
+            RouteSettings rs = routing.settings();
+            RouteSettings d = RouteSettings.defaults();
+            putIfChanged(r, "maxBodyMb", rs.maxBodyMb(), d.maxBodyMb());
+            putIfChanged(r, "connectTimeout", Durations.format(rs.connectTimeout()), Durations.format(d.connectTimeout()));
+            putIfChanged(r, "readTimeout", Durations.format(rs.readTimeout()), Durations.format(d.readTimeout()));
             t.put("routing", r);
         }
         HealthCheck hc = spec.healthCheck();

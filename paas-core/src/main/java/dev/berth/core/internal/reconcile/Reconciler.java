@@ -890,7 +890,7 @@ public final class Reconciler implements AutoCloseable {
                     .filter(t -> t.state() == InstanceState.HEALTHY && t.record.endpoint() != null && t.afterStop == null)
                     .map(t -> t.record.endpoint()).toList();
             for (String d : app.spec().routing().domains()) {
-                routes.put(d, new RoutingTable.Route(app.name(), app.spec().routing().balance(), healthy));
+                routes.put(d, RoutingTable.Route.of(app.name(), app.spec().routing(), healthy));
             }
         }
         RoutingTable table = new RoutingTable(routes);

@@ -12,8 +12,10 @@ import dev.berth.api.HealthCheck;
 import dev.berth.api.Instances;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
+import dev.berth.api.RouteSettings;
 import dev.berth.api.Routing;
 import dev.berth.api.Source;
+import dev.berth.api.Tls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -171,7 +173,11 @@ final class SpecGen {
         for (int i = between(in, 0, 3); i > 0; i--) {
             domains.add(domain(in));
         }
-        Routing routing = new Routing(List.copyOf(domains), pick(in, List.of(Balance.values())));
+        Routing routing = new Routing(List.copyOf(domains), pick(in, List.of(Balance.values())),
+                coin(in) ? null : Tls.of(Path.of("/etc/berth/" + name(in) + ".crt"), Path.of("/etc/berth/" + name(in) + ".key")),
+                coin(in) ? RouteSettings.defaults()
+                        : new RouteSettings(between(in, 0, 102_400), Duration.ofMillis(between(in, 1, 3_600_000)),
+                                Duration.ofSeconds(between(in, 1, 86_400))));
         HealthCheck hc = healthCheck(in);
         if (!domains.isEmpty() || hc.type() != HealthCheck.Type.NONE) {
             env.put(AppSpec.PORT, coin(in) ? AppSpec.RANDOM_PORT : Integer.toString(between(in, 1, 65535)));
