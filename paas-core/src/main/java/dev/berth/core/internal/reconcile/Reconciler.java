@@ -98,7 +98,10 @@ public final class Reconciler implements AutoCloseable {
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
     /** Events of the running task, published once the view shows their effect. */
     private final List<PlatformEvent> outbox = new ArrayList<>();
+    /** The last table handed to the router, its sequence number, and the last one it finished applying. */
     private RoutingTable lastTable;
+    private long tableSeq;
+    private long appliedSeq;
     private boolean dirty;
     private boolean passQueued;
     private ScheduledFuture<?> wakeUp;
@@ -719,8 +722,42 @@ public final class Reconciler implements AutoCloseable {
         }
         log.info("stopping instance {} of app {}: {}", t.id(), t.record.app(), reason);
         t.busy = true;
+        boolean routed = routed(t);
         t.record = t.record.withState(InstanceState.STOPPING);
         dirty = true;
+        if (routed) {
+            // Drain first: the next route() takes it out of the table, and the backend stop waits
+            // until the router has applied that table, so no new request reaches a dying process.
+            t.drainAfter = Tracked.DRAIN_PENDING;
+            passSoon();
+            return;
+        }
+        stopInBackend(t);
+    }
+
+    /** Whether the router may still send requests to {@code t}. */
+    private boolean routed(Tracked t) {
+        if (w.router() == null || t.record.endpoint() == null) {
+            return false;
+        }
+        if (appliedSeq < tableSeq) {
+            return true; // a table in flight may still hold it
+        }
+        return lastTable != null && lastTable.routes().values().stream()
+                .anyMatch(r -> r.app().equals(t.record.app()) && r.endpoints().contains(t.record.endpoint()));
+    }
+
+    /** Stops the drained instances whose removal the router has applied. */
+    private void stopDrained() {
+        for (Tracked t : List.copyOf(instances.values())) {
+            if (t.drainAfter > 0 && appliedSeq >= t.drainAfter) {
+                t.drainAfter = 0;
+                stopInBackend(t);
+            }
+        }
+    }
+
+    private void stopInBackend(Tracked t) {
         Duration grace = w.stopGrace();
         workers.execute(() -> {
             try {
@@ -896,18 +933,40 @@ public final class Reconciler implements AutoCloseable {
         RoutingTable table = new RoutingTable(routes);
         if (!table.equals(lastTable)) {
             lastTable = table;
+            long seq = ++tableSeq;
             routerThread.execute(() -> {
                 try {
                     w.router().apply(table);
+                    post(() -> applied(seq));
                 } catch (RuntimeException e) {
                     log.error("router rejected the new table; the last good one keeps serving: {}", e.getMessage(), e);
                     post(() -> {
                         if (table.equals(lastTable)) {
                             lastTable = null; // the next pass tries again
                         }
+                        applied(seq); // draining instances are stopped anyway: they cannot wait forever
                     });
                 }
             });
+        }
+        for (Tracked t : instances.values()) {
+            if (t.drainAfter == Tracked.DRAIN_PENDING) {
+                t.drainAfter = tableSeq; // the table just submitted (or the last one) leaves it out
+            }
+        }
+        stopDrained();
+    }
+
+    private void applied(long seq) {
+        appliedSeq = Math.max(appliedSeq, seq);
+        stopDrained();
+    }
+
+    /** Runs a pass soon on the loop thread, once however often it is asked for. */
+    private void passSoon() {
+        if (!passQueued) {
+            passQueued = true;
+            post(this::pass);
         }
     }
 

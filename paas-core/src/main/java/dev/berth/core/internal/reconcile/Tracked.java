@@ -45,6 +45,13 @@ final class Tracked {
     boolean rolling;
     /** Why the stop was asked for (reported as the exit reason of a replacement). */
     String stopReason;
+    /**
+     * Draining before a stop: 0 when not, {@link #DRAIN_PENDING} until the next routing table is
+     * handed to the router, then that table's sequence number, until the router has applied it.
+     */
+    long drainAfter;
+
+    static final long DRAIN_PENDING = -1;
 
     /** An exit that arrived before the start call returned. */
     record EarlyExit(String handle, ExitInfo exit) {

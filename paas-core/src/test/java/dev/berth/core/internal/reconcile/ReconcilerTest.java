@@ -12,12 +12,18 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
+import dev.berth.api.Router;
+import dev.berth.api.Routing;
+import dev.berth.api.RoutingTable;
 import dev.berth.core.Schedulers;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,9 +36,13 @@ class ReconcilerTest {
     private Reconciler loop;
 
     private Reconciler open(List<NodeSpec> nodes) {
+        return open(nodes, null);
+    }
+
+    private Reconciler open(List<NodeSpec> nodes, Router router) {
         EventBus bus = new EventBus();
         bus.add(events::add);
-        Reconciler r = new Reconciler(new Reconciler.Wiring(nodes, backend, null, store, Schedulers.spread(), bus,
+        Reconciler r = new Reconciler(new Reconciler.Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
                 Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1)));
         r.start();
         return r;
@@ -228,6 +238,46 @@ class ReconcilerTest {
             assertThat(order.get(k + 1)).isInstanceOf(PlatformEvent.InstanceHealthy.class);
             assertThat(order.get(k + 1).app()).isEqualTo("web");
         }
+    }
+
+    @Test
+    void aRoutedInstanceIsStoppedOnlyAfterTheRouterStoppedSendingToIt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean armed = new AtomicBoolean();
+        List<RoutingTable> applied = new CopyOnWriteArrayList<>();
+        Router router = new Router() {
+            @Override
+            public void apply(RoutingTable table) {
+                if (armed.get() && table.routes().get("web.test").endpoints().size() == 1) {
+                    try { // the table that drains an instance: hold it until the test lets go
+                        release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                applied.add(table);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        loop = open(nodes(1), router);
+        loop.deploy(app("web", Instances.of(2)).toBuilder().env(AppSpec.PORT, AppSpec.RANDOM_PORT)
+                .routing(Routing.of("web.test")).build());
+        await().atMost(WAIT).until(() -> !applied.isEmpty()
+                && applied.get(applied.size() - 1).routes().get("web.test").endpoints().size() == 2);
+
+        armed.set(true);
+        loop.scale("web", Instances.of(1));
+        passes(3);
+
+        assertThat(backend.stops).as("no stop while the router still sends to it").isEmpty();
+        assertThat(loop.view().instancesOf("web")).extracting(InstanceRecord::state).contains(InstanceState.STOPPING);
+        release.countDown();
+        await().atMost(WAIT).until(() -> backend.stops.size() == 1 && loop.view().instancesOf("web").size() == 1);
+        assertThat(applied.get(applied.size() - 1).routes().get("web.test").endpoints()).singleElement()
+                .isEqualTo(loop.view().instancesOf("web").get(0).endpoint());
     }
 
     private int firstStop() {
