@@ -37,7 +37,7 @@ public final class HelloApp {
         System.out.println(Instant.now() + " " + instance + " listening on 127.0.0.1:" + port + " as pid " + pid);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println(Instant.now() + " " + instance + " stopping");
-            server.stop(0);
+            server.stop(1); // lets the requests in flight finish (at most 1 s)
         }));
     }
 

@@ -1,0 +1,131 @@
+package dev.berth.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.HealthCheck;
+import dev.berth.api.Instance;
+import dev.berth.api.InstanceState;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.Resources;
+import dev.berth.api.Routing;
+import dev.berth.backend.process.ProcessBackend;
+import dev.berth.core.Platform;
+import dev.berth.router.nginx.NginxRouter;
+import dev.berth.router.nginx.Traffic;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Zero failed requests while the platform replaces every instance one by one, under a bounded
+ * load through a real router: a rolling restart, then a new release. The router's traffic
+ * accounting then counts exactly what the load received.
+ */
+class ZeroDropIT {
+    private static final Logger LOG = LoggerFactory.getLogger(ZeroDropIT.class);
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String DOMAIN = "hello.test";
+
+    @TempDir
+    Path tmp;
+
+    private Platform platform;
+
+    @AfterEach
+    void stop() {
+        if (platform != null) {
+            platform.stopAll(WAIT);
+            platform.close(); // closes the router too, which stops its proxy
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private AppSpec hello(String version) {
+        return AppSpec.builder("hello")
+                .command(Samples.javaCommand(HelloApp.class))
+                .env("PORT", AppSpec.RANDOM_PORT)
+                .env("VERSION", version)
+                .instances(4)
+                .resources(Resources.builder().cpu(1).build())
+                .routing(Routing.of(DOMAIN))
+                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(300), Duration.ofMillis(300)))
+                .build();
+    }
+
+    private Set<String> healthyIds() {
+        return platform.instances("hello").stream().filter(i -> i.record().state() == InstanceState.HEALTHY)
+                .map(i -> i.id() + "@" + i.record().handle()).collect(Collectors.toSet());
+    }
+
+    @Test
+    void nginxDropsNothingWhileEveryInstanceIsReplacedTwice() throws Exception {
+        int port = freePort();
+        NginxRouter router = NginxRouter.builder().prefix(tmp.resolve("nginx")).httpPort(port).build();
+        platform = Platform.builder()
+                .node(NodeSpec.of("local", Resources.builder().cpu(8).build())) // room for 4 old + 4 new
+                .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
+                .router(router)
+                .stateDir(tmp.resolve("state"))
+                .build();
+        platform.deploy(hello("1"));
+        await().atMost(WAIT).until(() -> healthyIds().size() == 4);
+        // Every healthy instance is in the router before the load starts.
+        await().atMost(WAIT).until(() -> {
+            try (HostLoad probe = HostLoad.start(port, DOMAIN, 1, Duration.ofMillis(400))) {
+                Thread.sleep(450);
+                HostLoad.Result r = probe.stop();
+                return r.failed() == 0 && r.bodies().size() == 4;
+            }
+        });
+        await().atMost(WAIT).until(() -> router.traffic().getOrDefault(DOMAIN, new Traffic(0, 0)).requests() > 0);
+        Traffic before = router.traffic().get(DOMAIN);
+        Set<String> first = healthyIds();
+
+        HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
+        long t0 = System.nanoTime();
+        await().atMost(WAIT).until(() -> load.okSoFar() > 200);
+
+        platform.restart("hello"); // one at a time: drained from the router, stopped, started, healthy
+        await().atMost(WAIT).until(() -> {
+            Set<String> now = healthyIds();
+            return now.size() == 4 && now.stream().noneMatch(first::contains);
+        });
+        long restarted = System.nanoTime();
+        String r2 = platform.deploy(hello("2")).release(); // new release beside the old, then the old drained
+        await().atMost(WAIT).until(() -> platform.instances("hello").size() == 4 && platform.instances("hello").stream()
+                .allMatch(i -> i.record().release().equals(r2) && i.record().state() == InstanceState.HEALTHY));
+        long replaced = System.nanoTime();
+        Thread.sleep(300); // the load sees the last switch
+        HostLoad.Result result = load.stop();
+        LOG.info("load: {} ok, {} failed, {} bytes; restart took {} ms, release {} ms; answers {}", result.ok(),
+                result.failed(), result.bytes(), (restarted - t0) / 1_000_000, (replaced - restarted) / 1_000_000,
+                result.bodies());
+
+        assertThat(result.failures()).as("failed requests").isEmpty();
+        assertThat(result.ok()).isGreaterThan(500);
+        List<String> newIds = platform.instances("hello").stream().map(Instance::id).toList();
+        assertThat(result.bodies().keySet()).containsAll(newIds); // the new instances served too
+
+        // Traffic accounting counts exactly what the load received.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Traffic after = router.traffic().get(DOMAIN);
+            assertThat(after.requests() - before.requests()).isEqualTo(result.ok());
+            assertThat(after.bytesSent() - before.bytesSent()).isEqualTo(result.bytes());
+        });
+    }
+}
