@@ -1,6 +1,9 @@
 package dev.berth.samples;
 
+import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Helpers shared by the samples. */
@@ -13,6 +16,13 @@ final class Samples {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return List.of(java, "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-cp", codeLocation(mainClass), mainClass.getName());
+    }
+
+    /** Whether an executable {@code name} is on the PATH or in the sbin folders where Debian puts daemons. */
+    static boolean onPath(String name) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
+        dirs.addAll(List.of("/usr/sbin", "/usr/local/sbin", "/sbin"));
+        return dirs.stream().filter(d -> !d.isEmpty()).anyMatch(d -> Files.isExecutable(Path.of(d, name)));
     }
 
     /** The class folder or jar that holds {@code c}: the samples' apps need nothing else. */

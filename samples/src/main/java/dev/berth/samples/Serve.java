@@ -5,9 +5,11 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.BerthException;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
+import dev.berth.api.Router;
 import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Manifests;
 import dev.berth.core.Platform;
+import dev.berth.router.nginx.NginxRouter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +24,11 @@ import picocli.CommandLine.Option;
 
 /**
  * Runs the apps of a folder of manifests (Berth YAML or Mako Master JSON) as local processes
- * until stopped. The manifests are the truth: apps in the state but not in the folder are
- * removed. Stopping Serve leaves the instances running (unless {@code --stop-on-exit}); a new
- * Serve with the same {@code --state} adopts them without restarting them.
+ * until stopped, each app's {@code routing} domains served through a router (nginx or haproxy,
+ * owned by Serve, on {@code --http-port}). The manifests are the truth: apps in the state but not
+ * in the folder are removed. Stopping Serve leaves the instances running (unless
+ * {@code --stop-on-exit}); a new Serve with the same {@code --state} adopts them without
+ * restarting them.
  */
 @Command(name = "Serve", mixinStandardHelpOptions = true,
         description = "Runs the apps of a manifest folder (YAML or Mako JSON) on local processes until stopped.")
@@ -42,6 +46,14 @@ public final class Serve implements Callable<Integer> {
 
     @Option(names = "--stop-on-exit", description = "stop every instance when Serve stops (default: leave them running)")
     boolean stopOnExit;
+
+    @Option(names = "--router", paramLabel = "nginx|haproxy|none",
+            description = "the router in front of the apps' domains (default: nginx when it is installed, else none)")
+    String router;
+
+    @Option(names = "--http-port", paramLabel = "N", defaultValue = "8080",
+            description = "the port the router listens on, on 127.0.0.1 (default: ${DEFAULT-VALUE})")
+    int httpPort;
 
     public static void main(String[] args) {
         int code = new CommandLine(new Serve()).execute(args);
@@ -65,13 +77,24 @@ public final class Serve implements Callable<Integer> {
             return 2;
         }
         Path root = state.toAbsolutePath();
+        Router proxy;
+        try {
+            proxy = router(root);
+        } catch (BerthException | IllegalArgumentException e) {
+            System.err.println("Serve: " + e.getMessage());
+            System.err.println("Serve: nothing was changed.");
+            return 2;
+        }
         Resources machine = Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build();
-        Platform platform = Platform.builder()
+        Platform.Builder builder = Platform.builder()
                 .node(NodeSpec.of("local", machine))
                 .backend(ProcessBackend.builder().baseDir(root.resolve("instances")).build())
                 .stateDir(root.resolve("platform"))
-                .listener(new EventPrinter(System.out))
-                .build();
+                .listener(new EventPrinter(System.out));
+        if (proxy != null) {
+            builder.router(proxy);
+        }
+        Platform platform = builder.build();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (stopOnExit) {
                 System.out.println("Serve: stopping every instance ...");
@@ -95,5 +118,27 @@ public final class Serve implements Callable<Integer> {
         System.out.println("Serve: running " + specs.size() + " app(s) from " + manifests + "; Ctrl-C to stop.");
         new CountDownLatch(1).await();
         return 0;
+    }
+
+    /** The router asked for (or the default), said plainly; null for none. */
+    private Router router(Path root) {
+        String choice = router;
+        if (choice == null) {
+            choice = Samples.onPath("nginx") ? "nginx" : "none";
+            System.out.println("Serve: --router not given: using " + choice
+                    + (choice.equals("none") ? " (nginx is not installed; domains are not served)" : ""));
+        }
+        switch (choice) {
+            case "nginx" -> {
+                Router r = NginxRouter.builder().prefix(root.resolve("router-nginx")).httpPort(httpPort).build();
+                System.out.println("Serve: nginx routes the apps' domains on http://127.0.0.1:" + httpPort);
+                return r;
+            }
+            case "none" -> {
+                System.out.println("Serve: no router; each instance answers on its own port only");
+                return null;
+            }
+            default -> throw new IllegalArgumentException("--router: '" + choice + "' is not allowed; use nginx, haproxy or none");
+        }
     }
 }

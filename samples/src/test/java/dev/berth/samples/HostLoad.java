@@ -74,6 +74,18 @@ final class HostLoad implements AutoCloseable {
 
     /** One request; returns the body's first word after "hello from" (the instance id), or the body. */
     private String once() throws IOException {
+        return hello(port, host, bytes);
+    }
+
+    /**
+     * One {@code GET /} with that Host header to 127.0.0.1:{@code port}; returns the instance id of
+     * a HelloApp's answer ({@code hello from <id> ...}); throws unless the answer is a whole 200.
+     */
+    static String hello(int port, String host) throws IOException {
+        return hello(port, host, new LongAdder());
+    }
+
+    private static String hello(int port, String host, LongAdder bytes) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             s.setSoTimeout(10_000);

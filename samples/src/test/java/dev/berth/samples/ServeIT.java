@@ -1,6 +1,7 @@
 package dev.berth.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ class ServeIT {
         Path state = tmp.resolve("state");
         List<String> pids;
         try (JavaMain serve = new JavaMain(tmp.resolve("serve1.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", state.toString())) {
+                "--state", state.toString(), "--router", "none")) {
             await().atMost(WAIT).until(() -> serve.count(": healthy") == 2);
             pids = serve.all("started, pid (\\d+)");
             seen.addAll(pids);
@@ -57,7 +58,7 @@ class ServeIT {
         assertThat(pids).allMatch(JavaMain::alive);
 
         try (JavaMain again = new JavaMain(tmp.resolve("serve2.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", state.toString())) {
+                "--state", state.toString(), "--router", "none")) {
             await().atMost(WAIT).until(() -> again.count(": healthy") == 2);
             assertThat(again.all("adopted, still running as pid (\\d+)")).containsExactlyInAnyOrderElementsOf(pids);
             assertThat(again.count("started, pid")).isZero();
@@ -67,12 +68,53 @@ class ServeIT {
         assertThat(pids).allMatch(JavaMain::alive);
 
         try (JavaMain third = new JavaMain(tmp.resolve("serve3.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", state.toString(), "--stop-on-exit")) {
+                "--state", state.toString(), "--router", "none", "--stop-on-exit")) {
             await().atMost(WAIT).until(() -> third.count(": healthy") == 2);
             assertThat(third.all("adopted, still running as pid (\\d+)")).containsExactlyInAnyOrderElementsOf(pids);
             third.terminate();
         }
         assertThat(pids).noneMatch(JavaMain::alive);
+    }
+
+    @Test
+    void aMakoManifestsDomainIsServedThroughNginxAtOnce() throws Exception {
+        Path apps = Files.createDirectories(tmp.resolve("mako"));
+        String argv = String.join(", ", Samples.javaCommand(HelloApp.class).stream().map(a -> "\"" + a + "\"").toList());
+        Files.writeString(apps.resolve("beep.json"), """
+                {"beep": {"instances": 2, "routing": {"domain": "beep.test", "method": "least_conn"},
+                  "opts": {"command": [%s], "env": {"PORT": "RANDOM_PORT"}}}}
+                """.formatted(argv));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(),
+                "--state", tmp.resolve("state").toString(), "--router", "nginx", "--http-port", Integer.toString(port),
+                "--stop-on-exit")) {
+            await().atMost(WAIT).until(() -> serve.count(": healthy") == 2);
+            seen.addAll(serve.all("started, pid (\\d+)"));
+            assertThat(serve.count("nginx routes the apps' domains on http://127.0.0.1:" + port)).isEqualTo(1);
+            java.util.Set<String> answering = new java.util.HashSet<>();
+            await().atMost(WAIT).ignoreExceptions().until(() -> {
+                answering.add(HostLoad.hello(port, "beep.test"));
+                return answering.size() == 2;
+            });
+            serve.terminate();
+        }
+        // Serve stopped its nginx with it.
+        assertThatThrownBy(() -> HostLoad.hello(port, "beep.test")).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void anUnknownRouterIsRefusedAndNothingChanges() throws Exception {
+        try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", manifests().toString(),
+                "--state", tmp.resolve("s").toString(), "--router", "varnish")) {
+            assertThat(serve.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(serve.process.exitValue()).isEqualTo(2);
+            await().atMost(WAIT).until(() -> serve.count("nothing was changed") == 1);
+            assertThat(String.join("\n", serve.lines())).contains("--router: 'varnish' is not allowed; use nginx, haproxy or none");
+        }
+        assertThat(tmp.resolve("s")).doesNotExist();
     }
 
     @Test
