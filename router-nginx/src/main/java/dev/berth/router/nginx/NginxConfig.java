@@ -3,8 +3,10 @@ package dev.berth.router.nginx;
 import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InvalidSpecException;
+import dev.berth.api.RouteSettings;
 import dev.berth.api.RoutingTable;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,9 +17,9 @@ import java.util.regex.Pattern;
 
 /**
  * Renders a whole nginx configuration from a {@link RoutingTable}: one {@code upstream} per app
- * (per distinct balance and endpoint set of an app), one {@code server} per domain, a default
- * server that answers 404 and the generation probe. Every name is checked before any text is
- * produced. Stateless; thread-safe.
+ * (per distinct balance and endpoint set of an app), one {@code server} per domain with the
+ * route's body limit and timeouts, a default server that answers 404 and the generation probe.
+ * Every name is checked before any text is produced. Stateless; thread-safe.
  */
 final class NginxConfig {
     /** Same rule as {@link dev.berth.api.Routing}: lower-case host names. */
@@ -128,9 +130,9 @@ final class NginxConfig {
         b.append("    proxy_set_header Host $host;\n");
         b.append("    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n");
         b.append("    proxy_set_header X-Forwarded-Proto $scheme;\n");
-        // only idempotent requests are retried on the next instance (nginx's rule since 1.9.13)
-        b.append("    proxy_next_upstream error timeout;\n");
-        b.append("    proxy_connect_timeout 5s;\n\n");
+        // only idempotent requests are retried on the next instance (nginx's rule since 1.9.13);
+        // body size and timeouts are set per domain, from the route's settings
+        b.append("    proxy_next_upstream error timeout;\n\n");
 
         Map<String, String> upstreams = upstreamNames(table);
         Map<String, Boolean> rendered = new HashMap<>();
@@ -175,6 +177,7 @@ final class NginxConfig {
             b.append("\n    server {\n");
             b.append("        listen ").append(s.listen()).append(";\n");
             b.append("        server_name ").append(domain).append(";\n");
+            settings(b, r.settings());
             b.append("        location / {\n");
             if (r.endpoints().isEmpty()) {
                 b.append("            return 503 \"503 Service Unavailable: app ").append(r.app())
@@ -187,6 +190,20 @@ final class NginxConfig {
         }
         b.append("}\n");
         return b.toString();
+    }
+
+    /** The route's body limit (0: none) and timeouts in nginx's units: MiB as "m", milliseconds as "ms". */
+    private static void settings(StringBuilder b, RouteSettings rs) {
+        String body = rs.maxBodyMb() == 0 ? "0" : rs.maxBodyMb() + "m";
+        b.append("        client_max_body_size ").append(body).append(";\n");
+        b.append("        proxy_connect_timeout ").append(ms(rs.connectTimeout())).append(";\n");
+        // send (between two writes of the request to the instance) as long as read
+        b.append("        proxy_read_timeout ").append(ms(rs.readTimeout())).append(";\n");
+        b.append("        proxy_send_timeout ").append(ms(rs.readTimeout())).append(";\n");
+    }
+
+    private static String ms(Duration d) {
+        return d.toMillis() + "ms";
     }
 
     private static String key(RoutingTable.Route r) {

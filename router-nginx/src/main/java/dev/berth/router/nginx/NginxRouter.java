@@ -33,11 +33,11 @@ import org.slf4j.LoggerFactory;
  * A {@link Router} that sends each domain to its app's healthy endpoints through nginx.
  *
  * <p>{@link #apply} renders the whole configuration (an {@code upstream} per app, a {@code server}
- * per domain, 503 for a domain without healthy endpoints, 404 for unknown hosts), validates it with
- * {@code nginx -t}, renames it over the current file and reloads nginx with {@code nginx -s reload};
- * it returns once nginx serves the new configuration. On any failure the previous file is kept (or
- * put back), the running nginx keeps serving the previous configuration and a
- * {@link BerthException} carries nginx's own error text.
+ * per domain with the route's body limit and timeouts, 503 for a domain without healthy endpoints,
+ * 404 for unknown hosts), validates it with {@code nginx -t}, renames it over the current file and
+ * reloads nginx with {@code nginx -s reload}; it returns once nginx serves the new configuration. On
+ * any failure the previous file is kept (or put back), the running nginx keeps serving the previous
+ * configuration and a {@link BerthException} carries nginx's own error text.
  *
  * <p>Two modes. <b>Owned</b> ({@link Builder#prefix}): the router starts its own nginx, as the
  * current user, with everything under the prefix directory ({@code conf/nginx.conf},

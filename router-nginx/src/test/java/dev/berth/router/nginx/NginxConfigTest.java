@@ -7,8 +7,10 @@ import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.RoutingTable;
+import dev.berth.api.RouteSettings;
 import dev.berth.api.RoutingTable.Route;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class NginxConfigTest {
+    /** What a route with {@link RouteSettings#defaults()} renders in its server. */
+    private static final String DEFAULT_LIMITS = "        client_max_body_size 1m;\n"
+            + "        proxy_connect_timeout 5000ms;\n"
+            + "        proxy_read_timeout 60000ms;\n"
+            + "        proxy_send_timeout 60000ms;\n";
     private static final NginxConfig.Settings SETTINGS =
             new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 1, false);
 
@@ -38,8 +45,10 @@ class NginxConfigTest {
                 .contains("upstream berth_api {\n        ip_hash;\n")
                 .contains("upstream berth_rr {\n        server 127.0.0.1:9004")
                 .doesNotContain("upstream berth_down")
-                .contains("server_name a.example.com;\n        location / {\n            proxy_pass http://berth_web;")
-                .contains("server_name down.example.com;\n        location / {\n            return 503 ")
+                .contains("server_name a.example.com;\n" + DEFAULT_LIMITS
+                        + "        location / {\n            proxy_pass http://berth_web;")
+                .contains("server_name down.example.com;\n" + DEFAULT_LIMITS
+                        + "        location / {\n            return 503 ")
                 .contains("listen 127.0.0.1:8080 default_server;")
                 .contains("return 404 ")
                 .contains("return 200 \"g-1\\n\";")
@@ -50,7 +59,8 @@ class NginxConfigTest {
                 .contains("error_log /srv/berth/logs/error.log warn;")
                 .contains("access_log /srv/berth/logs/access.log berth;")
                 .contains("client_body_temp_path /srv/berth/temp/client_body;")
-                .doesNotContain("user root;");
+                .doesNotContain("user root;")
+                .doesNotContain("proxy_connect_timeout 5s;"); // per domain now
         assertThat(NginxConfig.render(RoutingTable.empty(),
                 new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 80, 2, true), "g")).contains("user root;\n")
                 .contains("worker_processes 2;");
@@ -68,6 +78,29 @@ class NginxConfigTest {
         assertThat(conf).contains("upstream berth_web {").contains("upstream berth_web_2 {")
                 .doesNotContain("berth_web_3");
         assertThat(conf.split("proxy_pass http://berth_web;", -1)).hasSize(3);
+    }
+
+    @Test
+    void rendersEachRoutesBodyLimitAndTimeoutsInMilliseconds() {
+        RouteSettings unlimited = new RouteSettings(0, Duration.ofMillis(250), Duration.ofMillis(1500));
+        RouteSettings largest = new RouteSettings(102_400, Duration.ofHours(1), Duration.ofDays(1));
+        RoutingTable table = new RoutingTable(Map.of(
+                "a.com", new Route("a", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)), null, unlimited),
+                "b.com", new Route("b", Balance.LEAST_CONN, List.of(), null, largest)));
+
+        String conf = NginxConfig.render(table, SETTINGS, "g");
+
+        assertThat(conf)
+                .contains("server_name a.com;\n"
+                        + "        client_max_body_size 0;\n"
+                        + "        proxy_connect_timeout 250ms;\n"
+                        + "        proxy_read_timeout 1500ms;\n"
+                        + "        proxy_send_timeout 1500ms;\n")
+                .contains("server_name b.com;\n"
+                        + "        client_max_body_size 102400m;\n"
+                        + "        proxy_connect_timeout 3600000ms;\n"
+                        + "        proxy_read_timeout 86400000ms;\n"
+                        + "        proxy_send_timeout 86400000ms;\n");
     }
 
     @ParameterizedTest
