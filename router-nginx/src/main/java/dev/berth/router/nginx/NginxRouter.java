@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * any failure the previous file is kept (or put back), the running nginx keeps serving the previous
  * configuration and a {@link BerthException} carries nginx's own error text.
  *
+ * <p>A route with {@link dev.berth.api.Tls} is served over HTTPS on {@link Builder#httpsPort} (with
+ * the route's certificate, chosen by SNI) and still over plain HTTP on {@link Builder#httpPort}:
+ * nothing is redirected. nginx listens on the HTTPS port only while at least one route has TLS;
+ * there it refuses the handshake of a client that names no such domain.
+ *
  * <p>Two modes. <b>Owned</b> ({@link Builder#prefix}): the router starts its own nginx, as the
  * current user, with everything under the prefix directory ({@code conf/nginx.conf},
  * {@code nginx.pid}, {@code logs/error.log}, {@code logs/access.log}, {@code temp/}), listening on
@@ -73,7 +78,8 @@ public final class NginxRouter implements Router {
 
     private NginxRouter(Builder b, Path binary) {
         this.binary = binary;
-        this.settings = new NginxConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.workerProcesses, isRoot());
+        this.settings = new NginxConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.httpsPort, b.workerProcesses,
+                isRoot());
         this.configFile = b.configFile != null ? b.configFile : settings.conf();
         this.reloadCommand = b.reloadCommand;
         this.reloadTimeout = b.reloadTimeout;
@@ -108,6 +114,9 @@ public final class NginxRouter implements Router {
             long started = System.nanoTime();
             String gen = nonce + "-" + (++generation);
             String text = NginxConfig.render(table, settings, gen);
+            if (NginxConfig.usesTls(table) && !listensHttps(lastGood)) {
+                checkPortFree(settings.httpsPort(), "httpsPort"); // the first TLS route opens the port
+            }
             install(text);
             try {
                 reload(gen);
@@ -162,7 +171,7 @@ public final class NginxRouter implements Router {
     // --- owned nginx -----------------------------------------------------------------------
 
     private void start() {
-        checkPortFree();
+        checkPortFree(settings.httpPort(), "httpPort");
         String gen = nonce + "-" + (++generation);
         String text = NginxConfig.render(RoutingTable.empty(), settings, gen);
         install(text);
@@ -182,8 +191,9 @@ public final class NginxRouter implements Router {
             String said = tail(out) + "\n" + tail(settings.errorLog());
             stopMaster();
             if (said.contains("Address already in use")) {
-                throw new BerthException("nginx router: port " + settings.port() + " on " + settings.listenAddress()
-                        + " is already in use; choose a free port with httpPort(...): " + said.strip(), e);
+                throw new BerthException("nginx router: port " + settings.httpPort() + " on "
+                        + settings.listenAddress() + " is already in use; choose a free port with httpPort(...): "
+                        + said.strip(), e);
             }
             throw new BerthException("nginx router: nginx did not start (prefix " + settings.prefix() + "): "
                     + said.strip(), e);
@@ -193,13 +203,19 @@ public final class NginxRouter implements Router {
                 settings.prefix());
     }
 
-    private void checkPortFree() {
+    /** Fails, naming the port and its option, when nginx could not bind {@code port}; binds nothing. */
+    private void checkPortFree(int port, String option) {
         try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), settings.port()));
+            s.bind(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), port));
         } catch (IOException e) {
-            throw new BerthException("nginx router: port " + settings.port() + " on " + settings.listenAddress()
-                    + " is already in use (" + e.getMessage() + "); choose a free port with httpPort(...)", e);
+            throw new BerthException("nginx router: port " + port + " on " + settings.listenAddress()
+                    + " is already in use (" + e.getMessage() + "); choose a free port with " + option + "(...)", e);
         }
+    }
+
+    /** Whether the configuration {@code text} (the one nginx runs) listens on the HTTPS port. */
+    private boolean listensHttps(String text) {
+        return text != null && text.contains("listen " + settings.listenHttps() + " ssl");
     }
 
     private void stopMaster() {
@@ -376,7 +392,8 @@ public final class NginxRouter implements Router {
 
     private String probe() throws IOException {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), settings.port()), 1000);
+            s.connect(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), settings.httpPort()),
+                    1000);
             s.setSoTimeout(1000);
             OutputStream out = s.getOutputStream();
             out.write(("GET " + NginxConfig.PROBE_PATH + " HTTP/1.0\r\nHost: berth-probe.invalid\r\n\r\n")
@@ -445,6 +462,7 @@ public final class NginxRouter implements Router {
         private List<String> reloadCommand = List.of();
         private String listenAddress = "127.0.0.1";
         private int httpPort = 8080;
+        private int httpsPort = 8443;
         private int workerProcesses = 1;
         private Path nginxBinary;
         private Duration reloadTimeout = Duration.ofSeconds(10);
@@ -489,7 +507,19 @@ public final class NginxRouter implements Router {
             return this;
         }
 
-        /** The IP address nginx listens on; default 127.0.0.1. */
+        /**
+         * The TCP port nginx listens on for HTTPS, on the same address, while at least one route has
+         * {@link dev.berth.api.Tls}; default 8443. The first such route checks that it is free.
+         */
+        public Builder httpsPort(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("httpsPort: " + port + " is not allowed; must be 1-65535");
+            }
+            this.httpsPort = port;
+            return this;
+        }
+
+        /** The IP address nginx listens on (HTTP and HTTPS); default 127.0.0.1. */
         public Builder listenAddress(String address) {
             if (address == null || !IP.matcher(address).matches()) {
                 throw new IllegalArgumentException("listenAddress: '" + address
@@ -529,6 +559,10 @@ public final class NginxRouter implements Router {
             if (configFile == null && prefix == null) {
                 throw new IllegalArgumentException("prefix: nothing is not allowed; set prefix(dir) for an owned nginx "
                         + "or external(configFile, reloadCommand) for a running one");
+            }
+            if (httpsPort == httpPort) {
+                throw new IllegalArgumentException("httpsPort: " + httpsPort + " is not allowed; must differ from "
+                        + "httpPort " + httpPort);
             }
             if (prefix == null) {
                 prefix = configFile.getParent();

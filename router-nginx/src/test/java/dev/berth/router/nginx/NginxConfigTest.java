@@ -9,6 +9,7 @@ import dev.berth.api.InvalidSpecException;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.RouteSettings;
 import dev.berth.api.RoutingTable.Route;
+import dev.berth.api.Tls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +25,7 @@ class NginxConfigTest {
             + "        proxy_read_timeout 60000ms;\n"
             + "        proxy_send_timeout 60000ms;\n";
     private static final NginxConfig.Settings SETTINGS =
-            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 1, false);
+            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 8443, 1, false);
 
     @Test
     void rendersAnUpstreamPerAppAndAServerPerDomain() {
@@ -60,9 +61,11 @@ class NginxConfigTest {
                 .contains("access_log /srv/berth/logs/access.log berth;")
                 .contains("client_body_temp_path /srv/berth/temp/client_body;")
                 .doesNotContain("user root;")
-                .doesNotContain("proxy_connect_timeout 5s;"); // per domain now
+                .doesNotContain("proxy_connect_timeout 5s;") // per domain now
+                .doesNotContain("ssl")
+                .doesNotContain("8443");
         assertThat(NginxConfig.render(RoutingTable.empty(),
-                new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 80, 2, true), "g")).contains("user root;\n")
+                new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 80, 443, 2, true), "g")).contains("user root;\n")
                 .contains("worker_processes 2;");
     }
 
@@ -78,6 +81,83 @@ class NginxConfigTest {
         assertThat(conf).contains("upstream berth_web {").contains("upstream berth_web_2 {")
                 .doesNotContain("berth_web_3");
         assertThat(conf.split("proxy_pass http://berth_web;", -1)).hasSize(3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a.com; error_log /tmp/x", "a.com{", "a.com}", "a .com", "a.com\nerror_log /tmp/x",
+            "a\"b.com", "a'b.com", "A.COM", ""})
+    void rejectsInjectedDomains(String domain) {
+        RoutingTable table = new RoutingTable(Map.of(domain,
+                new Route("web", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)))));
+
+        assertThatThrownBy(() -> NginxConfig.render(table, SETTINGS, "g"))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("domain must be a host name");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"web;", "web{", "we b", "web\n", "web\"", "", "-web"})
+    void rejectsInjectedAppNames(String app) {
+        RoutingTable table = new RoutingTable(Map.of("a.com",
+                new Route(app, Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)))));
+
+        assertThatThrownBy(() -> NginxConfig.validate(table))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("routes[a.com].app");
+    }
+
+    @Test
+    void rejectsPathsThatCouldBreakADirective() {
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a;b"), "127.0.0.1", 80, 443, 1, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix: '/tmp/a;b'");
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a b"), "127.0.0.1", 80, 443, 1, false))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aTlsRouteListensOnTheHttpsPortToo() {
+        Tls tls = Tls.of(Path.of("/etc/berth/tls/shop.pem"), Path.of("/etc/berth/tls/shop.key"));
+        RoutingTable table = new RoutingTable(Map.of(
+                "shop.example.com", new Route("shop", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)),
+                        tls, RouteSettings.defaults()),
+                "plain.example.com", new Route("plain", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9002)))));
+
+        String conf = NginxConfig.render(table, SETTINGS, "g");
+
+        assertThat(conf)
+                .contains("    server {\n"
+                        + "        listen 127.0.0.1:8080;\n"
+                        + "        listen 127.0.0.1:8443 ssl;\n"
+                        + "        server_name shop.example.com;\n"
+                        + "        ssl_certificate /etc/berth/tls/shop.pem;\n"
+                        + "        ssl_certificate_key /etc/berth/tls/shop.key;\n"
+                        + DEFAULT_LIMITS
+                        + "        location / {\n"
+                        + "            proxy_pass http://berth_shop;\n")
+                .contains("    server {\n"
+                        + "        listen 127.0.0.1:8080;\n"
+                        + "        server_name plain.example.com;\n"
+                        + DEFAULT_LIMITS)
+                // unknown names on the HTTPS port: no certificate, the handshake is refused
+                .contains("    server {\n"
+                        + "        listen 127.0.0.1:8443 ssl default_server;\n"
+                        + "        server_name _;\n"
+                        + "        ssl_reject_handshake on;\n"
+                        + "    }\n")
+                .contains("    ssl_protocols TLSv1.2 TLSv1.3;\n")
+                .contains("    ssl_session_cache shared:berth_tls:10m;\n")
+                .doesNotContain("http2")
+                .doesNotContain("return 301");
+        assertThat(conf.split("listen 127.0.0.1:8443", -1)).as("default https server and shop").hasSize(3);
+    }
+
+    @Test
+    void anIpv6ListenAddressIsBracketedForBothPorts() {
+        RoutingTable table = new RoutingTable(Map.of("a.com", new Route("web", Balance.LEAST_CONN, List.of(),
+                Tls.of(Path.of("/c.pem"), Path.of("/k.pem")), RouteSettings.defaults())));
+
+        String conf = NginxConfig.render(table, new NginxConfig.Settings(Path.of("/p"), "::1", 80, 443, 1, false), "g");
+
+        assertThat(conf).contains("listen [::1]:80;").contains("listen [::1]:443 ssl;")
+                .contains("listen [::1]:443 ssl default_server;");
     }
 
     @Test
@@ -104,31 +184,19 @@ class NginxConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"a.com; error_log /tmp/x", "a.com{", "a.com}", "a .com", "a.com\nerror_log /tmp/x",
-            "a\"b.com", "a'b.com", "A.COM", ""})
-    void rejectsInjectedDomains(String domain) {
-        RoutingTable table = new RoutingTable(Map.of(domain,
-                new Route("web", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)))));
-
-        assertThatThrownBy(() -> NginxConfig.render(table, SETTINGS, "g"))
-                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("domain must be a host name");
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"web;", "web{", "we b", "web\n", "web\"", "", "-web"})
-    void rejectsInjectedAppNames(String app) {
-        RoutingTable table = new RoutingTable(Map.of("a.com",
-                new Route(app, Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)))));
-
-        assertThatThrownBy(() -> NginxConfig.validate(table))
-                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("routes[a.com].app");
+    @ValueSource(strings = {"relative.pem", "/a b.pem", "/a;b.pem", "/a{b}.pem", "/a/../b.pem", "/a/..", "/a\"b.pem",
+            "/a\nssl_certificate_key /x"})
+    void rejectsCertificatePathsThatCouldBreakADirective(String path) {
+        assertThatThrownBy(() -> NginxConfig.checkTlsPath("routes[a.com].tls.certificate", Path.of(path)))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("routes[a.com].tls.certificate")
+                .hasMessageContaining("must be an absolute path");
     }
 
     @Test
-    void rejectsPathsThatCouldBreakADirective() {
-        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a;b"), "127.0.0.1", 80, 1, false))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix: '/tmp/a;b'");
-        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a b"), "127.0.0.1", 80, 1, false))
-                .isInstanceOf(IllegalArgumentException.class);
+    void theHttpsPortMustDifferFromTheHttpPort() {
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 8080, 8080, 1, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("httpsPort: 8080 is not allowed; must differ from httpPort 8080");
     }
 }
