@@ -11,11 +11,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +65,10 @@ public final class NginxRouter implements Router {
     private static final Logger LOG = LoggerFactory.getLogger(NginxRouter.class);
     private static final Path DEBIAN_NGINX = Path.of("/usr/sbin/nginx");
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    /** nginx's words for a port it could not bind (and retries): "bind() to 127.0.0.1:8443 failed (98: ...)". */
+    private static final Pattern BIND_FAILED = Pattern.compile("bind\\(\\) to \\S*:(\\d+) failed");
+    /** ... or could bind but not listen on: "listen() to 127.0.0.1:8443, backlog 511 failed (98: ...)". */
+    private static final Pattern PORT_FAILED = Pattern.compile("(?:bind|listen)\\(\\) to \\S*:(\\d+)");
 
     private final Object lock = new Object();
     private final NginxConfig.Settings settings;
@@ -186,7 +194,7 @@ public final class NginxRouter implements Router {
             throw new BerthException("nginx router: cannot start " + argv + ": " + e.getMessage(), e);
         }
         try {
-            awaitGeneration(gen);
+            awaitGeneration(gen, -1);
         } catch (BerthException e) {
             String said = tail(out) + "\n" + tail(settings.errorLog());
             stopMaster();
@@ -301,27 +309,41 @@ public final class NginxRouter implements Router {
                     + tail(settings.errorLog()));
         }
         List<ProcessHandle> oldWorkers = workers();
+        long errorLogOffset = size(settings.errorLog());
         Commands.Result r = Commands.run(argv, settings.temp(), COMMAND_TIMEOUT);
         if (!r.ok()) {
             throw new BerthException("nginx router: reload " + argv + " failed (exit " + r.exitCode()
                     + "); the previous configuration keeps serving: " + r.output());
         }
         try {
-            awaitGeneration(gen);
+            awaitGeneration(gen, errorLogOffset);
             awaitRetired(oldWorkers);
+        } catch (Refused e) {
+            throw e;
         } catch (BerthException e) {
             throw new BerthException("nginx router: nginx did not load the new configuration; the previous one "
                     + "keeps serving: " + e.getMessage() + "; error log: " + tail(settings.errorLog()), e);
         }
     }
 
-    /** Waits until nginx answers the probe with {@code gen}: the new configuration is live. */
-    private void awaitGeneration(String gen) {
+    /**
+     * Waits until nginx answers the probe with {@code gen}: the new configuration is live. With an
+     * {@code errorLogOffset} (not -1), also watches what the master logs from there, so that a reload
+     * it refused (a port it cannot bind, say) fails at once with nginx's words, not after the timeout.
+     */
+    private void awaitGeneration(String gen, long errorLogOffset) {
         long deadline = System.nanoTime() + reloadTimeout.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (master != null && !master.isAlive()) {
                 throw new BerthException("nginx exited with status " + master.exitValue());
+            }
+            if (errorLogOffset >= 0) {
+                String refused = reloadRefused(readFrom(settings.errorLog(), errorLogOffset), settings);
+                if (refused != null) {
+                    throw new Refused("nginx router: nginx refused the new configuration; the previous one keeps "
+                            + "serving: " + refused);
+                }
             }
             try {
                 String body = probe();
@@ -341,6 +363,62 @@ public final class NginxRouter implements Router {
         }
         throw new BerthException("nginx did not serve generation " + gen + " on " + settings.listen() + " within "
                 + reloadTimeout + " (last: " + last + ")");
+    }
+
+    /** A reload that nginx's master refused and said why; the message is complete as it is. */
+    private static final class Refused extends BerthException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * What the master logged when it gave up loading a new configuration, or {@code null} while it
+     * has not (yet): {@code [emerg]} lines, except a "bind() ... failed" that nginx still retries
+     * (it tries five times, then logs "still could not bind()"). A port it cannot bind or listen on
+     * is named with its option.
+     */
+    static String reloadRefused(String logged, NginxConfig.Settings s) {
+        // "2026/11/22 01:56:58 [emerg] 16655#16655: bind() to ..." -> "bind() to ..."
+        List<String> emerg = logged.lines().filter(l -> l.contains("[emerg]"))
+                .map(l -> l.replaceFirst(".*\\[emerg\\] [0-9]+#[0-9]+: ", "")).distinct().toList();
+        if (emerg.stream().allMatch(l -> BIND_FAILED.matcher(l).find())) {
+            return null; // nothing yet, or a bind that nginx still retries
+        }
+        String said = String.join("; ", emerg);
+        Matcher m = PORT_FAILED.matcher(said);
+        if (m.find()) {
+            String port = m.group(1);
+            String option = port.equals(Integer.toString(s.httpsPort())) ? "httpsPort"
+                    : port.equals(Integer.toString(s.httpPort())) ? "httpPort" : null;
+            return "cannot listen on port " + port + " of " + s.listenAddress()
+                    + (option == null ? "" : " (" + option + ")") + ": " + said;
+        }
+        return said;
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // not written yet
+        }
+    }
+
+    /** What {@code file} holds from {@code offset} (from 0 when it shrank), at most 64 KiB. */
+    private static String readFrom(Path file, long offset) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long from = ch.size() < offset ? 0 : offset;
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(0, ch.size() - from)));
+            while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) {
+                // fill
+            }
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** The worker processes of the master (the owned one, or the one the pid file names). */
