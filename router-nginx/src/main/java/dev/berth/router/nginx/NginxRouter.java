@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * 404 for unknown hosts), validates it with {@code nginx -t}, renames it over the current file and
  * reloads nginx with {@code nginx -s reload}; it returns once nginx serves the new configuration. On
  * any failure the previous file is kept (or put back), the running nginx keeps serving the previous
- * configuration and a {@link BerthException} carries nginx's own error text.
+ * configuration and a {@link BerthException} carries nginx's own error text. {@link #check} does the
+ * first two steps only.
  *
  * <p>A route with {@link dev.berth.api.Tls} is served over HTTPS on {@link Builder#httpsPort} (with
  * the route's certificate, chosen by SNI) and still over plain HTTP on {@link Builder#httpPort}:
@@ -135,6 +136,38 @@ public final class NginxRouter implements Router {
             lastGood = text;
             LOG.info("nginx router: {} domain(s) serving (generation {}) after {} ms", table.routes().size(), gen,
                     (System.nanoTime() - started) / 1_000_000);
+        }
+    }
+
+    /**
+     * Renders {@code table} as {@link #apply} would and has {@code nginx -t} validate it, without
+     * installing or reloading anything (a dry run): nginx keeps serving what it serves. The ports are
+     * not probed. Useful before an apply, and to measure rendering and validation of large tables.
+     *
+     * @return the configuration text that nginx accepted (its generation probe answers "check")
+     * @throws dev.berth.api.InvalidSpecException for a domain, app name or path that is not plain
+     * @throws BerthException with nginx's message when {@code nginx -t} rejects the configuration
+     * @throws IllegalStateException when the router is closed
+     */
+    public String check(RoutingTable table) {
+        Objects.requireNonNull(table, "table");
+        NginxConfig.validate(table);
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("nginx router is closed");
+            }
+            String text = NginxConfig.render(table, settings, "check");
+            Path file = null;
+            try {
+                file = Files.createTempFile(settings.temp(), "check-", ".conf");
+                Files.writeString(file, text, StandardCharsets.UTF_8);
+                test(file);
+                return text;
+            } catch (IOException e) {
+                throw new BerthException("nginx router: cannot write " + file + ": " + e.getMessage(), e);
+            } finally {
+                deleteQuietly(file);
+            }
         }
     }
 
@@ -258,20 +291,31 @@ public final class NginxRouter implements Router {
         Path next = configFile.resolveSibling(configFile.getFileName() + ".next");
         try {
             Files.writeString(next, text, StandardCharsets.UTF_8);
-            Commands.Result r = Commands.run(List.of(binary.toString(), "-t", "-q", "-c", next.toString(), "-p",
-                    settings.prefix() + "/", "-e", settings.errorLog().toString()), settings.temp(), COMMAND_TIMEOUT);
-            if (!r.ok()) {
-                throw new BerthException("nginx router: nginx -t rejected the new configuration; the previous one "
-                        + "keeps serving: " + r.output());
-            }
+            test(next);
             move(next, configFile);
         } catch (IOException e) {
             throw new BerthException("nginx router: cannot write " + next + ": " + e.getMessage(), e);
         } finally {
+            deleteQuietly(next); // the next apply overwrites it anyway
+        }
+    }
+
+    /** {@code nginx -t} on {@code file}; throws with nginx's message when it is rejected. */
+    private void test(Path file) {
+        Commands.Result r = Commands.run(List.of(binary.toString(), "-t", "-q", "-c", file.toString(), "-p",
+                settings.prefix() + "/", "-e", settings.errorLog().toString()), settings.temp(), COMMAND_TIMEOUT);
+        if (!r.ok()) {
+            throw new BerthException("nginx router: nginx -t rejected the new configuration; the previous one "
+                    + "keeps serving: " + r.output());
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
             try {
-                Files.deleteIfExists(next);
+                Files.deleteIfExists(file);
             } catch (IOException ignored) {
-                // the next apply overwrites it
+                // a leftover file in the prefix does no harm
             }
         }
     }
