@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #traffic()} sums requests and bytes sent per domain from the access log the router
  * configures.
  *
- * <p>Thread-safe: {@code apply}, {@code traffic} and {@code close} are serialized by one lock.
+ * <p>Thread-safe: {@code apply}, {@code check}, {@code traffic} and {@code close} are serialized by one
+ * lock.
  */
 public final class NginxRouter implements Router {
     private static final Logger LOG = LoggerFactory.getLogger(NginxRouter.class);
