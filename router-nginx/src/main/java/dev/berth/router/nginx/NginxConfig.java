@@ -3,8 +3,11 @@ package dev.berth.router.nginx;
 import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InvalidSpecException;
+import dev.berth.api.RouteSettings;
 import dev.berth.api.RoutingTable;
+import dev.berth.api.Tls;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,9 +18,11 @@ import java.util.regex.Pattern;
 
 /**
  * Renders a whole nginx configuration from a {@link RoutingTable}: one {@code upstream} per app
- * (per distinct balance and endpoint set of an app), one {@code server} per domain, a default
- * server that answers 404 and the generation probe. Every name is checked before any text is
- * produced. Stateless; thread-safe.
+ * (per distinct balance and endpoint set of an app), one {@code server} per domain with the
+ * route's body limit and timeouts (also listening with TLS on the HTTPS port when the route has a
+ * certificate), a default server that answers 404 and the generation probe, and, once any route
+ * has TLS, a default HTTPS server that refuses unknown host names. Every name and path is checked
+ * before any text is produced. Stateless; thread-safe.
  */
 final class NginxConfig {
     /** Same rule as {@link dev.berth.api.Routing}: lower-case host names. */
@@ -36,12 +41,25 @@ final class NginxConfig {
     static final String FAIL_TIMEOUT = "10s";
     static final int KEEPALIVE = 16;
 
+    /**
+     * TLS 1.2 ciphers with forward secrecy and AEAD only (Mozilla's "intermediate" list without
+     * the DHE suites, which would need a dhparam file); TLS 1.3 suites are OpenSSL's defaults.
+     */
+    static final String TLS12_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+            + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+            + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
     /** Where everything lives and how nginx runs. */
-    record Settings(Path prefix, String listenAddress, int port, int workerProcesses, boolean root) {
+    record Settings(Path prefix, String listenAddress, int httpPort, int httpsPort, int workerProcesses,
+            boolean root) {
         Settings {
             Objects.requireNonNull(prefix, "prefix");
             Objects.requireNonNull(listenAddress, "listenAddress");
             checkPath("prefix", prefix);
+            if (httpPort == httpsPort) {
+                throw new IllegalArgumentException("httpsPort: " + httpsPort
+                        + " is not allowed; must differ from httpPort " + httpPort);
+            }
         }
 
         Path conf() {
@@ -64,15 +82,29 @@ final class NginxConfig {
             return prefix.resolve("temp");
         }
 
+        /** ADDR:PORT of the plain HTTP listener. */
         String listen() {
-            return (listenAddress.indexOf(':') >= 0 ? "[" + listenAddress + "]" : listenAddress) + ":" + port;
+            return address() + ":" + httpPort;
+        }
+
+        /** ADDR:PORT of the HTTPS listener (used only while some route has TLS). */
+        String listenHttps() {
+            return address() + ":" + httpsPort;
+        }
+
+        private String address() {
+            return listenAddress.indexOf(':') >= 0 ? "[" + listenAddress + "]" : listenAddress;
         }
     }
 
     private NginxConfig() {
     }
 
-    /** Rejects any domain or app name that is not plain; changes nothing. */
+    /**
+     * Rejects any domain or app name that is not plain, and any certificate or key path that could
+     * break a directive (already checked by {@link Tls}; checked again here because these strings
+     * are written into the file as they are); changes nothing.
+     */
     static void validate(RoutingTable table) {
         Objects.requireNonNull(table, "table");
         for (Map.Entry<String, RoutingTable.Route> e : table.routes().entrySet()) {
@@ -86,7 +118,27 @@ final class NginxConfig {
                 throw new InvalidSpecException("routes[" + domain + "].app", app,
                         "an app name must be 1-63 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit");
             }
+            Tls tls = e.getValue().tls();
+            if (tls != null) {
+                checkTlsPath("routes[" + domain + "].tls.certificate", tls.certificate());
+                checkTlsPath("routes[" + domain + "].tls.key", tls.key());
+            }
         }
+    }
+
+    /** The same rule as {@link Tls}'s: absolute, plain characters, no {@code ..}. */
+    static void checkTlsPath(String field, Path path) {
+        String s = path == null ? null : path.toString();
+        if (s == null || !path.isAbsolute() || !SAFE_PATH.matcher(s).matches() || s.contains("/../")
+                || s.endsWith("/..")) {
+            throw new InvalidSpecException(field, s,
+                    "must be an absolute path of A-Z a-z 0-9 . _ / + @ = , - only, without '..'");
+        }
+    }
+
+    /** Whether any route is served over TLS: only then does nginx listen on the HTTPS port. */
+    static boolean usesTls(RoutingTable table) {
+        return table.routes().values().stream().anyMatch(r -> r.tls() != null);
     }
 
     static void checkPath(String field, Path path) {
@@ -128,9 +180,20 @@ final class NginxConfig {
         b.append("    proxy_set_header Host $host;\n");
         b.append("    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n");
         b.append("    proxy_set_header X-Forwarded-Proto $scheme;\n");
-        // only idempotent requests are retried on the next instance (nginx's rule since 1.9.13)
-        b.append("    proxy_next_upstream error timeout;\n");
-        b.append("    proxy_connect_timeout 5s;\n\n");
+        // only idempotent requests are retried on the next instance (nginx's rule since 1.9.13);
+        // body size and timeouts are set per domain, from the route's settings
+        b.append("    proxy_next_upstream error timeout;\n\n");
+        boolean tls = usesTls(table);
+        if (tls) {
+            b.append("    ssl_protocols TLSv1.2 TLSv1.3;\n");
+            b.append("    ssl_ciphers ").append(TLS12_CIPHERS).append(";\n");
+            b.append("    ssl_prefer_server_ciphers off;\n");
+            // one cache for all workers, kept across reloads (same name and size)
+            b.append("    ssl_session_cache shared:berth_tls:10m;\n");
+            b.append("    ssl_session_timeout 1h;\n");
+            // ticket keys would be new at every reload anyway; the cache resumes sessions instead
+            b.append("    ssl_session_tickets off;\n\n");
+        }
 
         Map<String, String> upstreams = upstreamNames(table);
         Map<String, Boolean> rendered = new HashMap<>();
@@ -168,13 +231,32 @@ final class NginxConfig {
         b.append("            return 404 \"404 Not Found: no app is served at this host name.\\n\";\n");
         b.append("        }\n");
         b.append("    }\n");
+        if (tls) {
+            // A client that names no domain of ours (or none at all, without SNI) is refused in the
+            // handshake (nginx >= 1.19.4): there is no certificate for it, and showing it some other
+            // domain's certificate would only fail its check and reveal what else is served here.
+            b.append("\n    server {\n");
+            b.append("        listen ").append(s.listenHttps()).append(" ssl default_server;\n");
+            b.append("        server_name ").append(DEFAULT_SERVER_NAME).append(";\n");
+            b.append("        ssl_reject_handshake on;\n");
+            b.append("    }\n");
+        }
 
         for (Map.Entry<String, RoutingTable.Route> e : table.routes().entrySet()) {
             String domain = e.getKey();
             RoutingTable.Route r = e.getValue();
             b.append("\n    server {\n");
             b.append("        listen ").append(s.listen()).append(";\n");
+            if (r.tls() != null) {
+                // also over HTTPS; plain HTTP keeps serving the domain (no redirect)
+                b.append("        listen ").append(s.listenHttps()).append(" ssl;\n");
+            }
             b.append("        server_name ").append(domain).append(";\n");
+            if (r.tls() != null) {
+                b.append("        ssl_certificate ").append(r.tls().certificate()).append(";\n");
+                b.append("        ssl_certificate_key ").append(r.tls().key()).append(";\n");
+            }
+            settings(b, r.settings());
             b.append("        location / {\n");
             if (r.endpoints().isEmpty()) {
                 b.append("            return 503 \"503 Service Unavailable: app ").append(r.app())
@@ -187,6 +269,20 @@ final class NginxConfig {
         }
         b.append("}\n");
         return b.toString();
+    }
+
+    /** The route's body limit (0: none) and timeouts in nginx's units: MiB as "m", milliseconds as "ms". */
+    private static void settings(StringBuilder b, RouteSettings rs) {
+        String body = rs.maxBodyMb() == 0 ? "0" : rs.maxBodyMb() + "m";
+        b.append("        client_max_body_size ").append(body).append(";\n");
+        b.append("        proxy_connect_timeout ").append(ms(rs.connectTimeout())).append(";\n");
+        // send (between two writes of the request to the instance) as long as read
+        b.append("        proxy_read_timeout ").append(ms(rs.readTimeout())).append(";\n");
+        b.append("        proxy_send_timeout ").append(ms(rs.readTimeout())).append(";\n");
+    }
+
+    private static String ms(Duration d) {
+        return d.toMillis() + "ms";
     }
 
     private static String key(RoutingTable.Route r) {

@@ -11,11 +11,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +37,18 @@ import org.slf4j.LoggerFactory;
  * A {@link Router} that sends each domain to its app's healthy endpoints through nginx.
  *
  * <p>{@link #apply} renders the whole configuration (an {@code upstream} per app, a {@code server}
- * per domain, 503 for a domain without healthy endpoints, 404 for unknown hosts), validates it with
- * {@code nginx -t}, renames it over the current file and reloads nginx with {@code nginx -s reload};
- * it returns once nginx serves the new configuration. On any failure the previous file is kept (or
- * put back), the running nginx keeps serving the previous configuration and a
- * {@link BerthException} carries nginx's own error text.
+ * per domain with the route's body limit and timeouts, 503 for a domain without healthy endpoints,
+ * 404 for unknown hosts), validates it with {@code nginx -t}, renames it over the current file and
+ * reloads nginx (SIGHUP to the owned master, the reload command of an external one); it returns once
+ * the new configuration serves and the workers of the previous one accept no more connections. On
+ * any failure the previous file is kept (or put back), the running nginx keeps serving the previous
+ * configuration and a {@link BerthException} carries nginx's own error text. {@link #check} does the
+ * first two steps only.
+ *
+ * <p>A route with {@link dev.berth.api.Tls} is served over HTTPS on {@link Builder#httpsPort} (with
+ * the route's certificate, chosen by SNI) and still over plain HTTP on {@link Builder#httpPort}:
+ * nothing is redirected. nginx listens on the HTTPS port only while at least one route has TLS;
+ * there it refuses the handshake of a client that names no such domain.
  *
  * <p>Two modes. <b>Owned</b> ({@link Builder#prefix}): the router starts its own nginx, as the
  * current user, with everything under the prefix directory ({@code conf/nginx.conf},
@@ -50,12 +61,19 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #traffic()} sums requests and bytes sent per domain from the access log the router
  * configures.
  *
- * <p>Thread-safe: {@code apply}, {@code traffic} and {@code close} are serialized by one lock.
+ * <p>Thread-safe: {@code apply}, {@code check}, {@code traffic} and {@code close} are serialized by one
+ * lock.
  */
 public final class NginxRouter implements Router {
     private static final Logger LOG = LoggerFactory.getLogger(NginxRouter.class);
     private static final Path DEBIAN_NGINX = Path.of("/usr/sbin/nginx");
+    /** kill(1) (Debian: procps), to signal the owned master. */
+    private static final List<Path> KILL = List.of(Path.of("/bin/kill"), Path.of("/usr/bin/kill"));
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    /** nginx's words for a port it could not bind (and retries): "bind() to 127.0.0.1:8443 failed (98: ...)". */
+    private static final Pattern BIND_FAILED = Pattern.compile("bind\\(\\) to \\S*:(\\d+) failed");
+    /** ... or could bind but not listen on: "listen() to 127.0.0.1:8443, backlog 511 failed (98: ...)". */
+    private static final Pattern PORT_FAILED = Pattern.compile("(?:bind|listen)\\(\\) to \\S*:(\\d+)");
 
     private final Object lock = new Object();
     private final NginxConfig.Settings settings;
@@ -73,7 +91,8 @@ public final class NginxRouter implements Router {
 
     private NginxRouter(Builder b, Path binary) {
         this.binary = binary;
-        this.settings = new NginxConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.workerProcesses, isRoot());
+        this.settings = new NginxConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.httpsPort, b.workerProcesses,
+                isRoot());
         this.configFile = b.configFile != null ? b.configFile : settings.conf();
         this.reloadCommand = b.reloadCommand;
         this.reloadTimeout = b.reloadTimeout;
@@ -108,16 +127,56 @@ public final class NginxRouter implements Router {
             long started = System.nanoTime();
             String gen = nonce + "-" + (++generation);
             String text = NginxConfig.render(table, settings, gen);
+            if (NginxConfig.usesTls(table) && !listensHttps(lastGood)) {
+                checkPortFree(settings.httpsPort(), "httpsPort"); // the first TLS route opens the port
+            }
             install(text);
+            long validated = System.nanoTime();
+            long answered;
             try {
-                reload(gen);
+                answered = reload(gen);
             } catch (BerthException e) {
                 restore();
                 throw e;
             }
             lastGood = text;
-            LOG.info("nginx router: {} domain(s) serving (generation {}) after {} ms", table.routes().size(), gen,
-                    (System.nanoTime() - started) / 1_000_000);
+            long done = System.nanoTime();
+            LOG.info("nginx router: {} domain(s) serving (generation {}) after {} ms: render and nginx -t {} ms, "
+                    + "reload until the new generation answers {} ms, until the old workers stopped accepting {} ms",
+                    table.routes().size(), gen, millis(done - started), millis(validated - started),
+                    millis(answered - validated), millis(done - answered));
+        }
+    }
+
+    /**
+     * Renders {@code table} as {@link #apply} would and has {@code nginx -t} validate it, without
+     * installing or reloading anything (a dry run): nginx keeps serving what it serves. The ports are
+     * not probed. Useful before an apply, and to measure rendering and validation of large tables.
+     *
+     * @return the configuration text that nginx accepted (its generation probe answers "check")
+     * @throws dev.berth.api.InvalidSpecException for a domain, app name or path that is not plain
+     * @throws BerthException with nginx's message when {@code nginx -t} rejects the configuration
+     * @throws IllegalStateException when the router is closed
+     */
+    public String check(RoutingTable table) {
+        Objects.requireNonNull(table, "table");
+        NginxConfig.validate(table);
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("nginx router is closed");
+            }
+            String text = NginxConfig.render(table, settings, "check");
+            Path file = null;
+            try {
+                file = Files.createTempFile(settings.temp(), "check-", ".conf");
+                Files.writeString(file, text, StandardCharsets.UTF_8);
+                test(file);
+                return text;
+            } catch (IOException e) {
+                throw new BerthException("nginx router: cannot write " + file + ": " + e.getMessage(), e);
+            } finally {
+                deleteQuietly(file);
+            }
         }
     }
 
@@ -162,7 +221,7 @@ public final class NginxRouter implements Router {
     // --- owned nginx -----------------------------------------------------------------------
 
     private void start() {
-        checkPortFree();
+        checkPortFree(settings.httpPort(), "httpPort");
         String gen = nonce + "-" + (++generation);
         String text = NginxConfig.render(RoutingTable.empty(), settings, gen);
         install(text);
@@ -177,13 +236,14 @@ public final class NginxRouter implements Router {
             throw new BerthException("nginx router: cannot start " + argv + ": " + e.getMessage(), e);
         }
         try {
-            awaitGeneration(gen);
+            awaitGeneration(gen, -1);
         } catch (BerthException e) {
             String said = tail(out) + "\n" + tail(settings.errorLog());
             stopMaster();
             if (said.contains("Address already in use")) {
-                throw new BerthException("nginx router: port " + settings.port() + " on " + settings.listenAddress()
-                        + " is already in use; choose a free port with httpPort(...): " + said.strip(), e);
+                throw new BerthException("nginx router: port " + settings.httpPort() + " on "
+                        + settings.listenAddress() + " is already in use; choose a free port with httpPort(...): "
+                        + said.strip(), e);
             }
             throw new BerthException("nginx router: nginx did not start (prefix " + settings.prefix() + "): "
                     + said.strip(), e);
@@ -193,13 +253,19 @@ public final class NginxRouter implements Router {
                 settings.prefix());
     }
 
-    private void checkPortFree() {
+    /** Fails, naming the port and its option, when nginx could not bind {@code port}; binds nothing. */
+    private void checkPortFree(int port, String option) {
         try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), settings.port()));
+            s.bind(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), port));
         } catch (IOException e) {
-            throw new BerthException("nginx router: port " + settings.port() + " on " + settings.listenAddress()
-                    + " is already in use (" + e.getMessage() + "); choose a free port with httpPort(...)", e);
+            throw new BerthException("nginx router: port " + port + " on " + settings.listenAddress()
+                    + " is already in use (" + e.getMessage() + "); choose a free port with " + option + "(...)", e);
         }
+    }
+
+    /** Whether the configuration {@code text} (the one nginx runs) listens on the HTTPS port. */
+    private boolean listensHttps(String text) {
+        return text != null && text.contains("listen " + settings.listenHttps() + " ssl");
     }
 
     private void stopMaster() {
@@ -234,20 +300,31 @@ public final class NginxRouter implements Router {
         Path next = configFile.resolveSibling(configFile.getFileName() + ".next");
         try {
             Files.writeString(next, text, StandardCharsets.UTF_8);
-            Commands.Result r = Commands.run(List.of(binary.toString(), "-t", "-q", "-c", next.toString(), "-p",
-                    settings.prefix() + "/", "-e", settings.errorLog().toString()), settings.temp(), COMMAND_TIMEOUT);
-            if (!r.ok()) {
-                throw new BerthException("nginx router: nginx -t rejected the new configuration; the previous one "
-                        + "keeps serving: " + r.output());
-            }
+            test(next);
             move(next, configFile);
         } catch (IOException e) {
             throw new BerthException("nginx router: cannot write " + next + ": " + e.getMessage(), e);
         } finally {
+            deleteQuietly(next); // the next apply overwrites it anyway
+        }
+    }
+
+    /** {@code nginx -t} on {@code file}; throws with nginx's message when it is rejected. */
+    private void test(Path file) {
+        Commands.Result r = Commands.run(List.of(binary.toString(), "-t", "-q", "-c", file.toString(), "-p",
+                settings.prefix() + "/", "-e", settings.errorLog().toString()), settings.temp(), COMMAND_TIMEOUT);
+        if (!r.ok()) {
+            throw new BerthException("nginx router: nginx -t rejected the new configuration; the previous one "
+                    + "keeps serving: " + r.output());
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
             try {
-                Files.deleteIfExists(next);
+                Files.deleteIfExists(file);
             } catch (IOException ignored) {
-                // the next apply overwrites it
+                // a leftover file in the prefix does no harm
             }
         }
     }
@@ -275,37 +352,66 @@ public final class NginxRouter implements Router {
         }
     }
 
-    private void reload(String gen) {
-        List<String> argv = reloadCommand.isEmpty()
-                ? List.of(binary.toString(), "-s", "reload", "-c", configFile.toString(), "-p",
-                        settings.prefix() + "/", "-e", settings.errorLog().toString())
-                : reloadCommand;
+    /** Reloads and waits as {@link #apply} says; returns when (nanoTime) the new generation answered. */
+    private long reload(String gen) {
         if (master != null && !master.isAlive()) {
             throw new BerthException("nginx router: the owned nginx (pid " + master.pid() + ") has exited: "
                     + tail(settings.errorLog()));
         }
+        List<String> argv = reloadCommand.isEmpty() ? ownedReload() : reloadCommand;
         List<ProcessHandle> oldWorkers = workers();
+        long errorLogOffset = size(settings.errorLog());
         Commands.Result r = Commands.run(argv, settings.temp(), COMMAND_TIMEOUT);
         if (!r.ok()) {
             throw new BerthException("nginx router: reload " + argv + " failed (exit " + r.exitCode()
                     + "); the previous configuration keeps serving: " + r.output());
         }
         try {
-            awaitGeneration(gen);
+            awaitGeneration(gen, errorLogOffset);
+            long answered = System.nanoTime();
             awaitRetired(oldWorkers);
+            return answered;
+        } catch (Refused e) {
+            throw e;
         } catch (BerthException e) {
             throw new BerthException("nginx router: nginx did not load the new configuration; the previous one "
                     + "keeps serving: " + e.getMessage() + "; error log: " + tail(settings.errorLog()), e);
         }
     }
 
-    /** Waits until nginx answers the probe with {@code gen}: the new configuration is live. */
-    private void awaitGeneration(String gen) {
+    /**
+     * SIGHUP to the owned master: what {@code nginx -s reload} sends too, but that first parses the
+     * whole configuration to find the pid file (about 60 ms for 1,000 apps). Without kill(1),
+     * {@code nginx -s reload} it is.
+     */
+    private List<String> ownedReload() {
+        for (Path kill : KILL) {
+            if (Files.isExecutable(kill)) {
+                return List.of(kill.toString(), "-HUP", Long.toString(master.pid()));
+            }
+        }
+        return List.of(binary.toString(), "-s", "reload", "-c", configFile.toString(), "-p", settings.prefix() + "/",
+                "-e", settings.errorLog().toString());
+    }
+
+    /**
+     * Waits until nginx answers the probe with {@code gen}: the new configuration is live. With an
+     * {@code errorLogOffset} (not -1), also watches what the master logs from there, so that a reload
+     * it refused (a port it cannot bind, say) fails at once with nginx's words, not after the timeout.
+     */
+    private void awaitGeneration(String gen, long errorLogOffset) {
         long deadline = System.nanoTime() + reloadTimeout.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (master != null && !master.isAlive()) {
                 throw new BerthException("nginx exited with status " + master.exitValue());
+            }
+            if (errorLogOffset >= 0) {
+                String refused = reloadRefused(readFrom(settings.errorLog(), errorLogOffset), settings);
+                if (refused != null) {
+                    throw new Refused("nginx router: nginx refused the new configuration; the previous one keeps "
+                            + "serving: " + refused);
+                }
             }
             try {
                 String body = probe();
@@ -325,6 +431,62 @@ public final class NginxRouter implements Router {
         }
         throw new BerthException("nginx did not serve generation " + gen + " on " + settings.listen() + " within "
                 + reloadTimeout + " (last: " + last + ")");
+    }
+
+    /** A reload that nginx's master refused and said why; the message is complete as it is. */
+    private static final class Refused extends BerthException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * What the master logged when it gave up loading a new configuration, or {@code null} while it
+     * has not (yet): {@code [emerg]} lines, except a "bind() ... failed" that nginx still retries
+     * (it tries five times, then logs "still could not bind()"). A port it cannot bind or listen on
+     * is named with its option.
+     */
+    static String reloadRefused(String logged, NginxConfig.Settings s) {
+        // "2026/11/22 01:56:58 [emerg] 16655#16655: bind() to ..." -> "bind() to ..."
+        List<String> emerg = logged.lines().filter(l -> l.contains("[emerg]"))
+                .map(l -> l.replaceFirst(".*\\[emerg\\] [0-9]+#[0-9]+: ", "")).distinct().toList();
+        if (emerg.stream().allMatch(l -> BIND_FAILED.matcher(l).find())) {
+            return null; // nothing yet, or a bind that nginx still retries
+        }
+        String said = String.join("; ", emerg);
+        Matcher m = PORT_FAILED.matcher(said);
+        if (m.find()) {
+            String port = m.group(1);
+            String option = port.equals(Integer.toString(s.httpsPort())) ? "httpsPort"
+                    : port.equals(Integer.toString(s.httpPort())) ? "httpPort" : null;
+            return "cannot listen on port " + port + " of " + s.listenAddress()
+                    + (option == null ? "" : " (" + option + ")") + ": " + said;
+        }
+        return said;
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // not written yet
+        }
+    }
+
+    /** What {@code file} holds from {@code offset} (from 0 when it shrank), at most 64 KiB. */
+    private static String readFrom(Path file, long offset) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long from = ch.size() < offset ? 0 : offset;
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(0, ch.size() - from)));
+            while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) {
+                // fill
+            }
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** The worker processes of the master (the owned one, or the one the pid file names). */
@@ -365,6 +527,10 @@ public final class NginxRouter implements Router {
         }
     }
 
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
+    }
+
     private static String title(ProcessHandle h) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
@@ -376,7 +542,8 @@ public final class NginxRouter implements Router {
 
     private String probe() throws IOException {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), settings.port()), 1000);
+            s.connect(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), settings.httpPort()),
+                    1000);
             s.setSoTimeout(1000);
             OutputStream out = s.getOutputStream();
             out.write(("GET " + NginxConfig.PROBE_PATH + " HTTP/1.0\r\nHost: berth-probe.invalid\r\n\r\n")
@@ -445,6 +612,7 @@ public final class NginxRouter implements Router {
         private List<String> reloadCommand = List.of();
         private String listenAddress = "127.0.0.1";
         private int httpPort = 8080;
+        private int httpsPort = 8443;
         private int workerProcesses = 1;
         private Path nginxBinary;
         private Duration reloadTimeout = Duration.ofSeconds(10);
@@ -489,7 +657,19 @@ public final class NginxRouter implements Router {
             return this;
         }
 
-        /** The IP address nginx listens on; default 127.0.0.1. */
+        /**
+         * The TCP port nginx listens on for HTTPS, on the same address, while at least one route has
+         * {@link dev.berth.api.Tls}; default 8443. The first such route checks that it is free.
+         */
+        public Builder httpsPort(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("httpsPort: " + port + " is not allowed; must be 1-65535");
+            }
+            this.httpsPort = port;
+            return this;
+        }
+
+        /** The IP address nginx listens on (HTTP and HTTPS); default 127.0.0.1. */
         public Builder listenAddress(String address) {
             if (address == null || !IP.matcher(address).matches()) {
                 throw new IllegalArgumentException("listenAddress: '" + address
@@ -529,6 +709,10 @@ public final class NginxRouter implements Router {
             if (configFile == null && prefix == null) {
                 throw new IllegalArgumentException("prefix: nothing is not allowed; set prefix(dir) for an owned nginx "
                         + "or external(configFile, reloadCommand) for a running one");
+            }
+            if (httpsPort == httpPort) {
+                throw new IllegalArgumentException("httpsPort: " + httpsPort + " is not allowed; must differ from "
+                        + "httpPort " + httpPort);
             }
             if (prefix == null) {
                 prefix = configFile.getParent();

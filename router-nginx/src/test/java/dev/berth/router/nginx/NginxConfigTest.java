@@ -7,8 +7,11 @@ import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.RoutingTable;
+import dev.berth.api.RouteSettings;
 import dev.berth.api.RoutingTable.Route;
+import dev.berth.api.Tls;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,8 +19,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class NginxConfigTest {
+    /** What a route with {@link RouteSettings#defaults()} renders in its server. */
+    private static final String DEFAULT_LIMITS = "        client_max_body_size 1m;\n"
+            + "        proxy_connect_timeout 5000ms;\n"
+            + "        proxy_read_timeout 60000ms;\n"
+            + "        proxy_send_timeout 60000ms;\n";
     private static final NginxConfig.Settings SETTINGS =
-            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 1, false);
+            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 8443, 1, false);
 
     @Test
     void rendersAnUpstreamPerAppAndAServerPerDomain() {
@@ -38,8 +46,10 @@ class NginxConfigTest {
                 .contains("upstream berth_api {\n        ip_hash;\n")
                 .contains("upstream berth_rr {\n        server 127.0.0.1:9004")
                 .doesNotContain("upstream berth_down")
-                .contains("server_name a.example.com;\n        location / {\n            proxy_pass http://berth_web;")
-                .contains("server_name down.example.com;\n        location / {\n            return 503 ")
+                .contains("server_name a.example.com;\n" + DEFAULT_LIMITS
+                        + "        location / {\n            proxy_pass http://berth_web;")
+                .contains("server_name down.example.com;\n" + DEFAULT_LIMITS
+                        + "        location / {\n            return 503 ")
                 .contains("listen 127.0.0.1:8080 default_server;")
                 .contains("return 404 ")
                 .contains("return 200 \"g-1\\n\";")
@@ -50,9 +60,12 @@ class NginxConfigTest {
                 .contains("error_log /srv/berth/logs/error.log warn;")
                 .contains("access_log /srv/berth/logs/access.log berth;")
                 .contains("client_body_temp_path /srv/berth/temp/client_body;")
-                .doesNotContain("user root;");
+                .doesNotContain("user root;")
+                .doesNotContain("proxy_connect_timeout 5s;") // per domain now
+                .doesNotContain("ssl")
+                .doesNotContain("8443");
         assertThat(NginxConfig.render(RoutingTable.empty(),
-                new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 80, 2, true), "g")).contains("user root;\n")
+                new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 80, 443, 2, true), "g")).contains("user root;\n")
                 .contains("worker_processes 2;");
     }
 
@@ -93,9 +106,97 @@ class NginxConfigTest {
 
     @Test
     void rejectsPathsThatCouldBreakADirective() {
-        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a;b"), "127.0.0.1", 80, 1, false))
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a;b"), "127.0.0.1", 80, 443, 1, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix: '/tmp/a;b'");
-        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a b"), "127.0.0.1", 80, 1, false))
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a b"), "127.0.0.1", 80, 443, 1, false))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aTlsRouteListensOnTheHttpsPortToo() {
+        Tls tls = Tls.of(Path.of("/etc/berth/tls/shop.pem"), Path.of("/etc/berth/tls/shop.key"));
+        RoutingTable table = new RoutingTable(Map.of(
+                "shop.example.com", new Route("shop", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)),
+                        tls, RouteSettings.defaults()),
+                "plain.example.com", new Route("plain", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9002)))));
+
+        String conf = NginxConfig.render(table, SETTINGS, "g");
+
+        assertThat(conf)
+                .contains("    server {\n"
+                        + "        listen 127.0.0.1:8080;\n"
+                        + "        listen 127.0.0.1:8443 ssl;\n"
+                        + "        server_name shop.example.com;\n"
+                        + "        ssl_certificate /etc/berth/tls/shop.pem;\n"
+                        + "        ssl_certificate_key /etc/berth/tls/shop.key;\n"
+                        + DEFAULT_LIMITS
+                        + "        location / {\n"
+                        + "            proxy_pass http://berth_shop;\n")
+                .contains("    server {\n"
+                        + "        listen 127.0.0.1:8080;\n"
+                        + "        server_name plain.example.com;\n"
+                        + DEFAULT_LIMITS)
+                // unknown names on the HTTPS port: no certificate, the handshake is refused
+                .contains("    server {\n"
+                        + "        listen 127.0.0.1:8443 ssl default_server;\n"
+                        + "        server_name _;\n"
+                        + "        ssl_reject_handshake on;\n"
+                        + "    }\n")
+                .contains("    ssl_protocols TLSv1.2 TLSv1.3;\n")
+                .contains("    ssl_session_cache shared:berth_tls:10m;\n")
+                .doesNotContain("http2")
+                .doesNotContain("return 301");
+        assertThat(conf.split("listen 127.0.0.1:8443", -1)).as("default https server and shop").hasSize(3);
+    }
+
+    @Test
+    void anIpv6ListenAddressIsBracketedForBothPorts() {
+        RoutingTable table = new RoutingTable(Map.of("a.com", new Route("web", Balance.LEAST_CONN, List.of(),
+                Tls.of(Path.of("/c.pem"), Path.of("/k.pem")), RouteSettings.defaults())));
+
+        String conf = NginxConfig.render(table, new NginxConfig.Settings(Path.of("/p"), "::1", 80, 443, 1, false), "g");
+
+        assertThat(conf).contains("listen [::1]:80;").contains("listen [::1]:443 ssl;")
+                .contains("listen [::1]:443 ssl default_server;");
+    }
+
+    @Test
+    void rendersEachRoutesBodyLimitAndTimeoutsInMilliseconds() {
+        RouteSettings unlimited = new RouteSettings(0, Duration.ofMillis(250), Duration.ofMillis(1500));
+        RouteSettings largest = new RouteSettings(102_400, Duration.ofHours(1), Duration.ofDays(1));
+        RoutingTable table = new RoutingTable(Map.of(
+                "a.com", new Route("a", Balance.LEAST_CONN, List.of(new Endpoint("127.0.0.1", 9001)), null, unlimited),
+                "b.com", new Route("b", Balance.LEAST_CONN, List.of(), null, largest)));
+
+        String conf = NginxConfig.render(table, SETTINGS, "g");
+
+        assertThat(conf)
+                .contains("server_name a.com;\n"
+                        + "        client_max_body_size 0;\n"
+                        + "        proxy_connect_timeout 250ms;\n"
+                        + "        proxy_read_timeout 1500ms;\n"
+                        + "        proxy_send_timeout 1500ms;\n")
+                .contains("server_name b.com;\n"
+                        + "        client_max_body_size 102400m;\n"
+                        + "        proxy_connect_timeout 3600000ms;\n"
+                        + "        proxy_read_timeout 86400000ms;\n"
+                        + "        proxy_send_timeout 86400000ms;\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"relative.pem", "/a b.pem", "/a;b.pem", "/a{b}.pem", "/a/../b.pem", "/a/..", "/a\"b.pem",
+            "/a\nssl_certificate_key /x"})
+    void rejectsCertificatePathsThatCouldBreakADirective(String path) {
+        assertThatThrownBy(() -> NginxConfig.checkTlsPath("routes[a.com].tls.certificate", Path.of(path)))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("routes[a.com].tls.certificate")
+                .hasMessageContaining("must be an absolute path");
+    }
+
+    @Test
+    void theHttpsPortMustDifferFromTheHttpPort() {
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 8080, 8080, 1, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("httpsPort: 8080 is not allowed; must differ from httpPort 8080");
     }
 }

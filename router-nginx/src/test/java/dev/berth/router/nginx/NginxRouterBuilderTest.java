@@ -18,6 +18,8 @@ class NginxRouterBuilderTest {
         NginxRouter.Builder b = NginxRouter.builder();
         assertThatThrownBy(() -> b.httpPort(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("httpPort: 0 is not allowed; must be 1-65535");
+        assertThatThrownBy(() -> b.httpsPort(65536)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("httpsPort: 65536 is not allowed; must be 1-65535");
         assertThatThrownBy(() -> b.listenAddress("localhost; x")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("listenAddress: 'localhost; x' is not allowed");
         assertThatThrownBy(() -> b.workerProcesses(0)).isInstanceOf(IllegalArgumentException.class)
@@ -31,6 +33,13 @@ class NginxRouterBuilderTest {
                 .hasMessageContaining("external.reloadCommand: [] is not allowed");
         assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("prefix: nothing is not allowed");
+    }
+
+    @Test
+    void theSamePortForHttpAndHttpsIsRejectedByName() {
+        assertThatThrownBy(() -> NginxRouter.builder().prefix(dir).httpPort(9000).httpsPort(9000).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("httpsPort: 9000 is not allowed; must differ from httpPort 9000");
     }
 
     @Test
