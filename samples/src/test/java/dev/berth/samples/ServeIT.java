@@ -29,6 +29,7 @@ class ServeIT {
                     command: [%s]
                     env: {PORT: RANDOM_PORT}
                     instances: 2
+                    routing: {domains: [hello.test]}
                     healthCheck: {type: http, path: /health, interval: 500ms, timeout: 500ms}
                 """.formatted(argv));
         return dir;
@@ -43,37 +44,56 @@ class ServeIT {
     }
 
     @Test
-    void aServeKilledWithSigkillLeavesItsAppsRunningAndTheNextAdoptsThemWithTheSamePids() throws Exception {
+    void aServeKilledWithSigkillLeavesItsAppsAndNginxRunningAndTheNextAdoptsThemWithTheSamePids() throws Exception {
         Path apps = manifests();
         Path state = tmp.resolve("state");
+        int port = freePort();
+        String[] routed = {"--router", "nginx", "--http-port", Integer.toString(port)};
         List<String> pids;
-        try (JavaMain serve = new JavaMain(tmp.resolve("serve1.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", state.toString(), "--router", "none")) {
+        long nginx;
+        try (JavaMain serve = serve("serve1.out", apps, state, routed)) {
             await().atMost(WAIT).until(() -> serve.count(": healthy") == 2);
             pids = serve.all("started, pid (\\d+)");
             seen.addAll(pids);
             assertThat(pids).hasSize(2);
+            await().atMost(WAIT).ignoreExceptions().until(() -> HostLoad.hello(port, "hello.test") != null);
+            nginx = Long.parseLong(Files.readString(state.resolve("router-nginx/nginx.pid")).strip());
+            seen.add(Long.toString(nginx));
             serve.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9: no shutdown hook runs
         }
         assertThat(pids).allMatch(JavaMain::alive);
+        assertThat(HostLoad.hello(port, "hello.test")).startsWith("hello-"); // nginx still serves
 
-        try (JavaMain again = new JavaMain(tmp.resolve("serve2.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", state.toString(), "--router", "none")) {
+        try (JavaMain again = serve("serve2.out", apps, state, routed)) {
             await().atMost(WAIT).until(() -> again.count(": healthy") == 2);
             assertThat(again.all("adopted, still running as pid (\\d+)")).containsExactlyInAnyOrderElementsOf(pids);
             assertThat(again.count("started, pid")).isZero();
+            assertThat(again.count("adopted nginx " + nginx)).isEqualTo(1);
+            assertThat(HostLoad.hello(port, "hello.test")).startsWith("hello-");
             again.terminate();
             assertThat(again.count("leaving the instances running")).isEqualTo(1);
         }
         assertThat(pids).allMatch(JavaMain::alive);
+        assertThat(JavaMain.alive(Long.toString(nginx))).as("a Serve that stops stops its nginx").isFalse();
 
-        try (JavaMain third = new JavaMain(tmp.resolve("serve3.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", state.toString(), "--router", "none", "--stop-on-exit")) {
+        try (JavaMain third = serve("serve3.out", apps, state, "--router", "none", "--stop-on-exit")) {
             await().atMost(WAIT).until(() -> third.count(": healthy") == 2);
             assertThat(third.all("adopted, still running as pid (\\d+)")).containsExactlyInAnyOrderElementsOf(pids);
             third.terminate();
         }
         assertThat(pids).noneMatch(JavaMain::alive);
+    }
+
+    private JavaMain serve(String out, Path apps, Path state, String... more) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("--manifests", apps.toString(), "--state", state.toString()));
+        args.addAll(List.of(more));
+        return new JavaMain(tmp.resolve(out), Serve.class, args.toArray(String[]::new));
+    }
+
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     @Test
@@ -84,10 +104,7 @@ class ServeIT {
                 {"beep": {"instances": 2, "routing": {"domain": "beep.test", "method": "least_conn"},
                   "opts": {"command": [%s], "env": {"PORT": "RANDOM_PORT"}}}}
                 """.formatted(argv));
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(),
                 "--state", tmp.resolve("state").toString(), "--router", "nginx", "--http-port", Integer.toString(port),
                 "--stop-on-exit")) {

@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * current user, with everything under the prefix directory ({@code conf/nginx.conf},
  * {@code nginx.pid}, {@code logs/error.log}, {@code logs/access.log}, {@code temp/}), listening on
  * {@link Builder#httpPort} of {@link Builder#listenAddress} (127.0.0.1 unless set), and stops it on
- * {@link #close}. <b>External</b> ({@link Builder#external}): an nginx started by someone else
+ * {@link #close}; when an earlier router on the same prefix left its nginx running (its JVM was
+ * killed), the new one adopts that nginx instead of starting another. <b>External</b> ({@link Builder#external}): an nginx started by someone else
  * with the given config file; the router writes that file, validates it and runs the given reload
  * command, and leaves nginx running on close.
  *
@@ -86,7 +87,8 @@ public final class NginxRouter implements Router {
     private final AccessLog accessLog;
     private long generation;
     private String lastGood;
-    private Process master;
+    /** The owned master: started by this router, or adopted from an earlier one with the same prefix. */
+    private ProcessHandle master;
     private boolean closed;
 
     private NginxRouter(Builder b, Path binary) {
@@ -197,7 +199,7 @@ public final class NginxRouter implements Router {
         return configFile;
     }
 
-    /** The process id of the nginx master this router started, when it runs. */
+    /** The process id of the nginx master this router started (or adopted), when it runs. */
     public OptionalLong ownedPid() {
         synchronized (lock) {
             return master != null && master.isAlive() ? OptionalLong.of(master.pid()) : OptionalLong.empty();
@@ -221,6 +223,9 @@ public final class NginxRouter implements Router {
     // --- owned nginx -----------------------------------------------------------------------
 
     private void start() {
+        if (adopt()) {
+            return;
+        }
         checkPortFree(settings.httpPort(), "httpPort");
         String gen = nonce + "-" + (++generation);
         String text = NginxConfig.render(RoutingTable.empty(), settings, gen);
@@ -231,7 +236,7 @@ public final class NginxRouter implements Router {
         try {
             master = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start().toHandle();
         } catch (IOException e) {
             throw new BerthException("nginx router: cannot start " + argv + ": " + e.getMessage(), e);
         }
@@ -253,6 +258,30 @@ public final class NginxRouter implements Router {
                 settings.prefix());
     }
 
+    /**
+     * Keeps serving with the nginx that an earlier router with this prefix started and left
+     * running (its JVM was killed, say): the pid file names a live nginx master whose command line
+     * holds this router's config file. Its configuration is the last good one; the next
+     * {@link #apply} reloads it as usual, and {@link #close} stops it.
+     */
+    private boolean adopt() {
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(settings.pidFile()).strip());
+        } catch (IOException | NumberFormatException e) {
+            return false; // no pid file: nothing to adopt
+        }
+        ProcessHandle h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+        String title = h == null ? "" : title(h);
+        if (!title.startsWith("nginx: master process") || !title.contains(" -c " + configFile + " ")) {
+            return false; // a stale pid file, or the pid is someone else's now
+        }
+        master = h;
+        LOG.info("nginx router: adopted nginx {} already serving {} with prefix {}", pid, settings.listen(),
+                settings.prefix());
+        return true;
+    }
+
     /** Fails, naming the port and its option, when nginx could not bind {@code port}; binds nothing. */
     private void checkPortFree(int port, String option) {
         try (ServerSocket s = new ServerSocket()) {
@@ -269,17 +298,19 @@ public final class NginxRouter implements Router {
     }
 
     private void stopMaster() {
-        Process p = master;
+        ProcessHandle p = master;
         if (p == null) {
             return;
         }
         List<ProcessHandle> workers = new ArrayList<>(p.descendants().toList());
         p.destroy(); // SIGTERM: nginx's fast shutdown, workers included
         try {
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            try {
+                p.onExit().get(5, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
                 LOG.warn("nginx router: nginx {} ignored SIGTERM for 5 s; killing it", p.pid());
                 p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
+                p.onExit().get(5, TimeUnit.SECONDS);
             }
             for (ProcessHandle w : workers) {
                 if (w.isAlive()) {
@@ -404,7 +435,7 @@ public final class NginxRouter implements Router {
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (master != null && !master.isAlive()) {
-                throw new BerthException("nginx exited with status " + master.exitValue());
+                throw new BerthException("nginx (pid " + master.pid() + ") has exited");
             }
             if (errorLogOffset >= 0) {
                 String refused = reloadRefused(readFrom(settings.errorLog(), errorLogOffset), settings);

@@ -222,6 +222,29 @@ class NginxRouterIT {
 
     // --- helpers ---------------------------------------------------------------------------
 
+    @Test
+    void aNewRouterOnTheSamePrefixAdoptsTheRunningNginx() throws Exception {
+        Endpoint a1 = upstream("a1");
+        int port = freePort();
+        NginxRouter first = NginxRouter.builder().prefix(prefix).httpPort(port).build();
+        routers.add(first);
+        first.apply(table("a.test", "appa", a1));
+        long pid = first.ownedPid().orElseThrow();
+
+        // as if the first router's JVM had been killed: its nginx still runs and still serves
+        NginxRouter second = NginxRouter.builder().prefix(prefix).httpPort(port).build();
+        routers.add(second);
+
+        assertThat(second.ownedPid()).hasValue(pid);
+        assertThat(get(port, "a.test").body()).isEqualTo("a1");
+        Endpoint b1 = upstream("b1");
+        second.apply(table("b.test", "appb", b1));
+        assertThat(get(port, "b.test").body()).isEqualTo("b1");
+        assertThat(get(port, "a.test").status()).isEqualTo(404);
+        second.close();
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
     private NginxRouter router() throws IOException {
         NginxRouter r = NginxRouter.builder().prefix(prefix).httpPort(freePort()).build();
         routers.add(r);

@@ -175,6 +175,15 @@ public final class Reconciler implements AutoCloseable {
             log.info("adopted instance {} of app {} (pid/handle {}) without restarting it", ri.instanceId(), ri.app(),
                     ri.handle());
             becameRunning(t, ri, app.spec());
+            if (old != null && old.state() == InstanceState.HEALTHY && ri.handle().equals(old.handle())
+                    && t.state() == InstanceState.RUNNING) {
+                // Healthy when the last platform saw it: it stays routed (no 503 while the host
+                // restarts) and its checks go on; a failing one takes it out as usual.
+                t.record = t.record.withState(InstanceState.HEALTHY);
+                t.provedHealthy = true;
+                t.healthySince = now;
+                emit(new PlatformEvent.InstanceHealthy(now, ri.app(), ri.instanceId()));
+            }
         }
         for (InstanceRecord r : saved.values()) {
             if (running.containsKey(r.id())) {
