@@ -41,8 +41,9 @@ import picocli.CommandLine.Option;
  * on every change; haproxy is measured twice: an endpoint change that keeps the apps and domains
  * (its Runtime API, no reload) and one that also adds or removes a domain (a reload).
  *
- * <p><b>Whole table</b>: one {@code apply} of {@code --apps} apps with {@code --instances}
- * endpoints each (render, validate with the proxy's own checker, swap, reload), timed
+ * <p><b>Whole table</b>: {@code --apps} apps with {@code --instances} endpoints each, rendered
+ * and validated with the proxy's own checker ({@code nginx -t}, {@code haproxy -c}) without
+ * installing anything, then applied (render, validate, swap, reload); each timed
  * {@code --repeat} times.
  *
  * <p>Prints one line per measurement: median, 90th percentile and maximum in milliseconds.
@@ -153,6 +154,13 @@ public final class RouterBench implements Callable<Integer> {
             }
             routes.put("app-" + i + ".bench.test", new RoutingTable.Route("app-" + i, Balance.LEAST_CONN, eps));
         }
+        long[] checks = new long[repeat];
+        for (int r = 0; r < repeat; r++) {
+            long t0 = System.nanoTime();
+            check(router, new RoutingTable(routes));
+            checks[r] = System.nanoTime() - t0;
+        }
+        report(name, "whole table, " + apps + " apps x " + instances + " instances: render + validate only", checks);
         long[] times = new long[repeat];
         for (int r = 0; r < repeat; r++) {
             // alternate between the table and the table with one endpoint less, so each apply changes something
@@ -170,6 +178,15 @@ public final class RouterBench implements Callable<Integer> {
         report(name, "whole table, " + apps + " apps x " + instances + " instances: apply() (render, validate, swap, reload)",
                 times);
         router.apply(RoutingTable.empty());
+    }
+
+    /** Renders and validates with the proxy's own checker, installing nothing. */
+    private static void check(Router router, RoutingTable table) {
+        if (router instanceof dev.berth.router.nginx.NginxRouter n) {
+            n.check(table);
+        } else {
+            throw new IllegalArgumentException("no dry run for " + router.getClass().getName());
+        }
     }
 
     private static RoutingTable table(Endpoint e, boolean extraDomain) {

@@ -19,6 +19,7 @@ class RouterBenchIT {
 
         assertThat(code).as(out).isZero();
         assertThat(out).contains("nginx    switch, reload: apply() to new upstream serving")
-                .contains("whole table, 20 apps x 3 instances").contains("(n=3)").contains("(n=2)");
+                .contains("whole table, 20 apps x 3 instances: render + validate only")
+                .contains("whole table, 20 apps x 3 instances: apply()").contains("(n=3)").contains("(n=2)");
     }
 }
