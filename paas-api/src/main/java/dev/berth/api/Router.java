@@ -1,5 +1,7 @@
 package dev.berth.api;
 
+import java.util.Map;
+
 /**
  * Sends each domain's HTTP traffic to the healthy instances behind it (nginx, haproxy).
  * Implementations swap whole tables atomically: render, validate with the real binary, swap,
@@ -11,6 +13,9 @@ public interface Router extends AutoCloseable {
 
     /** Makes {@code table} the routing state, entirely or not at all. */
     void apply(RoutingTable table);
+
+    /** Requests and bytes sent per domain since the router was built, from its access log. */
+    Map<String, Traffic> traffic();
 
     /** Releases the router's resources (and stops its proxy if it started one). */
     @Override

@@ -17,6 +17,7 @@ import dev.berth.api.NotFoundException;
 import dev.berth.api.PlatformListener;
 import dev.berth.api.Resources;
 import dev.berth.api.Router;
+import dev.berth.api.Traffic;
 import dev.berth.api.Scheduler;
 import dev.berth.api.Source;
 import dev.berth.api.StateStore;
@@ -207,6 +208,14 @@ public final class Platform implements AutoCloseable {
      */
     public void stopAll(Duration timeout) {
         reconciler.stopAll(timeout);
+    }
+
+    /**
+     * Web traffic per routed domain (requests and bytes sent) since the router was built, from the
+     * router's access log; empty without a router.
+     */
+    public Map<String, Traffic> traffic() {
+        return router == null ? Map.of() : router.traffic();
     }
 
     /** Stops the control loop and releases the backend, router and store; instances keep running. */

@@ -10,10 +10,10 @@ import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.Routing;
+import dev.berth.api.Traffic;
 import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
-import dev.berth.router.nginx.Traffic;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,8 +92,8 @@ class ZeroDropIT {
                 return r.failed() == 0 && r.bodies().size() == 4;
             }
         });
-        await().atMost(WAIT).until(() -> router.traffic().getOrDefault(DOMAIN, new Traffic(0, 0)).requests() > 0);
-        Traffic before = router.traffic().get(DOMAIN);
+        await().atMost(WAIT).until(() -> platform.traffic().getOrDefault(DOMAIN, Traffic.none()).requests() > 0);
+        Traffic before = platform.traffic().get(DOMAIN);
         Set<String> first = healthyIds();
 
         HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
@@ -123,7 +123,7 @@ class ZeroDropIT {
 
         // Traffic accounting counts exactly what the load received.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            Traffic after = router.traffic().get(DOMAIN);
+            Traffic after = platform.traffic().get(DOMAIN);
             assertThat(after.requests() - before.requests()).isEqualTo(result.ok());
             assertThat(after.bytesSent() - before.bytesSent()).isEqualTo(result.bytes());
         });

@@ -1,5 +1,6 @@
 package dev.berth.router.nginx;
 
+import dev.berth.api.Traffic;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -86,6 +87,6 @@ final class AccessLog {
         } catch (NumberFormatException e) {
             return;
         }
-        totals.merge(f[1], new Traffic(1, bytes), (a, b) -> a.plus(b.requests(), b.bytesSent()));
+        totals.merge(f[1], new Traffic(1, bytes), Traffic::plus);
     }
 }

@@ -3,6 +3,7 @@ package dev.berth.router.nginx;
 import dev.berth.api.BerthException;
 import dev.berth.api.Router;
 import dev.berth.api.RoutingTable;
+import dev.berth.api.Traffic;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -183,6 +184,7 @@ public final class NginxRouter implements Router {
     }
 
     /** Requests and bytes sent per domain since the router was built, from nginx's access log. */
+    @Override
     public Map<String, Traffic> traffic() {
         synchronized (lock) {
             try {

@@ -2,6 +2,7 @@ package dev.berth.router.nginx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.api.Traffic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;

@@ -8,6 +8,7 @@ import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.RoutingTable.Route;
+import dev.berth.api.Traffic;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

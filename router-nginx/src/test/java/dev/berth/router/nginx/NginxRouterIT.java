@@ -12,6 +12,7 @@ import dev.berth.api.Endpoint;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.RoutingTable.Route;
+import dev.berth.api.Traffic;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -15,6 +15,7 @@ import dev.berth.api.RestartPolicy;
 import dev.berth.api.Router;
 import dev.berth.api.Routing;
 import dev.berth.api.RoutingTable;
+import dev.berth.api.Traffic;
 import dev.berth.core.Schedulers;
 import java.time.Clock;
 import java.time.Duration;
@@ -256,6 +257,11 @@ class ReconcilerTest {
                     }
                 }
                 applied.add(table);
+            }
+
+            @Override
+            public Map<String, Traffic> traffic() {
+                return Map.of();
             }
 
             @Override
