@@ -28,10 +28,12 @@ import java.util.TreeMap;
  * @param healthCheck   how health is probed
  * @param restartPolicy how dead instances are respawned
  * @param constraints   where instances may run
+ * @param update        how a new release replaces the running one
  */
 public record AppSpec(String name, Source source, List<String> setup, List<String> command,
                       Map<String, String> env, Instances instances, Resources resources, Routing routing,
-                      HealthCheck healthCheck, RestartPolicy restartPolicy, Constraints constraints) {
+                      HealthCheck healthCheck, RestartPolicy restartPolicy, Constraints constraints,
+                      UpdateStrategy update) {
 
     /** An env value asking for a free port per instance. */
     public static final String RANDOM_PORT = "RANDOM_PORT";
@@ -52,6 +54,7 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             Checks.notNull("healthCheck", healthCheck);
             Checks.notNull("restart", restartPolicy);
             Checks.notNull("constraints", constraints);
+            Checks.notNull("update", update);
             if (!env.containsKey(PORT)) {
                 if (!routing.domains().isEmpty()) {
                     throw new InvalidSpecException("env.PORT", null, "routing needs the instance port: set env PORT (e.g. to RANDOM_PORT)");
@@ -97,6 +100,14 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
     }
 
     /** A builder for an app of that name, with one instance, no source and default policies. */
+    /** A spec with the default {@link UpdateStrategy}. */
+    public AppSpec(String name, Source source, List<String> setup, List<String> command, Map<String, String> env,
+                   Instances instances, Resources resources, Routing routing, HealthCheck healthCheck,
+                   RestartPolicy restartPolicy, Constraints constraints) {
+        this(name, source, setup, command, env, instances, resources, routing, healthCheck, restartPolicy, constraints,
+                UpdateStrategy.defaults());
+    }
+
     public static Builder builder(String name) {
         return new Builder(name);
     }
@@ -114,6 +125,7 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
         b.healthCheck = healthCheck;
         b.restartPolicy = restartPolicy;
         b.constraints = constraints;
+        b.update = update;
         return b;
     }
 
@@ -151,6 +163,7 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
         private HealthCheck healthCheck = HealthCheck.none();
         private RestartPolicy restartPolicy = RestartPolicy.defaults();
         private Constraints constraints = Constraints.none();
+        private UpdateStrategy update = UpdateStrategy.defaults();
 
         private Builder(String name) {
             this.name = Checks.dnsLabel("name", name);
@@ -252,9 +265,14 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             return this;
         }
 
+        public Builder update(UpdateStrategy update) {
+            this.update = Checks.notNull("update", update);
+            return this;
+        }
+
         public AppSpec build() {
             return new AppSpec(name, source, setup, command, env, instances, resources, routing, healthCheck,
-                    restartPolicy, constraints);
+                    restartPolicy, constraints, update);
         }
     }
 }

@@ -67,4 +67,28 @@ public sealed interface PlatformEvent {
     /** An instance was stopped on purpose (scale down, stop, replacement). */
     record InstanceStopped(Instant at, String app, String instance) implements PlatformEvent {
     }
+
+    /** A new release began to replace {@code fromRelease} (empty for a first deploy). */
+    record DeployStarted(Instant at, String app, String release, String fromRelease) implements PlatformEvent {
+    }
+
+    /** {@code healthy} of the {@code of} instances of the new release are healthy. */
+    record DeployProgress(Instant at, String app, String release, int healthy, int of) implements PlatformEvent {
+    }
+
+    /** The router sends the app's traffic to the new release only: no old instance is routed any more. */
+    record TrafficSwitched(Instant at, String app, String release) implements PlatformEvent {
+    }
+
+    /** Every instance of the new release is healthy and every old one is stopped. */
+    record DeploySucceeded(Instant at, String app, String release, Duration took) implements PlatformEvent {
+    }
+
+    /**
+     * The new release failed ({@code reason}); the app goes back to {@code rolledBackTo}, the
+     * release that served before (which kept serving meanwhile).
+     */
+    record DeployFailed(Instant at, String app, String release, String reason, String rolledBackTo)
+            implements PlatformEvent {
+    }
 }

@@ -6,6 +6,7 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.Backend;
 import dev.berth.api.BerthException;
 import dev.berth.api.Cluster;
+import dev.berth.api.DeployRecord;
 import dev.berth.api.ExecResult;
 import dev.berth.api.Instance;
 import dev.berth.api.InstanceRecord;
@@ -17,10 +18,10 @@ import dev.berth.api.NotFoundException;
 import dev.berth.api.PlatformListener;
 import dev.berth.api.Resources;
 import dev.berth.api.Router;
-import dev.berth.api.Traffic;
 import dev.berth.api.Scheduler;
 import dev.berth.api.Source;
 import dev.berth.api.StateStore;
+import dev.berth.api.Traffic;
 import dev.berth.core.internal.reconcile.EventBus;
 import dev.berth.core.internal.reconcile.Reconciler;
 import dev.berth.core.internal.state.FileStateStore;
@@ -29,8 +30,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -76,7 +77,7 @@ public final class Platform implements AutoCloseable {
         this.events = new EventBus();
         b.listeners.forEach(events::add);
         this.reconciler = new Reconciler(new Reconciler.Wiring(nodes, backend, router, store, b.scheduler, events,
-                b.clock, b.resyncInterval, b.stopGrace));
+                b.clock, b.resyncInterval, b.stopGrace, b.releasesKept));
     }
 
     public static Builder builder() {
@@ -108,6 +109,25 @@ public final class Platform implements AutoCloseable {
                             + "git push and releases; remove the commit to run the command in the instance directory")
                     .in("app '" + spec.name() + "'");
         }
+    }
+
+    /**
+     * Goes back to the newest earlier release of {@code app} that rolled out successfully, through
+     * the same rolling update as a deploy; returns that release.
+     *
+     * @throws NotFoundException when the app has no such release in its history
+     */
+    public String rollback(String app) {
+        return reconciler.rollback(app);
+    }
+
+    /** The app's latest deploys (at most {@link Builder#releasesKept}), oldest first. */
+    public List<DeployRecord> history(String app) {
+        AppRecord rec = reconciler.view().apps().get(app);
+        if (rec == null) {
+            throw new NotFoundException("no app named '" + app + "'");
+        }
+        return rec.history();
     }
 
     /** Changes an app's instance count. */
@@ -395,6 +415,7 @@ public final class Platform implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration resyncInterval = Duration.ofSeconds(5);
         private Duration stopGrace = Duration.ofSeconds(10);
+        private int releasesKept = 10;
 
         private Builder() {
         }
@@ -464,6 +485,15 @@ public final class Platform implements AutoCloseable {
         }
 
         /** How long a stopped instance gets between SIGTERM and SIGKILL; 0 to 10 min, default 10 s. */
+        /** How many deploys each app's history keeps, and so how far {@code rollback} reaches (default 10, 2-1000). */
+        public Builder releasesKept(int releases) {
+            if (releases < 2 || releases > 1000) {
+                throw new IllegalArgumentException("releasesKept: " + releases + " is not allowed; must be 2-1000");
+            }
+            this.releasesKept = releases;
+            return this;
+        }
+
         public Builder stopGrace(Duration grace) {
             requireBetween("stopGrace", grace, Duration.ZERO, Duration.ofMinutes(10));
             this.stopGrace = grace;

@@ -10,8 +10,9 @@ import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
 import dev.berth.api.RouteSettings;
 import dev.berth.api.Routing;
-import dev.berth.api.Tls;
 import dev.berth.api.Source;
+import dev.berth.api.Tls;
+import dev.berth.api.UpdateStrategy;
 import java.math.BigInteger;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -37,9 +38,9 @@ final class AppDecoder {
     static final String CLUSTERS = "clusters";
     private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Set<String> APP_KEYS = Set.of("source", "setup", "command", "env", "instances", "resources",
-            "routing", "healthCheck", "restart", "constraints");
+            "routing", "healthCheck", "restart", "constraints", "update");
     private static final String APP_KEYS_TEXT = "source, setup, command, env, instances, resources, routing, healthCheck, "
-            + "restart, constraints, clusters";
+            + "restart, constraints, update, clusters";
     private static final String INSTANCES_ALLOWED = "must be 0-" + Instances.MAX + " or ALL (\"*\")";
 
     private AppDecoder() {
@@ -158,8 +159,9 @@ final class AppDecoder {
         HealthCheck healthCheck = healthCheck(get(app, "healthCheck"));
         RestartPolicy restart = restart(get(app, "restart"));
         Constraints constraints = constraints(get(app, "constraints"));
+        UpdateStrategy update = update(get(app, "update"));
         return new AppSpec(name, source, setup, command, env, instances, resources, routing, healthCheck, restart,
-                constraints);
+                constraints, update);
     }
 
     // ---- fields -------------------------------------------------------------------------------
@@ -307,6 +309,22 @@ final class AppDecoder {
                 duration(get(o, "maxDelay"), "restart.maxDelay", d.maxDelay()),
                 multiplier == null ? d.multiplier() : number(multiplier, "restart.multiplier", "must be 1-10"),
                 duration(get(o, "resetAfter"), "restart.resetAfter", d.resetAfter()));
+    }
+
+    private static UpdateStrategy update(Tree t) {
+        UpdateStrategy d = UpdateStrategy.defaults();
+        if (t == null) {
+            return d;
+        }
+        Tree.Obj o = obj(t, "update", "{minimumHealthCapacity: 0.5, maximumOverCapacity: 0.25, deadline: 5m}");
+        checkKeys(o, "update", Set.of("minimumHealthCapacity", "maximumOverCapacity", "deadline"),
+                "minimumHealthCapacity, maximumOverCapacity, deadline");
+        Tree min = get(o, "minimumHealthCapacity");
+        Tree over = get(o, "maximumOverCapacity");
+        return new UpdateStrategy(
+                min == null ? d.minimumHealthCapacity() : number(min, "update.minimumHealthCapacity", "must be a fraction from 0 to 1"),
+                over == null ? d.maximumOverCapacity() : number(over, "update.maximumOverCapacity", "must be a fraction from 0 to 1"),
+                duration(get(o, "deadline"), "update.deadline", d.deadline()));
     }
 
     private static Constraints constraints(Tree t) {

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * ({@code PT5S}). Formatting picks the largest unit that holds the duration exactly, which is the
  * shortest exact form. Stateless.
  */
-final class Durations {
+public final class Durations {
     /** What a duration field accepts, for error messages. */
     static final String ALLOWED = "must be a duration such as 500ms, 5s, 2m, 1h (units ns, us, ms, s, m, h, d) or ISO-8601 such as PT5S";
 
@@ -47,7 +47,7 @@ final class Durations {
     }
 
     /** The shortest exact text of {@code d}: e.g. {@code 0s}, {@code 1500ms}, {@code 2m}. */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         if (d.isZero()) {
             return "0s";
         }

@@ -12,6 +12,7 @@ import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
 import dev.berth.api.RouteSettings;
 import dev.berth.api.Source;
+import dev.berth.api.UpdateStrategy;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -231,6 +232,9 @@ public final class MakoManifest {
         }
         if (!spec.restartPolicy().equals(RestartPolicy.defaults())) {
             throw new InvalidSpecException("restart", spec.restartPolicy(), cannot + "only the default restart policy").in(where);
+        }
+        if (!spec.update().equals(UpdateStrategy.defaults())) {
+            throw new InvalidSpecException("update", spec.update(), cannot + "only the default update strategy").in(where);
         }
         if (!spec.constraints().equals(Constraints.none())) {
             throw new InvalidSpecException("constraints", spec.constraints(), cannot + "no placement constraints").in(where);

@@ -10,6 +10,7 @@ import dev.berth.api.RestartPolicy;
 import dev.berth.api.RouteSettings;
 import dev.berth.api.Routing;
 import dev.berth.api.Source;
+import dev.berth.api.UpdateStrategy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,6 +133,19 @@ public final class SpecCodec {
                 m.put("nodeLabels", new LinkedHashMap<>(new java.util.TreeMap<>(c.nodeLabels())));
             }
             t.put("constraints", m);
+        }
+        UpdateStrategy u = spec.update();
+        UpdateStrategy ud = UpdateStrategy.defaults();
+        if (!u.equals(ud)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (Double.compare(u.minimumHealthCapacity(), ud.minimumHealthCapacity()) != 0) {
+                m.put("minimumHealthCapacity", PlainTrees.number(u.minimumHealthCapacity()));
+            }
+            if (Double.compare(u.maximumOverCapacity(), ud.maximumOverCapacity()) != 0) {
+                m.put("maximumOverCapacity", PlainTrees.number(u.maximumOverCapacity()));
+            }
+            putIfChanged(m, "deadline", Durations.format(u.deadline()), Durations.format(ud.deadline()));
+            t.put("update", m);
         }
         return t;
     }

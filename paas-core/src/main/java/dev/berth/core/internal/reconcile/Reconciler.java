@@ -5,6 +5,7 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.Backend;
 import dev.berth.api.BerthException;
 import dev.berth.api.ClusterSnapshot;
+import dev.berth.api.DeployRecord;
 import dev.berth.api.Endpoint;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.HealthCheck;
@@ -18,12 +19,14 @@ import dev.berth.api.Placement;
 import dev.berth.api.PlacementRequest;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.Resources;
+import dev.berth.api.Rollout;
 import dev.berth.api.Router;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Scheduler;
 import dev.berth.api.StateStore;
 import dev.berth.core.internal.health.HealthProber;
+import dev.berth.core.internal.manifest.Durations;
 import dev.berth.core.internal.reconcile.Tracked.AfterStop;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,9 +82,21 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** Everything the loop is wired to. */
+    /** Everything the loop is wired to; {@code releasesKept} bounds each app's deploy history. */
     public record Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
-                         EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace) {
+                         EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace, int releasesKept) {
+        public Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
+                      EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace) {
+            this(nodes, backend, router, store, scheduler, events, clock, resyncInterval, stopGrace, 10);
+        }
+    }
+
+    /** What the loop remembers of an app's rollout between passes (not persisted: recomputed after a restart). */
+    private static final class Progress {
+        int healthyReported = -1;
+        boolean switched;
+        int failures;
+        String lastFailure = "";
     }
 
     private final Wiring w;
@@ -95,6 +110,7 @@ public final class Reconciler implements AutoCloseable {
     private final Map<String, Tracked> instances = new TreeMap<>();
     private final Map<String, Integer> lastSeq = new HashMap<>();
     private final Map<String, String> lastUnplaced = new HashMap<>();
+    private final Map<String, Progress> progress = new HashMap<>();
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
     /** Events of the running task, published once the view shows their effect. */
     private final List<PlatformEvent> outbox = new ArrayList<>();
@@ -233,26 +249,70 @@ public final class Reconciler implements AutoCloseable {
     public String deploy(AppSpec spec) {
         return call(() -> {
             AppRecord old = apps.get(spec.name());
-            String release;
             if (old != null && old.spec().sameReleaseAs(spec)) {
-                release = old.release();
-            } else {
-                release = newRelease(old == null ? 0 : releaseNumber(old.release()));
+                // Same code and settings: only the count (or the update strategy) changed.
+                AppRecord rec = new AppRecord(spec, old.release(), false, old.rollout(), old.history());
+                w.store().saveApp(rec);
+                apps.put(spec.name(), rec);
+                if (!old.spec().instances().equals(spec.instances()) || old.stopped()) {
+                    emit(new PlatformEvent.AppScaled(w.clock().instant(), spec.name(), spec.instances()));
+                }
+                lastUnplaced.remove(spec.name());
+                pass();
+                return old.release();
             }
-            AppRecord rec = new AppRecord(spec, release, false);
-            w.store().saveApp(rec);
-            apps.put(spec.name(), rec);
-            Instant now = w.clock().instant();
-            if (old == null || !old.release().equals(release)) {
-                log.info("app {}: deployed release {}", spec.name(), release);
-                emit(new PlatformEvent.AppDeployed(now, spec.name(), release));
-            } else if (!old.spec().instances().equals(spec.instances()) || old.stopped()) {
-                emit(new PlatformEvent.AppScaled(now, spec.name(), spec.instances()));
-            }
-            lastUnplaced.remove(spec.name());
-            pass();
+            String release = newRelease(old == null ? 0 : releaseNumber(old.release()));
+            startRollout(old, spec, release);
             return release;
         });
+    }
+
+    /**
+     * Goes back to the newest earlier release that rolled out successfully, through the same
+     * rolling update; returns that release.
+     */
+    public String rollback(String app) {
+        return call(() -> {
+            AppRecord rec = app(app);
+            List<DeployRecord> h = rec.history();
+            for (int i = h.size() - 1; i >= 0; i--) {
+                DeployRecord d = h.get(i);
+                if (d.outcome() == DeployRecord.Outcome.SUCCEEDED && !d.release().equals(rec.release())) {
+                    startRollout(rec, d.spec().withInstances(rec.spec().instances()), d.release());
+                    return d.release();
+                }
+            }
+            throw new NotFoundException("app '" + app + "' has no earlier release that rolled out successfully "
+                    + "(history: " + h.stream().map(d -> d.release() + " " + d.outcome()).toList() + ")");
+        });
+    }
+
+    /** Makes {@code release} the app's release and starts rolling it out over {@code old}'s. */
+    private void startRollout(AppRecord old, AppSpec spec, String release) {
+        Instant now = w.clock().instant();
+        List<DeployRecord> history = new ArrayList<>(old == null ? List.of() : old.history());
+        if (!history.isEmpty() && history.get(history.size() - 1).outcome() == DeployRecord.Outcome.IN_PROGRESS) {
+            DeployRecord last = history.remove(history.size() - 1);
+            history.add(last.ended(now, DeployRecord.Outcome.SUPERSEDED, "replaced by release " + release));
+        }
+        history.add(new DeployRecord(release, spec, now, null, DeployRecord.Outcome.IN_PROGRESS, ""));
+        while (history.size() > w.releasesKept()) {
+            history.remove(0);
+        }
+        // A rollout over a rollout returns, on failure, to the release that served before both.
+        Rollout rollout = old == null ? null
+                : new Rollout(old.rollout() != null ? old.rollout().fromRelease() : old.release(),
+                        old.rollout() != null ? old.rollout().fromSpec() : old.spec(), now, now.plus(spec.update().deadline()));
+        AppRecord rec = new AppRecord(spec, release, false, rollout, history);
+        w.store().saveApp(rec);
+        apps.put(spec.name(), rec);
+        progress.put(spec.name(), new Progress());
+        log.info("app {}: deployed release {}{}", spec.name(), release,
+                rollout == null ? "" : " over " + rollout.fromRelease());
+        emit(new PlatformEvent.AppDeployed(now, spec.name(), release));
+        emit(new PlatformEvent.DeployStarted(now, spec.name(), release, rollout == null ? "" : rollout.fromRelease()));
+        lastUnplaced.remove(spec.name());
+        pass();
     }
 
     /**
@@ -277,7 +337,7 @@ public final class Reconciler implements AutoCloseable {
     public void scale(String app, Instances count) {
         call(() -> {
             AppRecord rec = app(app);
-            AppRecord next = new AppRecord(rec.spec().withInstances(count), rec.release(), rec.stopped());
+            AppRecord next = rec.withSpec(rec.spec().withInstances(count));
             w.store().saveApp(next);
             apps.put(app, next);
             lastUnplaced.remove(app);
@@ -292,8 +352,8 @@ public final class Reconciler implements AutoCloseable {
         call(() -> {
             AppRecord rec = app(app);
             if (rec.stopped() != stopped) {
-                w.store().saveApp(new AppRecord(rec.spec(), rec.release(), stopped));
-                apps.put(app, new AppRecord(rec.spec(), rec.release(), stopped));
+                w.store().saveApp(rec.withStopped(stopped));
+                apps.put(app, rec.withStopped(stopped));
                 emit(stopped ? new PlatformEvent.AppStopped(w.clock().instant(), app, false)
                         : new PlatformEvent.AppScaled(w.clock().instant(), app, rec.spec().instances()));
             }
@@ -367,7 +427,7 @@ public final class Reconciler implements AutoCloseable {
         CompletableFuture<Void> idle = call(() -> {
             for (AppRecord rec : List.copyOf(apps.values())) {
                 if (!rec.stopped()) {
-                    AppRecord next = new AppRecord(rec.spec(), rec.release(), true);
+                    AppRecord next = rec.withStopped(true);
                     w.store().saveApp(next);
                     apps.put(rec.name(), next);
                     emit(new PlatformEvent.AppStopped(w.clock().instant(), rec.name(), false));
@@ -433,6 +493,7 @@ public final class Reconciler implements AutoCloseable {
         }
         respawnDue(now);
         rollRestarts();
+        trackRollouts(now);
         route();
         publish();
         scheduleWakeUp();
@@ -493,14 +554,23 @@ public final class Reconciler implements AutoCloseable {
             for (Tracked t : order.subList(0, current.size() - desired)) {
                 stop(t, AfterStop.REMOVE, "scaled down to " + desired);
             }
-        } else if (current.size() < desired) {
-            requests.add(PlacementRequest.of(app.name(), spec.resources(), spec.constraints(), desired - current.size()));
-            requesters.add(app);
+            return;
         }
-        if (!old.isEmpty() && healthyCurrent >= Math.min(desired, current.size()) && current.size() >= desired) {
-            for (Tracked o : old) {
-                stop(o, AfterStop.REMOVE, "replaced by release " + app.release());
+        int missing = desired - current.size();
+        if (!old.isEmpty()) {
+            // A rolling update: Marathon's minimumHealthCapacity / maximumOverCapacity.
+            List<RollingPlan.Old> olds = sortedForScaleDown(old).stream()
+                    .map(t -> new RollingPlan.Old(t.id(), t.state() == InstanceState.HEALTHY)).toList();
+            int live = (int) instancesOf(app.name()).stream().filter(Tracked::live).count();
+            RollingPlan.Step step = RollingPlan.step(spec.update(), desired, current.size(), (int) healthyCurrent, olds, live);
+            for (String id : step.toStop()) {
+                stop(instances.get(id), AfterStop.REMOVE, "replaced by release " + app.release());
             }
+            missing = step.toStart();
+        }
+        if (missing > 0) {
+            requests.add(PlacementRequest.of(app.name(), spec.resources(), spec.constraints(), missing));
+            requesters.add(app);
         }
     }
 
@@ -550,7 +620,6 @@ public final class Reconciler implements AutoCloseable {
                 log.warn("app {}: {} instance(s) cannot be placed: {}", app.name(), u.count(), u.reason());
                 emit(new PlatformEvent.InstancesUnplaced(w.clock().instant(), app.name(), u.count(), u.reason()));
             }
-            makeRoomForNewRelease(app);
         }
         for (AppRecord app : requesters) {
             if (!reasons.containsKey(app.name())) {
@@ -559,20 +628,91 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /**
-     * When the new release does not fit beside the old one, replace old instances one at a time,
-     * never while a new instance is still on its way to healthy.
-     */
-    private void makeRoomForNewRelease(AppRecord app) {
-        List<Tracked> mine = instancesOf(app.name());
-        boolean newOnItsWay = mine.stream().anyMatch(t -> t.record.release().equals(app.release())
-                && t.state() != InstanceState.HEALTHY && !t.retiring());
-        boolean oneRetiring = mine.stream().anyMatch(t -> t.retiring() && t.live());
-        if (newOnItsWay || oneRetiring) {
-            return;
+    // ======================================================================================
+    // Rollouts: progress, success, failure and automatic rollback.
+    // ======================================================================================
+
+    /** Reports each rollout's progress and ends it: succeeded, or failed and rolled back. */
+    private void trackRollouts(Instant now) {
+        for (AppRecord app : List.copyOf(apps.values())) {
+            List<DeployRecord> h = app.history();
+            if (h.isEmpty() || h.get(h.size() - 1).outcome() != DeployRecord.Outcome.IN_PROGRESS || app.stopped()) {
+                continue;
+            }
+            Progress p = progress.computeIfAbsent(app.name(), k -> new Progress());
+            List<Tracked> mine = instancesOf(app.name());
+            int want = app.spec().instances().all() ? eligibleNodes(app.spec()) : app.spec().instances().count();
+            int healthyNew = (int) mine.stream().filter(t -> t.record.release().equals(app.release())
+                    && t.state() == InstanceState.HEALTHY && t.afterStop == null).count();
+            boolean oldRouted = mine.stream().anyMatch(t -> !t.record.release().equals(app.release())
+                    && t.state() == InstanceState.HEALTHY && t.afterStop == null);
+            boolean oldLive = mine.stream().anyMatch(t -> !t.record.release().equals(app.release()) && t.live());
+            if (healthyNew != p.healthyReported) {
+                p.healthyReported = healthyNew;
+                emit(new PlatformEvent.DeployProgress(now, app.name(), app.release(), healthyNew, want));
+            }
+            if (!p.switched && healthyNew > 0 && !oldRouted && app.rollout() != null) {
+                p.switched = true;
+                emit(new PlatformEvent.TrafficSwitched(now, app.name(), app.release()));
+            }
+            if (healthyNew >= want && !oldLive) {
+                finishRollout(app, now, DeployRecord.Outcome.SUCCEEDED, "");
+            } else if (app.rollout() != null && !now.isBefore(app.rollout().deadline())) {
+                failRollout(app, now, "not every instance was healthy within " + Durations.format(app.spec().update().deadline())
+                        + ": " + healthyNew + " of " + want + (p.lastFailure.isEmpty() ? "" : "; last failure: " + p.lastFailure));
+            } else if (app.rollout() != null && p.failures >= ROLLOUT_FAILURES) {
+                failRollout(app, now, "instances of release " + app.release() + " failed " + p.failures
+                        + " times; last failure: " + p.lastFailure);
+            }
         }
-        mine.stream().filter(t -> !t.record.release().equals(app.release()) && !t.retiring()).findFirst()
-                .ifPresent(t -> stop(t, AfterStop.REMOVE, "making room for release " + app.release()));
+    }
+
+    /** Start failures and crashes of a release's instances after which its rollout fails at once. */
+    static final int ROLLOUT_FAILURES = 3;
+
+    /** Counts a failure of a new-release instance against its app's rollout. */
+    private void rolloutFailure(Tracked t, String reason) {
+        AppRecord app = apps.get(t.record.app());
+        if (app != null && app.rollout() != null && t.record.release().equals(app.release())) {
+            Progress p = progress.computeIfAbsent(app.name(), k -> new Progress());
+            p.failures++;
+            p.lastFailure = t.id() + ": " + reason;
+        }
+    }
+
+    private void finishRollout(AppRecord app, Instant now, DeployRecord.Outcome outcome, String reason) {
+        List<DeployRecord> h = new ArrayList<>(app.history());
+        DeployRecord last = h.remove(h.size() - 1);
+        h.add(last.ended(now, outcome, reason));
+        AppRecord rec = new AppRecord(app.spec(), app.release(), app.stopped(), null, h);
+        w.store().saveApp(rec);
+        apps.put(app.name(), rec);
+        progress.remove(app.name());
+        Duration took = Duration.between(last.startedAt(), now);
+        log.info("app {}: release {} rolled out in {} ms", app.name(), app.release(), took.toMillis());
+        emit(new PlatformEvent.DeploySucceeded(now, app.name(), app.release(), took));
+    }
+
+    /**
+     * The new release failed: back to the release that served before, which kept at least the
+     * strategy's healthy minimum all along; the new release's instances are then replaced by it.
+     */
+    private void failRollout(AppRecord app, Instant now, String reason) {
+        Rollout r = app.rollout();
+        List<DeployRecord> h = new ArrayList<>(app.history());
+        DeployRecord last = h.remove(h.size() - 1);
+        h.add(last.ended(now, DeployRecord.Outcome.ROLLED_BACK, reason));
+        AppSpec back = r.fromSpec().withInstances(app.spec().instances());
+        AppRecord rec = new AppRecord(back, r.fromRelease(), app.stopped(), null, h);
+        w.store().saveApp(rec);
+        apps.put(app.name(), rec);
+        progress.remove(app.name());
+        log.warn("app {}: release {} failed, rolling back to {}: {}", app.name(), app.release(), r.fromRelease(), reason);
+        emit(new PlatformEvent.DeployFailed(now, app.name(), app.release(), reason, r.fromRelease()));
+    }
+
+    private int eligibleNodes(AppSpec spec) {
+        return (int) w.nodes().stream().filter(n -> spec.constraints().admits(n.labels())).count();
     }
 
     /** The cluster as the scheduler sees it: every instance that holds resources counts. */
@@ -705,6 +845,7 @@ public final class Reconciler implements AutoCloseable {
         }
         Instant now = w.clock().instant();
         emit(new PlatformEvent.InstanceStartFailed(now, t.record.app(), t.id(), e.getMessage()));
+        rolloutFailure(t, "start failed: " + e.getMessage());
         if (t.afterStop != null) {
             finishStop(t);
         } else {
@@ -831,6 +972,7 @@ public final class Reconciler implements AutoCloseable {
         }
         log.warn("instance {} of app {} exited: {}", id, t.record.app(), exit.reason());
         emit(new PlatformEvent.InstanceExited(exit.at(), t.record.app(), id, exit));
+        rolloutFailure(t, "exited: " + exit.reason());
         prober.unwatch(id);
         crashed(t, exit, true);
         pass();
@@ -914,6 +1056,7 @@ public final class Reconciler implements AutoCloseable {
             String why = "unhealthy: " + t.probeFailures + " failed checks in a row (" + r.detail() + ")";
             log.warn("instance {} of app {} {}; replacing it", t.id(), app.name(), why);
             emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), why + "; replacing it"));
+            rolloutFailure(t, why);
             stop(t, AfterStop.REPLACE, why);
         }
         pass();
@@ -1006,8 +1149,10 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void scheduleWakeUp() {
-        Instant next = instances.values().stream().map(t -> t.respawnAt).filter(Objects::nonNull)
-                .min(Comparator.naturalOrder()).orElse(null);
+        Instant next = java.util.stream.Stream.concat(
+                        instances.values().stream().map(t -> t.respawnAt),
+                        apps.values().stream().map(a -> a.rollout() == null ? null : a.rollout().deadline()))
+                .filter(Objects::nonNull).min(Comparator.naturalOrder()).orElse(null);
         if (next == null || next.equals(wakeUpAt)) {
             return;
         }

@@ -9,10 +9,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.BerthException;
+import dev.berth.api.DeployRecord;
 import dev.berth.api.Endpoint;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
+import dev.berth.api.Rollout;
 import dev.berth.api.StateStore;
 import dev.berth.api.StateStoreException;
 import dev.berth.core.internal.manifest.SpecCodec;
@@ -123,17 +125,36 @@ public final class FileStateStore implements StateStore {
                 throw corrupt(file, "field 'spec' is missing", null);
             }
             String name = text(root, "name", file);
-            Object tree = JSON.convertValue(specNode, Object.class);
-            AppSpec spec = SpecCodec.fromTree(name, tree);
+            AppSpec spec = spec(name, specNode);
             if (!file.getFileName().toString().equals(name + ".json")) {
                 throw corrupt(file, "it holds app '" + name + "', not the app its name says", null);
             }
-            return new AppRecord(spec, release, stopped);
+            Rollout rollout = null;
+            JsonNode r = root.get("rollout");
+            if (r != null && !r.isNull()) {
+                rollout = new Rollout(text(r, "fromRelease", file), spec(name, r.get("fromSpec")),
+                        Instant.parse(text(r, "startedAt", file)), Instant.parse(text(r, "deadline", file)));
+            }
+            List<DeployRecord> history = new ArrayList<>();
+            for (JsonNode d : root.path("history")) {
+                String finished = d.path("finishedAt").asText("");
+                history.add(new DeployRecord(text(d, "release", file), spec(name, d.get("spec")),
+                        Instant.parse(text(d, "startedAt", file)), finished.isEmpty() ? null : Instant.parse(finished),
+                        DeployRecord.Outcome.valueOf(text(d, "outcome", file)), d.path("reason").asText("")));
+            }
+            return new AppRecord(spec, release, stopped, rollout, history);
         } catch (StateStoreException e) {
             throw e;
-        } catch (BerthException | IllegalArgumentException e) {
+        } catch (BerthException | IllegalArgumentException | java.time.DateTimeException e) {
             throw corrupt(file, e.getMessage(), e);
         }
+    }
+
+    private static AppSpec spec(String name, JsonNode node) {
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("a spec is missing");
+        }
+        return SpecCodec.fromTree(name, JSON.convertValue(node, Object.class));
     }
 
     @Override
@@ -144,6 +165,26 @@ public final class FileStateStore implements StateStore {
         root.put("release", app.release());
         root.put("stopped", app.stopped());
         root.set("spec", JSON.valueToTree(SpecCodec.toTree(app.spec())));
+        Rollout r = app.rollout();
+        if (r != null) {
+            ObjectNode rn = root.putObject("rollout");
+            rn.put("fromRelease", r.fromRelease());
+            rn.set("fromSpec", JSON.valueToTree(SpecCodec.toTree(r.fromSpec())));
+            rn.put("startedAt", r.startedAt().toString());
+            rn.put("deadline", r.deadline().toString());
+        }
+        var history = root.putArray("history");
+        for (DeployRecord d : app.history()) {
+            ObjectNode dn = history.addObject();
+            dn.put("release", d.release());
+            dn.set("spec", JSON.valueToTree(SpecCodec.toTree(d.spec())));
+            dn.put("startedAt", d.startedAt().toString());
+            if (d.finishedAt() != null) {
+                dn.put("finishedAt", d.finishedAt().toString());
+            }
+            dn.put("outcome", d.outcome().name());
+            dn.put("reason", d.reason());
+        }
         write(appsDir.resolve(app.name() + ".json"), root);
     }
 

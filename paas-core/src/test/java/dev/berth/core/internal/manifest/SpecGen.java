@@ -16,6 +16,7 @@ import dev.berth.api.RouteSettings;
 import dev.berth.api.Routing;
 import dev.berth.api.Source;
 import dev.berth.api.Tls;
+import dev.berth.api.UpdateStrategy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -182,8 +183,11 @@ final class SpecGen {
         if (!domains.isEmpty() || hc.type() != HealthCheck.Type.NONE) {
             env.put(AppSpec.PORT, coin(in) ? AppSpec.RANDOM_PORT : Integer.toString(between(in, 1, 65535)));
         }
+        UpdateStrategy update = coin(in) ? UpdateStrategy.defaults()
+                : new UpdateStrategy(between(in, 0, 100) / 100.0, between(in, 1, 100) / 100.0,
+                        Duration.ofSeconds(between(in, 1, 86_400)));
         return b.env(env).resources(Resources.of(amounts)).routing(routing).healthCheck(hc)
-                .restartPolicy(restart(in)).constraints(constraints(in)).build();
+                .restartPolicy(restart(in)).constraints(constraints(in)).update(update).build();
     };
 
     /** Specs that a Mako Master manifest can express. */
