@@ -40,8 +40,11 @@ final class HaproxyConfig {
     static final String TLS12_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
             + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
             + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-    /** The access log line: time, domain (or -), status, bytes sent, total time ms, backend/server. */
-    static final String LOG_FORMAT = "%Ts.%ms %[var(txn.domain)] %ST %B %Tt %b/%s";
+    /**
+     * The access log line: time, domain (or -), status, bytes (haproxy's count, see {@link AccessLog}),
+     * response header lines, total time ms, backend/server.
+     */
+    static final String LOG_FORMAT = "%Ts.%ms %[var(txn.domain)] %ST %B %[var(txn.hdrs)] %Tt %b/%s";
 
     /** Where everything lives and how haproxy runs. */
     record Settings(Path prefix, String listenAddress, int httpPort, int httpsPort, int threads) {
@@ -251,6 +254,8 @@ final class HaproxyConfig {
         b.append("    http-request set-var(txn.domain) var(txn.host) if { var(txn.backend) -m found }\n");
         b.append("    http-request set-header X-Forwarded-Proto https if { ssl_fc }\n");
         b.append("    http-request set-header X-Forwarded-Proto http if !{ ssl_fc }\n");
+        // the header lines of every response, generated ones too, for the access log
+        b.append("    http-after-response set-var(txn.hdrs) res.fhdr_cnt\n");
         b.append("    use_backend %[var(txn.backend)] if { var(txn.backend) -m found }\n");
         b.append("    default_backend ").append(DEFAULT_BACKEND).append("\n\n");
 
@@ -286,8 +291,10 @@ final class HaproxyConfig {
                     .append(" MiB.\\n\" if { req.hdr_val(content-length) gt ")
                     .append((long) rs.maxBodyMb() * 1024 * 1024).append(" }\n");
         }
-        b.append("    http-request return status 503 content-type text/plain string \"503 Service Unavailable: app ")
-                .append(be.app()).append(" has no healthy instance.\\n\" unless { nbsrv gt 0 }\n");
+        // haproxy's own 503 when no server is usable (none, all down or in maintenance), with our text;
+        // not a rule on nbsrv, which a new worker reports as 0 for a moment after a reload
+        b.append("    http-error status 503 content-type text/plain string \"503 Service Unavailable: app ")
+                .append(be.app()).append(" has no healthy instance.\\n\"\n");
         b.append("    default-server ").append(CHECK).append('\n');
         int slot = 1;
         while (slot <= be.slots()) {

@@ -13,13 +13,18 @@ import java.util.Map;
  * name, server id and name, address, operational state, administrative state, ..., port at column
  * 19). Immutable.
  *
- * @param adminState haproxy's administrative flags: 0x01 forced maintenance, 0x04 maintenance from
- *                   the configuration, 0x08 forced drain, ...
+ * @param adminState haproxy's administrative flags: 0x01 forced maintenance, 0x04 disabled in the
+ *                   configuration, 0x08 forced drain, ...
  */
 record ServerState(String backend, String server, String address, int operationalState, int adminState,
         int port) {
-    /** Maintenance flags of any origin (forced, inherited, configuration, resolution, health). */
-    static final int MAINT = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+    /** Forced maintenance: set by {@code state maint} and by {@code disabled} in the configuration. */
+    static final int FORCED_MAINT = 0x01;
+    /**
+     * Maintenance from elsewhere (inherited, resolution, health); 0x04, "disabled in the
+     * configuration", is left out: it stays set after {@code state ready}, without effect.
+     */
+    static final int OTHER_MAINT = 0x02 | 0x20 | 0x40;
     /** Drain flags (forced, inherited). */
     static final int DRAIN = 0x08 | 0x10;
 
@@ -52,10 +57,10 @@ record ServerState(String backend, String server, String address, int operationa
             if (s == null) {
                 wrong.add(name + " is missing");
             } else if (want == null) {
-                if ((s.adminState() & MAINT) == 0) {
+                if ((s.adminState() & FORCED_MAINT) == 0) {
                     wrong.add(name + " should be in maintenance (admin state " + s.adminState() + ")");
                 }
-            } else if ((s.adminState() & (MAINT | DRAIN)) != 0) {
+            } else if ((s.adminState() & (FORCED_MAINT | OTHER_MAINT | DRAIN)) != 0) {
                 wrong.add(name + " should be ready for " + want + " (admin state " + s.adminState() + ")");
             } else if (s.port() != want.port() || (Planner.isIpAddress(want.host())
                     && !sameAddress(s.address(), Planner.bare(want.host())))) {

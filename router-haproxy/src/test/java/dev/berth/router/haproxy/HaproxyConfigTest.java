@@ -43,7 +43,8 @@ class HaproxyConfigTest {
                 .contains("global\n    master-worker\n    pidfile /srv/berth/run/haproxy.pid\n    nbthread 1\n")
                 .contains("stats socket /srv/berth/run/admin.sock mode 600 level admin expose-fd listeners\n")
                 .contains("log stdout format raw local0 info\n")
-                .contains("log-format \"%Ts.%ms %[var(txn.domain)] %ST %B %Tt %b/%s\"")
+                .contains("log-format \"%Ts.%ms %[var(txn.domain)] %ST %B %[var(txn.hdrs)] %Tt %b/%s\"")
+                .contains("http-after-response set-var(txn.hdrs) res.fhdr_cnt\n")
                 .contains("frontend berth_http\n    bind 127.0.0.1:8080\n")
                 .doesNotContain("8443").doesNotContain("ssl crt-list")
                 .contains("http-request set-var(txn.host) req.hdr(host),field(1,:),lower\n")
@@ -56,8 +57,8 @@ class HaproxyConfigTest {
                 .contains("# app web\nbackend be_web\n    balance leastconn\n    timeout connect 5000ms\n    timeout server 60000ms\n"
                         + "    http-request return status 413 content-type text/plain string \"413 Payload Too Large: app web "
                         + "accepts request bodies up to 1 MiB.\\n\" if { req.hdr_val(content-length) gt 1048576 }\n"
-                        + "    http-request return status 503 content-type text/plain string \"503 Service Unavailable: app web "
-                        + "has no healthy instance.\\n\" unless { nbsrv gt 0 }\n"
+                        + "    http-error status 503 content-type text/plain string \"503 Service Unavailable: app web "
+                        + "has no healthy instance.\\n\"\n"
                         + "    default-server check inter 2s fall 3 rise 2\n"
                         + "    server srv1 127.0.0.1:9001\n"
                         + "    server srv2 127.0.0.1:9002\n"
