@@ -42,6 +42,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,7 +72,9 @@ import org.slf4j.LoggerFactory;
  * ({@code conf/haproxy.cfg}, {@code run/haproxy.pid}, {@code run/admin.sock},
  * {@code run/master.sock}, {@code logs/access.log}, {@code logs/haproxy.log}), listening on
  * {@link Builder#httpPort} (and {@link Builder#httpsPort} while some route has TLS) of
- * {@link Builder#listenAddress}, and stops it on {@link #close}. <b>External</b>
+ * {@link Builder#listenAddress}, and stops it on {@link #close}; when an earlier router on the same
+ * prefix left its haproxy running (its JVM was killed), the new one adopts that haproxy instead of
+ * starting another. <b>External</b>
  * ({@link Builder#external}): an haproxy started by someone else with the given config file; the
  * router writes that file, validates it, runs the given reload command and, since the file it
  * writes declares the admin socket under the prefix, uses the Runtime API too once haproxy runs
@@ -86,7 +89,8 @@ import org.slf4j.LoggerFactory;
  * workers of a reload append whole lines to the same file. UDP syslog drops under load, Java has no
  * UNIX datagram sockets, and haproxy's ring buffers are lost on reload.
  *
- * <p>Thread-safe: {@code apply}, {@code traffic} and {@code close} are serialized by one lock.
+ * <p>Thread-safe: {@code apply}, {@code check}, {@code traffic} and {@code close} are serialized by
+ * one lock.
  */
 public final class HaproxyRouter implements Router {
     private static final Logger LOG = LoggerFactory.getLogger(HaproxyRouter.class);
@@ -125,7 +129,7 @@ public final class HaproxyRouter implements Router {
     private HaproxyConfig.Files currentFiles;
     private Layout current; // what haproxy runs; null while unknown (external mode, before the first apply)
     private String lastGood;
-    private Process master;
+    private ProcessHandle master; // started by this router, or adopted from an earlier one on its prefix
     private boolean closed;
     private ApplyPath lastPath = ApplyPath.UNCHANGED;
     private long reloads;
@@ -203,6 +207,49 @@ public final class HaproxyRouter implements Router {
         }
     }
 
+    /**
+     * Renders {@code table} as a reload would and has {@code haproxy -c} validate it, with its map
+     * files and certificates in a scratch directory, without installing or reloading anything (a
+     * dry run): haproxy keeps serving what it serves. The ports are not probed.
+     *
+     * @return the configuration text that haproxy accepted (its generation probe answers "check")
+     * @throws InvalidSpecException for a domain, app name or path that is not plain, or a
+     *                              certificate or key file that cannot be read
+     * @throws BerthException with haproxy's message when {@code haproxy -c} rejects the configuration
+     * @throws IllegalStateException when the router is closed
+     */
+    public String check(RoutingTable table) {
+        Objects.requireNonNull(table, "table");
+        HaproxyConfig.validate(table);
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("haproxy router is closed");
+            }
+            Map<String, Pem> certificates = certificates(table);
+            Map<String, String> digests = new TreeMap<>();
+            certificates.forEach((domain, pem) -> digests.put(domain, pem.digest()));
+            Layout layout = Layout.of(table, digests);
+            Path dir = null;
+            try {
+                dir = Files.createTempDirectory(settings.temp(), "check-", OWNER_ONLY_DIR);
+                HaproxyConfig.Files files = new HaproxyConfig.Files(dir);
+                writeGeneration(files, layout, certificates);
+                String text = HaproxyConfig.render(layout, settings, files, "check");
+                Path file = dir.resolve("haproxy.cfg");
+                writeAtomically(file, text.getBytes(StandardCharsets.UTF_8), null);
+                test(file);
+                return text;
+            } catch (IOException e) {
+                throw new BerthException("haproxy router: cannot write under " + settings.temp() + ": "
+                        + e.getMessage(), e);
+            } finally {
+                if (dir != null) {
+                    deleteTree(dir);
+                }
+            }
+        }
+    }
+
     /** Requests and bytes sent per domain since the router was built, from haproxy's access log. */
     @Override
     public Map<String, Traffic> traffic() {
@@ -221,7 +268,7 @@ public final class HaproxyRouter implements Router {
         return configFile;
     }
 
-    /** The process id of the haproxy master this router started, when it runs. */
+    /** The process id of the haproxy master this router started (or adopted), when it runs. */
     public OptionalLong ownedPid() {
         synchronized (lock) {
             return master != null && master.isAlive() ? OptionalLong.of(master.pid()) : OptionalLong.empty();
@@ -275,6 +322,9 @@ public final class HaproxyRouter implements Router {
     // --- owned haproxy -----------------------------------------------------------------------
 
     private void start() {
+        if (adopt()) {
+            return;
+        }
         checkPortFree(settings.httpPort(), "httpPort");
         Layout layout = Layout.empty();
         String gen = nonce + "-" + (++generation);
@@ -288,7 +338,7 @@ public final class HaproxyRouter implements Router {
             master = new ProcessBuilder(argv)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.accessLog().toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(settings.haproxyLog().toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start().toHandle();
         } catch (IOException e) {
             throw new BerthException("haproxy router: cannot start " + argv + ": " + e.getMessage(), e);
         }
@@ -314,6 +364,43 @@ public final class HaproxyRouter implements Router {
                 settings.prefix());
     }
 
+    /**
+     * Keeps serving with the haproxy that an earlier router with this prefix started and left
+     * running (its JVM was killed, say): the pid file names a live haproxy master whose command
+     * line reads this router's config file. It keeps its access log and sockets; what it runs is
+     * taken as unknown, so that the next {@link #apply} reloads; {@link #close} stops it.
+     */
+    private boolean adopt() {
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(settings.pidFile()).strip());
+        } catch (IOException | NumberFormatException e) {
+            return false; // no pid file: nothing to adopt
+        }
+        ProcessHandle h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+        List<String> argv = h == null ? List.of() : commandLine(h);
+        int f = argv.indexOf("-f");
+        if (argv.isEmpty() || !argv.get(0).endsWith("haproxy") || f < 0 || f + 1 >= argv.size()
+                || !argv.get(f + 1).equals(configFile.toString()) || !argv.contains("-W")) {
+            return false; // a stale pid file, or the pid is someone else's now
+        }
+        master = h;
+        current = null;
+        LOG.info("haproxy router: adopted haproxy {} already serving {} with prefix {}", pid, settings.listen(),
+                settings.prefix());
+        return true;
+    }
+
+    private static List<String> commandLine(ProcessHandle h) {
+        try {
+            String raw = new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
+                    StandardCharsets.UTF_8);
+            return List.of(raw.split("\0"));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     private void checkPortFree(int port, String option) {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress(InetAddress.getByName(settings.listenAddress()), port));
@@ -336,17 +423,19 @@ public final class HaproxyRouter implements Router {
     }
 
     private void stopMaster() {
-        Process p = master;
+        ProcessHandle p = master;
         if (p == null) {
             return;
         }
         List<ProcessHandle> workers = new ArrayList<>(p.descendants().toList());
         p.destroy(); // SIGTERM: the master stops its workers and exits
         try {
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            try {
+                p.onExit().get(5, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
                 LOG.warn("haproxy router: haproxy {} ignored SIGTERM for 5 s; killing it", p.pid());
                 p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
+                p.onExit().get(5, TimeUnit.SECONDS);
             }
             for (ProcessHandle w : workers) {
                 if (w.isAlive()) {
@@ -461,15 +550,7 @@ public final class HaproxyRouter implements Router {
         Path next = configFile.resolveSibling(configFile.getFileName() + ".next");
         try {
             writeAtomically(next, text.getBytes(StandardCharsets.UTF_8), null);
-            Commands.Result r = Commands.run(List.of(binary.toString(), "-c", "-f", next.toString()),
-                    settings.temp(), COMMAND_TIMEOUT);
-            if (!r.ok()) {
-                throw new BerthException("haproxy router: haproxy -c rejected the new configuration; the previous "
-                        + "one keeps serving: " + problems(r.output()));
-            }
-            if (r.output().contains("[WARNING]")) {
-                LOG.warn("haproxy router: haproxy -c warns: {}", problems(r.output()));
-            }
+            test(next);
             move(next, configFile);
         } catch (IOException e) {
             throw new BerthException("haproxy router: cannot write " + next + ": " + e.getMessage(), e);
@@ -479,6 +560,19 @@ public final class HaproxyRouter implements Router {
             } catch (IOException ignored) {
                 // the next apply overwrites it
             }
+        }
+    }
+
+    /** Validates {@code file} with haproxy -c; throws haproxy's alerts when it refuses it. */
+    private void test(Path file) {
+        Commands.Result r = Commands.run(List.of(binary.toString(), "-c", "-f", file.toString()), settings.temp(),
+                COMMAND_TIMEOUT);
+        if (!r.ok()) {
+            throw new BerthException("haproxy router: haproxy -c rejected the new configuration; the previous "
+                    + "one keeps serving: " + problems(r.output()));
+        }
+        if (r.output().contains("[WARNING]")) {
+            LOG.warn("haproxy router: haproxy -c warns: {}", problems(r.output()));
         }
     }
 
@@ -574,7 +668,7 @@ public final class HaproxyRouter implements Router {
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (master != null && !master.isAlive()) {
-                throw new BerthException("haproxy exited with status " + master.exitValue());
+                throw new BerthException("haproxy (pid " + master.pid() + ") exited");
             }
             try {
                 String body = probe();

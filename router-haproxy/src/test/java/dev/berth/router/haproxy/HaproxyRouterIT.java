@@ -182,6 +182,19 @@ class HaproxyRouterIT {
                 .as("a name without a certificate is refused in the handshake")
                 .isInstanceOf(javax.net.ssl.SSLHandshakeException.class).hasMessageContaining("unrecognized_name");
 
+        // a certificate haproxy cannot load: haproxy -c says so, in check() and in apply(), and nothing changes
+        Path bad = dir.resolve("bad.pem");
+        Files.writeString(bad, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+        RoutingTable badTable = new RoutingTable(Map.of("tls.test", new Route("secure", Balance.LEAST_CONN,
+                List.of(e), Tls.of(bad, key), RouteSettings.defaults())));
+        String before = Files.readString(router.configFile());
+        assertThatThrownBy(() -> router.check(badTable)).isInstanceOf(BerthException.class)
+                .hasMessageContaining("haproxy -c rejected").hasMessageContaining("tls.test.pem");
+        assertThatThrownBy(() -> router.apply(badTable)).isInstanceOf(BerthException.class)
+                .hasMessageContaining("haproxy -c rejected").hasMessageContaining("[ALERT]");
+        assertThat(Files.readString(router.configFile())).isEqualTo(before);
+        assertThat(getTls(trusting(cert), httpsPort, "tls.test", "tls.test")).isEqualTo(new Response(200, "secure"));
+
         Path pem = Files.list(router.configFile().getParent()).filter(Files::isDirectory)
                 .map(d -> d.resolve("tls.test.pem")).filter(Files::exists).findFirst().orElseThrow();
         assertThat(Files.getPosixFilePermissions(pem))
@@ -370,6 +383,58 @@ class HaproxyRouterIT {
         assertThat(workers).noneMatch(ProcessHandle::isAlive);
         assertThat(router.ownedPid()).isEmpty();
         assertThatThrownBy(() -> router.apply(RoutingTable.empty())).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aNewRouterOnTheSamePrefixAdoptsTheRunningHaproxy() throws Exception {
+        Endpoint a1 = upstream("a1");
+        int port = freePort();
+        HaproxyRouter first = HaproxyRouter.builder().prefix(prefix).httpPort(port).httpsPort(freePort()).build();
+        routers.add(first);
+        first.apply(table("a.test", "appa", a1));
+        long pid = first.ownedPid().orElseThrow();
+
+        // as if the first router's JVM had been killed: its haproxy still runs and still serves
+        HaproxyRouter second = HaproxyRouter.builder().prefix(prefix).httpPort(port).httpsPort(freePort()).build();
+        routers.add(second);
+
+        assertThat(second.ownedPid()).hasValue(pid);
+        Response stillServed = get(port, "a.test");
+        assertThat(stillServed.body()).isEqualTo("a1");
+        Endpoint b1 = upstream("b1");
+        second.apply(table("b.test", "appb", b1));
+        assertThat(second.lastApplyPath()).as("what runs is not known: reload").isEqualTo(ApplyPath.RELOAD);
+        assertThat(get(port, "b.test").body()).isEqualTo("b1");
+        assertThat(get(port, "a.test").status()).isEqualTo(404);
+        second.apply(table("b.test", "appb", a1));
+        assertThat(second.lastApplyPath()).isEqualTo(ApplyPath.RUNTIME_API);
+        Response counted = get(port, "b.test");
+        assertThat(counted.body()).isEqualTo("a1");
+        await().atMost(5, SECONDS).untilAsserted(() -> assertThat(second.traffic())
+                .as("the adopted haproxy still logs where the router reads")
+                .isEqualTo(Map.of("a.test", new Traffic(1, stillServed.size()),
+                        "b.test", new Traffic(2, 2L * counted.size()))));
+        second.close();
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
+    void checkValidatesWithoutTouchingWhatServes() throws Exception {
+        Endpoint a1 = upstream("a1");
+        HaproxyRouter router = router();
+        router.apply(table("a.test", "appa", a1));
+        String before = Files.readString(router.configFile());
+        long reloads = router.reloads();
+
+        String text = router.check(table("b.test", "appb", a1));
+
+        assertThat(text).contains("backend be_appb").contains("string \"check\\n\"");
+        assertThat(Files.readString(router.configFile())).isEqualTo(before);
+        assertThat(router.reloads()).isEqualTo(reloads);
+        assertThat(get(router, "a.test")).isEqualTo(new Response(200, "a1"));
+        assertThat(get(router, "b.test").status()).isEqualTo(404);
+        assertThat(Files.list(router.settings().temp())).as("the scratch files are gone").isEmpty();
+        assertThatThrownBy(() -> router.check(table("a;b", "appa", a1))).isInstanceOf(InvalidSpecException.class);
     }
 
     @Test
