@@ -410,6 +410,11 @@ public final class HaproxyRouter implements Router {
         }
     }
 
+    /** Whether the configuration {@code text} (the one haproxy runs) listens on the HTTPS port. */
+    private boolean listensHttps(String text) {
+        return text != null && text.contains("\n    bind " + settings.listenHttps() + " ssl ");
+    }
+
     /** The clear error for haproxy's "Address already in use", or {@code null} when it did not say so. */
     private BerthException portInUse(String said, Exception cause) {
         Matcher m = IN_USE.matcher(said);
@@ -417,9 +422,10 @@ public final class HaproxyRouter implements Router {
             return null;
         }
         int port = Integer.parseInt(m.group(2));
-        String option = port == settings.httpsPort() ? "httpsPort" : "httpPort";
+        String option = port == settings.httpsPort() ? " with httpsPort(...)"
+                : port == settings.httpPort() ? " with httpPort(...)" : "";
         return new BerthException("haproxy router: port " + port + " on " + m.group(1) + " is already in use; "
-                + "choose a free port with " + option + "(...): " + said.strip(), cause);
+                + "choose a free port" + option + ": " + said.strip(), cause);
     }
 
     private void stopMaster() {
@@ -499,8 +505,8 @@ public final class HaproxyRouter implements Router {
     // --- render, validate, swap, reload ------------------------------------------------------
 
     private void reload(Layout layout, Map<String, Pem> certificates) {
-        if (layout.usesTls() && current != null && !current.usesTls() && reloadCommand.isEmpty()) {
-            checkPortFree(settings.httpsPort(), "httpsPort");
+        if (layout.usesTls() && !listensHttps(lastGood)) {
+            checkPortFree(settings.httpsPort(), "httpsPort"); // the first TLS route opens the port
         }
         String gen = nonce + "-" + (++generation);
         HaproxyConfig.Files files = new HaproxyConfig.Files(settings.generationDir(gen));

@@ -252,7 +252,7 @@ class HaproxyRouterIT {
     }
 
     @Test
-    void aReloadHaproxyCannotCarryOutKeepsThePreviousConfigServingAndNamesThePort() throws Exception {
+    void aTakenHttpsPortIsNamedWhenTheFirstTlsRouteComesAndChangesNothing() throws Exception {
         Endpoint a1 = upstream("a1");
         Path dir = Files.createDirectories(prefix.resolve("certs"));
         Path cert = dir.resolve("c.pem");
@@ -278,6 +278,34 @@ class HaproxyRouterIT {
             assertThat(Files.readString(router.configFile())).isEqualTo(before);
             assertThat(get(router, "a.test")).isEqualTo(new Response(200, "a1"));
         }
+    }
+
+    @Test
+    void aReloadTheMasterRefusesFailsAtOnceAndThePreviousConfigKeepsServing() throws Exception {
+        Endpoint a1 = upstream("a1");
+        HaproxyRouter router = router();
+        router.apply(table("a.test", "appa", a1));
+        String before = Files.readString(router.configFile());
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // haproxy -c accepts this (it binds nothing); the master's reload cannot bind the port
+            router.renderHook(text -> text + "\nfrontend squatter\n    bind 127.0.0.1:" + taken.getLocalPort()
+                    + "\n    http-request return status 200\n");
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> router.apply(table("b.test", "appb", a1)))
+                    .isInstanceOf(BerthException.class)
+                    .hasMessageContaining("port " + taken.getLocalPort() + " on 127.0.0.1 is already in use")
+                    .hasMessageContaining("[ALERT]")
+                    .hasMessageContaining("the previous configuration keeps serving");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("no waiting for the reload timeout")
+                    .isLessThan(Duration.ofSeconds(5));
+            router.renderHook(text -> text);
+        }
+        assertThat(Files.readString(router.configFile())).isEqualTo(before);
+        assertThat(get(router, "a.test")).isEqualTo(new Response(200, "a1"));
+        assertThat(get(router, "b.test").status()).isEqualTo(404);
+
+        router.apply(table("b.test", "appb", a1)); // the master takes the next reload as usual
+        assertThat(get(router, "b.test")).isEqualTo(new Response(200, "a1"));
     }
 
     @Test
