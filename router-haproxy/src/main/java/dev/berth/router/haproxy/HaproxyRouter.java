@@ -198,12 +198,15 @@ public final class HaproxyRouter implements Router {
                 }
             }
             Planner.Reload reload = (Planner.Reload) plan;
-            reload(reload.layout(), certificates);
+            long[] steps = reload(reload.layout(), certificates);
             reloads++;
             lastPath = ApplyPath.RELOAD;
-            LOG.info("haproxy router: {} domain(s) serving (generation {}, reloaded because {}) after {} ms",
-                    table.routes().size(), currentGeneration, reload.reason(),
-                    (System.nanoTime() - started) / 1_000_000);
+            long done = System.nanoTime();
+            LOG.info("haproxy router: {} domain(s) serving (generation {}, reloaded because {}) after {} ms: render "
+                    + "and haproxy -c {} ms, reload until the new generation answers {} ms, until the old worker "
+                    + "stopped listening {} ms", table.routes().size(), currentGeneration, reload.reason(),
+                    millis(done - started), millis(steps[0] - started), millis(steps[1] - steps[0]),
+                    millis(done - steps[1]));
         }
     }
 
@@ -504,18 +507,21 @@ public final class HaproxyRouter implements Router {
 
     // --- render, validate, swap, reload ------------------------------------------------------
 
-    private void reload(Layout layout, Map<String, Pem> certificates) {
+    /** Reloads with {@code layout}; returns when it was validated and when the new generation answered. */
+    private long[] reload(Layout layout, Map<String, Pem> certificates) {
         if (layout.usesTls() && !listensHttps(lastGood)) {
             checkPortFree(settings.httpsPort(), "httpsPort"); // the first TLS route opens the port
         }
         String gen = nonce + "-" + (++generation);
         HaproxyConfig.Files files = new HaproxyConfig.Files(settings.generationDir(gen));
+        long[] steps = new long[2];
         try {
             writeGeneration(files, layout, certificates);
             String text = renderHook.apply(HaproxyConfig.render(layout, settings, files, gen));
             install(text);
+            steps[0] = System.nanoTime();
             try {
-                reloadProcess(gen);
+                steps[1] = reloadProcess(gen);
             } catch (BerthException e) {
                 restore();
                 throw e;
@@ -529,6 +535,11 @@ public final class HaproxyRouter implements Router {
         currentGeneration = gen;
         currentFiles = files;
         deleteGenerationsBut(gen);
+        return steps;
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
     }
 
     /** Writes the generation's map files, combined certificates (mode 0600) and crt-list. */
@@ -625,7 +636,8 @@ public final class HaproxyRouter implements Router {
         }
     }
 
-    private void reloadProcess(String gen) {
+    /** Reloads haproxy and waits until it serves generation {@code gen}; returns when it answered it. */
+    private long reloadProcess(String gen) {
         if (master != null && !master.isAlive()) {
             throw new BerthException("haproxy router: the owned haproxy (pid " + master.pid() + ") has exited: "
                     + tail(settings.haproxyLog()));
@@ -651,9 +663,11 @@ public final class HaproxyRouter implements Router {
         }
         try {
             awaitGeneration(gen, logOffset);
+            long answered = System.nanoTime();
             if (oldWorker.isPresent()) {
                 awaitRetired(oldWorker.getAsLong());
             }
+            return answered;
         } catch (BerthException e) {
             String said = logOffset >= 0 ? problems(since(settings.haproxyLog(), logOffset)) : "";
             BerthException inUse = portInUse(said, e);
