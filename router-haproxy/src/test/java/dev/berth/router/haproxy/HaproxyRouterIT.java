@@ -153,6 +153,31 @@ class HaproxyRouterIT {
     }
 
     @Test
+    void anInstanceSlowerThanTheReadTimeoutGets504() throws Exception {
+        HttpServer slow = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        slow.createContext("/", ex -> {
+            pause(2_000);
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        slow.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "upstream-slow");
+            t.setDaemon(true);
+            return t;
+        }));
+        slow.start();
+        servers.add(slow);
+        HaproxyRouter router = router();
+        router.apply(new RoutingTable(Map.of("slow.test", new Route("slow", Balance.LEAST_CONN,
+                List.of(new Endpoint("127.0.0.1", slow.getAddress().getPort())), null,
+                RouteSettings.defaults().withReadTimeout(Duration.ofMillis(300))))));
+
+        long started = System.nanoTime();
+        assertThat(get(router, "slow.test").status()).isEqualTo(504);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1_500));
+    }
+
+    @Test
     void servesTlsWithTheDomainsCertificateChosenBySni() throws Exception {
         Endpoint e = upstream("secure");
         Path dir = Files.createDirectories(prefix.resolve("certs"));
