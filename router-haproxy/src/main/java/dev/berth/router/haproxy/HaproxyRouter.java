@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -642,7 +643,11 @@ public final class HaproxyRouter implements Router {
             throw new BerthException("haproxy router: the owned haproxy (pid " + master.pid() + ") has exited: "
                     + tail(settings.haproxyLog()));
         }
-        OptionalLong oldWorker = Cli.workerPid(settings.adminSocket(), CLI_TIMEOUT);
+        // the workers that take connections now: the one behind the admin socket, and any haproxy
+        // holding the listening sockets (an external haproxy may have run a file without the socket)
+        Set<String> inodes = listenerInodes();
+        Set<Long> oldWorkers = new HashSet<>(Listeners.holders(inodes));
+        Cli.workerPid(settings.adminSocket(), CLI_TIMEOUT).ifPresent(oldWorkers::add);
         long logOffset = -1;
         if (reloadCommand.isEmpty()) {
             logOffset = size(settings.haproxyLog());
@@ -664,8 +669,8 @@ public final class HaproxyRouter implements Router {
         try {
             awaitGeneration(gen, logOffset);
             long answered = System.nanoTime();
-            if (oldWorker.isPresent()) {
-                awaitRetired(oldWorker.getAsLong());
+            for (long oldWorker : oldWorkers) {
+                awaitRetired(oldWorker, inodes.isEmpty() ? listenerInodes() : inodes);
             }
             return answered;
         } catch (BerthException e) {
@@ -713,14 +718,23 @@ public final class HaproxyRouter implements Router {
      * and only finishes what it has); until then it could still answer a new connection with the
      * previous configuration.
      */
-    private void awaitRetired(long oldWorker) {
-        Set<String> inodes = Listeners.inodes(Set.of(settings.httpPort(), settings.httpsPort()));
+    private void awaitRetired(long oldWorker, Set<String> inodes) {
         long deadline = System.nanoTime() + reloadTimeout.toNanos();
         while (Listeners.holds(oldWorker, inodes)) {
             if (System.nanoTime() > deadline) {
                 throw new BerthException("old haproxy worker " + oldWorker + " still listens after " + reloadTimeout);
             }
             pause(1);
+        }
+    }
+
+    /** The listening sockets of haproxy's HTTP and HTTPS ports, by inode. */
+    private Set<String> listenerInodes() {
+        try {
+            return Listeners.inodes(InetAddress.getByName(settings.listenAddress()),
+                    Set.of(settings.httpPort(), settings.httpsPort()));
+        } catch (IOException e) {
+            return Set.of();
         }
     }
 

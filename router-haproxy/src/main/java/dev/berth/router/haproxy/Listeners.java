@@ -1,6 +1,8 @@
 package dev.berth.router.haproxy;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteOrder;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,11 +25,19 @@ final class Listeners {
     private Listeners() {
     }
 
-    /** The socket inodes listening on any of {@code ports} (any address). */
-    static Set<String> inodes(Set<Integer> ports) {
-        Set<String> hexPorts = new HashSet<>();
+    /** The socket inodes listening on {@code address} at any of {@code ports}. */
+    static Set<String> inodes(InetAddress address, Set<Integer> ports) {
+        Set<String> wanted = new HashSet<>();
         for (int p : ports) {
-            hexPorts.add(String.format(Locale.ROOT, "%04X", p));
+            String port = ":" + String.format(Locale.ROOT, "%04X", p);
+            wanted.add(hex(address.getAddress()) + port);
+            if (address.getAddress().length == 4) { // also as an IPv4-mapped IPv6 address (a dual-stack socket)
+                byte[] mapped = new byte[16];
+                mapped[10] = (byte) 0xff;
+                mapped[11] = (byte) 0xff;
+                System.arraycopy(address.getAddress(), 0, mapped, 12, 4);
+                wanted.add(hex(mapped) + port);
+            }
         }
         Set<String> inodes = new HashSet<>();
         for (Path table : TABLES) {
@@ -40,16 +50,37 @@ final class Listeners {
             for (String line : lines) {
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
                 String[] f = line.strip().split("\\s+");
-                if (f.length < 10 || !f[3].equals(LISTEN)) {
-                    continue;
-                }
-                int colon = f[1].lastIndexOf(':');
-                if (colon > 0 && hexPorts.contains(f[1].substring(colon + 1))) {
+                if (f.length >= 10 && f[3].equals(LISTEN) && wanted.contains(f[1].toUpperCase(Locale.ROOT))) {
                     inodes.add(f[9]);
                 }
             }
         }
         return inodes;
+    }
+
+    /** An address as {@code /proc/net/tcp} shows it: 32-bit words, each in the machine's byte order. */
+    static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (int word = 0; word < b.length; word += 4) {
+            for (int i = 0; i < 4; i++) {
+                int at = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? word + 3 - i : word + i;
+                s.append(String.format(Locale.ROOT, "%02X", b[at] & 0xff));
+            }
+        }
+        return s.toString();
+    }
+
+    /** The haproxy processes (of this user, readable) that hold one of the sockets {@code inodes}. */
+    static Set<Long> holders(Set<String> inodes) {
+        Set<Long> pids = new HashSet<>();
+        if (inodes.isEmpty()) {
+            return pids;
+        }
+        ProcessHandle.allProcesses()
+                .filter(h -> h.info().command().map(c -> c.equals("haproxy") || c.endsWith("/haproxy")).orElse(false))
+                .filter(h -> holds(h.pid(), inodes))
+                .forEach(h -> pids.add(h.pid()));
+        return pids;
     }
 
     /**

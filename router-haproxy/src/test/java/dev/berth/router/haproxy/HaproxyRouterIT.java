@@ -524,6 +524,10 @@ class HaproxyRouterIT {
                 .redirectError(prefix.resolve("haproxy.err").toFile()).start();
         try {
             await().atMost(5, SECONDS).untilAsserted(() -> assertThat(get(port, "x").body()).contains("by hand"));
+            // its worker holds the listening socket: apply waits until it let go, though it has no admin socket
+            List<Long> handWorkers = haproxy.toHandle().children().map(ProcessHandle::pid).toList();
+            assertThat(Listeners.holders(Listeners.inodes(InetAddress.getLoopbackAddress(), Set.of(port))))
+                    .containsExactlyInAnyOrderElementsOf(handWorkers);
             List<String> reload = List.of("/bin/kill", "-USR2", Long.toString(haproxy.pid()));
             HaproxyRouter router = HaproxyRouter.builder().external(conf, reload).httpPort(port).build();
             routers.add(router);
