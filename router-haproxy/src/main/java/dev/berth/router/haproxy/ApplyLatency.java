@@ -29,6 +29,8 @@ import java.util.Objects;
  * from the call until the first request answered by the new endpoint, and for an added domain
  * (reload) until the first request to it is answered. For benchmark programs; not part of the
  * routing API. Starts two tiny HTTP servers on 127.0.0.1 and stops everything before returning.
+ * Stateless: each call has its own haproxy and servers, so calls may run concurrently (on
+ * different work directories), though they then measure each other.
  */
 public final class ApplyLatency {
     private static final String DOMAIN = "bench.test";
@@ -36,7 +38,7 @@ public final class ApplyLatency {
     private static final long SERVE_TIMEOUT_NANOS = Duration.ofSeconds(10).toNanos();
 
     /**
-     * One measured change.
+     * One measured change. Immutable.
      *
      * @param apply   until {@code apply} returned
      * @param serving until the first request saw the change
@@ -44,7 +46,7 @@ public final class ApplyLatency {
     public record Sample(Duration apply, Duration serving) {
     }
 
-    /** The samples of both kinds of change, in the order measured. */
+    /** The samples of both kinds of change, in the order measured. Immutable. */
     public record Result(List<Sample> runtimeApi, List<Sample> reload) {
         public Result {
             runtimeApi = List.copyOf(runtimeApi);
