@@ -1,5 +1,8 @@
 /**
- * A Router that renders, validates (haproxy -c), swaps and reloads haproxy configuration, and uses the runtime API for endpoint changes. Arrives with the routers issue.
+ * {@link dev.berth.router.haproxy.HaproxyRouter}: a Router that renders, validates
+ * ({@code haproxy -c}), swaps and reloads haproxy configuration, moves endpoints through haproxy's
+ * Runtime API without a reload when only they change, in an haproxy it owns or in one that already
+ * runs, and reads per-domain traffic from the access log it configures.
  *
  * <p>This module depends on {@code paas-api} only.
  */

@@ -1,0 +1,320 @@
+package dev.berth.router.haproxy;
+
+import dev.berth.api.Endpoint;
+import dev.berth.api.InvalidSpecException;
+import dev.berth.api.RouteSettings;
+import dev.berth.api.RoutingTable;
+import dev.berth.api.Tls;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Renders a whole haproxy configuration from a {@link Layout}: one HTTP frontend (and an HTTPS bind
+ * while some domain has TLS) that picks the backend from the Host header through a map file, one
+ * backend per app with numbered server slots, and a default backend that answers 404 and the
+ * generation probe. Every name is checked before any text is produced. Stateless; thread-safe.
+ */
+final class HaproxyConfig {
+    /** Same rule as {@link dev.berth.api.Routing}: lower-case host names. */
+    static final Pattern DOMAIN = Pattern.compile(
+            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    static final Pattern APP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    /** Characters that cannot break out of an haproxy argument (no space, quote, #, \, $, newline). */
+    private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+@=,-]*");
+    private static final String SAFE_PATH_TEXT = "must be an absolute path of A-Z a-z 0-9 . _ / + @ = , - only";
+
+    /** The probe path on the default backend; answers the generation of the loaded configuration. */
+    static final String PROBE_PATH = "/.berth/generation";
+    /** The Host header of the probe: no domain of ours, so it reaches the default backend. */
+    static final String PROBE_HOST = "berth-probe.invalid";
+    static final String DEFAULT_BACKEND = "berth_default";
+    /** What the access log shows instead of a domain for requests to unknown hosts. */
+    static final String NO_DOMAIN = "-";
+    /** Health checks of the servers: every 2 s; down after 3 failures, up again after 2 successes. */
+    static final String CHECK = "check inter 2s fall 3 rise 2";
+    /** The address a free slot keeps until the Runtime API gives it an endpoint. */
+    static final String FREE_SLOT_ADDRESS = "127.0.0.1:1";
+    /** Same list as the nginx router's: TLS 1.2 suites with forward secrecy and AEAD only. */
+    static final String TLS12_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+            + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+            + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+    /**
+     * The access log line: time, domain (or -), status, bytes (haproxy's count, see {@link AccessLog}),
+     * response header lines, total time ms, backend/server.
+     */
+    static final String LOG_FORMAT = "%Ts.%ms %[var(txn.domain)] %ST %B %[var(txn.hdrs)] %Tt %b/%s";
+
+    /** Where everything lives and how haproxy runs. */
+    record Settings(Path prefix, String listenAddress, int httpPort, int httpsPort, int threads) {
+        Settings {
+            Objects.requireNonNull(prefix, "prefix");
+            Objects.requireNonNull(listenAddress, "listenAddress");
+            checkPath("prefix", prefix);
+            if (httpPort == httpsPort) {
+                throw new IllegalArgumentException("httpsPort: " + httpsPort
+                        + " is not allowed; must differ from httpPort " + httpPort);
+            }
+        }
+
+        Path conf() {
+            return prefix.resolve("conf").resolve("haproxy.cfg");
+        }
+
+        /** The directory of one generation's map files, certificates and crt-list. */
+        Path generationDir(String generation) {
+            return prefix.resolve("conf").resolve("gen-" + generation);
+        }
+
+        Path pidFile() {
+            return prefix.resolve("run").resolve("haproxy.pid");
+        }
+
+        /** The stats socket of the worker, level admin: the Runtime API. */
+        Path adminSocket() {
+            return prefix.resolve("run").resolve("admin.sock");
+        }
+
+        /** The master CLI (owned mode): reload, show proc. */
+        Path masterSocket() {
+            return prefix.resolve("run").resolve("master.sock");
+        }
+
+        /** haproxy's stdout in owned mode: the access log (see {@link HaproxyRouter}). */
+        Path accessLog() {
+            return prefix.resolve("logs").resolve("access.log");
+        }
+
+        /** haproxy's stderr in owned mode: its notices, warnings and alerts. */
+        Path haproxyLog() {
+            return prefix.resolve("logs").resolve("haproxy.log");
+        }
+
+        Path temp() {
+            return prefix.resolve("tmp");
+        }
+
+        String listen() {
+            return address(httpPort);
+        }
+
+        String listenHttps() {
+            return address(httpsPort);
+        }
+
+        private String address(int port) {
+            return (listenAddress.indexOf(':') >= 0 ? "[" + listenAddress + "]" : listenAddress) + ":" + port;
+        }
+    }
+
+    /** The files of one generation next to the configuration. */
+    record Files(Path dir) {
+        Path httpMap() {
+            return dir.resolve("http.map");
+        }
+
+        Path httpsMap() {
+            return dir.resolve("https.map");
+        }
+
+        Path crtList() {
+            return dir.resolve("crt-list");
+        }
+
+        Path pem(String domain) {
+            return dir.resolve(domain + ".pem");
+        }
+    }
+
+    private HaproxyConfig() {
+    }
+
+    /** Rejects any domain, app name or certificate path that is not plain; changes nothing. */
+    static void validate(RoutingTable table) {
+        Objects.requireNonNull(table, "table");
+        for (Map.Entry<String, RoutingTable.Route> e : table.routes().entrySet()) {
+            String domain = e.getKey();
+            if (domain == null || !DOMAIN.matcher(domain).matches()) {
+                throw new InvalidSpecException("routes[" + domain + "]", domain,
+                        "a domain must be a host name: dot-separated labels of a-z 0-9 '-', at most 253 characters, lower case");
+            }
+            RoutingTable.Route r = e.getValue();
+            if (!APP.matcher(r.app()).matches()) {
+                throw new InvalidSpecException("routes[" + domain + "].app", r.app(),
+                        "an app name must be 1-63 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit");
+            }
+            if (r.endpoints().size() > Layout.MAX_SLOTS / 2) {
+                throw new InvalidSpecException("routes[" + domain + "].endpoints", r.endpoints().size() + " endpoints",
+                        "at most " + Layout.MAX_SLOTS / 2 + " endpoints per route");
+            }
+            Tls tls = r.tls();
+            if (tls != null) {
+                checkTlsPath("routes[" + domain + "].tls.certificate", tls.certificate());
+                checkTlsPath("routes[" + domain + "].tls.key", tls.key());
+            }
+        }
+    }
+
+    /** The same rule as {@link Tls}'s, checked again because these paths are read by the router. */
+    static void checkTlsPath(String field, Path path) {
+        String s = path.toString();
+        if (!path.isAbsolute() || !SAFE_PATH.matcher(s).matches() || s.contains("/../") || s.endsWith("/..")) {
+            throw new InvalidSpecException(field, s, SAFE_PATH_TEXT + ", without '..'");
+        }
+    }
+
+    static void checkPath(String field, Path path) {
+        String s = path.toString();
+        if (!path.isAbsolute() || !SAFE_PATH.matcher(s).matches()) {
+            throw new IllegalArgumentException(field + ": '" + s + "' is not allowed; " + SAFE_PATH_TEXT);
+        }
+    }
+
+    /** The HTTP map file: every domain to its backend. */
+    static String httpMap(Layout layout) {
+        StringBuilder b = new StringBuilder();
+        layout.sites().forEach((domain, site) -> b.append(domain).append(' ').append(site.backend()).append('\n'));
+        return b.toString();
+    }
+
+    /** The HTTPS map file: the TLS domains only (a plain-HTTP domain is not served over TLS). */
+    static String httpsMap(Layout layout) {
+        StringBuilder b = new StringBuilder();
+        layout.sites().forEach((domain, site) -> {
+            if (site.tls() != null) {
+                b.append(domain).append(' ').append(site.backend()).append('\n');
+            }
+        });
+        return b.toString();
+    }
+
+    /** The crt-list: each TLS domain's combined certificate and key, chosen by SNI. */
+    static String crtList(Layout layout, Files files) {
+        StringBuilder b = new StringBuilder();
+        layout.sites().forEach((domain, site) -> {
+            if (site.tls() != null) {
+                b.append(files.pem(domain)).append(' ').append(domain).append('\n');
+            }
+        });
+        return b.toString();
+    }
+
+    /** The whole configuration of {@code layout}, answering {@code generation} to the probe. */
+    static String render(Layout layout, Settings s, Files files, String generation) {
+        StringBuilder b = new StringBuilder(2048 + layout.backends().size() * 1024);
+        b.append("# Rendered by Berth's HaproxyRouter; the next apply() replaces this file.\n");
+        b.append("global\n");
+        b.append("    master-worker\n");
+        b.append("    pidfile ").append(s.pidFile()).append('\n');
+        b.append("    nbthread ").append(s.threads()).append('\n');
+        // The Runtime API; expose-fd lets a reload by hand (haproxy -x) take over the listeners too.
+        b.append("    stats socket ").append(s.adminSocket()).append(" mode 600 level admin expose-fd listeners\n");
+        b.append("    stats timeout 30s\n");
+        // Access log to stdout: see HaproxyRouter for why this transport counts exactly.
+        b.append("    log stdout format raw local0 info\n");
+        b.append("    hard-stop-after 5m\n");
+        b.append("    mworker-max-reloads 50\n");
+        if (layout.usesTls()) {
+            b.append("    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n");
+            b.append("    ssl-default-bind-ciphers ").append(TLS12_CIPHERS).append('\n');
+        }
+        b.append('\n');
+        b.append("defaults\n");
+        b.append("    mode http\n");
+        b.append("    log global\n");
+        b.append("    log-format \"").append(LOG_FORMAT).append("\"\n");
+        b.append("    option dontlognull\n");
+        b.append("    option forwardfor\n");
+        // a request whose connection to one instance fails goes to another one
+        b.append("    option redispatch 1\n");
+        b.append("    retries 2\n");
+        b.append("    timeout connect 5s\n");
+        b.append("    timeout client 60s\n");
+        b.append("    timeout server 60s\n");
+        b.append("    timeout http-request 10s\n");
+        b.append("    timeout http-keep-alive 10s\n");
+        b.append("    timeout queue 10s\n");
+        b.append("    timeout tunnel 1h\n\n");
+
+        b.append("frontend berth_http\n");
+        b.append("    bind ").append(s.listen()).append('\n');
+        if (layout.usesTls()) {
+            // strict-sni: a client that names no domain of ours is refused in the handshake
+            b.append("    bind ").append(s.listenHttps()).append(" ssl crt-list ").append(files.crtList())
+                    .append(" strict-sni alpn h2,http/1.1\n");
+        }
+        b.append("    http-request set-var(txn.host) req.hdr(host),field(1,:),lower\n");
+        b.append("    http-request set-var(txn.backend) var(txn.host),map(").append(files.httpMap())
+                .append(") if !{ ssl_fc }\n");
+        if (layout.usesTls()) {
+            b.append("    http-request set-var(txn.backend) var(txn.host),map(").append(files.httpsMap())
+                    .append(") if { ssl_fc }\n");
+        }
+        b.append("    http-request set-var(txn.domain) var(txn.host) if { var(txn.backend) -m found }\n");
+        b.append("    http-request set-header X-Forwarded-Proto https if { ssl_fc }\n");
+        b.append("    http-request set-header X-Forwarded-Proto http if !{ ssl_fc }\n");
+        // the header lines of every response, generated ones too, for the access log
+        b.append("    http-after-response set-var(txn.hdrs) res.fhdr_cnt\n");
+        b.append("    use_backend %[var(txn.backend)] if { var(txn.backend) -m found }\n");
+        b.append("    default_backend ").append(DEFAULT_BACKEND).append("\n\n");
+
+        b.append("backend ").append(DEFAULT_BACKEND).append('\n');
+        b.append("    http-request set-log-level silent if { path ").append(PROBE_PATH).append(" }\n");
+        b.append("    http-request return status 200 content-type text/plain string \"").append(generation)
+                .append("\\n\" if { path ").append(PROBE_PATH).append(" }\n");
+        b.append("    http-request return status 404 content-type text/plain "
+                + "string \"404 Not Found: no app is served at this host name.\\n\"\n");
+
+        for (Layout.Backend be : layout.backends().values()) {
+            b.append('\n');
+            backend(b, be);
+        }
+        return b.toString();
+    }
+
+    private static void backend(StringBuilder b, Layout.Backend be) {
+        RouteSettings rs = be.settings();
+        b.append("# app ").append(be.app()).append('\n');
+        b.append("backend ").append(be.name()).append('\n');
+        b.append("    balance ").append(switch (be.balance()) {
+            case LEAST_CONN -> "leastconn";
+            case ROUND_ROBIN -> "roundrobin";
+            case IP_HASH -> "source";
+        }).append('\n');
+        b.append("    timeout connect ").append(rs.connectTimeout().toMillis()).append("ms\n");
+        b.append("    timeout server ").append(rs.readTimeout().toMillis()).append("ms\n");
+        if (rs.maxBodyMb() > 0) {
+            // bodies announced by Content-Length only; a chunked body is not limited
+            b.append("    http-request return status 413 content-type text/plain string \"413 Payload Too Large: app ")
+                    .append(be.app()).append(" accepts request bodies up to ").append(rs.maxBodyMb())
+                    .append(" MiB.\\n\" if { req.hdr_val(content-length) gt ")
+                    .append((long) rs.maxBodyMb() * 1024 * 1024).append(" }\n");
+        }
+        // haproxy's own 503 when no server is usable (none, all down or in maintenance), with our text;
+        // not a rule on nbsrv, which a new worker reports as 0 for a moment after a reload
+        b.append("    http-error status 503 content-type text/plain string \"503 Service Unavailable: app ")
+                .append(be.app()).append(" has no healthy instance.\\n\"\n");
+        b.append("    default-server ").append(CHECK).append('\n');
+        int slot = 1;
+        while (slot <= be.slots()) {
+            Endpoint e = be.used().get(slot);
+            if (e != null) {
+                b.append("    server srv").append(slot).append(' ').append(e).append('\n');
+                slot++;
+                continue;
+            }
+            int last = slot;
+            while (last < be.slots() && !be.used().containsKey(last + 1)) {
+                last++;
+            }
+            if (last == slot) {
+                b.append("    server srv").append(slot).append(' ').append(FREE_SLOT_ADDRESS).append(" disabled\n");
+            } else {
+                b.append("    server-template srv ").append(slot).append('-').append(last).append(' ')
+                        .append(FREE_SLOT_ADDRESS).append(" disabled\n");
+            }
+            slot = last + 1;
+        }
+    }
+}
