@@ -5,6 +5,8 @@ import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.Router;
 import dev.berth.api.RoutingTable;
+import dev.berth.router.haproxy.HaproxyRouter;
+import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,7 +69,7 @@ public final class RouterBench implements Callable<Integer> {
             description = "endpoints per app in the whole table (default: ${DEFAULT-VALUE})")
     int instances;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "whole-table applies (default: ${DEFAULT-VALUE})")
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "5", description = "whole-table applies (default: ${DEFAULT-VALUE})")
     int repeat;
 
     private final PrintStream out;
@@ -84,7 +86,8 @@ public final class RouterBench implements Callable<Integer> {
     /** The routers this build knows, by name: each takes its prefix directory and its port. */
     private static Map<String, Function<Path, Function<Integer, Router>>> routers() {
         Map<String, Function<Path, Function<Integer, Router>>> m = new LinkedHashMap<>();
-        m.put("nginx", prefix -> port -> dev.berth.router.nginx.NginxRouter.builder().prefix(prefix).httpPort(port).build());
+        m.put("nginx", prefix -> port -> NginxRouter.builder().prefix(prefix).httpPort(port).build());
+        m.put("haproxy", prefix -> port -> HaproxyRouter.builder().prefix(prefix).httpPort(port).build());
         return m;
     }
 
@@ -116,6 +119,7 @@ public final class RouterBench implements Callable<Integer> {
         } finally {
             a.stop(0);
             b.stop(0);
+            deleteTree(work);
         }
         return 0;
     }
@@ -163,12 +167,11 @@ public final class RouterBench implements Callable<Integer> {
         report(name, "whole table, " + apps + " apps x " + instances + " instances: render + validate only", checks);
         long[] times = new long[repeat];
         for (int r = 0; r < repeat; r++) {
-            // alternate between the table and the table with one endpoint less, so each apply changes something
+            // alternate between the table and the table with one more domain, so that each apply
+            // changes the set of domains: a full reload for both proxies
             Map<String, RoutingTable.Route> m = new LinkedHashMap<>(routes);
             if (r % 2 == 1) {
-                RoutingTable.Route first = m.get("app-0.bench.test");
-                m.put("app-0.bench.test", new RoutingTable.Route("app-0", Balance.LEAST_CONN,
-                        first.endpoints().subList(0, first.endpoints().size() - 1)));
+                m.put("extra.bench.test", routes.get("app-0.bench.test"));
             }
             RoutingTable table = new RoutingTable(m);
             long t0 = System.nanoTime();
@@ -182,8 +185,10 @@ public final class RouterBench implements Callable<Integer> {
 
     /** Renders and validates with the proxy's own checker, installing nothing. */
     private static void check(Router router, RoutingTable table) {
-        if (router instanceof dev.berth.router.nginx.NginxRouter n) {
+        if (router instanceof NginxRouter n) {
             n.check(table);
+        } else if (router instanceof HaproxyRouter h) {
+            h.check(table);
         } else {
             throw new IllegalArgumentException("no dry run for " + router.getClass().getName());
         }
@@ -249,6 +254,14 @@ public final class RouterBench implements Callable<Integer> {
 
     private static Endpoint endpoint(HttpServer s) {
         return new Endpoint("127.0.0.1", s.getAddress().getPort());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static int freePort() throws IOException {

@@ -9,6 +9,7 @@ import dev.berth.api.Router;
 import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Manifests;
 import dev.berth.core.Platform;
+import dev.berth.router.haproxy.HaproxyRouter;
 import dev.berth.router.nginx.NginxRouter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,6 +133,11 @@ public final class Serve implements Callable<Integer> {
             case "nginx" -> {
                 Router r = NginxRouter.builder().prefix(root.resolve("router-nginx")).httpPort(httpPort).build();
                 System.out.println("Serve: nginx routes the apps' domains on http://127.0.0.1:" + httpPort);
+                return r;
+            }
+            case "haproxy" -> {
+                Router r = HaproxyRouter.builder().prefix(root.resolve("router-haproxy")).httpPort(httpPort).build();
+                System.out.println("Serve: haproxy routes the apps' domains on http://127.0.0.1:" + httpPort);
                 return r;
             }
             case "none" -> {

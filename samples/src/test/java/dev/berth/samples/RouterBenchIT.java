@@ -19,6 +19,8 @@ class RouterBenchIT {
 
         assertThat(code).as(out).isZero();
         assertThat(out).contains("nginx    switch, reload: apply() to new upstream serving")
+                .contains("haproxy  switch, runtime API (endpoint change): apply() to new upstream serving")
+                .contains("haproxy  switch, reload (domain added/removed): apply()")
                 .contains("whole table, 20 apps x 3 instances: render + validate only")
                 .contains("whole table, 20 apps x 3 instances: apply()").contains("(n=3)").contains("(n=2)");
     }

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Serve on a folder of manifests: runs them, leaves them running, adopts them on restart. */
 class ServeIT {
@@ -96,8 +98,9 @@ class ServeIT {
         }
     }
 
-    @Test
-    void aMakoManifestsDomainIsServedThroughNginxAtOnce() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nginx", "haproxy"})
+    void aMakoManifestsDomainIsServedThroughTheRouterAtOnce(String proxy) throws Exception {
         Path apps = Files.createDirectories(tmp.resolve("mako"));
         String argv = String.join(", ", Samples.javaCommand(HelloApp.class).stream().map(a -> "\"" + a + "\"").toList());
         Files.writeString(apps.resolve("beep.json"), """
@@ -106,11 +109,11 @@ class ServeIT {
                 """.formatted(argv));
         int port = freePort();
         try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", tmp.resolve("state").toString(), "--router", "nginx", "--http-port", Integer.toString(port),
+                "--state", tmp.resolve("state").toString(), "--router", proxy, "--http-port", Integer.toString(port),
                 "--stop-on-exit")) {
             await().atMost(WAIT).until(() -> serve.count(": healthy") == 2);
             seen.addAll(serve.all("started, pid (\\d+)"));
-            assertThat(serve.count("nginx routes the apps' domains on http://127.0.0.1:" + port)).isEqualTo(1);
+            assertThat(serve.count(proxy + " routes the apps' domains on http://127.0.0.1:" + port)).isEqualTo(1);
             java.util.Set<String> answering = new java.util.HashSet<>();
             await().atMost(WAIT).ignoreExceptions().until(() -> {
                 answering.add(HostLoad.hello(port, "beep.test"));
@@ -118,7 +121,7 @@ class ServeIT {
             });
             serve.terminate();
         }
-        // Serve stopped its nginx with it.
+        // Serve stopped its proxy with it.
         assertThatThrownBy(() -> HostLoad.hello(port, "beep.test")).isInstanceOf(java.io.IOException.class);
     }
 

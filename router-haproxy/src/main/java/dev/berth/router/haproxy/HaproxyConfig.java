@@ -1,5 +1,6 @@
 package dev.berth.router.haproxy;
 
+import dev.berth.api.BerthException;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.RouteSettings;
@@ -200,6 +201,41 @@ final class HaproxyConfig {
         return b.toString();
     }
 
+    /** The open-file limit haproxy inherits from this JVM (its hard limit, which haproxy raises its soft one to). */
+    static final long OPEN_FILES = openFileLimit();
+    /** Connections haproxy may hold at most, when the open-file limit leaves room for them. */
+    static final int MAX_CONNECTIONS = 4096;
+
+    /**
+     * haproxy reserves a file descriptor per server slot (for its checks) and two per connection,
+     * and refuses to start when that exceeds the open-file limit; so the connection limit is what
+     * the limit leaves once the slots are counted, at most {@link #MAX_CONNECTIONS}.
+     */
+    static int maxconn(Layout layout, long openFiles) {
+        long slots = layout.backends().values().stream().mapToLong(Layout.Backend::slots).sum();
+        long left = (openFiles - slots - 256) / 2;
+        if (left < 64) {
+            throw new BerthException("haproxy router: the table needs " + slots + " server slots, and the open-file "
+                    + "limit of " + openFiles + " leaves too few descriptors for connections; raise it (ulimit -n) "
+                    + "or route fewer endpoints");
+        }
+        return (int) Math.min(MAX_CONNECTIONS, left);
+    }
+
+    private static long openFileLimit() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String hard = line.substring("Max open files".length()).trim().split("\\s+")[1];
+                    return hard.equals("unlimited") ? 1_048_576 : Long.parseLong(hard);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or an unexpected format: assume a common default
+        }
+        return 65_536;
+    }
+
     /** The whole configuration of {@code layout}, answering {@code generation} to the probe. */
     static String render(Layout layout, Settings s, Files files, String generation) {
         StringBuilder b = new StringBuilder(2048 + layout.backends().size() * 1024);
@@ -213,6 +249,7 @@ final class HaproxyConfig {
         b.append("    stats timeout 30s\n");
         // Access log to stdout: see HaproxyRouter for why this transport counts exactly.
         b.append("    log stdout format raw local0 info\n");
+        b.append("    maxconn ").append(maxconn(layout, OPEN_FILES)).append('\n');
         b.append("    hard-stop-after 5m\n");
         b.append("    mworker-max-reloads 50\n");
         if (layout.usesTls()) {

@@ -120,9 +120,13 @@ record Layout(Map<String, Site> sites, Map<String, Backend> backends) {
         return new Layout(sites, backends);
     }
 
-    /** The slots for {@code endpoints}: the next power of two of at least 8 and twice the count. */
+    /**
+     * The slots for {@code endpoints}: the next power of two of at least 8 and one and a half times
+     * the count, so that a rolling update's extra instances mostly fit without a reload. Not twice:
+     * haproxy reserves a file descriptor per slot, and 1,000 apps of 10 would then need 32,000.
+     */
     static int slotsFor(int endpoints) {
-        int want = Math.max(MIN_SLOTS, 2 * endpoints);
+        int want = Math.max(MIN_SLOTS, endpoints + (endpoints + 1) / 2);
         int slots = Integer.highestOneBit(want);
         return Math.min(MAX_SLOTS, slots == want ? slots : slots << 1);
     }

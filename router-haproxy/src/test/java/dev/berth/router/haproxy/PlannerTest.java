@@ -114,7 +114,7 @@ class PlannerTest {
         Planner.Plan grow = Planner.plan(swap.layout(), table(Balance.LEAST_CONN, nine.toArray(Endpoint[]::new)), Map.of());
         assertThat(grow).isInstanceOf(Planner.Reload.class);
         assertThat(((Planner.Reload) grow).reason()).contains("9 endpoints exceed its 8 server slots");
-        assertThat(grow.layout().backends().get("be_web").slots()).isEqualTo(32);
+        assertThat(grow.layout().backends().get("be_web").slots()).isEqualTo(16);
     }
 
     @Test
