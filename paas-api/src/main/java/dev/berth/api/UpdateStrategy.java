@@ -40,9 +40,14 @@ public record UpdateStrategy(double minimumHealthCapacity, double maximumOverCap
         return (int) Math.ceil(minimumHealthCapacity * desired - 1e-9);
     }
 
-    /** Instances that may run at once while {@code desired} are replaced. */
+    /**
+     * Instances that may run at once while {@code desired} are replaced; at least one more than
+     * {@code desired} when the rounded fractions would leave neither room for a new instance nor
+     * a healthy one to spare (0.99 and 0.01 of 30 instances, say), so that an update always moves.
+     */
     public int maximumRunning(int desired) {
-        return desired + (int) Math.floor(maximumOverCapacity * desired + 1e-9);
+        int max = desired + (int) Math.floor(maximumOverCapacity * desired + 1e-9);
+        return max == desired && desired > 0 && minimumHealthy(desired) >= desired ? desired + 1 : max;
     }
 
     public UpdateStrategy withDeadline(Duration deadline) {

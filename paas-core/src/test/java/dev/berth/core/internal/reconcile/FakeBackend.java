@@ -2,6 +2,7 @@ package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.Backend;
+import dev.berth.api.BackendException;
 import dev.berth.api.Endpoint;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
@@ -25,6 +26,8 @@ final class FakeBackend implements Backend {
     final List<String> stops = new CopyOnWriteArrayList<>();
     private final AtomicInteger handles = new AtomicInteger(1000);
     private volatile ExitListener listener = (id, handle, exit) -> { };
+    /** Starts of apps whose env has {@code BROKEN=yes} fail, like a setup or command that fails. */
+    static final String BROKEN = "BROKEN";
 
     @Override
     public String name() {
@@ -36,6 +39,9 @@ final class FakeBackend implements Backend {
         RunningInstance existing = running.get(r.instanceId());
         if (existing != null) {
             return existing;
+        }
+        if ("yes".equals(r.app().env().get(BROKEN))) {
+            throw new BackendException("setup failed: exit 1 (release " + r.release() + ")");
         }
         starts.add(r.instanceId());
         Endpoint ep = r.app().env().containsKey(AppSpec.PORT) ? new Endpoint("127.0.0.1", 8000 + starts.size()) : null;

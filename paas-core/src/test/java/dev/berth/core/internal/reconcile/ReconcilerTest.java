@@ -1,10 +1,12 @@
 package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
+import dev.berth.api.DeployRecord;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.Instances;
@@ -284,6 +286,85 @@ class ReconcilerTest {
         await().atMost(WAIT).until(() -> backend.stops.size() == 1 && loop.view().instancesOf("web").size() == 1);
         assertThat(applied.get(applied.size() - 1).routes().get("web.test").endpoints()).singleElement()
                 .isEqualTo(loop.view().instancesOf("web").get(0).endpoint());
+    }
+
+    @Test
+    void aRolloutReportsItsProgressAndEndsInTheHistory() {
+        loop = open(nodes(2));
+        String r1 = loop.deploy(app("web", Instances.of(2)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        events.clear();
+
+        String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
+
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded));
+        assertThat(events).filteredOn(e -> e instanceof PlatformEvent.DeployStarted).singleElement()
+                .isEqualTo(events.stream().filter(e -> e instanceof PlatformEvent.DeployStarted).findFirst().get())
+                .satisfies(e -> assertThat(((PlatformEvent.DeployStarted) e).fromRelease()).isEqualTo(r1));
+        assertThat(events).filteredOn(e -> e instanceof PlatformEvent.DeployProgress)
+                .extracting(e -> ((PlatformEvent.DeployProgress) e).healthy()).containsSubsequence(0, 1, 2);
+        assertThat(events).anyMatch(e -> e instanceof PlatformEvent.TrafficSwitched);
+        AppRecord rec = loop.view().apps().get("web");
+        assertThat(rec.rollout()).isNull();
+        assertThat(rec.history()).extracting(DeployRecord::release, DeployRecord::outcome).containsExactly(
+                tuple(r1, DeployRecord.Outcome.SUCCEEDED), tuple(r2, DeployRecord.Outcome.SUCCEEDED));
+        assertThat(store.apps.get("web").history()).hasSize(2); // persisted
+    }
+
+    @Test
+    void aReleaseThatCannotStartIsRolledBackAndTheOldOneNeverStops() {
+        loop = open(nodes(2));
+        String r1 = loop.deploy(app("web", Instances.of(2)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        List<String> before = healthy("web").stream().map(InstanceRecord::handle).toList();
+
+        String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env(FakeBackend.BROKEN, "yes").build());
+
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeployFailed));
+        PlatformEvent.DeployFailed failed = (PlatformEvent.DeployFailed) events.stream()
+                .filter(e -> e instanceof PlatformEvent.DeployFailed).findFirst().orElseThrow();
+        assertThat(failed.release()).isEqualTo(r2);
+        assertThat(failed.rolledBackTo()).isEqualTo(r1);
+        assertThat(failed.reason()).contains("failed 3 times").contains("setup failed");
+        await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 2);
+        assertThat(loop.view().apps().get("web").release()).isEqualTo(r1);
+        assertThat(healthy("web")).extracting(InstanceRecord::handle).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(backend.stops).isEmpty(); // the old release served throughout
+        assertThat(loop.view().apps().get("web").history()).extracting(DeployRecord::outcome)
+                .containsExactly(DeployRecord.Outcome.SUCCEEDED, DeployRecord.Outcome.ROLLED_BACK);
+    }
+
+    @Test
+    void rollbackReturnsToThePreviousGoodReleaseThroughARollout() {
+        loop = open(nodes(2));
+        String r1 = loop.deploy(app("web", Instances.of(2)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2
+                && healthy("web").stream().allMatch(r -> r.release().equals(r2)) && loop.view().instancesOf("web").size() == 2);
+
+        assertThat(loop.rollback("web")).isEqualTo(r1);
+
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2 && loop.view().instancesOf("web").size() == 2
+                && healthy("web").stream().allMatch(r -> r.release().equals(r1)));
+        assertThat(loop.view().apps().get("web").spec().env()).doesNotContainKey("V");
+        assertThat(loop.view().apps().get("web").history()).extracting(DeployRecord::release).containsExactly(r1, r2, r1);
+    }
+
+    @Test
+    void aRolloutInterruptedByARestartGoesOnAndPassesItsDeadlineCheck() {
+        loop = open(nodes(2));
+        loop.deploy(app("web", Instances.of(2)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
+        loop.close(); // right after the deploy: the rollout is persisted, maybe not started
+        events.clear();
+
+        loop = open(nodes(2));
+
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded));
+        assertThat(healthy("web")).hasSize(2).allMatch(r -> r.release().equals(r2));
+        assertThat(loop.view().apps().get("web").rollout()).isNull();
     }
 
     private int firstStop() {
