@@ -13,7 +13,8 @@ import java.util.concurrent.Executors;
 
 /**
  * The small HTTP app that the quickstart runs: it answers every request with its instance id,
- * release and pid, and {@code /health} with 200 (or 503 while a file named {@code unhealthy}
+ * release and pid, and {@code /health} with 200 (or 503 when {@code HELLO_UNHEALTHY=yes} is in its
+ * environment, or while a file named {@code unhealthy}
  * exists in its working directory). It listens on 127.0.0.1 and the port in {@code PORT}.
  */
 public final class HelloApp {
@@ -25,13 +26,14 @@ public final class HelloApp {
         String instance = System.getenv().getOrDefault("BERTH_INSTANCE_ID", "unknown");
         String release = System.getenv().getOrDefault("BERTH_RELEASE", "unknown");
         long pid = ProcessHandle.current().pid();
+        boolean alwaysSick = "yes".equals(System.getenv("HELLO_UNHEALTHY"));
         // Without TCP_NODELAY the JDK's server answers a proxy's kept-alive connection only after
         // the proxy's delayed ACK (about 40 ms a request).
         System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/health", ex -> {
-            boolean sick = Files.exists(Path.of("unhealthy"));
+            boolean sick = alwaysSick || Files.exists(Path.of("unhealthy"));
             answer(ex, sick ? 503 : 200, sick ? "unhealthy\n" : "ok\n");
         });
         server.createContext("/", ex -> answer(ex, 200,

@@ -72,14 +72,14 @@ final class HostLoad implements AutoCloseable {
         }
     }
 
-    /** One request; returns the body's first word after "hello from" (the instance id), or the body. */
+    /** One request; returns the instance id and release that answered ("hello-3 r2-lx8k"). */
     private String once() throws IOException {
         return hello(port, host, bytes);
     }
 
     /**
-     * One {@code GET /} with that Host header to 127.0.0.1:{@code port}; returns the instance id of
-     * a HelloApp's answer ({@code hello from <id> ...}); throws unless the answer is a whole 200.
+     * One {@code GET /} with that Host header to 127.0.0.1:{@code port}; returns the instance id and
+     * release of a HelloApp's answer ({@code "hello-3 r2-lx8k"}); throws unless the answer is a whole 200.
      */
     static String hello(int port, String host) throws IOException {
         return hello(port, host, new LongAdder());
@@ -105,8 +105,9 @@ final class HostLoad implements AutoCloseable {
                 throw new IOException("incomplete body: '" + body + "'");
             }
             bytes.add(all.length);
+            // "hello from <id> (release <release>, pid <pid>)"
             String[] words = body.split(" ");
-            return words.length > 2 ? words[2] : body;
+            return words.length > 4 ? words[2] + " " + words[4].replace(",", "") : body;
         }
     }
 

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.HealthCheck;
-import dev.berth.api.Instance;
 import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
@@ -124,7 +123,7 @@ class ZeroDropIT {
 
         assertThat(result.failures()).as("failed requests").isEmpty();
         assertThat(result.ok()).isGreaterThan(500);
-        List<String> newIds = platform.instances("hello").stream().map(Instance::id).toList();
+        List<String> newIds = platform.instances("hello").stream().map(i -> i.id() + " " + r2).toList();
         assertThat(result.bodies().keySet()).containsAll(newIds); // the new instances served too
 
         // Traffic accounting counts exactly what the load received. haproxy counts a response as

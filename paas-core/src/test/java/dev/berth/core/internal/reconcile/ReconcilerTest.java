@@ -357,13 +357,16 @@ class ReconcilerTest {
         loop.deploy(app("web", Instances.of(2)));
         await().atMost(WAIT).until(() -> healthy("web").size() == 2);
         String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
-        loop.close(); // right after the deploy: the rollout is persisted, maybe not started
-        events.clear();
+        loop.close(); // right after the deploy: the rollout is persisted, and most likely not finished
 
         loop = open(nodes(2));
 
-        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded));
+        await().atMost(WAIT).until(() -> {
+            List<DeployRecord> h = loop.view().apps().get("web").history();
+            return h.get(h.size() - 1).outcome() == DeployRecord.Outcome.SUCCEEDED;
+        });
         assertThat(healthy("web")).hasSize(2).allMatch(r -> r.release().equals(r2));
+        assertThat(loop.view().instancesOf("web")).hasSize(2);
         assertThat(loop.view().apps().get("web").rollout()).isNull();
     }
 

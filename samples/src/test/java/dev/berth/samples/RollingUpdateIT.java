@@ -1,0 +1,130 @@
+package dev.berth.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.DeployRecord;
+import dev.berth.api.HealthCheck;
+import dev.berth.api.InstanceState;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.PlatformEvent;
+import dev.berth.api.Resources;
+import dev.berth.api.Routing;
+import dev.berth.api.UpdateStrategy;
+import dev.berth.backend.process.ProcessBackend;
+import dev.berth.core.Platform;
+import dev.berth.router.nginx.NginxRouter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rolling updates through a real nginx under a bounded load: a new release takes over 4 instances
+ * with no failed request and the answers switch to it; a release whose instances never pass
+ * their health check is rolled back at its deadline, with no failed request, and the previous
+ * release serves throughout.
+ */
+class RollingUpdateIT {
+    private static final Logger LOG = LoggerFactory.getLogger(RollingUpdateIT.class);
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String DOMAIN = "hello.test";
+
+    @TempDir
+    Path tmp;
+
+    private Platform platform;
+    private final List<PlatformEvent> events = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        if (platform != null) {
+            platform.stopAll(WAIT);
+            platform.close();
+        }
+    }
+
+    private static AppSpec hello(String version, boolean healthy) {
+        AppSpec.Builder b = AppSpec.builder("hello")
+                .command(Samples.javaCommand(HelloApp.class))
+                .env("PORT", AppSpec.RANDOM_PORT)
+                .env("VERSION", version)
+                .instances(4)
+                .resources(Resources.builder().cpu(1).build())
+                .routing(Routing.of(DOMAIN))
+                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(300), Duration.ofMillis(300)))
+                .update(UpdateStrategy.defaults().withDeadline(Duration.ofSeconds(6)));
+        if (!healthy) {
+            b.env("HELLO_UNHEALTHY", "yes");
+        }
+        return b.build();
+    }
+
+    private boolean allHealthyOn(String release) {
+        return platform.instances("hello").size() == 4 && platform.instances("hello").stream()
+                .allMatch(i -> i.record().release().equals(release) && i.record().state() == InstanceState.HEALTHY);
+    }
+
+    @Test
+    void aNewReleaseRollsOverWithoutAFailedRequestAndABrokenOneIsRolledBack() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        platform = Platform.builder()
+                .node(NodeSpec.of("local", Resources.builder().cpu(8).build())) // room for 4 old + 4 new
+                .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
+                .router(NginxRouter.builder().prefix(tmp.resolve("nginx")).httpPort(port).build())
+                .stateDir(tmp.resolve("state"))
+                .listener(events::add)
+                .build();
+        String r1 = platform.deploy(hello("1", true)).release();
+        await().atMost(WAIT).until(() -> allHealthyOn(r1));
+        await().atMost(WAIT).ignoreExceptions().until(() -> HostLoad.hello(port, DOMAIN).endsWith(r1));
+
+        // v2 under load: 0 failed requests, answers switch from r1 to r2
+        HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
+        await().atMost(WAIT).until(() -> load.okSoFar() > 200);
+        long t0 = System.nanoTime();
+        String r2 = platform.deploy(hello("2", true)).release();
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded d
+                && d.release().equals(r2)));
+        long rolled = System.nanoTime();
+        Thread.sleep(300);
+        HostLoad.Result v2 = load.stop();
+        LOG.info("v2: {} ok, {} failed, rolled over in {} ms; answers {}", v2.ok(), v2.failed(),
+                (rolled - t0) / 1_000_000, v2.bodies());
+        assertThat(v2.failures()).as("failed requests during the v2 rollout").isEmpty();
+        assertThat(v2.bodies().keySet()).anyMatch(k -> k.endsWith(r1)).anyMatch(k -> k.endsWith(r2));
+        assertThat(HostLoad.hello(port, DOMAIN)).endsWith(r2);
+        assertThat(events).anyMatch(e -> e instanceof PlatformEvent.TrafficSwitched t && t.release().equals(r2));
+
+        // v3 never passes its health check: rolled back at its deadline, r2 serving throughout
+        HostLoad load3 = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
+        await().atMost(WAIT).until(() -> load3.okSoFar() > 200);
+        String r3 = platform.deploy(hello("3", false)).release();
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeployFailed f
+                && f.release().equals(r3)));
+        await().atMost(WAIT).until(() -> allHealthyOn(r2));
+        HostLoad.Result v3 = load3.stop();
+        LOG.info("v3: {} ok, {} failed; answers {}", v3.ok(), v3.failed(), v3.bodies());
+        assertThat(v3.failures()).as("failed requests during the failed v3 rollout").isEmpty();
+        assertThat(v3.bodies().keySet()).allMatch(k -> k.endsWith(r2));
+        PlatformEvent.DeployFailed failed = events.stream().filter(e -> e instanceof PlatformEvent.DeployFailed)
+                .map(e -> (PlatformEvent.DeployFailed) e).findFirst().orElseThrow();
+        assertThat(failed.rolledBackTo()).isEqualTo(r2);
+        assertThat(failed.reason()).contains("within 6s");
+        assertThat(platform.app("hello").release()).isEqualTo(r2);
+        assertThat(platform.history("hello")).extracting(DeployRecord::release, DeployRecord::outcome).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(r1, DeployRecord.Outcome.SUCCEEDED),
+                org.assertj.core.groups.Tuple.tuple(r2, DeployRecord.Outcome.SUCCEEDED),
+                org.assertj.core.groups.Tuple.tuple(r3, DeployRecord.Outcome.ROLLED_BACK));
+    }
+}
