@@ -18,8 +18,17 @@ public sealed interface Source permits Source.None, Source.Directory, Source.Git
         return new Directory(path);
     }
 
+    /** A git repository pinned at {@code commit}. */
     static Source git(String repository, String commit) {
-        return new Git(repository, commit);
+        return new Git(repository, commit, false);
+    }
+
+    /**
+     * A repository on the platform's git server that follows its deploy branch: every push to it
+     * deploys, and until the first push the command runs as is.
+     */
+    static Source gitFollowing(String repository) {
+        return new Git(repository, null, true);
     }
 
     static Source image(String image) {
@@ -49,12 +58,14 @@ public sealed interface Source permits Source.None, Source.Directory, Source.Git
 
     /**
      * A git repository (the app's repository on the platform's git server when it is the app's
-     * name, or a URL) at a commit.
+     * name, or a URL), pinned at a commit or following the platform's deploy branch.
      *
      * @param repository a repository name or URL, without spaces or control characters
-     * @param commit     a commit id: 7-40 lowercase hex digits
+     * @param commit     a commit id of 7-40 lowercase hex digits; when {@code follow}, the head of
+     *                   the deploy branch this release runs, or {@code null} before the first push
+     * @param follow     whether pushes to the deploy branch deploy (Mako's apps without {@code commit})
      */
-    record Git(String repository, String commit) implements Source {
+    record Git(String repository, String commit, boolean follow) implements Source {
         private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{7,40}");
         private static final Pattern REPO = Pattern.compile("[A-Za-z0-9._~:/@+%-]{1,512}");
 
@@ -63,9 +74,19 @@ public sealed interface Source permits Source.None, Source.Directory, Source.Git
                 throw new InvalidSpecException("source.git.repository", repository,
                         "must be a repository name or URL: 1-512 of A-Z a-z 0-9 . _ ~ : / @ + % -");
             }
-            if (commit == null || !COMMIT.matcher(commit).matches()) {
+            if ((commit != null || !follow) && (commit == null || !COMMIT.matcher(commit).matches())) {
                 throw new InvalidSpecException("source.git.commit", commit, "must be a commit id of 7-40 lowercase hex digits");
             }
+        }
+
+        /** A pinned commit. */
+        public Git(String repository, String commit) {
+            this(repository, commit, false);
+        }
+
+        /** This source at {@code commit} (still following, when it follows). */
+        public Git at(String commit) {
+            return new Git(repository, commit, follow);
         }
     }
 

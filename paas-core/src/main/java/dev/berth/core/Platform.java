@@ -22,8 +22,11 @@ import dev.berth.api.Scheduler;
 import dev.berth.api.Source;
 import dev.berth.api.StateStore;
 import dev.berth.api.Traffic;
+import dev.berth.core.internal.git.GitRepositories;
+import dev.berth.core.internal.git.GitServer;
 import dev.berth.core.internal.reconcile.EventBus;
 import dev.berth.core.internal.reconcile.Reconciler;
+import dev.berth.core.internal.release.Releases;
 import dev.berth.core.internal.state.FileStateStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +36,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Berth's entry point: a cluster of nodes, a backend that runs instances on them, an optional
@@ -62,22 +68,52 @@ import java.util.function.Consumer;
  * {@link PlatformListener}).
  */
 public final class Platform implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Platform.class);
     private final Reconciler reconciler;
     private final EventBus events;
     private final Backend backend;
     private final Router router;
     private final StateStore store;
     private final List<NodeSpec> nodes;
+    private final Releases releases;
+    private final GitServer gitServer;
 
-    private Platform(Builder b, StateStore store) {
+    private Platform(Builder b, StateStore store, Path dataDir) {
         this.backend = b.backend;
         this.router = b.router;
         this.store = store;
         this.nodes = List.copyOf(b.nodes);
         this.events = new EventBus();
         b.listeners.forEach(events::add);
-        this.reconciler = new Reconciler(new Reconciler.Wiring(nodes, backend, router, store, b.scheduler, events,
-                b.clock, b.resyncInterval, b.stopGrace, b.releasesKept));
+        this.releases = new Releases(dataDir, b.deployBranch);
+        this.reconciler = new Reconciler(new Reconciler.Wiring(nodes, releases.wrap(backend), router, store, b.scheduler,
+                events, b.clock, b.resyncInterval, b.stopGrace, b.releasesKept));
+        this.gitServer = b.gitPassword == null ? null
+                : GitServer.builder(releases.repositories()).bindAddress(b.gitBindAddress).port(b.gitPort)
+                        .password(b.gitPassword).listener(this::pushed).build();
+    }
+
+    /**
+     * A push reached the git server: a push to the deploy branch deploys every app that follows
+     * that repository, through a rolling update. What the pusher sees of an error is git's
+     * "remote:" line; the pushed commits stay in the repository either way.
+     */
+    private void pushed(String repository, String branch, String commit) {
+        if (!releases.deploys(branch)) {
+            LOG.info("git push to {} branch {} ({}): stored; only the deploy branch deploys", repository, branch, commit);
+            return;
+        }
+        List<AppRecord> apps = Releases.following(reconciler.view().apps().values(), repository);
+        if (apps.isEmpty()) {
+            throw new BerthException("no app follows repository '" + repository + "' yet; declare one (a manifest "
+                    + "without a commit, or source git: {repository: " + repository + "}) and it will run " + commit);
+        }
+        for (AppRecord app : apps) {
+            Source.Git g = (Source.Git) app.spec().source();
+            String release = reconciler.deploy(app.spec().toBuilder().source(g.at(commit)).build());
+            LOG.info("git push to {} {}: app {} deploys {} as release {}", repository, branch, app.name(), commit, release);
+            releases.prune(reconciler.view().apps().get(app.name()));
+        }
     }
 
     public static Builder builder() {
@@ -93,7 +129,11 @@ public final class Platform implements AutoCloseable {
      */
     public App deploy(AppSpec spec) {
         checkDeployable(spec);
-        reconciler.deploy(spec);
+        reconciler.deploy(releases.resolve(spec));
+        AppRecord rec = reconciler.view().apps().get(spec.name());
+        if (rec != null) {
+            releases.prune(rec);
+        }
         return app(spec.name());
     }
 
@@ -103,12 +143,36 @@ public final class Platform implements AutoCloseable {
      */
     public static void checkDeployable(AppSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        if (spec.source() instanceof Source.Git git) {
-            throw new InvalidSpecException("source.git.commit", git.commit(),
-                    "git sources (a pinned commit, Mako's opts.commit) are not deployable yet: they arrive with "
-                            + "git push and releases; remove the commit to run the command in the instance directory")
-                    .in("app '" + spec.name() + "'");
+        if (spec.source() instanceof Source.Git git && !GitRepositories.NAME.matcher(git.repository()).matches()) {
+            throw new InvalidSpecException("source.git.repository", git.repository(),
+                    "must name a repository on this platform's git server (an app name: 1-63 of a-z 0-9 -); "
+                            + "other git URLs are not fetched").in("app '" + spec.name() + "'");
         }
+    }
+
+    /**
+     * Throws what {@link #deploy} would throw for {@code spec} on this platform (a bad value, a
+     * git commit its repository does not have), changing nothing.
+     */
+    public void check(AppSpec spec) {
+        checkDeployable(spec);
+        releases.resolve(spec);
+    }
+
+    /**
+     * Bytes on disk for the app: its git repository (when it has one on this platform) and the
+     * checked-out trees of its last releases (Magrathea's disk accounting).
+     */
+    public long diskUsage(String app) {
+        if (!reconciler.view().apps().containsKey(app)) {
+            throw new NotFoundException("no app named '" + app + "'");
+        }
+        return releases.diskUsage(app);
+    }
+
+    /** The port the git server listens on, when {@link Builder#gitServer} started one. */
+    public OptionalInt gitPort() {
+        return gitServer == null ? OptionalInt.empty() : OptionalInt.of(gitServer.port());
     }
 
     /**
@@ -242,6 +306,9 @@ public final class Platform implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (gitServer != null) {
+                gitServer.close();
+            }
             reconciler.close();
             events.close();
         } finally {
@@ -416,6 +483,11 @@ public final class Platform implements AutoCloseable {
         private Duration resyncInterval = Duration.ofSeconds(5);
         private Duration stopGrace = Duration.ofSeconds(10);
         private int releasesKept = 10;
+        private Path dataDir;
+        private String deployBranch = "main";
+        private String gitPassword;
+        private String gitBindAddress = "127.0.0.1";
+        private int gitPort;
 
         private Builder() {
         }
@@ -485,6 +557,47 @@ public final class Platform implements AutoCloseable {
         }
 
         /** How long a stopped instance gets between SIGTERM and SIGKILL; 0 to 10 min, default 10 s. */
+        /** Where git repositories ({@code git/}) and release checkouts ({@code releases/}) live; default the state dir. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "dataDir");
+            return this;
+        }
+
+        /**
+         * Starts the git smart-HTTP server on {@code port} (0 picks a free one; Mako used 4001) of
+         * 127.0.0.1 unless {@link #gitBindAddress} says otherwise: {@code git push
+         * http://git:PASSWORD@HOST:PORT/APP main} stores the code and deploys every app that
+         * follows that repository. Every request needs the password (HTTP basic auth, compared in
+         * constant time); without this option there is no git server.
+         */
+        public Builder gitServer(int port, String password) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("gitServer: port " + port + " is not allowed; must be 0-65535");
+            }
+            if (password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("gitServer: an empty password is not allowed; set one (Mako's MASTER_PASS)");
+            }
+            this.gitPort = port;
+            this.gitPassword = password;
+            return this;
+        }
+
+        /** The address the git server binds (default 127.0.0.1). */
+        public Builder gitBindAddress(String address) {
+            this.gitBindAddress = Objects.requireNonNull(address, "gitBindAddress");
+            return this;
+        }
+
+        /** The branch whose pushes deploy (default {@code main}, which also accepts Mako's {@code master}). */
+        public Builder deployBranch(String branch) {
+            if (branch == null || !branch.matches("[A-Za-z0-9][A-Za-z0-9._/-]{0,99}") || branch.contains("..")) {
+                throw new IllegalArgumentException("deployBranch: '" + branch + "' is not allowed; must be a branch "
+                        + "name of A-Z a-z 0-9 . _ / -");
+            }
+            this.deployBranch = branch;
+            return this;
+        }
+
         /** How many deploys each app's history keeps, and so how far {@code rollback} reaches (default 10, 2-1000). */
         public Builder releasesKept(int releases) {
             if (releases < 2 || releases > 1000) {
@@ -529,10 +642,17 @@ public final class Platform implements AutoCloseable {
             if ((stateDir == null) == (stateStore == null)) {
                 throw new IllegalArgumentException("state: give exactly one of stateDir(...) or stateStore(...)");
             }
+            if (dataDir == null && stateDir == null) {
+                throw new IllegalArgumentException("dataDir: none given; with stateStore(...) set dataDir(...) for "
+                        + "git repositories and release checkouts");
+            }
             StateStore store = stateStore != null ? stateStore : FileStateStore.open(stateDir);
-            Platform p = new Platform(this, store);
+            Platform p = new Platform(this, store, dataDir != null ? dataDir : stateDir);
             try {
                 p.reconciler.start();
+                if (p.gitServer != null) {
+                    p.gitServer.start();
+                }
             } catch (RuntimeException e) {
                 p.reconciler.close();
                 p.events.close();

@@ -56,6 +56,15 @@ public final class Serve implements Callable<Integer> {
             description = "the port the router listens on, on 127.0.0.1 (default: ${DEFAULT-VALUE})")
     int httpPort;
 
+    @Option(names = "--git-port", paramLabel = "N",
+            description = "the git server's port on 127.0.0.1 (default 4001, as in Mako); the password is the "
+                    + "MASTER_PASS environment variable, and without one there is no git server")
+    Integer gitPort;
+
+    /** The environment variable holding the git server's password, as in Mako Master. */
+    static final String MASTER_PASS = "MASTER_PASS";
+    static final int DEFAULT_GIT_PORT = 4001;
+
     public static void main(String[] args) {
         int code = new CommandLine(new Serve()).execute(args);
         if (code != 0) {
@@ -77,6 +86,16 @@ public final class Serve implements Callable<Integer> {
             System.err.println("Serve: nothing was changed.");
             return 2;
         }
+        String password = System.getenv(MASTER_PASS);
+        if (password != null && password.isEmpty()) {
+            password = null;
+        }
+        if (gitPort != null && password == null) {
+            System.err.println("Serve: --git-port needs a password in the " + MASTER_PASS + " environment variable; "
+                    + "Serve does not start a git server without one");
+            System.err.println("Serve: nothing was changed.");
+            return 2;
+        }
         Path root = state.toAbsolutePath();
         Router proxy;
         try {
@@ -95,7 +114,33 @@ public final class Serve implements Callable<Integer> {
         if (proxy != null) {
             builder.router(proxy);
         }
-        Platform platform = builder.build();
+        int git = gitPort == null ? DEFAULT_GIT_PORT : gitPort;
+        if (password != null) {
+            builder.gitServer(git, password);
+        }
+        Platform built = null;
+        try {
+            built = builder.build();
+            for (AppSpec spec : specs) {
+                built.check(spec); // all or nothing: a commit that was never pushed, say
+            }
+        } catch (BerthException | IllegalArgumentException e) {
+            System.err.println("Serve: " + e.getMessage());
+            System.err.println("Serve: nothing was changed.");
+            if (built != null) {
+                built.close(); // the router with it
+            } else if (proxy != null) {
+                proxy.close();
+            }
+            return 2;
+        }
+        Platform platform = built;
+        if (password == null) {
+            System.out.println("Serve: no git server (set " + MASTER_PASS + " to push code to port " + git + ")");
+        } else {
+            System.out.println("Serve: git server on port " + platform.gitPort().orElse(git) + ": git push http://git:$"
+                    + MASTER_PASS + "@127.0.0.1:" + platform.gitPort().orElse(git) + "/APP main");
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (stopOnExit) {
                 System.out.println("Serve: stopping every instance ...");

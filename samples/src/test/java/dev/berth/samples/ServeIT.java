@@ -138,7 +138,7 @@ class ServeIT {
     }
 
     @Test
-    void aManifestPinningACommitIsRefusedAndNothingChanges() throws Exception {
+    void aManifestPinningACommitThatWasNeverPushedIsRefusedAndNothingChanges() throws Exception {
         Path apps = Files.createDirectories(tmp.resolve("mako"));
         Files.writeString(apps.resolve("beep.json"), """
                 {"beep": {"instances": "*", "load": 1, "routing": {"domain": "beep.example.com"},
@@ -146,12 +146,15 @@ class ServeIT {
                            "commit": "8b7243393950e0209c7a9346e9a1a839b99619d9", "env": {"PORT": "RANDOM_PORT"}}}}
                 """);
         try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", tmp.resolve("s").toString())) {
+                "--state", tmp.resolve("s").toString(), "--router", "none")) {
             assertThat(serve.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(serve.process.exitValue()).isEqualTo(2);
             await().atMost(WAIT).until(() -> serve.count("nothing was changed") == 1);
-            assertThat(String.join("\n", serve.lines())).contains("app 'beep'").contains("8b7243393950e0209c7a9346e9a1a839b99619d9");
+            assertThat(String.join("\n", serve.lines())).contains("app 'beep'")
+                    .contains("8b7243393950e0209c7a9346e9a1a839b99619d9").contains("git push it first");
         }
-        assertThat(tmp.resolve("s")).doesNotExist();
+        try (var files = Files.walk(tmp.resolve("s"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("beep.json"); // no app was deployed
+        }
     }
 }

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GitRepositories {
     private static final Logger LOG = LoggerFactory.getLogger(GitRepositories.class);
-    private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    /** Repository names: app names, DNS labels. */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{7,40}");
     private static final String SUFFIX = ".git";
     /** Branch a new repository's HEAD names until a push says otherwise. */

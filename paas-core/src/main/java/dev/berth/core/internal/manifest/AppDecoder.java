@@ -193,11 +193,14 @@ final class AppDecoder {
             throw new InvalidSpecException("source", render(t), "must hold exactly one of directory, git, image");
         }
         Tree.Obj git = obj(gitTree, "source.git", "{repository: app, commit: 8b72433}");
-        checkKeys(git, "source.git", Set.of("repository", "commit"), "repository, commit");
+        checkKeys(git, "source.git", Set.of("repository", "commit", "follow"), "repository, commit, follow");
         Tree repo = get(git, "repository");
         Tree commit = get(git, "commit");
-        return Source.git(repo == null ? name : text(repo, "source.git.repository"),
-                commit == null ? null : text(commit, "source.git.commit"));
+        Tree follow = get(git, "follow");
+        // no commit: follow the deploy branch; a commit with follow: true is where it is now
+        boolean follows = commit == null || (follow != null && bool(follow, "source.git.follow"));
+        return new Source.Git(repo == null ? name : text(repo, "source.git.repository"),
+                commit == null ? null : text(commit, "source.git.commit"), follows);
     }
 
     private static Instances instances(Tree t) {

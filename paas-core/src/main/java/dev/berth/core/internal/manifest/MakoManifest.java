@@ -106,6 +106,12 @@ public final class MakoManifest {
                     b.put("source", new Tree.Obj(Map.of("git", git), Map.of("git", l), l), l);
                 }
             }
+            if (!b.has("source")) {
+                // no opts.commit: the app follows its repository's deploy branch (every push deploys)
+                int l = tree.line();
+                Tree.Obj git = new Tree.Obj(Map.of("repository", new Tree.Val(name, name, l)), Map.of("repository", l), l);
+                b.put("source", new Tree.Obj(Map.of("git", git), Map.of("git", l), l), l);
+            }
             Tree.Obj berth = b.build(tree.line());
             try {
                 return AppDecoder.decode(name, berth, nameLine, where);
@@ -147,6 +153,10 @@ public final class MakoManifest {
         void put(String key, Tree value, int line) {
             entries.put(key, value);
             lines.put(key, line);
+        }
+
+        boolean has(String key) {
+            return entries.containsKey(key);
         }
 
         void copy(Tree.Obj from, String fromKey, String toKey) {
@@ -261,8 +271,8 @@ public final class MakoManifest {
         if (!spec.command().isEmpty()) {
             opts.put("command", spec.command());
         }
-        if (source instanceof Source.Git g) {
-            opts.put("commit", g.commit());
+        if (source instanceof Source.Git g && !g.follow()) {
+            opts.put("commit", g.commit()); // a following app has none: Mako's apps without commit follow the branch
         }
         if (!spec.env().isEmpty()) {
             opts.put("env", spec.env());

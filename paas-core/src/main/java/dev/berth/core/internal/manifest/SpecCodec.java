@@ -54,7 +54,12 @@ public final class SpecCodec {
         } else if (source instanceof Source.Git g) {
             Map<String, Object> git = new LinkedHashMap<>();
             git.put("repository", g.repository());
-            git.put("commit", g.commit());
+            if (g.commit() != null) {
+                git.put("commit", g.commit());
+            }
+            if (g.follow() && g.commit() != null) {
+                git.put("follow", true); // without a commit, following is implied
+            }
             t.put("source", map("git", git));
         } else if (source instanceof Source.Image i) {
             t.put("source", map("image", i.image()));

@@ -111,10 +111,12 @@ final class SpecGen {
     }
 
     static Source source(RandomnessSource in, String name) {
-        return switch (between(in, 0, 3)) {
+        return switch (between(in, 0, 4)) {
             case 0 -> Source.none();
             case 1 -> Source.directory(Path.of("/srv", word(in, LOWER + "._-", 1, 8), word(in, LOWER, 1, 4)));
-            case 2 -> Source.git(coin(in) ? name : "https://git.example.com/" + word(in, LOWER, 1, 6) + ".git",
+            case 2 -> new Source.Git(coin(in) ? name : "https://git.example.com/" + word(in, LOWER, 1, 6) + ".git",
+                    coin(in) ? null : word(in, "0123456789abcdef", between(in, 7, 40), 40), true);
+            case 3 -> Source.git(coin(in) ? name : "https://git.example.com/" + word(in, LOWER, 1, 6) + ".git",
                     word(in, "0123456789abcdef", between(in, 7, 40), 40));
             default -> Source.image(pick(in, IMAGES));
         };
@@ -194,7 +196,7 @@ final class SpecGen {
     static final Gen<AppSpec> MAKO_SPECS = in -> {
         String name = name(in);
         AppSpec.Builder b = AppSpec.builder(name)
-                .source(coin(in) ? Source.none() : Source.git(name, word(in, "0123456789abcdef", between(in, 7, 40), 40)))
+                .source(coin(in) ? Source.gitFollowing(name) : Source.git(name, word(in, "0123456789abcdef", between(in, 7, 40), 40)))
                 .setup(argv(in, 0))
                 .command(argv(in, 1))
                 .instances(coin(in) ? Instances.ALL : Instances.of(between(in, 0, Instances.MAX)));
