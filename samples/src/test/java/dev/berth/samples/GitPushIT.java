@@ -17,18 +17,13 @@ import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -62,37 +57,12 @@ class GitPushIT {
         }
     }
 
-    /** Runs git with an isolated configuration; returns its output, failing on a non-zero exit unless allowed. */
     private String git(Path dir, boolean mayFail, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("git", "-c", "user.name=Berth Test", "-c", "user.email=test@berth.dev",
-                "-c", "init.defaultBranch=main"));
-        argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.put("HOME", tmp.toString());
-        env.put("GIT_CONFIG_NOSYSTEM", "1");
-        env.put("GIT_TERMINAL_PROMPT", "0");
-        Process p = pb.start();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        if (!mayFail) {
-            assertThat(p.exitValue()).as("git " + String.join(" ", args) + ": " + out).isZero();
-        }
-        return out + "\nexit " + p.exitValue();
+        return new GitCli(tmp).run(dir, mayFail, args);
     }
 
-    /** Writes the app at {@code version} (its /health answering {@code health}) and commits it. */
     private void commit(Path repo, String version, int health) throws Exception {
-        String source;
-        try (InputStream in = GitPushIT.class.getResourceAsStream("/pushed-app/Hello.java.txt")) {
-            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        Files.writeString(repo.resolve("Hello.java"), source.replace("VERSION", version).replace("HEALTH", Integer.toString(health)));
-        git(repo, false, "add", "Hello.java");
-        git(repo, false, "commit", "-q", "-m", version);
+        new GitCli(tmp).commitHello(repo, version, health);
     }
 
     private boolean allHealthyOn(String release) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,11 +21,18 @@ final class JavaMain implements AutoCloseable {
     private final Path output;
 
     JavaMain(Path output, Class<?> main, String... args) throws IOException {
+        this(Map.of(), output, main, args);
+    }
+
+    /** With {@code env} added to this JVM's environment. */
+    JavaMain(Map<String, String> env, Path output, Class<?> main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         this.output = output;
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().putAll(env);
+        process = pb.start();
     }
 
     /** Every line printed so far. */

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -123,6 +124,47 @@ class ServeIT {
         }
         // Serve stopped its proxy with it.
         assertThatThrownBy(() -> HostLoad.hello(port, "beep.test")).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void aGitPushToServeIsServedThroughNginxAndEveryPushDeploys() throws Exception {
+        Path apps = Files.createDirectories(tmp.resolve("mako"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javac = Path.of(System.getProperty("java.home"), "bin", "javac").toString();
+        Files.writeString(apps.resolve("beep.json"), """
+                {"beep": {"instances": 2, "routing": {"domain": "beep.test"},
+                  "opts": {"setup": ["%s", "-d", "classes", "Hello.java"],
+                           "command": ["%s", "-Xmx48m", "-cp", "classes", "Hello"], "env": {"PORT": "RANDOM_PORT"}}}}
+                """.formatted(javac, java));
+        int port = freePort();
+        int gitPort = freePort();
+        GitCli git = new GitCli(tmp);
+        Path repo = Files.createDirectories(tmp.resolve("beep"));
+        git.run(repo, false, "init", "-q");
+        try (JavaMain serve = new JavaMain(Map.of("MASTER_PASS", "shortfin"), tmp.resolve("serve.out"), Serve.class,
+                "--manifests", apps.toString(), "--state", tmp.resolve("state").toString(), "--router", "nginx",
+                "--http-port", Integer.toString(port), "--git-port", Integer.toString(gitPort), "--stop-on-exit")) {
+            await().atMost(WAIT).until(() -> serve.count("git server on port " + gitPort) == 1);
+            for (String version : List.of("v1", "v2")) {
+                git.commitHello(repo, version, 200);
+                git.run(repo, false, "push", "-q", "http://git:shortfin@127.0.0.1:" + gitPort + "/beep", "HEAD:master"); // Mako pushes master
+                await().atMost(WAIT).ignoreExceptions().until(() -> HostLoad.hello(port, "beep.test").endsWith(" " + version));
+            }
+            seen.addAll(serve.all("started, pid (\\d+)"));
+            serve.terminate();
+        }
+    }
+
+    @Test
+    void aGitPortWithoutMasterPassIsRefused() throws Exception {
+        try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", manifests().toString(),
+                "--state", tmp.resolve("s").toString(), "--router", "none", "--git-port", "4001")) {
+            assertThat(serve.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(serve.process.exitValue()).isEqualTo(2);
+            await().atMost(WAIT).until(() -> serve.count("nothing was changed") == 1);
+            assertThat(serve.count("--git-port needs a password in the MASTER_PASS environment variable")).isEqualTo(1);
+        }
+        assertThat(tmp.resolve("s")).doesNotExist();
     }
 
     @Test
