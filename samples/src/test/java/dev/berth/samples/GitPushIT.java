@@ -164,6 +164,20 @@ class GitPushIT {
                 DeployRecord.Outcome.SUCCEEDED, DeployRecord.Outcome.SUCCEEDED, DeployRecord.Outcome.ROLLED_BACK,
                 DeployRecord.Outcome.SUCCEEDED);
         assertThat(platform.diskUsage("beep")).isPositive();
+
+        // a push that does not compile: its setup fails, the release fails with javac's words, v1 serves on
+        Files.writeString(repo.resolve("Hello.java"), "public class Hello { this does not compile }\n");
+        git(repo, false, "commit", "-q", "-am", "broken");
+        git(repo, false, "push", "-q", "http://git:" + PASSWORD + "@127.0.0.1:" + gitPort + "/beep", "main");
+        String r5 = releaseAfter(5);
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeployFailed f
+                && f.release().equals(r5)));
+        PlatformEvent.DeployFailed broken = events.stream().filter(e -> e instanceof PlatformEvent.DeployFailed f
+                && f.release().equals(r5)).map(e -> (PlatformEvent.DeployFailed) e).findFirst().orElseThrow();
+        assertThat(broken.reason()).contains("setup").contains("error");
+        assertThat(broken.rolledBackTo()).isEqualTo(r1);
+        await().atMost(WAIT).until(() -> allHealthyOn(r1));
+        assertThat(HostLoad.hello(port, DOMAIN)).endsWith(" v1");
     }
 
     /** How many times the setup of {@code release} ran, from the backend's setup log of that release. */
