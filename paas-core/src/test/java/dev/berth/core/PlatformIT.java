@@ -298,7 +298,7 @@ class PlatformIT {
     }
 
     @Test
-    void aMakoManifestPinningACommitIsAClearErrorForNow() throws IOException {
+    void aMakoManifestPinningACommitThatWasNeverPushedIsAClearError() throws IOException {
         String json = """
                 {"beep": {"instances": 1, "opts": {"command": ["/bin/sleep", "60"],
                  "commit": "8b7243393950e0209c7a9346e9a1a839b99619d9"}}}
@@ -307,7 +307,7 @@ class PlatformIT {
 
         assertThatThrownBy(() -> platform.deploy(spec)).isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("app 'beep'").hasMessageContaining("8b7243393950e0209c7a9346e9a1a839b99619d9")
-                .hasMessageContaining("not deployable yet");
+                .hasMessageContaining("git push it first");
         assertThat(platform.apps()).isEmpty();
     }
 
