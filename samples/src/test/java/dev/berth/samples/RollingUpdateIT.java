@@ -127,4 +127,42 @@ class RollingUpdateIT {
                 org.assertj.core.groups.Tuple.tuple(r2, DeployRecord.Outcome.SUCCEEDED),
                 org.assertj.core.groups.Tuple.tuple(r3, DeployRecord.Outcome.ROLLED_BACK));
     }
+
+    @Test
+    void aRolloutInterruptedByARestartOfTheHostGoesOnFromTheSavedState() throws Exception {
+        Platform.Builder builder = Platform.builder()
+                .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
+                .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
+                .stateDir(tmp.resolve("state"))
+                .listener(events::add);
+        platform = builder.build();
+        String r1 = platform.deploy(hello("1", true).withInstances(dev.berth.api.Instances.of(2))).release();
+        await().atMost(WAIT).until(() -> platform.instances("hello").size() == 2 && platform.instances("hello").stream()
+                .allMatch(i -> i.record().state() == InstanceState.HEALTHY));
+        String r2 = platform.deploy(hello("2", true).withInstances(dev.berth.api.Instances.of(2))).release();
+        await().atMost(WAIT).until(() -> platform.instances("hello").stream().anyMatch(i -> i.record().release().equals(r2)));
+        platform.close(); // the host stops mid-rollout: instances of both releases keep running
+        events.clear();
+
+        platform = Platform.builder()
+                .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
+                .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
+                .stateDir(tmp.resolve("state"))
+                .listener(events::add)
+                .build();
+
+        // r1's instances are adopted healthy, and the app never has fewer than 2 healthy instances
+        java.util.concurrent.atomic.AtomicLong fewest = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> {
+            fewest.accumulateAndGet(platform.instances("hello").stream()
+                    .filter(i -> i.record().state() == InstanceState.HEALTHY).count(), Math::min);
+            List<DeployRecord> h = platform.history("hello");
+            return h.get(h.size() - 1).outcome() == DeployRecord.Outcome.SUCCEEDED && platform.instances("hello").size() == 2;
+        });
+        assertThat(events).anyMatch(e -> e instanceof PlatformEvent.InstanceAdopted);
+        assertThat(fewest.get()).as("fewest healthy instances after the restart").isGreaterThanOrEqualTo(2);
+        assertThat(platform.instances("hello")).allMatch(i -> i.record().release().equals(r2)
+                && i.record().state() == InstanceState.HEALTHY);
+        assertThat(platform.history("hello")).extracting(DeployRecord::release).containsExactly(r1, r2);
+    }
 }
