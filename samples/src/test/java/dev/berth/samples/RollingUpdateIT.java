@@ -97,7 +97,8 @@ class RollingUpdateIT {
         await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded d
                 && d.release().equals(r2)));
         long rolled = System.nanoTime();
-        Thread.sleep(300);
+        long seen = load.okSoFar();
+        await().atMost(WAIT).until(() -> load.okSoFar() > seen + 200); // the load goes on after the last switch
         HostLoad.Result v2 = load.stop();
         LOG.info("v2: {} ok, {} failed, rolled over in {} ms; answers {}", v2.ok(), v2.failed(),
                 (rolled - t0) / 1_000_000, v2.bodies());

@@ -90,12 +90,10 @@ class ZeroDropIT {
         platform.deploy(hello("1"));
         await().atMost(WAIT).until(() -> healthyIds().size() == 4);
         // Every healthy instance is in the router before the load starts.
-        await().atMost(WAIT).until(() -> {
-            try (HostLoad probe = HostLoad.start(port, DOMAIN, 1, Duration.ofMillis(400))) {
-                Thread.sleep(450);
-                HostLoad.Result r = probe.stop();
-                return r.failed() == 0 && r.bodies().size() == 4;
-            }
+        Set<String> answering = new java.util.HashSet<>();
+        await().atMost(WAIT).ignoreExceptions().until(() -> {
+            answering.add(HostLoad.hello(port, DOMAIN));
+            return answering.size() == 4;
         });
         await().atMost(WAIT).until(() -> platform.traffic().getOrDefault(DOMAIN, Traffic.none()).requests() > 0);
         Traffic before = platform.traffic().get(DOMAIN);
@@ -115,7 +113,8 @@ class ZeroDropIT {
         await().atMost(WAIT).until(() -> platform.instances("hello").size() == 4 && platform.instances("hello").stream()
                 .allMatch(i -> i.record().release().equals(r2) && i.record().state() == InstanceState.HEALTHY));
         long replaced = System.nanoTime();
-        Thread.sleep(300); // the load sees the last switch
+        long seen = load.okSoFar();
+        await().atMost(WAIT).until(() -> load.okSoFar() > seen + 200); // the load goes on after the last switch
         HostLoad.Result result = load.stop();
         LOG.info("{}: load: {} ok, {} failed, {} bytes; restart took {} ms, release {} ms; answers {}", proxy, result.ok(),
                 result.failed(), result.bytes(), (restarted - t0) / 1_000_000, (replaced - restarted) / 1_000_000,
