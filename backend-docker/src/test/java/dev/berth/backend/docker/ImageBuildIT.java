@@ -1,0 +1,73 @@
+package dev.berth.backend.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.berth.api.BackendException;
+
+/** buildImageIfNotExist against a real dockerd, from the local busybox image (nothing is pulled). */
+class ImageBuildIT {
+    private static final String LABEL = "LABEL " + Kit.TEST_LABEL + "=true\n";
+
+    @BeforeAll
+    static void image() throws Exception {
+        Kit.ensureDockerAndImage();
+    }
+
+    @AfterAll
+    static void removeImages() throws Exception {
+        Kit.removeTestImages();
+    }
+
+    @Test
+    void buildsOnceAndSkipsTheSecondTime(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("Dockerfile"), "FROM " + Kit.IMAGE + "\n" + LABEL
+                + "COPY hello.txt /hello.txt\nCMD [\"cat\", \"/hello.txt\"]\n");
+        Files.writeString(dir.resolve("hello.txt"), "built by berth\n");
+        String image = "berth-test/built:" + Kit.node();
+        try (DockerBackend backend = Kit.builder(Kit.node()).build()) {
+            List<String> progress = new CopyOnWriteArrayList<>();
+            assertThat(backend.buildImageIfNotExist(image, dir, progress::add)).isTrue();
+            assertThat(progress).anyMatch(l -> l.contains("COPY hello.txt"));
+            assertThat(Kit.docker("image", "inspect", image).code()).isZero();
+            assertThat(Kit.docker("run", "--rm", image).out()).isEqualTo("built by berth");
+
+            List<String> second = new CopyOnWriteArrayList<>();
+            assertThat(backend.buildImageIfNotExist(image, dir, second::add)).isFalse();
+            assertThat(second).isEmpty();
+        }
+    }
+
+    @Test
+    void aBrokenDockerfileFailsWithTheBuildsLastLines(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("Dockerfile"), "FROM " + Kit.IMAGE + "\n" + LABEL
+                + "RUN echo about-to-fail && exit 7\n");
+        String image = "berth-test/broken:" + Kit.node();
+        try (DockerBackend backend = Kit.builder(Kit.node()).build()) {
+            assertThatThrownBy(() -> backend.buildImageIfNotExist(image, dir))
+                    .isInstanceOf(BackendException.class)
+                    .hasMessageContaining("building image '" + image + "'")
+                    .hasMessageContaining("returned a non-zero code: 7")
+                    .hasMessageContaining("about-to-fail");
+            assertThat(Kit.docker("image", "inspect", image).code()).isNotZero();
+        }
+    }
+
+    @Test
+    void aContextWithoutDockerfileIsRejected(@TempDir Path dir) {
+        try (DockerBackend backend = Kit.builder(Kit.node()).build()) {
+            assertThatThrownBy(() -> backend.buildImageIfNotExist("berth-test/none:1", dir))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Dockerfile");
+        }
+    }
+}
