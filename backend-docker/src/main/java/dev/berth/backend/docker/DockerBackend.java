@@ -738,6 +738,11 @@ public final class DockerBackend implements Backend {
         }
     }
 
+    /** For tests: the event stream is dropped as if the connection were lost. */
+    void dropEventStream() {
+        watcher.dropStream();
+    }
+
     @Override
     public InstanceConsole console() {
         return console;

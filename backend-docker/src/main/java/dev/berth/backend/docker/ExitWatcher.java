@@ -173,6 +173,29 @@ final class ExitWatcher implements Closeable {
         }
     }
 
+    /** For tests: drops the current stream as a lost connection would, so the watcher reconnects. */
+    void dropStream() {
+        Closeable s;
+        synchronized (lock) {
+            s = stream;
+        }
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                LOG.debug("closing the event stream failed: {}", e.toString());
+            }
+        }
+        executor.execute(() -> lost(null));
+    }
+
+    /** Whether a stream is open (connected or connecting). */
+    boolean connected() {
+        synchronized (lock) {
+            return stream != null;
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -131,6 +131,26 @@ class DockerBackendIT {
     }
 
     @Test
+    void anExitWhileTheEventStreamIsLostIsReportedOnceAfterTheReconnect() throws Exception {
+        RunningInstance i = backend.start(req("lost", node, Kit.sh("lost", "exec sleep 300").build()));
+        RunningInstance j = backend.start(req("lost-2", node, Kit.sh("lost", "exec sleep 300").build()));
+        backend.dropEventStream();
+        // both die while no stream is open (the watcher waits 1 s before reconnecting)
+        assertThat(docker("kill", "berth-lost").code()).isZero();
+        assertThat(docker("stop", "-t", "0", "berth-lost-2").code()).isZero();
+        waiting().until(() -> exits.size() >= 2);
+        Thread.sleep(1500);
+        assertThat(exits).extracting(Exit::id, Exit::handle).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("lost", i.handle()),
+                org.assertj.core.groups.Tuple.tuple("lost-2", j.handle()));
+        // and the stream works again afterwards
+        RunningInstance k = backend.start(req("after", node, Kit.sh("lost", "exec sleep 300").build()));
+        docker("kill", "berth-after");
+        waiting().until(() -> exits.stream().anyMatch(e -> e.handle().equals(k.handle())));
+        assertThat(exits).hasSize(3);
+    }
+
+    @Test
     void killIsReportedLikeACrash() throws Exception {
         RunningInstance i = backend.start(req("k", node, Kit.sh("k", "exec sleep 300").build()));
         backend.kill("k");
