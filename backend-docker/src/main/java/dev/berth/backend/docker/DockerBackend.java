@@ -190,7 +190,7 @@ public final class DockerBackend implements Backend {
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
-            InspectContainerResponse existing = inspectOrNull(containerName(id), what);
+            InspectContainerResponse existing = awaitCreated(containerName(id), what);
             if (existing != null) {
                 if (Boolean.TRUE.equals(existing.getState().getRunning())) {
                     Tracked t = track(toInstance(existing));
@@ -271,7 +271,20 @@ public final class DockerBackend implements Backend {
             }
             CreateContainerResponse created = cmd.exec();
             return created.getId();
+        }, () -> {
+            // the name is taken: another backend object started this id meanwhile; never a duplicate
+            InspectContainerResponse other = awaitCreated(containerName(id), what);
+            return other != null && Boolean.TRUE.equals(other.getState().getRunning()) ? other : null;
         });
+        if (containerId.startsWith(TAKEN)) {
+            InspectContainerResponse other = inspectOrNull(containerName(id), what);
+            if (other == null) {
+                throw new BackendException(what + ": container name " + containerName(id) + " was taken and is gone again; retry");
+            }
+            Tracked t = track(toInstance(other));
+            LOG.info("{} was started concurrently by another backend: start is a no-op", t);
+            return t.instance;
+        }
         try {
             call(what + ": start container " + shortId(containerId), () -> {
                 docker.startContainerCmd(containerId).exec();
@@ -579,12 +592,11 @@ public final class DockerBackend implements Backend {
             BuildImageResultCallback callback = new BuildImageResultCallback() {
                 @Override
                 public void onNext(BuildResponseItem item) {
-                    String text = item.getStream() != null ? item.getStream()
-                            : item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : item.getError();
-                    if (item.isErrorIndicated()) {
+                    String failure = item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : null;
+                    String text = item.getStream() != null ? item.getStream() : failure;
+                    if (failure != null) {
                         synchronized (error) {
-                            error.append(item.getErrorDetail() != null ? item.getErrorDetail().getMessage()
-                                    : item.getError());
+                            error.append(failure);
                         }
                     }
                     if (text != null) {
@@ -659,6 +671,21 @@ public final class DockerBackend implements Backend {
         }
     }
 
+    /**
+     * Inspects a container, waiting up to 10 s while it is "created" but not started: another
+     * backend object on the same engine may be between its create and its start.
+     */
+    private InspectContainerResponse awaitCreated(String name, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            InspectContainerResponse c = inspectOrNull(name, what);
+            if (c == null || !"created".equals(c.getState().getStatus()) || System.nanoTime() > deadline) {
+                return c;
+            }
+            sleep(50);
+        }
+    }
+
     private void requireContainer(String id, String what) {
         if (inspectOrNull(containerName(id), what) == null) {
             throw new BackendException(what + ": no container " + containerName(id) + " on " + dockerHost);
@@ -672,6 +699,23 @@ public final class DockerBackend implements Backend {
             LOG.debug("{}: container {} already removed", what, shortId(containerId));
         } catch (RuntimeException e) {
             LOG.warn("{}: cannot remove container {}: {}", what, shortId(containerId), e.toString());
+        }
+    }
+
+    private static final String TAKEN = "taken:";
+
+    /** Creates a container; on a name conflict with a running container returns {@code TAKEN}. */
+    private String call(String what, Supplier<String> create, Supplier<InspectContainerResponse> running) {
+        try {
+            return create.get();
+        } catch (ConflictException e) {
+            InspectContainerResponse other = running.get();
+            if (other != null) {
+                return TAKEN + other.getId();
+            }
+            throw failure(what, e);
+        } catch (RuntimeException e) {
+            throw failure(what, e);
         }
     }
 

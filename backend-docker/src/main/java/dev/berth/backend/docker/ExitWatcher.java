@@ -37,10 +37,13 @@ final class ExitWatcher implements Closeable {
     private final String where;
     private final ScheduledExecutorService executor;
     private final Object lock = new Object();
-    /** The current stream; guarded by lock. */
-    private Closeable stream;
+    /** The current stream; guarded by lock. Only its end or failure triggers a reconnect. */
+    private Callback stream;
+    /** Whether a reconnect is scheduled; guarded by lock. */
+    private boolean reconnecting;
     /** Seconds.nanos of the last event seen, for "since" on reconnect; guarded by lock. */
     private String lastEventTime;
+    /** The wait before the next reconnect; guarded by lock. */
     private long retryMillis = 1000;
     private volatile boolean closed;
     private volatile boolean everFailed;
@@ -67,8 +70,14 @@ final class ExitWatcher implements Closeable {
             return;
         }
         String since;
+        Callback callback = new Callback();
         synchronized (lock) {
+            reconnecting = false;
+            if (stream != null || closed) {
+                return;
+            }
             since = lastEventTime;
+            stream = callback; // before exec: a failure that comes at once must find it current
         }
         try {
             var cmd = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER).withEventFilter("die")
@@ -76,19 +85,23 @@ final class ExitWatcher implements Closeable {
             if (since != null) {
                 cmd.withSince(since);
             }
-            Callback callback = cmd.exec(new Callback());
-            synchronized (lock) {
-                if (closed) {
-                    callback.close();
-                    return;
-                }
-                stream = callback;
+            cmd.exec(callback);
+        } catch (RuntimeException e) {
+            if (callback.isCurrent()) {
+                lost(e);
             }
-        } catch (RuntimeException | IOException e) {
-            lost(e);
             return;
         }
         // Connected (the request is sent); exits missed while we were away are found by inspection.
+        try {
+            docker.pingCmd().exec();
+            synchronized (lock) {
+                retryMillis = 1000;
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("ping of {} failed: {}", where, e.toString());
+            return; // the stream fails too and schedules the next attempt
+        }
         if (everFailed) {
             LOG.info("Docker event stream of {} reconnected; resynchronizing", where);
         }
@@ -106,9 +119,12 @@ final class ExitWatcher implements Closeable {
         everFailed = true;
         long wait;
         synchronized (lock) {
+            if (reconnecting) {
+                return;
+            }
+            reconnecting = true;
             wait = retryMillis;
             retryMillis = Math.min(10_000, retryMillis * 2);
-            stream = null;
         }
         LOG.warn("Docker event stream of {} lost ({}); reconnecting in {} ms", where,
                 e == null ? "ended" : e.toString(), wait);
@@ -120,6 +136,17 @@ final class ExitWatcher implements Closeable {
     }
 
     private final class Callback extends ResultCallback.Adapter<Event> {
+        /** True (once) when this is the current stream, which it then stops being. */
+        private boolean isCurrent() {
+            synchronized (lock) {
+                if (stream != this) {
+                    return false;
+                }
+                stream = null;
+                return true;
+            }
+        }
+
         @Override
         public void onNext(Event event) {
             synchronized (lock) {
@@ -159,7 +186,7 @@ final class ExitWatcher implements Closeable {
             } catch (IOException e) {
                 LOG.debug("closing the failed event stream: {}", e.toString());
             }
-            if (!closed) {
+            if (!closed && isCurrent()) {
                 executor.execute(() -> lost(throwable));
             }
         }
@@ -167,7 +194,7 @@ final class ExitWatcher implements Closeable {
         @Override
         public void onComplete() {
             super.onComplete();
-            if (!closed) {
+            if (!closed && isCurrent()) {
                 executor.execute(() -> lost(null));
             }
         }
@@ -178,6 +205,7 @@ final class ExitWatcher implements Closeable {
         Closeable s;
         synchronized (lock) {
             s = stream;
+            stream = null;
         }
         if (s != null) {
             try {

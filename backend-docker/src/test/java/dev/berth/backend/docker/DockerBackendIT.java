@@ -151,6 +151,29 @@ class DockerBackendIT {
     }
 
     @Test
+    void twoBackendsStartingTheSameIdMakeOneContainer() throws Exception {
+        AppSpec spec = Kit.sh("twin", "exec sleep 300").build();
+        try (DockerBackend other = Kit.builder(node).build()) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<RunningInstance>> futures = new ArrayList<>();
+                for (int n = 0; n < 4; n++) {
+                    DockerBackend b = n % 2 == 0 ? backend : other;
+                    futures.add(pool.submit(() -> b.start(req("twin", node, spec))));
+                }
+                java.util.Set<String> handles = new java.util.HashSet<>();
+                for (var f : futures) {
+                    handles.add(f.get().handle());
+                }
+                assertThat(handles).hasSize(1);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertThat(docker("ps", "-q", "--filter", "label=dev.berth.node=" + node).out().lines().count()).isEqualTo(1);
+    }
+
+    @Test
     void killIsReportedLikeACrash() throws Exception {
         RunningInstance i = backend.start(req("k", node, Kit.sh("k", "exec sleep 300").build()));
         backend.kill("k");
@@ -214,11 +237,14 @@ class DockerBackendIT {
         assertThat(backend.console().exec("talk-1", List.of("true"), Duration.ofSeconds(20)).exitCode()).isZero();
 
         List<String> followed = new CopyOnWriteArrayList<>();
-        try (AutoCloseable f = backend.console().follow("talk-1", followed::add)) {
+        AutoCloseable f = backend.console().follow("talk-1", followed::add);
+        try {
             Thread.sleep(300);
             backend.console().exec("talk-1", List.of("sh", "-c", "echo followed-line > /proc/1/fd/1"),
                     Duration.ofSeconds(20));
             waiting().until(() -> followed.contains("followed-line"));
+        } finally {
+            f.close();
         }
         assertThat(followed).doesNotContain("started talk-1");
 
