@@ -273,8 +273,19 @@ public final class DockerBackend implements Backend {
             return created.getId();
         }, () -> {
             // the name is taken: another backend object started this id meanwhile; never a duplicate
-            InspectContainerResponse other = awaitCreated(containerName(id), what);
-            return other != null && Boolean.TRUE.equals(other.getState().getRunning()) ? other : null;
+            // the engine reserves the name before the container can be inspected: wait for it to show up and run
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                InspectContainerResponse other = inspectOrNull(containerName(id), what);
+                if (other != null && Boolean.TRUE.equals(other.getState().getRunning())) {
+                    return other;
+                }
+                if (other != null && !"created".equals(other.getState().getStatus())) {
+                    return null;
+                }
+                sleep(50);
+            }
+            return null;
         });
         if (containerId.startsWith(TAKEN)) {
             InspectContainerResponse other = inspectOrNull(containerName(id), what);
