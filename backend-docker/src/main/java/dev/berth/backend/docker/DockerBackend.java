@@ -560,6 +560,69 @@ public final class DockerBackend implements Backend {
         return env;
     }
 
+    // ---------------------------------------------------------------- stats
+
+    /**
+     * A container's resource use at one moment, for accounting. Immutable.
+     *
+     * @param cpuTime          the cpu time used since the container started
+     * @param memoryBytes      the memory in use now
+     * @param memoryLimitBytes the memory limit (the engine's memory when the container has none)
+     * @param at               when the engine read these
+     */
+    public record Stats(Duration cpuTime, long memoryBytes, long memoryLimitBytes, Instant at) {
+        public Stats {
+            Objects.requireNonNull(cpuTime, "cpuTime");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
+     * The resource use of a running instance (one reading, {@code docker stats --no-stream}).
+     *
+     * @throws BackendException when it has no running container or the engine cannot be reached
+     */
+    public Stats stats(String instanceId) {
+        String id = checkedId(instanceId);
+        ensureOpen();
+        String what = "instance '" + id + "'";
+        InspectContainerResponse c = inspectOrNull(containerName(id), what);
+        if (c == null || !Boolean.TRUE.equals(c.getState().getRunning())) {
+            throw new BackendException(what + ": no running container " + containerName(id) + " on " + dockerHost);
+        }
+        java.util.concurrent.atomic.AtomicReference<com.github.dockerjava.api.model.Statistics> got =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        ResultCallback.Adapter<com.github.dockerjava.api.model.Statistics> callback = new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(com.github.dockerjava.api.model.Statistics s) {
+                got.compareAndSet(null, s);
+            }
+        };
+        try {
+            docker.statsCmd(c.getId()).withNoStream(true).exec(callback).awaitCompletion(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(what + ": interrupted while reading stats", e);
+        } catch (RuntimeException e) {
+            throw failure(what + ": read stats of container " + shortId(c.getId()), e);
+        }
+        var s = got.get();
+        if (s == null || s.getCpuStats() == null || s.getMemoryStats() == null) {
+            throw new BackendException(what + ": the engine at " + dockerHost + " gave no stats for container "
+                    + shortId(c.getId()));
+        }
+        Long cpu = s.getCpuStats().getCpuUsage() == null ? null : s.getCpuStats().getCpuUsage().getTotalUsage();
+        Long mem = s.getMemoryStats().getUsage();
+        Long limit = s.getMemoryStats().getLimit();
+        Instant at;
+        try {
+            at = Instant.parse(s.getRead());
+        } catch (RuntimeException e) {
+            at = Instant.now();
+        }
+        return new Stats(Duration.ofNanos(cpu == null ? 0 : cpu), mem == null ? 0 : mem, limit == null ? 0 : limit, at);
+    }
+
     // ---------------------------------------------------------------- images
 
     /**

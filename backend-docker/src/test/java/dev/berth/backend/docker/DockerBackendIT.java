@@ -222,6 +222,19 @@ class DockerBackendIT {
     }
 
     @Test
+    void statsGiveCpuAndMemoryForAccounting() throws Exception {
+        AppSpec spec = Kit.sh("busy", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; exec sleep 300")
+                .resources(Resources.of(1, 64)).build();
+        backend.start(req("busy-1", node, spec));
+        waiting().until(() -> backend.stats("busy-1").cpuTime().toMillis() > 10);
+        DockerBackend.Stats s = backend.stats("busy-1");
+        assertThat(s.memoryBytes()).isPositive();
+        assertThat(s.memoryLimitBytes()).isEqualTo(64L * 1024 * 1024);
+        assertThatThrownBy(() -> backend.stats("nope")).isInstanceOf(BackendException.class)
+                .hasMessageContaining("berth-nope");
+    }
+
+    @Test
     void execAndLogsGiveTheContainersRealOutput() throws Exception {
         AppSpec spec = Kit.sh("talk", "echo started $BERTH_INSTANCE_ID; echo to-stderr >&2; exec sleep 300")
                 .env("GREETING", "hi there").build();
