@@ -321,11 +321,7 @@ public final class DockerBackend implements Backend {
     private String imageFor(AppSpec spec, String release, String what) {
         Source source = spec.source();
         if (source instanceof Source.Image img) {
-            if (!imageExists(img.image(), what)) {
-                throw new BackendException(what + ": image '" + img.image() + "' is not on the Docker Engine at "
-                        + dockerHost + " (nothing is pulled: build or load it first)");
-            }
-            return img.image();
+            return img.image(); // a missing image is told by the create call (one round trip less)
         }
         if (source instanceof Source.Directory dir) {
             String tag = releaseImage(spec.name(), release);
@@ -782,6 +778,9 @@ public final class DockerBackend implements Backend {
     private String call(String what, Supplier<String> create, Supplier<InspectContainerResponse> running) {
         try {
             return create.get();
+        } catch (NotFoundException e) {
+            throw new BackendException(what + " failed: the image is not on the Docker Engine at " + dockerHost
+                    + " (nothing is pulled: build or load it first): " + e.getMessage().trim(), e);
         } catch (ConflictException e) {
             InspectContainerResponse other = running.get();
             if (other != null) {
