@@ -622,7 +622,8 @@ public final class DockerBackend implements Backend {
     // ---------------------------------------------------------------- images
 
     /**
-     * Builds {@code image} from a directory holding a Dockerfile unless the engine has it already.
+     * Builds {@code image} from a directory holding a Dockerfile, or a tarball of one (meteor-launcher's
+     * bundle; plain or gzip-compressed), unless the engine has it already.
      * Nothing is pulled: the Dockerfile's base image must be on the engine.
      *
      * @return true when it was built, false when it existed
@@ -644,9 +645,10 @@ public final class DockerBackend implements Backend {
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(progress, "progress");
         Path dir = context.toAbsolutePath().normalize();
-        if (!Files.isRegularFile(dir.resolve("Dockerfile"))) {
+        boolean tarball = Files.isRegularFile(dir);
+        if (!tarball && !Files.isRegularFile(dir.resolve("Dockerfile"))) {
             throw new IllegalArgumentException("context '" + dir + "' is not allowed: must be a directory holding a "
-                    + "Dockerfile");
+                    + "Dockerfile, or a tarball (.tar, .tar.gz) of one");
         }
         String what = "image '" + image + "'";
         ReentrantLock lock = lock("image:" + image);
@@ -689,8 +691,8 @@ public final class DockerBackend implements Backend {
                     super.onNext(item);
                 }
             };
-            try {
-                docker.buildImageCmd(dir.toFile())
+            try (java.io.InputStream tar = tarball ? Files.newInputStream(dir) : null) {
+                (tarball ? docker.buildImageCmd(tar) : docker.buildImageCmd(dir.toFile()))
                         .withTags(Set.of(image))
                         .withPull(false)
                         .withRemove(true)
@@ -708,6 +710,8 @@ public final class DockerBackend implements Backend {
                 }
                 throw new BackendException("building " + what + " from " + dir + " failed: " + err
                         + "\nlast lines of the build:\n" + tail, e);
+            } catch (IOException e) {
+                throw new BackendException("building " + what + ": cannot read the context " + dir + ": " + e, e);
             } catch (RuntimeException e) {
                 throw failure("build " + what + " from " + dir, e);
             }

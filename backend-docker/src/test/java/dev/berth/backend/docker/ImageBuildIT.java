@@ -49,6 +49,22 @@ class ImageBuildIT {
     }
 
     @Test
+    void aTarballContextIsBuiltToo(@TempDir Path dir) throws Exception {
+        Path ctx = Files.createDirectories(dir.resolve("ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM " + Kit.IMAGE + "\n" + LABEL
+                + "COPY hello.txt /hello.txt\nCMD [\"cat\", \"/hello.txt\"]\n");
+        Files.writeString(ctx.resolve("hello.txt"), "from a bundle\n");
+        Path tar = dir.resolve("bundle.tar.gz");
+        assertThat(Kit.run(List.of("tar", "-C", ctx.toString(), "-czf", tar.toString(), ".")).code()).isZero();
+        String image = "berth-test/bundle:" + Kit.node();
+        try (DockerBackend backend = Kit.builder(Kit.node()).build()) {
+            assertThat(backend.buildImageIfNotExist(image, tar)).isTrue();
+            assertThat(Kit.docker("run", "--rm", image).out()).isEqualTo("from a bundle");
+            assertThat(backend.buildImageIfNotExist(image, tar)).isFalse();
+        }
+    }
+
+    @Test
     void aBrokenDockerfileFailsWithTheBuildsLastLines(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("Dockerfile"), "FROM " + Kit.IMAGE + "\n" + LABEL
                 + "RUN echo about-to-fail && exit 7\n");
