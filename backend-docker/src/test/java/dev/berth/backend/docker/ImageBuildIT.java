@@ -13,7 +13,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
+import dev.berth.api.RunningInstance;
+import dev.berth.api.Source;
 
 /** buildImageIfNotExist against a real dockerd, from the local busybox image (nothing is pulled). */
 class ImageBuildIT {
@@ -61,6 +69,27 @@ class ImageBuildIT {
             assertThat(backend.buildImageIfNotExist(image, tar)).isTrue();
             assertThat(Kit.docker("run", "--rm", image).out()).isEqualTo("from a bundle");
             assertThat(backend.buildImageIfNotExist(image, tar)).isFalse();
+        }
+    }
+
+    @Test
+    void aDirectorySourceIsBuiltIntoAnImageTaggedWithTheRelease(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("Dockerfile"), "FROM " + Kit.IMAGE + "\n" + LABEL
+                + "COPY page.html /www/index.html\n");
+        Files.writeString(dir.resolve("page.html"), "release page\n");
+        String node = Kit.node();
+        AppSpec spec = AppSpec.builder("dirapp").source(Source.directory(dir))
+                .command("sh", "-c", "exec httpd -f -p $PORT -h /www").env("PORT", AppSpec.RANDOM_PORT).build();
+        try (DockerBackend backend = Kit.builder(node).build()) {
+            RunningInstance i = backend.start(Kit.req("dir-1", node, spec));
+            assertThat(Kit.docker("inspect", "--format", "{{.Config.Image}}", i.handle()).out())
+                    .isEqualTo("berth/dirapp:" + Kit.RELEASE);
+            HttpClient http = HttpClient.newHttpClient();
+            Kit.waiting().ignoreExceptions().until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create("http://" + i.endpoint() + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body().equals("release page\n"));
+        } finally {
+            Kit.removeTestContainers();
         }
     }
 
