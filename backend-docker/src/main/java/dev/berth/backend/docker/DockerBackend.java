@@ -527,9 +527,10 @@ public final class DockerBackend implements Backend {
         String id = labels.getOrDefault(INSTANCE, c.getName() == null ? c.getId() : c.getName().replaceFirst("^/", ""));
         Endpoint endpoint = null;
         String port = envOf(c).get(AppSpec.PORT);
-        if (port != null && c.getNetworkSettings() != null && c.getNetworkSettings().getPorts() != null) {
+        if (port != null && port.matches("[0-9]{1,5}") && c.getNetworkSettings() != null
+                && c.getNetworkSettings().getPorts() != null) {
             Ports.Binding[] b = c.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(Integer.parseInt(port)));
-            if (b != null && b.length > 0 && b[0].getHostPortSpec() != null) {
+            if (b != null && b.length > 0 && b[0].getHostPortSpec() != null && b[0].getHostPortSpec().matches("[0-9]{1,5}")) {
                 endpoint = new Endpoint(publishAddress, Integer.parseInt(b[0].getHostPortSpec()));
             }
         }
