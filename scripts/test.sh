@@ -7,11 +7,12 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 
 # Debian packages the tests use. setsid (util-linux) puts instances in their own session; procps
-# gives kill/ps; git is used by the build. Later modules add openssh-server, docker.io and
-# busybox-static here.
+# gives kill/ps; git is used by the build. Later modules add openssh-server here.
 # nginx, haproxy: the routers' integration tests start a real proxy (never a system one).
 # openssl: the TLS tests make a self-signed certificate with it.
-packages=(util-linux procps git nginx haproxy openssl)
+# docker.io, busybox-static: the Docker backend's tests run a real dockerd and import a local
+# image made from /bin/busybox (no registry is reachable, nothing is pulled).
+packages=(util-linux procps git nginx haproxy openssl docker.io busybox-static)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,6 +25,25 @@ if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# dockerd: started in the background unless /var/run/docker.sock already answers (quick when it
+# does). Its log goes to ${TMPDIR:-/tmp}/berth-dockerd.log.
+if ! docker version >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log="${TMPDIR:-/tmp}/berth-dockerd.log"
+  echo "test.sh: starting dockerd (log: $log)"
+  $sudo sh -c "nohup setsid dockerd >'$log' 2>&1 &"
+  for _ in $(seq 1 30); do
+    docker version >/dev/null 2>&1 && break
+    sleep 1
+  done
+  if ! docker version >/dev/null 2>&1; then
+    echo "test.sh: dockerd did not answer on /var/run/docker.sock within 30 s; last lines of $log:" >&2
+    tail -n 20 "$log" >&2 || true
+    exit 1
+  fi
 fi
 
 mvn -B -ntp -T1C verify "$@"
