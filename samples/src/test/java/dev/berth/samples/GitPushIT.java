@@ -52,8 +52,11 @@ class GitPushIT {
     @AfterEach
     void stop() {
         if (platform != null) {
-            platform.stopAll(WAIT);
-            platform.close();
+            try {
+                platform.stopAll(WAIT);
+            } finally {
+                platform.close();
+            }
         }
     }
 

@@ -46,8 +46,11 @@ class RollingUpdateIT {
     @AfterEach
     void stop() {
         if (platform != null) {
-            platform.stopAll(WAIT);
-            platform.close();
+            try {
+                platform.stopAll(WAIT);
+            } finally {
+                platform.close();
+            }
         }
     }
 

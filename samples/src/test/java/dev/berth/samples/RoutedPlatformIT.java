@@ -40,8 +40,11 @@ class RoutedPlatformIT {
     @AfterEach
     void stop() {
         if (platform != null) {
-            platform.stopAll(WAIT);
-            platform.close(); // closes the router too, which stops its nginx
+            try {
+                platform.stopAll(WAIT);
+            } finally {
+                platform.close(); // closes the router too, which stops its nginx
+            }
         }
     }
 

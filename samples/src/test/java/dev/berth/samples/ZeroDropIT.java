@@ -46,8 +46,11 @@ class ZeroDropIT {
     @AfterEach
     void stop() {
         if (platform != null) {
-            platform.stopAll(WAIT);
-            platform.close(); // closes the router too, which stops its proxy
+            try {
+                platform.stopAll(WAIT);
+            } finally {
+                platform.close(); // closes the router too, which stops its proxy
+            }
         }
     }
 
