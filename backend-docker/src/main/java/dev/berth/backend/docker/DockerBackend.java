@@ -41,6 +41,7 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
@@ -56,6 +57,7 @@ import dev.berth.api.ExecResult;
 import dev.berth.api.InstanceConsole;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.LaunchRequest;
+import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
@@ -572,6 +574,24 @@ public final class DockerBackend implements Backend {
             Objects.requireNonNull(cpuTime, "cpuTime");
             Objects.requireNonNull(at, "at");
         }
+    }
+
+    /**
+     * This engine as a node of the cluster: its id and the capacities the engine reports
+     * ({@code docker info}: {@code cpu} = its CPUs, {@code memoryMb} = its memory in MiB), for a
+     * platform that takes capacities from the engine instead of configuring them.
+     *
+     * @throws BackendException when the engine cannot be reached
+     */
+    public NodeSpec nodeSpec() {
+        ensureOpen();
+        Info info = call("docker info", () -> docker.infoCmd().exec());
+        Integer cpus = info.getNCPU();
+        Long memory = info.getMemTotal();
+        if (cpus == null || memory == null) {
+            throw new BackendException("docker info on " + dockerHost + " reported no CPU count or memory size");
+        }
+        return NodeSpec.of(node, Resources.builder().cpu(cpus).memoryMb(memory / (1024 * 1024)).build());
     }
 
     /**

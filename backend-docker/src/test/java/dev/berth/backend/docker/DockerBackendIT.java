@@ -26,6 +26,7 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
+import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.RunningInstance;
 
@@ -92,6 +93,16 @@ class DockerBackendIT {
         assertThat(again.handle()).isEqualTo(started.get(0).handle());
         assertThat(again.endpoint()).isEqualTo(started.get(0).endpoint());
         assertThat(exits).isEmpty();
+    }
+
+    @Test
+    void theEngineIsANodeWithTheCapacitiesItReports() throws Exception {
+        NodeSpec spec = backend.nodeSpec();
+
+        assertThat(spec.id()).isEqualTo(node);
+        String[] info = docker("info", "--format", "{{.NCPU}} {{.MemTotal}}").out().split(" ");
+        assertThat(spec.capacity().get("cpu")).isEqualTo(Double.parseDouble(info[0]));
+        assertThat(spec.capacity().get("memoryMb")).isEqualTo((double) (Long.parseLong(info[1]) / (1024 * 1024)));
     }
 
     @Test
