@@ -141,13 +141,13 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
 
     /**
      * Whether {@code other} runs the same code the same way, so that existing instances can stay:
-     * everything but the instance count (and constraints, which only affect new placements) equal.
+     * everything but the instance count, the routing (domains, balance, TLS and limits only change
+     * the router), the update strategy and the constraints (which only affect new placements) equal.
      */
     public boolean sameReleaseAs(AppSpec other) {
         return Objects.equals(source, other.source) && setup.equals(other.setup) && command.equals(other.command)
                 && sortedEnv().equals(other.sortedEnv()) && resources.equals(other.resources)
-                && routing.equals(other.routing) && healthCheck.equals(other.healthCheck)
-                && restartPolicy.equals(other.restartPolicy);
+                && healthCheck.equals(other.healthCheck) && restartPolicy.equals(other.restartPolicy);
     }
 
     /** Builds an {@link AppSpec}; setters reject a bad value at once, {@link #build()} checks the whole. */

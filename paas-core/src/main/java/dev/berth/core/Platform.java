@@ -18,6 +18,7 @@ import dev.berth.api.NotFoundException;
 import dev.berth.api.PlatformListener;
 import dev.berth.api.Resources;
 import dev.berth.api.Router;
+import dev.berth.api.Routing;
 import dev.berth.api.Scheduler;
 import dev.berth.api.Source;
 import dev.berth.api.StateStore;
@@ -192,6 +193,32 @@ public final class Platform implements AutoCloseable {
             throw new NotFoundException("no app named '" + app + "'");
         }
         return rec.history();
+    }
+
+    /**
+     * Routes one more host name to the app (meteor-launcher's "add hostname"): the router serves
+     * it at once; the instances keep running (routing is not part of a release).
+     *
+     * @throws InvalidSpecException for a bad host name, or an app without a PORT to route to
+     */
+    public void addHostname(String app, String hostname) {
+        reconciler.reroute(app, r -> {
+            List<String> domains = new ArrayList<>(r.domains());
+            String d = hostname == null ? null : hostname.toLowerCase(java.util.Locale.ROOT);
+            if (!domains.contains(d)) {
+                domains.add(d);
+            }
+            return new Routing(domains, r.balance(), r.tls(), r.settings());
+        });
+    }
+
+    /** Stops routing {@code hostname} to the app; unknown names change nothing. */
+    public void removeHostname(String app, String hostname) {
+        reconciler.reroute(app, r -> {
+            List<String> domains = new ArrayList<>(r.domains());
+            domains.remove(hostname == null ? null : hostname.toLowerCase(java.util.Locale.ROOT));
+            return new Routing(domains, r.balance(), r.tls(), r.settings());
+        });
     }
 
     /** Changes an app's instance count. */

@@ -1,12 +1,14 @@
 package dev.berth.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.HealthCheck;
 import dev.berth.api.Instance;
 import dev.berth.api.InstanceState;
+import dev.berth.api.InvalidSpecException;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.Routing;
@@ -101,6 +103,20 @@ class RoutedPlatformIT {
         // Both healthy instances serve the domain; an unknown host is 404.
         await().atMost(WAIT).ignoreExceptions().until(() -> answering(10).size() == 2);
         assertThat(get("nobody.test").statusCode()).isEqualTo(404);
+
+        // A host name added to the running app is served at once by the same instances; removed, it is 404.
+        String release = platform.app("hello").release();
+        Set<String> handles = new HashSet<>(platform.instances("hello").stream().map(i -> i.record().handle()).toList());
+        platform.addHostname("hello", "Hi.Test");
+        await().atMost(WAIT).until(() -> get("hi.test").statusCode() == 200);
+        assertThat(get("hello.test").statusCode()).isEqualTo(200);
+        assertThat(platform.app("hello").release()).isEqualTo(release);
+        assertThat(platform.instances("hello")).extracting(i -> i.record().handle()).containsExactlyInAnyOrderElementsOf(handles);
+        platform.removeHostname("hello", "hi.test");
+        await().atMost(WAIT).until(() -> get("hi.test").statusCode() == 404);
+        assertThatThrownBy(() -> platform.addHostname("hello", "a;b.test")).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("routing.domains");
+        assertThat(platform.app("hello").spec().routing().domains()).containsExactly("hello.test");
 
         // One stopped on purpose leaves the table; every request still succeeds, on the other.
         List<Instance> instances = platform.instances("hello");

@@ -21,6 +21,7 @@ import dev.berth.api.PlatformEvent;
 import dev.berth.api.Resources;
 import dev.berth.api.Rollout;
 import dev.berth.api.Router;
+import dev.berth.api.Routing;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Scheduler;
@@ -52,6 +53,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -278,7 +280,8 @@ public final class Reconciler implements AutoCloseable {
             for (int i = h.size() - 1; i >= 0; i--) {
                 DeployRecord d = h.get(i);
                 if (d.outcome() == DeployRecord.Outcome.SUCCEEDED && !d.release().equals(rec.release())) {
-                    startRollout(rec, d.spec().withInstances(rec.spec().instances()), d.release());
+                    startRollout(rec, d.spec().toBuilder().instances(rec.spec().instances())
+                            .routing(rec.spec().routing()).build(), d.release());
                     return d.release();
                 }
             }
@@ -331,6 +334,23 @@ public final class Reconciler implements AutoCloseable {
         } catch (RuntimeException e) {
             return 0;
         }
+    }
+
+    /**
+     * Changes an app's routing (its domains, say) in place: the router follows at once, the
+     * instances keep running. A routing the spec cannot take (no PORT) throws and changes nothing.
+     */
+    public void reroute(String app, UnaryOperator<Routing> change) {
+        call(() -> {
+            AppRecord rec = app(app);
+            AppSpec spec = rec.spec().toBuilder().routing(change.apply(rec.spec().routing())).build();
+            AppRecord next = rec.withSpec(spec);
+            w.store().saveApp(next);
+            apps.put(app, next);
+            log.info("app {}: routing now {}", app, spec.routing().domains());
+            pass();
+            return null;
+        });
     }
 
     /** Changes an app's instance count. */
@@ -702,7 +722,7 @@ public final class Reconciler implements AutoCloseable {
         List<DeployRecord> h = new ArrayList<>(app.history());
         DeployRecord last = h.remove(h.size() - 1);
         h.add(last.ended(now, DeployRecord.Outcome.ROLLED_BACK, reason));
-        AppSpec back = r.fromSpec().withInstances(app.spec().instances());
+        AppSpec back = r.fromSpec().toBuilder().instances(app.spec().instances()).routing(app.spec().routing()).build();
         AppRecord rec = new AppRecord(back, r.fromRelease(), app.stopped(), null, h);
         w.store().saveApp(rec);
         apps.put(app.name(), rec);
