@@ -44,6 +44,11 @@ public record Routing(List<String> domains, Balance balance, Tls tls, RouteSetti
         this(domains, balance, null, RouteSettings.defaults());
     }
 
+    /** Whether {@code s} is a host name a route may carry: lower-case labels of a-z 0-9 '-', at most 253 characters. */
+    public static boolean isHostName(String s) {
+        return s != null && DOMAIN.matcher(s).matches();
+    }
+
     /** Not routed. */
     public static Routing none() {
         return NONE;

@@ -17,8 +17,8 @@ public record Tls(Path certificate, Path key) {
     private static final String ALLOWED = "must be an absolute path of A-Z a-z 0-9 . _ / + @ = , - only";
 
     public Tls {
-        certificate = plain("routing.tls.certificate", certificate);
-        key = plain("routing.tls.key", key);
+        certificate = checkPath("routing.tls.certificate", certificate);
+        key = checkPath("routing.tls.key", key);
     }
 
     /** TLS from these two files. */
@@ -26,7 +26,12 @@ public record Tls(Path certificate, Path key) {
         return new Tls(certificate, key);
     }
 
-    private static Path plain(String field, Path p) {
+    /**
+     * Returns {@code p} when it may be written into a proxy's configuration as it is (absolute,
+     * plain characters, no {@code ..}); else throws an {@link InvalidSpecException} naming
+     * {@code field}. Routers check a table's paths again with it before rendering them.
+     */
+    public static Path checkPath(String field, Path p) {
         Checks.notNull(field, p);
         String s = p.toString();
         if (!p.isAbsolute() || !PLAIN_PATH.matcher(s).matches() || s.contains("/../") || s.endsWith("/..")) {

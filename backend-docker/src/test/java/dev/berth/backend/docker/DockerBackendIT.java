@@ -4,6 +4,7 @@ import static dev.berth.backend.docker.Kit.docker;
 import static dev.berth.backend.docker.Kit.req;
 import static dev.berth.backend.docker.Kit.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
@@ -110,8 +111,8 @@ class DockerBackendIT {
         RunningInstance i = backend.start(req("victim", node, Kit.sh("crashy", "exec sleep 300").build()));
         assertThat(docker("kill", "berth-victim").code()).isZero();
         waiting().until(() -> !exits.isEmpty());
-        Thread.sleep(1000);
-        assertThat(exits).hasSize(1);
+        // and no second report in the next second
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> exits.size() == 1);
         Exit e = exits.get(0);
         assertThat(e.id()).isEqualTo("victim");
         assertThat(e.handle()).isEqualTo(i.handle());
@@ -137,8 +138,7 @@ class DockerBackendIT {
         assertThat(docker("inspect", s.handle()).code()).isNotZero(); // gone
         backend.stop("stopped", Duration.ofSeconds(1)); // no-op
         backend.stop("never-was", Duration.ofSeconds(1));
-        Thread.sleep(1000);
-        assertThat(exits).hasSize(1);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> exits.size() == 1);
     }
 
     @Test
@@ -150,7 +150,8 @@ class DockerBackendIT {
         assertThat(docker("kill", "berth-lost").code()).isZero();
         assertThat(docker("stop", "-t", "0", "berth-lost-2").code()).isZero();
         waiting().until(() -> exits.size() >= 2);
-        Thread.sleep(1500);
+        // each once: nothing more comes in the next 1.5 s
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> exits.size() == 2);
         assertThat(exits).extracting(Exit::id, Exit::handle).containsExactlyInAnyOrder(
                 org.assertj.core.groups.Tuple.tuple("lost", i.handle()),
                 org.assertj.core.groups.Tuple.tuple("lost-2", j.handle()));

@@ -1,5 +1,6 @@
 package dev.berth.router.haproxy;
 
+import dev.berth.api.Routing;
 import dev.berth.api.Traffic;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -88,7 +89,7 @@ final class AccessLog {
     void line(String line) {
         String[] f = line.split(" ", -1);
         if (f.length < 7 || f[1].isEmpty() || f[1].equals(HaproxyConfig.NO_DOMAIN)
-                || !HaproxyConfig.DOMAIN.matcher(f[1]).matches()) {
+                || !Routing.isHostName(f[1])) {
             return;
         }
         long bytes;

@@ -18,10 +18,6 @@ import java.util.regex.Pattern;
  * generation probe. Every name is checked before any text is produced. Stateless; thread-safe.
  */
 final class HaproxyConfig {
-    /** Same rule as {@link dev.berth.api.Routing}: lower-case host names. */
-    static final Pattern DOMAIN = Pattern.compile(
-            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
-    static final Pattern APP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     /** Characters that cannot break out of an haproxy argument (no space, quote, #, \, $, newline). */
     private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+@=,-]*");
     private static final String SAFE_PATH_TEXT = "must be an absolute path of A-Z a-z 0-9 . _ / + @ = , - only";
@@ -131,37 +127,17 @@ final class HaproxyConfig {
     private HaproxyConfig() {
     }
 
-    /** Rejects any domain, app name or certificate path that is not plain; changes nothing. */
+    /**
+     * Rejects any domain, app name or certificate path that is not plain ({@link RoutingTable#check}),
+     * and more endpoints per route than a backend has slots for; changes nothing.
+     */
     static void validate(RoutingTable table) {
-        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(table, "table").check();
         for (Map.Entry<String, RoutingTable.Route> e : table.routes().entrySet()) {
-            String domain = e.getKey();
-            if (domain == null || !DOMAIN.matcher(domain).matches()) {
-                throw new InvalidSpecException("routes[" + domain + "]", domain,
-                        "a domain must be a host name: dot-separated labels of a-z 0-9 '-', at most 253 characters, lower case");
+            if (e.getValue().endpoints().size() > Layout.MAX_SLOTS / 2) {
+                throw new InvalidSpecException("routes[" + e.getKey() + "].endpoints", e.getValue().endpoints().size()
+                        + " endpoints", "at most " + Layout.MAX_SLOTS / 2 + " endpoints per route");
             }
-            RoutingTable.Route r = e.getValue();
-            if (!APP.matcher(r.app()).matches()) {
-                throw new InvalidSpecException("routes[" + domain + "].app", r.app(),
-                        "an app name must be 1-63 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit");
-            }
-            if (r.endpoints().size() > Layout.MAX_SLOTS / 2) {
-                throw new InvalidSpecException("routes[" + domain + "].endpoints", r.endpoints().size() + " endpoints",
-                        "at most " + Layout.MAX_SLOTS / 2 + " endpoints per route");
-            }
-            Tls tls = r.tls();
-            if (tls != null) {
-                checkTlsPath("routes[" + domain + "].tls.certificate", tls.certificate());
-                checkTlsPath("routes[" + domain + "].tls.key", tls.key());
-            }
-        }
-    }
-
-    /** The same rule as {@link Tls}'s, checked again because these paths are read by the router. */
-    static void checkTlsPath(String field, Path path) {
-        String s = path.toString();
-        if (!path.isAbsolute() || !SAFE_PATH.matcher(s).matches() || s.contains("/../") || s.endsWith("/..")) {
-            throw new InvalidSpecException(field, s, SAFE_PATH_TEXT + ", without '..'");
         }
     }
 

@@ -184,7 +184,7 @@ class HaproxyConfigTest {
         // Tls refuses such paths itself; the router checks again before reading them
         assertThatThrownBy(() -> Tls.of(Path.of("/etc/a b.pem"), Path.of("/etc/k.pem")))
                 .isInstanceOf(InvalidSpecException.class).hasMessageContaining("routing.tls.certificate");
-        assertThatThrownBy(() -> HaproxyConfig.checkTlsPath("routes[a.com].tls.key", Path.of("/etc/../k")))
+        assertThatThrownBy(() -> Tls.checkPath("routes[a.com].tls.key", Path.of("/etc/../k")))
                 .isInstanceOf(InvalidSpecException.class).hasMessageContaining("routes[a.com].tls.key");
     }
 

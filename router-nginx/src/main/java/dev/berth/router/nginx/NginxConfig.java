@@ -25,10 +25,6 @@ import java.util.regex.Pattern;
  * before any text is produced. Stateless; thread-safe.
  */
 final class NginxConfig {
-    /** Same rule as {@link dev.berth.api.Routing}: lower-case host names. */
-    static final Pattern DOMAIN = Pattern.compile(
-            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
-    static final Pattern APP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     /** Characters that would let a path break out of an nginx directive. */
     private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+@=,-]*");
 
@@ -101,39 +97,12 @@ final class NginxConfig {
     }
 
     /**
-     * Rejects any domain or app name that is not plain, and any certificate or key path that could
-     * break a directive (already checked by {@link Tls}; checked again here because these strings
-     * are written into the file as they are); changes nothing.
+     * Rejects any domain, app name or certificate path that could break a directive (already
+     * checked when the values were built; checked again because these strings are written into the
+     * file as they are); changes nothing.
      */
     static void validate(RoutingTable table) {
-        Objects.requireNonNull(table, "table");
-        for (Map.Entry<String, RoutingTable.Route> e : table.routes().entrySet()) {
-            String domain = e.getKey();
-            if (domain == null || !DOMAIN.matcher(domain).matches()) {
-                throw new InvalidSpecException("routes[" + domain + "]", domain,
-                        "a domain must be a host name: dot-separated labels of a-z 0-9 '-', at most 253 characters, lower case");
-            }
-            String app = e.getValue().app();
-            if (!APP.matcher(app).matches()) {
-                throw new InvalidSpecException("routes[" + domain + "].app", app,
-                        "an app name must be 1-63 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit");
-            }
-            Tls tls = e.getValue().tls();
-            if (tls != null) {
-                checkTlsPath("routes[" + domain + "].tls.certificate", tls.certificate());
-                checkTlsPath("routes[" + domain + "].tls.key", tls.key());
-            }
-        }
-    }
-
-    /** The same rule as {@link Tls}'s: absolute, plain characters, no {@code ..}. */
-    static void checkTlsPath(String field, Path path) {
-        String s = path == null ? null : path.toString();
-        if (s == null || !path.isAbsolute() || !SAFE_PATH.matcher(s).matches() || s.contains("/../")
-                || s.endsWith("/..")) {
-            throw new InvalidSpecException(field, s,
-                    "must be an absolute path of A-Z a-z 0-9 . _ / + @ = , - only, without '..'");
-        }
+        Objects.requireNonNull(table, "table").check();
     }
 
     /** Whether any route is served over TLS: only then does nginx listen on the HTTPS port. */

@@ -187,7 +187,7 @@ class NginxConfigTest {
     @ValueSource(strings = {"relative.pem", "/a b.pem", "/a;b.pem", "/a{b}.pem", "/a/../b.pem", "/a/..", "/a\"b.pem",
             "/a\nssl_certificate_key /x"})
     void rejectsCertificatePathsThatCouldBreakADirective(String path) {
-        assertThatThrownBy(() -> NginxConfig.checkTlsPath("routes[a.com].tls.certificate", Path.of(path)))
+        assertThatThrownBy(() -> Tls.checkPath("routes[a.com].tls.certificate", Path.of(path)))
                 .isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("routes[a.com].tls.certificate")
                 .hasMessageContaining("must be an absolute path");
