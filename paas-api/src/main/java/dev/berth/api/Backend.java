@@ -41,6 +41,18 @@ public interface Backend extends AutoCloseable {
      */
     void onExit(ExitListener listener);
 
+    /**
+     * The latest liveness check of each node this backend reaches over a network (SSH hosts), as
+     * of the backend's last check: it returns at once, without a round trip. Such a backend checks
+     * every node in the background (one round trip per node, not per instance) and reports the
+     * exits it finds through {@link #onExit}. Backends whose nodes cannot fail apart from the
+     * platform's own host (local processes, one Docker engine) return an empty list, and the
+     * platform then watches no node.
+     */
+    default List<NodeStatus> nodeStatus() {
+        return List.of();
+    }
+
     /** Logs and commands of instances. */
     InstanceConsole console();
 
