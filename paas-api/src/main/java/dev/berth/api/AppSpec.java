@@ -29,16 +29,25 @@ import java.util.TreeMap;
  * @param restartPolicy how dead instances are respawned
  * @param constraints   where instances may run
  * @param update        how a new release replaces the running one
+ * @param workingDir    where the command runs, or empty for the default (the release directory, or
+ *                      the image's WORKDIR): a path inside the release directory for code, an
+ *                      absolute path in the container for an image
+ * @param user          who runs the command, or empty for the default (the platform's user, or the
+ *                      image's USER): {@code name}, {@code uid}, {@code name:group} or {@code uid:gid}
  */
 public record AppSpec(String name, Source source, List<String> setup, List<String> command,
                       Map<String, String> env, Instances instances, Resources resources, Routing routing,
                       HealthCheck healthCheck, RestartPolicy restartPolicy, Constraints constraints,
-                      UpdateStrategy update) {
+                      UpdateStrategy update, String workingDir, String user) {
 
     /** An env value asking for a free port per instance. */
     public static final String RANDOM_PORT = "RANDOM_PORT";
     /** The env key whose value is the instance's port. */
     public static final String PORT = "PORT";
+
+    private static final java.util.regex.Pattern PATH_PART = java.util.regex.Pattern.compile("[A-Za-z0-9._+@-]{1,255}");
+    private static final java.util.regex.Pattern USER = java.util.regex.Pattern.compile(
+            "([a-z_][a-z0-9_-]{0,31}|[0-9]{1,10})(:([a-z_][a-z0-9_-]{0,31}|[0-9]{1,10}))?");
 
     public AppSpec {
         Checks.dnsLabel("name", name);
@@ -55,6 +64,8 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             Checks.notNull("restart", restartPolicy);
             Checks.notNull("constraints", constraints);
             Checks.notNull("update", update);
+            workingDir = checkWorkingDir(workingDir, source instanceof Source.Image);
+            user = checkUser(user);
             if (!env.containsKey(PORT)) {
                 if (!routing.domains().isEmpty()) {
                     throw new InvalidSpecException("env.PORT", null, "routing needs the instance port: set env PORT (e.g. to RANDOM_PORT)");
@@ -87,6 +98,41 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
         return java.util.Collections.unmodifiableMap(copy);
     }
 
+    private static String checkWorkingDir(String dir, boolean image) {
+        Checks.notNull("workingDir", dir);
+        if (dir.isEmpty()) {
+            return dir;
+        }
+        String allowed = image
+                ? "an absolute path in the container such as '/srv/app': parts of A-Z a-z 0-9 . _ + @ -, no '..'"
+                : "a relative path inside the release directory such as 'web/bin': parts of A-Z a-z 0-9 . _ + @ -, no '..'";
+        boolean absolute = dir.startsWith("/");
+        if (absolute != image || dir.length() > 1024) {
+            throw new InvalidSpecException("workingDir", dir, allowed);
+        }
+        String rest = absolute ? dir.substring(1) : dir;
+        if (rest.endsWith("/")) {
+            rest = rest.substring(0, rest.length() - 1);
+        }
+        if (!rest.isEmpty()) {
+            for (String part : rest.split("/", -1)) {
+                if (!PATH_PART.matcher(part).matches() || part.equals("..") || part.equals(".")) {
+                    throw new InvalidSpecException("workingDir", dir, allowed);
+                }
+            }
+        }
+        return dir;
+    }
+
+    private static String checkUser(String user) {
+        Checks.notNull("user", user);
+        if (!user.isEmpty() && !USER.matcher(user).matches()) {
+            throw new InvalidSpecException("user", user,
+                    "must be empty (the default), name, uid, name:group or uid:gid (names: a-z 0-9 _ -, up to 32)");
+        }
+        return user;
+    }
+
     private static void checkPort(String value) {
         int port;
         try {
@@ -99,8 +145,7 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
         }
     }
 
-    /** A builder for an app of that name, with one instance, no source and default policies. */
-    /** A spec with the default {@link UpdateStrategy}. */
+    /** A spec with the default {@link UpdateStrategy}, working directory and user. */
     public AppSpec(String name, Source source, List<String> setup, List<String> command, Map<String, String> env,
                    Instances instances, Resources resources, Routing routing, HealthCheck healthCheck,
                    RestartPolicy restartPolicy, Constraints constraints) {
@@ -108,6 +153,15 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
                 UpdateStrategy.defaults());
     }
 
+    /** A spec with the default working directory and user. */
+    public AppSpec(String name, Source source, List<String> setup, List<String> command, Map<String, String> env,
+                   Instances instances, Resources resources, Routing routing, HealthCheck healthCheck,
+                   RestartPolicy restartPolicy, Constraints constraints, UpdateStrategy update) {
+        this(name, source, setup, command, env, instances, resources, routing, healthCheck, restartPolicy, constraints,
+                update, "", "");
+    }
+
+    /** A builder for an app of that name, with one instance, no source and default policies. */
     public static Builder builder(String name) {
         return new Builder(name);
     }
@@ -126,6 +180,8 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
         b.restartPolicy = restartPolicy;
         b.constraints = constraints;
         b.update = update;
+        b.workingDir = workingDir;
+        b.user = user;
         return b;
     }
 
@@ -147,7 +203,8 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
     public boolean sameReleaseAs(AppSpec other) {
         return Objects.equals(source, other.source) && setup.equals(other.setup) && command.equals(other.command)
                 && sortedEnv().equals(other.sortedEnv()) && resources.equals(other.resources)
-                && healthCheck.equals(other.healthCheck) && restartPolicy.equals(other.restartPolicy);
+                && healthCheck.equals(other.healthCheck) && restartPolicy.equals(other.restartPolicy)
+                && workingDir.equals(other.workingDir) && user.equals(other.user);
     }
 
     /** Builds an {@link AppSpec}; setters reject a bad value at once, {@link #build()} checks the whole. */
@@ -164,6 +221,8 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
         private RestartPolicy restartPolicy = RestartPolicy.defaults();
         private Constraints constraints = Constraints.none();
         private UpdateStrategy update = UpdateStrategy.defaults();
+        private String workingDir = "";
+        private String user = "";
 
         private Builder(String name) {
             this.name = Checks.dnsLabel("name", name);
@@ -270,9 +329,25 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             return this;
         }
 
+        /** Where the command runs; checked against the source by {@link #build()}. */
+        public Builder workingDir(String workingDir) {
+            this.workingDir = Checks.notNull("workingDir", workingDir);
+            return this;
+        }
+
+        /** Who runs the command: {@code name}, {@code uid}, {@code name:group} or {@code uid:gid}. */
+        public Builder user(String user) {
+            try {
+                this.user = checkUser(user);
+            } catch (InvalidSpecException e) {
+                throw in(e);
+            }
+            return this;
+        }
+
         public AppSpec build() {
             return new AppSpec(name, source, setup, command, env, instances, resources, routing, healthCheck,
-                    restartPolicy, constraints, update);
+                    restartPolicy, constraints, update, workingDir, user);
         }
     }
 }

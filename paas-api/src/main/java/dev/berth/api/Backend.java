@@ -53,6 +53,14 @@ public interface Backend extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Sets the one listener told of each line of output while a release is prepared on a node (an
+     * image build, the app's setup), as it comes. Replaces any earlier listener. Backends that
+     * prepare nothing ignore it.
+     */
+    default void onBuildOutput(BuildListener listener) {
+    }
+
     /** Logs and commands of instances. */
     InstanceConsole console();
 
@@ -68,5 +76,11 @@ public interface Backend extends AutoCloseable {
     @FunctionalInterface
     interface ExitListener {
         void exited(String instanceId, String handle, ExitInfo exit);
+    }
+
+    /** Told of build output; called from a backend thread and must not block. */
+    @FunctionalInterface
+    interface BuildListener {
+        void output(String app, String release, String node, String line);
     }
 }

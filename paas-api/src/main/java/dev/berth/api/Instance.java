@@ -2,6 +2,7 @@ package dev.berth.api;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** A handle on one instance of an app. Thread-safe. */
@@ -20,6 +21,18 @@ public interface Instance {
 
     /** Kills it at once; the platform sees a crash and respawns it per the restart policy. */
     void kill();
+
+    /**
+     * Stops it and takes it out of its app for good: the app's instance count goes down by one,
+     * so nothing replaces it. Refused for an app that runs on every node.
+     */
+    void remove();
+
+    /** Its record together with what the backend reports of it (container, process). */
+    InstanceInfo info();
+
+    /** The environment its process runs with, read from the running instance. */
+    Map<String, String> environment();
 
     /** The last {@code lines} lines of its output. */
     List<String> logs(int lines);

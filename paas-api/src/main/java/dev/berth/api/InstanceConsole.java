@@ -2,6 +2,7 @@ package dev.berth.api;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** Reads an instance's logs and runs commands in it. Thread-safe. */
@@ -18,4 +19,26 @@ public interface InstanceConsole {
 
     /** Runs {@code argv} in the instance's directory and env, waiting at most {@code timeout}. */
     ExecResult exec(String instanceId, List<String> argv, Duration timeout);
+
+    /**
+     * The environment the instance's process runs with, as the backend set it (with
+     * {@link AppSpec#RANDOM_PORT} values replaced by their ports), read from the running instance.
+     *
+     * @throws NotFoundException when no such instance runs
+     * @throws BackendException  when this backend cannot tell
+     */
+    default Map<String, String> environment(String instanceId) {
+        throw new BackendException("instance '" + instanceId + "': this backend cannot read an instance's environment");
+    }
+
+    /**
+     * What the backend knows of a running instance, for people and tools: for a container its id,
+     * image, state and limits; for a process its pid and directory. Keys are backend-specific,
+     * lowercase, dot-separated, in a stable order.
+     *
+     * @throws NotFoundException when no such instance runs
+     */
+    default Map<String, String> describe(String instanceId) {
+        throw new BackendException("instance '" + instanceId + "': this backend cannot describe an instance");
+    }
 }

@@ -69,6 +69,10 @@ public sealed interface PlatformEvent {
     }
 
     /** A new release began to replace {@code fromRelease} (empty for a first deploy). */
+    /** A line of output while release {@code release} was prepared on {@code node} (image build, setup). */
+    record BuildOutput(Instant at, String app, String release, String node, String line) implements PlatformEvent {
+    }
+
     record DeployStarted(Instant at, String app, String release, String fromRelease) implements PlatformEvent {
     }
 

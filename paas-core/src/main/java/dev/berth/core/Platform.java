@@ -9,12 +9,14 @@ import dev.berth.api.Cluster;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.ExecResult;
 import dev.berth.api.Instance;
+import dev.berth.api.InstanceInfo;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.Instances;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.NotFoundException;
+import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
 import dev.berth.api.Resources;
 import dev.berth.api.Router;
@@ -87,6 +89,10 @@ public final class Platform implements AutoCloseable {
         this.events = new EventBus();
         b.listeners.forEach(events::add);
         this.releases = new Releases(dataDir, b.deployBranch);
+        Clock clock = b.clock;
+        // Build output goes straight to the listeners: it changes no state the loop owns.
+        backend.onBuildOutput((app, release, node, line) ->
+                events.publish(new PlatformEvent.BuildOutput(clock.instant(), app, release, node, line)));
         this.reconciler = new Reconciler(new Reconciler.Wiring(nodes, releases.wrap(backend), router, store, b.scheduler,
                 events, b.clock, b.resyncInterval, b.stopGrace, b.releasesKept));
         this.gitServer = b.gitPassword == null ? null
@@ -264,6 +270,29 @@ public final class Platform implements AutoCloseable {
     public Instance instance(String id) {
         record(id);
         return new InstanceHandle(id);
+    }
+
+    /**
+     * An instance's record and what the backend reports of it (container id, image, state and
+     * limits; pid and directory). The backend part is empty while the instance does not run.
+     */
+    public InstanceInfo info(String instanceId) {
+        InstanceRecord r = record(instanceId);
+        Map<String, String> details = Map.of();
+        if (r.state().isLive() && r.handle() != null) {
+            try {
+                details = backend.console().describe(instanceId);
+            } catch (NotFoundException e) {
+                details = Map.of(); // it ended since the record was read
+            }
+        }
+        return new InstanceInfo(r, details);
+    }
+
+    /** The environment an instance's process runs with, read from the running instance. */
+    public Map<String, String> environment(String instanceId) {
+        record(instanceId);
+        return backend.console().environment(instanceId);
     }
 
     /** The last {@code lines} lines of an instance's output. */
@@ -469,6 +498,21 @@ public final class Platform implements AutoCloseable {
         @Override
         public void kill() {
             reconciler.killInstance(id);
+        }
+
+        @Override
+        public void remove() {
+            reconciler.removeInstance(id);
+        }
+
+        @Override
+        public InstanceInfo info() {
+            return Platform.this.info(id);
+        }
+
+        @Override
+        public Map<String, String> environment() {
+            return Platform.this.environment(id);
         }
 
         @Override

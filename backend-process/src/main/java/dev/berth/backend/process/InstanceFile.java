@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -25,7 +26,8 @@ import java.util.TreeMap;
  * atomically (temp file, fsync, rename). Immutable.
  */
 record InstanceFile(String instanceId, String node, String app, String release, long pid, Instant startedAt,
-                    OptionalLong startTicks, String host, Integer port, Path workDir, Map<String, String> env) {
+                    OptionalLong startTicks, String host, Integer port, Path workDir, Map<String, String> env,
+                    Optional<RunAs> runAs) {
 
     static final String NAME = "instance.properties";
     /** The name the file gets once its process is gone, kept for logs and post-mortem exec. */
@@ -51,6 +53,7 @@ record InstanceFile(String instanceId, String node, String app, String release, 
             p.setProperty("port", port.toString());
         }
         p.setProperty("workDir", workDir.toString());
+        runAs.ifPresent(r -> p.setProperty("runAs", r.toString()));
         env.forEach((k, v) -> p.setProperty("env." + k, v));
         StringWriter text = new StringWriter();
         p.store(text, "berth process backend: instance " + instanceId);
@@ -106,7 +109,8 @@ record InstanceFile(String instanceId, String node, String app, String release, 
             return new InstanceFile(id, required(p, "node"), required(p, "app"), required(p, "release"),
                     Long.parseLong(required(p, "pid")), Instant.parse(required(p, "startedAt")),
                     ticks == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(ticks)),
-                    required(p, "host"), port == null ? null : Integer.valueOf(port), Path.of(required(p, "workDir")), env);
+                    required(p, "host"), port == null ? null : Integer.valueOf(port), Path.of(required(p, "workDir")), env,
+                    Optional.ofNullable(p.getProperty("runAs")).map(RunAs::parse));
         } catch (RuntimeException e) {
             throw new IOException("malformed instance file " + file + ": " + e.getMessage(), e);
         }

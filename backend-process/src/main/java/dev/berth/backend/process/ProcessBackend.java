@@ -43,6 +43,7 @@ import dev.berth.api.BackendException;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.InstanceConsole;
 import dev.berth.api.LaunchRequest;
+import dev.berth.api.NotFoundException;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 
@@ -142,6 +143,8 @@ public final class ProcessBackend implements Backend {
             Path instanceDir = appDir.resolve("instances").resolve(id);
             Path workDir;
             Source source = spec.source();
+            String what = "app '" + app + "' instance '" + id + "'";
+            Optional<RunAs> runAs = RunAs.resolve(spec.user(), what);
             if (source instanceof Source.None) {
                 workDir = instanceDir;
             } else if (source instanceof Source.Directory) {
@@ -162,17 +165,61 @@ public final class ProcessBackend implements Backend {
                         + ": " + e, e);
             }
             releases.prepare(releaseDir, app, release, node, source, spec.setup(), setupEnv(spec, node, release));
+            if (!spec.workingDir().isEmpty()) {
+                // AppSpec allows only a relative path without '..' here: it stays inside the release.
+                workDir = workDir.resolve(spec.workingDir()).normalize();
+                if (source instanceof Source.None) {
+                    createDirectories(workDir, what);
+                } else if (!Files.isDirectory(workDir)) {
+                    throw new BackendException(what + ": workingDir '" + spec.workingDir() + "' is not a directory of release '"
+                            + release + "' (" + workDir + ")");
+                }
+            }
+            if (runAs.isPresent()) {
+                // The instance writes its own directory (its cwd when there is no code).
+                chown(instanceDir, runAs.get(), what);
+                if (source instanceof Source.None) {
+                    chown(workDir, runAs.get(), what);
+                }
+            }
             Map<String, String> env = instanceEnv(spec, id, node, release);
-            return launch(id, node, app, release, spec, instanceDir, workDir, env).running();
+            return launch(id, node, app, release, spec, instanceDir, workDir, env, runAs).running();
         } finally {
             lock.unlock();
         }
     }
 
+    private static void createDirectories(Path dir, String what) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new BackendException(what + ": cannot create " + dir + ": " + e, e);
+        }
+    }
+
+    private static void chown(Path dir, RunAs runAs, String what) {
+        try {
+            Files.setAttribute(dir, "unix:uid", (int) runAs.uid());
+            Files.setAttribute(dir, "unix:gid", (int) runAs.gid());
+        } catch (IOException | RuntimeException e) {
+            throw new BackendException(what + ": cannot give " + dir + " to user " + runAs + ": " + e, e);
+        }
+    }
+
+    /** {@code command} run as {@code runAs} when set. */
+    private static List<String> asUser(List<String> command, Optional<RunAs> runAs) {
+        if (runAs.isEmpty()) {
+            return command;
+        }
+        List<String> argv = new ArrayList<>(runAs.get().prefix());
+        argv.addAll(command);
+        return argv;
+    }
+
     private Tracked launch(String id, String node, String app, String release, AppSpec spec, Path instanceDir,
-                           Path workDir, Map<String, String> env) {
+                           Path workDir, Map<String, String> env, Optional<RunAs> runAs) {
         Path output = instanceDir.resolve(LogFiles.OUTPUT);
-        List<String> argv = Launch.inNewSession(spec.command());
+        List<String> argv = Launch.inNewSession(asUser(spec.command(), runAs));
         Launch.ExactLauncher launcher = new Launch.ExactLauncher(argv, output);
         Launch.Executor executor = new Launch.Executor(launcher, workDir, "berth-process-" + app + "-" + id);
         executor.setStreamHandler(new Launch.NoStreams());
@@ -216,7 +263,7 @@ public final class ProcessBackend implements Backend {
         OptionalLong ticks = Procs.startTicks(pid);
         String portValue = env.get(AppSpec.PORT);
         Integer port = portValue == null ? null : Integer.valueOf(portValue);
-        InstanceFile file = new InstanceFile(id, node, app, release, pid, startedAt, ticks, host, port, workDir, env);
+        InstanceFile file = new InstanceFile(id, node, app, release, pid, startedAt, ticks, host, port, workDir, env, runAs);
         try {
             file.write(instanceDir.resolve(InstanceFile.NAME));
         } catch (IOException e) {
@@ -644,6 +691,12 @@ public final class ProcessBackend implements Backend {
         }
     }
 
+    /** Setup output is reported once the setup ends (it is written to {@code setup.log}, not piped). */
+    @Override
+    public void onBuildOutput(BuildListener listener) {
+        releases.onBuildOutput(listener);
+    }
+
     @Override
     public InstanceConsole console() {
         return console;
@@ -721,6 +774,48 @@ public final class ProcessBackend implements Backend {
     private final class Console implements InstanceConsole {
         private static final int EXEC_OUTPUT_CAP = 1 << 20;
 
+        /** Read from {@code /proc/<pid>/environ} of the instance's process, checked to be that instance. */
+        @Override
+        public Map<String, String> environment(String instanceId) {
+            Tracked t = running(instanceId);
+            Path environ = Path.of("/proc", Long.toString(t.file.pid()), "environ");
+            try {
+                Map<String, String> env = new LinkedHashMap<>();
+                for (String entry : new String(Files.readAllBytes(environ), java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+                    int eq = entry.indexOf('=');
+                    if (eq > 0) {
+                        env.put(entry.substring(0, eq), entry.substring(eq + 1));
+                    }
+                }
+                return env;
+            } catch (IOException e) {
+                throw new BackendException(t + ": cannot read " + environ + ": " + e, e);
+            }
+        }
+
+        @Override
+        public Map<String, String> describe(String instanceId) {
+            Tracked t = running(instanceId);
+            InstanceFile f = t.file;
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("backend", "process");
+            d.put("pid", Long.toString(f.pid()));
+            d.put("started.at", f.startedAt().toString());
+            d.put("node", f.node());
+            d.put("release", f.release());
+            d.put("working.dir", f.workDir().toString());
+            d.put("instance.dir", t.dir.toString());
+            d.put("output", t.dir.resolve(LogFiles.OUTPUT).toString());
+            d.put("user", f.runAs().map(RunAs::toString).orElse("(platform's user)"));
+            d.put("command", t.handle.info().commandLine().orElse("(unknown)"));
+            return d;
+        }
+
+        private Tracked running(String instanceId) {
+            String id = checked("instance id", instanceId);
+            return findRunning(id).orElseThrow(() -> new NotFoundException("instance '" + id + "' does not run"));
+        }
+
         @Override
         public List<String> logs(String instanceId, int lines) {
             String id = checked("instance id", instanceId);
@@ -762,7 +857,7 @@ public final class ProcessBackend implements Backend {
                 throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
             }
             InstanceFile file = instanceFile(id);
-            Launch.ExactLauncher launcher = new Launch.ExactLauncher(argv, null);
+            Launch.ExactLauncher launcher = new Launch.ExactLauncher(asUser(argv, file.runAs()), null);
             Launch.Executor executor = new Launch.Executor(launcher, file.workDir(), "berth-process-exec-" + id);
             CappedOutput out = new CappedOutput(EXEC_OUTPUT_CAP);
             org.apache.commons.exec.PumpStreamHandler streams = new org.apache.commons.exec.PumpStreamHandler(out, out);

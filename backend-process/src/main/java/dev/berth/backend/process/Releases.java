@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.berth.api.Backend;
 import dev.berth.api.BackendException;
 import dev.berth.api.Source;
 
@@ -39,8 +40,14 @@ final class Releases {
     private final Duration setupTimeout;
     private final Map<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
 
+    private volatile Backend.BuildListener buildListener = (app, release, node, line) -> { };
+
     Releases(Duration setupTimeout) {
         this.setupTimeout = setupTimeout;
+    }
+
+    void onBuildOutput(Backend.BuildListener listener) {
+        this.buildListener = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -132,6 +139,8 @@ final class Releases {
         } catch (IOException e) {
             throw new BackendException("setup of app '" + app + "' release '" + release + "' could not run "
                     + setup + ": " + e.getMessage() + lastLines(log), e);
+        } finally {
+            report(log, app, release, node);
         }
         if (watchdog.timedOut()) {
             throw new BackendException("setup of app '" + app + "' release '" + release + "' timed out after "
@@ -144,6 +153,20 @@ final class Releases {
         InstanceFile.writeAtomically(releaseDir.resolve(SETUP_DONE), (Instant.now() + "\n").getBytes(
                 java.nio.charset.StandardCharsets.UTF_8));
         LOG.info("app '{}' release '{}' on node '{}': setup done", app, release, node);
+    }
+
+    /** Hands the setup's output to the build listener, once the setup has ended (it writes to a file, not a pipe). */
+    private void report(Path log, String app, String release, String node) {
+        Backend.BuildListener l = buildListener;
+        try {
+            for (String line : Files.readAllLines(log, java.nio.charset.StandardCharsets.UTF_8)) {
+                if (!line.startsWith("# berth: ")) {
+                    l.output(app, release, node, line);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("app '{}' release '{}': setup output not reported: {}", app, release, e.toString());
+        }
     }
 
     private static String lastLines(Path log) {

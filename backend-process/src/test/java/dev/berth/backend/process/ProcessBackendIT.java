@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
+import dev.berth.api.NotFoundException;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 
@@ -74,6 +76,41 @@ class ProcessBackendIT {
         assertThat(backend.list()).isEmpty();
         assertThat(base.resolve("node1/web/instances/web-1/" + InstanceFile.NAME)).doesNotExist();
         assertThat(base.resolve("node1/web/instances/web-1/" + InstanceFile.EXITED)).exists();
+    }
+
+    @Test
+    void runsInItsWorkingDirectoryAsItsUserAndTellsItsEnvironment() throws Exception {
+        // nobody must be able to reach the release: open the test's base directory to others
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path code = Files.createDirectories(base.resolve("code/bin"));
+        Files.writeString(code.resolve("marker"), "here\n");
+        List<String> build = new CopyOnWriteArrayList<>();
+        backend.onBuildOutput((app, release, node, line) -> build.add(app + "/" + release + "@" + node + ": " + line));
+        AppSpec spec = AppSpec.builder("web").source(Source.directory(base.resolve("code")))
+                .setup("/bin/sh", "-c", "echo compiling; echo done")
+                .command("/bin/sh", "-c", "echo \"$(id -u):$(id -g) $(pwd) $(cat marker)\"; exec sleep 300")
+                .env("GREETING", "hello there").workingDir("bin").user("nobody").build();
+
+        RunningInstance started = backend.start(req("web-1", spec));
+
+        Path bin = base.resolve("node1/web/releases/r1/bin");
+        waiting().until(() -> backend.console().logs("web-1", 5), lines -> !lines.isEmpty());
+        String nobody = Files.readAllLines(Path.of("/etc/passwd")).stream().filter(l -> l.startsWith("nobody:"))
+                .map(l -> l.split(":")[2] + ":" + l.split(":")[3]).findFirst().orElseThrow();
+        assertThat(backend.console().logs("web-1", 5)).containsExactly(nobody + " " + bin + " here");
+        assertThat(build).containsExactly("web/r1@node1: compiling", "web/r1@node1: done");
+        assertThat(backend.console().environment("web-1")).containsEntry("GREETING", "hello there")
+                .containsEntry("BERTH_INSTANCE_ID", "web-1");
+        assertThat(backend.console().describe("web-1")).containsEntry("pid", started.handle())
+                .containsEntry("user", nobody).containsEntry("working.dir", bin.toString());
+        assertThat(backend.console().exec("web-1", List.of("id", "-u"), Duration.ofSeconds(10)).output().trim())
+                .isEqualTo(nobody.split(":")[0]);
+
+        assertThatThrownBy(() -> backend.start(req("web-2", spec.toBuilder().user("no-such-user").build())))
+                .isInstanceOf(BackendException.class).hasMessageContaining("user 'no-such-user' does not exist");
+        assertThatThrownBy(() -> backend.start(req("web-3", spec.toBuilder().workingDir("missing").build())))
+                .isInstanceOf(BackendException.class).hasMessageContaining("workingDir 'missing' is not a directory");
+        assertThatThrownBy(() -> backend.console().environment("web-4")).isInstanceOf(NotFoundException.class);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
@@ -93,7 +94,8 @@ class ProcessBackendTest {
     @Test
     void instanceFileRoundTripsAtomically() throws Exception {
         InstanceFile f = new InstanceFile("i1", "n1", "web", "r1", 4242, Instant.parse("2026-01-02T03:04:05.678Z"),
-                OptionalLong.of(99), "127.0.0.1", 8080, base, Map.of("A", "x = y: \\ \u00e9", "PORT", "8080"));
+                OptionalLong.of(99), "127.0.0.1", 8080, base, Map.of("A", "x = y: \\ \u00e9", "PORT", "8080"),
+                Optional.of(new RunAs(65534, 65534)));
         Path file = base.resolve(InstanceFile.NAME);
         f.write(file);
         assertThat(InstanceFile.read(file)).isEqualTo(f);

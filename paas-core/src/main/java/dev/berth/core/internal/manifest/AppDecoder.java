@@ -38,9 +38,9 @@ final class AppDecoder {
     static final String CLUSTERS = "clusters";
     private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Set<String> APP_KEYS = Set.of("source", "setup", "command", "env", "instances", "resources",
-            "routing", "healthCheck", "restart", "constraints", "update");
+            "routing", "healthCheck", "restart", "constraints", "update", "workingDir", "user");
     private static final String APP_KEYS_TEXT = "source, setup, command, env, instances, resources, routing, healthCheck, "
-            + "restart, constraints, update, clusters";
+            + "restart, constraints, update, workingDir, user, clusters";
     private static final String INSTANCES_ALLOWED = "must be 0-" + Instances.MAX + " or ALL (\"*\")";
 
     private AppDecoder() {
@@ -160,8 +160,10 @@ final class AppDecoder {
         RestartPolicy restart = restart(get(app, "restart"));
         Constraints constraints = constraints(get(app, "constraints"));
         UpdateStrategy update = update(get(app, "update"));
+        String workingDir = get(app, "workingDir") == null ? "" : text(get(app, "workingDir"), "workingDir");
+        String user = get(app, "user") == null ? "" : text(get(app, "user"), "user");
         return new AppSpec(name, source, setup, command, env, instances, resources, routing, healthCheck, restart,
-                constraints, update);
+                constraints, update, workingDir, user);
     }
 
     // ---- fields -------------------------------------------------------------------------------

@@ -33,6 +33,9 @@ import java.util.Map;
  * healthCheck: {type: http, path: /health, interval: 5s, timeout: 2s, gracePeriod: 15s, maxConsecutiveFailures: 3}
  * restart: {initialDelay: 1s, maxDelay: 1m, multiplier: 2, resetAfter: 1m}
  * constraints: {uniqueHost: true, maxPerNode: 2, nodeLabels: {zone: a}}
+ * update: {minimumHealthCapacity: 0.5, maximumOverCapacity: 0.25, deadline: 5m}
+ * workingDir: web/bin               # inside the release; for an image an absolute path
+ * user: "1000:1000"                 # or a name; default: the platform's user, or the image's
  * clusters: {staging: {instances: 1}}   # per-cluster variants; fromTree checks them and applies none
  * }</pre>
  *
@@ -151,6 +154,12 @@ public final class SpecCodec {
             }
             putIfChanged(m, "deadline", Durations.format(u.deadline()), Durations.format(ud.deadline()));
             t.put("update", m);
+        }
+        if (!spec.workingDir().isEmpty()) {
+            t.put("workingDir", spec.workingDir());
+        }
+        if (!spec.user().isEmpty()) {
+            t.put("user", spec.user());
         }
         return t;
     }

@@ -436,6 +436,34 @@ public final class Reconciler implements AutoCloseable {
         });
     }
 
+    /**
+     * Stops one instance and lowers its app's count by one, so that nothing replaces it. An
+     * instance of an older release (being replaced by a rollout) is only stopped.
+     */
+    public void removeInstance(String id) {
+        call(() -> {
+            Tracked t = instance(id);
+            AppRecord rec = app(t.record.app());
+            if (rec.spec().instances().all()) {
+                throw new BerthException("instance '" + id + "': app '" + rec.name()
+                        + "' runs one instance on every node; scale it to a count before removing one");
+            }
+            if (t.retiring()) {
+                return null;
+            }
+            if (t.record.release().equals(rec.release())) {
+                Instances count = Instances.of(Math.max(0, rec.spec().instances().count() - 1));
+                AppRecord next = rec.withSpec(rec.spec().withInstances(count));
+                w.store().saveApp(next);
+                apps.put(rec.name(), next);
+                emit(new PlatformEvent.AppScaled(w.clock().instant(), rec.name(), count));
+            }
+            stop(t, AfterStop.REMOVE, "removed by request");
+            pass();
+            return null;
+        });
+    }
+
     /** Kills one instance; the loop then sees a crash and respawns it. */
     public void killInstance(String id) {
         Tracked t = call(() -> instance(id));

@@ -7,6 +7,7 @@ import dev.berth.api.DeployRecord;
 import dev.berth.api.InstanceConsole;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.LaunchRequest;
+import dev.berth.api.NodeStatus;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.core.internal.git.DiskUsage;
@@ -192,6 +193,16 @@ public final class Releases {
             @Override
             public void onExit(ExitListener listener) {
                 backend.onExit(listener);
+            }
+
+            @Override
+            public void onBuildOutput(BuildListener listener) {
+                backend.onBuildOutput(listener);
+            }
+
+            @Override
+            public List<NodeStatus> nodeStatus() {
+                return backend.nodeStatus();
             }
 
             @Override

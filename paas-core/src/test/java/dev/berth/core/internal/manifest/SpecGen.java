@@ -189,8 +189,18 @@ final class SpecGen {
                 : new UpdateStrategy(between(in, 0, 100) / 100.0, between(in, 1, 100) / 100.0,
                         Duration.ofSeconds(between(in, 1, 86_400)));
         return b.env(env).resources(Resources.of(amounts)).routing(routing).healthCheck(hc)
-                .restartPolicy(restart(in)).constraints(constraints(in)).update(update).build();
+                .restartPolicy(restart(in)).constraints(constraints(in)).update(update)
+                .workingDir(coin(in) ? "" : workingDir(in, source instanceof Source.Image))
+                .user(pick(in, List.of("", "app", "1000", "1000:1000", "www-data:www-data"))).build();
     };
+
+    private static String workingDir(RandomnessSource in, boolean absolute) {
+        List<String> parts = new java.util.ArrayList<>();
+        for (int i = between(in, 1, 3); i > 0; i--) {
+            parts.add(name(in));
+        }
+        return (absolute ? "/" : "") + String.join("/", parts);
+    }
 
     /** Specs that a Mako Master manifest can express. */
     static final Gen<AppSpec> MAKO_SPECS = in -> {
