@@ -114,6 +114,7 @@ public final class DockerBackend implements Backend {
     private final Set<AutoCloseable> followers = ConcurrentHashMap.newKeySet();
     private final Console console = new Console();
     private volatile ExitListener listener = (id, handle, exit) -> { };
+    private volatile BuildListener buildListener = (app, release, node, line) -> { };
     private volatile boolean closed;
 
     /** A container this backend knows; {@code stopRequested} and {@code reported} make each exit count once. */
@@ -271,6 +272,12 @@ public final class DockerBackend implements Backend {
             if (!spec.command().isEmpty()) {
                 cmd.withCmd(spec.command());
             }
+            if (!spec.workingDir().isEmpty()) {
+                cmd.withWorkingDir(spec.workingDir());
+            }
+            if (!spec.user().isEmpty()) {
+                cmd.withUser(spec.user());
+            }
             CreateContainerResponse created = cmd.exec();
             return created.getId();
         }, () -> {
@@ -326,15 +333,35 @@ public final class DockerBackend implements Backend {
             return img.image(); // a missing image is told by the create call (one round trip less)
         }
         if (source instanceof Source.Directory dir) {
-            String tag = releaseImage(spec.name(), release);
-            buildImageIfNotExist(tag, dir.path(), line -> LOG.debug("{}: build: {}", what, line));
+            String tag = releaseImage(spec.name(), release, dir.path());
+            buildImageIfNotExist(tag, dir.path(), line -> {
+                LOG.debug("{}: build: {}", what, line);
+                buildListener.output(spec.name(), release, node, line);
+            });
             return tag;
         }
         throw new BackendException(what + ": the Docker backend runs an image source or a directory with a "
                 + "Dockerfile; not " + source);
     }
 
-    /** The image a directory source's release is built into: {@code berth/<app>:<release>}, lowercased. */
+    /**
+     * The image a directory source's release is built into: {@code berth/<app>:<release>-<hash>},
+     * where the hash is of the directory's path, so that another platform's release of the same
+     * name on this engine (its own state, its own code) never reuses this image.
+     */
+    static String releaseImage(String app, String release, Path context) {
+        byte[] digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(context.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        String hash = java.util.HexFormat.of().formatHex(digest, 0, 4);
+        return releaseImage(app, release + "-" + hash);
+    }
+
+    /** {@code berth/<app>:<tag>}, lowercased and cut to what Docker allows. */
     static String releaseImage(String app, String release) {
         String repo = app.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
         repo = repo.replaceAll("^[^a-z0-9]+", "");
@@ -886,6 +913,11 @@ public final class DockerBackend implements Backend {
     }
 
     @Override
+    public void onBuildOutput(BuildListener listener) {
+        this.buildListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
     public InstanceConsole console() {
         return console;
     }
@@ -924,6 +956,47 @@ public final class DockerBackend implements Backend {
 
     private final class Console implements InstanceConsole {
         private static final int EXEC_OUTPUT_CAP = 1 << 20;
+
+        /** The container's environment as the engine started it (the image's env with the app's over it). */
+        @Override
+        public Map<String, String> environment(String instanceId) {
+            return envOf(runningContainer(instanceId));
+        }
+
+        @Override
+        public Map<String, String> describe(String instanceId) {
+            InspectContainerResponse c = runningContainer(instanceId);
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("backend", "docker");
+            d.put("docker.host", dockerHost);
+            d.put("container.id", c.getId());
+            d.put("container.name", c.getName() == null ? containerName(instanceId) : c.getName().replaceFirst("^/", ""));
+            d.put("image", c.getConfig() == null ? "?" : String.valueOf(c.getConfig().getImage()));
+            d.put("image.id", String.valueOf(c.getImageId()));
+            d.put("status", c.getState() == null ? "?" : String.valueOf(c.getState().getStatus()));
+            d.put("pid", c.getState() == null ? "?" : String.valueOf(c.getState().getPidLong()));
+            d.put("started.at", c.getState() == null ? "?" : String.valueOf(c.getState().getStartedAt()));
+            HostConfig h = c.getHostConfig();
+            d.put("memory.limit.bytes", h == null || h.getMemory() == null ? "0" : Long.toString(h.getMemory()));
+            d.put("nano.cpus", h == null || h.getNanoCPUs() == null ? "0" : Long.toString(h.getNanoCPUs()));
+            d.put("restart.policy", h == null || h.getRestartPolicy() == null ? "?" : String.valueOf(h.getRestartPolicy()));
+            d.put("working.dir", c.getConfig() == null ? "" : String.valueOf(c.getConfig().getWorkingDir()));
+            d.put("user", c.getConfig() == null ? "" : String.valueOf(c.getConfig().getUser()));
+            RunningInstance ri = toInstance(c);
+            d.put("endpoint", ri.endpoint() == null ? "" : ri.endpoint().toString());
+            return d;
+        }
+
+        private InspectContainerResponse runningContainer(String instanceId) {
+            String id = checkedId(instanceId);
+            String what = "instance '" + id + "'";
+            InspectContainerResponse c = inspectOrNull(containerName(id), what);
+            if (c == null || c.getState() == null || !Boolean.TRUE.equals(c.getState().getRunning())) {
+                throw new dev.berth.api.NotFoundException(what + ": no running container " + containerName(id) + " on "
+                        + dockerHost);
+            }
+            return c;
+        }
 
         @Override
         public List<String> logs(String instanceId, int lines) {

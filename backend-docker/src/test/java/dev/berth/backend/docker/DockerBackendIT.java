@@ -71,6 +71,33 @@ class DockerBackendIT {
     }
 
     @Test
+    void workingDirectoryUserEnvironmentAndDescription() {
+        AppSpec spec = Kit.sh("inspected", "echo \"$(id -u):$(id -g) $(pwd)\"; exec sleep 300")
+                .env("GREETING", "hello there").env("PORT", AppSpec.RANDOM_PORT)
+                .resources(Resources.of(Map.of(Resources.MEMORY_MB, 64.0)))
+                .workingDir("/tmp").user("65534:65534").build();
+        RunningInstance i = backend.start(req("inspected-1", node, spec));
+
+        waiting().until(() -> backend.console().logs("inspected-1", 5), lines -> !lines.isEmpty());
+        assertThat(backend.console().logs("inspected-1", 5)).containsExactly("65534:65534 /tmp");
+        Map<String, String> env = backend.console().environment("inspected-1");
+        assertThat(env).containsEntry("GREETING", "hello there").containsEntry("BERTH_INSTANCE_ID", "inspected-1")
+                .containsKey("PORT");
+        Map<String, String> info = backend.console().describe("inspected-1");
+        assertThat(info).containsEntry("container.id", i.handle()).containsEntry("container.name", "berth-inspected-1")
+                .containsEntry("image", Kit.IMAGE).containsEntry("status", "running")
+                .containsEntry("memory.limit.bytes", Long.toString(64L * 1024 * 1024))
+                .containsEntry("working.dir", "/tmp").containsEntry("user", "65534:65534")
+                .containsEntry("endpoint", i.endpoint().toString());
+        assertThat(backend.console().exec("inspected-1", List.of("id", "-u"), Duration.ofSeconds(10)).output().trim())
+                .isEqualTo("65534");
+
+        backend.stop("inspected-1", Duration.ofSeconds(5));
+        assertThatThrownBy(() -> backend.console().environment("inspected-1"))
+                .isInstanceOf(dev.berth.api.NotFoundException.class).hasMessageContaining("no running container");
+    }
+
+    @Test
     void threeInstancesAreReachedThroughTheirLoopbackPorts() throws Exception {
         AppSpec web = Kit.web("web").build();
         List<RunningInstance> started = new ArrayList<>();

@@ -81,9 +81,14 @@ class ImageBuildIT {
         AppSpec spec = AppSpec.builder("dirapp").source(Source.directory(dir))
                 .command("sh", "-c", "exec httpd -f -p $PORT -h /www").env("PORT", AppSpec.RANDOM_PORT).build();
         try (DockerBackend backend = Kit.builder(node).build()) {
+            List<String> output = new CopyOnWriteArrayList<>();
+            backend.onBuildOutput((app, release, on, line) -> output.add(app + "/" + release + "@" + on + ": " + line));
             RunningInstance i = backend.start(Kit.req("dir-1", node, spec));
             assertThat(Kit.docker("inspect", "--format", "{{.Config.Image}}", i.handle()).out())
-                    .isEqualTo("berth/dirapp:" + Kit.RELEASE);
+                    .matches("berth/dirapp:" + Kit.RELEASE + "-[0-9a-f]{8}");
+            // the build's output came as it ran, tagged with the app, release and node
+            assertThat(output).anyMatch(l -> l.startsWith("dirapp/" + Kit.RELEASE + "@" + node + ": ")
+                    && l.contains("COPY page.html /www/index.html"));
             HttpClient http = HttpClient.newHttpClient();
             Kit.waiting().ignoreExceptions().until(() -> http.send(
                     HttpRequest.newBuilder(URI.create("http://" + i.endpoint() + "/")).build(),

@@ -30,7 +30,7 @@ final class Kit {
     static final String TEST_LABEL = "dev.berth.test";
     static final String RELEASE = "r1";
     private static final List<String> APPLETS = List.of("sh", "httpd", "echo", "cat", "sleep", "mkdir", "ls", "env",
-            "id", "true", "false", "kill", "ps", "wget", "printf", "head", "tail");
+            "id", "true", "false", "kill", "ps", "wget", "printf", "head", "tail", "pwd");
 
     private Kit() {
     }
