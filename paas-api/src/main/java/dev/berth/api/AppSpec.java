@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * @param name          a DNS label, 1-63 characters
  * @param source        where the code comes from
  * @param setup         argv run once per release before instances start (may be empty)
- * @param command       argv of an instance (may be empty only for an image, which has its own)
+ * @param command       argv of an instance; may be empty when the code brings its own (an image, or a
+ *                      directory or repository with a Dockerfile, on the Docker backend)
  * @param env           environment of every instance, in insertion order
  * @param instances     how many instances, or ALL
  * @param resources     what one instance needs
@@ -55,7 +56,7 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
         try {
             Checks.notNull("source", source);
             setup = Checks.argv("setup", setup, true);
-            command = Checks.argv("command", command, source instanceof Source.Image);
+            command = Checks.argv("command", command, !(source instanceof Source.None));
             env = checkEnv(env);
             Checks.notNull("instances", instances);
             Checks.notNull("resources", resources);

@@ -33,9 +33,9 @@ final class EventPrinter implements PlatformListener {
         } else if (e instanceof PlatformEvent.InstanceStarting s) {
             return s.instance() + ": starting on node " + s.node();
         } else if (e instanceof PlatformEvent.InstanceStarted s) {
-            return s.instance() + ": started, pid " + s.handle() + (s.endpoint() == null ? "" : ", http://" + s.endpoint() + "/");
+            return s.instance() + ": started, " + handle(s.handle()) + (s.endpoint() == null ? "" : ", http://" + s.endpoint() + "/");
         } else if (e instanceof PlatformEvent.InstanceAdopted a) {
-            return a.instance() + ": adopted, still running as pid " + a.handle();
+            return a.instance() + ": adopted, still running as " + handle(a.handle());
         } else if (e instanceof PlatformEvent.InstanceStartFailed f) {
             return f.instance() + ": failed to start: " + f.reason();
         } else if (e instanceof PlatformEvent.InstanceHealthy h) {
@@ -48,7 +48,14 @@ final class EventPrinter implements PlatformListener {
             return r.instance() + ": respawning in " + r.delay().toMillis() + " ms (restart " + r.restarts() + ")";
         } else if (e instanceof PlatformEvent.InstanceStopped s) {
             return s.instance() + ": stopped";
+        } else if (e instanceof PlatformEvent.BuildOutput b) {
+            return b.app() + " " + b.release() + " on " + b.node() + ": build: " + b.line();
         }
         return e.toString();
+    }
+
+    /** "pid 1234" for a process, "container 0123456789ab" for a container id. */
+    static String handle(String handle) {
+        return handle.matches("[0-9a-f]{64}") ? "container " + handle.substring(0, 12) : "pid " + handle;
     }
 }

@@ -155,7 +155,8 @@ public final class ProcessBackend implements Backend {
                         + source + "); use a directory source or none");
             }
             if (spec.command().isEmpty()) {
-                throw new BackendException("app '" + app + "' instance '" + id + "': no command to run");
+                throw new BackendException("app '" + app + "' instance '" + id + "': no command to run: the process "
+                        + "backend needs a command (only an image or a Dockerfile on the Docker backend brings its own)");
             }
             try {
                 Files.createDirectories(instanceDir);

@@ -277,6 +277,9 @@ public final class FileStateStore implements StateStore {
 
     @Override
     public synchronized void close() {
+        if (!lockChannel.isOpen()) {
+            return; // closed already
+        }
         try {
             lock.release();
             lockChannel.close();
