@@ -113,6 +113,12 @@ public final class MakoManifest {
                 b.put("source", new Tree.Obj(Map.of("git", git), Map.of("git", l), l), l);
             }
             Tree.Obj berth = b.build(tree.line());
+            if (!b.has("command")) {
+                // Mako runs a command from the pushed code: there is no image to bring its own.
+                String allowed = "must name a program: a non-empty argv list";
+                return rethrow(new Located("command", null, allowed, where, nameLine,
+                        new InvalidSpecException("command", null, allowed)));
+            }
             try {
                 return AppDecoder.decode(name, berth, nameLine, where);
             } catch (Located l) {
