@@ -11,7 +11,7 @@ public sealed interface PlatformEvent {
     /** When it happened. */
     Instant at();
 
-    /** The app concerned. */
+    /** The app concerned; empty for events of a node ({@link NodeDown}, {@link NodeUp}). */
     String app();
 
     /** A new spec or release was accepted. */
@@ -69,6 +69,33 @@ public sealed interface PlatformEvent {
     }
 
     /** A new release began to replace {@code fromRelease} (empty for a first deploy). */
+    /**
+     * A node stopped answering for longer than the platform's threshold: its instances are lost
+     * and placed on the other nodes, and it takes no new instances until it answers again.
+     */
+    record NodeDown(Instant at, String node, String reason) implements PlatformEvent {
+        @Override
+        public String app() {
+            return "";
+        }
+    }
+
+    /** A node that was down answers again; instances it still runs that were placed elsewhere are stopped. */
+    record NodeUp(Instant at, String node) implements PlatformEvent {
+        @Override
+        public String app() {
+            return "";
+        }
+    }
+
+    /** An instance on a node that went down: forgotten, and replaced by a new instance elsewhere. */
+    record InstanceLost(Instant at, String app, String instance, String node, String reason) implements PlatformEvent {
+    }
+
+    /** An instance that a node still ran after it was lost there (a partition that healed) was stopped. */
+    record StaleInstanceStopped(Instant at, String app, String instance, String node) implements PlatformEvent {
+    }
+
     /** A line of output while release {@code release} was prepared on {@code node} (image build, setup). */
     record BuildOutput(Instant at, String app, String release, String node, String line) implements PlatformEvent {
     }

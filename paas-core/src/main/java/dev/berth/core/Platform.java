@@ -94,7 +94,7 @@ public final class Platform implements AutoCloseable {
         backend.onBuildOutput((app, release, node, line) ->
                 events.publish(new PlatformEvent.BuildOutput(clock.instant(), app, release, node, line)));
         this.reconciler = new Reconciler(new Reconciler.Wiring(nodes, releases.wrap(backend), router, store, b.scheduler,
-                events, b.clock, b.resyncInterval, b.stopGrace, b.releasesKept));
+                events, b.clock, b.resyncInterval, b.stopGrace, b.releasesKept, b.nodeDownAfter));
         this.gitServer = b.gitPassword == null ? null
                 : GitServer.builder(releases.repositories()).bindAddress(b.gitBindAddress).port(b.gitPort)
                         .password(b.gitPassword).listener(this::pushed).build();
@@ -551,6 +551,7 @@ public final class Platform implements AutoCloseable {
         private StateStore stateStore;
         private Scheduler scheduler = Schedulers.spread();
         private Clock clock = Clock.systemUTC();
+        private Duration nodeDownAfter = Reconciler.Wiring.NODE_DOWN_AFTER;
         private Duration resyncInterval = Duration.ofSeconds(5);
         private Duration stopGrace = Duration.ofSeconds(10);
         private int releasesKept = 10;
@@ -611,6 +612,20 @@ public final class Platform implements AutoCloseable {
         /** The placement engine; default {@link Schedulers#spread()} (Mako's least-loaded node). */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * How long a node may go without answering the backend's liveness checks before it is down
+         * (default 5 s): its instances are then lost and placed on the other nodes, and what it
+         * still runs when it answers again is stopped. Applies to backends that check their nodes
+         * over a network (SSH hosts); local backends report no node liveness.
+         */
+        public Builder nodeDownAfter(Duration after) {
+            if (after == null || after.compareTo(Duration.ofMillis(200)) < 0 || after.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("nodeDownAfter " + after + " is not allowed: must be 200 ms to 1 h");
+            }
+            this.nodeDownAfter = after;
             return this;
         }
 

@@ -14,6 +14,7 @@ import dev.berth.api.InstanceState;
 import dev.berth.api.Instances;
 import dev.berth.api.LaunchRequest;
 import dev.berth.api.NodeSpec;
+import dev.berth.api.NodeStatus;
 import dev.berth.api.NotFoundException;
 import dev.berth.api.Placement;
 import dev.berth.api.PlacementRequest;
@@ -36,11 +37,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -84,12 +88,19 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** Everything the loop is wired to; {@code releasesKept} bounds each app's deploy history. */
+    /**
+     * Everything the loop is wired to; {@code releasesKept} bounds each app's deploy history;
+     * a node that the backend has not heard from for {@code nodeDownAfter} is down.
+     */
     public record Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
-                         EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace, int releasesKept) {
+                         EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace, int releasesKept,
+                         Duration nodeDownAfter) {
+        /** The default time without an answer after which a node is down. */
+        public static final Duration NODE_DOWN_AFTER = Duration.ofSeconds(5);
+
         public Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
                       EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace) {
-            this(nodes, backend, router, store, scheduler, events, clock, resyncInterval, stopGrace, 10);
+            this(nodes, backend, router, store, scheduler, events, clock, resyncInterval, stopGrace, 10, NODE_DOWN_AFTER);
         }
     }
 
@@ -120,6 +131,11 @@ public final class Reconciler implements AutoCloseable {
     private RoutingTable lastTable;
     private long tableSeq;
     private long appliedSeq;
+    /** Nodes the backend has not heard from for longer than {@code nodeDownAfter}: no instance is placed there. */
+    private final Set<String> downNodes = new TreeSet<>();
+    /** Stale instances (lost on a node that answers again) whose stop is in flight. */
+    private final Set<String> staleStops = new HashSet<>();
+    private Instant watchingSince;
     private boolean dirty;
     private boolean passQueued;
     private ScheduledFuture<?> wakeUp;
@@ -158,6 +174,9 @@ public final class Reconciler implements AutoCloseable {
         call(this::recover);
         loop.scheduleWithFixedDelay(() -> safely(this::pass), w.resyncInterval().toMillis(),
                 w.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
+        // Node liveness is read from the backend's last checks (no round trip) a few times per threshold.
+        long every = Math.max(50, Math.min(500, w.nodeDownAfter().toMillis() / 4));
+        loop.scheduleWithFixedDelay(() -> safely(this::watchNodes), every, every, TimeUnit.MILLISECONDS);
     }
 
     private Void recover() {
@@ -225,6 +244,90 @@ public final class Reconciler implements AutoCloseable {
         dirty = true;
         pass();
         return null;
+    }
+
+    // ======================================================================================
+    // Nodes that die or get cut off, and come back.
+    // ======================================================================================
+
+    /**
+     * Reads the backend's node liveness: a node unheard of for longer than {@code nodeDownAfter}
+     * goes down (its instances are lost and placed elsewhere, moving nothing else); a node that
+     * answers again comes back up, and whatever it still runs that the platform placed elsewhere
+     * meanwhile is stopped, so that an instance id never runs twice.
+     */
+    private void watchNodes() {
+        List<NodeStatus> statuses = w.backend().nodeStatus();
+        if (statuses.isEmpty() || closed) {
+            return;
+        }
+        Instant now = w.clock().instant();
+        if (watchingSince == null) {
+            watchingSince = now;
+        }
+        boolean changed = false;
+        for (NodeStatus s : statuses) {
+            if (!knownNode(s.node())) {
+                continue;
+            }
+            Instant seen = s.lastContact() == null || s.lastContact().isBefore(watchingSince) ? watchingSince : s.lastContact();
+            boolean overdue = Duration.between(seen, now).compareTo(w.nodeDownAfter()) > 0;
+            if (overdue && !s.reachable() && downNodes.add(s.node())) {
+                nodeDown(s.node(), now, s.lastError() == null ? "no answer" : s.lastError());
+                changed = true;
+            } else if (s.reachable() && !overdue && downNodes.remove(s.node())) {
+                log.info("node {} answers again: it takes instances again", s.node());
+                emit(new PlatformEvent.NodeUp(now, s.node()));
+                changed = true;
+            }
+            if (s.reachable()) {
+                stopStale(s);
+            }
+        }
+        if (changed) {
+            dirty = true;
+            pass();
+        }
+    }
+
+    private void nodeDown(String node, Instant now, String why) {
+        String reason = "node " + node + " is down: no answer for over " + w.nodeDownAfter().toMillis() + " ms (" + why + ")";
+        log.warn("{}; its instances are lost and placed on the other nodes", reason);
+        emit(new PlatformEvent.NodeDown(now, node, why));
+        for (Tracked t : List.copyOf(instances.values())) {
+            if (!t.record.node().equals(node) || (t.state() == InstanceState.STOPPED && !t.busy && !t.retiring())) {
+                continue; // elsewhere, or stopped on purpose (it stays stopped, and keeps its place)
+            }
+            prober.unwatch(t.id());
+            instances.remove(t.id());
+            if (!t.retiring()) {
+                emit(new PlatformEvent.InstanceLost(now, t.record.app(), t.id(), node, reason));
+            }
+        }
+    }
+
+    /** Stops what a reachable node runs that the platform does not track there (lost while it was cut off). */
+    private void stopStale(NodeStatus s) {
+        for (RunningInstance ri : s.running()) {
+            Tracked t = instances.get(ri.instanceId());
+            if ((t != null && t.record.node().equals(s.node())) || !staleStops.add(ri.instanceId())) {
+                continue;
+            }
+            log.warn("instance {} of app {} still runs on node {}, which lost it while unreachable: stopping it",
+                    ri.instanceId(), ri.app(), s.node());
+            Duration grace = w.stopGrace();
+            workers.execute(() -> {
+                try {
+                    w.backend().stop(ri.instanceId(), grace);
+                    post(() -> emit(new PlatformEvent.StaleInstanceStopped(w.clock().instant(), ri.app(), ri.instanceId(),
+                            s.node())));
+                } catch (Throwable e) {
+                    log.warn("stopping stale instance {} on node {} failed: {}", ri.instanceId(), s.node(), e.toString());
+                } finally {
+                    post(() -> staleStops.remove(ri.instanceId()));
+                }
+            });
+        }
     }
 
     private boolean knownNode(String node) {
@@ -581,8 +684,8 @@ public final class Reconciler implements AutoCloseable {
             }
             // Ask the scheduler only when some eligible node lacks an instance: a placement call
             // indexes the whole cluster, and this runs on every pass.
-            boolean missing = w.nodes().stream()
-                    .anyMatch(n -> spec.constraints().admits(n.labels()) && !perNode.containsKey(n.id()));
+            boolean missing = w.nodes().stream().anyMatch(n -> spec.constraints().admits(n.labels())
+                    && !perNode.containsKey(n.id()) && !downNodes.contains(n.id()));
             if (missing) {
                 requests.add(PlacementRequest.onEveryNode(app.name(), spec.resources(), spec.constraints()));
                 requesters.add(app);
@@ -781,7 +884,7 @@ public final class Reconciler implements AutoCloseable {
         }
         List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
         for (NodeSpec n : w.nodes()) {
-            nodes.add(new ClusterSnapshot.NodeState(n, true, byNode.getOrDefault(n.id(), List.of())));
+            nodes.add(new ClusterSnapshot.NodeState(n, !downNodes.contains(n.id()), byNode.getOrDefault(n.id(), List.of())));
         }
         return new ClusterSnapshot(nodes);
     }

@@ -8,12 +8,14 @@ import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.InstanceConsole;
 import dev.berth.api.LaunchRequest;
+import dev.berth.api.NodeStatus;
 import dev.berth.api.RunningInstance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,8 +36,28 @@ final class FakeBackend implements Backend {
         return "fake";
     }
 
+    /** Nodes that report liveness, as a networked backend's would; empty: no node liveness at all. */
+    final Set<String> reporting = ConcurrentHashMap.newKeySet();
+    /** Reporting nodes cut off (alive, unreachable) since when: their "processes" keep running. */
+    final Map<String, Instant> cutOff = new ConcurrentHashMap<>();
+
+    @Override
+    public List<NodeStatus> nodeStatus() {
+        List<NodeStatus> out = new ArrayList<>();
+        for (String node : reporting) {
+            Instant since = cutOff.get(node);
+            List<RunningInstance> there = running.values().stream().filter(ri -> ri.node().equals(node)).toList();
+            out.add(since == null ? new NodeStatus(node, Instant.now(), null, there)
+                    : new NodeStatus(node, since, "connect timed out", List.of()));
+        }
+        return out;
+    }
+
     @Override
     public RunningInstance start(LaunchRequest r) {
+        if (cutOff.containsKey(r.node())) {
+            throw new BackendException("node " + r.node() + " is unreachable: connect timed out");
+        }
         RunningInstance existing = running.get(r.instanceId());
         if (existing != null) {
             return existing;
@@ -53,6 +75,10 @@ final class FakeBackend implements Backend {
 
     @Override
     public void stop(String instanceId, Duration grace) {
+        RunningInstance ri = running.get(instanceId);
+        if (ri != null && cutOff.containsKey(ri.node())) {
+            throw new BackendException("node " + ri.node() + " is unreachable: connect timed out");
+        }
         if (running.remove(instanceId) != null) {
             stops.add(instanceId);
         }

@@ -51,6 +51,15 @@ class ReconcilerTest {
         return r;
     }
 
+    private Reconciler openWatching(List<NodeSpec> nodes, Duration nodeDownAfter) {
+        EventBus bus = new EventBus();
+        bus.add(events::add);
+        Reconciler r = new Reconciler(new Reconciler.Wiring(nodes, backend, null, store, Schedulers.spread(), bus,
+                Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter));
+        r.start();
+        return r;
+    }
+
     @AfterEach
     void close() {
         if (loop != null) {
@@ -86,6 +95,54 @@ class ReconcilerTest {
         await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 1);
         assertThat(backend.running).hasSize(1);
         assertThat(store.instances).hasSize(1);
+    }
+
+    @Test
+    void aNodeCutOffLosesItsInstancesToTheOthersAndTheirCopiesStopWhenItHeals() {
+        backend.reporting.addAll(List.of("n1", "n2", "n3"));
+        loop = openWatching(nodes(3), Duration.ofMillis(400));
+        loop.deploy(app("web", Instances.of(4)));
+        loop.deploy(app("api", Instances.of(2)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 4 && healthy("api").size() == 2);
+        List<String> onN1 = loop.view().instances().stream().filter(r -> r.node().equals("n1")).map(InstanceRecord::id).toList();
+        List<String> elsewhere = loop.view().instances().stream().filter(r -> !r.node().equals("n1"))
+                .map(InstanceRecord::id).toList();
+        assertThat(onN1).isNotEmpty();
+
+        backend.cutOff.put("n1", java.time.Instant.now()); // alive but unreachable: its processes go on
+
+        await().atMost(WAIT).until(() -> healthy("web").size() == 4 && healthy("api").size() == 2
+                && loop.view().instances().stream().noneMatch(r -> r.node().equals("n1")));
+        assertThat(events).filteredOn(e -> e instanceof PlatformEvent.NodeDown).hasSize(1);
+        assertThat(events).filteredOn(e -> e instanceof PlatformEvent.InstanceLost)
+                .extracting(e -> ((PlatformEvent.InstanceLost) e).instance()).containsExactlyInAnyOrderElementsOf(onN1);
+        // nothing else moved: every instance that was elsewhere still runs, untouched
+        assertThat(loop.view().instances()).extracting(InstanceRecord::id).containsAll(elsewhere);
+        assertThat(backend.stops).isEmpty();
+        // the replacements have new ids: the lost ones still run on n1 for now
+        assertThat(loop.view().instances()).extracting(InstanceRecord::id).doesNotContainAnyElementsOf(onN1);
+        assertThat(backend.running.keySet()).containsAll(onN1);
+
+        backend.cutOff.remove("n1"); // healed
+
+        await().atMost(WAIT).until(() -> backend.stops.containsAll(onN1));
+        assertThat(backend.running.keySet()).doesNotContainAnyElementsOf(onN1);
+        assertThat(events).filteredOn(e -> e instanceof PlatformEvent.NodeUp).hasSize(1);
+        assertThat(events).filteredOn(e -> e instanceof PlatformEvent.StaleInstanceStopped).hasSize(onN1.size());
+        assertThat(healthy("web")).hasSize(4);
+        // n1 takes new instances again (n2 and n3 hold 8 cpus, the apps now ask for 10)
+        loop.scale("api", Instances.of(6));
+        await().atMost(WAIT).until(() -> healthy("api").size() == 6);
+        assertThat(healthy("api")).extracting(InstanceRecord::node).contains("n1");
+    }
+
+    @Test
+    void backendsWithoutNodeLivenessNeverLoseNodes() {
+        loop = openWatching(nodes(2), Duration.ofMillis(200));
+        loop.deploy(app("web", Instances.of(2)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        await().during(Duration.ofMillis(800)).atMost(WAIT).until(() -> healthy("web").size() == 2);
+        assertThat(events).noneMatch(e -> e instanceof PlatformEvent.NodeDown || e instanceof PlatformEvent.InstanceLost);
     }
 
     @Test
