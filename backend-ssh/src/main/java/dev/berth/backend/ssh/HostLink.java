@@ -197,7 +197,6 @@ final class HostLink implements Closeable {
 
     /** Runs one command line (already quoted) on the shared session. */
     Result exec(String command, InputStream stdin, Duration timeout, boolean dropOnTimeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             if (!channels.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new BackendException(where() + ": no free SSH channel within " + timeout);
@@ -207,7 +206,8 @@ final class HostLink implements Closeable {
             throw new BackendException(where() + ": interrupted while waiting for an SSH channel", e);
         }
         try {
-            ClientSession s = session();
+            ClientSession s = session(); // connecting has its own timeouts; the command's starts now
+            long deadline = System.nanoTime() + timeout.toNanos();
             Capped out = new Capped();
             Capped err = new Capped();
             ChannelExec channel;

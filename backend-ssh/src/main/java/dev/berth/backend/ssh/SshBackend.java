@@ -339,41 +339,58 @@ public final class SshBackend implements Backend {
         long t0 = System.nanoTime();
         LOG.info("{}: copying {} to {}/{}/{}/{}", what, dir, link.host().baseDir(), RELEASES, app, release);
         Process tar;
+        Path tarErrors;
         try {
-            tar = new ProcessBuilder("tar", "-c", "-f", "-", "-C", dir.toString(), ".")
-                    .redirectError(ProcessBuilder.Redirect.PIPE).start();
+            tarErrors = Files.createTempFile("berth-ssh-tar", ".err");
         } catch (IOException e) {
-            throw new BackendException(what + ": cannot run the local tar to copy " + dir + ": " + e.getMessage(), e);
+            throw new BackendException(what + ": cannot make a temp file for tar's errors: " + e.getMessage(), e);
         }
-        HostLink.Result r;
-        try (InputStream in = tar.getInputStream()) {
-            r = link.run(Scripts.UPLOAD, List.of(link.host().baseDir(), app, release), in, options.copyTimeout, false);
-        } catch (IOException e) {
-            throw new BackendException(what + ": copy failed: " + e.getMessage(), e);
-        } finally {
-            tar.destroy();
-        }
-        String tarErr;
-        int tarCode;
         try {
-            tar.waitFor(10, TimeUnit.SECONDS);
-            tarCode = tar.isAlive() ? -1 : tar.exitValue();
-            tarErr = new String(tar.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        } catch (IOException | InterruptedException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
+            try {
+                tar = new ProcessBuilder("tar", "-c", "-f", "-", "-C", dir.toString(), ".")
+                        .redirectError(tarErrors.toFile()).start();
+            } catch (IOException e) {
+                throw new BackendException(what + ": cannot run the local tar to copy " + dir + ": " + e.getMessage(), e);
             }
-            tarCode = -1;
-            tarErr = e.toString();
-        }
-        if (tarCode != 0) {
-            throw new BackendException(what + ": the local tar of " + dir + " failed (" + tarCode + "): " + tarErr);
-        }
-        requireOk(r, what + ": unpacking the copy failed");
-        if (r.text().contains("copied")) {
-            copies.incrementAndGet();
+            HostLink.Result r;
+            try (InputStream in = tar.getInputStream()) {
+                r = link.run(Scripts.UPLOAD, List.of(link.host().baseDir(), app, release), in, options.copyTimeout, false);
+                if (!tar.waitFor(30, TimeUnit.SECONDS)) {
+                    throw new BackendException(what + ": the local tar of " + dir + " did not end");
+                }
+            } catch (IOException e) {
+                throw new BackendException(what + ": copy failed: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackendException(what + ": interrupted while copying", e);
+            } finally {
+                tar.destroyForcibly();
+            }
+            if (tar.exitValue() != 0) {
+                throw new BackendException(what + ": the local tar of " + dir + " failed (exit status " + tar.exitValue()
+                        + "): " + readQuietly(tarErrors));
+            }
+            requireOk(r, what + ": unpacking the copy failed");
+            if (r.text().contains("copied")) {
+                copies.incrementAndGet();
+            }
+        } finally {
+            try {
+                Files.deleteIfExists(tarErrors);
+            } catch (IOException e) {
+                LOG.debug("cannot delete {}: {}", tarErrors, e.toString());
+            }
         }
         LOG.info("{}: copied in {} ms", what, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            String s = Files.readString(file, StandardCharsets.UTF_8).trim();
+            return s.length() > 2000 ? s.substring(0, 2000) + "..." : s;
+        } catch (IOException e) {
+            return "(its errors cannot be read: " + e + ")";
+        }
     }
 
     private void runSetup(HostLink link, AppSpec spec, String release) {
@@ -544,8 +561,14 @@ public final class SshBackend implements Backend {
             switch (out[0]) {
                 case "G" -> LOG.debug("instance '{}' did not run on {}: stop is a no-op", id, link.where());
                 case "S" -> LOG.info("instance '{}' on {} stopped", id, link.where());
-                case "K" -> LOG.warn("instance '{}' on {} still ran after the grace of {}: killed with SIGKILL", id,
-                        link.where(), grace);
+                case "K" -> {
+                    if (grace.isZero()) {
+                        LOG.info("instance '{}' on {} killed with SIGKILL (no grace)", id, link.where());
+                    } else {
+                        LOG.warn("instance '{}' on {} still ran after the grace of {}: killed with SIGKILL", id,
+                                link.where(), grace);
+                    }
+                }
                 case "L" -> throw new BackendException("instance '" + id + "' on " + link.where() + " still runs "
                         + KILL_WAIT + " after SIGKILL");
                 default -> throw new BackendException("instance '" + id + "' on " + link.where()
@@ -808,8 +831,9 @@ public final class SshBackend implements Backend {
                 if (t != null && t.running.handle().equals(seen.running.handle())) {
                     continue;
                 }
-                if (tombstones.containsKey(seen.running.handle()) || (t != null && t.since > roundStart)) {
-                    continue; // stopped on purpose, or started anew, after this round listed it
+                if (tombstones.containsKey(seen.running.handle()) || (t != null && t.since > roundStart)
+                        || lock(seen.id).isLocked()) {
+                    continue; // stopped on purpose, or (being) started anew, after this round listed it
                 }
                 adopt(node, seen.running);
             } else if (line.startsWith("D ")) {

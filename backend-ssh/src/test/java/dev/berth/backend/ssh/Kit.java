@@ -100,7 +100,7 @@ final class Kit {
     /** A backend over every host of the kit with short timeouts and a fast heartbeat. */
     SshBackend.Builder backend() {
         return SshBackend.builder().hosts(sshHosts()).connectTimeout(Duration.ofSeconds(1))
-                .authTimeout(Duration.ofSeconds(3)).checkTimeout(Duration.ofSeconds(1))
+                .authTimeout(Duration.ofSeconds(3)).checkTimeout(Duration.ofSeconds(2))
                 .heartbeat(Duration.ofMillis(300));
     }
 
@@ -146,5 +146,65 @@ final class Kit {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Pids of processes whose command line contains every fragment. */
+    static List<Long> pidsWithCmdline(String... fragments) {
+        List<Long> pids = new ArrayList<>();
+        for (long pid : allPids()) {
+            try {
+                String cmd = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                        StandardCharsets.UTF_8).replace('\0', ' ');
+                if (java.util.Arrays.stream(fragments).allMatch(cmd::contains)) {
+                    pids.add(pid);
+                }
+            } catch (IOException e) {
+                // gone meanwhile
+            }
+        }
+        return pids;
+    }
+
+    /** The live processes in the session of the instance with that handle (its wrapper's session). */
+    static List<Long> sessionOf(String handle) {
+        long pid = Long.parseLong(handle.substring(0, handle.indexOf(':')));
+        String[] f = stat(pid);
+        if (f == null) {
+            return List.of();
+        }
+        String sid = f[3];
+        List<Long> pids = new ArrayList<>();
+        for (long p : allPids()) {
+            String[] g = stat(p);
+            if (g != null && g[3].equals(sid) && !g[0].equals("Z")) {
+                pids.add(p);
+            }
+        }
+        return pids;
+    }
+
+    static boolean alive(long pid) {
+        String[] f = stat(pid);
+        return f != null && !f[0].equals("Z") && !f[0].equals("X");
+    }
+
+    /** Fields 3.. of /proc/pid/stat (state first), or null. */
+    private static String[] stat(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return s.substring(s.lastIndexOf(')') + 2).split(" ");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static List<Long> allPids() {
+        List<Long> pids = new ArrayList<>();
+        try (var s = Files.list(Path.of("/proc"))) {
+            s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9]+")).forEach(n -> pids.add(Long.parseLong(n)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return pids;
     }
 }

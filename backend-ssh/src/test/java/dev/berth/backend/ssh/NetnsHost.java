@@ -62,6 +62,7 @@ final class NetnsHost implements AutoCloseable {
         }
         Path dir = root.resolve("host-" + n);
         Files.createDirectories(dir.resolve("base"));
+        Files.createDirectories(dir.resolve("home"));
         NetnsHost h = new NetnsHost(n, dir);
         try {
             h.setUp(clientPublicKey);
@@ -97,6 +98,9 @@ final class NetnsHost implements AutoCloseable {
                 "PasswordAuthentication no",
                 "KbdInteractiveAuthentication no",
                 "MaxStartups 100:30:200",
+                // A home of its own: the login shell reads no ~/.bashrc of the machine's real user
+                // (a slow or locking one would time every command out), and instances get this HOME.
+                "SetEnv HOME=" + dir.resolve("home"),
                 "LogLevel ERROR",
                 ""), StandardCharsets.UTF_8);
         Files.createDirectories(Path.of("/run/sshd"));
