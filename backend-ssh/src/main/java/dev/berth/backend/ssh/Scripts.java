@@ -68,13 +68,21 @@ final class Scripts {
 
     /**
      * The liveness round: one line per instance dir with a pid file, then END. "A id pid ticks
-     * META" runs; "D id pid ticks CODE" is gone (CODE "-" when unknown) and its pid file is
-     * retired here, so it is reported once; "X id" has just ended and its wrapper is still
-     * recording the status (decided next round). Only builtins per instance: no fork.
-     * Args: base.
+     * META" runs; "D id pid ticks CODE" is gone (CODE "-" when unknown); "X id" has just ended
+     * and its wrapper is still recording the status (decided next round). A gone instance keeps
+     * its pid file, and so its D line, until the backend has dealt with it and passes "id:pid" in
+     * a later round, which then retires that pid file first: an exit is never lost with a lost
+     * answer. Only builtins per instance: no fork. Args: base [id:pid ...].
      */
     static final String LIST = LIB + """
             if cd "$1/instances" 2>/dev/null; then
+              shift
+              for r in "$@"; do
+                id=${r%%:*}; p=${r#*:}; pid=
+                [ -f "$id/pid" ] || continue
+                read -r pid rest <"$id/pid"
+                [ "$pid" = "$p" ] && mv -f "$id/pid" "$id/pid.exited" 2>/dev/null
+              done
               set +f; set -- *; set -f
               for id in "$@"; do
                 [ -f "$id/pid" ] && [ -f "$id/meta" ] || continue
@@ -85,12 +93,10 @@ final class Scripts {
                   printf 'A %s %s %s %s\\n' "$id" "$pid" "$t" "$meta"
                 elif [ -f "$id/exit" ]; then
                   read -r code <"$id/exit"
-                  mv -f "$id/pid" "$id/pid.exited" 2>/dev/null
                   echo "D $id $pid $t ${code:--}"
                 elif alive "$opid" "$ot" "$b"; then
                   echo "X $id"
                 else
-                  mv -f "$id/pid" "$id/pid.exited" 2>/dev/null
                   echo "D $id $pid $t -"
                 fi
               done

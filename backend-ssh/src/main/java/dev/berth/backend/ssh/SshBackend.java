@@ -130,6 +130,8 @@ public final class SshBackend implements Backend {
         /** Ports handed out recently on this host, to when (nanoTime); guarded by portLock. */
         final Map<Integer, Long> recentPorts = new HashMap<>();
         volatile NodeStatus status;
+        /** "id:pid" of gone instances dealt with, whose pid files the next round retires. */
+        final Set<String> toRetire = ConcurrentHashMap.newKeySet();
         volatile long lastRotate = System.nanoTime();
 
         HostState(String node) {
@@ -636,7 +638,7 @@ public final class SshBackend implements Backend {
         if (home != null) {
             return links.get(home);
         }
-        checkAll(false);
+        checkAll(true);
         home = homes.get(id);
         return home == null ? null : links.get(home);
     }
@@ -682,8 +684,12 @@ public final class SshBackend implements Backend {
         return Optional.empty();
     }
 
-    /** Tracks an instance seen running, unless it is tracked with that handle already. */
+    /** Tracks an instance seen running, unless it is tracked with that handle already; logs each adoption. */
     private Tracked adopt(String host, RunningInstance running) {
+        return adopt(host, running, true);
+    }
+
+    private Tracked adopt(String host, RunningInstance running, boolean log) {
         homes.put(running.instanceId(), host);
         boolean[] created = new boolean[1];
         Tracked t = tracked.compute(running.instanceId(), (k, old) -> {
@@ -694,7 +700,11 @@ public final class SshBackend implements Backend {
             return new Tracked(host, running);
         });
         if (created[0]) {
-            LOG.info("adopted {}", t);
+            if (log) {
+                LOG.info("adopted {}", t);
+            } else {
+                LOG.debug("adopted {}", t);
+            }
         }
         return t;
     }
@@ -783,7 +793,12 @@ public final class SshBackend implements Backend {
             long roundStart = System.nanoTime();
             HostLink.Result r;
             try {
-                r = link.run(Scripts.LIST, List.of(host.baseDir()), null, options.checkTimeout, true);
+                List<String> args = new ArrayList<>();
+                args.add(host.baseDir());
+                List<String> retiring = List.copyOf(state.toRetire);
+                args.addAll(retiring);
+                r = link.run(Scripts.LIST, args, null, options.checkTimeout, true);
+                retiring.forEach(state.toRetire::remove);
                 List<String> lines = r.lines();
                 if (!r.ok() || lines.isEmpty() || !lines.get(lines.size() - 1).equals("END")) {
                     throw new BackendException(link.where() + ": the liveness check failed (exit status " + r.exitCode()
@@ -800,7 +815,7 @@ public final class SshBackend implements Backend {
                 state.status = new NodeStatus(host.id(), old.lastContact(), e.getMessage(), old.running());
                 throw e;
             }
-            List<RunningInstance> running = apply(host, r.lines(), roundStart);
+            List<RunningInstance> running = apply(host, state, r.lines(), roundStart);
             NodeStatus old = state.status;
             if (!old.reachable() && old.lastError() != null) {
                 LOG.info("{} answers again: {} instance(s) run there", link.where(), running.size());
@@ -813,10 +828,11 @@ public final class SshBackend implements Backend {
     }
 
     /** Applies a host's answer: adopts what runs, reports what ended or vanished (once), keeps the rest. */
-    private List<RunningInstance> apply(SshHost host, List<String> lines, long roundStart) {
+    private List<RunningInstance> apply(SshHost host, HostState state, List<String> lines, long roundStart) {
         String node = host.id();
         List<RunningInstance> running = new ArrayList<>();
         Set<String> present = new HashSet<>();
+        List<String> adopted = new ArrayList<>();
         for (String line : lines) {
             if (line.startsWith("A ")) {
                 Seen seen = Seen.parse(line, host);
@@ -835,13 +851,18 @@ public final class SshBackend implements Backend {
                         || lock(seen.id).isLocked()) {
                     continue; // stopped on purpose, or (being) started anew, after this round listed it
                 }
-                adopt(node, seen.running);
+                if (adopt(node, seen.running, false).running == seen.running) {
+                    adopted.add(seen.id);
+                }
             } else if (line.startsWith("D ")) {
                 String[] f = line.split(" ");
                 if (f.length < 5) {
                     continue;
                 }
                 present.add(f[1]);
+                if (!Names.isSegment(f[1]) || !f[2].matches("[0-9]{1,10}") || lock(f[1]).isLocked()) {
+                    continue; // a start of that id is under way: decided next round, with what it tracks then
+                }
                 Tracked t = tracked.get(f[1]);
                 String handle = f[2] + ":" + f[3];
                 if (t != null && t.running.handle().equals(handle) && !t.stopping && tracked.remove(f[1], t)) {
@@ -850,9 +871,14 @@ public final class SshBackend implements Backend {
                             ? "exited (status unknown: its wrapper was gone too)" : describe(code);
                     report(t, code, reason);
                 }
+                state.toRetire.add(f[1] + ":" + f[2]); // reported now, or not ours to report
             } else if (line.startsWith("X ")) {
                 present.add(line.substring(2).trim());
             }
+        }
+        if (!adopted.isEmpty()) {
+            LOG.info("host '{}': adopted {} running instance(s): {}", node, adopted.size(),
+                    adopted.size() <= 10 ? adopted : adopted.subList(0, 10) + " and " + (adopted.size() - 10) + " more");
         }
         for (Tracked t : tracked.values()) {
             if (t.host.equals(node) && t.since < roundStart && !present.contains(t.id()) && !t.stopping
