@@ -739,6 +739,11 @@ public final class SshBackend implements Backend {
         }
     }
 
+    /** Rotates the output logs above {@code logMaxBytes} on every host now (the heartbeat does it every minute). */
+    void rotateLogs() {
+        links.values().forEach(this::rotate);
+    }
+
     private void rotate(HostLink link) {
         try {
             link.run(Scripts.ROTATE, List.of(link.host().baseDir(), Long.toString(Math.max(1, options.logMaxBytes / 1024))),

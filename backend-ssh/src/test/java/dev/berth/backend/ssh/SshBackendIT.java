@@ -243,6 +243,22 @@ class SshBackendIT {
     }
 
     @Test
+    void outputAboveTheLimitIsRotatedAndLogsReadAcrossTheRotation() throws Exception {
+        try (SshBackend small = kit.backend().heartbeat(Duration.ZERO).logMaxBytes(1024).build()) {
+            small.start(req("chatty-1", "h2", Kit.sh("chatty", "i=0; while [ $i -lt 200 ]; do echo \"chatty line $i\"; "
+                    + "i=$((i+1)); done; exec sleep 600").build()));
+            Path log = kit.netns("h2").baseDir.resolve("instances/chatty-1/output.log");
+            waiting().until(() -> Files.size(log) > 2048 && backend.console().logs("chatty-1", 1).equals(
+                    List.of("chatty line 199")));
+            small.rotateLogs();
+            assertThat(Files.size(log)).isZero();
+            assertThat(Files.readString(log.resolveSibling("output.log.1"))).endsWith("chatty line 199\n");
+            assertThat(small.console().logs("chatty-1", 3)).containsExactly("chatty line 197", "chatty line 198",
+                    "chatty line 199");
+        }
+    }
+
+    @Test
     void killIsReportedLikeACrashAndUnknownIdsAreNoOps() throws Exception {
         RunningInstance i = backend.start(req("k-1", "h1", Kit.sleeper("k").build()));
         backend.kill("k-1");
