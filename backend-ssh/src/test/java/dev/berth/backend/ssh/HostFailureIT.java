@@ -76,8 +76,8 @@ class HostFailureIT {
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(50))
                 .until(() -> exits.isEmpty() && !status("h31").reachable()
                         && status("h32").reachable() && status("h33").reachable()
-                        && status("h32").lastContact().isAfter(Instant.now().minus(BEAT.multipliedBy(4)))
-                        && status("h33").lastContact().isAfter(Instant.now().minus(BEAT.multipliedBy(4))));
+                        && status("h32").lastContact().isAfter(Instant.now().minus(BEAT.multipliedBy(8)))
+                        && status("h33").lastContact().isAfter(Instant.now().minus(BEAT.multipliedBy(8))));
         NodeStatus dead = status("h31");
         assertThat(dead.lastContact()).isBefore(killedAt.plusMillis(1));
         assertThat(dead.running()).hasSize(2); // what it ran when it last answered
