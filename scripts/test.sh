@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 
 # Debian packages the tests use. setsid (util-linux) puts instances in their own session; procps
-# gives kill/ps; git is used by the build. Later modules add openssh-server here.
+# gives kill/ps; git is used by the build.
 # nginx, haproxy: the routers' integration tests start a real proxy (never a system one).
 # openssl: the TLS tests make a self-signed certificate with it.
 # docker.io, busybox-static: the Docker backend's tests run a real dockerd and import a local
 # image made from /bin/busybox (no registry is reachable, nothing is pulled).
-packages=(util-linux procps git nginx haproxy openssl docker.io busybox-static)
+# openssh-server, iproute2: the SSH backend's tests run real sshd hosts, each in a network
+# namespace of its own (ip netns, veth) with its own config, host key and base dir; ssh-keygen
+# (openssh-client, pulled in by openssh-server) makes their keys. busybox httpd is their web app.
+packages=(util-linux procps git nginx haproxy openssl docker.io busybox-static openssh-server iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

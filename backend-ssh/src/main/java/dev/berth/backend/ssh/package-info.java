@@ -1,6 +1,10 @@
 /**
- * Instances as processes on remote hosts over SSH, through Apache MINA SSHD. Arrives with the SSH hosts issue.
+ * A {@link dev.berth.api.Backend} running instances as processes on Linux hosts over SSH, through
+ * Apache MINA SSHD. The public surface is {@link dev.berth.backend.ssh.SshBackend} with its
+ * builder, {@link dev.berth.backend.ssh.SshHost} (one host, a node of the cluster) and
+ * {@link dev.berth.backend.ssh.SshHosts} (hosts from a YAML file); everything else here is
+ * package-private.
  *
- * <p>This module depends on {@code paas-api} only.
+ * <p>This module depends on {@code paas-api} only (plus MINA SSHD, SnakeYAML and SLF4J).
  */
 package dev.berth.backend.ssh;

@@ -1,0 +1,49 @@
+package dev.berth.backend.ssh;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * POSIX shell quoting of argv lists: how every command reaches a remote shell. An argument made
+ * only of characters no shell treats specially is passed as is; any other is wrapped in single
+ * quotes, inside which a POSIX shell takes every byte literally (spaces, {@code ; $ ` " \},
+ * newlines, non-ASCII), with each embedded single quote written as {@code '\''}. The empty string
+ * becomes {@code ''}. NUL cannot be passed through a shell and is refused. Stateless and thread-safe.
+ */
+final class ShellQuote {
+    /** Characters that never mean anything to sh, in any position (no '=', '~', '#', glob or brace chars). */
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+:,./-]+");
+
+    private ShellQuote() {
+    }
+
+    /** One argument, quoted for a POSIX shell. */
+    static String quote(String arg) {
+        if (arg == null) {
+            throw new IllegalArgumentException("argument null is not allowed: must be a string");
+        }
+        if (arg.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("argument '" + Names.printable(arg)
+                    + "' is not allowed: a shell argument cannot contain NUL");
+        }
+        if (SAFE.matcher(arg).matches()) {
+            return arg;
+        }
+        return "'" + arg.replace("'", "'\\''") + "'";
+    }
+
+    /** A command line that a POSIX shell splits back into exactly {@code argv}. */
+    static String join(List<String> argv) {
+        if (argv == null || argv.isEmpty()) {
+            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list");
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String arg : argv) {
+            if (sb.length() > 0) {
+                sb.append(' ');
+            }
+            sb.append(quote(arg));
+        }
+        return sb.toString();
+    }
+}
