@@ -7,10 +7,13 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.Router;
 import dev.berth.backend.process.ProcessBackend;
+import dev.berth.backend.ssh.SshBackend;
+import dev.berth.backend.ssh.SshHosts;
 import dev.berth.core.Manifests;
 import dev.berth.core.Platform;
 import dev.berth.router.haproxy.HaproxyRouter;
 import dev.berth.router.nginx.NginxRouter;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,15 +27,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs the apps of a folder of manifests (Berth YAML or Mako Master JSON) as local processes
- * until stopped, each app's {@code routing} domains served through a router (nginx or haproxy,
+ * Runs the apps of a folder of manifests (Berth YAML or Mako Master JSON) as local processes, or
+ * across the SSH hosts of {@code --hosts FILE} (each host a node; a host that dies has its
+ * instances placed on the others), until stopped, each app's {@code routing} domains served through a router (nginx or haproxy,
  * owned by Serve, on {@code --http-port}). The manifests are the truth: apps in the state but not
  * in the folder are removed. Stopping Serve leaves the instances running (unless
  * {@code --stop-on-exit}); a new Serve with the same {@code --state} adopts them without
  * restarting them.
  */
 @Command(name = "Serve", mixinStandardHelpOptions = true,
-        description = "Runs the apps of a manifest folder (YAML or Mako JSON) on local processes until stopped.")
+        description = "Runs the apps of a manifest folder (YAML or Mako JSON) on local processes, or on SSH hosts "
+                + "(--hosts), until stopped.")
 public final class Serve implements Callable<Integer> {
     @Option(names = "--manifests", required = true, paramLabel = "DIR",
             description = "folder of *.yml/*.yaml (Berth) and *.json (Mako Master) manifests")
@@ -60,6 +65,11 @@ public final class Serve implements Callable<Integer> {
             description = "the git server's port on 127.0.0.1 (default 4001, as in Mako); the password is the "
                     + "MASTER_PASS environment variable, and without one there is no git server")
     Integer gitPort;
+
+    @Option(names = "--hosts", paramLabel = "FILE",
+            description = "a YAML list of SSH hosts (docs/ssh.md): the apps run on them, each host a node, instead of "
+                    + "as local processes")
+    Path hostsFile;
 
     /** The environment variable holding the git server's password, as in Mako Master. */
     static final String MASTER_PASS = "MASTER_PASS";
@@ -105,12 +115,29 @@ public final class Serve implements Callable<Integer> {
             System.err.println("Serve: nothing was changed.");
             return 2;
         }
-        Resources machine = Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build();
         Platform.Builder builder = Platform.builder()
-                .node(NodeSpec.of("local", machine))
-                .backend(ProcessBackend.builder().baseDir(root.resolve("instances")).build())
                 .stateDir(root.resolve("platform"))
                 .listener(new EventPrinter(System.out));
+        if (hostsFile == null) {
+            Resources machine = Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build();
+            builder.node(NodeSpec.of("local", machine))
+                    .backend(ProcessBackend.builder().baseDir(root.resolve("instances")).build());
+        } else {
+            SshBackend hosts;
+            try {
+                hosts = SshBackend.builder().hosts(SshHosts.load(hostsFile)).build();
+            } catch (IOException | BerthException | IllegalArgumentException e) {
+                System.err.println("Serve: --hosts " + hostsFile + ": " + e.getMessage());
+                System.err.println("Serve: nothing was changed.");
+                if (proxy != null) {
+                    proxy.close();
+                }
+                return 2;
+            }
+            builder.cluster(hosts.nodes()).backend(hosts);
+            System.out.println("Serve: " + hosts.nodes().size() + " SSH host(s) from " + hostsFile + ": "
+                    + hosts.hosts().stream().map(h -> h.id() + "=" + h.target()).collect(Collectors.joining(", ")));
+        }
         if (proxy != null) {
             builder.router(proxy);
         }
