@@ -156,7 +156,7 @@ final class Scripts {
             timeout -k 5 "$secs" %ENV% "$r/.berth-setup-env" "$@" </dev/null >>setup.log 2>&1
             code=$?
             rm -f .berth-setup-env
-            if [ "$code" -eq 0 ]; then date -u +%Y-%m-%dT%H:%M:%SZ >.berth-setup-done; echo OK
+            if [ "$code" -eq 0 ]; then date -u +%Y-%m-%dT%H:%M:%SZ >.berth-setup-done; echo OK; tail -n 200 setup.log
             else echo "FAIL $code"; tail -n 20 setup.log; fi
             """.replace("%ENV%", BASE_ENV);
 
@@ -286,6 +286,22 @@ final class Scripts {
             cd "$wd" 2>/dev/null || cd "$d" || exit 1
             exec timeout -k 2 "$secs" %ENV% "$d/env.sh" "$@" </dev/null 2>&1
             """.replace("%ENV%", BASE_ENV);
+
+    /**
+     * What a running instance is: "pid PID", "meta META", then a line "ENVIRON" and its process's
+     * environment as /proc has it (NUL-separated). Exit 97 when it does not run. Args: base id.
+     */
+    static final String INSPECT = LIB + """
+            d=$1/instances/$2
+            [ -f "$d/pid" ] && [ -f "$d/meta" ] || { echo "berth: no such instance" >&2; exit 97; }
+            read -r pid t opid ot b <"$d/pid"
+            read -r meta <"$d/meta"
+            alive "$pid" "$t" "$b" || { echo "berth: not running" >&2; exit 97; }
+            echo "pid $pid"
+            echo "meta $meta"
+            echo ENVIRON
+            cat "/proc/$pid/environ"
+            """;
 
     /** The last N lines of the output (the rotated file first). Args: base id n. */
     static final String LOGS = """

@@ -120,6 +120,7 @@ public final class SshBackend implements Backend {
     private final AtomicInteger copies = new AtomicInteger();
     private final AtomicInteger setups = new AtomicInteger();
     private volatile ExitListener listener = (id, handle, exit) -> { };
+    private volatile BuildListener buildListener = (app, release, node, line) -> { };
     private volatile boolean closed;
 
     /** What the backend knows of a host between checks. */
@@ -414,6 +415,11 @@ public final class SshBackend implements Backend {
         LOG.info("{}: running {}", what, spec.setup());
         HostLink.Result r = link.run(Scripts.SETUP, args, envFile(env), options.setupTimeout.plusSeconds(30), false);
         List<String> lines = r.lines();
+        for (String line : lines.size() > 1 ? lines.subList(1, lines.size()) : List.<String>of()) {
+            if (!line.startsWith("# berth: ")) {
+                buildListener.output(app, release, node, line); // the setup's output, once it has ended
+            }
+        }
         if (r.ok() && !lines.isEmpty() && lines.get(0).equals("OK")) {
             setups.incrementAndGet();
             LOG.info("{}: done", what);
@@ -1022,6 +1028,12 @@ public final class SshBackend implements Backend {
         return usage;
     }
 
+    /** The setup's output (its last 200 lines) is reported once the setup has ended on a host. */
+    @Override
+    public void onBuildOutput(BuildListener listener) {
+        this.buildListener = Objects.requireNonNull(listener, "listener");
+    }
+
     @Override
     public InstanceConsole console() {
         return console;
@@ -1105,6 +1117,76 @@ public final class SshBackend implements Backend {
     }
 
     private final class Console implements InstanceConsole {
+        /** Read from {@code /proc/<pid>/environ} on the host, once the pid is checked to be the instance. */
+        @Override
+        public Map<String, String> environment(String instanceId) {
+            return inspect(instanceId).env();
+        }
+
+        @Override
+        public Map<String, String> describe(String instanceId) {
+            Inspected i = inspect(instanceId);
+            // meta: v1 app release node port startedAtMillis workDir ports
+            String[] meta = i.meta().split(" ");
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("backend", "ssh");
+            d.put("host", i.link().where());
+            d.put("pid", i.pid());
+            d.put("node", meta.length > 3 ? meta[3] : "?");
+            d.put("release", meta.length > 2 ? meta[2] : "?");
+            d.put("started.at", meta.length > 5 ? java.time.Instant.ofEpochMilli(Long.parseLong(meta[5])).toString() : "?");
+            d.put("working.dir", meta.length > 6 ? meta[6] : "?");
+            String dir = i.link().host().baseDir() + "/instances/" + checked("instance id", instanceId);
+            d.put("instance.dir", dir);
+            d.put("output", dir + "/output.log");
+            d.put("user", i.link().host().user());
+            return d;
+        }
+
+        private record Inspected(HostLink link, String pid, String meta, Map<String, String> env) {
+        }
+
+        private Inspected inspect(String instanceId) {
+            String id = checked("instance id", instanceId);
+            ensureOpen();
+            HostLink link = home(id);
+            HostLink.Result r = link.run(Scripts.INSPECT, List.of(link.host().baseDir(), id), null, options.commandTimeout,
+                    false);
+            if (r.exitCode() != null && r.exitCode() == 97) {
+                throw new dev.berth.api.NotFoundException("instance '" + id + "' does not run on " + link.where());
+            }
+            requireOk(r, "instance '" + id + "' on " + link.where() + ": cannot inspect it");
+            byte[] out = r.out();
+            String pid = null;
+            String meta = "";
+            int at = 0;
+            while (at < out.length) {
+                int nl = at;
+                while (nl < out.length && out[nl] != '\n') {
+                    nl++;
+                }
+                String line = new String(out, at, nl - at, StandardCharsets.UTF_8);
+                at = nl + 1;
+                if (line.equals("ENVIRON")) {
+                    break;
+                } else if (line.startsWith("pid ")) {
+                    pid = line.substring(4);
+                } else if (line.startsWith("meta ")) {
+                    meta = line.substring(5);
+                }
+            }
+            Map<String, String> env = new LinkedHashMap<>();
+            if (at < out.length) {
+                for (String entry : new String(out, at, out.length - at, StandardCharsets.UTF_8).split("\0")) {
+                    int eq = entry.indexOf('=');
+                    if (eq > 0) {
+                        env.put(entry.substring(0, eq), entry.substring(eq + 1));
+                    }
+                }
+            }
+            return new Inspected(link, pid == null ? "?" : pid, meta, env);
+        }
+
         @Override
         public List<String> logs(String instanceId, int lines) {
             String id = checked("instance id", instanceId);

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterAll;
@@ -130,11 +131,25 @@ class SshBackendIT {
                 .command("sh", "-c", "exec busybox httpd -f -p \"$PORT\" -h .")
                 .env("PORT", AppSpec.RANDOM_PORT).build();
 
+        List<String> build = new CopyOnWriteArrayList<>();
+        backend.onBuildOutput((name, release, node, line) -> build.add(name + "/" + release + "@" + node + ": " + line));
         RunningInstance a = backend.start(req("site-1", "h1", app));
         RunningInstance b = backend.start(req("site-2", "h1", app));
         RunningInstance c = backend.start(req("site-3", "h2", app));
         assertThat(backend.copies()).isEqualTo(2);
         assertThat(backend.setups()).isEqualTo(2);
+        // each host's setup output was told, once
+        assertThat(build).containsExactlyInAnyOrder("site/r1@h1: setting up", "site/r1@h1: env site r1",
+                "site/r1@h2: setting up", "site/r1@h2: env site r1");
+
+        // the instance-control API: what runs, and with which environment, read on the host
+        Map<String, String> env = backend.console().environment("site-1");
+        assertThat(env).containsEntry("BERTH_INSTANCE_ID", "site-1").containsEntry("PORT",
+                Integer.toString(a.endpoint().port()));
+        Map<String, String> info = backend.console().describe("site-1");
+        assertThat(info).containsEntry("backend", "ssh").containsEntry("pid", a.handle().replaceAll("[^0-9].*", ""))
+                .containsEntry("node", "h1").containsEntry("release", "r1").containsEntry("user", "root")
+                .containsEntry("working.dir", kit.netns("h1").baseDir.resolve("releases/site/r1").toString());
         for (RunningInstance i : List.of(a, b, c)) {
             waiting().ignoreExceptions().until(() -> Kit.get(i).equals("200 release one"));
         }
