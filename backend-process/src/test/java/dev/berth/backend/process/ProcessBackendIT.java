@@ -345,17 +345,21 @@ class ProcessBackendIT {
             rotating.start(req("rot", sh("web", script).build()));
             Path dir = base.resolve("node1/web/instances/rot");
             Path out = dir.resolve(LogFiles.OUTPUT);
-            waiting().until(() -> Files.exists(LogFiles.rotated(out, 2)) && Files.size(out) > 0);
+            // (a rotation renames the files: one may be missing for an instant, so reads are retried)
+            waiting().ignoreExceptions().until(() -> Files.exists(LogFiles.rotated(out, 2)) && Files.size(out) > 0);
             // let at least one more rotation happen
-            String firstOfSecond = Files.readAllLines(LogFiles.rotated(out, 2)).get(0);
-            waiting().until(() -> !Files.readAllLines(LogFiles.rotated(out, 2)).get(0).equals(firstOfSecond));
-            try (Stream<Path> files = Files.list(dir)) {
-                assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("output.log")))
-                        .containsExactlyInAnyOrder("output.log", "output.log.1", "output.log.2");
-            }
-            for (Path p : List.of(LogFiles.rotated(out, 1), LogFiles.rotated(out, 2))) {
-                assertThat(Files.size(p)).isGreaterThan(1024).isLessThan(1024 + 16 * 1024);
-            }
+            String[] firstOfSecond = new String[1];
+            waiting().ignoreExceptions().until(() -> (firstOfSecond[0] = Files.readAllLines(LogFiles.rotated(out, 2)).get(0)) != null);
+            waiting().ignoreExceptions().until(() -> !Files.readAllLines(LogFiles.rotated(out, 2)).get(0).equals(firstOfSecond[0]));
+            waiting().ignoreExceptions().untilAsserted(() -> {
+                try (Stream<Path> files = Files.list(dir)) {
+                    assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("output.log")))
+                            .containsExactlyInAnyOrder("output.log", "output.log.1", "output.log.2");
+                }
+                for (Path p : List.of(LogFiles.rotated(out, 1), LogFiles.rotated(out, 2))) {
+                    assertThat(Files.size(p)).isGreaterThan(1024).isLessThan(1024 + 16 * 1024);
+                }
+            });
             List<String> tail = rotating.console().logs("rot", 60);
             assertThat(tail).hasSize(60).allMatch(l -> l.startsWith("line "));
         } finally {
