@@ -75,6 +75,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+    /** How long a stopped and forgotten instance is not taken for a stale one (older reports may list it). */
+    private static final Duration RETIRED_MEMORY = Duration.ofSeconds(30);
 
     /** What readers see: the state as of the last pass. Immutable. */
     public record View(Map<String, AppRecord> apps, List<InstanceRecord> instances) {
@@ -135,6 +137,11 @@ public final class Reconciler implements AutoCloseable {
     private final Set<String> downNodes = new TreeSet<>();
     /** Stale instances (lost on a node that answers again) whose stop is in flight. */
     private final Set<String> staleStops = new HashSet<>();
+    /**
+     * Instances the loop stopped and forgot lately, and when: a node's report from before the stop
+     * may still list one, which is then not stale (the stop is done, not lost).
+     */
+    private final Map<String, Instant> retired = new HashMap<>();
     private Instant watchingSince;
     private boolean dirty;
     private boolean passQueued;
@@ -306,11 +313,17 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** Stops what a reachable node runs that the platform does not track there (lost while it was cut off). */
+    /**
+     * Stops what a reachable node runs that the platform does not track there: instances lost
+     * while it was cut off (or while no platform watched), never ones the loop has just stopped.
+     */
     private void stopStale(NodeStatus s) {
+        Instant now = w.clock().instant();
+        retired.values().removeIf(at -> at.isBefore(now.minus(RETIRED_MEMORY)));
         for (RunningInstance ri : s.running()) {
             Tracked t = instances.get(ri.instanceId());
-            if ((t != null && t.record.node().equals(s.node())) || !staleStops.add(ri.instanceId())) {
+            if ((t != null && t.record.node().equals(s.node())) || retired.containsKey(ri.instanceId())
+                    || !staleStops.add(ri.instanceId())) {
                 continue;
             }
             log.warn("instance {} of app {} still runs on node {}, which lost it while unreachable: stopping it",
@@ -1091,7 +1104,10 @@ public final class Reconciler implements AutoCloseable {
                 t.restarting = false;
                 t.rolling = false;
             }
-            case REMOVE -> instances.remove(t.id());
+            case REMOVE -> {
+                instances.remove(t.id());
+                retired.put(t.id(), now);
+            }
             case RESTART -> launch(t);
             case REPLACE -> crashed(t, new ExitInfo(ExitInfo.UNKNOWN, now, t.stopReason), true);
         }
