@@ -11,7 +11,10 @@ import java.util.Objects;
  * back still runs. Immutable.
  *
  * @param node        the node's id
- * @param lastContact when the node last answered a liveness check, or {@code null} if it never did
+ * @param lastContact when the listing of the node's last answered liveness check was taken (its
+ *                    start, so that an instance stopped after it may still be listed), or
+ *                    {@code null} if it never answered; on the same clock as the platform's (both
+ *                    default to the system clock)
  * @param lastError   why the latest check failed, or {@code null} when it answered
  * @param running     the instances the node reported in its last answer
  */

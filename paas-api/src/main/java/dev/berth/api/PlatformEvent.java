@@ -68,7 +68,6 @@ public sealed interface PlatformEvent {
     record InstanceStopped(Instant at, String app, String instance) implements PlatformEvent {
     }
 
-    /** A new release began to replace {@code fromRelease} (empty for a first deploy). */
     /**
      * A node stopped answering for longer than the platform's threshold: its instances are lost
      * and placed on the other nodes, and it takes no new instances until it answers again.
@@ -100,6 +99,7 @@ public sealed interface PlatformEvent {
     record BuildOutput(Instant at, String app, String release, String node, String line) implements PlatformEvent {
     }
 
+    /** A new release began to replace {@code fromRelease} (empty for a first deploy). */
     record DeployStarted(Instant at, String app, String release, String fromRelease) implements PlatformEvent {
     }
 

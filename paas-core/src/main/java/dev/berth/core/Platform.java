@@ -274,7 +274,8 @@ public final class Platform implements AutoCloseable {
 
     /**
      * An instance's record and what the backend reports of it (container id, image, state and
-     * limits; pid and directory). The backend part is empty while the instance does not run.
+     * limits; pid and directory). The backend part is empty while the instance does not run, and
+     * holds only {@code error} when the backend cannot tell (a host that does not answer).
      */
     public InstanceInfo info(String instanceId) {
         InstanceRecord r = record(instanceId);
@@ -284,6 +285,8 @@ public final class Platform implements AutoCloseable {
                 details = backend.console().describe(instanceId);
             } catch (NotFoundException e) {
                 details = Map.of(); // it ended since the record was read
+            } catch (BerthException e) {
+                details = Map.of("error", e.getMessage()); // e.g. its host does not answer: the record still tells
             }
         }
         return new InstanceInfo(r, details);

@@ -273,7 +273,7 @@ public final class DockerBackend implements Backend {
                 cmd.withCmd(spec.command());
             }
             if (!spec.workingDir().isEmpty()) {
-                cmd.withWorkingDir(spec.workingDir());
+                cmd.withWorkingDir(workingDir(spec, image, what));
             }
             if (!spec.user().isEmpty()) {
                 cmd.withUser(spec.user());
@@ -325,6 +325,23 @@ public final class DockerBackend implements Backend {
             removeQuietly(containerId, what);
             throw e;
         }
+    }
+
+    /**
+     * The container's working dir: an image source's absolute path as is; for code built from a
+     * Dockerfile, the spec's path (relative, inside the code) under the image's WORKDIR.
+     */
+    private String workingDir(AppSpec spec, String image, String what) {
+        String dir = spec.workingDir();
+        if (dir.startsWith("/")) {
+            return dir;
+        }
+        String base = call(what + ": inspect image '" + image + "'", () -> {
+            var config = docker.inspectImageCmd(image).exec().getConfig();
+            return config == null || config.getWorkingDir() == null || config.getWorkingDir().isEmpty()
+                    ? "/" : config.getWorkingDir();
+        });
+        return (base.endsWith("/") ? base : base + "/") + dir;
     }
 
     private String imageFor(AppSpec spec, String release, String what) {

@@ -75,11 +75,12 @@ class ImageBuildIT {
     @Test
     void aDirectorySourceIsBuiltIntoAnImageTaggedWithTheRelease(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("Dockerfile"), "FROM " + Kit.IMAGE + "\n" + LABEL
-                + "COPY page.html /www/index.html\n");
+                + "COPY page.html /srv/www/index.html\nWORKDIR /srv\n");
         Files.writeString(dir.resolve("page.html"), "release page\n");
         String node = Kit.node();
-        AppSpec spec = AppSpec.builder("dirapp").source(Source.directory(dir))
-                .command("sh", "-c", "exec httpd -f -p $PORT -h /www").env("PORT", AppSpec.RANDOM_PORT).build();
+        // a relative workingDir of code built from a Dockerfile is taken under the image's WORKDIR
+        AppSpec spec = AppSpec.builder("dirapp").source(Source.directory(dir)).workingDir("www")
+                .command("sh", "-c", "exec httpd -f -p $PORT -h .").env("PORT", AppSpec.RANDOM_PORT).build();
         try (DockerBackend backend = Kit.builder(node).build()) {
             List<String> output = new CopyOnWriteArrayList<>();
             backend.onBuildOutput((app, release, on, line) -> output.add(app + "/" + release + "@" + on + ": " + line));
@@ -88,7 +89,7 @@ class ImageBuildIT {
                     .matches("berth/dirapp:" + Kit.RELEASE + "-[0-9a-f]{8}");
             // the build's output came as it ran, tagged with the app, release and node
             assertThat(output).anyMatch(l -> l.startsWith("dirapp/" + Kit.RELEASE + "@" + node + ": ")
-                    && l.contains("COPY page.html /www/index.html"));
+                    && l.contains("COPY page.html /srv/www/index.html"));
             HttpClient http = HttpClient.newHttpClient();
             Kit.waiting().ignoreExceptions().until(() -> http.send(
                     HttpRequest.newBuilder(URI.create("http://" + i.endpoint() + "/")).build(),

@@ -66,6 +66,8 @@ import dev.berth.api.Source;
  */
 public final class ProcessBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessBackend.class);
+    /** The directory an app without code that runs as another user may write, inside its instance directory. */
+    static final String USER_WORK = "work";
     private static final List<String> INHERITED_ENV = List.of("PATH", "HOME", "LANG", "TZ", "JAVA_HOME");
     private static final String STOP_MARKER = "stop-requested";
     private static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
@@ -166,21 +168,28 @@ public final class ProcessBackend implements Backend {
                         + ": " + e, e);
             }
             releases.prepare(releaseDir, app, release, node, source, spec.setup(), setupEnv(spec, node, release));
+            if (runAs.isPresent() && source instanceof Source.None) {
+                // Another user gets a directory of its own inside the instance's, never the instance
+                // directory itself: that holds the pid file and the output log, which this (root)
+                // platform trusts and opens; the user must not be able to replace them.
+                workDir = instanceDir.resolve(USER_WORK);
+                createDirectories(workDir, what);
+                chown(workDir, runAs.get(), what);
+            }
             if (!spec.workingDir().isEmpty()) {
-                // AppSpec allows only a relative path without '..' here: it stays inside the release.
+                // AppSpec allows only a relative path without '..' here: it stays inside.
+                Path inside = workDir;
                 workDir = workDir.resolve(spec.workingDir()).normalize();
                 if (source instanceof Source.None) {
                     createDirectories(workDir, what);
-                } else if (!Files.isDirectory(workDir)) {
+                    if (runAs.isPresent()) {
+                        for (Path p = workDir; !p.equals(inside); p = p.getParent()) {
+                            chown(p, runAs.get(), what);
+                        }
+                    }
+                } else if (!Files.isDirectory(workDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     throw new BackendException(what + ": workingDir '" + spec.workingDir() + "' is not a directory of release '"
                             + release + "' (" + workDir + ")");
-                }
-            }
-            if (runAs.isPresent()) {
-                // The instance writes its own directory (its cwd when there is no code).
-                chown(instanceDir, runAs.get(), what);
-                if (source instanceof Source.None) {
-                    chown(workDir, runAs.get(), what);
                 }
             }
             Map<String, String> env = instanceEnv(spec, id, node, release);

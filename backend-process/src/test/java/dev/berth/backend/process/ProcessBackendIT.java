@@ -106,6 +106,18 @@ class ProcessBackendIT {
         assertThat(backend.console().exec("web-1", List.of("id", "-u"), Duration.ofSeconds(10)).output().trim())
                 .isEqualTo(nobody.split(":")[0]);
 
+        // without code, another user gets a directory of its own; the instance directory (pid file,
+        // output log) stays the platform's, so the app cannot swap what the platform trusts
+        backend.start(req("plain-1", Kit.sh("plain", "pwd; touch here; touch ../../there; exec sleep 300")
+                .user("nobody").workingDir("data").build()));
+        Path instance = base.resolve("node1/plain/instances/plain-1");
+        waiting().until(() -> backend.console().logs("plain-1", 5), lines -> lines.size() >= 2);
+        assertThat(backend.console().logs("plain-1", 5)).startsWith(instance.resolve("work/data").toString())
+                .anyMatch(l -> l.contains("../../there") && l.contains("Permission denied"));
+        assertThat(Files.getOwner(instance).getName()).isEqualTo("root");
+        assertThat(Files.getOwner(instance.resolve("work/data/here")).getName()).isEqualTo("nobody");
+        assertThat(instance.resolve("there")).doesNotExist();
+
         assertThatThrownBy(() -> backend.start(req("web-2", spec.toBuilder().user("no-such-user").build())))
                 .isInstanceOf(BackendException.class).hasMessageContaining("user 'no-such-user' does not exist");
         assertThatThrownBy(() -> backend.start(req("web-3", spec.toBuilder().workingDir("missing").build())))

@@ -59,6 +59,8 @@ final class HostLink implements Closeable {
     private final Duration connectTimeout;
     private final Duration authTimeout;
     private final Semaphore channels;
+    /** The one channel of liveness checks, beside the others. */
+    private final Semaphore checkChannel;
     private final Object lock = new Object();
     /** The shared session; guarded by lock. */
     private ClientSession session;
@@ -76,6 +78,7 @@ final class HostLink implements Closeable {
         this.connectTimeout = connectTimeout;
         this.authTimeout = authTimeout;
         this.channels = new Semaphore(maxChannels, true);
+        this.checkChannel = new Semaphore(1, true);
     }
 
     SshHost host() {
@@ -197,6 +200,9 @@ final class HostLink implements Closeable {
 
     /** Runs one command line (already quoted) on the shared session. */
     Result exec(String command, InputStream stdin, Duration timeout, boolean dropOnTimeout) {
+        // Liveness checks (the calls that drop the session on a timeout) have a channel of their
+        // own: busy commands (setups, uploads, execs) never starve a check into a false "down".
+        Semaphore channels = dropOnTimeout ? checkChannel : this.channels;
         try {
             if (!channels.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new BackendException(where() + ": no free SSH channel within " + timeout);

@@ -200,7 +200,8 @@ final class Scripts {
             rm -f "$d/pid" "$d/pid.exited" "$d/exit" "$d/stop" "$d/kill"
             (umask 077; cat >"$d/.env.tmp") && mv -f "$d/.env.tmp" "$d/env.sh" || exit 1
             printf '%s\\n' "$meta" >"$d/.meta.tmp" && mv -f "$d/.meta.tmp" "$d/meta" || exit 1
-            cd "$wd" || { echo "FAIL cannot cd to $wd"; exit 1; }
+            case "$wd" in "$d"/*) mkdir -p "$wd" || exit 1 ;; esac
+            cd "$wd" || { echo "FAIL cannot cd to $wd (workingDir)"; exit 1; }
             setsid -f sh -c "$outer" "berth-$id" "$d" "$inner" "$@" </dev/null >>"$d/output.log" 2>&1 \\
               || { echo "FAIL setsid failed"; exit 1; }
             i=0

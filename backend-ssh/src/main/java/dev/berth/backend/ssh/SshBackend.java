@@ -108,7 +108,6 @@ public final class SshBackend implements Backend {
     private final Map<String, String> homes = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> releaseLocks = new ConcurrentHashMap<>();
-    private final Set<String> readyReleases = ConcurrentHashMap.newKeySet();
     /** Handles stopped or killed on purpose, to when: a round that listed them before must not adopt them again. */
     private final Map<String, Long> tombstones = new ConcurrentHashMap<>();
     private final Map<String, HostState> states = new LinkedHashMap<>();
@@ -254,6 +253,11 @@ public final class SshBackend implements Backend {
         if (spec.command().isEmpty()) {
             throw new BackendException(what + ": no command to run");
         }
+        if (!spec.user().isEmpty()) {
+            throw new BackendException(what + ": user '" + spec.user() + "' is not supported by the SSH backend: "
+                    + "instances run as the host's SSH user ('" + link.host().user() + "'); set user in the hosts file");
+        }
+        requireAnswering(link, what);
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
@@ -303,9 +307,6 @@ public final class SshBackend implements Backend {
         ReentrantLock lock = releaseLocks.computeIfAbsent(key, k -> new ReentrantLock());
         lock.lock();
         try {
-            if (readyReleases.contains(key)) {
-                return;
-            }
             String base = link.host().baseDir();
             if (lock.hasQueuedThreads() || needCopy) {
                 // another start may have prepared it meanwhile (here or from another backend): look again
@@ -327,7 +328,6 @@ public final class SshBackend implements Backend {
             if (needSetup) {
                 runSetup(link, spec, release);
             }
-            readyReleases.add(key);
         } finally {
             lock.unlock();
         }
@@ -465,6 +465,10 @@ public final class SshBackend implements Backend {
         String instanceDir = base + "/" + INSTANCES + "/" + id;
         String workDir = spec.source() instanceof Source.None ? instanceDir
                 : base + "/" + RELEASES + "/" + app + "/" + release;
+        if (!spec.workingDir().isEmpty()) {
+            // AppSpec allows only a relative path of plain names here: it stays inside (made for no source)
+            workDir = workDir + "/" + spec.workingDir();
+        }
         int randomPorts = (int) spec.env().values().stream().filter(AppSpec.RANDOM_PORT::equals).count();
         HostState state = states.get(host.id());
         // Ports are chosen and taken by the launch under the host's port lock, so that two starts
@@ -553,18 +557,30 @@ public final class SshBackend implements Backend {
                 LOG.debug("instance '{}' is not known on any host: stop is a no-op", id);
                 return;
             }
+            requireAnswering(link, "stopping instance '" + id + "'");
             Tracked t = tracked.get(id);
             if (t != null && t.host.equals(link.host().id())) {
                 t.stopping = true;
             }
             long tenths = Math.min(Integer.MAX_VALUE, grace.toMillis() / 100);
             LOG.info("stopping instance '{}' on {}: SIGTERM, SIGKILL after {}", id, link.where(), grace);
-            HostLink.Result r = link.run(Scripts.STOP, List.of(link.host().baseDir(), id, Long.toString(tenths), "stop"),
-                    null, grace.plus(KILL_WAIT).plus(options.commandTimeout), false);
+            HostLink.Result r;
+            try {
+                r = link.run(Scripts.STOP, List.of(link.host().baseDir(), id, Long.toString(tenths), "stop"),
+                        null, grace.plus(KILL_WAIT).plus(options.commandTimeout), false);
+            } catch (RuntimeException e) {
+                if (t != null) {
+                    t.stopping = false; // not stopped: its exit is still to be reported
+                }
+                throw e;
+            }
             String[] out = firstLine(r).split(" ");
-            if (t != null) {
+            boolean gone = out[0].equals("G") || out[0].equals("S") || out[0].equals("K");
+            if (t != null && gone) {
                 tracked.remove(id, t);
                 tombstone(t.running.handle());
+            } else if (t != null) {
+                t.stopping = false;
             }
             switch (out[0]) {
                 case "G" -> LOG.debug("instance '{}' did not run on {}: stop is a no-op", id, link.where());
@@ -599,14 +615,26 @@ public final class SshBackend implements Backend {
                 LOG.debug("instance '{}' is not known on any host: kill is a no-op", id);
                 return;
             }
+            requireAnswering(link, "killing instance '" + id + "'");
             Tracked t = tracked.get(id);
             if (t != null) {
                 t.killing = true;
             }
             LOG.info("killing instance '{}' on {}: SIGKILL", id, link.where());
-            HostLink.Result r = link.run(Scripts.STOP, List.of(link.host().baseDir(), id, "0", "kill"), null,
-                    KILL_WAIT.plus(options.commandTimeout), false);
+            HostLink.Result r;
+            try {
+                r = link.run(Scripts.STOP, List.of(link.host().baseDir(), id, "0", "kill"), null,
+                        KILL_WAIT.plus(options.commandTimeout), false);
+            } catch (RuntimeException e) {
+                if (t != null) {
+                    t.killing = false; // not killed: a later exit is its own
+                }
+                throw e;
+            }
             String[] out = firstLine(r).split(" ");
+            if (t != null && !(out[0].equals("G") || out[0].equals("S") || out[0].equals("K"))) {
+                t.killing = false;
+            }
             switch (out[0]) {
                 case "G" -> LOG.debug("instance '{}' did not run on {}: kill is a no-op", id, link.where());
                 case "K", "S" -> {
@@ -624,6 +652,19 @@ public final class SshBackend implements Backend {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Fails at once for a host whose latest liveness check failed (the heartbeat clears that within
+     * a beat of its coming back), instead of spending a connect timeout per call: a dead host's
+     * pending calls must not hold the platform's workers while healthy hosts wait.
+     */
+    private void requireAnswering(HostLink link, String what) {
+        NodeStatus status = states.get(link.host().id()).status;
+        if (!options.heartbeat.isZero() && status.lastError() != null && status.lastContact() != null) {
+            throw new BackendException(what + ": " + link.where() + " does not answer (its last check: "
+                    + status.lastError() + ")");
         }
     }
 
@@ -802,6 +843,9 @@ public final class SshBackend implements Backend {
         }
         try {
             long roundStart = System.nanoTime();
+            // lastContact is when the listing was taken, not when it arrived: a platform that has
+            // stopped an instance since then knows this listing predates the stop
+            Instant listedAt = clock.instant();
             HostLink.Result r;
             try {
                 List<String> args = new ArrayList<>();
@@ -831,7 +875,7 @@ public final class SshBackend implements Backend {
             if (!old.reachable() && old.lastError() != null) {
                 LOG.info("{} answers again: {} instance(s) run there", link.where(), running.size());
             }
-            state.status = new NodeStatus(host.id(), clock.instant(), null, running);
+            state.status = new NodeStatus(host.id(), listedAt, null, running);
             return running;
         } finally {
             state.roundLock.unlock();
@@ -1149,7 +1193,10 @@ public final class SshBackend implements Backend {
         private Inspected inspect(String instanceId) {
             String id = checked("instance id", instanceId);
             ensureOpen();
-            HostLink link = home(id);
+            HostLink link = locate(id);
+            if (link == null) {
+                throw new dev.berth.api.NotFoundException("instance '" + id + "' does not run on any host " + links.keySet());
+            }
             HostLink.Result r = link.run(Scripts.INSPECT, List.of(link.host().baseDir(), id), null, options.commandTimeout,
                     false);
             if (r.exitCode() != null && r.exitCode() == 97) {
@@ -1382,8 +1429,8 @@ public final class SshBackend implements Backend {
         }
 
         /**
-         * How many channels may be open at once on a host's session (default 8; 1-64). OpenSSH
-         * refuses more than its MaxSessions (10 by default).
+         * How many command channels may be open at once on a host's session (default 8; 1-64), plus
+         * one kept for liveness checks. OpenSSH refuses more than its MaxSessions (10 by default).
          */
         public Builder maxChannelsPerHost(int maxChannels) {
             if (maxChannels < 1 || maxChannels > 64) {

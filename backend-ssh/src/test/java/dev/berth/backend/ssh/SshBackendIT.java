@@ -107,6 +107,18 @@ class SshBackendIT {
     }
 
     @Test
+    void aWorkingDirectoryStaysInsideAndAnotherUserIsRefused() throws Exception {
+        AppSpec app = Kit.sleeper("wd").workingDir("data/www").build();
+        backend.start(req("wd-1", "h1", app));
+        String inside = kit.netns("h1").baseDir.resolve("instances/wd-1/data/www").toString();
+        assertThat(backend.console().exec("wd-1", List.of("pwd"), Duration.ofSeconds(10)).output().trim()).isEqualTo(inside);
+        assertThat(backend.console().describe("wd-1")).containsEntry("working.dir", inside);
+        assertThatThrownBy(() -> backend.start(req("wd-2", "h1", app.toBuilder().user("nobody").build())))
+                .isInstanceOf(BackendException.class)
+                .hasMessageContaining("user 'nobody' is not supported by the SSH backend");
+    }
+
+    @Test
     void randomPortsOnOneHostAreDistinctAndFree() throws Exception {
         AppSpec web = Kit.web("ports").build();
         List<RunningInstance> started = new ArrayList<>();

@@ -75,8 +75,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-    /** How long a stopped and forgotten instance is not taken for a stale one (older reports may list it). */
-    private static final Duration RETIRED_MEMORY = Duration.ofSeconds(30);
+    /** How long the loop remembers when it forgot an instance (bounds the memory; reports are far fresher). */
+    private static final Duration RETIRED_MEMORY = Duration.ofMinutes(10);
 
     /** What readers see: the state as of the last pass. Immutable. */
     public record View(Map<String, AppRecord> apps, List<InstanceRecord> instances) {
@@ -138,8 +138,9 @@ public final class Reconciler implements AutoCloseable {
     /** Stale instances (lost on a node that answers again) whose stop is in flight. */
     private final Set<String> staleStops = new HashSet<>();
     /**
-     * Instances the loop stopped and forgot lately, and when: a node's report from before the stop
-     * may still list one, which is then not stale (the stop is done, not lost).
+     * Instances the loop stopped or saw end and then forgot, and when: a node's report taken
+     * before that may still list one, which is then not stale. A report taken after it that still
+     * lists it means the stop failed: that one is stale.
      */
     private final Map<String, Instant> retired = new HashMap<>();
     private Instant watchingSince;
@@ -315,17 +316,20 @@ public final class Reconciler implements AutoCloseable {
 
     /**
      * Stops what a reachable node runs that the platform does not track there: instances lost
-     * while it was cut off (or while no platform watched), never ones the loop has just stopped.
+     * while it was cut off (or while no platform watched), never ones that a report taken before
+     * the loop stopped them still lists.
      */
     private void stopStale(NodeStatus s) {
         Instant now = w.clock().instant();
         retired.values().removeIf(at -> at.isBefore(now.minus(RETIRED_MEMORY)));
         for (RunningInstance ri : s.running()) {
             Tracked t = instances.get(ri.instanceId());
-            if ((t != null && t.record.node().equals(s.node())) || retired.containsKey(ri.instanceId())
-                    || !staleStops.add(ri.instanceId())) {
+            Instant forgotten = retired.get(ri.instanceId());
+            boolean olderReport = forgotten != null && !s.lastContact().isAfter(forgotten);
+            if ((t != null && t.record.node().equals(s.node())) || olderReport || !staleStops.add(ri.instanceId())) {
                 continue;
             }
+            retired.remove(ri.instanceId());
             log.warn("instance {} of app {} still runs on node {}, which lost it while unreachable: stopping it",
                     ri.instanceId(), ri.app(), s.node());
             Duration grace = w.stopGrace();
@@ -876,7 +880,8 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private int eligibleNodes(AppSpec spec) {
-        return (int) w.nodes().stream().filter(n -> spec.constraints().admits(n.labels())).count();
+        return (int) w.nodes().stream()
+                .filter(n -> spec.constraints().admits(n.labels()) && !downNodes.contains(n.id())).count();
     }
 
     /** The cluster as the scheduler sees it: every instance that holds resources counts. */
@@ -1081,6 +1086,9 @@ public final class Reconciler implements AutoCloseable {
             }
             post(() -> {
                 t.busy = false;
+                if (instances.get(t.id()) != t) {
+                    return; // lost with its node meanwhile: nothing follows from this stop
+                }
                 finishStop(t);
                 pass();
             });
@@ -1158,6 +1166,7 @@ public final class Reconciler implements AutoCloseable {
         if (!t.record.release().equals(app.release())) {
             // Its spec is gone: the new release replaces it rather than a respawn.
             instances.remove(t.id());
+            retired.put(t.id(), now);
             return;
         }
         var policy = app.spec().restartPolicy();
