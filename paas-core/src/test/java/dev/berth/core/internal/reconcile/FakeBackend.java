@@ -41,8 +41,15 @@ final class FakeBackend implements Backend {
     /** Reporting nodes cut off (alive, unreachable) since when: their "processes" keep running. */
     final Map<String, Instant> cutOff = new ConcurrentHashMap<>();
 
+    /** When set, what nodeStatus() returns: a report taken earlier, as a slow heartbeat's would be. */
+    volatile List<NodeStatus> frozen;
+
     @Override
     public List<NodeStatus> nodeStatus() {
+        List<NodeStatus> snapshot = frozen;
+        if (snapshot != null) {
+            return snapshot;
+        }
         List<NodeStatus> out = new ArrayList<>();
         for (String node : reporting) {
             Instant since = cutOff.get(node);

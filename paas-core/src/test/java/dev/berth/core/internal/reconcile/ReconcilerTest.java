@@ -137,6 +137,23 @@ class ReconcilerTest {
     }
 
     @Test
+    void anInstanceStoppedAfterANodesReportWasTakenIsNotTakenForAStaleOne() {
+        backend.reporting.add("n1");
+        loop = openWatching(nodes(1), Duration.ofMillis(400));
+        loop.deploy(app("web", Instances.of(2)));
+        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        backend.frozen = backend.nodeStatus(); // the heartbeat lags: this report lists both
+
+        loop.scale("web", Instances.of(1));
+
+        await().atMost(WAIT).until(() -> backend.stops.size() == 1);
+        await().during(Duration.ofMillis(1000)).atMost(WAIT).until(() -> backend.stops.size() == 1);
+        assertThat(events).noneMatch(e -> e instanceof PlatformEvent.StaleInstanceStopped);
+        assertThat(events).noneMatch(e -> e instanceof PlatformEvent.NodeDown);
+        backend.frozen = null;
+    }
+
+    @Test
     void backendsWithoutNodeLivenessNeverLoseNodes() {
         loop = openWatching(nodes(2), Duration.ofMillis(200));
         loop.deploy(app("web", Instances.of(2)));
