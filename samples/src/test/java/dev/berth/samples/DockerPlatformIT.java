@@ -1,6 +1,8 @@
 package dev.berth.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.berth.samples.TestTools.docker;
+import static dev.berth.samples.TestTools.words;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppSpec;
@@ -17,8 +19,6 @@ import dev.berth.backend.docker.DockerBackend;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,10 +63,10 @@ class DockerPlatformIT {
             }
         } finally {
             platforms.forEach(Platform::close);
-            for (String c : docker("ps", "-aq", "--filter", "label=" + DockerBackend.APP + "=" + APP).split("\\s+")) {
+            for (String c : words(docker("ps", "-aq", "--filter", "label=" + DockerBackend.APP + "=" + APP))) {
                 docker("rm", "-f", c);
             }
-            for (String image : docker("images", "-q", "berth/" + APP).split("\\s+")) {
+            for (String image : words(docker("images", "-q", "berth/" + APP))) {
                 docker("rmi", "-f", image);
             }
         }
@@ -89,7 +88,7 @@ class DockerPlatformIT {
 
     @Test
     void gitPushedDockerfilesRunAsContainersUnderTheInstanceControlApi() throws Exception {
-        httpPort = freePort();
+        httpPort = TestTools.freePort();
         Platform platform = platform(0);
         int gitPort = platform.gitPort().orElseThrow();
         GitCli git = new GitCli(tmp);
@@ -186,27 +185,5 @@ class DockerPlatformIT {
     private static Map<String, String> containers(Platform p) {
         return p.instances(APP).stream().map(i -> i.record()).filter(r -> r.handle() != null)
                 .collect(Collectors.toMap(InstanceRecord::id, InstanceRecord::handle));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String docker(String command, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("docker", command));
-        for (String a : args) {
-            if (!a.isBlank()) {
-                argv.add(a);
-            }
-        }
-        if (argv.size() < 4 && (command.equals("rm") || command.equals("rmi"))) {
-            return ""; // nothing to remove
-        }
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return out;
     }
 }

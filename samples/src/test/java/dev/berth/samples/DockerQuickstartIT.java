@@ -1,18 +1,17 @@
 package dev.berth.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.berth.samples.TestTools.docker;
+import static dev.berth.samples.TestTools.words;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,18 +49,9 @@ class DockerQuickstartIT {
             for (String c : quickstart.all("started, container ([0-9a-f]{12})")) {
                 docker("rm", "-f", c);
             }
-            for (String image : docker("images", "-q", "berth/hello").lines().map(String::trim).filter(l -> !l.isEmpty()).toList()) {
+            for (String image : words(docker("images", "-q", "berth/hello"))) {
                 docker("rmi", "-f", image);
             }
         }
-    }
-
-    private static String docker(String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("docker"));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return out;
     }
 }

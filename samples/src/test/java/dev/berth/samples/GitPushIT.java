@@ -17,7 +17,6 @@ import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,15 +78,10 @@ class GitPushIT {
                 .map(e -> ((PlatformEvent.DeployStarted) e).release()).skip(deploys - 1).findFirst().orElseThrow();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Test
     void pushesDeployThroughRollingUpdatesWithoutAFailedRequest() throws Exception {
-        int port = freePort();
+        int port = TestTools.freePort();
         platform = Platform.builder()
                 .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
                 .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())

@@ -16,7 +16,6 @@ import dev.berth.backend.ssh.TestHosts;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,7 +102,7 @@ class MultiHostIT {
     @Test
     void hostsThatDieOrGetCutOffHaveTheirInstancesPlacedElsewhereAndNoIdEverRunsTwice() throws Exception {
         hosts = TestHosts.create(21, 3);
-        httpPort = freePort();
+        httpPort = TestTools.freePort();
         Platform platform = platform();
         platform.deploy(AppSpec.builder(APP)
                 .source(Source.directory(helloApp(tmp.resolve("app"))))
@@ -196,7 +195,7 @@ class MultiHostIT {
                     .append("\n    baseDir: ").append(hosts.baseDir(node)).append("\n");
         }
         Path hostsFile = Files.writeString(tmp.resolve("hosts.yml"), file.toString());
-        int port = freePort();
+        int port = TestTools.freePort();
         try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", manifests.toString(),
                 "--state", tmp.resolve("state").toString(), "--hosts", hostsFile.toString(), "--router", "nginx",
                 "--http-port", Integer.toString(port), "--stop-on-exit")) {
@@ -239,9 +238,4 @@ class MultiHostIT {
                 .entrySet().stream().max(Map.Entry.comparingByValue(Comparator.naturalOrder())).orElseThrow().getKey();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

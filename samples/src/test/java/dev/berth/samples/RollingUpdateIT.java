@@ -15,7 +15,6 @@ import dev.berth.api.UpdateStrategy;
 import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -77,10 +76,7 @@ class RollingUpdateIT {
 
     @Test
     void aNewReleaseRollsOverWithoutAFailedRequestAndABrokenOneIsRolledBack() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = TestTools.freePort();
         platform = Platform.builder()
                 .node(NodeSpec.of("local", Resources.builder().cpu(8).build())) // room for 4 old + 4 new
                 .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())

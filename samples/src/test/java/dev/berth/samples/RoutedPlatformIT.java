@@ -16,7 +16,6 @@ import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -81,9 +80,7 @@ class RoutedPlatformIT {
 
     @Test
     void aDomainReachesTheHealthyInstancesOnly() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = TestTools.freePort();
         platform = Platform.builder()
                 .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
                 .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())

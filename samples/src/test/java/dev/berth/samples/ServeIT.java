@@ -50,7 +50,7 @@ class ServeIT {
     void aServeKilledWithSigkillLeavesItsAppsAndNginxRunningAndTheNextAdoptsThemWithTheSamePids() throws Exception {
         Path apps = manifests();
         Path state = tmp.resolve("state");
-        int port = freePort();
+        int port = TestTools.freePort();
         String[] routed = {"--router", "nginx", "--http-port", Integer.toString(port)};
         List<String> pids;
         long nginx;
@@ -93,11 +93,6 @@ class ServeIT {
         return new JavaMain(tmp.resolve(out), Serve.class, args.toArray(String[]::new));
     }
 
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"nginx", "haproxy"})
@@ -108,7 +103,7 @@ class ServeIT {
                 {"beep": {"instances": 2, "routing": {"domain": "beep.test", "method": "least_conn"},
                   "opts": {"command": [%s], "env": {"PORT": "RANDOM_PORT"}}}}
                 """.formatted(argv));
-        int port = freePort();
+        int port = TestTools.freePort();
         try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(),
                 "--state", tmp.resolve("state").toString(), "--router", proxy, "--http-port", Integer.toString(port),
                 "--stop-on-exit")) {
@@ -136,8 +131,8 @@ class ServeIT {
                   "opts": {"setup": ["%s", "-d", "classes", "Hello.java"],
                            "command": ["%s", "-Xmx48m", "-cp", "classes", "Hello"], "env": {"PORT": "RANDOM_PORT"}}}}
                 """.formatted(javac, java));
-        int port = freePort();
-        int gitPort = freePort();
+        int port = TestTools.freePort();
+        int gitPort = TestTools.freePort();
         GitCli git = new GitCli(tmp);
         Path repo = Files.createDirectories(tmp.resolve("beep"));
         git.run(repo, false, "init", "-q");

@@ -15,7 +15,6 @@ import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import dev.berth.router.haproxy.HaproxyRouter;
 import dev.berth.router.nginx.NginxRouter;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -54,11 +53,6 @@ class ZeroDropIT {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private AppSpec hello(String version) {
         return AppSpec.builder("hello")
@@ -80,7 +74,7 @@ class ZeroDropIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"nginx", "haproxy"})
     void noRequestFailsWhileEveryInstanceIsReplacedTwice(String proxy) throws Exception {
-        int port = freePort();
+        int port = TestTools.freePort();
         Router router = proxy.equals("nginx")
                 ? NginxRouter.builder().prefix(tmp.resolve("nginx")).httpPort(port).build()
                 : HaproxyRouter.builder().prefix(tmp.resolve("haproxy")).httpPort(port).build();

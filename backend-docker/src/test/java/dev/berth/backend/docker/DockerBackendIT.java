@@ -291,10 +291,12 @@ class DockerBackendIT {
         List<String> followed = new CopyOnWriteArrayList<>();
         AutoCloseable f = backend.console().follow("talk-1", followed::add);
         try {
-            Thread.sleep(300);
-            backend.console().exec("talk-1", List.of("sh", "-c", "echo followed-line > /proc/1/fd/1"),
-                    Duration.ofSeconds(20));
-            waiting().until(() -> followed.contains("followed-line"));
+            // written until the follower, which attaches in the background, has seen it
+            waiting().until(() -> {
+                backend.console().exec("talk-1", List.of("sh", "-c", "echo followed-line > /proc/1/fd/1"),
+                        Duration.ofSeconds(20));
+                return followed.contains("followed-line");
+            });
         } finally {
             f.close();
         }

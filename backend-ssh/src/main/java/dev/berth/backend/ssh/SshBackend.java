@@ -1203,35 +1203,30 @@ public final class SshBackend implements Backend {
                 throw new dev.berth.api.NotFoundException("instance '" + id + "' does not run on " + link.where());
             }
             requireOk(r, "instance '" + id + "' on " + link.where() + ": cannot inspect it");
-            byte[] out = r.out();
-            String pid = null;
+            // "pid P", "meta M", "ENVIRON", then the NUL-separated environment
+            String text = r.text();
+            int marker = text.indexOf("ENVIRON\n");
+            if (marker < 0) {
+                throw new BackendException("instance '" + id + "' on " + link.where() + ": unexpected answer: "
+                        + Names.printable(text.trim()));
+            }
+            String pid = "?";
             String meta = "";
-            int at = 0;
-            while (at < out.length) {
-                int nl = at;
-                while (nl < out.length && out[nl] != '\n') {
-                    nl++;
-                }
-                String line = new String(out, at, nl - at, StandardCharsets.UTF_8);
-                at = nl + 1;
-                if (line.equals("ENVIRON")) {
-                    break;
-                } else if (line.startsWith("pid ")) {
+            for (String line : text.substring(0, marker).split("\n")) {
+                if (line.startsWith("pid ")) {
                     pid = line.substring(4);
                 } else if (line.startsWith("meta ")) {
                     meta = line.substring(5);
                 }
             }
             Map<String, String> env = new LinkedHashMap<>();
-            if (at < out.length) {
-                for (String entry : new String(out, at, out.length - at, StandardCharsets.UTF_8).split("\0")) {
-                    int eq = entry.indexOf('=');
-                    if (eq > 0) {
-                        env.put(entry.substring(0, eq), entry.substring(eq + 1));
-                    }
+            for (String entry : text.substring(marker + "ENVIRON\n".length()).split("\0")) {
+                int eq = entry.indexOf('=');
+                if (eq > 0) {
+                    env.put(entry.substring(0, eq), entry.substring(eq + 1));
                 }
             }
-            return new Inspected(link, pid == null ? "?" : pid, meta, env);
+            return new Inspected(link, pid, meta, env);
         }
 
         @Override

@@ -578,7 +578,7 @@ class HaproxyRouterIT {
         List<CompletableFuture<Void>> stopping = new ArrayList<>();
         load.start();
         try {
-            Thread.sleep(300);
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.total() >= 100); // the load runs
             for (int round = 1; round <= 6; round++) {
                 Upstream neu = upstreamServer("n" + round);
                 live.add(neu);
@@ -598,7 +598,9 @@ class HaproxyRouterIT {
                 if (round < 3) {
                     assertThat(router.workerPid()).as("no reload in round %d", round).hasValue(worker);
                 }
-                Thread.sleep(400);
+                // the load meets this configuration before the next change
+                long served = load.total();
+                await().atMost(Duration.ofSeconds(10)).until(() -> load.total() >= served + 100);
             }
         } finally {
             load.stop();

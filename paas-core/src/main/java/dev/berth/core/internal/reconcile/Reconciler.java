@@ -115,6 +115,8 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private final Wiring w;
+    /** The ids of {@code w.nodes()}, looked up on every node report. */
+    private final Set<String> nodeIds;
     private final ScheduledExecutorService loop;
     private final ExecutorService workers;
     private final ExecutorService routerThread;
@@ -142,7 +144,7 @@ public final class Reconciler implements AutoCloseable {
      * before that may still list one, which is then not stale. A report taken after it that still
      * lists it means the stop failed: that one is stale.
      */
-    private final Map<String, Instant> retired = new HashMap<>();
+    private final LinkedHashMap<String, Instant> retired = new LinkedHashMap<>(); // oldest first
     private Instant watchingSince;
     private boolean dirty;
     private boolean passQueued;
@@ -153,6 +155,7 @@ public final class Reconciler implements AutoCloseable {
 
     public Reconciler(Wiring wiring) {
         this.w = wiring;
+        this.nodeIds = wiring.nodes().stream().map(NodeSpec::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
         this.loop = Executors.newSingleThreadScheduledExecutor(named("berth-reconciler"));
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(4, r -> {
@@ -320,8 +323,6 @@ public final class Reconciler implements AutoCloseable {
      * the loop stopped them still lists.
      */
     private void stopStale(NodeStatus s) {
-        Instant now = w.clock().instant();
-        retired.values().removeIf(at -> at.isBefore(now.minus(RETIRED_MEMORY)));
         for (RunningInstance ri : s.running()) {
             Tracked t = instances.get(ri.instanceId());
             Instant forgotten = retired.get(ri.instanceId());
@@ -347,8 +348,19 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
+    /** Drops an instance that is stopped or gone for good, remembering when (see {@link #retired}). */
+    private void forget(Tracked t, Instant now) {
+        instances.remove(t.id());
+        Instant horizon = now.minus(RETIRED_MEMORY);
+        for (var oldest = retired.values().iterator(); oldest.hasNext() && oldest.next().isBefore(horizon); ) {
+            oldest.remove();
+        }
+        retired.remove(t.id());
+        retired.put(t.id(), now);
+    }
+
     private boolean knownNode(String node) {
-        return w.nodes().stream().anyMatch(n -> n.id().equals(node));
+        return nodeIds.contains(node);
     }
 
     private void noteId(String id) {
@@ -1112,10 +1124,7 @@ public final class Reconciler implements AutoCloseable {
                 t.restarting = false;
                 t.rolling = false;
             }
-            case REMOVE -> {
-                instances.remove(t.id());
-                retired.put(t.id(), now);
-            }
+            case REMOVE -> forget(t, now);
             case RESTART -> launch(t);
             case REPLACE -> crashed(t, new ExitInfo(ExitInfo.UNKNOWN, now, t.stopReason), true);
         }
@@ -1165,8 +1174,7 @@ public final class Reconciler implements AutoCloseable {
         }
         if (!t.record.release().equals(app.release())) {
             // Its spec is gone: the new release replaces it rather than a respawn.
-            instances.remove(t.id());
-            retired.put(t.id(), now);
+            forget(t, now);
             return;
         }
         var policy = app.spec().restartPolicy();
