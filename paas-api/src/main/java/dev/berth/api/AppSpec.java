@@ -13,6 +13,11 @@ import java.util.TreeMap;
  * {@link InvalidSpecException} that names the app, the field, the value and what is allowed.
  * Immutable and thread-safe.
  *
+ * <p>Limits: {@code command} and {@code setup} hold at most 4096 arguments and the env at most 4096
+ * entries; one argument or {@code KEY=value} is at most 128 KiB - 1 byte (UTF-8) and an argv list
+ * with the env at most 1 MiB, below what the kernel accepts for one process. Each resource amount
+ * is at most {@link Resources#MAX_AMOUNT}.
+ *
  * <p>Env values equal to {@link #RANDOM_PORT} are replaced, per instance, by a free port that the
  * backend allocates (8000-9000 unless the backend is configured otherwise). The instance's
  * endpoint is the port in {@code PORT}; routing and HTTP/TCP health checks need it.
@@ -59,7 +64,9 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             command = Checks.argv("command", command, !(source instanceof Source.None));
             env = checkEnv(env);
             Checks.notNull("instances", instances);
-            Checks.notNull("resources", resources);
+            Resources.checkCeiling("resources", Checks.notNull("resources", resources));
+            Sizes.total("command", command, env);
+            Sizes.total("setup", setup, env);
             Checks.notNull("routing", routing);
             Checks.notNull("healthCheck", healthCheck);
             Checks.notNull("restart", restartPolicy);
@@ -85,6 +92,9 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
 
     private static Map<String, String> checkEnv(Map<String, String> env) {
         Checks.notNull("env", env);
+        if (env.size() > Sizes.MAX_ENV) {
+            Sizes.env(env); // throws: checked before the entries are looked at
+        }
         LinkedHashMap<String, String> copy = new LinkedHashMap<>();
         env.forEach((k, v) -> {
             if (k == null || !Checks.ENV_KEY.matcher(k).matches()) {
@@ -96,6 +106,7 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             }
             copy.put(k, v);
         });
+        Sizes.env(copy);
         return java.util.Collections.unmodifiableMap(copy);
     }
 
@@ -301,7 +312,11 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
         }
 
         public Builder resources(Resources resources) {
-            this.resources = Checks.notNull("resources", resources);
+            try {
+                this.resources = Resources.checkCeiling("resources", Checks.notNull("resources", resources));
+            } catch (InvalidSpecException e) {
+                throw in(e);
+            }
             return this;
         }
 

@@ -14,6 +14,9 @@ final class Checks {
     static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]{0,62})");
     static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9._-]{0,63}");
 
+    /** Most labels of a node or of a constraint. */
+    static final int MAX_LABELS = 64;
+
     private Checks() {
     }
 
@@ -48,6 +51,9 @@ final class Checks {
         if (!mayBeEmpty && argv.isEmpty()) {
             throw new InvalidSpecException(field, "[]", "must name a program: a non-empty argv list");
         }
+        if (argv.size() > Sizes.MAX_ARGS) {
+            Sizes.argv(field, argv); // throws: checked before the elements are looked at
+        }
         for (int i = 0; i < argv.size(); i++) {
             String arg = argv.get(i);
             notNull(field + "[" + i + "]", arg);
@@ -58,11 +64,15 @@ final class Checks {
         if (!argv.isEmpty() && argv.get(0).isBlank()) {
             throw new InvalidSpecException(field + "[0]", argv.get(0), "the program name must not be blank");
         }
+        Sizes.argv(field, argv);
         return List.copyOf(argv);
     }
 
     static Map<String, String> labels(String field, Map<String, String> labels) {
         notNull(field, labels);
+        if (labels.size() > MAX_LABELS) {
+            throw new InvalidSpecException(field, labels.size() + " labels", "must have at most " + MAX_LABELS + " labels");
+        }
         labels.forEach((k, v) -> {
             if (k == null || !LABEL_KEY.matcher(k).matches()) {
                 throw new InvalidSpecException(field, k, "label keys are 1-63 of A-Z a-z 0-9 . _ / -, starting with a letter or digit");
@@ -74,19 +84,57 @@ final class Checks {
         return Map.copyOf(labels);
     }
 
-    static Duration positive(String field, Duration d) {
+    /**
+     * Returns {@code d} when it lies from {@code min} to {@code max} (both included), else throws
+     * naming the field, the value and the range. Compares without arithmetic, so no duration,
+     * however large, can overflow here.
+     */
+    static Duration within(String field, Duration d, Duration min, Duration max) {
         notNull(field, d);
-        if (d.isNegative() || d.isZero()) {
-            throw new InvalidSpecException(field, d, "must be a positive duration");
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw new InvalidSpecException(field, text(d), "must be from " + text(min) + " to " + text(max));
         }
         return d;
     }
 
-    static Duration notNegative(String field, Duration d) {
-        notNull(field, d);
+    /**
+     * The shortest exact text of {@code d} in manifest units ({@code 0s}, {@code 500us},
+     * {@code 1500ms}, {@code 2m}, {@code 1d}), for messages; never overflows.
+     */
+    static String text(Duration d) {
         if (d.isNegative()) {
-            throw new InvalidSpecException(field, d, "must not be negative");
+            return d.getSeconds() == Long.MIN_VALUE ? d.toString() : "-" + text(d.negated());
         }
-        return d;
+        long s = d.getSeconds();
+        int n = d.getNano();
+        if (n == 0) {
+            if (s == 0) {
+                return "0s";
+            }
+            if (s % 86_400 == 0) {
+                return s / 86_400 + "d";
+            }
+            if (s % 3_600 == 0) {
+                return s / 3_600 + "h";
+            }
+            return s % 60 == 0 ? s / 60 + "m" : s + "s";
+        }
+        // below a second: the sub-second part decides the unit, the seconds are scaled to it
+        String whole = s == 0 ? "" : Long.toString(s);
+        if (n % 1_000_000 == 0) {
+            return join(whole, n / 1_000_000, 3) + "ms";
+        }
+        if (n % 1_000 == 0) {
+            return join(whole, n / 1_000, 6) + "us";
+        }
+        return join(whole, n, 9) + "ns";
+    }
+
+    private static String join(String seconds, int fraction, int digits) {
+        if (seconds.isEmpty()) {
+            return Integer.toString(fraction);
+        }
+        String f = Integer.toString(fraction);
+        return seconds + "0".repeat(digits - f.length()) + f;
     }
 }

@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
  *
  * @param type                   {@link Type#NONE}, {@link Type#HTTP} or {@link Type#TCP}
  * @param path                   the HTTP path, starting with '/' (HTTP only; "/" otherwise)
- * @param interval               time between probes
- * @param timeout                how long one probe may take; at most {@code interval}
- * @param gracePeriod            time after start during which failures are not counted
+ * @param interval               time between probes, 100 ms - 1 h
+ * @param timeout                how long one probe may take, 10 ms - {@code interval}
+ * @param gracePeriod            time after start during which failures are not counted, 0 - 1 h
  * @param maxConsecutiveFailures failures in a row that make the instance unhealthy, 1-100
  */
 public record HealthCheck(Type type, String path, Duration interval, Duration timeout,
@@ -30,23 +30,34 @@ public record HealthCheck(Type type, String path, Duration interval, Duration ti
         TCP
     }
 
+    /** The shortest interval between two probes of one instance. */
+    public static final Duration MIN_INTERVAL = Duration.ofMillis(100);
+    /** The longest interval between two probes of one instance. */
+    public static final Duration MAX_INTERVAL = Duration.ofHours(1);
+    /** The shortest time one probe may take (the longest is the interval). */
+    public static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+    /** The longest grace period after a start (the shortest is none). */
+    public static final Duration MAX_GRACE_PERIOD = Duration.ofHours(1);
+
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9/._~%!$&'()*+,;=:@?-]{0,1023}");
     private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration DEFAULT_GRACE = Duration.ofSeconds(15);
     private static final int DEFAULT_FAILURES = 3;
 
+    /** Validates every field; a bad one throws an {@link InvalidSpecException} naming it and its range. */
     public HealthCheck {
         Checks.notNull("healthCheck.type", type);
         if (path == null || !PATH.matcher(path).matches()) {
             throw new InvalidSpecException("healthCheck.path", path,
                     "must start with '/' and hold only URL characters (no spaces, quotes or control characters)");
         }
-        Checks.positive("healthCheck.interval", interval);
-        Checks.positive("healthCheck.timeout", timeout);
-        Checks.notNegative("healthCheck.gracePeriod", gracePeriod);
+        Checks.within("healthCheck.interval", interval, MIN_INTERVAL, MAX_INTERVAL);
+        Checks.within("healthCheck.timeout", timeout, MIN_TIMEOUT, MAX_INTERVAL);
+        Checks.within("healthCheck.gracePeriod", gracePeriod, Duration.ZERO, MAX_GRACE_PERIOD);
         if (timeout.compareTo(interval) > 0) {
-            throw new InvalidSpecException("healthCheck.timeout", timeout, "must not exceed the interval (" + interval + ")");
+            throw new InvalidSpecException("healthCheck.timeout", Checks.text(timeout),
+                    "must not exceed the interval (" + Checks.text(interval) + ")");
         }
         if (maxConsecutiveFailures < 1 || maxConsecutiveFailures > 100) {
             throw new InvalidSpecException("healthCheck.maxConsecutiveFailures", maxConsecutiveFailures, "must be 1-100");
@@ -73,18 +84,22 @@ public record HealthCheck(Type type, String path, Duration interval, Duration ti
         return new HealthCheck(type, path, interval, timeout, gracePeriod, maxConsecutiveFailures);
     }
 
+    /** The same check probing every {@code interval} (100 ms - 1 h, at least the timeout). */
     public HealthCheck withInterval(Duration interval) {
         return new HealthCheck(type, path, interval, timeout, gracePeriod, maxConsecutiveFailures);
     }
 
+    /** The same check allowing each probe {@code timeout} (10 ms - the interval). */
     public HealthCheck withTimeout(Duration timeout) {
         return new HealthCheck(type, path, interval, timeout, gracePeriod, maxConsecutiveFailures);
     }
 
+    /** The same check not counting failures during {@code gracePeriod} after a start (0 - 1 h). */
     public HealthCheck withGracePeriod(Duration gracePeriod) {
         return new HealthCheck(type, path, interval, timeout, gracePeriod, maxConsecutiveFailures);
     }
 
+    /** The same check replacing an instance after {@code failures} (1-100) failed probes in a row. */
     public HealthCheck withMaxConsecutiveFailures(int failures) {
         return new HealthCheck(type, path, interval, timeout, gracePeriod, failures);
     }

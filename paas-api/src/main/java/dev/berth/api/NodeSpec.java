@@ -7,7 +7,8 @@ import java.util.Map;
  * can select on. Immutable.
  *
  * @param id       1-63 of A-Z a-z 0-9 . _ -, unique in the cluster
- * @param capacity what the node offers; dimensions it does not name are unlimited
+ * @param capacity what the node offers, each amount at most {@link Resources#MAX_AMOUNT}; dimensions it
+ *                 does not name are unlimited
  * @param labels   free-form key/value labels, e.g. {@code zone=a}
  */
 public record NodeSpec(String id, Resources capacity, Map<String, String> labels) {
@@ -15,7 +16,7 @@ public record NodeSpec(String id, Resources capacity, Map<String, String> labels
         if (id == null || !Checks.NODE_ID.matcher(id).matches()) {
             throw new InvalidSpecException("node.id", id, "must be 1-63 of A-Z a-z 0-9 . _ -, starting with a letter or digit");
         }
-        Checks.notNull("node.capacity", capacity);
+        Resources.checkCeiling("node.capacity", Checks.notNull("node.capacity", capacity));
         labels = Checks.labels("node.labels", labels);
     }
 

@@ -21,6 +21,13 @@ public record Resources(SortedMap<String, Double> amounts) {
     /** Mako's relative weight: a process of load 0.5 is half as heavy as one of load 1. */
     public static final String LOAD = "load";
 
+    /**
+     * The largest amount of one dimension that an app may ask for per instance or a node may
+     * offer: 10^9 (cores, MiB, ...), so that backends can convert amounts to nano-CPUs or bytes
+     * without overflow. Sums of many allocations may exceed it.
+     */
+    public static final double MAX_AMOUNT = 1e9;
+
     private static final Resources NONE = new Resources(new TreeMap<>());
 
     public Resources {
@@ -36,6 +43,19 @@ public record Resources(SortedMap<String, Double> amounts) {
             copy.put(name, value);
         });
         amounts = Collections.unmodifiableSortedMap(copy);
+    }
+
+    /**
+     * Returns {@code r} when no amount exceeds {@link #MAX_AMOUNT}, else throws an
+     * {@link InvalidSpecException} naming {@code field.dimension}, the amount and the limit.
+     */
+    static Resources checkCeiling(String field, Resources r) {
+        r.amounts.forEach((name, value) -> {
+            if (value > MAX_AMOUNT) {
+                throw new InvalidSpecException(field + "." + name, value, "must be a finite number from 0 to 1000000000");
+            }
+        });
+        return r;
     }
 
     /** Nothing in any dimension. */

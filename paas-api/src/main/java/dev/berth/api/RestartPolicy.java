@@ -6,21 +6,35 @@ import java.time.Duration;
  * How a dead instance is respawned: after {@code initialDelay}, multiplied by {@code multiplier}
  * for each further failure in a row, never more than {@code maxDelay}. An instance that stays
  * healthy (or, without a health check, running) for {@code resetAfter} starts again from
- * {@code initialDelay}. A crash-looping app therefore costs one start per {@code maxDelay}.
- * Immutable.
+ * {@code initialDelay}. A crash-looping app therefore costs one start per {@code maxDelay}, and
+ * never more than one per {@link #MIN_DELAY}: every delay lies from {@code initialDelay} to
+ * {@code maxDelay}, however many failures in a row (the arithmetic saturates, it never overflows
+ * or truncates to zero). Immutable.
  *
- * @param initialDelay delay before the first respawn, >= 0
- * @param maxDelay     upper bound of the delay, >= initialDelay
+ * @param initialDelay delay before the first respawn, 100 ms - 1 h
+ * @param maxDelay     upper bound of the delay, {@code initialDelay} - 1 h
  * @param multiplier   growth per failure in a row, 1-10
- * @param resetAfter   healthy time after which the failure count resets, > 0
+ * @param resetAfter   healthy time after which the failure count resets, 1 s - 1 d
  */
 public record RestartPolicy(Duration initialDelay, Duration maxDelay, double multiplier, Duration resetAfter) {
+    /** The shortest delay before a respawn: the floor of {@code initialDelay} and so of every delay. */
+    public static final Duration MIN_DELAY = Duration.ofMillis(100);
+    /** The longest delay before a respawn: the ceiling of {@code initialDelay} and {@code maxDelay}. */
+    public static final Duration MAX_DELAY = Duration.ofHours(1);
+    /** The shortest healthy time that resets the failure count. */
+    public static final Duration MIN_RESET_AFTER = Duration.ofSeconds(1);
+    /** The longest healthy time that resets the failure count. */
+    public static final Duration MAX_RESET_AFTER = Duration.ofDays(1);
+
+    /** Validates every field; a bad one throws an {@link InvalidSpecException} naming it and its range. */
     public RestartPolicy {
-        Checks.notNegative("restart.initialDelay", initialDelay);
-        Checks.positive("restart.maxDelay", maxDelay);
-        Checks.positive("restart.resetAfter", resetAfter);
+        Checks.within("restart.initialDelay", initialDelay, MIN_DELAY, MAX_DELAY);
+        Checks.within("restart.maxDelay", maxDelay, MIN_DELAY, MAX_DELAY);
+        Checks.within("restart.resetAfter", resetAfter, MIN_RESET_AFTER, MAX_RESET_AFTER);
         if (maxDelay.compareTo(initialDelay) < 0) {
-            throw new InvalidSpecException("restart.maxDelay", maxDelay, "must be at least the initial delay (" + initialDelay + ")");
+            throw new InvalidSpecException("restart.maxDelay", Checks.text(maxDelay),
+                    "must be at least the initial delay (" + Checks.text(initialDelay) + ") and at most "
+                            + Checks.text(MAX_DELAY));
         }
         if (!(multiplier >= 1 && multiplier <= 10)) {
             throw new InvalidSpecException("restart.multiplier", multiplier, "must be 1-10");
@@ -33,13 +47,21 @@ public record RestartPolicy(Duration initialDelay, Duration maxDelay, double mul
     }
 
     /**
-     * The delay before respawn number {@code failuresInARow} (1 for the first failure).
+     * The delay before respawn number {@code failuresInARow} (1 for the first failure; anything
+     * below counts as 1): {@code initialDelay × multiplier^(failuresInARow-1)}, from
+     * {@code initialDelay} to {@code maxDelay} for every argument. Never throws.
      */
     public Duration delayAfter(int failuresInARow) {
         if (failuresInARow <= 1) {
             return initialDelay;
         }
-        double millis = initialDelay.toMillis() * Math.pow(multiplier, Math.min(failuresInARow - 1, 64));
-        return millis >= maxDelay.toMillis() ? maxDelay : Duration.ofMillis((long) millis);
+        long initial = initialDelay.toNanos(); // at most 1 h: fits
+        long max = maxDelay.toNanos();
+        // multiplier^n overflows to +Infinity for large n, which the comparison below saturates to maxDelay
+        double nanos = initial * Math.pow(multiplier, failuresInARow - 1.0);
+        if (!(nanos < max)) {
+            return maxDelay;
+        }
+        return Duration.ofNanos(Math.max(initial, (long) nanos));
     }
 }

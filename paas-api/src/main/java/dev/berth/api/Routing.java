@@ -1,8 +1,10 @@
 package dev.berth.api;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -10,12 +12,15 @@ import java.util.regex.Pattern;
  * served over TLS and with which limits. Domains are validated here, before they can reach a
  * config file. Immutable.
  *
- * @param domains  fully qualified host names, lower case, without duplicates
+ * @param domains  fully qualified host names, lower case, without duplicates, at most {@link #MAX_DOMAINS}
  * @param balance  how requests are spread
  * @param tls      the certificate and key for the domains, or {@code null} for plain HTTP only
  * @param settings body size and timeouts
  */
 public record Routing(List<String> domains, Balance balance, Tls tls, RouteSettings settings) {
+    /** Most domains of one app. */
+    public static final int MAX_DOMAINS = 1000;
+
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final Routing NONE = new Routing(List.of(), Balance.LEAST_CONN);
@@ -24,14 +29,19 @@ public record Routing(List<String> domains, Balance balance, Tls tls, RouteSetti
         Checks.notNull("routing.domains", domains);
         Checks.notNull("routing.method", balance);
         Checks.notNull("routing.settings", settings);
+        if (domains.size() > MAX_DOMAINS) {
+            throw new InvalidSpecException("routing.domains", domains.size() + " domains",
+                    "must have at most " + MAX_DOMAINS + " domains");
+        }
         List<String> checked = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < domains.size(); i++) {
             String d = domains.get(i);
             if (d == null || !DOMAIN.matcher(d).matches()) {
                 throw new InvalidSpecException("routing.domains[" + i + "]", d,
                         "must be a host name: dot-separated labels of a-z 0-9 '-', at most 253 characters, lower case");
             }
-            if (checked.contains(d)) {
+            if (!seen.add(d)) {
                 throw new InvalidSpecException("routing.domains[" + i + "]", d, "each domain may appear once");
             }
             checked.add(d);

@@ -15,8 +15,14 @@ import java.time.Duration;
  * @param deadline              time for the new release to become healthy, 1 s - 1 d
  */
 public record UpdateStrategy(double minimumHealthCapacity, double maximumOverCapacity, Duration deadline) {
+    /** The shortest deadline of a rollout. */
+    public static final Duration MIN_DEADLINE = Duration.ofSeconds(1);
+    /** The longest deadline of a rollout. */
+    public static final Duration MAX_DEADLINE = Duration.ofDays(1);
+
     private static final UpdateStrategy DEFAULTS = new UpdateStrategy(1.0, 1.0, Duration.ofMinutes(5));
 
+    /** Validates every field; a bad one throws an {@link InvalidSpecException} naming it and its range. */
     public UpdateStrategy {
         fraction("update.minimumHealthCapacity", minimumHealthCapacity);
         fraction("update.maximumOverCapacity", maximumOverCapacity);
@@ -24,10 +30,7 @@ public record UpdateStrategy(double minimumHealthCapacity, double maximumOverCap
             throw new InvalidSpecException("update.maximumOverCapacity", maximumOverCapacity,
                     "must be above 0 when minimumHealthCapacity is 1: otherwise no instance could ever be replaced");
         }
-        Checks.notNull("update.deadline", deadline);
-        if (deadline.compareTo(Duration.ofSeconds(1)) < 0 || deadline.compareTo(Duration.ofDays(1)) > 0) {
-            throw new InvalidSpecException("update.deadline", deadline, "must be from 1s to 1d");
-        }
+        Checks.within("update.deadline", deadline, MIN_DEADLINE, MAX_DEADLINE);
     }
 
     /** Marathon's defaults: everything stays healthy, up to twice the instances during the update; 5 minutes. */
@@ -50,6 +53,7 @@ public record UpdateStrategy(double minimumHealthCapacity, double maximumOverCap
         return max == desired && desired > 0 && minimumHealthy(desired) >= desired ? desired + 1 : max;
     }
 
+    /** This strategy with another deadline (1 s - 1 d). */
     public UpdateStrategy withDeadline(Duration deadline) {
         return new UpdateStrategy(minimumHealthCapacity, maximumOverCapacity, deadline);
     }

@@ -80,6 +80,8 @@ public final class Platform implements AutoCloseable {
     private final List<NodeSpec> nodes;
     private final Releases releases;
     private final GitServer gitServer;
+    /** Set once build() has started the loop: pushes before that are refused, not lost. */
+    private volatile boolean started;
 
     private Platform(Builder b, StateStore store, Path dataDir) {
         this.backend = b.backend;
@@ -106,6 +108,9 @@ public final class Platform implements AutoCloseable {
      * "remote:" line; the pushed commits stay in the repository either way.
      */
     private void pushed(String repository, String branch, String commit) {
+        if (!started) {
+            throw new BerthException("the platform is still starting; the commits are stored: push again in a moment");
+        }
         if (!releases.deploys(branch)) {
             LOG.info("git push to {} branch {} ({}): stored; only the deploy branch deploys", repository, branch, commit);
             return;
@@ -309,8 +314,9 @@ public final class Platform implements AutoCloseable {
         return exec(instanceId, argv, Duration.ofMinutes(1));
     }
 
-    /** Runs {@code argv} in an instance's directory and env; it is killed after {@code timeout}. */
+    /** Runs {@code argv} in an instance's directory and env; it is killed after {@code timeout} (1 ms to 1 d). */
     public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
+        Builder.requireBetween("exec timeout", timeout, Duration.ofMillis(1), Duration.ofDays(1));
         record(instanceId);
         return backend.console().exec(instanceId, argv, timeout);
     }
@@ -350,6 +356,7 @@ public final class Platform implements AutoCloseable {
      * runs. This, not {@link #close()}, is how a host application takes its apps down.
      */
     public void stopAll(Duration timeout) {
+        Builder.requireBetween("stopAll timeout", timeout, Duration.ZERO, Duration.ofDays(1)); // before any app is stopped
         reconciler.stopAll(timeout);
     }
 
@@ -531,8 +538,7 @@ public final class Platform implements AutoCloseable {
 
         @Override
         public ExecResult exec(List<String> argv, Duration timeout) {
-            Platform.this.record(id);
-            return backend.console().exec(id, argv, timeout);
+            return Platform.this.exec(id, argv, timeout);
         }
 
         @Override
@@ -645,7 +651,6 @@ public final class Platform implements AutoCloseable {
             return this;
         }
 
-        /** How long a stopped instance gets between SIGTERM and SIGKILL; 0 to 10 min, default 10 s. */
         /** Where git repositories ({@code git/}) and release checkouts ({@code releases/}) live; default the state dir. */
         public Builder dataDir(Path dir) {
             this.dataDir = Objects.requireNonNull(dir, "dataDir");
@@ -663,8 +668,8 @@ public final class Platform implements AutoCloseable {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("gitServer: port " + port + " is not allowed; must be 0-65535");
             }
-            if (password == null || password.isEmpty()) {
-                throw new IllegalArgumentException("gitServer: an empty password is not allowed; set one (Mako's MASTER_PASS)");
+            if (password == null || password.isBlank()) {
+                throw new IllegalArgumentException("gitServer: an empty or blank password is not allowed; set one (Mako's MASTER_PASS)");
             }
             this.gitPort = port;
             this.gitPassword = password;
@@ -696,6 +701,7 @@ public final class Platform implements AutoCloseable {
             return this;
         }
 
+        /** How long a stopped instance gets between SIGTERM and SIGKILL; 0 to 10 min, default 10 s. */
         public Builder stopGrace(Duration grace) {
             requireBetween("stopGrace", grace, Duration.ZERO, Duration.ofMinutes(10));
             this.stopGrace = grace;
@@ -708,7 +714,7 @@ public final class Platform implements AutoCloseable {
             return this;
         }
 
-        private static void requireBetween(String option, Duration d, Duration min, Duration max) {
+        static void requireBetween(String option, Duration d, Duration min, Duration max) {
             if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
                 throw new IllegalArgumentException(option + ": " + d + " is not allowed; must be " + min + " to " + max);
             }
@@ -738,11 +744,18 @@ public final class Platform implements AutoCloseable {
             StateStore store = stateStore != null ? stateStore : FileStateStore.open(stateDir);
             Platform p = new Platform(this, store, dataDir != null ? dataDir : stateDir);
             try {
-                p.reconciler.start();
+                // Everything that can refuse the start comes before the loop acts: the git server
+                // binds its port first (pushes wait for 'started'), then the loop loads and checks
+                // the state before it adopts, stops, respawns or writes anything.
                 if (p.gitServer != null) {
                     p.gitServer.start();
                 }
+                p.reconciler.start();
+                p.started = true;
             } catch (RuntimeException e) {
+                if (p.gitServer != null) {
+                    p.gitServer.close();
+                }
                 p.reconciler.close();
                 p.events.close();
                 store.close();

@@ -145,6 +145,8 @@ public final class Reconciler implements AutoCloseable {
      * lists it means the stop failed: that one is stale.
      */
     private final LinkedHashMap<String, Instant> retired = new LinkedHashMap<>(); // oldest first
+    /** Set once {@link #recover()} has completed: only then may the loop's state be saved over the stored one. */
+    private boolean recovered;
     private Instant watchingSince;
     private boolean dirty;
     private boolean passQueued;
@@ -254,6 +256,7 @@ public final class Reconciler implements AutoCloseable {
         }
         dirty = true;
         pass();
+        recovered = true;
         return null;
     }
 
@@ -1008,6 +1011,11 @@ public final class Reconciler implements AutoCloseable {
     private void becameRunning(Tracked t, RunningInstance ri, AppSpec spec) {
         HealthCheck hc = spec.healthCheck();
         boolean probed = hc.type() != HealthCheck.Type.NONE && ri.endpoint() != null;
+        Instant now = w.clock().instant();
+        if (ri.startedAt().isAfter(now)) {
+            // a start time in the future (a skewed clock, a bogus pid file) would stretch the grace period without end
+            ri = new RunningInstance(ri.instanceId(), ri.app(), ri.release(), ri.node(), ri.endpoint(), ri.handle(), now);
+        }
         t.record = t.record.started(ri, probed ? InstanceState.RUNNING : InstanceState.HEALTHY);
         dirty = true;
         if (probed) {
@@ -1186,7 +1194,7 @@ public final class Reconciler implements AutoCloseable {
             t.failuresInARow++;
         }
         Duration delay = policy.delayAfter(t.failuresInARow);
-        t.respawnAt = now.plus(delay);
+        t.respawnAt = Timing.plus(now, delay);
         log.info("instance {} of app {} will respawn in {} (restart {})", t.id(), app.name(), delay,
                 t.record.restarts() + 1);
         emit(new PlatformEvent.InstanceRespawning(now, app.name(), t.id(), t.record.restarts() + 1, delay));
@@ -1222,7 +1230,7 @@ public final class Reconciler implements AutoCloseable {
             return;
         }
         boolean inGrace = !t.provedHealthy && t.record.startedAt() != null
-                && now.isBefore(t.record.startedAt().plus(hc.gracePeriod()));
+                && now.isBefore(Timing.plus(t.record.startedAt(), hc.gracePeriod()));
         if (inGrace) {
             return;
         }
@@ -1344,7 +1352,7 @@ public final class Reconciler implements AutoCloseable {
             wakeUp.cancel(false);
         }
         wakeUpAt = next;
-        long delay = Math.max(0, Duration.between(w.clock().instant(), next).toMillis());
+        long delay = Timing.millisUntil(w.clock().instant(), next);
         wakeUp = loop.schedule(() -> safely(() -> {
             wakeUpAt = null;
             pass();
@@ -1439,7 +1447,9 @@ public final class Reconciler implements AutoCloseable {
         }
         try {
             call(() -> {
-                publish();
+                if (recovered) {
+                    publish(); // a loop whose start failed saves nothing: a refused start changes nothing on disk
+                }
                 return null;
             });
         } catch (RuntimeException e) {

@@ -1,19 +1,14 @@
 package dev.berth.core.internal.state;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.AppRecord;
-import dev.berth.api.AppSpec;
 import dev.berth.api.BerthException;
 import dev.berth.api.DeployRecord;
-import dev.berth.api.Endpoint;
-import dev.berth.api.ExitInfo;
 import dev.berth.api.InstanceRecord;
-import dev.berth.api.InstanceState;
 import dev.berth.api.Rollout;
 import dev.berth.api.StateStore;
 import dev.berth.api.StateStoreException;
@@ -26,8 +21,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,11 +28,12 @@ import java.util.TreeMap;
 /**
  * The default {@link StateStore}: one JSON file per app under {@code apps/} and one
  * {@code instances.json}, each written atomically (write, fsync, rename). A lock file keeps two
- * platforms from sharing one state dir. A file that cannot be parsed is reported with its path,
- * never treated as empty. Thread-safe (methods are synchronized).
+ * platforms from sharing one state dir. A file that cannot be parsed, or holds a value of the
+ * wrong JSON type, an id a spec would refuse or a far-off instant ({@link StateReader}), is
+ * reported with its path, the field and the value, and is never treated as empty. Thread-safe
+ * (methods are synchronized).
  */
 public final class FileStateStore implements StateStore {
-    private static final int FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
@@ -115,52 +109,30 @@ public final class FileStateStore implements StateStore {
     }
 
     private AppRecord readApp(Path file) {
-        JsonNode root = readJson(file);
-        try {
-            checkFormat(file, root);
-            String release = text(root, "release", file);
-            boolean stopped = root.path("stopped").asBoolean(false);
-            JsonNode specNode = root.get("spec");
-            if (specNode == null || !specNode.isObject()) {
-                throw corrupt(file, "field 'spec' is missing", null);
-            }
-            String name = text(root, "name", file);
-            AppSpec spec = spec(name, specNode);
-            if (!file.getFileName().toString().equals(name + ".json")) {
-                throw corrupt(file, "it holds app '" + name + "', not the app its name says", null);
-            }
-            Rollout rollout = null;
-            JsonNode r = root.get("rollout");
-            if (r != null && !r.isNull()) {
-                rollout = new Rollout(text(r, "fromRelease", file), spec(name, r.get("fromSpec")),
-                        Instant.parse(text(r, "startedAt", file)), Instant.parse(text(r, "deadline", file)));
-            }
-            List<DeployRecord> history = new ArrayList<>();
-            for (JsonNode d : root.path("history")) {
-                String finished = d.path("finishedAt").asText("");
-                history.add(new DeployRecord(text(d, "release", file), spec(name, d.get("spec")),
-                        Instant.parse(text(d, "startedAt", file)), finished.isEmpty() ? null : Instant.parse(finished),
-                        DeployRecord.Outcome.valueOf(text(d, "outcome", file)), d.path("reason").asText("")));
-            }
-            return new AppRecord(spec, release, stopped, rollout, history);
-        } catch (StateStoreException e) {
-            throw e;
-        } catch (BerthException | IllegalArgumentException | java.time.DateTimeException e) {
-            throw corrupt(file, e.getMessage(), e);
-        }
+        return decode(file, root -> StateReader.app(root, file.getFileName().toString()));
     }
 
-    private static AppSpec spec(String name, JsonNode node) {
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("a spec is missing");
+    /**
+     * Parses {@code file} and decodes it with {@code decoder}; any error becomes the "corrupt
+     * state file" error naming the file, the field and the value.
+     */
+    private <T> T decode(Path file, java.util.function.Function<JsonNode, T> decoder) {
+        byte[] bytes = read(file);
+        try {
+            return decoder.apply(StateReader.parse(bytes));
+        } catch (Fields.Bad e) {
+            throw corrupt(file, e.getMessage(), null);
+        } catch (BerthException | IllegalArgumentException | java.time.DateTimeException e) {
+            throw corrupt(file, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw corrupt(file, "it cannot be decoded (" + e + ")", e); // never an unexplained error
         }
-        return SpecCodec.fromTree(name, JSON.convertValue(node, Object.class));
     }
 
     @Override
     public synchronized void saveApp(AppRecord app) {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", FORMAT);
+        root.put("format", StateReader.FORMAT);
         root.put("name", app.name());
         root.put("release", app.release());
         root.put("stopped", app.stopped());
@@ -203,52 +175,13 @@ public final class FileStateStore implements StateStore {
         if (!Files.exists(instancesFile)) {
             return List.of();
         }
-        JsonNode root = readJson(instancesFile);
-        checkFormat(instancesFile, root);
-        JsonNode list = root.get("instances");
-        if (list == null || !list.isArray()) {
-            throw corrupt(instancesFile, "field 'instances' is missing or not a list", null);
-        }
-        List<InstanceRecord> out = new ArrayList<>();
-        try {
-            for (JsonNode n : list) {
-                out.add(readInstance(n));
-            }
-        } catch (RuntimeException e) {
-            throw corrupt(instancesFile, e.getMessage(), e);
-        }
-        return out;
-    }
-
-    private InstanceRecord readInstance(JsonNode n) {
-        Endpoint endpoint = null;
-        if (n.hasNonNull("endpoint")) {
-            JsonNode e = n.get("endpoint");
-            endpoint = new Endpoint(e.get("host").asText(), e.get("port").asInt());
-        }
-        ExitInfo exit = null;
-        if (n.hasNonNull("lastExit")) {
-            JsonNode e = n.get("lastExit");
-            exit = new ExitInfo(e.get("code").asInt(), Instant.parse(e.get("at").asText()), e.get("reason").asText());
-        }
-        return new InstanceRecord(req(n, "id"), req(n, "app"), req(n, "release"), req(n, "node"),
-                InstanceState.valueOf(req(n, "state")), endpoint, n.hasNonNull("handle") ? n.get("handle").asText() : null,
-                n.path("restarts").asInt(0), n.hasNonNull("startedAt") ? Instant.parse(n.get("startedAt").asText()) : null,
-                exit);
-    }
-
-    private static String req(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        if (v == null || !v.isTextual()) {
-            throw new IllegalArgumentException("an instance lacks the text field '" + field + "'");
-        }
-        return v.asText();
+        return decode(instancesFile, StateReader::instances);
     }
 
     @Override
     public synchronized void saveInstances(List<InstanceRecord> instances) {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", FORMAT);
+        root.put("format", StateReader.FORMAT);
         ArrayNode list = root.putArray("instances");
         for (InstanceRecord r : instances) {
             ObjectNode n = list.addObject();
@@ -288,34 +221,17 @@ public final class FileStateStore implements StateStore {
         }
     }
 
-    private JsonNode readJson(Path file) {
+    private static byte[] read(Path file) {
         try {
-            byte[] bytes = Files.readAllBytes(file);
-            JsonNode root = JSON.readTree(bytes);
-            if (root == null || !root.isObject()) {
-                throw corrupt(file, "it is empty or not a JSON object", null);
+            long size = Files.size(file);
+            if (size > StateReader.MAX_FILE_BYTES) {
+                throw corrupt(file, "it is " + size + " bytes, more than a state file ever holds ("
+                        + StateReader.MAX_FILE_BYTES + ")", null);
             }
-            return root;
-        } catch (JsonProcessingException e) {
-            throw corrupt(file, e.getOriginalMessage() + " at line " + e.getLocation().getLineNr(), e);
+            return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new StateStoreException("cannot read state file " + file + ": " + e, e);
         }
-    }
-
-    private static void checkFormat(Path file, JsonNode root) {
-        int format = root.path("format").asInt(-1);
-        if (format != FORMAT) {
-            throw corrupt(file, "its 'format' is " + root.path("format") + ", this version reads format " + FORMAT, null);
-        }
-    }
-
-    private static String text(JsonNode root, String field, Path file) {
-        JsonNode v = root.get(field);
-        if (v == null || !v.isTextual()) {
-            throw corrupt(file, "field '" + field + "' is missing or not text", null);
-        }
-        return v.asText();
     }
 
     private static StateStoreException corrupt(Path file, String why, Throwable cause) {

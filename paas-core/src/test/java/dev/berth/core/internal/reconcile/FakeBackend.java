@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +31,8 @@ final class FakeBackend implements Backend {
     private volatile ExitListener listener = (id, handle, exit) -> { };
     /** Starts of apps whose env has {@code BROKEN=yes} fail, like a setup or command that fails. */
     static final String BROKEN = "BROKEN";
+    /** Instances of apps whose env has {@code CRASH=yes} exit 5 ms after each start, like a crash-looping app. */
+    static final String CRASH = "CRASH";
 
     @Override
     public String name() {
@@ -77,6 +80,10 @@ final class FakeBackend implements Backend {
         RunningInstance ri = new RunningInstance(r.instanceId(), r.app().name(), r.release(), r.node(), ep,
                 Integer.toString(handles.incrementAndGet()), Instant.now());
         running.put(r.instanceId(), ri);
+        if ("yes".equals(r.app().env().get(CRASH))) {
+            CompletableFuture.runAsync(() -> crashIfCurrent(ri, 1),
+                    CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.MILLISECONDS));
+        }
         return ri;
     }
 
@@ -101,6 +108,13 @@ final class FakeBackend implements Backend {
         RunningInstance gone = running.remove(instanceId);
         if (gone != null) {
             listener.exited(instanceId, gone.handle(), new ExitInfo(code, Instant.now(), "exited with " + code));
+        }
+    }
+
+    /** Crashes {@code ri} unless another process of its id runs by now. */
+    private void crashIfCurrent(RunningInstance ri, int code) {
+        if (running.remove(ri.instanceId(), ri)) {
+            listener.exited(ri.instanceId(), ri.handle(), new ExitInfo(code, Instant.now(), "exited with " + code));
         }
     }
 

@@ -74,7 +74,7 @@ class ReconcilerTest {
 
     private static AppSpec app(String name, Instances count) {
         return AppSpec.builder(name).command("serve").instances(count).resources(Resources.builder().cpu(1).build())
-                .restartPolicy(new RestartPolicy(Duration.ofMillis(10), Duration.ofMillis(40), 2, Duration.ofMinutes(1)))
+                .restartPolicy(new RestartPolicy(Duration.ofMillis(100), Duration.ofMillis(400), 2, Duration.ofMinutes(1)))
                 .build();
     }
 
@@ -183,7 +183,7 @@ class ReconcilerTest {
         }
         List<Long> delays = events.stream().filter(e -> e instanceof PlatformEvent.InstanceRespawning)
                 .map(e -> ((PlatformEvent.InstanceRespawning) e).delay().toMillis()).toList();
-        assertThat(delays).containsExactly(10L, 20L, 40L, 40L);
+        assertThat(delays).containsExactly(100L, 200L, 400L, 400L);
     }
 
     @Test
