@@ -6,10 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +26,6 @@ import org.slf4j.LoggerFactory;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.command.CreateContainerResponse;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
@@ -36,7 +33,6 @@ import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
@@ -82,6 +78,11 @@ import dev.berth.api.Source;
  * <p>Stopped instances are removed; containers that exited on their own are kept (their logs stay
  * readable) until the same instance id is started again, which removes and recreates them.
  *
+ * <p>Output handed back is capped in bytes as well as lines ({@link OutputCaps}): a line keeps its
+ * first 4 KiB and "... (N bytes cut)", {@code logs(id, n)} returns at most 1 MiB, followers never
+ * hold more than 4 KiB of a line, exec results keep the first 1 MiB, and an image build reports
+ * at most 1 MiB of its output and quotes its last 20 lines when it fails.
+ *
  * <p>Thread-safe: operations on one instance id are serialized, on different ids run in parallel.
  */
 public final class DockerBackend implements Backend {
@@ -100,7 +101,6 @@ public final class DockerBackend implements Backend {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final int FIRST_RANDOM_CONTAINER_PORT = 8080;
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
-    private static final int BUILD_TAIL_LINES = 20;
 
     private final String dockerHost;
     private final String node;
@@ -692,13 +692,18 @@ public final class DockerBackend implements Backend {
      * Nothing is pulled: the Dockerfile's base image must be on the engine.
      *
      * @return true when it was built, false when it existed
-     * @throws BackendException when the build fails; the message holds the build's last lines
+     * @throws BackendException when the build fails; the message holds the build's last 20 lines
+     *                          (each cut after 4 KiB) and its error (cut after 4 KiB)
      */
     public boolean buildImageIfNotExist(String image, Path context) {
         return buildImageIfNotExist(image, context, line -> LOG.debug("build {}: {}", image, line));
     }
 
-    /** As {@link #buildImageIfNotExist(String, Path)}, handing each line of build output to {@code progress}. */
+    /**
+     * As {@link #buildImageIfNotExist(String, Path)}, handing each line of build output to
+     * {@code progress}: lines cut after 4 KiB with "... (N bytes cut)", at most 1 MiB of them per
+     * build, then one line saying how much was left out.
+     */
     public boolean buildImageIfNotExist(String image, Path context, Consumer<String> progress) {
         ensureOpen();
         try {
@@ -724,38 +729,7 @@ public final class DockerBackend implements Backend {
                 return false;
             }
             LOG.info("building {} from {}", what, dir);
-            Deque<String> last = new ArrayDeque<>();
-            StringBuilder error = new StringBuilder();
-            BuildImageResultCallback callback = new BuildImageResultCallback() {
-                @Override
-                public void onNext(BuildResponseItem item) {
-                    String failure = item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : null;
-                    String text = item.getStream() != null ? item.getStream() : failure;
-                    if (failure != null) {
-                        synchronized (error) {
-                            error.append(failure);
-                        }
-                    }
-                    if (text != null) {
-                        for (String line : text.split("\r?\n")) {
-                            if (!line.isBlank()) {
-                                synchronized (last) {
-                                    last.addLast(line);
-                                    while (last.size() > BUILD_TAIL_LINES) {
-                                        last.removeFirst();
-                                    }
-                                }
-                                try {
-                                    progress.accept(line);
-                                } catch (RuntimeException e) {
-                                    LOG.debug("build progress consumer failed: {}", e.toString());
-                                }
-                            }
-                        }
-                    }
-                    super.onNext(item);
-                }
-            };
+            BuildLog callback = new BuildLog(progress);
             try (java.io.InputStream tar = tarball ? Files.newInputStream(dir) : null) {
                 (tarball ? docker.buildImageCmd(tar) : docker.buildImageCmd(dir.toFile()))
                         .withTags(Set.of(image))
@@ -765,21 +739,17 @@ public final class DockerBackend implements Backend {
                         .exec(callback)
                         .awaitImageId();
             } catch (DockerClientException | DockerException e) {
-                String tail;
-                synchronized (last) {
-                    tail = String.join("\n", last);
-                }
-                String err;
-                synchronized (error) {
-                    err = error.length() > 0 ? error.toString() : e.getMessage();
-                }
+                callback.finish();
+                String err = callback.error() != null ? callback.error()
+                        : OutputCaps.cutText(String.valueOf(e.getMessage()), OutputCaps.ERROR_BYTES);
                 throw new BackendException("building " + what + " from " + dir + " failed: " + err
-                        + "\nlast lines of the build:\n" + tail, e);
+                        + "\nlast lines of the build:\n" + callback.tail(), e);
             } catch (IOException e) {
                 throw new BackendException("building " + what + ": cannot read the context " + dir + ": " + e, e);
             } catch (RuntimeException e) {
                 throw failure("build " + what + " from " + dir, e);
             }
+            callback.finish();
             LOG.info("built {}", what);
             return true;
         } finally {
@@ -1026,20 +996,24 @@ public final class DockerBackend implements Backend {
             }
             String what = "instance '" + id + "'";
             requireContainer(id, what);
-            Lines collected = new Lines(null);
+            LogLines collected = LogLines.collecting(lines);
             try {
-                docker.logContainerCmd(containerName(id)).withStdOut(true).withStdErr(true).withTail(lines)
-                        .exec(collected).awaitCompletion(30, TimeUnit.SECONDS);
+                if (!docker.logContainerCmd(containerName(id)).withStdOut(true).withStdErr(true).withTail(lines)
+                        .exec(collected).awaitCompletion(30, TimeUnit.SECONDS)) {
+                    collected.close();
+                    LOG.warn("{}: reading its logs took over 30 s: returning the lines read so far", what);
+                }
             } catch (NotFoundException e) {
                 throw new BackendException(what + ": no container " + containerName(id) + " on " + dockerHost, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BackendException(what + ": interrupted while reading logs", e);
+            } catch (IOException e) {
+                LOG.debug("{}: closing the log stream failed: {}", what, e.toString());
             } catch (RuntimeException e) {
                 throw failure(what + ": read logs", e);
             }
-            List<String> all = collected.lines();
-            return all.size() <= lines ? all : all.subList(all.size() - lines, all.size());
+            return collected.lines();
         }
 
         @Override
@@ -1049,7 +1023,7 @@ public final class DockerBackend implements Backend {
             ensureOpen();
             String what = "instance '" + id + "'";
             requireContainer(id, what);
-            Lines callback = new Lines(consumer);
+            LogLines callback = LogLines.following(consumer);
             try {
                 docker.logContainerCmd(containerName(id)).withStdOut(true).withStdErr(true).withTail(0)
                         .withFollowStream(true).exec(callback);
@@ -1117,48 +1091,6 @@ public final class DockerBackend implements Backend {
             }
             Long code = call(what + ": inspect exec", () -> docker.inspectExecCmd(execId).exec().getExitCodeLong());
             return new ExecResult(code == null ? dev.berth.api.ExitInfo.UNKNOWN : code.intValue(), output);
-        }
-    }
-
-    /** Collects log frames into lines, or hands each line to a consumer. */
-    private static final class Lines extends ResultCallback.Adapter<Frame> {
-        private final Consumer<String> consumer;
-        private final StringBuilder partial = new StringBuilder();
-        private final List<String> lines = new ArrayList<>();
-
-        Lines(Consumer<String> consumer) {
-            this.consumer = consumer;
-        }
-
-        @Override
-        public synchronized void onNext(Frame frame) {
-            partial.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
-            int nl;
-            while ((nl = partial.indexOf("\n")) >= 0) {
-                String line = partial.substring(0, nl);
-                partial.delete(0, nl + 1);
-                emit(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
-            }
-        }
-
-        private void emit(String line) {
-            if (consumer == null) {
-                lines.add(line);
-            } else {
-                try {
-                    consumer.accept(line);
-                } catch (RuntimeException e) {
-                    LOG.debug("log consumer failed: {}", e.toString());
-                }
-            }
-        }
-
-        synchronized List<String> lines() {
-            List<String> all = new ArrayList<>(lines);
-            if (partial.length() > 0) {
-                all.add(partial.toString());
-            }
-            return all;
         }
     }
 

@@ -1,14 +1,16 @@
 package dev.berth.backend.ssh;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.apache.sshd.client.channel.ChannelExec;
@@ -22,11 +24,15 @@ import dev.berth.api.BackendException;
 /**
  * Follows a remote file: {@code tail -F} on an exec channel of a session of its own (so that
  * followers never take the channels that commands need), each complete line handed to the
- * consumer on the follower's own thread, in order. {@link #close()} ends the channel's input,
- * which makes the remote script stop its tail, and closes the session. Thread-safe.
+ * consumer on the follower's own thread, in order. A line keeps its first 4 KiB ("... (N bytes
+ * cut)" after them); at most {@value #QUEUE_LINES} lines wait for a slow consumer, the rest are
+ * dropped and counted in a line "[berth: N lines dropped ...]". {@link #close()} ends the channel's
+ * input, which makes the remote script stop its tail, and closes the session. Thread-safe.
  */
 final class Follower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Follower.class);
+    /** Lines that may wait for the consumer; more are dropped (and counted). */
+    static final int QUEUE_LINES = 1000;
 
     private final ClientSession session;
     private final ChannelExec channel;
@@ -44,22 +50,29 @@ final class Follower implements AutoCloseable {
     static Follower open(HostLink link, String script, List<String> args, Consumer<String> consumer, String what,
                          Duration timeout) {
         ClientSession session = link.openExtraSession();
-        ExecutorService delivery = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "berth-ssh-follow");
-            t.setDaemon(true);
-            return t;
-        });
+        ThreadPoolExecutor delivery = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUE_LINES), r -> {
+                    Thread t = new Thread(r, "berth-ssh-follow");
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.DiscardPolicy());
+        AtomicLong dropped = new AtomicLong();
         try {
             List<String> argv = new ArrayList<>(List.of("sh", "-c", script, "berth"));
             argv.addAll(args);
             ChannelExec channel = session.createExecChannel(ShellQuote.join(argv));
-            channel.setOut(new Lines(line -> delivery.execute(() -> {
-                try {
-                    consumer.accept(line);
-                } catch (RuntimeException e) {
-                    LOG.warn("{}: the follow consumer failed: {}", what, e.toString());
+            channel.setOut(new Lines(line -> {
+                if (delivery.getQueue().remainingCapacity() < 2) {
+                    dropped.incrementAndGet();
+                    return;
                 }
-            })));
+                long lost = dropped.getAndSet(0);
+                if (lost > 0) {
+                    delivery.execute(deliver(consumer, what,
+                            "[berth: " + lost + " lines dropped: the consumer did not keep up]"));
+                }
+                delivery.execute(deliver(consumer, what, line));
+            }));
             channel.setErr(OutputStream.nullOutputStream());
             OpenFuture opened = channel.open();
             if (!opened.await(timeout) || !opened.isOpened()) {
@@ -76,6 +89,16 @@ final class Follower implements AutoCloseable {
             }
             throw new BackendException(what + ": cannot follow the output: " + e.getMessage(), e);
         }
+    }
+
+    private static Runnable deliver(Consumer<String> consumer, String what, String line) {
+        return () -> {
+            try {
+                consumer.accept(line);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: the follow consumer failed: {}", what, e.toString());
+            }
+        };
     }
 
     @Override
@@ -98,10 +121,16 @@ final class Follower implements AutoCloseable {
         LOG.debug("{}: stopped following", what);
     }
 
-    /** Splits UTF-8 bytes into lines (without the newline) and hands each to the sink. */
+    /**
+     * Splits UTF-8 bytes into lines (without the newline) and hands each to the sink; keeps at most
+     * {@link OutputCaps#LINE_BYTES} bytes of a line (cut at a character boundary) and counts the
+     * rest, so a line of any length costs at most that much memory.
+     */
     static final class Lines extends OutputStream {
         private final Consumer<String> sink;
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private final byte[] line = new byte[OutputCaps.LINE_BYTES];
+        private int size;
+        private long cut;
 
         Lines(Consumer<String> sink) {
             this.sink = sink;
@@ -110,11 +139,11 @@ final class Follower implements AutoCloseable {
         @Override
         public synchronized void write(int b) {
             if (b == '\n') {
-                String s = line.toString(StandardCharsets.UTF_8);
-                line.reset();
-                sink.accept(s.endsWith("\r") ? s.substring(0, s.length() - 1) : s);
-            } else if (line.size() < (1 << 20)) {
-                line.write(b);
+                emit();
+            } else if (size < line.length) {
+                line[size++] = (byte) b;
+            } else {
+                cut++;
             }
         }
 
@@ -123,6 +152,30 @@ final class Follower implements AutoCloseable {
             for (int i = off; i < off + len; i++) {
                 write(b[i]);
             }
+        }
+
+        private void emit() {
+            int end = size;
+            long dropped = cut;
+            if (dropped > 0) {
+                // do not keep half a character: back up to the start of an incomplete last one
+                int lead = end - 1;
+                while (lead > 0 && lead > end - 4 && (line[lead] & 0xC0) == 0x80) {
+                    lead--;
+                }
+                int b = line[lead] & 0xFF;
+                int need = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+                if (lead + need > end) {
+                    dropped += end - lead;
+                    end = lead;
+                }
+            } else if (end > 0 && line[end - 1] == '\r') {
+                end--;
+            }
+            String s = new String(line, 0, end, StandardCharsets.UTF_8);
+            size = 0;
+            cut = 0;
+            sink.accept(dropped > 0 ? s + OutputCaps.marker(dropped) : s);
         }
     }
 }

@@ -16,7 +16,11 @@ package dev.berth.backend.ssh;
  * instances/&lt;id&gt;/pid.exited          the same, once it is gone
  * instances/&lt;id&gt;/exit                its exit status, written by the wrapper that waited for it
  * instances/&lt;id&gt;/output.log          stdout and stderr (and output.log.1, its rotation)
+ * instances/&lt;id&gt;/work/               the working dir of an app without a source
  * </pre>
+ *
+ * <p>Files holding the env (secrets) are created with {@code set -C} (O_EXCL) after an {@code rm -f},
+ * so they are never written through a link planted in their place.
  *
  * <p>A process is taken for the instance only if its pid is alive, not a zombie, started at the
  * recorded clock tick (field 22 of /proc/pid/stat) and the host was not rebooted since (boot id),
@@ -65,6 +69,32 @@ final class Scripts {
               set -f
             }
             """;
+
+    /**
+     * {@code lastlines FILE N WINDOW}: the last N lines of the last WINDOW bytes of FILE (a regular
+     * file, not a symlink), each cut after 4096 bytes (at a UTF-8 character boundary) with
+     * "... (K bytes cut)"; a first line that may have begun before the window starts with "... ".
+     * Reads at most WINDOW+1 bytes however large the file or its lines are, so it sends at most
+     * about WINDOW bytes back. Uses the variables _s and _f.
+     */
+    static final String TAIL = """
+            CUT='function cut(s,   l, m, c) {
+              l = length(s)
+              if (l <= max) return s
+              m = max
+              while (m > max - 3) { c = substr(s, m + 1, 1); if (c < "\\200" || c >= "\\300") break; m-- }
+              return substr(s, 1, m) "... (" (l - m) " bytes cut)"
+            }
+            NR == 1 && frag { if ($0 == "") next; k++; b[k % n] = "... " cut($0); next }
+            { k++; b[k % n] = cut($0) }
+            END { for (i = (k > n ? k - n + 1 : 1); i <= k; i++) print b[i % n] }'
+            lastlines() {
+              [ -f "$1" ] && [ ! -L "$1" ] || return 0
+              _s=$(wc -c <"$1") || return 0
+              _f=0; [ "$_s" -gt "$3" ] && _f=1
+              tail -c "$(($3 + 1))" "$1" | LC_ALL=C awk -v n="$2" -v max=%LINE% -v frag="$_f" "$CUT"
+            }
+            """.replace("%LINE%", Integer.toString(OutputCaps.LINE_BYTES));
 
     /**
      * The liveness round: one line per instance dir with a pid file, then END. "A id pid ticks
@@ -144,21 +174,23 @@ final class Scripts {
 
     /**
      * Runs the app's setup in the release dir, once: env file on stdin, output to setup.log, killed
-     * after SECS; on success writes .berth-setup-done and prints OK, else "FAIL code" and the last
-     * 20 lines of setup.log. Args: base app release secs argv...
+     * after SECS; on success writes .berth-setup-done and prints OK and the last 200 lines of
+     * setup.log (of its last 256 KiB), else "FAIL code" and its last 20 lines (of its last 64 KiB),
+     * each line cut at 4 KiB. Args: base app release secs argv...
      */
-    static final String SETUP = """
+    static final String SETUP = TAIL + """
             r=$1/releases/$2/$3; secs=$4; shift 4
             cd "$r" || exit 1
-            (umask 077; cat >.berth-setup-env) || exit 1
+            rm -f .berth-setup-env; (set -C; umask 077; cat >.berth-setup-env) || exit 1
             if [ -f .berth-setup-done ]; then rm -f .berth-setup-env; echo OK; exit 0; fi
             echo "# berth: setup at $(date -u +%Y-%m-%dT%H:%M:%SZ): $*" >>setup.log
             timeout -k 5 "$secs" %ENV% "$r/.berth-setup-env" "$@" </dev/null >>setup.log 2>&1
             code=$?
             rm -f .berth-setup-env
-            if [ "$code" -eq 0 ]; then date -u +%Y-%m-%dT%H:%M:%SZ >.berth-setup-done; echo OK; tail -n 200 setup.log
-            else echo "FAIL $code"; tail -n 20 setup.log; fi
-            """.replace("%ENV%", BASE_ENV);
+            if [ "$code" -eq 0 ]; then date -u +%Y-%m-%dT%H:%M:%SZ >.berth-setup-done; echo OK; lastlines setup.log 200 %BUILD%
+            else echo "FAIL $code"; lastlines setup.log 20 %FAILURE%; fi
+            """.replace("%ENV%", BASE_ENV).replace("%BUILD%", Integer.toString(OutputCaps.BUILD_BYTES))
+            .replace("%FAILURE%", Integer.toString(OutputCaps.FAILURE_BYTES));
 
     /**
      * Free ports for RANDOM_PORT values: COUNT ports of FROM-TO, starting at offset OFF, that no
@@ -193,12 +225,12 @@ final class Scripts {
      * env. Waits up to 10 s for the pid file and prints "P pid ticks".
      * Args: base id workdir meta WRAPPER INNER argv...
      */
-    static final String LAUNCH = """
+    static final String LAUNCH = TAIL + """
             base=$1; id=$2; wd=$3; meta=$4; outer=$5; inner=$6; shift 6
             d=$base/instances/$id
             mkdir -p "$d" || exit 1
             rm -f "$d/pid" "$d/pid.exited" "$d/exit" "$d/stop" "$d/kill"
-            (umask 077; cat >"$d/.env.tmp") && mv -f "$d/.env.tmp" "$d/env.sh" || exit 1
+            rm -f "$d/.env.tmp"; (set -C; umask 077; cat >"$d/.env.tmp") && mv -f "$d/.env.tmp" "$d/env.sh" || exit 1
             printf '%s\\n' "$meta" >"$d/.meta.tmp" && mv -f "$d/.meta.tmp" "$d/meta" || exit 1
             case "$wd" in "$d"/*) mkdir -p "$wd" || exit 1 ;; esac
             cd "$wd" || { echo "FAIL cannot cd to $wd (workingDir)"; exit 1; }
@@ -207,12 +239,12 @@ final class Scripts {
             i=0
             while [ ! -f "$d/pid" ]; do
               i=$((i + 1))
-              if [ "$i" -gt 200 ]; then echo "FAIL no pid file after 10 s; last output:"; tail -n 20 "$d/output.log"; exit 1; fi
+              if [ "$i" -gt 200 ]; then echo "FAIL no pid file after 10 s; last output:"; lastlines "$d/output.log" 20 %FAILURE%; exit 1; fi
               sleep 0.05 2>/dev/null || sleep 1
             done
             read -r pid t opid ot b <"$d/pid"
             echo "P $pid $t"
-            """;
+            """.replace("%FAILURE%", Integer.toString(OutputCaps.FAILURE_BYTES));
 
     /** The wrapper: waits for INNER (in the foreground, so no signal is ignored) and records its status. */
     static final String WRAPPER = """
@@ -304,12 +336,18 @@ final class Scripts {
             cat "/proc/$pid/environ"
             """;
 
-    /** The last N lines of the output (the rotated file first). Args: base id n. */
-    static final String LOGS = """
-            d=$1/instances/$2
+    /**
+     * The last N lines of the output's last WINDOW bytes, the rotated file first (as much of its
+     * end as the current file leaves of the window), each line cut as {@link #TAIL} does.
+     * Args: base id n window.
+     */
+    static final String LOGS = TAIL + """
+            d=$1/instances/$2; n=$3; w=$4
             [ -d "$d" ] || { echo "berth: no such instance" >&2; exit 97; }
-            [ -f "$d/output.log.1" ] && tail -n "$3" "$d/output.log.1"
-            [ -f "$d/output.log" ] && tail -n "$3" "$d/output.log"
+            s0=0
+            [ -f "$d/output.log" ] && [ ! -L "$d/output.log" ] && s0=$(wc -c <"$d/output.log")
+            [ "$s0" -lt "$w" ] && lastlines "$d/output.log.1" "$n" $((w - s0))
+            lastlines "$d/output.log" "$n" "$w"
             exit 0
             """;
 
@@ -323,11 +361,16 @@ final class Scripts {
             kill "$p" 2>/dev/null
             """;
 
-    /** Copy-truncates every output.log above KIB KiB to output.log.1. Args: base kib. */
+    /**
+     * Every output.log above KIB KiB (a regular file, not a symlink) has its last MAX bytes copied
+     * to a new temp file that replaces output.log.1, then is truncated: output.log.1 never exceeds
+     * MAX, and nothing is written through a link an app may have planted. Args: base kib max.
+     */
     static final String ROTATE = """
             cd "$1/instances" 2>/dev/null || exit 0
-            find . -mindepth 2 -maxdepth 2 -name output.log -size +"$2"k 2>/dev/null | while read -r f; do
-              cp -f "$f" "$f.1" && : >"$f"
+            find . -mindepth 2 -maxdepth 2 -name output.log -type f -size +"$2"k 2>/dev/null | while read -r f; do
+              t=$(mktemp "$f.1.XXXXXX") || continue
+              if tail -c "$3" "$f" >"$t" && mv -f "$t" "$f.1"; then : >"$f"; else rm -f "$t"; fi
             done
             """;
 

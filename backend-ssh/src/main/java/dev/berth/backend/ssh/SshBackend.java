@@ -72,7 +72,8 @@ import dev.berth.api.Source;
  * <p>Under a host's base dir, {@code releases/<app>/<release>/} holds a directory source, copied
  * once per host (a tar stream unpacked into a temp dir and renamed into place) and the place where
  * the app's setup runs once (a marker records success); {@code instances/<id>/} holds an
- * instance's meta, env, pid file, exit status and {@code output.log}. Instances are started
+ * instance's meta, env, pid file, exit status and {@code output.log}, and {@code work/}, the
+ * working dir of an app without a source. Instances are started
  * detached ({@code setsid}, stdin from /dev/null, output appended to {@code output.log}) under a
  * small sh wrapper that records their exit status: they outlive the SSH session, this backend and
  * the JVM, and a new backend over the same hosts adopts them through {@link #list()} with the same
@@ -85,6 +86,11 @@ import dev.berth.api.Source;
  * to the {@link #onExit} listener (with its exit status when the wrapper recorded it). A host that
  * does not answer reports nothing: its instances are unknown, not dead. {@link #checkHosts()} runs
  * one such round synchronously.
+ *
+ * <p>Output handed back is capped in bytes as well as lines ({@link OutputCaps}): a line keeps its
+ * first 4 KiB and "... (N bytes cut)"; {@code logs(id, n)} reads at most the last 1 MiB of the
+ * output on the host and returns at most 1 MiB; a failed setup quotes at most 64 KiB of its output,
+ * exec results keep the first 1 MiB; followers cut lines the same way.
  *
  * <p>Thread-safe: operations on one instance id are serialized, on different ids run in parallel;
  * checks of one host are serialized, of different hosts run in parallel.
@@ -415,7 +421,8 @@ public final class SshBackend implements Backend {
         LOG.info("{}: running {}", what, spec.setup());
         HostLink.Result r = link.run(Scripts.SETUP, args, envFile(env), options.setupTimeout.plusSeconds(30), false);
         List<String> lines = r.lines();
-        for (String line : lines.size() > 1 ? lines.subList(1, lines.size()) : List.<String>of()) {
+        List<String> output = lines.size() > 1 ? lines.subList(1, lines.size()) : List.of();
+        for (String line : OutputCaps.lastLines(output, 200, OutputCaps.BUILD_BYTES)) {
             if (!line.startsWith("# berth: ")) {
                 buildListener.output(app, release, node, line); // the setup's output, once it has ended
             }
@@ -427,8 +434,9 @@ public final class SshBackend implements Backend {
         }
         String status = lines.isEmpty() ? "exit status " + r.exitCode() : lines.get(0);
         String detail = status.startsWith("FAIL ") ? describeSetup(status.substring(5).trim()) : status;
-        List<String> tail = lines.size() > 1 ? lines.subList(1, lines.size()) : List.of();
-        throw new BackendException(what + " failed: " + detail + (r.err().isBlank() ? "" : " (" + r.err().trim() + ")")
+        List<String> tail = OutputCaps.lastLines(output, 20, OutputCaps.FAILURE_BYTES);
+        throw new BackendException(what + " failed: " + OutputCaps.cutLine(detail)
+                + (r.err().isBlank() ? "" : " (" + OutputCaps.cutLine(r.err().trim()) + ")")
                 + "; last " + tail.size() + " lines of " + link.host().baseDir() + "/" + RELEASES + "/" + app + "/"
                 + release + "/setup.log:\n" + String.join("\n", tail));
     }
@@ -463,7 +471,8 @@ public final class SshBackend implements Backend {
         String what = "app '" + app + "' instance '" + id + "' on " + link.where();
         String base = host.baseDir();
         String instanceDir = base + "/" + INSTANCES + "/" + id;
-        String workDir = spec.source() instanceof Source.None ? instanceDir
+        // an app without a source works in work/ of its instance dir, beside (never among) Berth's files
+        String workDir = spec.source() instanceof Source.None ? instanceDir + "/work"
                 : base + "/" + RELEASES + "/" + app + "/" + release;
         if (!spec.workingDir().isEmpty()) {
             // AppSpec allows only a relative path of plain names here: it stays inside (made for no source)
@@ -498,7 +507,8 @@ public final class SshBackend implements Backend {
             String pidLine = r.lines().stream().filter(l -> l.startsWith("P ")).findFirst().orElse(null);
             if (!r.ok() || pidLine == null) {
                 throw new BackendException(what + ": cannot start " + spec.command() + ": "
-                        + String.join("\n", r.lines()) + (r.err().isBlank() ? "" : " " + r.err().trim())
+                        + String.join("\n", OutputCaps.lastLines(r.lines(), 25, OutputCaps.FAILURE_BYTES))
+                        + (r.err().isBlank() ? "" : " " + OutputCaps.cutLine(r.err().trim()))
                         + " (exit status " + r.exitCode() + ")");
             }
             String[] p = pidLine.split(" ");
@@ -793,8 +803,8 @@ public final class SshBackend implements Backend {
 
     private void rotate(HostLink link) {
         try {
-            link.run(Scripts.ROTATE, List.of(link.host().baseDir(), Long.toString(Math.max(1, options.logMaxBytes / 1024))),
-                    null, options.commandTimeout, false);
+            link.run(Scripts.ROTATE, List.of(link.host().baseDir(), Long.toString(Math.max(1, options.logMaxBytes / 1024)),
+                    Long.toString(options.logMaxBytes)), null, options.commandTimeout, false);
         } catch (BackendException e) {
             LOG.debug("log rotation on {} failed: {}", link.where(), e.getMessage());
         }
@@ -1072,7 +1082,10 @@ public final class SshBackend implements Backend {
         return usage;
     }
 
-    /** The setup's output (its last 200 lines) is reported once the setup has ended on a host. */
+    /**
+     * The setup's output is reported once the setup has ended on a host: its last 200 lines, of at
+     * most its last 256 KiB, each line cut after 4 KiB with "... (N bytes cut)".
+     */
     @Override
     public void onBuildOutput(BuildListener listener) {
         this.buildListener = Objects.requireNonNull(listener, "listener");
@@ -1126,7 +1139,8 @@ public final class SshBackend implements Backend {
 
     private static void requireOk(HostLink.Result r, String what) {
         if (!r.ok()) {
-            throw new BackendException(what + " (exit status " + r.exitCode() + "): " + (r.text() + " " + r.err()).trim());
+            throw new BackendException(what + " (exit status " + r.exitCode() + "): "
+                    + OutputCaps.cutText((r.text() + " " + r.err()).trim(), OutputCaps.LINE_BYTES));
         }
     }
 
@@ -1240,14 +1254,13 @@ public final class SshBackend implements Backend {
             if (lines == 0) {
                 return List.of();
             }
-            HostLink.Result r = link.run(Scripts.LOGS, List.of(link.host().baseDir(), id, Integer.toString(lines)), null,
-                    options.commandTimeout, false);
+            HostLink.Result r = link.run(Scripts.LOGS, List.of(link.host().baseDir(), id, Integer.toString(lines),
+                    Integer.toString(OutputCaps.ANSWER_BYTES)), null, options.commandTimeout, false);
             if (r.exitCode() != null && r.exitCode() == 97) {
                 throw new BackendException("unknown instance '" + id + "': no instance dir on " + link.where());
             }
             requireOk(r, "instance '" + id + "' on " + link.where() + ": cannot read its output");
-            List<String> all = r.lines();
-            return List.copyOf(all.subList(Math.max(0, all.size() - lines), all.size()));
+            return OutputCaps.lastLines(r.lines(), lines, OutputCaps.ANSWER_BYTES);
         }
 
         @Override
@@ -1414,7 +1427,11 @@ public final class SshBackend implements Backend {
             return this;
         }
 
-        /** The size above which an instance's output.log is rotated, checked every minute (default 10 MiB; at least 1024). */
+        /**
+         * The size above which an instance's output.log is rotated, checked every minute (default
+         * 10 MiB; at least 1024): its last {@code logMaxBytes} become output.log.1 (never larger)
+         * and output.log starts empty.
+         */
         public Builder logMaxBytes(long logMaxBytes) {
             if (logMaxBytes < 1024) {
                 throw new IllegalArgumentException("logMaxBytes " + logMaxBytes + " is not allowed: must be at least 1024");

@@ -110,7 +110,7 @@ class SshBackendIT {
     void aWorkingDirectoryStaysInsideAndAnotherUserIsRefused() throws Exception {
         AppSpec app = Kit.sleeper("wd").workingDir("data/www").build();
         backend.start(req("wd-1", "h1", app));
-        String inside = kit.netns("h1").baseDir.resolve("instances/wd-1/data/www").toString();
+        String inside = kit.netns("h1").baseDir.resolve("instances/wd-1/work/data/www").toString();
         assertThat(backend.console().exec("wd-1", List.of("pwd"), Duration.ofSeconds(10)).output().trim()).isEqualTo(inside);
         assertThat(backend.console().describe("wd-1")).containsEntry("working.dir", inside);
         assertThatThrownBy(() -> backend.start(req("wd-2", "h1", app.toBuilder().user("nobody").build())))
@@ -231,7 +231,7 @@ class SshBackendIT {
 
         ExecResult env = backend.console().exec("ex-1", List.of("sh", "-c",
                 "echo \"$PWD|$BERTH_INSTANCE_ID|$BERTH_NODE|$GREETING\""), Duration.ofSeconds(10));
-        assertThat(env.output().trim()).isEqualTo(kit.netns("h2").baseDir + "/instances/ex-1|ex-1|h2|it's a \"test\" $(no)");
+        assertThat(env.output().trim()).isEqualTo(kit.netns("h2").baseDir + "/instances/ex-1/work|ex-1|h2|it's a \"test\" $(no)");
         assertThat(backend.console().exec("ex-1", List.of("sh", "-c", "echo out; echo err >&2; exit 7"),
                 Duration.ofSeconds(10))).isEqualTo(new ExecResult(7, "out\nerr\n"));
         long t0 = System.nanoTime();
