@@ -2,26 +2,28 @@ package dev.berth.samples;
 
 import dev.berth.api.App;
 import dev.berth.api.AppSpec;
+import dev.berth.api.Backend;
 import dev.berth.api.BerthException;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.Router;
 import dev.berth.backend.process.ProcessBackend;
 import dev.berth.backend.ssh.SshBackend;
-import dev.berth.backend.ssh.SshHosts;
-import dev.berth.core.Manifests;
 import dev.berth.core.Platform;
+import dev.berth.core.internal.state.FileStateStore;
 import dev.berth.router.haproxy.HaproxyRouter;
 import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -82,91 +84,75 @@ public final class Serve implements Callable<Integer> {
         }
     }
 
+    /**
+     * Checks everything (flags, password, ports, manifests, pinned commits, hosts file), then takes
+     * the state lock, checks the state files, and only then builds the router and the platform: a
+     * refused Serve changes no file and starts or stops no process (an nginx or haproxy it adopted
+     * is left running).
+     */
     @Override
     public Integer call() throws InterruptedException {
-        List<AppSpec> specs;
+        Path root = state.toAbsolutePath().normalize();
+        Preflight.Checked checked;
         try {
-            if (!Files.isDirectory(manifests)) {
-                throw new BerthException("--manifests: " + manifests + " is not a directory");
-            }
-            specs = Manifests.load(manifests, cluster);
-            specs.forEach(Platform::checkDeployable);
+            checked = Preflight.check(this, root, System.getenv());
+        } catch (IOException | BerthException | IllegalArgumentException e) {
+            return refuse(e.getMessage());
+        }
+        if (checked.router().equals("none") || router == null) {
+            System.out.println(router != null ? "Serve: no router; each instance answers on its own port only"
+                    : "Serve: --router not given: using " + checked.router() + (checked.router().equals("none")
+                            ? " (nginx is not installed; domains are not served)" : ""));
+        }
+        boolean fresh = !Files.exists(root);
+        FileStateStore store;
+        try {
+            store = FileStateStore.open(root.resolve("platform")); // the lock: one Serve per --state
         } catch (BerthException e) {
-            System.err.println("Serve: " + e.getMessage());
-            System.err.println("Serve: nothing was changed.");
-            return 2;
+            return refuse(e.getMessage()); // someone else's state: nothing of it is touched
         }
-        String password = System.getenv(MASTER_PASS);
-        if (password != null && password.isEmpty()) {
-            password = null;
-        }
-        if (gitPort != null && password == null) {
-            System.err.println("Serve: --git-port needs a password in the " + MASTER_PASS + " environment variable; "
-                    + "Serve does not start a git server without one");
-            System.err.println("Serve: nothing was changed.");
-            return 2;
-        }
-        Path root = state.toAbsolutePath();
-        Router proxy;
+        Backend backend = null;
+        Router proxy = null;
+        Platform platform;
         try {
-            proxy = router(root);
-        } catch (BerthException | IllegalArgumentException e) {
-            System.err.println("Serve: " + e.getMessage());
-            System.err.println("Serve: nothing was changed.");
-            return 2;
-        }
-        Platform.Builder builder = Platform.builder()
-                .stateDir(root.resolve("platform"))
-                .listener(new EventPrinter(System.out));
-        if (hostsFile == null) {
-            Resources machine = Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build();
-            builder.node(NodeSpec.of("local", machine))
-                    .backend(ProcessBackend.builder().baseDir(root.resolve("instances")).build());
-        } else {
-            SshBackend hosts;
-            try {
-                hosts = SshBackend.builder().hosts(SshHosts.load(hostsFile)).build();
-            } catch (IOException | BerthException | IllegalArgumentException e) {
-                System.err.println("Serve: --hosts " + hostsFile + ": " + e.getMessage());
-                System.err.println("Serve: nothing was changed.");
-                if (proxy != null) {
-                    proxy.close();
-                }
-                return 2;
+            store.loadApps(); // a corrupt state stops Serve here, before any process starts
+            store.loadInstances();
+            backend = backend(root, checked);
+            proxy = router(root, checked.router());
+            Platform.Builder builder = Platform.builder().stateStore(store).dataDir(root.resolve("platform"))
+                    .listener(new EventPrinter(System.out)).backend(backend);
+            if (checked.hosts() == null) {
+                builder.node(NodeSpec.of("local", Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build()));
+            } else {
+                builder.cluster(((SshBackend) backend).nodes());
             }
-            builder.cluster(hosts.nodes()).backend(hosts);
-            System.out.println("Serve: " + hosts.nodes().size() + " SSH host(s) from " + hostsFile + ": "
-                    + hosts.hosts().stream().map(h -> h.id() + "=" + h.target()).collect(Collectors.joining(", ")));
-        }
-        if (proxy != null) {
-            builder.router(proxy);
-        }
-        int git = gitPort == null ? DEFAULT_GIT_PORT : gitPort;
-        if (password != null) {
-            builder.gitServer(git, password);
-        }
-        Platform built = null;
-        try {
-            built = builder.build();
-            for (AppSpec spec : specs) {
-                built.check(spec); // all or nothing: a commit that was never pushed, say
+            if (proxy != null) {
+                builder.router(proxy);
             }
-        } catch (BerthException | IllegalArgumentException e) {
-            System.err.println("Serve: " + e.getMessage());
-            System.err.println("Serve: nothing was changed.");
-            if (built != null) {
-                built.close(); // the router with it
-            } else if (proxy != null) {
-                proxy.close();
+            if (checked.password() != null) {
+                builder.gitServer(gitPort == null ? DEFAULT_GIT_PORT : gitPort, checked.password());
             }
-            return 2;
+            platform = builder.build();
+        } catch (RuntimeException e) { // a taken port, an unreachable host, a corrupt state file...
+            giveUp(proxy, backend);
+            if (fresh) {
+                deleteTree(root); // still ours: the lock is held
+            }
+            store.close();
+            return refuse(e.getMessage());
         }
-        Platform platform = built;
-        if (password == null) {
+        run(platform, checked);
+        return 0;
+    }
+
+    /** Deploys the apps, removes those no manifest names any more, and serves until stopped. */
+    private void run(Platform platform, Preflight.Checked checked) throws InterruptedException {
+        int git = platform.gitPort().orElse(gitPort == null ? DEFAULT_GIT_PORT : gitPort);
+        if (checked.password() == null) {
             System.out.println("Serve: no git server (set " + MASTER_PASS + " to push code to port " + git + ")");
         } else {
-            System.out.println("Serve: git server on port " + platform.gitPort().orElse(git) + ": git push http://git:$"
-                    + MASTER_PASS + "@127.0.0.1:" + platform.gitPort().orElse(git) + "/APP main");
+            System.out.println("Serve: git server on port " + git + ": git push http://git:$" + MASTER_PASS
+                    + "@127.0.0.1:" + git + "/APP main");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (stopOnExit) {
@@ -178,6 +164,7 @@ public final class Serve implements Callable<Integer> {
             platform.close();
         }, "serve-shutdown"));
 
+        List<AppSpec> specs = checked.specs();
         Set<String> wanted = specs.stream().map(AppSpec::name).collect(Collectors.toSet());
         for (App app : platform.apps()) {
             if (!wanted.contains(app.name())) {
@@ -190,17 +177,51 @@ public final class Serve implements Callable<Integer> {
         }
         System.out.println("Serve: running " + specs.size() + " app(s) from " + manifests + "; Ctrl-C to stop.");
         new CountDownLatch(1).await();
-        return 0;
     }
 
-    /** The router asked for (or the default), said plainly; null for none. */
-    private Router router(Path root) {
-        String choice = router;
-        if (choice == null) {
-            choice = Samples.onPath("nginx") ? "nginx" : "none";
-            System.out.println("Serve: --router not given: using " + choice
-                    + (choice.equals("none") ? " (nginx is not installed; domains are not served)" : ""));
+    private static int refuse(String why) {
+        System.err.println("Serve: " + why);
+        System.err.println("Serve: nothing was changed.");
+        return 2;
+    }
+
+    /** Local processes, or the SSH hosts of --hosts. */
+    private Backend backend(Path root, Preflight.Checked checked) {
+        if (checked.hosts() == null) {
+            return ProcessBackend.builder().baseDir(root.resolve("instances")).build();
         }
+        SshBackend hosts = SshBackend.builder().hosts(checked.hosts()).build();
+        System.out.println("Serve: " + hosts.nodes().size() + " SSH host(s) from " + hostsFile + ": "
+                + hosts.hosts().stream().map(h -> h.id() + "=" + h.target()).collect(Collectors.joining(", ")));
+        return hosts;
+    }
+
+    /** Undoes what was built before a refusal: a proxy this Serve started stops, one it adopted keeps running. */
+    private static void giveUp(Router proxy, Backend backend) {
+        if (proxy instanceof NginxRouter n && n.adopted()) {
+            n.detach();
+        } else if (proxy instanceof HaproxyRouter h && h.adopted()) {
+            h.detach();
+        } else if (proxy != null) {
+            proxy.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("Serve: could not remove " + dir + ", made by this refused start: " + e.getMessage());
+        }
+    }
+
+    /** The router {@link Preflight#router} chose, said plainly; null for none. */
+    private Router router(Path root, String choice) {
         switch (choice) {
             case "nginx" -> {
                 Router r = NginxRouter.builder().prefix(root.resolve("router-nginx")).httpPort(httpPort).build();
@@ -212,11 +233,9 @@ public final class Serve implements Callable<Integer> {
                 System.out.println("Serve: haproxy routes the apps' domains on http://127.0.0.1:" + httpPort);
                 return r;
             }
-            case "none" -> {
-                System.out.println("Serve: no router; each instance answers on its own port only");
+            default -> {
                 return null;
             }
-            default -> throw new IllegalArgumentException("--router: '" + choice + "' is not allowed; use nginx, haproxy or none");
         }
     }
 }

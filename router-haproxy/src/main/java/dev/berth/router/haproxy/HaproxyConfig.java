@@ -43,8 +43,19 @@ final class HaproxyConfig {
      */
     static final String LOG_FORMAT = "%Ts.%ms %[var(txn.domain)] %ST %B %[var(txn.hdrs)] %Tt %b/%s";
 
-    /** Where everything lives and how haproxy runs. */
-    record Settings(Path prefix, String listenAddress, int httpPort, int httpsPort, int threads) {
+    /**
+     * Where everything lives and how haproxy runs.
+     *
+     * @param user  the user the workers run as ({@code user} in {@code global}), or {@code null} for none
+     * @param group the group the workers run as, or {@code null} for none
+     */
+    record Settings(Path prefix, String listenAddress, int httpPort, int httpsPort, int threads, String user,
+            String group) {
+        /** No user or group: the workers run as haproxy was started. */
+        Settings(Path prefix, String listenAddress, int httpPort, int httpsPort, int threads) {
+            this(prefix, listenAddress, httpPort, httpsPort, threads, null, null);
+        }
+
         Settings {
             Objects.requireNonNull(prefix, "prefix");
             Objects.requireNonNull(listenAddress, "listenAddress");
@@ -220,6 +231,11 @@ final class HaproxyConfig {
         b.append("    master-worker\n");
         b.append("    pidfile ").append(s.pidFile()).append('\n');
         b.append("    nbthread ").append(s.threads()).append('\n');
+        if (s.user() != null) {
+            // the master keeps root (ports, reloads, certificates); the workers that parse requests do not
+            b.append("    user ").append(s.user()).append('\n');
+            b.append("    group ").append(s.group()).append('\n');
+        }
         // The Runtime API; expose-fd lets a reload by hand (haproxy -x) take over the listeners too.
         b.append("    stats socket ").append(s.adminSocket()).append(" mode 600 level admin expose-fd listeners\n");
         b.append("    stats timeout 30s\n");

@@ -69,7 +69,9 @@ import org.slf4j.LoggerFactory;
  * {@link BerthException} carries haproxy's own error text.
  *
  * <p>Two modes. <b>Owned</b> ({@link Builder#prefix}): the router starts its own haproxy in
- * master-worker mode, as the current user, with everything under the prefix directory
+ * master-worker mode, as the current user (when that is root, the workers run as
+ * {@link Builder#proxyUser}, default {@code www-data}), with only PATH and the locale in its
+ * environment, with everything under the prefix directory
  * ({@code conf/haproxy.cfg}, {@code run/haproxy.pid}, {@code run/admin.sock},
  * {@code run/master.sock}, {@code logs/access.log}, {@code logs/haproxy.log}), listening on
  * {@link Builder#httpPort} (and {@link Builder#httpsPort} while some route has TLS) of
@@ -131,6 +133,7 @@ public final class HaproxyRouter implements Router {
     private Layout current; // what haproxy runs; null while unknown (external mode, before the first apply)
     private String lastGood;
     private ProcessHandle master; // started by this router, or adopted from an earlier one on its prefix
+    private boolean adopted;
     private boolean closed;
     private ApplyPath lastPath = ApplyPath.UNCHANGED;
     private long reloads;
@@ -140,9 +143,10 @@ public final class HaproxyRouter implements Router {
     private record Pem(byte[] content, String digest, Object certStamp, Object keyStamp) {
     }
 
-    private HaproxyRouter(Builder b, Path binary) {
+    private HaproxyRouter(Builder b, Path binary, ProxyUser user) {
         this.binary = binary;
-        this.settings = new HaproxyConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.httpsPort, b.threads);
+        this.settings = new HaproxyConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.httpsPort, b.threads,
+                user == null ? null : user.name(), user == null ? null : user.group());
         this.configFile = b.configFile != null ? b.configFile : settings.conf();
         this.reloadCommand = b.reloadCommand;
         this.reloadTimeout = b.reloadTimeout;
@@ -309,6 +313,28 @@ public final class HaproxyRouter implements Router {
         return settings;
     }
 
+    /** Whether the owned haproxy was already running when this router was built (it adopted it). */
+    public boolean adopted() {
+        synchronized (lock) {
+            return adopted;
+        }
+    }
+
+    /**
+     * Closes this router but leaves its owned haproxy running, as if this JVM had been killed: a new
+     * router on the same prefix adopts it. For a caller that gives up after building the router
+     * and must not take down an haproxy it adopted. Idempotent.
+     */
+    public void detach() {
+        synchronized (lock) {
+            if (!closed && master != null) {
+                LOG.info("haproxy router: leaving haproxy {} running (prefix {})", master.pid(), settings.prefix());
+            }
+            closed = true;
+            master = null;
+        }
+    }
+
     @Override
     public void close() {
         synchronized (lock) {
@@ -339,7 +365,8 @@ public final class HaproxyRouter implements Router {
         List<String> argv = List.of(binary.toString(), "-W", "-f", configFile.toString(), "-S",
                 settings.masterSocket() + ",mode,600");
         try {
-            master = new ProcessBuilder(argv)
+            // only PATH and the locale: none of this JVM's secrets reach haproxy or its workers
+            master = ProxyEnvironment.restrict(new ProcessBuilder(argv))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.accessLog().toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(settings.haproxyLog().toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start().toHandle();
@@ -389,6 +416,7 @@ public final class HaproxyRouter implements Router {
             return false; // a stale pid file, or the pid is someone else's now
         }
         master = h;
+        adopted = true;
         current = null;
         LOG.info("haproxy router: adopted haproxy {} already serving {} with prefix {}", pid, settings.listen(),
                 settings.prefix());
@@ -960,8 +988,21 @@ public final class HaproxyRouter implements Router {
         private int threads = 1;
         private Path haproxyBinary;
         private Duration reloadTimeout = Duration.ofSeconds(10);
+        private String proxyUser = ProxyUser.DEFAULT;
 
         private Builder() {
+        }
+
+        /**
+         * The user haproxy's workers run as when this JVM runs as root ({@code user} and
+         * {@code group} in {@code global}: the user and its primary group); default {@code www-data}.
+         * The master keeps root to bind ports, reload and read certificates; {@code root} keeps the
+         * workers root (not recommended). Applies to an owned proxy only, when this JVM is root;
+         * the user must exist when {@link #build()} runs.
+         */
+        public Builder proxyUser(String user) {
+            this.proxyUser = ProxyUser.checkName("proxyUser", user);
+            return this;
         }
 
         /**
@@ -1063,8 +1104,11 @@ public final class HaproxyRouter implements Router {
                 prefix = configFile.getParent();
                 checkPrefixLength(prefix);
             }
+            // owned mode only: an external proxy runs as its operator set it up (a non-root one could not switch)
+            ProxyUser user = reloadCommand.isEmpty() && ProxyUser.runningAsRoot()
+                    ? ProxyUser.lookup("proxyUser", proxyUser, ProxyUser.PASSWD, ProxyUser.GROUP) : null;
             Path binary = findHaproxy(haproxyBinary);
-            HaproxyRouter router = new HaproxyRouter(this, binary);
+            HaproxyRouter router = new HaproxyRouter(this, binary, user);
             if (router.reloadCommand.isEmpty()) {
                 synchronized (router.lock) {
                     router.start();

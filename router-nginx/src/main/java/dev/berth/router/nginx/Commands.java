@@ -22,12 +22,15 @@ final class Commands {
     private Commands() {
     }
 
-    /** Runs {@code argv}, output (stdout and stderr) collected through a file in {@code tempDir}. */
+    /**
+     * Runs {@code argv} with the {@link ProxyEnvironment} only, output (stdout and stderr) collected
+     * through a file in {@code tempDir}.
+     */
     static Result run(List<String> argv, Path tempDir, Duration timeout) {
         Path out = null;
         try {
             out = Files.createTempFile(tempDir, "cmd-", ".out");
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+            Process p = ProxyEnvironment.restrict(new ProcessBuilder(argv)).redirectErrorStream(true)
                     .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();
             boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);

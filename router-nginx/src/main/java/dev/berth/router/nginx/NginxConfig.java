@@ -45,17 +45,30 @@ final class NginxConfig {
             + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
             + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-    /** Where everything lives and how nginx runs. */
+    /**
+     * Where everything lives and how nginx runs.
+     *
+     * @param user       the {@code user} directive's argument ("NAME GROUP"), or {@code null} for none
+     *                   (nginx then runs its workers as the user it runs as)
+     * @param workerTemp the parent of the temp directories the workers write to
+     */
     record Settings(Path prefix, String listenAddress, int httpPort, int httpsPort, int workerProcesses,
-            boolean root) {
+            String user, Path workerTemp) {
         Settings {
             Objects.requireNonNull(prefix, "prefix");
             Objects.requireNonNull(listenAddress, "listenAddress");
+            Objects.requireNonNull(workerTemp, "workerTemp");
             checkPath("prefix", prefix);
+            checkPath("workerTemp", workerTemp);
             if (httpPort == httpsPort) {
                 throw new IllegalArgumentException("httpsPort: " + httpsPort
                         + " is not allowed; must differ from httpPort " + httpPort);
             }
+        }
+
+        /** No {@code user} directive; temp files under the prefix. */
+        Settings(Path prefix, String listenAddress, int httpPort, int httpsPort, int workerProcesses) {
+            this(prefix, listenAddress, httpPort, httpsPort, workerProcesses, null, prefix.resolve("temp"));
         }
 
         Path conf() {
@@ -123,15 +136,16 @@ final class NginxConfig {
         validate(table);
         StringBuilder b = new StringBuilder(256 + table.routes().size() * 400);
         b.append("# Rendered by Berth's NginxRouter; the next apply() replaces this file.\n");
-        if (s.root()) {
-            b.append("user root;\n");
+        if (s.user() != null) {
+            // the master keeps root (ports, logs, keys); the workers that parse requests do not
+            b.append("user ").append(s.user()).append(";\n");
         }
         b.append("worker_processes ").append(s.workerProcesses()).append(";\n");
         b.append("pid ").append(s.pidFile()).append(";\n");
         b.append("error_log ").append(s.errorLog()).append(" warn;\n\n");
         b.append("events {\n    worker_connections 1024;\n}\n\n");
         b.append("http {\n");
-        Path t = s.temp();
+        Path t = s.workerTemp();
         b.append("    client_body_temp_path ").append(t.resolve("client_body")).append(";\n");
         b.append("    proxy_temp_path ").append(t.resolve("proxy")).append(";\n");
         b.append("    fastcgi_temp_path ").append(t.resolve("fastcgi")).append(";\n");

@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * there it refuses the handshake of a client that names no such domain.
  *
  * <p>Two modes. <b>Owned</b> ({@link Builder#prefix}): the router starts its own nginx, as the
- * current user, with everything under the prefix directory ({@code conf/nginx.conf},
+ * current user (when that is root, the workers run as {@link Builder#proxyUser}, default
+ * {@code www-data}), with only PATH and the locale in its environment ({@code ProxyEnvironment}),
+ * with everything under the prefix directory ({@code conf/nginx.conf},
  * {@code nginx.pid}, {@code logs/error.log}, {@code logs/access.log}, {@code temp/}), listening on
  * {@link Builder#httpPort} of {@link Builder#listenAddress} (127.0.0.1 unless set), and stops it on
  * {@link #close}; when an earlier router on the same prefix left its nginx running (its JVM was
@@ -90,20 +92,24 @@ public final class NginxRouter implements Router {
     private String lastGood;
     /** The owned master: started by this router, or adopted from an earlier one with the same prefix. */
     private ProcessHandle master;
+    private boolean adopted;
     private boolean closed;
 
-    private NginxRouter(Builder b, Path binary) {
+    private NginxRouter(Builder b, Path binary, ProxyUser user) {
         this.binary = binary;
+        Path temp = b.prefix.resolve("temp");
+        Path workerTemp = user == null ? temp : WorkerTemp.choose(temp, user, WorkerTemp.FALLBACK_ROOT);
         this.settings = new NginxConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.httpsPort, b.workerProcesses,
-                isRoot());
+                user == null ? null : user.directive(), workerTemp);
         this.configFile = b.configFile != null ? b.configFile : settings.conf();
         this.reloadCommand = b.reloadCommand;
         this.reloadTimeout = b.reloadTimeout;
         try {
             Files.createDirectories(configFile.getParent());
             Files.createDirectories(settings.errorLog().getParent());
+            Files.createDirectories(settings.temp());
             for (String t : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
-                Files.createDirectories(settings.temp().resolve(t));
+                Files.createDirectories(settings.workerTemp().resolve(t)); // nginx hands them to the workers' user
             }
             this.accessLog = AccessLog.fromEnd(settings.accessLog());
             if (Files.exists(configFile)) {
@@ -208,6 +214,28 @@ public final class NginxRouter implements Router {
         }
     }
 
+    /** Whether the owned nginx was already running when this router was built (it adopted it). */
+    public boolean adopted() {
+        synchronized (lock) {
+            return adopted;
+        }
+    }
+
+    /**
+     * Closes this router but leaves its owned nginx running, as if this JVM had been killed: a new
+     * router on the same prefix adopts it. For a caller that gives up after building the router
+     * and must not take down an nginx it adopted. Idempotent.
+     */
+    public void detach() {
+        synchronized (lock) {
+            if (!closed && master != null) {
+                LOG.info("nginx router: leaving nginx {} running (prefix {})", master.pid(), settings.prefix());
+            }
+            closed = true;
+            master = null;
+        }
+    }
+
     @Override
     public void close() {
         synchronized (lock) {
@@ -217,6 +245,7 @@ public final class NginxRouter implements Router {
             closed = true;
             if (master != null) {
                 stopMaster();
+                WorkerTemp.deleteFallback(settings.workerTemp(), settings.temp());
                 LOG.info("nginx router: stopped nginx (prefix {})", settings.prefix());
             }
         }
@@ -236,7 +265,8 @@ public final class NginxRouter implements Router {
         List<String> argv = List.of(binary.toString(), "-c", configFile.toString(), "-p", settings.prefix() + "/",
                 "-e", settings.errorLog().toString(), "-g", "daemon off;");
         try {
-            master = new ProcessBuilder(argv).redirectErrorStream(true)
+            // only PATH and the locale: none of this JVM's secrets reach nginx or its workers
+            master = ProxyEnvironment.restrict(new ProcessBuilder(argv)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start().toHandle();
         } catch (IOException e) {
@@ -279,6 +309,7 @@ public final class NginxRouter implements Router {
             return false; // a stale pid file, or the pid is someone else's now
         }
         master = h;
+        adopted = true;
         LOG.info("nginx router: adopted nginx {} already serving {} with prefix {}", pid, settings.listen(),
                 settings.prefix());
         return true;
@@ -601,14 +632,6 @@ public final class NginxRouter implements Router {
         }
     }
 
-    private static boolean isRoot() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return "root".equals(System.getProperty("user.name"));
-        }
-    }
-
     static Path findNginx(Path configured) {
         if (configured != null) {
             if (Files.isExecutable(configured)) {
@@ -649,8 +672,21 @@ public final class NginxRouter implements Router {
         private int workerProcesses = 1;
         private Path nginxBinary;
         private Duration reloadTimeout = Duration.ofSeconds(10);
+        private String proxyUser = ProxyUser.DEFAULT;
 
         private Builder() {
+        }
+
+        /**
+         * The user nginx's workers run as when this JVM runs as root (nginx's {@code user}
+         * directive, with the user's primary group); default {@code www-data}. The master keeps root
+         * to bind ports, open the logs and read certificate keys. {@code root} keeps the workers
+         * root (not recommended). Applies to an owned proxy only, when this JVM is root; the user
+         * must exist when {@link #build()} runs.
+         */
+        public Builder proxyUser(String user) {
+            this.proxyUser = ProxyUser.checkName("proxyUser", user);
+            return this;
         }
 
         /** The directory that holds the config, pid file, logs and temp files (owned mode). */
@@ -750,11 +786,19 @@ public final class NginxRouter implements Router {
             if (prefix == null) {
                 prefix = configFile.getParent();
             }
+            // owned mode only: an external proxy runs as its operator set it up (a non-root one could not switch)
+            ProxyUser user = reloadCommand.isEmpty() && ProxyUser.runningAsRoot()
+                    ? ProxyUser.lookup("proxyUser", proxyUser, ProxyUser.PASSWD, ProxyUser.GROUP) : null;
             Path binary = findNginx(nginxBinary);
-            NginxRouter router = new NginxRouter(this, binary);
+            NginxRouter router = new NginxRouter(this, binary, user);
             if (router.reloadCommand.isEmpty()) {
                 synchronized (router.lock) {
-                    router.start();
+                    try {
+                        router.start();
+                    } catch (RuntimeException e) {
+                        WorkerTemp.deleteFallback(router.settings.workerTemp(), router.settings.temp());
+                        throw e;
+                    }
                 }
             }
             return router;

@@ -25,7 +25,7 @@ class NginxConfigTest {
             + "        proxy_read_timeout 60000ms;\n"
             + "        proxy_send_timeout 60000ms;\n";
     private static final NginxConfig.Settings SETTINGS =
-            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 8443, 1, false);
+            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 8443, 1);
 
     @Test
     void rendersAnUpstreamPerAppAndAServerPerDomain() {
@@ -65,7 +65,10 @@ class NginxConfigTest {
                 .doesNotContain("ssl")
                 .doesNotContain("8443");
         assertThat(NginxConfig.render(RoutingTable.empty(),
-                new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 80, 443, 2, true), "g")).contains("user root;\n")
+                new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 80, 443, 2, "www-data www-data",
+                        Path.of("/var/cache/berth/nginx-0123")), "g")).contains("user www-data www-data;\n")
+                .doesNotContain("user root")
+                .contains("client_body_temp_path /var/cache/berth/nginx-0123/client_body;")
                 .contains("worker_processes 2;");
     }
 
@@ -106,9 +109,9 @@ class NginxConfigTest {
 
     @Test
     void rejectsPathsThatCouldBreakADirective() {
-        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a;b"), "127.0.0.1", 80, 443, 1, false))
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a;b"), "127.0.0.1", 80, 443, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix: '/tmp/a;b'");
-        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a b"), "127.0.0.1", 80, 443, 1, false))
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/tmp/a b"), "127.0.0.1", 80, 443, 1))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -154,7 +157,7 @@ class NginxConfigTest {
         RoutingTable table = new RoutingTable(Map.of("a.com", new Route("web", Balance.LEAST_CONN, List.of(),
                 Tls.of(Path.of("/c.pem"), Path.of("/k.pem")), RouteSettings.defaults())));
 
-        String conf = NginxConfig.render(table, new NginxConfig.Settings(Path.of("/p"), "::1", 80, 443, 1, false), "g");
+        String conf = NginxConfig.render(table, new NginxConfig.Settings(Path.of("/p"), "::1", 80, 443, 1), "g");
 
         assertThat(conf).contains("listen [::1]:80;").contains("listen [::1]:443 ssl;")
                 .contains("listen [::1]:443 ssl default_server;");
@@ -195,7 +198,7 @@ class NginxConfigTest {
 
     @Test
     void theHttpsPortMustDifferFromTheHttpPort() {
-        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 8080, 8080, 1, false))
+        assertThatThrownBy(() -> new NginxConfig.Settings(Path.of("/p"), "127.0.0.1", 8080, 8080, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("httpsPort: 8080 is not allowed; must differ from httpPort 8080");
     }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** The router's logic that needs no nginx: reading what nginx's master logged about a reload. */
 class NginxRouterTest {
     private static final NginxConfig.Settings SETTINGS =
-            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 8443, 1, false);
+            new NginxConfig.Settings(Path.of("/srv/berth"), "127.0.0.1", 8080, 8443, 1);
 
     // what Debian's nginx 1.22 logs when a reload cannot bind a port
     private static final String BIND_RETRY =
@@ -41,7 +41,7 @@ class NginxRouterTest {
         assertThat(NginxRouter.reloadRefused("2026/11/22 01:56:58 [emerg] 7#7: listen() to 127.0.0.1:8443, backlog 511 "
                 + "failed (98: Address already in use)\n", SETTINGS))
                 .startsWith("cannot listen on port 8443 of 127.0.0.1 (httpsPort): listen() to 127.0.0.1:8443, ");
-        NginxConfig.Settings v6 = new NginxConfig.Settings(Path.of("/p"), "::1", 8080, 8443, 1, false);
+        NginxConfig.Settings v6 = new NginxConfig.Settings(Path.of("/p"), "::1", 8080, 8443, 1);
         assertThat(NginxRouter.reloadRefused(BIND_RETRY.replace("127.0.0.1", "[::1]") + BIND_GAVE_UP, v6))
                 .startsWith("cannot listen on port 8443 of ::1 (httpsPort): bind() to [::1]:8443 failed");
     }

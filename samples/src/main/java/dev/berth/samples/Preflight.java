@@ -1,0 +1,110 @@
+// Everything Serve checks before it changes anything: flags, password, ports, manifests, pinned commits, hosts file.
+package dev.berth.samples;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.BerthException;
+import dev.berth.backend.ssh.SshHost;
+import dev.berth.backend.ssh.SshHosts;
+import dev.berth.core.Manifests;
+import dev.berth.core.Platform;
+import dev.berth.core.internal.release.Releases;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The checks Serve runs before it takes the state lock, builds a router or a platform: each throws
+ * an {@link IllegalArgumentException} or a {@link BerthException} naming the flag, file or field,
+ * the value and what is allowed, and none of them writes a file or starts a process. Stateless.
+ */
+final class Preflight {
+    /** What Serve goes on with once everything is checked. */
+    record Checked(List<AppSpec> specs, String router, String password, List<SshHost> hosts) {
+    }
+
+    private Preflight() {
+    }
+
+    /**
+     * Checks Serve's flags, {@code env}'s {@link Serve#MASTER_PASS}, the manifests and the commits
+     * they pin (against the repositories under {@code root}, read only).
+     */
+    static Checked check(Serve s, Path root, Map<String, String> env) throws IOException {
+        String router = router(s.router);
+        if (!router.equals("none")) {
+            port("--http-port", s.httpPort, false);
+        }
+        String password = password(env.get(Serve.MASTER_PASS), s.gitPort != null);
+        if (password != null) {
+            port("--git-port", s.gitPort == null ? Serve.DEFAULT_GIT_PORT : s.gitPort, true);
+        }
+        if (!Files.isDirectory(s.manifests)) {
+            throw new BerthException("--manifests: " + s.manifests + " is not a directory");
+        }
+        List<AppSpec> specs = Manifests.load(s.manifests, s.cluster);
+        // the same checks Platform.deploy makes, a commit that was never pushed included, read only
+        Releases releases = new Releases(root.resolve("platform"), "main");
+        for (AppSpec spec : specs) {
+            Platform.checkDeployable(spec);
+            releases.resolve(spec);
+        }
+        List<SshHost> hosts = null;
+        if (s.hostsFile != null) {
+            try {
+                hosts = SshHosts.load(s.hostsFile);
+            } catch (IOException | RuntimeException e) {
+                throw new BerthException("--hosts " + s.hostsFile + ": " + e.getMessage(), e);
+            }
+        }
+        return new Checked(specs, router, password, hosts);
+    }
+
+    /** The router asked for, or nginx when it is installed, else none. */
+    static String router(String choice) {
+        if (choice == null) {
+            return Samples.onPath("nginx") ? "nginx" : "none";
+        }
+        if (!List.of("nginx", "haproxy", "none").contains(choice)) {
+            throw new IllegalArgumentException("--router: '" + choice + "' is not allowed; use nginx, haproxy or none");
+        }
+        return choice;
+    }
+
+    /**
+     * The git server's password: {@code null} when MASTER_PASS is unset or empty (no git server;
+     * refused with --git-port); one of only white space is refused, never echoed.
+     */
+    static String password(String value, boolean gitPortGiven) {
+        if (value != null && !value.isEmpty() && value.isBlank()) {
+            throw new IllegalArgumentException(Serve.MASTER_PASS + ": a password of only white space is not allowed; "
+                    + "set a real password, or unset " + Serve.MASTER_PASS + " to run without a git server");
+        }
+        String password = value == null || value.isEmpty() ? null : value;
+        if (gitPortGiven && password == null) {
+            throw new IllegalArgumentException("--git-port needs a password in the " + Serve.MASTER_PASS
+                    + " environment variable; Serve does not start a git server without one");
+        }
+        return password;
+    }
+
+    /** A port in range and, when {@code mustBeFree}, free on 127.0.0.1 now (0: any free one). */
+    static void port(String flag, int port, boolean mustBeFree) {
+        if (port < (mustBeFree ? 0 : 1) || port > 65535) {
+            throw new IllegalArgumentException(flag + ": " + port + " is not allowed; must be " + (mustBeFree ? 0 : 1)
+                    + "-65535");
+        }
+        if (mustBeFree && port > 0) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            } catch (IOException e) {
+                throw new IllegalArgumentException(flag + ": port " + port + " on 127.0.0.1 is already in use ("
+                        + e.getMessage() + "); choose a free port", e);
+            }
+        }
+    }
+}
