@@ -22,12 +22,15 @@ import java.util.TreeMap;
 /**
  * What the backend records about one launched instance, in {@code instance.properties} inside
  * the instance directory: enough to find the process again (pid + start time), to rebuild its
- * {@link dev.berth.api.RunningInstance}, and to run commands in its directory and env. Written
- * atomically (temp file, fsync, rename). Immutable.
+ * {@link dev.berth.api.RunningInstance}, and to run commands in its directory and env; the pid and
+ * start ticks of the wrapper that records its exit (0 and empty for instances started before
+ * wrappers existed, which led their own session) and its cgroup. Written atomically (temp file,
+ * fsync, rename). Immutable.
  */
 record InstanceFile(String instanceId, String node, String app, String release, long pid, Instant startedAt,
                     OptionalLong startTicks, String host, Integer port, Path workDir, Map<String, String> env,
-                    Optional<RunAs> runAs) {
+                    Optional<RunAs> runAs, long wrapperPid, OptionalLong wrapperTicks,
+                    Optional<InstanceCgroup> cgroup) {
 
     static final String NAME = "instance.properties";
     /** The name the file gets once its process is gone, kept for logs and post-mortem exec. */
@@ -54,6 +57,11 @@ record InstanceFile(String instanceId, String node, String app, String release, 
         }
         p.setProperty("workDir", workDir.toString());
         runAs.ifPresent(r -> p.setProperty("runAs", r.toString()));
+        if (wrapperPid > 0) {
+            p.setProperty("wrapperPid", Long.toString(wrapperPid));
+        }
+        wrapperTicks.ifPresent(t -> p.setProperty("wrapperTicks", Long.toString(t)));
+        cgroup.ifPresent(c -> p.setProperty("cgroup", c.toProperty()));
         env.forEach((k, v) -> p.setProperty("env." + k, v));
         StringWriter text = new StringWriter();
         p.store(text, "berth process backend: instance " + instanceId);
@@ -106,14 +114,28 @@ record InstanceFile(String instanceId, String node, String app, String release, 
             }
             String ticks = p.getProperty("startTicks");
             String port = p.getProperty("port");
+            String wrapperTicks = p.getProperty("wrapperTicks");
             return new InstanceFile(id, required(p, "node"), required(p, "app"), required(p, "release"),
                     Long.parseLong(required(p, "pid")), Instant.parse(required(p, "startedAt")),
                     ticks == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(ticks)),
                     required(p, "host"), port == null ? null : Integer.valueOf(port), Path.of(required(p, "workDir")), env,
-                    Optional.ofNullable(p.getProperty("runAs")).map(RunAs::parse));
+                    Optional.ofNullable(p.getProperty("runAs")).map(RunAs::parse),
+                    Long.parseLong(p.getProperty("wrapperPid", "0")),
+                    wrapperTicks == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(wrapperTicks)),
+                    Optional.ofNullable(p.getProperty("cgroup")).map(InstanceCgroup::parse));
         } catch (RuntimeException e) {
             throw new IOException("malformed instance file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The session the instance runs in: its wrapper's, or its own for instances from before wrappers. */
+    long sessionId() {
+        return wrapperPid > 0 ? wrapperPid : pid;
+    }
+
+    /** The start ticks of the session leader, when known. */
+    OptionalLong sessionTicks() {
+        return wrapperPid > 0 ? wrapperTicks : startTicks;
     }
 
     private static String required(Properties p, String key) {

@@ -2,9 +2,11 @@ package dev.berth.backend.process;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,6 +28,12 @@ import org.slf4j.LoggerFactory;
  */
 final class LogFiles {
     static final String OUTPUT = "output.log";
+    /** Longest line handed out (tail, follow, setup report); the rest of a longer line is replaced by a marker. */
+    static final int LINE_CAP = 4096;
+    /** Most bytes {@link #tail} reads back, over all files: {@code logs(id, n)} is bounded whatever the file holds. */
+    static final int TAIL_CAP = 1 << 20;
+    /** Most bytes of output quoted in an error message (a failed setup's last lines). */
+    static final int ERROR_TAIL_CAP = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(LogFiles.class);
 
     private LogFiles() {
@@ -37,9 +45,11 @@ final class LogFiles {
 
     /**
      * When {@code output} is larger than {@code maxBytes}: drops the oldest, shifts the others
-     * up, copies the file to {@code .1} and truncates it to 0. The child writes with O_APPEND, so
-     * it continues at the new end. Lines written between the copy and the truncation are lost
-     * (the usual copy-truncate window, kept small by copying in the kernel).
+     * up, copies the last {@code maxBytes} bytes of the file to {@code .1} (with a marker line
+     * when older bytes had to be dropped, so {@code .1} never exceeds the cap however far the file
+     * grew between two checks) and truncates it to 0. The child writes with O_APPEND, so it
+     * continues at the new end. Lines written between the copy and the truncation are lost (the
+     * usual copy-truncate window, kept small by copying in the kernel). Never follows a symlink.
      *
      * @param files how many files to keep in all, counting {@code output} itself
      * @return whether it rotated
@@ -47,7 +57,8 @@ final class LogFiles {
     static boolean rotateIfNeeded(Path output, long maxBytes, int files) throws IOException {
         long size;
         try {
-            size = Files.size(output);
+            size = Files.readAttributes(output, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).size();
         } catch (NoSuchFileException e) {
             return false;
         }
@@ -58,56 +69,85 @@ final class LogFiles {
             Files.deleteIfExists(rotated(output, files - 1));
             for (int i = files - 2; i >= 1; i--) {
                 Path from = rotated(output, i);
-                if (Files.exists(from)) {
+                if (Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
                     Files.move(from, rotated(output, i + 1), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             Path first = rotated(output, 1);
             Path tmp = first.resolveSibling("." + first.getFileName() + ".tmp");
-            try (FileChannel in = FileChannel.open(output, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         StandardOpenOption.TRUNCATE_EXISTING)) {
+            Files.deleteIfExists(tmp);
+            try (FileChannel in = FileChannel.open(output, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                         LinkOption.NOFOLLOW_LINKS);
+                 FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                         LinkOption.NOFOLLOW_LINKS)) {
                 long end = in.size();
-                long pos = 0;
-                while (pos < end) {
-                    long n = in.transferTo(pos, end - pos, out);
-                    if (n <= 0) {
-                        break;
-                    }
-                    pos += n;
+                long from = 0;
+                long written = 0;
+                if (end > maxBytes) {
+                    byte[] marker = DROPPED.getBytes(StandardCharsets.UTF_8);
+                    out.write(ByteBuffer.wrap(marker));
+                    written = marker.length;
+                    from = startOfLine(in, end - (maxBytes - marker.length), end);
                 }
-                // Bytes the child wrote after 'end' are lost with the truncation; copy them too if any.
-                long later = in.size();
-                while (pos < later) {
-                    long n = in.transferTo(pos, later - pos, out);
-                    if (n <= 0) {
-                        break;
-                    }
-                    pos += n;
-                }
+                written += copy(in, from, end, out);
+                // Bytes the child wrote after 'end' are lost with the truncation: copy those that fit.
+                long later = Math.min(in.size(), end + Math.max(0, maxBytes - written));
+                copy(in, end, later, out);
                 in.truncate(0);
             }
             Files.move(tmp, first, StandardCopyOption.REPLACE_EXISTING);
         } else {
-            try (FileChannel ch = FileChannel.open(output, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(output, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
                 ch.truncate(0);
             }
         }
         return true;
     }
 
-    /** The last {@code lines} lines of the output, reading rotated files as far back as needed. */
+    private static final String DROPPED = "[berth: earlier output dropped by rotation: the file had outgrown its cap]\n";
+
+    /** The position after the first newline at or after {@code from} (within 4 KiB), else {@code from}. */
+    private static long startOfLine(FileChannel in, long from, long end) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(LINE_CAP, end - from));
+        in.read(buf, from);
+        for (int i = 0; i < buf.position(); i++) {
+            if (buf.get(i) == '\n') {
+                return from + i + 1;
+            }
+        }
+        return from;
+    }
+
+    private static long copy(FileChannel in, long from, long to, FileChannel out) throws IOException {
+        long pos = from;
+        while (pos < to) {
+            long n = in.transferTo(pos, to - pos, out);
+            if (n <= 0) {
+                break;
+            }
+            pos += n;
+        }
+        return pos - from;
+    }
+
+    /**
+     * The last {@code lines} lines of the output, reading rotated files as far back as needed, at
+     * most {@link #TAIL_CAP} bytes in all, each line cut at {@link #LINE_CAP}.
+     */
     static List<String> tail(Path output, int lines, int files) throws IOException {
         Deque<String> result = new ArrayDeque<>();
-        for (int i = 0; i < Math.max(files, 1) && result.size() < lines; i++) {
+        long budget = TAIL_CAP;
+        for (int i = 0; i < Math.max(files, 1) && result.size() < lines && budget > 0; i++) {
             Path f = i == 0 ? output : rotated(output, i);
-            if (!Files.exists(f)) {
+            if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
                 if (i == 0) {
                     continue;
                 }
                 break;
             }
-            List<String> part = tailOf(f, lines - result.size());
+            long[] used = new long[1];
+            List<String> part = tailOf(f, lines - result.size(), budget, used);
+            budget -= used[0];
             for (int j = part.size() - 1; j >= 0; j--) {
                 result.addFirst(part.get(j));
             }
@@ -115,47 +155,87 @@ final class LogFiles {
         return new ArrayList<>(result);
     }
 
-    /** The last {@code lines} complete or partial lines of one file, read backwards in blocks. */
+    /** The last {@code lines} lines of one file, at most {@link #TAIL_CAP} bytes, each cut at {@link #LINE_CAP}. */
     static List<String> tailOf(Path file, int lines) throws IOException {
-        if (lines <= 0) {
+        return tailOf(file, lines, TAIL_CAP, new long[1]);
+    }
+
+    /** The same within {@code maxBytes} of the file's end. */
+    static List<String> tailOf(Path file, int lines, long maxBytes) throws IOException {
+        return tailOf(file, lines, maxBytes, new long[1]);
+    }
+
+    /**
+     * The last {@code lines} complete or partial lines of one file, read backwards in blocks, no
+     * more than {@code maxBytes} of it (a line whose start lies further back is marked as cut);
+     * {@code used[0]} gets the bytes read.
+     */
+    private static List<String> tailOf(Path file, int lines, long maxBytes, long[] used) throws IOException {
+        if (lines <= 0 || maxBytes <= 0) {
             return List.of();
         }
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long end = raf.length();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long end = ch.size();
             if (end == 0) {
                 return List.of();
             }
-            byte[] last = new byte[1];
-            raf.seek(end - 1);
-            raf.readFully(last);
-            long stop = last[0] == '\n' ? end - 1 : end; // ignore the final newline
+            ByteBuffer one = ByteBuffer.allocate(1);
+            ch.read(one, end - 1);
+            long stop = one.get(0) == '\n' ? end - 1 : end; // ignore the final newline
+            long floor = Math.max(0, stop - maxBytes);
             long pos = stop;
             int newlines = 0;
-            byte[] block = new byte[8192];
-            long start = 0;
+            ByteBuffer block = ByteBuffer.allocate(8192);
+            long start = floor;
             outer:
-            while (pos > 0) {
-                int n = (int) Math.min(block.length, pos);
+            while (pos > floor) {
+                int n = (int) Math.min(block.capacity(), pos - floor);
                 pos -= n;
-                raf.seek(pos);
-                raf.readFully(block, 0, n);
+                block.clear().limit(n);
+                readFully(ch, block, pos);
                 for (int i = n - 1; i >= 0; i--) {
-                    if (block[i] == '\n' && ++newlines == lines) {
+                    if (block.get(i) == '\n' && ++newlines == lines) {
                         start = pos + i + 1;
                         break outer;
                     }
                 }
             }
-            int len = (int) Math.min(stop - start, Integer.MAX_VALUE - 16);
-            byte[] bytes = new byte[len];
-            raf.seek(stop - len);
-            raf.readFully(bytes);
-            String text = new String(bytes, StandardCharsets.UTF_8);
+            boolean cutAtStart = start == floor && floor > 0 && newlines < lines;
+            ByteBuffer bytes = ByteBuffer.allocate((int) (stop - start));
+            readFully(ch, bytes, start);
+            used[0] = end - start;
+            String text = new String(bytes.array(), StandardCharsets.UTF_8);
             if (text.isEmpty()) {
                 return List.of("");
             }
-            return List.of(text.split("\n", -1));
+            List<String> out = new ArrayList<>();
+            for (String line : text.split("\n", -1)) {
+                out.add(capLine(line));
+            }
+            if (cutAtStart) {
+                out.set(0, "[berth: start cut] " + out.get(0));
+            }
+            return out;
         }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+        long at = pos;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, at);
+            if (n < 0) {
+                throw new java.io.EOFException("file shrank while it was read");
+            }
+            at += n;
+        }
+    }
+
+    /** The line, cut at {@link #LINE_CAP} characters with a marker saying how much was left out. */
+    static String capLine(String line) {
+        if (line.length() <= LINE_CAP) {
+            return line;
+        }
+        return line.substring(0, LINE_CAP) + " [berth: line cut at " + LINE_CAP + " of " + line.length() + " characters]";
     }
 
     /**
@@ -165,6 +245,7 @@ final class LogFiles {
      */
     static final class Follower implements AutoCloseable {
         private static final long POLL_MILLIS = 150;
+        private static final byte[] CUT = " [berth: line cut]".getBytes(StandardCharsets.UTF_8);
         private final Path output;
         private final Consumer<String> consumer;
         private final String what;
@@ -230,8 +311,10 @@ final class LogFiles {
                         if (buf[i] == '\n') {
                             emit(partial.toString(StandardCharsets.UTF_8));
                             partial.reset();
-                        } else if (partial.size() < 1 << 20) {
+                        } else if (partial.size() < LINE_CAP) {
                             partial.write(buf[i]);
+                        } else {
+                            partial.write(CUT, 0, partial.size() == LINE_CAP ? CUT.length : 0);
                         }
                     }
                     pos += n;

@@ -1,39 +1,29 @@
 package dev.berth.backend.process;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
-import org.apache.commons.exec.ExecuteException;
-import org.apache.commons.exec.ExecuteResultHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +33,6 @@ import dev.berth.api.BackendException;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.InstanceConsole;
 import dev.berth.api.LaunchRequest;
-import dev.berth.api.NotFoundException;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 
@@ -51,28 +40,30 @@ import dev.berth.api.Source;
  * A {@link Backend} that runs instances as local OS processes, built with {@link #builder()}.
  *
  * <p>Files live under the base directory: {@code <base>/<node>/<app>/releases/<release>/} holds a
- * release (a copy of a directory source, the setup's {@code setup.log}), and
- * {@code <base>/<node>/<app>/instances/<id>/} holds an instance's {@code instance.properties}
- * (pid, start time, env; how {@link #list()} finds it again) and {@code output.log}.
+ * release (a copy of a directory source, owned by the platform's user; the setup's
+ * {@code setup.log}), and {@code <base>/<node>/<app>/instances/<id>/} holds an instance's
+ * {@code instance.properties} (pid, start time, env; how {@link #list()} finds it again),
+ * {@code output.log} and the {@code pid} and {@code exit} files of its wrapper.
  *
- * <p>Instances are started through Commons Exec with their stdout and stderr appended to
- * {@code output.log} and no pipe to this JVM, in their own session ({@code setsid}), and no
- * shutdown hook: they outlive the backend object and the JVM, even a {@code kill -9} of it. A new
- * backend on the same base directory adopts them through {@link #list()}. Output logs are
- * rotated (copy-truncate, capped at {@code logMaxBytes} times {@code logFiles}) by a background
- * thread, only while a backend object that knows the instance (started or listed it) is open.
+ * <p>Instances are launched through {@code setsid -f} and a small sh wrapper ({@link Wrapper}):
+ * they are not children of this JVM, run in a session of their own with stdin from /dev/null and
+ * stdout/stderr appended to {@code output.log}, and outlive the backend object and the JVM, even a
+ * {@code kill -9} of it. The wrapper records each exit status in the instance directory; one
+ * thread watches those files for all instances ({@link ExitWatcher}), and a 1 s check is the
+ * safety net. No thread is held per instance. When the platform runs as root with usable cgroups,
+ * each instance gets one of its own ({@link Cgroups}) with its memory, cpu and pids limits, which
+ * stop and kill empty entirely. Output logs are rotated (copy-truncate, each file capped at
+ * {@code logMaxBytes}) by the background thread while a backend object that knows the instance is open.
  *
  * <p>Thread-safe: operations on one instance id are serialized, on different ids run in parallel.
  */
 public final class ProcessBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessBackend.class);
     /** The directory an app without code that runs as another user may write, inside its instance directory. */
-    static final String USER_WORK = "work";
-    private static final List<String> INHERITED_ENV = List.of("PATH", "HOME", "LANG", "TZ", "JAVA_HOME");
+    static final String USER_WORK = UserDirs.WORK;
     private static final String STOP_MARKER = "stop-requested";
     private static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
-    private static final long RECENT_PORT_MILLIS = 60_000;
+    private static final long RETRY_MILLIS = 20;
 
     private final Path baseDir;
     private final String host;
@@ -81,16 +72,14 @@ public final class ProcessBackend implements Backend {
     private final long logMaxBytes;
     private final int logFiles;
     private final Releases releases;
+    private final Ports ports;
+    private final Cgroups cgroups;
     private final ScheduledExecutorService ticker;
+    private final ExitWatcher watcher;
     private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Set<LogFiles.Follower> followers = ConcurrentHashMap.newKeySet();
-    private final Console console = new Console();
-    private final Object portLock = new Object();
-    /** Ports handed out recently, by port, to when; guarded by portLock. */
-    private final Map<Integer, Long> recentPorts = new HashMap<>();
-    /** Where the next port search starts, as an offset into the range; guarded by portLock. */
-    private int portCursor;
+    private final ProcessConsole console;
     private volatile ExitListener listener = (id, handle, exit) -> { };
     private volatile boolean closed;
 
@@ -100,15 +89,20 @@ public final class ProcessBackend implements Backend {
         this.portFrom = b.portFrom;
         this.portTo = b.portTo;
         this.logMaxBytes = b.logMaxBytes;
+        this.releases = new Releases(b.setupTimeout, b.logMaxBytes);
+        this.ports = new Ports(host, portFrom, portTo, this::liveFiles);
+        this.console = new ProcessConsole(this, b.logFiles);
         this.logFiles = b.logFiles;
-        this.releases = new Releases(b.setupTimeout);
-        this.portCursor = ThreadLocalRandom.current().nextInt(portTo - portFrom + 1);
+        this.cgroups = b.cgroups ? Cgroups.detect(String.format("%08x", baseDir.toString().hashCode()))
+                : Cgroups.none();
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "berth-process-ticker");
             t.setDaemon(true);
             return t;
         });
+        this.watcher = new ExitWatcher("berth-process-exits", this::exitSeen);
         ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+        LOG.debug("process backend on {}: cgroups {}", baseDir, cgroups.describe());
     }
 
     /** A builder with the defaults: host 127.0.0.1, ports 8000-9000, 10 MiB x 5 log files, 10 min setup timeout. */
@@ -143,307 +137,176 @@ public final class ProcessBackend implements Backend {
             Path appDir = baseDir.resolve(node).resolve(app);
             Path releaseDir = appDir.resolve("releases").resolve(release);
             Path instanceDir = appDir.resolve("instances").resolve(id);
-            Path workDir;
             Source source = spec.source();
             String what = "app '" + app + "' instance '" + id + "'";
             Optional<RunAs> runAs = RunAs.resolve(spec.user(), what);
-            if (source instanceof Source.None) {
-                workDir = instanceDir;
-            } else if (source instanceof Source.Directory) {
-                workDir = releaseDir;
-            } else {
-                throw new BackendException("app '" + app + "' instance '" + id + "': the process backend cannot run a "
+            if (!(source instanceof Source.None) && !(source instanceof Source.Directory)) {
+                throw new BackendException(what + ": the process backend cannot run a "
                         + (source instanceof Source.Git ? "git" : "container image") + " source yet ("
                         + source + "); use a directory source or none");
             }
             if (spec.command().isEmpty()) {
-                throw new BackendException("app '" + app + "' instance '" + id + "': no command to run: the process "
+                throw new BackendException(what + ": no command to run: the process "
                         + "backend needs a command (only an image or a Dockerfile on the Docker backend brings its own)");
             }
             try {
                 Files.createDirectories(instanceDir);
                 Files.deleteIfExists(instanceDir.resolve(STOP_MARKER));
             } catch (IOException e) {
-                throw new BackendException("app '" + app + "' instance '" + id + "': cannot create " + instanceDir
-                        + ": " + e, e);
+                throw new BackendException(what + ": cannot create " + instanceDir + ": " + e, e);
             }
-            releases.prepare(releaseDir, app, release, node, source, spec.setup(), setupEnv(spec, node, release));
-            if (runAs.isPresent() && source instanceof Source.None) {
-                // Another user gets a directory of its own inside the instance's, never the instance
-                // directory itself: that holds the pid file and the output log, which this (root)
-                // platform trusts and opens; the user must not be able to replace them.
-                workDir = instanceDir.resolve(USER_WORK);
-                createDirectories(workDir, what);
-                chown(workDir, runAs.get(), what);
-            }
-            if (!spec.workingDir().isEmpty()) {
-                // AppSpec allows only a relative path without '..' here: it stays inside.
-                Path inside = workDir;
-                workDir = workDir.resolve(spec.workingDir()).normalize();
-                if (source instanceof Source.None) {
-                    createDirectories(workDir, what);
-                    if (runAs.isPresent()) {
-                        for (Path p = workDir; !p.equals(inside); p = p.getParent()) {
-                            chown(p, runAs.get(), what);
-                        }
-                    }
-                } else if (!Files.isDirectory(workDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    throw new BackendException(what + ": workingDir '" + spec.workingDir() + "' is not a directory of release '"
-                            + release + "' (" + workDir + ")");
-                }
-            }
-            Map<String, String> env = instanceEnv(spec, id, node, release);
-            return launch(id, node, app, release, spec, instanceDir, workDir, env, runAs).running();
+            releases.prepare(releaseDir, app, release, node, source, spec.setup(), Ports.setupEnv(spec, node, release));
+            Path workDir = workDir(spec, source instanceof Source.None ? instanceDir : releaseDir, instanceDir,
+                    release, runAs, what);
+            Map<String, String> env = ports.instanceEnv(spec, id, node, release);
+            return launch(id, node, app, release, spec, instanceDir, workDir, env, runAs, what).running();
         } finally {
             lock.unlock();
         }
     }
 
-    private static void createDirectories(Path dir, String what) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new BackendException(what + ": cannot create " + dir + ": " + e, e);
+    /**
+     * The instance's working directory: its instance directory (no code) or release, and
+     * {@code workingDir} below. Another user without code gets {@code work/} of its own, made by
+     * {@link UserDirs} so that the platform follows no link the app placed.
+     */
+    private static Path workDir(AppSpec spec, Path home, Path instanceDir, String release, Optional<RunAs> runAs,
+                                String what) {
+        boolean noCode = home.equals(instanceDir);
+        if (runAs.isPresent() && noCode) {
+            return UserDirs.prepare(instanceDir, spec.workingDir(), runAs.get(), what);
         }
-    }
-
-    private static void chown(Path dir, RunAs runAs, String what) {
-        try {
-            Files.setAttribute(dir, "unix:uid", (int) runAs.uid());
-            Files.setAttribute(dir, "unix:gid", (int) runAs.gid());
-        } catch (IOException | RuntimeException e) {
-            throw new BackendException(what + ": cannot give " + dir + " to user " + runAs + ": " + e, e);
+        if (spec.workingDir().isEmpty()) {
+            return home;
         }
-    }
-
-    /** {@code command} run as {@code runAs} when set. */
-    private static List<String> asUser(List<String> command, Optional<RunAs> runAs) {
-        if (runAs.isEmpty()) {
-            return command;
+        // AppSpec allows only a relative path without '..' here: it stays inside.
+        Path dir = home.resolve(spec.workingDir()).normalize();
+        if (noCode) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new BackendException(what + ": cannot create " + dir + ": " + e, e);
+            }
+        } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new BackendException(what + ": workingDir '" + spec.workingDir() + "' is not a directory of release '"
+                    + release + "' (" + dir + ")");
         }
-        List<String> argv = new ArrayList<>(runAs.get().prefix());
-        argv.addAll(command);
-        return argv;
+        return dir;
     }
 
     private Tracked launch(String id, String node, String app, String release, AppSpec spec, Path instanceDir,
-                           Path workDir, Map<String, String> env, Optional<RunAs> runAs) {
-        Path output = instanceDir.resolve(LogFiles.OUTPUT);
-        List<String> argv = Launch.inNewSession(asUser(spec.command(), runAs));
-        Launch.ExactLauncher launcher = new Launch.ExactLauncher(argv, output);
-        Launch.Executor executor = new Launch.Executor(launcher, workDir, "berth-process-" + app + "-" + id);
-        executor.setStreamHandler(new Launch.NoStreams());
-        CompletableFuture<Tracked> launched = new CompletableFuture<>();
+                           Path workDir, Map<String, String> env, Optional<RunAs> runAs, String what) {
+        Optional<InstanceCgroup> cgroup = cgroups.create(id, spec.resources(), what);
+        InstanceLauncher.Launched l;
         try {
-            executor.execute(Launch.commandLine(argv), env, new ExecuteResultHandler() {
-                @Override
-                public void onProcessComplete(int exitValue) {
-                    launched.thenAccept(t -> exited(t, exitValue));
-                }
-
-                @Override
-                public void onProcessFailed(ExecuteException e) {
-                    if (launcher.process.isDone() && !launcher.process.isCompletedExceptionally()) {
-                        launched.thenAccept(t -> exited(t, e.getExitValue()));
-                    } else {
-                        LOG.debug("app '{}' instance '{}' did not launch: {}", app, id, e.toString());
-                    }
-                }
+            l = InstanceLauncher.launch(what, id, instanceDir, workDir, runAs, cgroup, spec.command(), env, LAUNCH_TIMEOUT);
+        } catch (BackendException e) {
+            cgroup.ifPresent(c -> {
+                c.killAll(System.nanoTime() + Terminator.KILL_WAIT.toNanos());
+                c.remove();
             });
-        } catch (IOException e) {
-            throw new BackendException("app '" + app + "' instance '" + id + "': cannot launch " + spec.command()
-                    + ": " + e.getMessage(), e);
+            throw e;
         }
-        Process process;
-        try {
-            process = launcher.process.get(LAUNCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new BackendException("app '" + app + "' instance '" + id + "': cannot launch " + spec.command()
-                    + " in " + workDir + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new BackendException("app '" + app + "' instance '" + id + "': launch did not happen within "
-                    + LAUNCH_TIMEOUT, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException("app '" + app + "' instance '" + id + "': interrupted while launching", e);
-        }
-        ProcessHandle handle = process.toHandle();
-        long pid = process.pid();
-        Instant startedAt = handle.info().startInstant().orElseGet(Instant::now);
-        OptionalLong ticks = Procs.startTicks(pid);
+        Instant startedAt = ProcessHandle.of(l.pid()).flatMap(h -> h.info().startInstant()).orElseGet(Instant::now);
         String portValue = env.get(AppSpec.PORT);
         Integer port = portValue == null ? null : Integer.valueOf(portValue);
-        InstanceFile file = new InstanceFile(id, node, app, release, pid, startedAt, ticks, host, port, workDir, env, runAs);
+        InstanceFile file = new InstanceFile(id, node, app, release, l.pid(), startedAt, OptionalLong.of(l.ticks()), host,
+                port, workDir, env, runAs, l.wrapperPid(), OptionalLong.of(l.wrapperTicks()), cgroup);
+        Tracked t = new Tracked(file, instanceDir);
         try {
             file.write(instanceDir.resolve(InstanceFile.NAME));
         } catch (IOException e) {
-            Procs.signal(Procs.tree(handle), true);
-            throw new BackendException("app '" + app + "' instance '" + id + "': cannot write its pid file in "
-                    + instanceDir + " (the process was killed): " + e, e);
+            Terminator.kill(t);
+            Terminator.cleanUp(file, what);
+            throw new BackendException(what + ": cannot write its pid file in " + instanceDir
+                    + " (the process was killed): " + e, e);
         }
-        Tracked t = new Tracked(file, instanceDir, handle, true);
         Tracked old = tracked.put(id, t);
         if (old != null) {
             old.finished.set(true);
+            watcher.unwatch(old);
         }
-        LOG.info("app '{}' instance '{}' release '{}' started: pid {}, {}, in {}", app, id, release, pid,
-                port == null ? "no port" : "port " + port, workDir);
-        launched.complete(t);
+        watcher.watch(t);
+        if (Files.exists(instanceDir.resolve(Wrapper.EXIT))) {
+            later(() -> exitSeen(t), 0); // it ended before the watch began
+        }
+        LOG.info("app '{}' instance '{}' release '{}' started: pid {}, {}, in {}{}", app, id, release, l.pid(),
+                port == null ? "no port" : "port " + port, workDir, cgroup.isPresent() ? ", own cgroup" : "");
         return t;
     }
 
-    private static Map<String, String> baseEnv() {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String key : INHERITED_ENV) {
-            String v = System.getenv(key);
-            if (v != null) {
-                env.put(key, v);
+    /** The instance files of what runs under the base dir (tracked or found), for port allocation. */
+    private List<InstanceFile> liveFiles() {
+        List<InstanceFile> files = new ArrayList<>();
+        for (Tracked t : tracked.values()) {
+            files.add(t.file);
+        }
+        for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, null)) {
+            if (Procs.find(f.file().pid(), f.file().startedAt(), f.file().startTicks()).isPresent()) {
+                files.add(f.file());
             }
         }
-        return env;
-    }
-
-    private static Map<String, String> setupEnv(AppSpec spec, String node, String release) {
-        Map<String, String> env = baseEnv();
-        spec.env().forEach((k, v) -> {
-            if (!AppSpec.RANDOM_PORT.equals(v)) {
-                env.put(k, v);
-            }
-        });
-        env.put("BERTH_APP", spec.name());
-        env.put("BERTH_RELEASE", release);
-        env.put("BERTH_NODE", node);
-        return env;
-    }
-
-    private Map<String, String> instanceEnv(AppSpec spec, String id, String node, String release) {
-        Map<String, String> env = baseEnv();
-        Set<Integer> taken = new HashSet<>();
-        for (Map.Entry<String, String> e : spec.env().entrySet()) {
-            String value = e.getValue();
-            if (AppSpec.RANDOM_PORT.equals(value)) {
-                value = Integer.toString(allocatePort(taken, spec.name(), id));
-            }
-            env.put(e.getKey(), value);
-        }
-        env.put("BERTH_APP", spec.name());
-        env.put("BERTH_INSTANCE_ID", id);
-        env.put("BERTH_RELEASE", release);
-        env.put("BERTH_NODE", node);
-        return env;
-    }
-
-    /** A port in the range that binds on the host and that no live instance of this base dir uses. */
-    private int allocatePort(Set<Integer> taken, String app, String id) {
-        synchronized (portLock) {
-            long now = System.currentTimeMillis();
-            recentPorts.values().removeIf(at -> now - at > RECENT_PORT_MILLIS);
-            Set<Integer> used = new HashSet<>(taken);
-            used.addAll(recentPorts.keySet());
-            for (Tracked t : tracked.values()) {
-                for (String v : t.file.env().values()) {
-                    addPort(used, v);
-                }
-            }
-            for (Found f : scan()) {
-                if (Procs.find(f.file.pid(), f.file.startedAt(), f.file.startTicks()).isPresent()) {
-                    f.file.env().values().forEach(v -> addPort(used, v));
-                }
-            }
-            int span = portTo - portFrom + 1;
-            for (int i = 0; i < span; i++) {
-                int port = portFrom + Math.floorMod(portCursor + i, span);
-                if (used.contains(port) || !bindable(port)) {
-                    continue;
-                }
-                portCursor = port - portFrom + 1;
-                recentPorts.put(port, now);
-                taken.add(port);
-                return port;
-            }
-            throw new BackendException("app '" + app + "' instance '" + id + "': no free port in " + portFrom + "-"
-                    + portTo + " on " + host);
-        }
-    }
-
-    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,5}");
-
-    private static void addPort(Set<Integer> used, String value) {
-        if (value != null && DIGITS.matcher(value).matches()) {
-            used.add(Integer.valueOf(value));
-        }
-    }
-
-    private boolean bindable(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port), 1);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return files;
     }
 
     // ---------------------------------------------------------------- exits
 
-    /** A child's exit, from Commons Exec, with its real status. */
-    private void exited(Tracked t, int code) {
-        String reason = t.killRequested ? "killed by Berth with SIGKILL (" + Procs.describe(code) + ")"
-                : Procs.describe(code);
-        finish(t, code, reason);
-    }
-
-    /** An adopted process's exit, seen through ProcessHandle.onExit() or the ticker; its status is unknown. */
-    private void adoptedExited(Tracked t) {
-        String reason = t.killRequested ? "killed by Berth with SIGKILL"
-                : "exited (status unknown: the process was adopted, not started by this JVM)";
-        finish(t, ExitInfo.UNKNOWN, reason);
-    }
-
-    /** The instance's process, its descendants and what else remains in its session. */
-    private static Map<Long, ProcessHandle> processesOf(Tracked t) {
-        Map<Long, ProcessHandle> procs = Procs.treeMap(t.handle);
-        for (ProcessHandle h : Procs.session(t.file.pid(), t.file.startTicks())) {
-            procs.putIfAbsent(h.pid(), h);
+    /** The exit file of {@code t} appeared (or may have): report the recorded status. Never blocks. */
+    private void exitSeen(Tracked t) {
+        if (t.finished.get() || t.stopRequested) {
+            return; // a stop deals with it
         }
-        return procs;
+        Optional<Integer> code = InstanceLauncher.readExit(t.dir.resolve(Wrapper.EXIT));
+        if (code.isEmpty()) {
+            return;
+        }
+        int c = code.get();
+        finish(t, c, t.killRequested ? "killed by Berth with SIGKILL (" + Procs.describe(c) + ")" : Procs.describe(c));
     }
 
-    /** Kills what an instance that is gone left behind in its session (children of a crashed or killed root). */
-    private static void killLeftovers(Tracked t) {
-        List<ProcessHandle> left = Procs.session(t.file.pid(), t.file.startTicks());
-        if (!left.isEmpty()) {
-            LOG.info("{} is gone: SIGKILL to {} process(es) left in its session", t, left.size());
-            Procs.signal(left, true);
+    /** Runs {@code task} on the ticker after {@code millis}, unless the backend is closed. */
+    private void later(Runnable task, long millis) {
+        try {
+            ticker.schedule(task, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("backend closed: {} not run", task);
         }
     }
 
+    /**
+     * Retires a gone instance and reports its exit unless a stop asked for it. Never blocks on the
+     * instance's lock: while a start, stop or kill holds it, it tries again a little later.
+     */
     private void finish(Tracked t, int code, String reason) {
-        boolean expected;
         ReentrantLock lock = lock(t.id());
-        lock.lock();
+        if (!lock.tryLock()) {
+            later(() -> finish(t, code, reason), RETRY_MILLIS);
+            return;
+        }
+        boolean expected;
         try {
             if (!t.finished.compareAndSet(false, true)) {
                 return;
             }
             tracked.remove(t.id(), t);
+            watcher.unwatch(t);
             retire(t.dir, t.file.pid());
-            killLeftovers(t);
             expected = t.stopRequested || stopMarked(t);
         } finally {
             lock.unlock();
         }
+        later(() -> Terminator.cleanUp(t.file, t.toString()), 0);
         if (expected) {
             LOG.info("{} stopped: {}", t, reason);
             return;
         }
-        ExitInfo exit = new ExitInfo(code, Instant.now(), reason);
         if (closed) {
             LOG.info("{} {} (not reported: the backend is closed)", t, reason);
             return;
         }
         LOG.warn("{} {}", t, reason);
         try {
-            listener.exited(t.id(), Long.toString(t.file.pid()), exit);
+            listener.exited(t.id(), Long.toString(t.file.pid()), new ExitInfo(code, Instant.now(), reason));
         } catch (RuntimeException e) {
             LOG.warn("exit listener failed for {}: {}", t, e.toString(), e);
         }
@@ -504,25 +367,13 @@ public final class ProcessBackend implements Backend {
             } catch (IOException e) {
                 LOG.warn("{}: cannot write the stop marker: {}", t, e.toString());
             }
-            Map<Long, ProcessHandle> procs = processesOf(t);
-            LOG.info("stopping {}: SIGTERM to {} process(es), grace {}", t, procs.size(), grace);
-            Procs.signal(procs.values(), false);
-            if (!Procs.awaitGone(procs.values(), System.nanoTime() + grace.toNanos())) {
-                if (Procs.running(t.handle)) {
-                    Procs.collect(t.handle, procs);
-                }
-                processesOf(t).forEach(procs::putIfAbsent);
-                LOG.warn("{} still runs after the grace of {}: SIGKILL to {} process(es)", t, grace, procs.size());
-                Procs.signal(procs.values(), true);
-                if (!Procs.awaitGone(procs.values(), System.nanoTime() + KILL_WAIT.toNanos())) {
-                    throw new BackendException(t + " still runs " + KILL_WAIT + " after SIGKILL");
-                }
-            }
+            Terminator.stop(t, grace);
             if (t.finished.compareAndSet(false, true)) {
                 tracked.remove(id, t);
+                watcher.unwatch(t);
                 retire(t.dir, t.file.pid());
             }
-            killLeftovers(t); // what it spawned during the grace period
+            Terminator.cleanUp(t.file, t.toString()); // what it spawned during the grace period, its cgroup
             LOG.info("{} stopped", t);
         } finally {
             lock.unlock();
@@ -542,16 +393,11 @@ public final class ProcessBackend implements Backend {
             }
             Tracked t = found.get();
             t.killRequested = true;
-            Map<Long, ProcessHandle> procs = processesOf(t);
-            LOG.info("killing {}: SIGKILL to {} process(es)", t, procs.size());
-            Procs.signal(procs.values(), true);
-            if (!Procs.awaitGone(procs.values(), System.nanoTime() + KILL_WAIT.toNanos())) {
-                throw new BackendException(t + " still runs " + KILL_WAIT + " after SIGKILL");
-            }
+            Terminator.kill(t);
         } finally {
             lock.unlock();
         }
-        // its exit is reported by the Commons Exec handler or the onExit watch, like a crash
+        // its exit is recorded by its wrapper and reported like a crash
     }
 
     // ---------------------------------------------------------------- list, adopt
@@ -560,21 +406,22 @@ public final class ProcessBackend implements Backend {
     public List<RunningInstance> list() {
         ensureOpen();
         List<RunningInstance> result = new ArrayList<>();
-        for (Found f : scan()) {
-            String id = f.file.instanceId();
-            Optional<ProcessHandle> handle = Procs.find(f.file.pid(), f.file.startedAt(), f.file.startTicks());
+        for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, null)) {
+            String id = f.file().instanceId();
+            boolean alive = Procs.find(f.file().pid(), f.file().startedAt(), f.file().startTicks()).isPresent();
             ReentrantLock lock = lock(id);
             boolean locked = lock.tryLock();
             try {
-                if (handle.isPresent()) {
-                    Tracked t = locked ? adopt(f, handle.get()) : new Tracked(f.file, f.dir, handle.get(), false);
+                if (alive) {
+                    Tracked t = locked ? adopt(f) : new Tracked(f.file(), f.dir());
                     result.add(t.running());
                 } else if (locked) {
                     Tracked t = tracked.get(id);
-                    if (t == null || t.file.pid() != f.file.pid()) {
-                        LOG.info("app '{}' instance '{}': pid {} is gone, retiring its pid file", f.file.app(), id,
-                                f.file.pid());
-                        retire(f.dir, f.file.pid());
+                    if (t == null || t.file.pid() != f.file().pid()) {
+                        LOG.info("app '{}' instance '{}': pid {} is gone, retiring its pid file", f.file().app(), id,
+                                f.file().pid());
+                        retire(f.dir(), f.file().pid());
+                        Terminator.cleanUp(f.file(), "app '" + f.file().app() + "' instance '" + id + "'");
                     }
                 }
             } finally {
@@ -587,113 +434,61 @@ public final class ProcessBackend implements Backend {
     }
 
     /** The tracked instance with that id if it runs, adopting it from its pid file if needed. */
-    private Optional<Tracked> findRunning(String id) {
+    Optional<Tracked> findRunning(String id) {
         Tracked t = tracked.get(id);
-        if (t != null && !t.finished.get() && Procs.running(t.handle)) {
+        if (t != null && !t.finished.get() && t.alive()) {
             return Optional.of(t);
         }
-        for (Found f : scan(id)) {
-            Optional<ProcessHandle> handle = Procs.find(f.file.pid(), f.file.startedAt(), f.file.startTicks());
-            if (handle.isPresent()) {
-                return Optional.of(adopt(f, handle.get()));
+        for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, id)) {
+            if (Procs.find(f.file().pid(), f.file().startedAt(), f.file().startTicks()).isPresent()) {
+                return Optional.of(adopt(f));
             }
         }
         return Optional.empty();
     }
 
-    /** Tracks a live process found from its pid file and watches its exit, unless already tracked. */
-    private Tracked adopt(Found f, ProcessHandle handle) {
+    /** Tracks a live process found from its pid file and watches its exit file, unless already tracked. */
+    private Tracked adopt(InstanceDirs.Found f) {
         boolean[] created = new boolean[1];
-        Tracked t = tracked.compute(f.file.instanceId(), (k, old) -> {
-            if (old != null && !old.finished.get() && old.handle.pid() == handle.pid()) {
+        Tracked t = tracked.compute(f.file().instanceId(), (k, old) -> {
+            if (old != null && !old.finished.get() && old.file.pid() == f.file().pid()) {
                 return old;
             }
             created[0] = true;
-            return new Tracked(f.file, f.dir, handle, false);
+            return new Tracked(f.file(), f.dir());
         });
         if (created[0]) {
-            LOG.info("adopted {} from {}", t, f.dir);
-            handle.onExit().thenRun(() -> adoptedExited(t));
+            LOG.info("adopted {} from {}", t, f.dir());
+            watcher.watch(t);
+            if (Files.exists(f.dir().resolve(Wrapper.EXIT))) {
+                later(() -> exitSeen(t), 0);
+            }
         }
         return t;
     }
 
-    record Found(Path dir, InstanceFile file) {
-    }
-
-    /** Every readable pid file under the base dir. */
-    private List<Found> scan() {
-        return scan(null);
-    }
-
-    /** The readable pid files under the base dir, of that instance id only when not null. */
-    private List<Found> scan(String onlyId) {
-        List<Found> found = new ArrayList<>();
-        for (Path dir : instanceDirs(onlyId)) {
-            Path file = dir.resolve(InstanceFile.NAME);
-            if (!Files.isRegularFile(file)) {
-                continue;
-            }
-            try {
-                InstanceFile f = InstanceFile.read(file);
-                if (f.instanceId().equals(dir.getFileName().toString())) {
-                    found.add(new Found(dir, f));
-                }
-            } catch (IOException e) {
-                LOG.warn("skipping unreadable pid file {}: {}", file, e.toString());
-            }
-        }
-        return found;
-    }
-
-    /** {@code <base>/<node>/<app>/instances/<id>} directories, of one id when not null. */
-    private List<Path> instanceDirs(String onlyId) {
-        List<Path> dirs = new ArrayList<>();
-        for (Path node : children(baseDir)) {
-            for (Path app : children(node)) {
-                Path instances = app.resolve("instances");
-                if (onlyId != null) {
-                    Path dir = instances.resolve(onlyId);
-                    if (Files.isDirectory(dir)) {
-                        dirs.add(dir);
-                    }
-                } else {
-                    dirs.addAll(children(instances));
-                }
-            }
-        }
-        return dirs;
-    }
-
-    private static List<Path> children(Path dir) {
-        List<Path> list = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return list;
-        }
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-            for (Path p : stream) {
-                if (Names.isSegment(p.getFileName().toString()) && Files.isDirectory(p)) {
-                    list.add(p);
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("cannot list {}: {}", dir, e.toString());
-        }
-        list.sort(null);
-        return list;
-    }
-
     // ---------------------------------------------------------------- background
 
-    /** Every second: rotate output logs, and catch exits of adopted processes that onExit() is slow to see. */
+    /**
+     * Every second: rotate output logs, and the safety net for exits: an exit file the watch
+     * missed, a wrapper that was itself killed, an instance from before wrappers.
+     */
     private void tick() {
         for (Tracked t : tracked.values()) {
             try {
                 if (LogFiles.rotateIfNeeded(t.dir.resolve(LogFiles.OUTPUT), logMaxBytes, logFiles)) {
                     LOG.debug("rotated the output of {}", t);
                 }
-                if (!t.child && !t.finished.get() && !Procs.running(t.handle)) {
-                    adoptedExited(t);
+                if (t.finished.get()) {
+                    continue;
+                }
+                Optional<Integer> code = InstanceLauncher.readExit(t.dir.resolve(Wrapper.EXIT));
+                if (code.isPresent()) {
+                    finish(t, code.get(), Procs.describe(code.get()));
+                } else if (!t.alive() && !t.wrapperAlive()) {
+                    finish(t, ExitInfo.UNKNOWN, t.killRequested ? "killed by Berth with SIGKILL"
+                            : t.file.wrapperPid() > 0 ? "exited (status unknown: its wrapper, which records it, was killed)"
+                            : "exited (status unknown: it was started before exit statuses were recorded)");
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("background work on {} failed: {}", t, e.toString());
@@ -701,7 +496,7 @@ public final class ProcessBackend implements Backend {
         }
     }
 
-    /** Setup output is reported once the setup ends (it is written to {@code setup.log}, not piped). */
+    /** Setup output is reported once the setup ends (it is written to {@code setup.log}, not piped), bounded. */
     @Override
     public void onBuildOutput(BuildListener listener) {
         releases.onBuildOutput(listener);
@@ -720,6 +515,7 @@ public final class ProcessBackend implements Backend {
         }
         closed = true;
         ticker.shutdownNow();
+        watcher.close();
         for (LogFiles.Follower f : followers) {
             f.close();
         }
@@ -750,15 +546,15 @@ public final class ProcessBackend implements Backend {
         return "ProcessBackend[" + baseDir + ", " + host + ":" + portFrom + "-" + portTo + "]";
     }
 
-    // ---------------------------------------------------------------- console
+    // ---------------------------------------------------------------- for the console
 
     /** The instance's directory (live or exited), or a BackendException naming the id. */
-    private Path instanceDir(String id) {
+    Path instanceDir(String id) {
         Tracked t = tracked.get(id);
         if (t != null) {
             return t.dir;
         }
-        for (Path dir : instanceDirs(id)) {
+        for (Path dir : InstanceDirs.dirs(baseDir, id)) {
             if (Files.exists(dir.resolve(InstanceFile.NAME)) || Files.exists(dir.resolve(InstanceFile.EXITED))) {
                 return dir;
             }
@@ -766,7 +562,7 @@ public final class ProcessBackend implements Backend {
         throw new BackendException("unknown instance '" + id + "': no instance directory under " + baseDir);
     }
 
-    private InstanceFile instanceFile(String id) {
+    InstanceFile instanceFile(String id) {
         Tracked t = tracked.get(id);
         if (t != null) {
             return t.file;
@@ -781,148 +577,16 @@ public final class ProcessBackend implements Backend {
         }
     }
 
-    private final class Console implements InstanceConsole {
-        private static final int EXEC_OUTPUT_CAP = 1 << 20;
-
-        /** Read from {@code /proc/<pid>/environ} of the instance's process, checked to be that instance. */
-        @Override
-        public Map<String, String> environment(String instanceId) {
-            Tracked t = running(instanceId);
-            Path environ = Path.of("/proc", Long.toString(t.file.pid()), "environ");
-            try {
-                Map<String, String> env = new LinkedHashMap<>();
-                for (String entry : new String(Files.readAllBytes(environ), java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
-                    int eq = entry.indexOf('=');
-                    if (eq > 0) {
-                        env.put(entry.substring(0, eq), entry.substring(eq + 1));
-                    }
-                }
-                return env;
-            } catch (IOException e) {
-                throw new BackendException(t + ": cannot read " + environ + ": " + e, e);
-            }
-        }
-
-        @Override
-        public Map<String, String> describe(String instanceId) {
-            Tracked t = running(instanceId);
-            InstanceFile f = t.file;
-            Map<String, String> d = new LinkedHashMap<>();
-            d.put("backend", "process");
-            d.put("pid", Long.toString(f.pid()));
-            d.put("started.at", f.startedAt().toString());
-            d.put("node", f.node());
-            d.put("release", f.release());
-            d.put("working.dir", f.workDir().toString());
-            d.put("instance.dir", t.dir.toString());
-            d.put("output", t.dir.resolve(LogFiles.OUTPUT).toString());
-            d.put("user", f.runAs().map(RunAs::toString).orElse("(platform's user)"));
-            d.put("command", t.handle.info().commandLine().orElse("(unknown)"));
-            return d;
-        }
-
-        private Tracked running(String instanceId) {
-            String id = checked("instance id", instanceId);
-            return findRunning(id).orElseThrow(() -> new NotFoundException("instance '" + id + "' does not run"));
-        }
-
-        @Override
-        public List<String> logs(String instanceId, int lines) {
-            String id = checked("instance id", instanceId);
-            if (lines < 0) {
-                throw new IllegalArgumentException("lines " + lines + " is not allowed: must be 0 or more");
-            }
-            Path dir = instanceDir(id);
-            try {
-                return LogFiles.tail(dir.resolve(LogFiles.OUTPUT), lines, logFiles);
-            } catch (IOException e) {
-                throw new BackendException("instance '" + id + "': cannot read its output in " + dir + ": " + e, e);
-            }
-        }
-
-        @Override
-        public AutoCloseable follow(String instanceId, java.util.function.Consumer<String> consumer) {
-            String id = checked("instance id", instanceId);
-            Objects.requireNonNull(consumer, "consumer");
-            ensureOpen();
-            Path dir = instanceDir(id);
-            LogFiles.Follower follower = new LogFiles.Follower(dir.resolve(LogFiles.OUTPUT), consumer, id);
-            followers.add(follower);
-            return () -> {
-                followers.remove(follower);
-                follower.close();
-            };
-        }
-
-        @Override
-        public dev.berth.api.ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
-            String id = checked("instance id", instanceId);
-            Objects.requireNonNull(argv, "argv");
-            Objects.requireNonNull(timeout, "timeout");
-            if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-                throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
-                        + "arguments without NUL");
-            }
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
-            }
-            InstanceFile file = instanceFile(id);
-            Launch.ExactLauncher launcher = new Launch.ExactLauncher(asUser(argv, file.runAs()), null);
-            Launch.Executor executor = new Launch.Executor(launcher, file.workDir(), "berth-process-exec-" + id);
-            CappedOutput out = new CappedOutput(EXEC_OUTPUT_CAP);
-            org.apache.commons.exec.PumpStreamHandler streams = new org.apache.commons.exec.PumpStreamHandler(out, out);
-            streams.setStopTimeout(Duration.ofSeconds(2));
-            executor.setStreamHandler(streams);
-            Launch.TreeWatchdog watchdog = new Launch.TreeWatchdog(Math.max(1, timeout.toMillis()));
-            executor.setWatchdog(watchdog);
-            LOG.info("app '{}' instance '{}': exec {}", file.app(), id, argv.get(0));
-            LOG.debug("app '{}' instance '{}': exec argv {}", file.app(), id, argv);
-            int code;
-            try {
-                code = executor.execute(Launch.commandLine(argv), file.env());
-            } catch (IOException e) {
-                throw new BackendException("app '" + file.app() + "' instance '" + id + "': cannot exec " + argv
-                        + ": " + e.getMessage(), e);
-            }
-            String output = out.text();
-            if (watchdog.timedOut()) {
-                output += (output.isEmpty() || output.endsWith("\n") ? "" : "\n") + "[berth: killed after the timeout of "
-                        + timeout + "]\n";
-            }
-            return new dev.berth.api.ExecResult(code, output);
-        }
-    }
-
-    /** Keeps the first {@code cap} bytes written and counts the rest. Thread-safe. */
-    private static final class CappedOutput extends java.io.OutputStream {
-        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        private final int cap;
-        private long dropped;
-
-        CappedOutput(int cap) {
-            this.cap = cap;
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            if (bytes.size() < cap) {
-                bytes.write(b);
-            } else {
-                dropped++;
-            }
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            int keep = Math.max(0, Math.min(len, cap - bytes.size()));
-            bytes.write(b, off, keep);
-            dropped += len - keep;
-        }
-
-        synchronized String text() {
-            String s = bytes.toString(StandardCharsets.UTF_8);
-            return dropped == 0 ? s : s + "\n[berth: output cut at " + cap + " bytes, " + dropped + " more dropped]\n";
-        }
+    /** Follows the instance's output until the returned handle is closed. */
+    AutoCloseable follow(String id, Consumer<String> consumer) {
+        ensureOpen();
+        Path dir = instanceDir(id);
+        LogFiles.Follower follower = new LogFiles.Follower(dir.resolve(LogFiles.OUTPUT), consumer, id);
+        followers.add(follower);
+        return () -> {
+            followers.remove(follower);
+            follower.close();
+        };
     }
 
     // ---------------------------------------------------------------- builder
@@ -941,6 +605,7 @@ public final class ProcessBackend implements Backend {
         private long logMaxBytes = 10L << 20;
         private int logFiles = 5;
         private Duration setupTimeout = Duration.ofMinutes(10);
+        private boolean cgroups = true;
 
         private Builder() {
         }
@@ -999,6 +664,15 @@ public final class ProcessBackend implements Backend {
                 throw new IllegalArgumentException("setupTimeout " + setupTimeout + " is not allowed: must be positive");
             }
             this.setupTimeout = setupTimeout;
+            return this;
+        }
+
+        /**
+         * Whether each instance gets a cgroup of its own with its limits when the platform runs as
+         * root with usable cgroups (default true; when they are not usable, one WARN says so).
+         */
+        public Builder cgroups(boolean cgroups) {
+            this.cgroups = cgroups;
             return this;
         }
 

@@ -1,35 +1,46 @@
 package dev.berth.backend.process;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.berth.api.Endpoint;
 import dev.berth.api.RunningInstance;
 
 /**
- * One instance this backend object watches: a child it launched or a process it adopted from a
- * pid file. The flags are written under the instance's lock and read by exit handlers.
+ * One instance this backend object watches: one it launched or one it adopted from a pid file;
+ * either way not a child of this JVM (its wrapper records its exit). The flags are written under
+ * the instance's lock and read by exit handlers.
  */
 final class Tracked {
     final InstanceFile file;
     final Path dir;
-    final ProcessHandle handle;
-    /** Whether this JVM launched it (exits come from Commons Exec with the real code). */
-    final boolean child;
     /** Set once its exit has been handled (reported or, for a stop, swallowed). */
     final AtomicBoolean finished = new AtomicBoolean();
     volatile boolean stopRequested;
     volatile boolean killRequested;
 
-    Tracked(InstanceFile file, Path dir, ProcessHandle handle, boolean child) {
+    Tracked(InstanceFile file, Path dir) {
         this.file = file;
         this.dir = dir;
-        this.handle = handle;
-        this.child = child;
     }
 
     String id() {
         return file.instanceId();
+    }
+
+    /** Its process if it still runs (same pid, same start ticks, not a zombie). */
+    Optional<ProcessHandle> handle() {
+        return Procs.find(file.pid(), file.startedAt(), file.startTicks());
+    }
+
+    boolean alive() {
+        return handle().isPresent();
+    }
+
+    /** Whether the wrapper that records its exit still runs; false for instances without one. */
+    boolean wrapperAlive() {
+        return file.wrapperPid() > 0 && Procs.find(file.wrapperPid(), null, file.wrapperTicks()).isPresent();
     }
 
     RunningInstance running() {

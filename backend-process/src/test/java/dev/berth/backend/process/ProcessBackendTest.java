@@ -95,7 +95,9 @@ class ProcessBackendTest {
     void instanceFileRoundTripsAtomically() throws Exception {
         InstanceFile f = new InstanceFile("i1", "n1", "web", "r1", 4242, Instant.parse("2026-01-02T03:04:05.678Z"),
                 OptionalLong.of(99), "127.0.0.1", 8080, base, Map.of("A", "x = y: \\ \u00e9", "PORT", "8080"),
-                Optional.of(new RunAs(65534, 65534)));
+                Optional.of(new RunAs(65534, 65534)), 4240, OptionalLong.of(98),
+                Optional.of(new InstanceCgroup(false, List.of(Path.of("/sys/fs/cgroup/pids/berth/x.i1"),
+                        Path.of("/sys/fs/cgroup/memory/berth/x.i1")))));
         Path file = base.resolve(InstanceFile.NAME);
         f.write(file);
         assertThat(InstanceFile.read(file)).isEqualTo(f);
@@ -125,8 +127,11 @@ class ProcessBackendTest {
             assertThat(Files.size(out)).isZero();
         }
         assertThat(LogFiles.rotateIfNeeded(out, 1024, 3)).isFalse();
-        assertThat(Files.readString(LogFiles.rotated(out, 1))).startsWith("round 4");
-        assertThat(Files.readString(LogFiles.rotated(out, 2))).startsWith("round 3");
+        // each file was above the cap: the rotated copy keeps its last 1024 bytes, behind a marker line
+        assertThat(Files.readString(LogFiles.rotated(out, 1))).startsWith("[berth: ").endsWith("round 4\n")
+                .doesNotContain("round 3");
+        assertThat(Files.readString(LogFiles.rotated(out, 2))).endsWith("round 3\n");
+        assertThat(Files.size(LogFiles.rotated(out, 1))).isLessThanOrEqualTo(1024);
         assertThat(LogFiles.rotated(out, 3)).doesNotExist();
     }
 
