@@ -15,7 +15,10 @@ import java.util.List;
  * <p>Every error is an {@link InvalidSpecException} whose message names the file, the line,
  * the app, the field, the bad value and what is allowed, e.g.
  * {@code apps/web.yml line 7: app 'web': instances: '-2' is not allowed; must be 0-10000 or ALL ("*")}.
- * Loading is all or nothing: on any error nothing is returned. Stateless and thread-safe.
+ * Loading is all or nothing: on any error nothing is returned. A manifest may be at most 1 MiB
+ * (and a YAML line at most 64 Ki characters), checked before parsing; manifest files that are
+ * symbolic links are refused, not followed; errors never quote env values, nor more of a file
+ * that does not parse than the offending token. Stateless and thread-safe.
  */
 public final class Manifests {
     private Manifests() {

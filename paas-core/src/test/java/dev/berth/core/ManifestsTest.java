@@ -213,12 +213,12 @@ class ManifestsTest {
             tls relative key      | apps:\\n  w:\\n    command: [x]\\n    routing:\\n      tls: {certificate: /c, key: k.pem} | 5 | routing.tls.key: 'k.pem'
             tls missing key       | apps:\\n  w:\\n    command: [x]\\n    routing:\\n      tls: {certificate: /c} | 5 | routing.tls.key: nothing
             body size             | apps:\\n  w:\\n    command: [x]\\n    routing: {maxBodyMb: -1}                       | 4 | routing.maxBodyMb: '-1'
-            read timeout          | apps:\\n  w:\\n    command: [x]\\n    routing: {readTimeout: 2d}                     | 4 | routing.readTimeout: 'PT48H'
+            read timeout          | apps:\\n  w:\\n    command: [x]\\n    routing: {readTimeout: 2d}                     | 4 | routing.readTimeout: '2d'
             duration              | apps:\\n  w:\\n    command: [x]\\n    env: {PORT: '80'}\\n    healthCheck:\\n      type: tcp\\n      interval: 5 sec | 7 | healthCheck.interval: '5 sec'
-            timeout > interval    | apps:\\n  w:\\n    command: [x]\\n    env: {PORT: '80'}\\n    healthCheck:\\n      type: tcp\\n      timeout: 10s | 7 | healthCheck.timeout: 'PT10S'
+            timeout > interval    | apps:\\n  w:\\n    command: [x]\\n    env: {PORT: '80'}\\n    healthCheck:\\n      type: tcp\\n      timeout: 10s | 7 | healthCheck.timeout: '10s'
             negative cpu          | apps:\\n  w:\\n    command: [x]\\n    resources:\\n      cpu: -1                       | 5 | resources.cpu: '-1.0'
-            unknown field         | apps:\\n  w:\\n    command: [x]\\n    colour: blue                                    | 4 | colour: 'blue'
-            unknown nested field  | apps:\\n  w:\\n    command: [x]\\n    restart:\\n      maxDelay: 1m\\n      jitter: 1s      | 6 | restart.jitter: '1s'
+            unknown field         | apps:\\n  w:\\n    command: [x]\\n    colour: blue                                    | 4 | colour: 'text'
+            unknown nested field  | apps:\\n  w:\\n    command: [x]\\n    restart:\\n      maxDelay: 1m\\n      jitter: 1s      | 6 | restart.jitter: 'text'
             wrong type            | apps:\\n  w:\\n    command: node server.js                                          | 3 | command: 'node server.js'
             wrong nested type     | apps:\\n  w:\\n    command: [x]\\n    constraints: {uniqueHost: maybe}               | 4 | constraints.uniqueHost: 'maybe'
             missing port          | apps:\\n  w:\\n    command: [x]\\n    routing: {domains: [w.example.com]}            | 2 | env.PORT: nothing
@@ -227,7 +227,7 @@ class ManifestsTest {
             two sources           | apps:\\n  w:\\n    command: [x]\\n    source: {image: a, directory: /b}             | 4 | source: '{image: a, directory: /b}'
             bad cluster variant   | apps:\\n  w:\\n    command: [x]\\n    clusters:\\n      staging:\\n        instances: -1 | 6 | instances: '-1'
             duplicate key         | apps:\\n  w:\\n    command: [x]\\n    env: {A: b}\\n    env: {C: d}                  | 5 | apps.w.env: 'env'
-            top-level field       | apps: {}\\nservices: {}                                                              | 2 | services: '{}'
+            top-level field       | apps: {}\\nservices: {}                                                              | 2 | services: 'a mapping'
             syntax                | apps:\\n  w:\\n    command: [x\\n    env: {}                                       | 4 | syntax:
             """)
     void everyErrorNamesFileLineAndField(String what, String yaml, int line, String field) {
@@ -240,9 +240,9 @@ class ManifestsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            unknown top field  | {"beep": {"instances": 1, "opts": {"command": ["x"]}, "memory": 5}}        | 1 | memory: '5'
-            unknown opts field | {"beep": {\\n "opts": {\\n  "command": ["x"],\\n  "cwd": "/tmp"}}}        | 4 | opts.cwd: '/tmp'
-            unknown routing    | {"beep": {"opts": {"command": ["x"]},\\n "routing": {"domains": ["a"]}}} | 2 | routing.domains: '[a]'
+            unknown top field  | {"beep": {"instances": 1, "opts": {"command": ["x"]}, "memory": 5}}        | 1 | memory: 'a number'
+            unknown opts field | {"beep": {\\n "opts": {\\n  "command": ["x"],\\n  "cwd": "/tmp"}}}        | 4 | opts.cwd: 'text'
+            unknown routing    | {"beep": {"opts": {"command": ["x"]},\\n "routing": {"domains": ["a"]}}} | 2 | routing.domains: 'a list'
             bad instances      | {"beep": {"opts": {"command": ["x"]},\\n "instances": "all"}}           | 2 | instances: 'all'
             bad load           | {"beep": {"opts": {"command": ["x"]},\\n "load": -1}}                   | 2 | load: '-1.0'
             bad domain         | {"beep": {"opts": {"command": ["x"], "env": {"PORT": "RANDOM_PORT"}},\\n "routing": {"domain": "a b"}}} | 2 | routing.domain: 'a b'
@@ -266,7 +266,7 @@ class ManifestsTest {
     @Test
     void aBareStarGetsAHint() {
         assertThatThrownBy(() -> Manifests.parseYaml("apps:\n  w:\n    command: [x]\n    instances: *\n", "w.yml", null))
-                .hasMessageStartingWith("w.yml line 4: syntax: 'instances: *' is not allowed; must be valid YAML")
+                .hasMessageStartingWith("w.yml line 4: syntax: '*' is not allowed; must be valid YAML")
                 .hasMessageEndingWith("(quote \"*\": a bare * starts a YAML alias)");
     }
 

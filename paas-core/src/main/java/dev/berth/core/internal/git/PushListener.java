@@ -6,8 +6,10 @@ package dev.berth.core.internal.git;
  *
  * <p>Called on the thread that serves the push, after the branch was updated and before the
  * {@code git push} returns, so keep it short (hand the work to another thread). It may be called
- * concurrently for pushes to different apps. An exception it throws is logged and shown to the
- * pusher as a {@code remote:} line; the branch stays updated.
+ * concurrently for pushes to different apps. An exception it throws is shown to the pusher as a
+ * {@code remote:} line and the branch stays updated; a {@code BerthException} (a refusal with a
+ * reason, such as "no app follows this repository") is logged as one WARN line, anything else at
+ * ERROR with its stack trace.
  */
 @FunctionalInterface
 public interface PushListener {

@@ -1,5 +1,6 @@
 package dev.berth.core.internal.git;
 
+import dev.berth.api.BerthException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -78,12 +79,20 @@ final class PushReceivePackFactory implements ReceivePackFactory<HttpServletRequ
             LOG.info("app '{}': push from {} moved branch '{}' to {} ({})", app, from, branch, commit, c.getType());
             try {
                 listener.pushed(app, branch, commit);
+            } catch (BerthException e) {
+                // The platform refused it for a reason it states (e.g. no app follows the repository): one line.
+                String why = LogSafe.printable(String.valueOf(e.getMessage()), 1000);
+                LOG.warn("app '{}': push of branch '{}' at {} was stored but not deployed: {}", app, branch, commit, why);
+                rp.sendMessage(refused(branch, why));
             } catch (RuntimeException e) {
                 LOG.error("app '{}': the push listener failed for branch '{}' at {}", app, branch, commit, e);
-                rp.sendMessage("berth: branch '" + branch + "' was pushed, but the platform failed to take it: "
-                        + LogSafe.printable(String.valueOf(e.getMessage()), 1000));
+                rp.sendMessage(refused(branch, LogSafe.printable(String.valueOf(e.getMessage()), 1000)));
             }
         }
+    }
+
+    private static String refused(String branch, String why) {
+        return "berth: branch '" + branch + "' was pushed, but the platform failed to take it: " + why;
     }
 
     /**

@@ -1,5 +1,21 @@
 package dev.berth.core.internal.manifest;
 
+import static dev.berth.core.internal.manifest.TreeValues.argv;
+import static dev.berth.core.internal.manifest.TreeValues.bool;
+import static dev.berth.core.internal.manifest.TreeValues.checkKeys;
+import static dev.berth.core.internal.manifest.TreeValues.duration;
+import static dev.berth.core.internal.manifest.TreeValues.get;
+import static dev.berth.core.internal.manifest.TreeValues.integer;
+import static dev.berth.core.internal.manifest.TreeValues.isNull;
+import static dev.berth.core.internal.manifest.TreeValues.number;
+import static dev.berth.core.internal.manifest.TreeValues.obj;
+import static dev.berth.core.internal.manifest.TreeValues.refusedAs;
+import static dev.berth.core.internal.manifest.TreeValues.render;
+import static dev.berth.core.internal.manifest.TreeValues.secretMap;
+import static dev.berth.core.internal.manifest.TreeValues.text;
+import static dev.berth.core.internal.manifest.TreeValues.textList;
+import static dev.berth.core.internal.manifest.TreeValues.textMap;
+
 import dev.berth.api.AppSpec;
 import dev.berth.api.Balance;
 import dev.berth.api.Constraints;
@@ -13,11 +29,9 @@ import dev.berth.api.Routing;
 import dev.berth.api.Source;
 import dev.berth.api.Tls;
 import dev.berth.api.UpdateStrategy;
-import java.math.BigInteger;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +71,7 @@ final class AppDecoder {
         try {
             AppSpec.builder(name);
         } catch (InvalidSpecException e) {
-            throw new Located(e.field(), Located.valueOf(e), e.allowed(), where, nameLine, e);
+            throw Located.badName(name, e, nameLine);
         }
         Tree.Obj app = asApp(tree, where, nameLine);
         Tree clustersTree = app.entries().get(CLUSTERS);
@@ -72,7 +86,7 @@ final class AppDecoder {
                 String clusterName = v.getKey();
                 int line = clusters.keyLine(clusterName);
                 if (!CLUSTER_NAME.matcher(clusterName).matches()) {
-                    throw new Located(CLUSTERS, clusterName, "cluster names are 1-63 of A-Z a-z 0-9 . _ -, starting with a letter or digit",
+                    throw new Located(CLUSTERS, Where.shortKey(clusterName), "cluster names are 1-63 of A-Z a-z 0-9 . _ -, starting with a letter or digit",
                             where, line, null);
                 }
                 Tree.Obj variant = asVariant(v.getValue(), CLUSTERS + "." + clusterName, where, line);
@@ -142,28 +156,28 @@ final class AppDecoder {
         try {
             return decodeFields(name, app);
         } catch (InvalidSpecException e) {
-            int line = lineOf(app, e, nameLine);
+            int line = FieldLines.lineOf(app, e, nameLine);
             throw new Located(e.field(), Located.valueOf(e), e.allowed(), where, line, e);
         }
     }
 
     private static AppSpec decodeFields(String name, Tree.Obj app) {
         checkKeys(app, "", APP_KEYS, APP_KEYS_TEXT);
-        Source source = source(name, get(app, "source"));
+        Source source = refusedAs("source", get(app, "source"), () -> source(name, get(app, "source")));
         List<String> setup = argv(get(app, "setup"), "setup");
         List<String> command = argv(get(app, "command"), "command");
-        Map<String, String> env = textMap(get(app, "env"), "env");
-        Instances instances = instances(get(app, "instances"));
-        Resources resources = resources(get(app, "resources"));
-        Routing routing = routing(get(app, "routing"));
-        HealthCheck healthCheck = healthCheck(get(app, "healthCheck"));
-        RestartPolicy restart = restart(get(app, "restart"));
-        Constraints constraints = constraints(get(app, "constraints"));
-        UpdateStrategy update = update(get(app, "update"));
+        Map<String, String> env = secretMap(get(app, "env"), "env");
+        Instances instances = refusedAs("instances", get(app, "instances"), () -> instances(get(app, "instances")));
+        Resources resources = refusedAs("resources", get(app, "resources"), () -> resources(get(app, "resources")));
+        Routing routing = refusedAs("routing", get(app, "routing"), () -> routing(get(app, "routing")));
+        HealthCheck healthCheck = refusedAs("healthCheck", get(app, "healthCheck"), () -> healthCheck(get(app, "healthCheck")));
+        RestartPolicy restart = refusedAs("restart", get(app, "restart"), () -> restart(get(app, "restart")));
+        Constraints constraints = refusedAs("constraints", get(app, "constraints"), () -> constraints(get(app, "constraints")));
+        UpdateStrategy update = refusedAs("update", get(app, "update"), () -> update(get(app, "update")));
         String workingDir = get(app, "workingDir") == null ? "" : text(get(app, "workingDir"), "workingDir");
         String user = get(app, "user") == null ? "" : text(get(app, "user"), "user");
-        return new AppSpec(name, source, setup, command, env, instances, resources, routing, healthCheck, restart,
-                constraints, update, workingDir, user);
+        return refusedAs("app", app, () -> new AppSpec(name, source, setup, command, env, instances, resources, routing,
+                healthCheck, restart, constraints, update, workingDir, user));
     }
 
     // ---- fields -------------------------------------------------------------------------------
@@ -227,7 +241,7 @@ final class AppDecoder {
         }
         Tree.Obj o = obj(t, "resources", "{cpu: 0.5, memoryMb: 256, load: 1}");
         TreeMap<String, Double> amounts = new TreeMap<>();
-        o.entries().forEach((k, v) -> amounts.put(k, number(v, "resources." + k, "must be a finite number >= 0")));
+        o.entries().forEach((k, v) -> amounts.put(k, number(v, "resources." + Where.shortKey(k), "must be a finite number >= 0")));
         return Resources.of(amounts);
     }
 
@@ -348,197 +362,4 @@ final class AppDecoder {
                 labels == null ? d.nodeLabels() : textMap(labels, "constraints.nodeLabels"));
     }
 
-    // ---- typed values -------------------------------------------------------------------------
-
-    /** The value under {@code key}; null when absent or null. */
-    private static Tree get(Tree.Obj o, String key) {
-        Tree t = o.entries().get(key);
-        return t == null || isNull(t) ? null : t;
-    }
-
-    private static boolean isNull(Tree t) {
-        return t instanceof Tree.Val v && v.isNull();
-    }
-
-    private static void checkKeys(Tree.Obj o, String path, Set<String> allowed, String allowedText) {
-        for (Map.Entry<String, Tree> e : o.entries().entrySet()) {
-            if (!allowed.contains(e.getKey())) {
-                String field = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-                throw new InvalidSpecException(field, render(e.getValue()),
-                        "'" + e.getKey() + "' is not a known field" + (path.isEmpty() ? "" : " of " + path) + "; known fields are " + allowedText);
-            }
-        }
-    }
-
-    private static Tree.Obj obj(Tree t, String field, String example) {
-        if (t instanceof Tree.Obj o) {
-            return o;
-        }
-        throw new InvalidSpecException(field, render(t), "must be a mapping such as " + example);
-    }
-
-    private static String text(Tree t, String field) {
-        if (t instanceof Tree.Val v && !v.isNull()) {
-            return v.value() instanceof String s ? s : v.text();
-        }
-        throw new InvalidSpecException(field, t instanceof Tree.Val ? null : render(t), "must be text");
-    }
-
-    private static List<String> textList(Tree t, String field) {
-        if (t == null) {
-            return List.of();
-        }
-        if (!(t instanceof Tree.Arr a)) {
-            throw new InvalidSpecException(field, render(t), "must be a list such as [a, b]");
-        }
-        List<String> out = new ArrayList<>();
-        for (Tree item : a.items()) {
-            out.add(text(item, field + "[" + out.size() + "]"));
-        }
-        return out;
-    }
-
-    private static List<String> argv(Tree t, String field) {
-        if (t != null && !(t instanceof Tree.Arr)) {
-            throw new InvalidSpecException(field, render(t), "must be an argv list such as [node, server.js], not one string");
-        }
-        return textList(t, field);
-    }
-
-    private static Map<String, String> textMap(Tree t, String field) {
-        if (t == null) {
-            return Map.of();
-        }
-        Tree.Obj o = obj(t, field, "{KEY: value}");
-        Map<String, String> out = new LinkedHashMap<>();
-        o.entries().forEach((k, v) -> out.put(k, text(v, field + "." + k)));
-        return out;
-    }
-
-    private static Duration duration(Tree t, String field, Duration dflt) {
-        if (t == null) {
-            return dflt;
-        }
-        if (t instanceof Tree.Val v && v.value() instanceof String s) {
-            Duration d = Durations.parse(s.strip());
-            if (d != null) {
-                return d;
-            }
-        }
-        throw new InvalidSpecException(field, render(t), Durations.ALLOWED);
-    }
-
-    private static double number(Tree t, String field, String allowed) {
-        if (t instanceof Tree.Val v && v.value() instanceof Number n) {
-            return n.doubleValue();
-        }
-        throw new InvalidSpecException(field, render(t), "must be a number; " + allowed);
-    }
-
-    private static int integer(Tree t, String field, String allowed) {
-        if (t instanceof Tree.Val v) {
-            if (v.value() instanceof Long n && n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE) {
-                return n.intValue();
-            }
-            if (v.value() instanceof Long || v.value() instanceof BigInteger) {
-                throw new InvalidSpecException(field, v.text(), allowed);
-            }
-        }
-        throw new InvalidSpecException(field, render(t), "must be a whole number; " + allowed);
-    }
-
-    private static boolean bool(Tree t, String field) {
-        if (t instanceof Tree.Val v && v.value() instanceof Boolean b) {
-            return b;
-        }
-        throw new InvalidSpecException(field, render(t), "must be true or false");
-    }
-
-    /** A value as shown in an error message. */
-    static String render(Tree t) {
-        if (t instanceof Tree.Val v) {
-            return v.isNull() ? "null" : v.text();
-        }
-        StringBuilder sb = new StringBuilder();
-        if (t instanceof Tree.Arr a) {
-            sb.append('[');
-            for (int i = 0; i < a.items().size(); i++) {
-                sb.append(i == 0 ? "" : ", ").append(render(a.items().get(i)));
-                if (sb.length() > 120) {
-                    break;
-                }
-            }
-            return sb.append(']').toString();
-        }
-        Tree.Obj o = (Tree.Obj) t;
-        sb.append('{');
-        for (Map.Entry<String, Tree> e : o.entries().entrySet()) {
-            sb.append(sb.length() == 1 ? "" : ", ").append(e.getKey()).append(": ").append(render(e.getValue()));
-            if (sb.length() > 120) {
-                break;
-            }
-        }
-        return sb.append('}').toString();
-    }
-
-    // ---- lines --------------------------------------------------------------------------------
-
-    /**
-     * The line of the value that {@code e} names, found by walking its field path
-     * ({@code routing.domains[0]}, {@code env.PORT}) through the app; for an error about a map
-     * key (e.g. a bad env name), the key's own line.
-     */
-    static int lineOf(Tree.Obj app, InvalidSpecException e, int fallback) {
-        Tree node = app;
-        String rest = e.field();
-        int line = fallback;
-        while (!rest.isEmpty()) {
-            if (node instanceof Tree.Obj o) {
-                String best = null;
-                for (String k : o.entries().keySet()) {
-                    if ((rest.equals(k) || rest.startsWith(k + ".") || rest.startsWith(k + "["))
-                            && (best == null || k.length() > best.length())) {
-                        best = k;
-                    }
-                }
-                if (best == null) {
-                    break;
-                }
-                Integer l = o.keyLines().get(best);
-                if (l != null && l > 0) {
-                    line = l;
-                }
-                node = o.entries().get(best);
-                rest = rest.substring(best.length());
-            } else if (node instanceof Tree.Arr a && rest.startsWith("[")) {
-                int close = rest.indexOf(']');
-                int index;
-                try {
-                    index = Integer.parseInt(rest.substring(1, close));
-                } catch (RuntimeException ex) {
-                    break;
-                }
-                if (index < 0 || index >= a.items().size()) {
-                    break;
-                }
-                node = a.items().get(index);
-                if (node.line() > 0) {
-                    line = node.line();
-                }
-                rest = rest.substring(close + 1);
-            } else {
-                break;
-            }
-            if (rest.startsWith(".")) {
-                rest = rest.substring(1);
-            }
-        }
-        if (rest.isEmpty() && node instanceof Tree.Obj o) {
-            Integer l = o.keyLines().get(e.value());
-            if (l != null && l > 0) {
-                line = l;
-            }
-        }
-        return line;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.berth.core.internal.manifest;
 
+import dev.berth.api.InvalidSpecException;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -16,6 +17,16 @@ public final class Durations {
     /** What a duration field accepts, for error messages. */
     static final String ALLOWED = "must be a duration such as 500ms, 5s, 2m, 1h (units ns, us, ms, s, m, h, d) or ISO-8601 such as PT5S";
 
+    /**
+     * The longest duration any field takes before its own ceiling applies: what fits in 64-bit
+     * nanoseconds (about 292 years), so that no later arithmetic on it can overflow.
+     */
+    static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+    /** Why a duration beyond {@link #LONGEST} is refused, for error messages. */
+    static final String TOO_LONG = "is too long: a duration must be at most 106751d (about 292 years; every field has "
+            + "a lower ceiling of its own)";
+
+    private static final BigInteger MAX_NANOS = BigInteger.valueOf(Long.MAX_VALUE);
     private static final Pattern SIMPLE = Pattern.compile("(-?[0-9]{1,30})(ns|us|ms|s|m|h|d)");
     private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000L);
     private static final String[] UNITS = {"d", "h", "m", "s", "ms", "us", "ns"};
@@ -25,23 +36,44 @@ public final class Durations {
     private Durations() {
     }
 
-    /** The duration written in {@code text}, or null when it is not one. */
+    /** The duration written in {@code text}, or null when it is not one or is longer than {@link #LONGEST}. */
     static Duration parse(String text) {
+        try {
+            return parse(text, "duration");
+        } catch (InvalidSpecException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The duration written in {@code text}, or null when it is not one.
+     *
+     * @throws InvalidSpecException naming {@code field} when it is longer than {@link #LONGEST}
+     *                              (either way round)
+     */
+    static Duration parse(String text, String field) {
         Matcher m = SIMPLE.matcher(text);
         if (m.matches()) {
             BigInteger nanos = new BigInteger(m.group(1)).multiply(BigInteger.valueOf(unitNanos(m.group(2))));
-            BigInteger[] qr = nanos.divideAndRemainder(NANOS_PER_SECOND);
-            if (qr[0].bitLength() > 63) {
-                return null;
+            if (nanos.abs().compareTo(MAX_NANOS) > 0) {
+                throw new InvalidSpecException(field, text, TOO_LONG);
             }
-            return Duration.ofSeconds(qr[0].longValueExact(), qr[1].longValueExact());
+            return Duration.ofNanos(nanos.longValueExact());
         }
         if (text.startsWith("P") || text.startsWith("-P") || text.startsWith("p") || text.startsWith("-p")) {
+            Duration d;
             try {
-                return Duration.parse(text);
+                d = Duration.parse(text);
             } catch (DateTimeParseException e) {
+                if (e.getCause() instanceof ArithmeticException) {
+                    throw new InvalidSpecException(field, text, TOO_LONG); // beyond even Duration's range
+                }
                 return null;
             }
+            if (d.compareTo(LONGEST) > 0 || d.compareTo(LONGEST.negated()) < 0) {
+                throw new InvalidSpecException(field, text, TOO_LONG);
+            }
+            return d;
         }
         return null;
     }

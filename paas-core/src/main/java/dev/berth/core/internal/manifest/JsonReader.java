@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.berth.api.InvalidSpecException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,30 +20,42 @@ import java.util.Map;
  * Stateless and thread-safe.
  */
 final class JsonReader {
-    private static final JsonFactory FACTORY = JsonFactory.builder().build();
     private static final int MAX_DEPTH = 64;
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxDocumentLength(ManifestBytes.MAX_BYTES)
+                    .maxStringLength(ManifestBytes.MAX_BYTES)
+                    .maxNumberLength(1000)
+                    .maxNestingDepth(MAX_DEPTH + 2) // value() says it first, with the field and line
+                    .build())
+            .build();
 
     private JsonReader() {
     }
 
     /** The single JSON value in {@code text}. */
     static Tree read(String text, String origin) {
+        ManifestBytes.check(text, origin);
         try (JsonParser p = FACTORY.createParser(text)) {
-            JsonToken first = p.nextToken();
-            if (first == null) {
-                throw Where.locate(new InvalidSpecException("document", "", "must be a JSON object"), origin, 1);
+            try {
+                JsonToken first = p.nextToken();
+                if (first == null) {
+                    throw Where.locate(new InvalidSpecException("document", "", "must be a JSON object"), origin, 1);
+                }
+                Tree tree = value(p, "", origin, 0);
+                if (p.nextToken() != null) {
+                    JsonLocation at = p.currentTokenLocation();
+                    throw Where.locate(new InvalidSpecException("syntax", Where.token(text, line(at), at.getColumnNr() - 1),
+                            "must be valid JSON: one value only, nothing after it"), origin, line(at));
+                }
+                return tree;
+            } catch (JsonProcessingException e) {
+                // a broken limit (a number too long) comes without a location: the parser knows where it is
+                JsonLocation at = e.getLocation() != null ? e.getLocation() : p.currentLocation();
+                int line = line(at);
+                throw Where.locate(new InvalidSpecException("syntax", Where.token(text, line, at.getColumnNr() - 1),
+                        "must be valid JSON: " + Where.problem(String.valueOf(e.getOriginalMessage()))), origin, line);
             }
-            Tree tree = value(p, "", origin, 0);
-            if (p.nextToken() != null) {
-                int line = line(p.currentTokenLocation());
-                throw Where.locate(new InvalidSpecException("syntax", Where.lineText(text, line),
-                        "must be valid JSON: one value only, nothing after it"), origin, line);
-            }
-            return tree;
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 0 : line(e.getLocation());
-            throw Where.locate(new InvalidSpecException("syntax", Where.lineText(text, line),
-                    "must be valid JSON: " + e.getOriginalMessage()), origin, line);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -53,7 +66,8 @@ final class JsonReader {
     }
 
     private static String child(String path, String key) {
-        return path.isEmpty() ? key : path + "." + key;
+        String shown = Where.shortKey(key); // paths only name fields in errors
+        return path.isEmpty() ? shown : path + "." + shown;
     }
 
     private static Tree value(JsonParser p, String path, String origin, int depth) throws IOException {

@@ -17,7 +17,7 @@ final class Located extends RuntimeException {
     final int line;
 
     Located(String field, Object value, String allowed, String where, int line, InvalidSpecException cause) {
-        super(field, cause, false, false);
+        super(field, cause, false, cause == null);
         this.field = field;
         this.value = value;
         this.allowed = allowed;
@@ -31,6 +31,12 @@ final class Located extends RuntimeException {
         return nothing ? null : e.value();
     }
 
+    /** An app name the API refused ({@code e}), shown cut as {@link Where#shortKey} does. */
+    static Located badName(String name, InvalidSpecException e, int line) {
+        String shown = Where.shortKey(name);
+        return new Located(e.field(), shown, e.allowed(), "app '" + shown + "'", line, e);
+    }
+
     /** The same error with the field renamed (Mako's names). */
     Located withField(String newField) {
         return new Located(newField, value, allowed, where, line, (InvalidSpecException) getCause());
@@ -38,12 +44,13 @@ final class Located extends RuntimeException {
 
     /** The error as users see it: {@code origin line N: app 'x': field: 'value' is not allowed; ...}. */
     InvalidSpecException toException(String origin) {
-        InvalidSpecException e = new InvalidSpecException(field, value, allowed);
+        InvalidSpecException e = new InvalidSpecException(Where.shortField(field), value, allowed);
         if (where != null) {
             e = e.in(where);
         }
         e = Where.locate(e, origin, line);
-        e.setStackTrace(getCause().getStackTrace());
+        // errors found by the decoder itself (a wrong shape) have no InvalidSpecException behind them
+        e.setStackTrace(getCause() != null ? getCause().getStackTrace() : getStackTrace());
         return e;
     }
 }

@@ -45,7 +45,7 @@ public final class MakoManifest {
     static List<Loaded> read(String text, String origin) {
         Tree root = JsonReader.read(text, origin);
         if (!(root instanceof Tree.Obj apps)) {
-            throw Where.locate(new InvalidSpecException("document", AppDecoder.render(root),
+            throw Where.locate(new InvalidSpecException("document", root.kind(),
                     "must be a JSON object whose keys are app names"), origin, root.line());
         }
         List<Loaded> out = new ArrayList<>();
@@ -67,7 +67,7 @@ public final class MakoManifest {
         try {
             AppSpec.builder(name);
         } catch (InvalidSpecException e) {
-            throw new Located(e.field(), Located.valueOf(e), e.allowed(), where, nameLine, e);
+            throw Located.badName(name, e, nameLine);
         }
         Berth b = new Berth();
         try {
@@ -126,7 +126,7 @@ public final class MakoManifest {
             }
         } catch (InvalidSpecException e) {
             Tree.Obj app = tree instanceof Tree.Obj o ? o : new Tree.Obj(Map.of(), Map.of(), nameLine);
-            throw new Located(e.field(), Located.valueOf(e), e.allowed(), where, AppDecoder.lineOf(app, e, nameLine), e);
+            throw new Located(e.field(), Located.valueOf(e), e.allowed(), where, FieldLines.lineOf(app, e, nameLine), e);
         }
     }
 
@@ -185,14 +185,15 @@ public final class MakoManifest {
         if (t instanceof Tree.Obj o) {
             return o;
         }
-        throw new InvalidSpecException(field, AppDecoder.render(t), "must be an object such as " + example);
+        throw new InvalidSpecException(field, TreeValues.render(t), "must be an object such as " + example);
     }
 
     private static void checkKeys(Tree.Obj o, String path, Set<String> allowed, String allowedText) {
         for (Map.Entry<String, Tree> e : o.entries().entrySet()) {
             if (!allowed.contains(e.getKey())) {
-                String field = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-                throw new InvalidSpecException(field, AppDecoder.render(e.getValue()), "'" + e.getKey()
+                String key = Where.shortKey(e.getKey());
+                String field = path.isEmpty() ? key : path + "." + key;
+                throw new InvalidSpecException(field, e.getValue().kind(), "'" + key
                         + "' is not a Mako manifest field" + (path.isEmpty() ? "" : " of " + path) + "; known fields are " + allowedText);
             }
         }

@@ -4,9 +4,8 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.BerthException;
 import dev.berth.api.InvalidSpecException;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Loads every manifest file of a directory: {@code *.yml} and {@code *.yaml} (YAML manifests)
  * and {@code *.json} (Mako Master manifests), in file-name order, not recursing. All or nothing:
- * the first error is thrown and nothing is returned. Stateless and thread-safe.
+ * the first error is thrown and nothing is returned. A manifest must be a regular file of at most
+ * {@link ManifestBytes#MAX_BYTES} bytes: symbolic links are refused, not followed. Stateless and
+ * thread-safe.
  */
 public final class ManifestLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestLoader.class);
@@ -31,8 +32,9 @@ public final class ManifestLoader {
     public static List<AppSpec> load(Path dir, String cluster) {
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
-            files = list.filter(Files::isRegularFile)
-                    .filter(p -> isManifest(p.getFileName().toString()))
+            // directories named like manifests are skipped; links and other non-files are refused when read
+            files = list.filter(p -> isManifest(p.getFileName().toString()))
+                    .filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
                     .toList();
         } catch (IOException e) {
@@ -42,7 +44,7 @@ public final class ManifestLoader {
         List<AppSpec> out = new ArrayList<>();
         for (Path file : files) {
             String origin = file.toString();
-            String text = read(file);
+            String text = ManifestBytes.read(file);
             String name = file.getFileName().toString();
             List<Loaded> loaded = name.endsWith(".json")
                     ? MakoManifest.read(text, origin)
@@ -65,16 +67,5 @@ public final class ManifestLoader {
 
     private static boolean isManifest(String name) {
         return name.endsWith(".yml") || name.endsWith(".yaml") || name.endsWith(".json");
-    }
-
-    private static String read(Path file) {
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new InvalidSpecException("encoding", file.getFileName(), "manifest files must be UTF-8 text").in(file.toString());
-        } catch (IOException e) {
-            throw new BerthException("cannot read manifest file " + file + ": " + e, e);
-        }
     }
 }

@@ -30,13 +30,14 @@ public final class YamlManifest {
             return List.of();
         }
         if (!(root instanceof Tree.Obj doc)) {
-            throw Where.locate(new InvalidSpecException("document", AppDecoder.render(root),
+            throw Where.locate(new InvalidSpecException("document", root.kind(),
                     "must be a mapping with the key 'apps'"), origin, root.line());
         }
         for (String key : doc.entries().keySet()) {
             if (!key.equals("apps")) {
-                throw Where.locate(new InvalidSpecException(key, AppDecoder.render(doc.entries().get(key)),
-                        "'" + key + "' is not a known top-level field; the only one is apps"), origin, doc.keyLine(key));
+                String shown = Where.shortKey(key);
+                throw Where.locate(new InvalidSpecException(shown, doc.entries().get(key).kind(),
+                        "'" + shown + "' is not a known top-level field; the only one is apps"), origin, doc.keyLine(key));
             }
         }
         Tree appsTree = doc.entries().get("apps");
@@ -44,7 +45,7 @@ public final class YamlManifest {
             return List.of();
         }
         if (!(appsTree instanceof Tree.Obj apps)) {
-            throw Where.locate(new InvalidSpecException("apps", AppDecoder.render(appsTree),
+            throw Where.locate(new InvalidSpecException("apps", TreeValues.render(appsTree),
                     "must be a mapping of app name to app"), origin, doc.keyLine("apps"));
         }
         List<Loaded> out = new ArrayList<>();

@@ -32,6 +32,11 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class YamlReader {
     private static final int MAX_DEPTH = 64;
+    private static final int MAX_ALIASES = 50;
+    /** At most this many values (mappings, lists, scalars) per document, aliases expanded. */
+    static final int MAX_VALUES = 250_000;
+    /** The most digits a whole number may have (as Jackson's default for JSON). */
+    private static final int MAX_DIGITS = 1000;
     private static final Pattern BARE_STAR = Pattern.compile("(^|[:\\[,-]\\s*)\\*\\s*($|[,\\]])");
     private static final Pattern DECIMAL_INT = Pattern.compile("[-+]?[0-9][0-9_]*");
     private static final Pattern DECIMAL_FLOAT = Pattern.compile("[-+]?([0-9][0-9_]*)?\\.?[0-9_]*([eE][-+]?[0-9]+)?");
@@ -41,9 +46,14 @@ final class YamlReader {
 
     /** The document in {@code text}, or null when it holds none. */
     static Tree read(String text, String origin) {
+        ManifestBytes.check(text, origin);
+        ManifestBytes.checkYamlLines(text, origin);
         LoaderOptions options = new LoaderOptions();
         options.setProcessComments(false);
-        options.setMaxAliasesForCollections(50);
+        options.setMaxAliasesForCollections(MAX_ALIASES);
+        options.setCodePointLimit(ManifestBytes.MAX_BYTES); // a code point is at least one byte
+        options.setNestingDepthLimit(MAX_DEPTH + 2); // convert() says it first, with the field and line
+        options.setAllowRecursiveKeys(false);
         Node root;
         try {
             root = new Yaml(options).compose(new StringReader(text));
@@ -54,19 +64,14 @@ final class YamlReader {
             if (e.getContext() != null) {
                 problem = e.getContext() + ": " + problem;
             }
-            String lineText = Where.lineText(text, line);
-            String hint = BARE_STAR.matcher(lineText).find() ? " (quote \"*\": a bare * starts a YAML alias)" : "";
-            throw Where.locate(new InvalidSpecException("syntax", lineText,
-                    "must be valid YAML: " + oneLine(problem) + hint), origin, line);
+            String hint = BARE_STAR.matcher(Where.lineText(text, line)).find() ? " (quote \"*\": a bare * starts a YAML alias)" : "";
+            throw Where.locate(new InvalidSpecException("syntax", Where.token(text, line, mark == null ? -1 : mark.getColumn()),
+                    "must be valid YAML: " + Where.problem(problem) + hint), origin, line);
         } catch (YAMLException e) {
-            throw Where.locate(new InvalidSpecException("syntax", "", "must be valid YAML: " + firstLine(e.getMessage())),
+            throw Where.locate(new InvalidSpecException("syntax", "", "must be valid YAML: " + Where.problem(firstLine(e.getMessage()))),
                     origin, 0);
         }
-        return root == null ? null : convert(root, "", origin, 0);
-    }
-
-    private static String oneLine(String s) {
-        return s.replaceAll("[\\s\\x00-\\x1f]+", " ").strip();
+        return root == null ? null : convert(root, "", origin, 0, new int[] {MAX_VALUES});
     }
 
     private static String firstLine(String s) {
@@ -82,14 +87,20 @@ final class YamlReader {
     }
 
     private static String child(String path, String key) {
-        return path.isEmpty() ? key : path + "." + key;
+        String shown = Where.shortKey(key); // paths only name fields in errors
+        return path.isEmpty() ? shown : path + "." + shown;
     }
 
-    private static Tree convert(Node node, String path, String origin, int depth) {
+    /** {@code budget[0]}: how many more values may be made; aliases share nodes, the tree copies them. */
+    private static Tree convert(Node node, String path, String origin, int depth, int[] budget) {
         String field = path.isEmpty() ? "document" : path;
         if (depth > MAX_DEPTH) {
             throw Where.locate(new InvalidSpecException(field, "...", "must not nest deeper than " + MAX_DEPTH + " levels"),
                     origin, line(node));
+        }
+        if (--budget[0] < 0) {
+            throw Where.locate(new InvalidSpecException(field, "...", "a manifest may hold at most " + MAX_VALUES
+                    + " values, counting each use of an alias (*name) as a copy"), origin, line(node));
         }
         if (node instanceof MappingNode map) {
             requireTag(node, Tag.MAP, field, origin);
@@ -107,7 +118,7 @@ final class YamlReader {
                             "each key may appear once in a mapping (first at line " + keyLines.get(key) + ")"), origin, keyLine);
                 }
                 keyLines.put(key, keyLine);
-                entries.put(key, convert(t.getValueNode(), child(path, key), origin, depth + 1));
+                entries.put(key, convert(t.getValueNode(), child(path, key), origin, depth + 1, budget));
             }
             return new Tree.Obj(entries, keyLines, line(node));
         }
@@ -115,7 +126,7 @@ final class YamlReader {
             requireTag(node, Tag.SEQ, field, origin);
             List<Tree> items = new ArrayList<>();
             for (Node item : seq.getValue()) {
-                items.add(convert(item, path + "[" + items.size() + "]", origin, depth + 1));
+                items.add(convert(item, path + "[" + items.size() + "]", origin, depth + 1, budget));
             }
             return new Tree.Arr(items, line(node));
         }
@@ -141,6 +152,10 @@ final class YamlReader {
             return t.equals("true") || t.equals("yes") || t.equals("on");
         }
         if (tag.equals(Tag.INT) && DECIMAL_INT.matcher(text).matches()) {
+            if (text.length() > MAX_DIGITS) {
+                throw Where.locate(new InvalidSpecException(field, text, "numbers may have at most " + MAX_DIGITS + " digits"),
+                        origin, line(node));
+            }
             BigInteger big = new BigInteger(text.replace("_", "").replace("+", ""));
             return big.bitLength() < 64 ? (Object) big.longValue() : big;
         }

@@ -2,6 +2,7 @@ package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
+import dev.berth.core.internal.text.EventTexts;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +33,8 @@ public final class EventBus implements AutoCloseable {
         listeners.remove(listener);
     }
 
-    public void publish(PlatformEvent event) {
+    public void publish(PlatformEvent published) {
+        PlatformEvent event = EventTexts.capped(published); // backend output is capped in bytes before anyone sees it
         log.debug("event {}", event);
         thread.execute(() -> {
             for (PlatformListener l : listeners) {

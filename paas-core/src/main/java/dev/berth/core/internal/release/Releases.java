@@ -13,6 +13,7 @@ import dev.berth.api.Source;
 import dev.berth.core.internal.git.DiskUsage;
 import dev.berth.core.internal.git.GitRepositories;
 import dev.berth.core.internal.git.ReleaseCheckout;
+import dev.berth.core.internal.text.OutputCap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +163,10 @@ public final class Releases {
         }
     }
 
-    /** {@code backend}, launching git sources as their checked-out trees. */
+    /**
+     * {@code backend}, launching git sources as their checked-out trees. What it reports from the
+     * backend (start failures, exit reasons, build output) is capped in bytes by {@link OutputCap}.
+     */
     public Backend wrap(Backend backend) {
         return new Backend() {
             @Override
@@ -172,7 +176,11 @@ public final class Releases {
 
             @Override
             public RunningInstance start(LaunchRequest request) {
-                return backend.start(materialize(request));
+                try {
+                    return backend.start(materialize(request));
+                } catch (RuntimeException e) {
+                    throw OutputCap.exception(e); // a reason quoting setup output is logged and becomes events
+                }
             }
 
             @Override
@@ -192,12 +200,12 @@ public final class Releases {
 
             @Override
             public void onExit(ExitListener listener) {
-                backend.onExit(listener);
+                backend.onExit((id, handle, exit) -> listener.exited(id, handle, OutputCap.exit(exit)));
             }
 
             @Override
             public void onBuildOutput(BuildListener listener) {
-                backend.onBuildOutput(listener);
+                backend.onBuildOutput((app, release, node, line) -> listener.output(app, release, node, OutputCap.line(line)));
             }
 
             @Override

@@ -179,6 +179,34 @@ class GitServerIT {
     }
 
     @Test
+    void aPushNoAppFollowsIsLoggedAsOneWarningLineWithoutAStackTrace() throws Exception {
+        GitRepositories other = new GitRepositories(tmp.resolve("unfollowed"));
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (GitServer refusing = GitServer.builder(other).password(PASSWORD).listener((app, branch, commit) -> {
+            throw new BerthException("no app follows repository '" + app + "' yet; declare one and it will run " + commit);
+        }).build().start()) {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            GitCli.Result push;
+            try {
+                push = git.run(work, "push", "http://git:" + PASSWORD + "@127.0.0.1:" + refusing.port() + "/beep", "master");
+            } finally {
+                System.setErr(original);
+            }
+            assertThat(push.exit()).as(push.output()).isZero();
+            assertThat(push.output()).contains("remote: berth: branch 'master' was pushed, but the platform failed "
+                    + "to take it: no app follows repository 'beep' yet");
+        }
+        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("PushReceivePackFactory") || l.startsWith("\tat ") || l.contains("Exception")).toList();
+        assertThat(lines).as(String.join("\n", lines)).hasSize(2);
+        assertThat(lines.get(0)).contains("INFO").contains("moved branch 'master'");
+        assertThat(lines.get(1)).contains("WARN").doesNotContain("ERROR")
+                .contains("app 'beep': push of branch 'master' at " + head(work) + " was stored but not deployed: "
+                        + "no app follows repository 'beep' yet");
+    }
+
+    @Test
     void neitherThePasswordNorTheHeaderIsLogged() throws Exception {
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -95,7 +95,7 @@ final class SpecGen {
         return switch (between(in, 0, 4)) {
             case 0 -> 0.0;
             case 1 -> between(in, 0, 100_000);
-            case 2 -> pick(in, List.of(0.5, 0.25, 1e-5, 123.456, 1e20, Double.MIN_VALUE, -0.0));
+            case 2 -> pick(in, List.of(0.5, 0.25, 1e-5, 123.456, Resources.MAX_AMOUNT, Double.MIN_VALUE, -0.0));
             default -> doubles().between(0, 1e6).generate(in);
         };
     }
@@ -108,6 +108,12 @@ final class SpecGen {
             default -> longs().between(0, 3_600_000_000_000L).generate(in);
         };
         return Duration.ofNanos(Math.max(nanos, minNanos));
+    }
+
+    /** A duration from {@code min} to {@code max}: a generated one, clamped. */
+    static Duration duration(RandomnessSource in, Duration min, Duration max) {
+        Duration d = duration(in, 0);
+        return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
     }
 
     static Source source(RandomnessSource in, String name) {
@@ -127,22 +133,24 @@ final class SpecGen {
             return HealthCheck.none();
         }
         HealthCheck.Type type = pick(in, List.of(HealthCheck.Type.values()));
-        Duration interval = duration(in, 1);
-        Duration timeout = Duration.ofNanos(longs().between(1, interval.toNanos()).generate(in));
+        Duration interval = duration(in, HealthCheck.MIN_INTERVAL, HealthCheck.MAX_INTERVAL);
+        Duration timeout = Duration.ofNanos(longs().between(HealthCheck.MIN_TIMEOUT.toNanos(), interval.toNanos()).generate(in));
         if (coin(in)) {
             timeout = interval;
         }
-        return new HealthCheck(type, pick(in, PATHS), interval, timeout, duration(in, 0), between(in, 1, 100));
+        return new HealthCheck(type, pick(in, PATHS), interval, timeout,
+                duration(in, Duration.ZERO, HealthCheck.MAX_GRACE_PERIOD), between(in, 1, 100));
     }
 
     static RestartPolicy restart(RandomnessSource in) {
         if (coin(in)) {
             return RestartPolicy.defaults();
         }
-        Duration initial = duration(in, 0);
-        Duration max = initial.plus(duration(in, initial.isZero() ? 1 : 0));
+        Duration initial = duration(in, RestartPolicy.MIN_DELAY, RestartPolicy.MAX_DELAY);
+        Duration max = duration(in, initial, RestartPolicy.MAX_DELAY);
         double multiplier = coin(in) ? between(in, 1, 10) : doubles().between(1, 10).generate(in);
-        return new RestartPolicy(initial, max, multiplier, duration(in, 1));
+        return new RestartPolicy(initial, max, multiplier,
+                duration(in, RestartPolicy.MIN_RESET_AFTER, RestartPolicy.MAX_RESET_AFTER));
     }
 
     static Constraints constraints(RandomnessSource in) {
