@@ -12,16 +12,23 @@ import org.slf4j.LoggerFactory;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.model.BuildResponseItem;
 
+import dev.berth.support.LineSplitter;
+import dev.berth.support.OutputCaps;
+
 /**
  * Collects an image build's stream: lines are joined across messages and cut at
  * {@link OutputCaps#LINE_BYTES}; non-blank ones go to the progress consumer until
- * {@link OutputCaps#BUILD_BYTES} have been reported, then are only counted (one line at the end says
+ * {@link #BUILD_BYTES} have been reported, then are only counted (one line at the end says
  * how many were left out). Keeps the last {@value #TAIL_LINES} lines and the first
- * {@link OutputCaps#ERROR_BYTES} of the error for the failure message. Thread-safe.
+ * {@link #ERROR_BYTES} of the error for the failure message. Thread-safe.
  */
 final class BuildLog extends BuildImageResultCallback {
     /** Lines of the build quoted when it fails. */
     static final int TAIL_LINES = 20;
+    /** The most of an image build's output reported line by line; the rest is counted. */
+    static final int BUILD_BYTES = 1 << 20;
+    /** The most of a build's error text quoted in a failure message. */
+    static final int ERROR_BYTES = 4096;
     private static final Logger LOG = LoggerFactory.getLogger(BuildLog.class);
 
     private final Consumer<String> progress;
@@ -41,8 +48,8 @@ final class BuildLog extends BuildImageResultCallback {
         String failure = item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : null;
         String text = item.getStream() != null ? item.getStream() : failure == null ? null : failure + "\n";
         synchronized (this) {
-            if (failure != null && error.length() < OutputCaps.ERROR_BYTES) {
-                error.append(OutputCaps.cutText(failure, OutputCaps.ERROR_BYTES - error.length()));
+            if (failure != null && error.length() < ERROR_BYTES) {
+                error.append(OutputCaps.cutText(failure, ERROR_BYTES - error.length()));
             }
             if (text != null) {
                 byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -61,7 +68,7 @@ final class BuildLog extends BuildImageResultCallback {
             last.removeFirst();
         }
         long size = OutputCaps.utf8Length(line) + 1;
-        if (reported + size > OutputCaps.BUILD_BYTES) {
+        if (reported + size > BUILD_BYTES) {
             unreportedLines++;
             unreportedBytes += size;
             return;
@@ -83,7 +90,7 @@ final class BuildLog extends BuildImageResultCallback {
         splitter.flush();
         if (unreportedLines > 0) {
             report("[berth: " + unreportedLines + " more lines (" + unreportedBytes + " bytes) of build output not "
-                    + "reported: at most " + OutputCaps.BUILD_BYTES + " bytes are]");
+                    + "reported: at most " + BUILD_BYTES + " bytes are]");
             unreportedLines = 0;
             unreportedBytes = 0;
         }

@@ -57,6 +57,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
+import dev.berth.support.OutputCaps;
 
 /**
  * A {@link Backend} that runs instances as containers on one Docker Engine (one node), through
@@ -741,7 +742,7 @@ public final class DockerBackend implements Backend {
             } catch (DockerClientException | DockerException e) {
                 callback.finish();
                 String err = callback.error() != null ? callback.error()
-                        : OutputCaps.cutText(String.valueOf(e.getMessage()), OutputCaps.ERROR_BYTES);
+                        : OutputCaps.cutText(String.valueOf(e.getMessage()), BuildLog.ERROR_BYTES);
                 throw new BackendException("building " + what + " from " + dir + " failed: " + err
                         + "\nlast lines of the build:\n" + callback.tail(), e);
             } catch (IOException e) {

@@ -12,6 +12,9 @@ import org.slf4j.LoggerFactory;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
 
+import dev.berth.support.LineSplitter;
+import dev.berth.support.OutputCaps;
+
 /**
  * Turns log frames into lines cut at {@link OutputCaps#LINE_BYTES} ({@link LineSplitter}). Either
  * collects the last {@code max} lines, at most {@link OutputCaps#ANSWER_BYTES} of them in all

@@ -3,6 +3,6 @@
  * built with {@link dev.berth.backend.docker.DockerBackend#builder()}. Everything else in this package is
  * package-private.
  *
- * <p>This module depends on {@code paas-api} only.
+ * <p>This module depends on {@code paas-api} and {@code paas-support} only.
  */
 package dev.berth.backend.docker;

@@ -1,4 +1,4 @@
-// The Docker backend's log collector and line splitter keep their byte caps whatever the frames hold.
+// The Docker backend's log collector keeps its byte caps whatever the frames hold.
 package dev.berth.backend.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
+
+import dev.berth.support.OutputCaps;
 
 class LogLinesTest {
 
@@ -41,14 +43,5 @@ class LogLinesTest {
         }
         follow.onNext(frame("\r\nnext\r\n"));
         assertThat(got).containsExactly("q".repeat(4096) + "... (" + (100 * 16 * 1024 + 1 - 4096) + " bytes cut)", "next");
-    }
-
-    @Test
-    void neverHalfACharacter() {
-        List<String> got = new ArrayList<>();
-        LineSplitter s = new LineSplitter(got::add);
-        byte[] b = ("a".repeat(4095) + "€".repeat(3) + "\n").getBytes(StandardCharsets.UTF_8);
-        s.write(b, 0, b.length);
-        assertThat(got).containsExactly("a".repeat(4095) + "... (9 bytes cut)");
     }
 }

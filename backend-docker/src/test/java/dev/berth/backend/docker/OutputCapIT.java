@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.berth.api.BackendException;
+import dev.berth.support.OutputCaps;
 
 /** Containers and builds that print lines of megabytes, on the local busybox image (nothing is pulled). */
 class OutputCapIT {
@@ -91,7 +92,7 @@ class OutputCapIT {
                     .hasMessageContaining("it-broke")
                     .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(BuildLog.TAIL_LINES * MAX_LINE + 10_000));
             assertThat(progress).contains("it-broke").allMatch(l -> l.getBytes(StandardCharsets.UTF_8).length <= MAX_LINE);
-            assertThat(bytes(progress)).isLessThanOrEqualTo(OutputCaps.BUILD_BYTES + 200);
+            assertThat(bytes(progress)).isLessThanOrEqualTo(BuildLog.BUILD_BYTES + 200);
             assertThat(progress).anyMatch(l -> l.matches("y{4096}\\.\\.\\. \\([0-9]+ bytes cut\\)"));
         }
     }

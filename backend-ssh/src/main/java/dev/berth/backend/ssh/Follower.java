@@ -2,7 +2,6 @@ package dev.berth.backend.ssh;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.berth.api.BackendException;
+import dev.berth.support.LineSplitter;
+import dev.berth.support.OutputCaps;
 
 /**
  * Follows a remote file: {@code tail -F} on an exec channel of a session of its own (so that
@@ -122,60 +123,26 @@ final class Follower implements AutoCloseable {
     }
 
     /**
-     * Splits UTF-8 bytes into lines (without the newline) and hands each to the sink; keeps at most
-     * {@link OutputCaps#LINE_BYTES} bytes of a line (cut at a character boundary) and counts the
-     * rest, so a line of any length costs at most that much memory.
+     * The channel's output as lines: an {@link OutputStream} over a {@link LineSplitter}, which keeps
+     * at most {@link OutputCaps#LINE_BYTES} bytes of a line (cut at a character boundary) and counts
+     * the rest, so a line of any length costs at most that much memory. {@link #flush()} hands on
+     * nothing: only a newline ends a line. Thread-safe.
      */
     static final class Lines extends OutputStream {
-        private final Consumer<String> sink;
-        private final byte[] line = new byte[OutputCaps.LINE_BYTES];
-        private int size;
-        private long cut;
+        private final LineSplitter splitter;
 
         Lines(Consumer<String> sink) {
-            this.sink = sink;
+            this.splitter = new LineSplitter(sink);
         }
 
         @Override
         public synchronized void write(int b) {
-            if (b == '\n') {
-                emit();
-            } else if (size < line.length) {
-                line[size++] = (byte) b;
-            } else {
-                cut++;
-            }
+            splitter.write(b);
         }
 
         @Override
         public synchronized void write(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                write(b[i]);
-            }
-        }
-
-        private void emit() {
-            int end = size;
-            long dropped = cut;
-            if (dropped > 0) {
-                // do not keep half a character: back up to the start of an incomplete last one
-                int lead = end - 1;
-                while (lead > 0 && lead > end - 4 && (line[lead] & 0xC0) == 0x80) {
-                    lead--;
-                }
-                int b = line[lead] & 0xFF;
-                int need = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-                if (lead + need > end) {
-                    dropped += end - lead;
-                    end = lead;
-                }
-            } else if (end > 0 && line[end - 1] == '\r') {
-                end--;
-            }
-            String s = new String(line, 0, end, StandardCharsets.UTF_8);
-            size = 0;
-            cut = 0;
-            sink.accept(dropped > 0 ? s + OutputCaps.marker(dropped) : s);
+            splitter.write(b, off, len);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.berth.backend.ssh;
 
+import dev.berth.support.OutputCaps;
+
 /**
  * The POSIX sh scripts the backend runs on hosts. Each is a constant: it is sent as
  * {@code sh -c SCRIPT berth ARG...}, quoted by {@link ShellQuote}, and reads every piece of data
@@ -27,6 +29,9 @@ package dev.berth.backend.ssh;
  * so a recycled pid is never mistaken for it.
  */
 final class Scripts {
+    /** The most of a setup's output reported as build output once it has ended. */
+    static final int BUILD_BYTES = 256 << 10;
+
     private Scripts() {
     }
 
@@ -189,7 +194,7 @@ final class Scripts {
             rm -f .berth-setup-env
             if [ "$code" -eq 0 ]; then date -u +%Y-%m-%dT%H:%M:%SZ >.berth-setup-done; echo OK; lastlines setup.log 200 %BUILD%
             else echo "FAIL $code"; lastlines setup.log 20 %FAILURE%; fi
-            """.replace("%ENV%", BASE_ENV).replace("%BUILD%", Integer.toString(OutputCaps.BUILD_BYTES))
+            """.replace("%ENV%", BASE_ENV).replace("%BUILD%", Integer.toString(BUILD_BYTES))
             .replace("%FAILURE%", Integer.toString(OutputCaps.FAILURE_BYTES));
 
     /**

@@ -58,6 +58,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.NodeStatus;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
+import dev.berth.support.OutputCaps;
 
 /**
  * A {@link Backend} that runs instances as processes on Linux hosts over SSH (Apache MINA SSHD),
@@ -422,7 +423,7 @@ public final class SshBackend implements Backend {
         HostLink.Result r = link.run(Scripts.SETUP, args, envFile(env), options.setupTimeout.plusSeconds(30), false);
         List<String> lines = r.lines();
         List<String> output = lines.size() > 1 ? lines.subList(1, lines.size()) : List.of();
-        for (String line : OutputCaps.lastLines(output, 200, OutputCaps.BUILD_BYTES)) {
+        for (String line : OutputCaps.lastLines(output, 200, Scripts.BUILD_BYTES)) {
             if (!line.startsWith("# berth: ")) {
                 buildListener.output(app, release, node, line); // the setup's output, once it has ended
             }

@@ -5,6 +5,6 @@
  * {@link dev.berth.backend.ssh.SshHosts} (hosts from a YAML file); everything else here is
  * package-private.
  *
- * <p>This module depends on {@code paas-api} only (plus MINA SSHD, SnakeYAML and SLF4J).
+ * <p>This module depends on {@code paas-api} and {@code paas-support} only (plus MINA SSHD, SnakeYAML and SLF4J).
  */
 package dev.berth.backend.ssh;

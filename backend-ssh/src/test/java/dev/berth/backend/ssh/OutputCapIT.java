@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
 import dev.berth.api.RunningInstance;
+import dev.berth.support.OutputCaps;
 
 /** One real sshd host; apps that print lines of tens of megabytes. */
 class OutputCapIT {
@@ -123,7 +124,7 @@ class OutputCapIT {
                 + "| tr '\\0' z; echo; i=$((i+1)); done; echo done").build();
         backend.start(req("loud2-1", "h51", ok));
         assertThat(build).isNotEmpty().allMatch(l -> l.getBytes(StandardCharsets.UTF_8).length <= MAX_LINE + 4);
-        assertThat(bytes(build)).isLessThanOrEqualTo(OutputCaps.BUILD_BYTES);
+        assertThat(bytes(build)).isLessThanOrEqualTo(Scripts.BUILD_BYTES);
         assertThat(build).last().isEqualTo("done");
     }
 

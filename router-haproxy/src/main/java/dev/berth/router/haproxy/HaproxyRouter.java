@@ -6,6 +6,10 @@ import dev.berth.api.Router;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Tls;
 import dev.berth.api.Traffic;
+import dev.berth.support.ProxyCommands;
+import dev.berth.support.ProxyEnvironment;
+import dev.berth.support.ProxyMaster;
+import dev.berth.support.ProxyUser;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -42,8 +46,6 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -132,8 +134,7 @@ public final class HaproxyRouter implements Router {
     private HaproxyConfig.Files currentFiles;
     private Layout current; // what haproxy runs; null while unknown (external mode, before the first apply)
     private String lastGood;
-    private ProcessHandle master; // started by this router, or adopted from an earlier one on its prefix
-    private boolean adopted;
+    private final ProxyMaster master = new ProxyMaster("haproxy"); // started, or adopted from an earlier router
     private boolean closed;
     private ApplyPath lastPath = ApplyPath.UNCHANGED;
     private long reloads;
@@ -279,7 +280,7 @@ public final class HaproxyRouter implements Router {
     /** The process id of the haproxy master this router started (or adopted), when it runs. */
     public OptionalLong ownedPid() {
         synchronized (lock) {
-            return master != null && master.isAlive() ? OptionalLong.of(master.pid()) : OptionalLong.empty();
+            return master.livePid();
         }
     }
 
@@ -316,7 +317,7 @@ public final class HaproxyRouter implements Router {
     /** Whether the owned haproxy was already running when this router was built (it adopted it). */
     public boolean adopted() {
         synchronized (lock) {
-            return adopted;
+            return master.adopted();
         }
     }
 
@@ -327,11 +328,10 @@ public final class HaproxyRouter implements Router {
      */
     public void detach() {
         synchronized (lock) {
-            if (!closed && master != null) {
-                LOG.info("haproxy router: leaving haproxy {} running (prefix {})", master.pid(), settings.prefix());
+            if (!closed) {
+                master.detach(settings.prefix());
             }
             closed = true;
-            master = null;
         }
     }
 
@@ -342,8 +342,8 @@ public final class HaproxyRouter implements Router {
                 return;
             }
             closed = true;
-            if (master != null) {
-                stopMaster();
+            if (master.owned()) {
+                master.stop();
                 LOG.info("haproxy router: stopped haproxy (prefix {})", settings.prefix());
             }
         }
@@ -366,10 +366,10 @@ public final class HaproxyRouter implements Router {
                 settings.masterSocket() + ",mode,600");
         try {
             // only PATH and the locale: none of this JVM's secrets reach haproxy or its workers
-            master = ProxyEnvironment.restrict(new ProcessBuilder(argv))
+            master.started(ProxyEnvironment.restrict(new ProcessBuilder(argv))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.accessLog().toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(settings.haproxyLog().toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start().toHandle();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start().toHandle());
         } catch (IOException e) {
             throw new BerthException("haproxy router: cannot start " + argv + ": " + e.getMessage(), e);
         }
@@ -377,8 +377,8 @@ public final class HaproxyRouter implements Router {
             awaitGeneration(gen, -1);
         } catch (BerthException e) {
             String said = tail(settings.haproxyLog());
-            stopMaster();
-            master = null;
+            master.stop();
+            master.forget();
             BerthException inUse = portInUse(said, e);
             if (inUse != null) {
                 throw inUse;
@@ -402,23 +402,16 @@ public final class HaproxyRouter implements Router {
      * taken as unknown, so that the next {@link #apply} reloads; {@link #close} stops it.
      */
     private boolean adopt() {
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(settings.pidFile()).strip());
-        } catch (IOException | NumberFormatException e) {
-            return false; // no pid file: nothing to adopt
-        }
-        ProcessHandle h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+        ProcessHandle h = ProxyMaster.fromPidFile(settings.pidFile()).orElse(null); // none: nothing to adopt
         List<String> argv = h == null ? List.of() : commandLine(h);
         int f = argv.indexOf("-f");
         if (argv.isEmpty() || !argv.get(0).endsWith("haproxy") || f < 0 || f + 1 >= argv.size()
                 || !argv.get(f + 1).equals(configFile.toString()) || !argv.contains("-W")) {
             return false; // a stale pid file, or the pid is someone else's now
         }
-        master = h;
-        adopted = true;
+        master.adopt(h);
         current = null;
-        LOG.info("haproxy router: adopted haproxy {} already serving {} with prefix {}", pid, settings.listen(),
+        LOG.info("haproxy router: adopted haproxy {} already serving {} with prefix {}", h.pid(), settings.listen(),
                 settings.prefix());
         return true;
     }
@@ -458,33 +451,6 @@ public final class HaproxyRouter implements Router {
                 : port == settings.httpPort() ? " with httpPort(...)" : "";
         return new BerthException("haproxy router: port " + port + " on " + m.group(1) + " is already in use; "
                 + "choose a free port" + option + ": " + said.strip(), cause);
-    }
-
-    private void stopMaster() {
-        ProcessHandle p = master;
-        if (p == null) {
-            return;
-        }
-        List<ProcessHandle> workers = new ArrayList<>(p.descendants().toList());
-        p.destroy(); // SIGTERM: the master stops its workers and exits
-        try {
-            try {
-                p.onExit().get(5, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                LOG.warn("haproxy router: haproxy {} ignored SIGTERM for 5 s; killing it", p.pid());
-                p.destroyForcibly();
-                p.onExit().get(5, TimeUnit.SECONDS);
-            }
-            for (ProcessHandle w : workers) {
-                if (w.isAlive()) {
-                    w.onExit().get(5, TimeUnit.SECONDS);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            workers.forEach(ProcessHandle::destroyForcibly);
-        }
     }
 
     // --- Runtime API ---------------------------------------------------------------------------
@@ -611,8 +577,8 @@ public final class HaproxyRouter implements Router {
 
     /** Validates {@code file} with haproxy -c; throws haproxy's alerts when it refuses it. */
     private void test(Path file) {
-        Commands.Result r = Commands.run(List.of(binary.toString(), "-c", "-f", file.toString()), settings.temp(),
-                COMMAND_TIMEOUT);
+        ProxyCommands.Result r = ProxyCommands.run(List.of(binary.toString(), "-c", "-f", file.toString()),
+                settings.temp(), COMMAND_TIMEOUT);
         if (!r.ok()) {
             throw new BerthException("haproxy router: haproxy -c rejected the new configuration; the previous "
                     + "one keeps serving: " + problems(r.output()));
@@ -667,7 +633,7 @@ public final class HaproxyRouter implements Router {
 
     /** Reloads haproxy and waits until it serves generation {@code gen}; returns when it answered it. */
     private long reloadProcess(String gen) {
-        if (master != null && !master.isAlive()) {
+        if (master.exited()) {
             throw new BerthException("haproxy router: the owned haproxy (pid " + master.pid() + ") has exited: "
                     + tail(settings.haproxyLog()));
         }
@@ -688,7 +654,7 @@ public final class HaproxyRouter implements Router {
                         + "serving", e);
             }
         } else {
-            Commands.Result r = Commands.run(reloadCommand, settings.temp(), COMMAND_TIMEOUT);
+            ProxyCommands.Result r = ProxyCommands.run(reloadCommand, settings.temp(), COMMAND_TIMEOUT);
             if (!r.ok()) {
                 throw new BerthException("haproxy router: reload " + reloadCommand + " failed (exit " + r.exitCode()
                         + "); the previous configuration keeps serving: " + r.output());
@@ -720,7 +686,7 @@ public final class HaproxyRouter implements Router {
         long deadline = System.nanoTime() + reloadTimeout.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
-            if (master != null && !master.isAlive()) {
+            if (master.exited()) {
                 throw new BerthException("haproxy (pid " + master.pid() + ") exited");
             }
             try {
@@ -956,7 +922,7 @@ public final class HaproxyRouter implements Router {
     /** haproxy 2.2 or later: {@code http-request return} came with 2.2. */
     private static void checkVersion(Path binary) {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        Commands.Result r = Commands.run(List.of(binary.toString(), "-v"), tmp, Duration.ofSeconds(10));
+        ProxyCommands.Result r = ProxyCommands.run(List.of(binary.toString(), "-v"), tmp, Duration.ofSeconds(10));
         Matcher m = VERSION.matcher(r.output());
         if (!r.ok() || !m.find()) {
             throw new BerthException("haproxy router: " + binary + " -v did not tell an haproxy version (exit "

@@ -4,6 +4,6 @@
  * Runtime API without a reload when only they change, in an haproxy it owns or in one that already
  * runs, and reads per-domain traffic from the access log it configures.
  *
- * <p>This module depends on {@code paas-api} only.
+ * <p>This module depends on {@code paas-api} and {@code paas-support} only.
  */
 package dev.berth.router.haproxy;

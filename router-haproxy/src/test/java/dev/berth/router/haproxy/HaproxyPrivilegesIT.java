@@ -8,6 +8,8 @@ import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.RoutingTable.Route;
+import dev.berth.support.ProxyEnvironment;
+import dev.berth.support.ProxyUser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

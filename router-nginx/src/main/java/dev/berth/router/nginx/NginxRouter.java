@@ -4,6 +4,10 @@ import dev.berth.api.BerthException;
 import dev.berth.api.Router;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Traffic;
+import dev.berth.support.ProxyCommands;
+import dev.berth.support.ProxyEnvironment;
+import dev.berth.support.ProxyMaster;
+import dev.berth.support.ProxyUser;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,13 +26,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -91,8 +93,7 @@ public final class NginxRouter implements Router {
     private long generation;
     private String lastGood;
     /** The owned master: started by this router, or adopted from an earlier one with the same prefix. */
-    private ProcessHandle master;
-    private boolean adopted;
+    private final ProxyMaster master = new ProxyMaster("nginx");
     private boolean closed;
 
     private NginxRouter(Builder b, Path binary, ProxyUser user) {
@@ -100,7 +101,7 @@ public final class NginxRouter implements Router {
         Path temp = b.prefix.resolve("temp");
         Path workerTemp = user == null ? temp : WorkerTemp.choose(temp, user, WorkerTemp.FALLBACK_ROOT);
         this.settings = new NginxConfig.Settings(b.prefix, b.listenAddress, b.httpPort, b.httpsPort, b.workerProcesses,
-                user == null ? null : user.directive(), workerTemp);
+                user == null ? null : user.name() + " " + user.group(), workerTemp);
         this.configFile = b.configFile != null ? b.configFile : settings.conf();
         this.reloadCommand = b.reloadCommand;
         this.reloadTimeout = b.reloadTimeout;
@@ -210,14 +211,14 @@ public final class NginxRouter implements Router {
     /** The process id of the nginx master this router started (or adopted), when it runs. */
     public OptionalLong ownedPid() {
         synchronized (lock) {
-            return master != null && master.isAlive() ? OptionalLong.of(master.pid()) : OptionalLong.empty();
+            return master.livePid();
         }
     }
 
     /** Whether the owned nginx was already running when this router was built (it adopted it). */
     public boolean adopted() {
         synchronized (lock) {
-            return adopted;
+            return master.adopted();
         }
     }
 
@@ -228,11 +229,10 @@ public final class NginxRouter implements Router {
      */
     public void detach() {
         synchronized (lock) {
-            if (!closed && master != null) {
-                LOG.info("nginx router: leaving nginx {} running (prefix {})", master.pid(), settings.prefix());
+            if (!closed) {
+                master.detach(settings.prefix());
             }
             closed = true;
-            master = null;
         }
     }
 
@@ -243,8 +243,8 @@ public final class NginxRouter implements Router {
                 return;
             }
             closed = true;
-            if (master != null) {
-                stopMaster();
+            if (master.owned()) {
+                master.stop();
                 WorkerTemp.deleteFallback(settings.workerTemp(), settings.temp());
                 LOG.info("nginx router: stopped nginx (prefix {})", settings.prefix());
             }
@@ -266,9 +266,9 @@ public final class NginxRouter implements Router {
                 "-e", settings.errorLog().toString(), "-g", "daemon off;");
         try {
             // only PATH and the locale: none of this JVM's secrets reach nginx or its workers
-            master = ProxyEnvironment.restrict(new ProcessBuilder(argv)).redirectErrorStream(true)
+            master.started(ProxyEnvironment.restrict(new ProcessBuilder(argv)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start().toHandle();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start().toHandle());
         } catch (IOException e) {
             throw new BerthException("nginx router: cannot start " + argv + ": " + e.getMessage(), e);
         }
@@ -276,7 +276,7 @@ public final class NginxRouter implements Router {
             awaitGeneration(gen, -1);
         } catch (BerthException e) {
             String said = tail(out) + "\n" + tail(settings.errorLog());
-            stopMaster();
+            master.stop();
             if (said.contains("Address already in use")) {
                 throw new BerthException("nginx router: port " + settings.httpPort() + " on "
                         + settings.listenAddress() + " is already in use; choose a free port with httpPort(...): "
@@ -297,20 +297,13 @@ public final class NginxRouter implements Router {
      * {@link #apply} reloads it as usual, and {@link #close} stops it.
      */
     private boolean adopt() {
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(settings.pidFile()).strip());
-        } catch (IOException | NumberFormatException e) {
-            return false; // no pid file: nothing to adopt
-        }
-        ProcessHandle h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+        ProcessHandle h = ProxyMaster.fromPidFile(settings.pidFile()).orElse(null); // none: nothing to adopt
         String title = h == null ? "" : title(h);
         if (!title.startsWith("nginx: master process") || !title.contains(" -c " + configFile + " ")) {
             return false; // a stale pid file, or the pid is someone else's now
         }
-        master = h;
-        adopted = true;
-        LOG.info("nginx router: adopted nginx {} already serving {} with prefix {}", pid, settings.listen(),
+        master.adopt(h);
+        LOG.info("nginx router: adopted nginx {} already serving {} with prefix {}", h.pid(), settings.listen(),
                 settings.prefix());
         return true;
     }
@@ -328,33 +321,6 @@ public final class NginxRouter implements Router {
     /** Whether the configuration {@code text} (the one nginx runs) listens on the HTTPS port. */
     private boolean listensHttps(String text) {
         return text != null && text.contains("listen " + settings.listenHttps() + " ssl");
-    }
-
-    private void stopMaster() {
-        ProcessHandle p = master;
-        if (p == null) {
-            return;
-        }
-        List<ProcessHandle> workers = new ArrayList<>(p.descendants().toList());
-        p.destroy(); // SIGTERM: nginx's fast shutdown, workers included
-        try {
-            try {
-                p.onExit().get(5, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                LOG.warn("nginx router: nginx {} ignored SIGTERM for 5 s; killing it", p.pid());
-                p.destroyForcibly();
-                p.onExit().get(5, TimeUnit.SECONDS);
-            }
-            for (ProcessHandle w : workers) {
-                if (w.isAlive()) {
-                    w.onExit().get(5, TimeUnit.SECONDS);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            workers.forEach(ProcessHandle::destroyForcibly);
-        }
     }
 
     // --- render, validate, swap, reload ------------------------------------------------------
@@ -375,7 +341,7 @@ public final class NginxRouter implements Router {
 
     /** {@code nginx -t} on {@code file}; throws with nginx's message when it is rejected. */
     private void test(Path file) {
-        Commands.Result r = Commands.run(List.of(binary.toString(), "-t", "-q", "-c", file.toString(), "-p",
+        ProxyCommands.Result r = ProxyCommands.run(List.of(binary.toString(), "-t", "-q", "-c", file.toString(), "-p",
                 settings.prefix() + "/", "-e", settings.errorLog().toString()), settings.temp(), COMMAND_TIMEOUT);
         if (!r.ok()) {
             throw new BerthException("nginx router: nginx -t rejected the new configuration; the previous one "
@@ -418,14 +384,14 @@ public final class NginxRouter implements Router {
 
     /** Reloads and waits as {@link #apply} says; returns when (nanoTime) the new generation answered. */
     private long reload(String gen) {
-        if (master != null && !master.isAlive()) {
+        if (master.exited()) {
             throw new BerthException("nginx router: the owned nginx (pid " + master.pid() + ") has exited: "
                     + tail(settings.errorLog()));
         }
         List<String> argv = reloadCommand.isEmpty() ? ownedReload() : reloadCommand;
         List<ProcessHandle> oldWorkers = workers();
         long errorLogOffset = size(settings.errorLog());
-        Commands.Result r = Commands.run(argv, settings.temp(), COMMAND_TIMEOUT);
+        ProxyCommands.Result r = ProxyCommands.run(argv, settings.temp(), COMMAND_TIMEOUT);
         if (!r.ok()) {
             throw new BerthException("nginx router: reload " + argv + " failed (exit " + r.exitCode()
                     + "); the previous configuration keeps serving: " + r.output());
@@ -467,7 +433,7 @@ public final class NginxRouter implements Router {
         long deadline = System.nanoTime() + reloadTimeout.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
-            if (master != null && !master.isAlive()) {
+            if (master.exited()) {
                 throw new BerthException("nginx (pid " + master.pid() + ") has exited");
             }
             if (errorLogOffset >= 0) {
@@ -556,7 +522,7 @@ public final class NginxRouter implements Router {
     /** The worker processes of the master (the owned one, or the one the pid file names). */
     private List<ProcessHandle> workers() {
         Long pid = null;
-        if (master != null) {
+        if (master.owned()) {
             pid = master.pid();
         } else {
             try {

@@ -2,6 +2,7 @@
 package dev.berth.router.nginx;
 
 import dev.berth.api.BerthException;
+import dev.berth.support.ProxyUser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;

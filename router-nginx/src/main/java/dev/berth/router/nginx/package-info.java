@@ -4,6 +4,6 @@
  * each domain over HTTP and, with a certificate, over HTTPS, applies each route's body limit and
  * timeouts, and reads per-domain traffic from the access log it configures.
  *
- * <p>This module depends on {@code paas-api} only.
+ * <p>This module depends on {@code paas-api} and {@code paas-support} only.
  */
 package dev.berth.router.nginx;

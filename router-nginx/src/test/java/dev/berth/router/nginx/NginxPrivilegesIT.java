@@ -7,6 +7,8 @@ import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.RoutingTable.Route;
+import dev.berth.support.ProxyEnvironment;
+import dev.berth.support.ProxyUser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,10 +1,11 @@
-// The workers' user: looked up in passwd/group files, refused by name when missing, and what it can reach.
+// The nginx workers' user option: refused by name when it does not exist or could break the directive; its temp directory.
 package dev.berth.router.nginx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.api.BerthException;
+import dev.berth.support.ProxyUser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,32 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ProxyUserTest {
     @TempDir
     Path dir;
-
-    private Path passwd() throws Exception {
-        return Files.writeString(dir.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\n"
-                + "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nodd:x:70:4242::/:/bin/false\n");
-    }
-
-    private Path group() throws Exception {
-        return Files.writeString(dir.resolve("group"), "root:x:0:\nwww-data:x:33:\n");
-    }
-
-    @Test
-    void aUserIsFoundWithItsPrimaryGroup() throws Exception {
-        ProxyUser u = ProxyUser.lookup("proxyUser", "www-data", passwd(), group());
-        assertThat(u).isEqualTo(new ProxyUser("www-data", 33, "www-data", 33));
-        assertThat(u.directive()).isEqualTo("www-data www-data");
-    }
-
-    @Test
-    void aMissingUserOrGroupIsRefusedNamingTheOptionAndTheValue() throws Exception {
-        assertThatThrownBy(() -> ProxyUser.lookup("proxyUser", "nginx", passwd(), group()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("proxyUser: 'nginx' is not allowed; there is no such user in " + dir.resolve("passwd"));
-        assertThatThrownBy(() -> ProxyUser.lookup("proxyUser", "odd", passwd(), group()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("proxyUser: 'odd' is not allowed; its primary group 4242 has no plain name");
-    }
 
     @Test
     void aNameThatCouldBreakTheDirectiveIsRefusedAtOnce() {
@@ -58,18 +33,6 @@ class ProxyUserTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("proxyUser: 'no-such-user-b3' is not allowed; there is no such user in /etc/passwd");
         assertThat(prefix).doesNotExist();
-    }
-
-    @Test
-    void aDirectoryIsReachableOnlyThroughSearchableParents() throws Exception {
-        ProxyUser u = new ProxyUser("www-data", 33, "www-data", 33);
-        Path open = Files.createDirectories(dir.resolve("open/inner"));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(dir.resolve("open"), PosixFilePermissions.fromString("rwxr-x--x"));
-        assertThat(u.canReach(open)).isTrue();
-        Files.setPosixFilePermissions(dir.resolve("open"), PosixFilePermissions.fromString("rwxr-x---"));
-        assertThat(u.canReach(open)).isFalse();
-        assertThat(new ProxyUser("root", 0, "root", 0).canReach(open)).isTrue();
     }
 
     @Test

@@ -1,41 +1,41 @@
-// The account an owned nginx's workers run as when the platform runs as root: looked up, checked, and what it may reach.
-package dev.berth.router.nginx;
+// The account an owned proxy's workers run as when the platform runs as root: looked up, checked, and what it may reach.
+package dev.berth.support;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The user (and its primary group) whose uid and gid nginx's workers take when nginx's master runs
- * as root: nginx's {@code user} directive. The master keeps root to bind ports, open the logs and
- * read certificate keys; the workers, which parse every request, do not. Immutable.
+ * The user (and its primary group) whose uid and gid a proxy's workers take when the proxy's master
+ * runs as root (nginx's {@code user} directive, haproxy's {@code user} and {@code group}). The
+ * master keeps root to bind ports, open the logs, reload and read certificate keys; the workers,
+ * which parse every request, do not. Immutable and thread-safe.
  *
  * @param name  the user's name, as in {@code /etc/passwd}
  * @param uid   its uid
  * @param group its primary group's name, as in {@code /etc/group}
  * @param gid   its primary group's gid
  */
-record ProxyUser(String name, int uid, String group, int gid) {
+public record ProxyUser(String name, int uid, String group, int gid) {
     /** The default: Debian's account for web servers (uid 33), which no app should run as. */
-    static final String DEFAULT = "www-data";
-    static final Path PASSWD = Path.of("/etc/passwd");
-    static final Path GROUP = Path.of("/etc/group");
+    public static final String DEFAULT = "www-data";
+    /** The system's user database. */
+    public static final Path PASSWD = Path.of("/etc/passwd");
+    /** The system's group database. */
+    public static final Path GROUP = Path.of("/etc/group");
     /** What a user or group name may hold (it is written into the configuration as is). */
     private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
 
-    ProxyUser {
+    /** Checks that the names are there. */
+    public ProxyUser {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(group, "group");
-    }
-
-    /** The {@code user} directive's argument: {@code NAME GROUP}. */
-    String directive() {
-        return name + " " + group;
     }
 
     /**
@@ -43,7 +43,7 @@ record ProxyUser(String name, int uid, String group, int gid) {
      *
      * @throws IllegalArgumentException naming the option, the value and what is allowed
      */
-    static String checkName(String option, String name) {
+    public static String checkName(String option, String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(option + ": '" + name + "' is not allowed; must be the name of an "
                     + "existing user (1-32 of a-z 0-9 _ . -, starting with a letter or _), e.g. www-data or nobody");
@@ -56,7 +56,7 @@ record ProxyUser(String name, int uid, String group, int gid) {
      *
      * @throws IllegalArgumentException naming {@code option} when there is no such user or group
      */
-    static ProxyUser lookup(String option, String name, Path passwd, Path groupFile) {
+    public static ProxyUser lookup(String option, String name, Path passwd, Path groupFile) {
         checkName(option, name);
         String[] user = entry(passwd, name);
         if (user == null || user.length < 4) {
@@ -81,8 +81,8 @@ record ProxyUser(String name, int uid, String group, int gid) {
         return new ProxyUser(name, uid, groupName, gid);
     }
 
-    /** Whether this JVM runs as root: only then does a {@code user} directive apply. */
-    static boolean runningAsRoot() {
+    /** Whether this JVM runs as root: only then can a proxy's workers be switched to another user. */
+    public static boolean runningAsRoot() {
         try {
             return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
@@ -95,7 +95,7 @@ record ProxyUser(String name, int uid, String group, int gid) {
      * owner, group or others' x bit; supplementary groups and ACLs are not considered, so the answer
      * errs on "no").
      */
-    boolean canReach(Path dir) {
+    public boolean canReach(Path dir) {
         if (uid == 0) {
             return true;
         }
@@ -129,7 +129,7 @@ record ProxyUser(String name, int uid, String group, int gid) {
         return null;
     }
 
-    private static java.util.List<String> lines(Path file) {
+    private static List<String> lines(Path file) {
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {

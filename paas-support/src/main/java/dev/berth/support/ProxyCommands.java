@@ -1,4 +1,5 @@
-package dev.berth.router.haproxy;
+// Runs a router's short commands (config checks, reloads, version queries) as argv lists, with a time limit and the proxy environment.
+package dev.berth.support;
 
 import dev.berth.api.BerthException;
 import java.io.File;
@@ -10,23 +11,35 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs short commands (argv lists, never a shell) with a time limit. Stateless; thread-safe. */
-final class Commands {
-    /** What a finished command said; {@code exitCode} -1 when it timed out. */
-    record Result(int exitCode, String output) {
-        boolean ok() {
+/**
+ * Runs short commands (argv lists, never a shell) with a time limit and only the
+ * {@link ProxyEnvironment}, stdin from {@code /dev/null}, stdout and stderr collected together
+ * through a temp file that is deleted afterwards. Stateless; thread-safe.
+ */
+public final class ProxyCommands {
+    /**
+     * What a finished command said.
+     *
+     * @param exitCode its exit status, -1 when it timed out (and was killed)
+     * @param output   stdout and stderr, stripped; "(timed out after ...)" appended on a timeout
+     */
+    public record Result(int exitCode, String output) {
+        /** Whether it exited 0. */
+        public boolean ok() {
             return exitCode == 0;
         }
     }
 
-    private Commands() {
+    private ProxyCommands() {
     }
 
     /**
      * Runs {@code argv} with the {@link ProxyEnvironment} only, output (stdout and stderr) collected
-     * through a file in {@code tempDir}.
+     * through a file in {@code tempDir}; kills it after {@code timeout}.
+     *
+     * @throws BerthException when it cannot be started or the wait is interrupted
      */
-    static Result run(List<String> argv, Path tempDir, Duration timeout) {
+    public static Result run(List<String> argv, Path tempDir, Duration timeout) {
         Path out = null;
         try {
             out = Files.createTempFile(tempDir, "cmd-", ".out");

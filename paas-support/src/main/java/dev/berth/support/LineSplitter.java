@@ -1,7 +1,8 @@
 // Splits a stream of UTF-8 bytes into lines of at most 4 KiB each, whatever the length of the input's lines.
-package dev.berth.backend.docker;
+package dev.berth.support;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -10,32 +11,38 @@ import java.util.function.Consumer;
  * counts the rest into {@code "... (N bytes cut)"}: a line of any length costs at most 4 KiB of
  * memory. Not thread-safe: callers serialize.
  */
-final class LineSplitter {
+public final class LineSplitter {
     private final Consumer<String> sink;
     private final byte[] line = new byte[OutputCaps.LINE_BYTES];
     private int size;
     private long cut;
 
-    LineSplitter(Consumer<String> sink) {
-        this.sink = sink;
+    /** A splitter that hands every line to {@code sink}, on the thread that feeds it. */
+    public LineSplitter(Consumer<String> sink) {
+        this.sink = Objects.requireNonNull(sink, "sink");
+    }
+
+    /** Feeds one byte (the low 8 bits of {@code b}); a newline hands the line to the sink. */
+    public void write(int b) {
+        if (b == '\n') {
+            emit();
+        } else if (size < line.length) {
+            line[size++] = (byte) b;
+        } else {
+            cut++;
+        }
     }
 
     /** Feeds bytes; every complete line goes to the sink. */
-    void write(byte[] b, int off, int len) {
+    public void write(byte[] b, int off, int len) {
+        Objects.checkFromIndexSize(off, len, b.length);
         for (int i = off; i < off + len; i++) {
-            byte c = b[i];
-            if (c == '\n') {
-                emit();
-            } else if (size < line.length) {
-                line[size++] = c;
-            } else {
-                cut++;
-            }
+            write(b[i]);
         }
     }
 
     /** Hands a pending line without its newline to the sink, if there is one. */
-    void flush() {
+    public void flush() {
         if (size > 0 || cut > 0) {
             emit();
         }
