@@ -17,6 +17,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.function.Consumer;
 
+import dev.berth.support.LineSplitter;
+import dev.berth.support.OutputCaps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +30,12 @@ import org.slf4j.LoggerFactory;
  */
 final class LogFiles {
     static final String OUTPUT = "output.log";
-    /** Longest line handed out (tail, follow, setup report); the rest of a longer line is replaced by a marker. */
-    static final int LINE_CAP = 4096;
+    /** Longest line handed out (tail, follow, setup report), in bytes; the rest of a longer line is replaced by a marker. */
+    static final int LINE_CAP = OutputCaps.LINE_BYTES;
     /** Most bytes {@link #tail} reads back, over all files: {@code logs(id, n)} is bounded whatever the file holds. */
-    static final int TAIL_CAP = 1 << 20;
+    static final int TAIL_CAP = OutputCaps.ANSWER_BYTES;
     /** Most bytes of output quoted in an error message (a failed setup's last lines). */
-    static final int ERROR_TAIL_CAP = 64 * 1024;
+    static final int ERROR_TAIL_CAP = OutputCaps.FAILURE_BYTES;
     private static final Logger LOG = LoggerFactory.getLogger(LogFiles.class);
 
     private LogFiles() {
@@ -213,7 +215,7 @@ final class LogFiles {
                 out.add(capLine(line));
             }
             if (cutAtStart) {
-                out.set(0, "[berth: start cut] " + out.get(0));
+                out.set(0, "... " + out.get(0));
             }
             return out;
         }
@@ -230,12 +232,9 @@ final class LogFiles {
         }
     }
 
-    /** The line, cut at {@link #LINE_CAP} characters with a marker saying how much was left out. */
+    /** The line, cut at {@link #LINE_CAP} bytes with a marker saying how much was left out. */
     static String capLine(String line) {
-        if (line.length() <= LINE_CAP) {
-            return line;
-        }
-        return line.substring(0, LINE_CAP) + " [berth: line cut at " + LINE_CAP + " of " + line.length() + " characters]";
+        return OutputCaps.cutLine(line);
     }
 
     /**
@@ -245,7 +244,6 @@ final class LogFiles {
      */
     static final class Follower implements AutoCloseable {
         private static final long POLL_MILLIS = 150;
-        private static final byte[] CUT = " [berth: line cut]".getBytes(StandardCharsets.UTF_8);
         private final Path output;
         private final Consumer<String> consumer;
         private final String what;
@@ -270,7 +268,7 @@ final class LogFiles {
 
         private void run(long startPos) {
             long pos = startPos;
-            java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+            LineSplitter partial = new LineSplitter(this::emit);
             while (!closed) {
                 try {
                     long size = Files.exists(output) ? Files.size(output) : 0;
@@ -297,7 +295,7 @@ final class LogFiles {
         }
 
         /** Reads from pos to the current end, emits complete lines; returns the new position. */
-        private long read(Path file, long pos, java.io.ByteArrayOutputStream partial) throws IOException {
+        private long read(Path file, long pos, LineSplitter partial) throws IOException {
             try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
                 long end = raf.length();
                 raf.seek(pos);
@@ -307,16 +305,7 @@ final class LogFiles {
                     if (n <= 0) {
                         break;
                     }
-                    for (int i = 0; i < n; i++) {
-                        if (buf[i] == '\n') {
-                            emit(partial.toString(StandardCharsets.UTF_8));
-                            partial.reset();
-                        } else if (partial.size() < LINE_CAP) {
-                            partial.write(buf[i]);
-                        } else {
-                            partial.write(CUT, 0, partial.size() == LINE_CAP ? CUT.length : 0);
-                        }
-                    }
+                    partial.write(buf, 0, n);
                     pos += n;
                 }
                 return pos;

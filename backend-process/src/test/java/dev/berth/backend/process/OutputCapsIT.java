@@ -44,7 +44,7 @@ class OutputCapsIT {
         for (int attempt = 1; attempt <= 3; attempt++) {
             Throwable e = catchThrowable(() -> backend.start(req("s1", spec)));
             assertThat(e).isInstanceOf(BackendException.class);
-            assertThat(e.getMessage()).contains("exited with 3").contains("it failed").contains("[berth: line cut at");
+            assertThat(e.getMessage()).contains("exited with 3").contains("it failed").contains("bytes cut)");
             assertThat(e.getMessage().length()).as("error of attempt %d", attempt)
                     .isLessThanOrEqualTo(LogFiles.ERROR_TAIL_CAP + 2048);
         }
