@@ -29,11 +29,31 @@ final class HaproxyConfig {
     static final String DEFAULT_BACKEND = "berth_default";
     /** What the access log shows instead of a domain for requests to unknown hosts. */
     static final String NO_DOMAIN = "-";
-    /** Health checks of the servers: every 2 s; down after 3 failures, up again after 2 successes. */
+    /**
+     * Health checks of the servers: every 2 s; down after 3 failures, up again after 2 successes. A
+     * server that its checks hold down while the table lists it is put up by the next apply
+     * ({@link Revival}); one that leaves maintenance for a new endpoint starts up.
+     */
     static final String CHECK = "check inter 2s fall 3 rise 2";
     /** The address a free slot keeps until the Runtime API gives it an endpoint. */
     static final String FREE_SLOT_ADDRESS = "127.0.0.1:1";
     /** Same list as the nginx router's: TLS 1.2 suites with forward secrecy and AEAD only. */
+    /**
+     * What is retried on another server: a connection that failed (nothing was sent), and a
+     * connection the server closed without a byte of answer (it died mid-request). Never an answer
+     * (a 502 or 503 is the app's own), and never a request that waited out the server timeout: the
+     * instance may be doing the work, and replaying slow requests multiplies the load on an app
+     * already too slow (haproxy's manual warns it amplifies denial of service). Also, haproxy 2.6.12
+     * with {@code response-timeout} added to these two delays about half of the answers of an
+     * instance that writes its header and body apart without TCP_NODELAY by some 40 ms (measured).
+     */
+    static final String RETRY_ON = "conn-failure empty-response";
+    /**
+     * The methods whose request may be sent again after it reached a server: the idempotent ones
+     * (RFC 9110 9.2.2). Any other (POST, PATCH, LOCK, ...) is retried only when its connection
+     * failed, never once sent.
+     */
+    static final String REPLAYABLE_METHODS = "GET HEAD OPTIONS TRACE PUT DELETE";
     static final String TLS12_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
             + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
             + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
@@ -255,9 +275,12 @@ final class HaproxyConfig {
         b.append("    log-format \"").append(LOG_FORMAT).append("\"\n");
         b.append("    option dontlognull\n");
         b.append("    option forwardfor\n");
-        // a request whose connection to one instance fails goes to another one
+        // A request that fails as RETRY_ON says goes to another instance (every retry redispatched),
+        // at most twice; once sent, only an idempotent one (see disable-l7-retry in the frontend).
+        // Requests up to the buffer size (16 kB) can be sent again; a larger one only on conn-failure.
         b.append("    option redispatch 1\n");
         b.append("    retries 2\n");
+        b.append("    retry-on ").append(RETRY_ON).append('\n');
         b.append("    timeout connect 5s\n");
         b.append("    timeout client 60s\n");
         b.append("    timeout server 60s\n");
@@ -283,6 +306,8 @@ final class HaproxyConfig {
         b.append("    http-request set-var(txn.domain) var(txn.host) if { var(txn.backend) -m found }\n");
         b.append("    http-request set-header X-Forwarded-Proto https if { ssl_fc }\n");
         b.append("    http-request set-header X-Forwarded-Proto http if !{ ssl_fc }\n");
+        // a non-idempotent request that reached a server is never sent again, whatever happened
+        b.append("    http-request disable-l7-retry unless { method ").append(REPLAYABLE_METHODS).append(" }\n");
         // the header lines of every response, generated ones too, for the access log
         b.append("    http-after-response set-var(txn.hdrs) res.fhdr_cnt\n");
         b.append("    use_backend %[var(txn.backend)] if { var(txn.backend) -m found }\n");

@@ -187,11 +187,13 @@ public final class HaproxyRouter implements Router {
             if (plan instanceof Planner.Unchanged) {
                 lastPath = ApplyPath.UNCHANGED;
                 LOG.debug("haproxy router: nothing changed");
+                revive();
                 return;
             }
             if (plan instanceof Planner.Runtime runtime) {
                 try {
                     runtime(runtime);
+                    revive();
                     lastPath = ApplyPath.RUNTIME_API;
                     LOG.info("haproxy router: {} command(s) through the Runtime API for {} after {} us",
                             runtime.commands().size(), runtime.backends(), (System.nanoTime() - started) / 1_000);
@@ -498,6 +500,20 @@ public final class HaproxyRouter implements Router {
         }
         lastGood = text;
         current = plan.layout();
+    }
+
+    /** Puts up the servers haproxy's checks hold down although the table lists them ({@link Revival}). */
+    private void revive() {
+        try {
+            List<String> up = Revival.revive(settings.adminSocket(), current, CLI_TIMEOUT);
+            if (!up.isEmpty()) {
+                LOG.info("haproxy router: {} held down by its health checks, listed as ready by the table: put up",
+                        up);
+            }
+        } catch (IOException e) {
+            LOG.warn("haproxy router: cannot read the server states on {}: {}", settings.adminSocket(),
+                    e.getMessage());
+        }
     }
 
     // --- render, validate, swap, reload ------------------------------------------------------

@@ -73,6 +73,20 @@ class HaproxyConfigTest {
     }
 
     @Test
+    void retriesWhatFailedBeforeAnAnswerOnAnotherServerButReplaysOnlyIdempotentRequests() {
+        String conf = render(new RoutingTable(Map.of("a.example.com", new Route("web", Balance.ROUND_ROBIN,
+                List.of(new Endpoint("127.0.0.1", 9001), new Endpoint("127.0.0.1", 9002))))));
+
+        assertThat(conf)
+                .contains("    option redispatch 1\n    retries 2\n"
+                        + "    retry-on conn-failure empty-response\n")
+                .contains("    http-request disable-l7-retry unless { method GET HEAD OPTIONS TRACE PUT DELETE }\n"
+                        + "    http-after-response")
+                .doesNotContain("all-retryable-errors").doesNotContain("junk-response").doesNotContain("response-timeout")
+                .doesNotContain(" 502").doesNotContain("retry-on 503");
+    }
+
+    @Test
     void slotsAreThePowerOfTwoAboveTwiceTheEndpointsAndAtLeastEight() {
         assertThat(Layout.slotsFor(0)).isEqualTo(8);
         assertThat(Layout.slotsFor(4)).isEqualTo(8);

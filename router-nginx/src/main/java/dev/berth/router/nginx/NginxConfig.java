@@ -33,8 +33,13 @@ final class NginxConfig {
     /** The server name the default server logs; not a domain, so not counted as traffic. */
     static final String DEFAULT_SERVER_NAME = "_";
 
-    static final int MAX_FAILS = 3;
-    static final String FAIL_TIMEOUT = "10s";
+    /**
+     * Never mark a server failed: nginx would then skip it for {@code fail_timeout} even after a new
+     * process listens on its address, and a domain whose servers are all marked answers 502 ("no live
+     * upstreams") although one of them serves again. A dead server costs a request one refused (or
+     * timed out) connection instead, and {@code proxy_next_upstream} passes the request on.
+     */
+    static final int MAX_FAILS = 0;
     static final int KEEPALIVE = 16;
 
     /**
@@ -163,8 +168,10 @@ final class NginxConfig {
         b.append("    proxy_set_header Host $host;\n");
         b.append("    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n");
         b.append("    proxy_set_header X-Forwarded-Proto $scheme;\n");
-        // only idempotent requests are retried on the next instance (nginx's rule since 1.9.13);
-        // body size and timeouts are set per domain, from the route's settings
+        // A request goes on to the next instance when its connection fails or times out, or when the
+        // instance closes it without a complete answer header, but once sent, a POST, LOCK or PATCH
+        // never goes on (nginx's rule since 1.9.13; no non_idempotent here). An answer (502, 503...)
+        // is the app's own and is never retried. Tries and time per domain, with its settings.
         b.append("    proxy_next_upstream error timeout;\n\n");
         boolean tls = usesTls(table);
         if (tls) {
@@ -196,8 +203,7 @@ final class NginxConfig {
                 b.append("        ip_hash;\n");
             }
             for (Endpoint e : r.endpoints()) {
-                b.append("        server ").append(e).append(" max_fails=").append(MAX_FAILS)
-                        .append(" fail_timeout=").append(FAIL_TIMEOUT).append(";\n");
+                b.append("        server ").append(e).append(" max_fails=").append(MAX_FAILS).append(";\n");
             }
             b.append("        keepalive ").append(KEEPALIVE).append(";\n");
             b.append("    }\n\n");
@@ -246,6 +252,7 @@ final class NginxConfig {
                         .append(" has no healthy instance.\\n\";\n");
             } else {
                 b.append("            proxy_pass http://").append(upstreams.get(key(r))).append(";\n");
+                retries(b, r);
             }
             b.append("        }\n");
             b.append("    }\n");
@@ -262,6 +269,17 @@ final class NginxConfig {
         // send (between two writes of the request to the instance) as long as read
         b.append("        proxy_read_timeout ").append(ms(rs.readTimeout())).append(";\n");
         b.append("        proxy_send_timeout ").append(ms(rs.readTimeout())).append(";\n");
+    }
+
+    /**
+     * Each instance at most once per request ({@code proxy_next_upstream_tries}: the number of
+     * endpoints), and only within the route's read timeout from the first try: a request that waited
+     * out a whole read timeout is not passed on (the instance may be doing the work; replaying slow
+     * requests multiplies the load on an app already too slow), as with haproxy.
+     */
+    private static void retries(StringBuilder b, RoutingTable.Route r) {
+        b.append("            proxy_next_upstream_tries ").append(r.endpoints().size()).append(";\n");
+        b.append("            proxy_next_upstream_timeout ").append(ms(r.settings().readTimeout())).append(";\n");
     }
 
     private static String ms(Duration d) {

@@ -40,20 +40,25 @@ class NginxConfigTest {
 
         assertThat(conf)
                 .contains("upstream berth_web {\n        least_conn;\n"
-                        + "        server 127.0.0.1:9001 max_fails=3 fail_timeout=10s;\n"
-                        + "        server 127.0.0.1:9002 max_fails=3 fail_timeout=10s;\n"
+                        + "        server 127.0.0.1:9001 max_fails=0;\n"
+                        + "        server 127.0.0.1:9002 max_fails=0;\n"
                         + "        keepalive 16;\n    }")
                 .contains("upstream berth_api {\n        ip_hash;\n")
                 .contains("upstream berth_rr {\n        server 127.0.0.1:9004")
                 .doesNotContain("upstream berth_down")
                 .contains("server_name a.example.com;\n" + DEFAULT_LIMITS
-                        + "        location / {\n            proxy_pass http://berth_web;")
+                        + "        location / {\n            proxy_pass http://berth_web;\n"
+                        + "            proxy_next_upstream_tries 2;\n"
+                        + "            proxy_next_upstream_timeout 60000ms;\n")
                 .contains("server_name down.example.com;\n" + DEFAULT_LIMITS
                         + "        location / {\n            return 503 ")
                 .contains("listen 127.0.0.1:8080 default_server;")
                 .contains("return 404 ")
                 .contains("return 200 \"g-1\\n\";")
-                .contains("proxy_next_upstream error timeout;")
+                .contains("    proxy_next_upstream error timeout;\n")
+                .doesNotContain("non_idempotent") // a POST, LOCK or PATCH is never passed on once sent
+                .doesNotContain("http_502").doesNotContain("http_503") // the app's answers are answers
+                .doesNotContain("fail_timeout")
                 .contains("proxy_set_header Host $host;")
                 .contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")
                 .contains("pid /srv/berth/nginx.pid;")
@@ -70,6 +75,23 @@ class NginxConfigTest {
                 .doesNotContain("user root")
                 .contains("client_body_temp_path /var/cache/berth/nginx-0123/client_body;")
                 .contains("worker_processes 2;");
+    }
+
+    @Test
+    void neverMarksAnInstanceFailedAndTriesEachOnceWithinTheRoutesTimeouts() {
+        List<Endpoint> three = List.of(new Endpoint("127.0.0.1", 9001), new Endpoint("127.0.0.1", 9002),
+                new Endpoint("10.0.0.7", 9003));
+        RouteSettings quick = RouteSettings.defaults().withConnectTimeout(Duration.ofMillis(1500))
+                .withReadTimeout(Duration.ofSeconds(10));
+        String conf = NginxConfig.render(new RoutingTable(Map.of("a.example.com",
+                new Route("web", Balance.ROUND_ROBIN, three, null, quick))), SETTINGS, "g");
+
+        assertThat(conf).contains("        server 127.0.0.1:9001 max_fails=0;\n"
+                        + "        server 127.0.0.1:9002 max_fails=0;\n"
+                        + "        server 10.0.0.7:9003 max_fails=0;\n")
+                .contains("            proxy_pass http://berth_web;\n"
+                        + "            proxy_next_upstream_tries 3;\n"
+                        + "            proxy_next_upstream_timeout 10000ms;\n        }");
     }
 
     @Test
