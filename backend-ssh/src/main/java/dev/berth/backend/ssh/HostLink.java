@@ -29,8 +29,9 @@ import dev.berth.api.BackendException;
 /**
  * The connection to one host: one authenticated {@link ClientSession}, opened on first use,
  * shared by every command to the host (each an exec channel), and reopened on the next use after
- * it broke. At most {@code maxChannels} channels are open on it at once (OpenSSH's MaxSessions is
- * 10 by default). Followers of output get a session of their own ({@link #openExtraSession()}).
+ * it broke. At most {@code maxChannels} command channels are open on it at once, beside the one
+ * long-lived {@link LivenessChannel} (OpenSSH's MaxSessions is 10 by default). Followers of output
+ * get a session of their own ({@link #openExtraSession()}).
  * Thread-safe.
  */
 final class HostLink implements Closeable {

@@ -102,15 +102,17 @@ final class Scripts {
             """.replace("%LINE%", Integer.toString(OutputCaps.LINE_BYTES));
 
     /**
-     * The liveness round: one line per instance dir with a pid file, then END. "A id pid ticks
-     * META" runs; "D id pid ticks CODE" is gone (CODE "-" when unknown); "X id" has just ended
-     * and its wrapper is still recording the status (decided next round). A gone instance keeps
-     * its pid file, and so its D line, until the backend has dealt with it and passes "id:pid" in
-     * a later round, which then retires that pid file first: an exit is never lost with a lost
-     * answer. Only builtins per instance: no fork. Args: base [id:pid ...].
+     * The function {@code listing BASE [id:pid ...]}, one liveness round: one line per instance dir
+     * with a pid file. "A id pid ticks META" runs; "D id pid ticks CODE" is gone (CODE "-" when
+     * unknown); "X id" has just ended and its wrapper is still recording the status (decided next
+     * round). A gone instance keeps its pid file, and so its D line, until the backend has dealt
+     * with it and passes "id:pid" in a later round, which then retires that pid file first: an exit
+     * is never lost with a lost answer. Only builtins per instance: no fork. Needs {@link #LIB};
+     * {@link LivenessChannel#SCRIPT} calls it once per round.
      */
-    static final String LIST = LIB + """
-            if cd "$1/instances" 2>/dev/null; then
+    static final String LISTING = """
+            listing() {
+              cd "$1/instances" 2>/dev/null || return 0
               shift
               for r in "$@"; do
                 id=${r%%:*}; p=${r#*:}; pid=
@@ -135,8 +137,7 @@ final class Scripts {
                   echo "D $id $pid $t -"
                 fi
               done
-            fi
-            echo END
+            }
             """;
 
     /**

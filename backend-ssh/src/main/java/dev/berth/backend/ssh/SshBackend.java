@@ -81,8 +81,11 @@ import dev.berth.support.OutputCaps;
  * handles ({@code pid:startTicks}).
  *
  * <p>Liveness: every {@code heartbeat} (1 s by default) a background thread checks all hosts in
- * parallel with one exec channel per host running one script that lists every pid file and says
- * which processes are alive and really that instance (pid, start time, boot id). The results are
+ * parallel. Each host has one long-lived liveness channel ({@link LivenessChannel}: opened once per
+ * SSH session, reopened when it breaks) running a constant script that answers a round per request
+ * line: it lists every pid file and says which processes are alive and really that instance (pid,
+ * start time, boot id). A round pays no channel open and no login shell; {@code checkTimeout}
+ * measures only the host's answer to it, never the (re)opening of the channel. The results are
  * {@link #nodeStatus()}; an instance that disappeared from a host that answered is reported once
  * to the {@link #onExit} listener (with its exit status when the wrapper recorded it). A host that
  * does not answer reports nothing: its instances are unknown, not dead. {@link #checkHosts()} runs
@@ -118,6 +121,8 @@ public final class SshBackend implements Backend {
     /** Handles stopped or killed on purpose, to when: a round that listed them before must not adopt them again. */
     private final Map<String, Long> tombstones = new ConcurrentHashMap<>();
     private final Map<String, HostState> states = new LinkedHashMap<>();
+    /** The liveness channel of each host, by node id. */
+    private final Map<String, LivenessChannel> liveness = new LinkedHashMap<>();
     private final Set<AutoCloseable> followers = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService heartbeat;
     private final ExecutorService checks;
@@ -191,7 +196,10 @@ public final class SshBackend implements Backend {
         client.start();
         Map<String, HostLink> map = new LinkedHashMap<>();
         for (SshHost h : b.hosts.values()) {
-            map.put(h.id(), new HostLink(h, client, keys.get(h.id()), b.connectTimeout, b.authTimeout, b.maxChannels));
+            HostLink link = new HostLink(h, client, keys.get(h.id()), b.connectTimeout, b.authTimeout, b.maxChannels);
+            map.put(h.id(), link);
+            // the channel's opening may take a login shell's start: it gets a command's time, a round only checkTimeout
+            liveness.put(h.id(), new LivenessChannel(link, b.checkTimeout, b.commandTimeout));
             states.put(h.id(), new HostState(h.id()));
         }
         this.links = java.util.Collections.unmodifiableMap(map);
@@ -783,7 +791,8 @@ public final class SshBackend implements Backend {
                         round(link, false);
                         if (System.nanoTime() - state.lastRotate > TimeUnit.SECONDS.toNanos(ROTATE_EVERY_SECONDS)) {
                             state.lastRotate = System.nanoTime();
-                            rotate(link);
+                            // an exec of its own (it pays the login shell): never delays the next round
+                            checks.execute(() -> rotate(link));
                         }
                     } catch (RuntimeException e) {
                         LOG.debug("check of {} failed: {}", link.where(), e.toString());
@@ -841,8 +850,9 @@ public final class SshBackend implements Backend {
     }
 
     /**
-     * Lists the host's instances (one exec), applies what it says (adoptions, exits) and records
-     * the host's status; returns the running instances or throws with the host's error.
+     * Lists the host's instances (one round on its liveness channel), applies what it says
+     * (adoptions, exits) and records the host's status; returns the running instances or throws
+     * with the host's error.
      */
     private List<RunningInstance> round(HostLink link, boolean waitForOther) {
         SshHost host = link.host();
@@ -857,19 +867,11 @@ public final class SshBackend implements Backend {
             // lastContact is when the listing was taken, not when it arrived: a platform that has
             // stopped an instance since then knows this listing predates the stop
             Instant listedAt = clock.instant();
-            HostLink.Result r;
+            List<String> lines;
             try {
-                List<String> args = new ArrayList<>();
-                args.add(host.baseDir());
                 List<String> retiring = List.copyOf(state.toRetire);
-                args.addAll(retiring);
-                r = link.run(Scripts.LIST, args, null, options.checkTimeout, true);
+                lines = liveness.get(host.id()).round(retiring);
                 retiring.forEach(state.toRetire::remove);
-                List<String> lines = r.lines();
-                if (!r.ok() || lines.isEmpty() || !lines.get(lines.size() - 1).equals("END")) {
-                    throw new BackendException(link.where() + ": the liveness check failed (exit status " + r.exitCode()
-                            + "): " + Names.printable(r.err().trim()));
-                }
             } catch (BackendException e) {
                 if (closed) {
                     throw e;
@@ -881,7 +883,7 @@ public final class SshBackend implements Backend {
                 state.status = new NodeStatus(host.id(), old.lastContact(), e.getMessage(), old.running());
                 throw e;
             }
-            List<RunningInstance> running = apply(host, state, r.lines(), roundStart);
+            List<RunningInstance> running = apply(host, state, lines, roundStart);
             NodeStatus old = state.status;
             if (!old.reachable() && old.lastError() != null) {
                 LOG.info("{} answers again: {} instance(s) run there", link.where(), running.size());
@@ -1115,6 +1117,7 @@ public final class SshBackend implements Backend {
         followers.clear();
         checks.shutdownNow();
         notifier.shutdown();
+        liveness.values().forEach(LivenessChannel::close);
         links.values().forEach(HostLink::close);
         try {
             client.stop();
@@ -1153,6 +1156,11 @@ public final class SshBackend implements Backend {
     /** How many setups ran to success (for tests). */
     int setups() {
         return setups.get();
+    }
+
+    /** The host's liveness channel (for tests: its rounds, opens and round times). */
+    LivenessChannel liveness(String node) {
+        return liveness.get(node);
     }
 
     /** How many SSH sessions were opened to the host (for tests). */
@@ -1397,8 +1405,11 @@ public final class SshBackend implements Backend {
         }
 
         /**
-         * How long one liveness check of a host may take before the host counts as not answering
-         * and its session is dropped (default 3 s; 100 ms-5 min).
+         * How long a host may take to answer one liveness round on its open liveness channel
+         * before it counts as not answering and its session is dropped (default 3 s; 100 ms-5 min).
+         * Opening that channel (once per session: the host's login shell starts then) is not
+         * counted: it may take up to {@code commandTimeout} as long as sshd answers a keepalive
+         * within {@code checkTimeout}.
          */
         public Builder checkTimeout(Duration checkTimeout) {
             this.checkTimeout = within("checkTimeout", checkTimeout, Duration.ofMillis(100), Duration.ofMinutes(5));

@@ -44,13 +44,13 @@ final class Kit {
         NetnsHost.sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "berth-test", "-f", clientKey.toString());
     }
 
-    /** A kit with hosts {@code first .. first+count-1}, all in its known-hosts file; removes leftovers of crashed runs first. */
+    /** A kit with hosts {@code first .. first+count-1}, all in its known-hosts file; removes their leftovers of crashed runs first. */
     static Kit withHosts(int first, int count) throws IOException {
         if (!Files.isExecutable(Path.of("/usr/sbin/sshd"))) {
             throw new AssertionError("these tests need /usr/sbin/sshd from Debian's openssh-server "
                     + "(scripts/test.sh installs it)");
         }
-        NetnsHost.removeLeftovers();
+        NetnsHost.removeLeftovers(first, count);
         Kit kit = new Kit(Files.createTempDirectory("berth-ssh-it"));
         try {
             for (int n = first; n < first + count; n++) {

@@ -84,7 +84,7 @@ class LivenessBenchIT {
             }
             long[] sorted = rounds.clone();
             Arrays.sort(sorted);
-            LOG.info("one liveness round over {} hosts with {} instances (one exec per host, in parallel): "
+            LOG.info("one liveness round over {} hosts with {} instances (one round per host on its liveness channel, in parallel): "
                     + "first {} ms, then min {} ms, median {} ms, max {} ms", HOSTS, total, rounds[0] / 1000,
                     sorted[0] / 1000.0, sorted[sorted.length / 2] / 1000.0, sorted[sorted.length - 1] / 1000.0);
 

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  *
  * <p>{@link #killAll()} kills every process in the namespace (sshd and instances): the host is
  * dead. {@link #cut()} takes the root side of the link down, {@link #heal()} brings it back.
- * {@link #close()} removes the namespace, the link and the files; {@link #removeLeftovers()}
+ * {@link #close()} removes the namespace, the link and the files; {@link #removeLeftovers(int, int)}
  * removes those of earlier runs that crashed.
  */
 final class NetnsHost implements AutoCloseable {
@@ -113,6 +113,23 @@ final class NetnsHost implements AutoCloseable {
         Files.deleteIfExists(key);
         Files.deleteIfExists(dir.resolve("ssh_host_ed25519_key.pub"));
         sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", ns, "-f", key.toString());
+    }
+
+    /**
+     * Makes every login to this host slow, as a {@code .bashrc} that runs {@code pyenv init} does:
+     * the user's login shell is bash, which Debian builds to read {@code ~/.bashrc} for every
+     * {@code ssh host command}, and this host's {@code ~/.bashrc} sleeps {@code seconds} (1-9).
+     */
+    void slowLogin(int seconds) throws IOException {
+        if (seconds < 1 || seconds > 9) {
+            throw new IllegalArgumentException("seconds " + seconds + " must be 1-9");
+        }
+        String shell = run(List.of("getent", "passwd", "root")).out;
+        if (!shell.endsWith(":/bin/bash")) {
+            throw new AssertionError("a slow login needs root's login shell to be /bin/bash, not: " + shell);
+        }
+        Files.writeString(dir.resolve("home").resolve(".bashrc"),
+                "# berth test: a slow login shell, as pyenv init is\nsleep " + seconds + "\n", StandardCharsets.UTF_8);
     }
 
     /** Starts sshd in the namespace (as a child of the JVM) and waits until it accepts connections. */
@@ -221,11 +238,15 @@ final class NetnsHost implements AutoCloseable {
         }
     }
 
-    /** Removes the namespaces and links of earlier runs (same prefix) and what ran in them. */
-    static void removeLeftovers() throws IOException {
+    /**
+     * Removes the namespaces and links of hosts {@code first .. first+count-1} left by earlier runs
+     * that crashed, and what ran in them; other numbers (another test's hosts, maybe running right
+     * now) are left alone.
+     */
+    static void removeLeftovers(int first, int count) throws IOException {
         for (String line : run(List.of("ip", "netns", "list")).out.lines().toList()) {
             String name = line.split(" ")[0];
-            if (name.startsWith(PREFIX)) {
+            if (name.startsWith(PREFIX) && inRange(name.substring(PREFIX.length()), first, count)) {
                 killAll(name);
                 run(List.of("ip", "netns", "del", name));
             }
@@ -234,11 +255,20 @@ final class NetnsHost implements AutoCloseable {
             String[] f = line.split(":\\s+");
             if (f.length > 1) {
                 String name = f[1].split("@")[0];
-                if (name.matches(VETH_PREFIX + "[0-9]+[hn]")) {
+                if (name.matches(VETH_PREFIX + "[0-9]+[hn]")
+                        && inRange(name.substring(VETH_PREFIX.length(), name.length() - 1), first, count)) {
                     run(List.of("ip", "link", "del", name));
                 }
             }
         }
+    }
+
+    private static boolean inRange(String number, int first, int count) {
+        if (!number.matches("[0-9]{1,3}")) {
+            return false;
+        }
+        int n = Integer.parseInt(number);
+        return n >= first && n < first + count;
     }
 
     static void deleteTree(Path dir) throws IOException {
