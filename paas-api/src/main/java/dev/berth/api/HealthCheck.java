@@ -22,7 +22,11 @@ public record HealthCheck(Type type, String path, Duration interval, Duration ti
 
     /** The kind of probe. */
     public enum Type {
-        /** No probe: a running instance counts as healthy. */
+        /**
+         * No health check: an instance with an endpoint is ready (healthy) once it has accepted a
+         * TCP connection there, and is not probed after that; one without an endpoint is ready
+         * when it runs.
+         */
         NONE,
         /** An HTTP GET of {@code path}; 200-399 is healthy. */
         HTTP,

@@ -17,9 +17,11 @@ import java.util.Set;
  * <ul>
  *   <li>{@code PENDING}: wanted but not started yet (placed, or waiting out a respawn delay);</li>
  *   <li>{@code STARTING}: the backend is starting it (setup may run first);</li>
- *   <li>{@code RUNNING}: the process runs; health not yet proven (grace period);</li>
- *   <li>{@code HEALTHY} / {@code UNHEALTHY}: the last probes passed / failed; only healthy
- *       instances are routed to, and an unhealthy one past the threshold is replaced;</li>
+ *   <li>{@code RUNNING}: the process runs but is not ready yet: it has not accepted a connection
+ *       on its endpoint (no health check) or passed its health check; not routed, not counted
+ *       by a rollout;</li>
+ *   <li>{@code HEALTHY} / {@code UNHEALTHY}: ready and the last probes passed / failed; only
+ *       healthy instances are routed to, and an unhealthy one past the threshold is replaced;</li>
  *   <li>{@code EXITED}: it died; it is respawned after the restart policy's delay;</li>
  *   <li>{@code STOPPING} / {@code STOPPED}: stopped on purpose; a stopped instance stays stopped.</li>
  * </ul>

@@ -11,7 +11,7 @@ public sealed interface PlatformEvent {
     /** When it happened. */
     Instant at();
 
-    /** The app concerned; empty for events of a node ({@link NodeDown}, {@link NodeUp}). */
+    /** The app concerned; empty for events of nodes ({@link NodeDown}, {@link NodeUp}, {@link ControlPlaneSuspect}, ...). */
     String app();
 
     /** A new spec or release was accepted. */
@@ -81,6 +81,29 @@ public sealed interface PlatformEvent {
 
     /** A node that was down answers again; instances it still runs that were placed elsewhere are stopped. */
     record NodeUp(Instant at, String node) implements PlatformEvent {
+        @Override
+        public String app() {
+            return "";
+        }
+    }
+
+    /**
+     * More than half of the nodes that were up fell silent at once ({@code silent} of
+     * {@code nodes}): the platform suspects its own connectivity, not the nodes, so it marks no
+     * node down, moves no instance and keeps routing until they answer again.
+     */
+    record ControlPlaneSuspect(Instant at, int silent, int nodes) implements PlatformEvent {
+        @Override
+        public String app() {
+            return "";
+        }
+    }
+
+    /**
+     * Enough nodes answer again after a {@link ControlPlaneSuspect}: at most half of the
+     * {@code nodes} are silent, and node liveness counts again (a node still silent may now go down).
+     */
+    record ControlPlaneTrusted(Instant at, int silent, int nodes) implements PlatformEvent {
         @Override
         public String app() {
             return "";

@@ -3,18 +3,20 @@ package dev.berth.api;
 import java.time.Duration;
 
 /**
- * How a dead instance is respawned: after {@code initialDelay}, multiplied by {@code multiplier}
- * for each further failure in a row, never more than {@code maxDelay}. An instance that stays
- * healthy (or, without a health check, running) for {@code resetAfter} starts again from
- * {@code initialDelay}. A crash-looping app therefore costs one start per {@code maxDelay}, and
- * never more than one per {@link #MIN_DELAY}: every delay lies from {@code initialDelay} to
- * {@code maxDelay}, however many failures in a row (the arithmetic saturates, it never overflows
- * or truncates to zero). Immutable.
+ * How a dead instance is respawned. After a good run (it was ready for at least 1 s, or it was
+ * ready at some point and its process ran for {@code resetAfter}) it starts again at once and its
+ * failure count starts over; after a failure (it never got ready, or died within 1 s of it) it
+ * waits {@code initialDelay}, multiplied by {@code multiplier} for each further failure in a row,
+ * never more than {@code maxDelay}. A crash-looping app therefore costs one start per
+ * {@code maxDelay}, and never more than one per {@link #MIN_DELAY}: every failure's delay lies from
+ * {@code initialDelay} to {@code maxDelay}, however many failures in a row (the arithmetic
+ * saturates, it never overflows or truncates to zero), and a start at once follows a run of at
+ * least a second. Immutable.
  *
  * @param initialDelay delay before the first respawn, 100 ms - 1 h
  * @param maxDelay     upper bound of the delay, {@code initialDelay} - 1 h
  * @param multiplier   growth per failure in a row, 1-10
- * @param resetAfter   healthy time after which the failure count resets, 1 s - 1 d
+ * @param resetAfter   a run this long (since its process started, having been ready) is a good one, 1 s - 1 d
  */
 public record RestartPolicy(Duration initialDelay, Duration maxDelay, double multiplier, Duration resetAfter) {
     /** The shortest delay before a respawn: the floor of {@code initialDelay} and so of every delay. */

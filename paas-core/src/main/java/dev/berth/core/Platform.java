@@ -96,7 +96,8 @@ public final class Platform implements AutoCloseable {
         backend.onBuildOutput((app, release, node, line) ->
                 events.publish(new PlatformEvent.BuildOutput(clock.instant(), app, release, node, line)));
         this.reconciler = new Reconciler(new Reconciler.Wiring(nodes, releases.wrap(backend), router, store, b.scheduler,
-                events, b.clock, b.resyncInterval, b.stopGrace, b.releasesKept, b.nodeDownAfter));
+                events, b.clock, b.resyncInterval, b.stopGrace, b.releasesKept, b.nodeDownAfter,
+                b.readinessTimeout));
         this.gitServer = b.gitPassword == null ? null
                 : GitServer.builder(releases.repositories()).bindAddress(b.gitBindAddress).port(b.gitPort)
                         .password(b.gitPassword).listener(this::pushed).build();
@@ -561,6 +562,7 @@ public final class Platform implements AutoCloseable {
         private Scheduler scheduler = Schedulers.spread();
         private Clock clock = Clock.systemUTC();
         private Duration nodeDownAfter = Reconciler.Wiring.NODE_DOWN_AFTER;
+        private Duration readinessTimeout = Reconciler.Wiring.READINESS_TIMEOUT;
         private Duration resyncInterval = Duration.ofSeconds(5);
         private Duration stopGrace = Duration.ofSeconds(10);
         private int releasesKept = 10;
@@ -635,6 +637,20 @@ public final class Platform implements AutoCloseable {
                 throw new IllegalArgumentException("nodeDownAfter " + after + " is not allowed: must be 200 ms to 1 h");
             }
             this.nodeDownAfter = after;
+            return this;
+        }
+
+        /**
+         * How long an instance with an endpoint and no health check may take to accept its first
+         * connection (default 60 s, 100 ms to 1 h). Until then it is not routed; past it (outside a
+         * rollout, whose deadline decides there) it is restarted as a failed start, with back-off.
+         * With a health check the timeout is its grace period plus {@code maxConsecutiveFailures × interval}.
+         */
+        public Builder readinessTimeout(Duration timeout) {
+            if (timeout == null || timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("readinessTimeout " + timeout + " is not allowed: must be 100 ms to 1 h");
+            }
+            this.readinessTimeout = timeout;
             return this;
         }
 

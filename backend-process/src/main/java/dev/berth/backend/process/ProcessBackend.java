@@ -295,21 +295,27 @@ public final class ProcessBackend implements Backend {
         } finally {
             lock.unlock();
         }
-        later(() -> Terminator.cleanUp(t.file, t.toString()), 0);
         if (expected) {
             LOG.info("{} stopped: {}", t, reason);
-            return;
-        }
-        if (closed) {
+        } else if (closed) {
             LOG.info("{} {} (not reported: the backend is closed)", t, reason);
-            return;
+        } else {
+            LOG.warn("{} {}", t, reason);
         }
-        LOG.warn("{} {}", t, reason);
-        try {
-            listener.exited(t.id(), Long.toString(t.file.pid()), new ExitInfo(code, Instant.now(), reason));
-        } catch (RuntimeException e) {
-            LOG.warn("exit listener failed for {}: {}", t, e.toString(), e);
-        }
+        boolean report = !expected && !closed;
+        Instant at = Instant.now();
+        // What it left is reaped and its cgroup removed BEFORE the exit is reported: the platform may
+        // start the same id again at once, and that start must neither meet nor lose its cgroup.
+        later(() -> {
+            Terminator.cleanUp(t.file, t.toString());
+            if (report) {
+                try {
+                    listener.exited(t.id(), Long.toString(t.file.pid()), new ExitInfo(code, at, reason));
+                } catch (RuntimeException e) {
+                    LOG.warn("exit listener failed for {}: {}", t, e.toString(), e);
+                }
+            }
+        }, 0);
     }
 
     private static boolean stopMarked(Tracked t) {

@@ -6,22 +6,34 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 /**
- * Probes instances on a schedule (HTTP GET or TCP connect, with the check's timeout) and hands
- * each outcome to a callback; it decides nothing. The control loop counts failures and acts.
- * Thread-safe.
+ * Probes instances and hands each outcome to a callback; it decides nothing (the control loop
+ * counts failures and acts). Until an instance is first ready it is probed at a fast, gently
+ * growing pace ({@link Ramp}); after that an explicit check goes on at its interval, while the
+ * implicit readiness check ({@link HealthCheck.Type#NONE}: a TCP connect) stops.
+ *
+ * <p>Three kinds of thread, so that nothing starves readiness: one timer that only schedules,
+ * one selector thread doing every TCP connect without blocking ({@link Connector}), and a small
+ * pool for HTTP probes, which block for up to their timeout. A hanging HTTP endpoint therefore
+ * delays only other HTTP probes, never a readiness connect. Thread-safe.
  */
 public final class HealthProber implements AutoCloseable {
+    /** Host names are resolved on the HTTP pool (a lookup may block); IP literals need no lookup. */
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|\\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*]?");
 
     /** The outcome of one probe. */
     public record Result(String instanceId, String handle, boolean healthy, String detail) {
@@ -33,49 +45,157 @@ public final class HealthProber implements AutoCloseable {
         void accept(Result result);
     }
 
-    private final ScheduledExecutorService timer;
-    private final Callback callback;
-    private final Map<String, ScheduledFuture<?>> probes = new ConcurrentHashMap<>();
+    /** One instance's probes; the chain of probes reschedules itself until cancelled. */
+    private static final class Watch {
+        final String instanceId;
+        final String handle;
+        final Endpoint endpoint;
+        final HealthCheck check;
+        volatile boolean cancelled;
+        volatile ScheduledFuture<?> next;
+        /** Touched only by the probe chain, one probe at a time. */
+        long lastDelayMs;
+        boolean ready;
 
-    public HealthProber(int threads, Callback callback) {
-        AtomicInteger n = new AtomicInteger();
-        ScheduledThreadPoolExecutor exec = new ScheduledThreadPoolExecutor(threads, r -> {
-            Thread t = new Thread(r, "berth-health-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        Watch(String instanceId, String handle, Endpoint endpoint, HealthCheck check) {
+            this.instanceId = instanceId;
+            this.handle = handle;
+            this.endpoint = endpoint;
+            this.check = check;
+        }
+
+        boolean implicit() {
+            return check.type() == HealthCheck.Type.NONE;
+        }
+    }
+
+    private final ScheduledExecutorService timer;
+    private final ExecutorService httpPool;
+    private final Connector connector = new Connector();
+    private final Callback callback;
+    private final Map<String, Watch> watches = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** A prober running HTTP probes on {@code httpThreads} threads (TCP connects need none). */
+    public HealthProber(int httpThreads, Callback callback) {
+        if (httpThreads < 1) {
+            throw new IllegalArgumentException("httpThreads " + httpThreads + " is not allowed: must be at least 1");
+        }
+        ScheduledThreadPoolExecutor exec = new ScheduledThreadPoolExecutor(1, daemon("berth-probe-timer"));
         exec.setRemoveOnCancelPolicy(true);
         this.timer = exec;
+        this.httpPool = Executors.newFixedThreadPool(httpThreads, daemon("berth-health"));
         this.callback = callback;
     }
 
+    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     /**
-     * Probes {@code endpoint} every {@code check.interval()}, first at once, until {@link #unwatch}.
+     * Probes {@code endpoint} with {@code check} until {@link #unwatch}: first at once, then at the
+     * fast start-up pace until a probe passes, then every {@code check.interval()}; a
+     * {@link HealthCheck.Type#NONE} check is a TCP connect that stops after the first success.
      * {@code handle} identifies the process so that late results for an old one can be ignored.
      */
     public void watch(String instanceId, String handle, Endpoint endpoint, HealthCheck check) {
         unwatch(instanceId);
-        long every = check.interval().toMillis();
-        probes.put(instanceId, timer.scheduleWithFixedDelay(
-                () -> callback.accept(probe(instanceId, handle, endpoint, check)), 0, every, TimeUnit.MILLISECONDS));
+        Watch w = new Watch(instanceId, handle, endpoint, check);
+        watches.put(instanceId, w);
+        schedule(w, 0);
     }
 
+    /** Stops probing {@code instanceId}; a probe in flight reports nothing. */
     public void unwatch(String instanceId) {
-        ScheduledFuture<?> f = probes.remove(instanceId);
-        if (f != null) {
-            f.cancel(false);
+        Watch w = watches.remove(instanceId);
+        if (w != null) {
+            w.cancelled = true;
+            ScheduledFuture<?> f = w.next;
+            if (f != null) {
+                f.cancel(false);
+            }
         }
     }
 
-    /** One probe, on the calling thread. */
+    private void schedule(Watch w, long delayMs) {
+        if (w.cancelled || closed) {
+            return;
+        }
+        try {
+            w.next = timer.schedule(() -> fire(w), delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            w.cancelled = true; // closed meanwhile
+        }
+    }
+
+    /** On the timer thread: starts one probe without blocking. */
+    private void fire(Watch w) {
+        if (w.cancelled) {
+            return;
+        }
+        try {
+            if (w.check.type() == HealthCheck.Type.HTTP) {
+                httpPool.execute(() -> done(w, probe(w.instanceId, w.handle, w.endpoint, w.check)));
+            } else if (IP_LITERAL.matcher(w.endpoint.host()).matches()) {
+                connect(w, new InetSocketAddress(w.endpoint.host(), w.endpoint.port()));
+            } else {
+                httpPool.execute(() -> connect(w, new InetSocketAddress(w.endpoint.host(), w.endpoint.port())));
+            }
+        } catch (RejectedExecutionException e) {
+            w.cancelled = true;
+        }
+    }
+
+    private void connect(Watch w, InetSocketAddress to) {
+        if (to.isUnresolved()) {
+            done(w, new Result(w.instanceId, w.handle, false, "TCP connect to " + w.endpoint + " failed: unknown host"));
+            return;
+        }
+        // the implicit check has no timeout of its own: a connect that takes a second is not "ready"
+        long timeout = w.implicit() ? Ramp.IMPLICIT_CEILING_MS : Math.max(1, w.check.timeout().toMillis());
+        CompletableFuture<String> f = connector.connect(to, timeout);
+        f.thenAccept(failure -> done(w, failure == null
+                ? new Result(w.instanceId, w.handle, true, "TCP connect to " + w.endpoint + " accepted")
+                : new Result(w.instanceId, w.handle, false, "TCP connect to " + w.endpoint + " failed: " + failure)));
+    }
+
+    /** After each probe: report it and schedule the next one, if any. */
+    private void done(Watch w, Result r) {
+        if (w.cancelled) {
+            return;
+        }
+        try {
+            callback.accept(r);
+        } finally {
+            if (r.healthy()) {
+                w.ready = true;
+            }
+            if (w.implicit() && w.ready) {
+                watches.remove(w.instanceId, w); // ready: the implicit check has done its job
+            } else if (w.ready) {
+                schedule(w, w.check.interval().toMillis());
+            } else {
+                long ceiling = w.implicit() ? Ramp.IMPLICIT_CEILING_MS : w.check.interval().toMillis();
+                w.lastDelayMs = Ramp.next(w.lastDelayMs, ceiling);
+                schedule(w, w.lastDelayMs);
+            }
+        }
+    }
+
+    /** One probe, on the calling thread (blocking up to the check's timeout). */
     public static Result probe(String instanceId, String handle, Endpoint endpoint, HealthCheck check) {
         int timeout = (int) Math.max(1, check.timeout().toMillis());
         try {
-            if (check.type() == HealthCheck.Type.TCP) {
-                try (Socket s = new Socket()) {
+            if (check.type() != HealthCheck.Type.HTTP) {
+                try (java.net.Socket s = new java.net.Socket()) {
                     s.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), timeout);
                 }
-                return new Result(instanceId, handle, true, "tcp connect ok");
+                return new Result(instanceId, handle, true, "TCP connect to " + endpoint + " accepted");
             }
             URI uri = URI.create("http://" + endpoint + check.path());
             HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
@@ -106,8 +226,11 @@ public final class HealthProber implements AutoCloseable {
 
     @Override
     public void close() {
-        probes.values().forEach(f -> f.cancel(false));
-        probes.clear();
+        closed = true;
+        watches.values().forEach(w -> w.cancelled = true);
+        watches.clear();
         timer.shutdownNow();
+        httpPool.shutdownNow();
+        connector.close();
     }
 }

@@ -44,7 +44,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -92,17 +91,28 @@ public final class Reconciler implements AutoCloseable {
 
     /**
      * Everything the loop is wired to; {@code releasesKept} bounds each app's deploy history;
-     * a node that the backend has not heard from for {@code nodeDownAfter} is down.
+     * a node that the backend has not heard from for {@code nodeDownAfter} is down; an instance
+     * without a health check that has not accepted a connection within {@code readinessTimeout}
+     * of its start (outside a rollout) is restarted as a failed start.
      */
     public record Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
                          EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace, int releasesKept,
-                         Duration nodeDownAfter) {
+                         Duration nodeDownAfter, Duration readinessTimeout) {
         /** The default time without an answer after which a node is down. */
         public static final Duration NODE_DOWN_AFTER = Duration.ofSeconds(5);
+        /** The default readiness timeout of instances without a health check. */
+        public static final Duration READINESS_TIMEOUT = Readiness.DEFAULT_TIMEOUT;
 
         public Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
                       EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace) {
             this(nodes, backend, router, store, scheduler, events, clock, resyncInterval, stopGrace, 10, NODE_DOWN_AFTER);
+        }
+
+        public Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
+                      EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace, int releasesKept,
+                      Duration nodeDownAfter) {
+            this(nodes, backend, router, store, scheduler, events, clock, resyncInterval, stopGrace, releasesKept,
+                    nodeDownAfter, READINESS_TIMEOUT);
         }
     }
 
@@ -135,8 +145,12 @@ public final class Reconciler implements AutoCloseable {
     private RoutingTable lastTable;
     private long tableSeq;
     private long appliedSeq;
-    /** Nodes the backend has not heard from for longer than {@code nodeDownAfter}: no instance is placed there. */
-    private final Set<String> downNodes = new TreeSet<>();
+    /** Decides which nodes are down (not heard from for longer than {@code nodeDownAfter}), and when not to believe it. */
+    private final NodeWatch nodeWatch;
+    /** The nodes that are down (the watch's read-only view): no instance is placed there. */
+    private final Set<String> downNodes;
+    /** Endpoints of instances lost with a down node, routed until their replacements are ready. */
+    private final LostRoutes lost = new LostRoutes();
     /** Stale instances (lost on a node that answers again) whose stop is in flight. */
     private final Set<String> staleStops = new HashSet<>();
     /**
@@ -147,7 +161,6 @@ public final class Reconciler implements AutoCloseable {
     private final LinkedHashMap<String, Instant> retired = new LinkedHashMap<>(); // oldest first
     /** Set once {@link #recover()} has completed: only then may the loop's state be saved over the stored one. */
     private boolean recovered;
-    private Instant watchingSince;
     private boolean dirty;
     private boolean passQueued;
     private ScheduledFuture<?> wakeUp;
@@ -158,6 +171,8 @@ public final class Reconciler implements AutoCloseable {
     public Reconciler(Wiring wiring) {
         this.w = wiring;
         this.nodeIds = wiring.nodes().stream().map(NodeSpec::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        this.nodeWatch = new NodeWatch(wiring.nodeDownAfter(), nodeIds::contains);
+        this.downNodes = nodeWatch.down();
         this.loop = Executors.newSingleThreadScheduledExecutor(named("berth-reconciler"));
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(4, r -> {
@@ -232,6 +247,10 @@ public final class Reconciler implements AutoCloseable {
                 t.record = t.record.withState(InstanceState.HEALTHY);
                 t.provedHealthy = true;
                 t.healthySince = now;
+                t.readyAt = now;
+                if (app.spec().healthCheck().type() == HealthCheck.Type.NONE) {
+                    prober.unwatch(t.id()); // ready before: no readiness to wait for, and no check was asked for
+                }
                 emit(new PlatformEvent.InstanceHealthy(now, ri.app(), ri.instanceId()));
             }
         }
@@ -265,10 +284,12 @@ public final class Reconciler implements AutoCloseable {
     // ======================================================================================
 
     /**
-     * Reads the backend's node liveness: a node unheard of for longer than {@code nodeDownAfter}
-     * goes down (its instances are lost and placed elsewhere, moving nothing else); a node that
+     * Reads the backend's node liveness through the {@link NodeWatch}: a node unheard of for
+     * longer than {@code nodeDownAfter} goes down (its instances are lost and placed elsewhere,
+     * moving nothing else, and stay routed until their replacements are ready) unless most nodes
+     * fell silent at once (then nothing goes down: the control plane is suspect); a node that
      * answers again comes back up, and whatever it still runs that the platform placed elsewhere
-     * meanwhile is stopped, so that an instance id never runs twice.
+     * meanwhile is stopped once the router no longer sends to it, so an instance id never runs twice.
      */
     private void watchNodes() {
         List<NodeStatus> statuses = w.backend().nodeStatus();
@@ -276,29 +297,24 @@ public final class Reconciler implements AutoCloseable {
             return;
         }
         Instant now = w.clock().instant();
-        if (watchingSince == null) {
-            watchingSince = now;
+        NodeWatch.Verdict v = nodeWatch.look(statuses, now);
+        if (v.suspicion() != null) {
+            emit(v.suspicion().announce(now)); // logged there: an ERROR line when it begins
         }
-        boolean changed = false;
+        for (NodeWatch.Down d : v.down()) {
+            nodeDown(d.node(), now, d.why());
+        }
+        for (String node : v.up()) {
+            log.info("node {} answers again: it takes instances again", node);
+            emit(new PlatformEvent.NodeUp(now, node));
+            lost.nodeBack(node);
+        }
         for (NodeStatus s : statuses) {
-            if (!knownNode(s.node())) {
-                continue;
-            }
-            Instant seen = s.lastContact() == null || s.lastContact().isBefore(watchingSince) ? watchingSince : s.lastContact();
-            boolean overdue = Duration.between(seen, now).compareTo(w.nodeDownAfter()) > 0;
-            if (overdue && !s.reachable() && downNodes.add(s.node())) {
-                nodeDown(s.node(), now, s.lastError() == null ? "no answer" : s.lastError());
-                changed = true;
-            } else if (s.reachable() && !overdue && downNodes.remove(s.node())) {
-                log.info("node {} answers again: it takes instances again", s.node());
-                emit(new PlatformEvent.NodeUp(now, s.node()));
-                changed = true;
-            }
-            if (s.reachable()) {
+            if (knownNode(s.node()) && s.reachable()) {
                 stopStale(s);
             }
         }
-        if (changed) {
+        if (v.changed()) {
             dirty = true;
             pass();
         }
@@ -306,7 +322,8 @@ public final class Reconciler implements AutoCloseable {
 
     private void nodeDown(String node, Instant now, String why) {
         String reason = "node " + node + " is down: no answer for over " + w.nodeDownAfter().toMillis() + " ms (" + why + ")";
-        log.warn("{}; its instances are lost and placed on the other nodes", reason);
+        log.warn("{}; its instances are lost and placed on the other nodes (routed until their replacements are ready)",
+                reason);
         emit(new PlatformEvent.NodeDown(now, node, why));
         for (Tracked t : List.copyOf(instances.values())) {
             if (!t.record.node().equals(node) || (t.state() == InstanceState.STOPPED && !t.busy && !t.retiring())) {
@@ -314,6 +331,9 @@ public final class Reconciler implements AutoCloseable {
             }
             prober.unwatch(t.id());
             instances.remove(t.id());
+            if (w.router() != null && t.state() == InstanceState.HEALTHY && t.afterStop == null && t.record.endpoint() != null) {
+                lost.add(t.record.app(), t.id(), node, t.record.endpoint()); // it may well still serve
+            }
             if (!t.retiring()) {
                 emit(new PlatformEvent.InstanceLost(now, t.record.app(), t.id(), node, reason));
             }
@@ -330,7 +350,8 @@ public final class Reconciler implements AutoCloseable {
             Tracked t = instances.get(ri.instanceId());
             Instant forgotten = retired.get(ri.instanceId());
             boolean olderReport = forgotten != null && !s.lastContact().isAfter(forgotten);
-            if ((t != null && t.record.node().equals(s.node())) || olderReport || !staleStops.add(ri.instanceId())) {
+            if ((t != null && t.record.node().equals(s.node())) || olderReport || lost.holds(ri.instanceId())
+                    || !staleStops.add(ri.instanceId())) {
                 continue;
             }
             retired.remove(ri.instanceId());
@@ -841,8 +862,11 @@ public final class Reconciler implements AutoCloseable {
             if (healthyNew >= want && !oldLive) {
                 finishRollout(app, now, DeployRecord.Outcome.SUCCEEDED, "");
             } else if (app.rollout() != null && !now.isBefore(app.rollout().deadline())) {
-                failRollout(app, now, "not every instance was healthy within " + Durations.format(app.spec().update().deadline())
-                        + ": " + healthyNew + " of " + want + (p.lastFailure.isEmpty() ? "" : "; last failure: " + p.lastFailure));
+                Duration deadline = app.spec().update().deadline();
+                List<Tracked> fresh = mine.stream().filter(t -> t.record.release().equals(app.release())).toList();
+                failRollout(app, now, "not every instance was healthy within " + Durations.format(deadline)
+                        + ": " + healthyNew + " of " + want + Readiness.laggards(fresh, app.spec().healthCheck(), deadline)
+                        + (p.lastFailure.isEmpty() ? "" : "; last failure: " + p.lastFailure));
             } else if (app.rollout() != null && p.failures >= ROLLOUT_FAILURES) {
                 failRollout(app, now, "instances of release " + app.release() + " failed " + p.failures
                         + " times; last failure: " + p.lastFailure);
@@ -970,6 +994,9 @@ public final class Reconciler implements AutoCloseable {
         t.busy = true;
         t.exitDuringStart = null;
         t.provedHealthy = false;
+        t.readyAt = null;
+        t.runningSince = null;
+        t.lastProbe = null;
         t.probeFailures = 0;
         t.record = t.record.withState(InstanceState.STARTING);
         dirty = true;
@@ -1008,20 +1035,26 @@ public final class Reconciler implements AutoCloseable {
         pass();
     }
 
+    /**
+     * Its process runs. With an endpoint it stays RUNNING, unrouted and uncounted, until it is
+     * ready ({@link Readiness}: a connection accepted, or its health check passed); without one it
+     * is ready at once.
+     */
     private void becameRunning(Tracked t, RunningInstance ri, AppSpec spec) {
-        HealthCheck hc = spec.healthCheck();
-        boolean probed = hc.type() != HealthCheck.Type.NONE && ri.endpoint() != null;
+        boolean gated = ri.endpoint() != null;
         Instant now = w.clock().instant();
         if (ri.startedAt().isAfter(now)) {
             // a start time in the future (a skewed clock, a bogus pid file) would stretch the grace period without end
             ri = new RunningInstance(ri.instanceId(), ri.app(), ri.release(), ri.node(), ri.endpoint(), ri.handle(), now);
         }
-        t.record = t.record.started(ri, probed ? InstanceState.RUNNING : InstanceState.HEALTHY);
+        t.record = t.record.started(ri, gated ? InstanceState.RUNNING : InstanceState.HEALTHY);
+        t.runningSince = now;
         dirty = true;
-        if (probed) {
-            prober.watch(t.id(), ri.handle(), ri.endpoint(), hc);
+        if (gated) {
+            prober.watch(t.id(), ri.handle(), ri.endpoint(), spec.healthCheck());
         } else {
-            t.healthySince = w.clock().instant();
+            t.healthySince = now;
+            t.readyAt = now;
             t.rolling = false;
             emit(new PlatformEvent.InstanceHealthy(t.healthySince, t.record.app(), t.id()));
         }
@@ -1185,19 +1218,20 @@ public final class Reconciler implements AutoCloseable {
             forget(t, now);
             return;
         }
-        var policy = app.spec().restartPolicy();
-        if (t.healthySince != null && Duration.between(t.healthySince, now).compareTo(policy.resetAfter()) >= 0) {
-            t.failuresInARow = 0;
-        }
+        Duration delay = RespawnPolicy.delay(t, app.spec().restartPolicy(), now, countFailure);
         t.healthySince = null;
-        if (countFailure || t.failuresInARow == 0) {
-            t.failuresInARow++;
-        }
-        Duration delay = policy.delayAfter(t.failuresInARow);
-        t.respawnAt = Timing.plus(now, delay);
+        t.readyAt = null;
         log.info("instance {} of app {} will respawn in {} (restart {})", t.id(), app.name(), delay,
                 t.record.restarts() + 1);
         emit(new PlatformEvent.InstanceRespawning(now, app.name(), t.id(), t.record.restarts() + 1, delay));
+        t.respawnAt = Timing.plus(now, delay);
+        if (delay.isZero() && !t.busy) {
+            // after a good run: start it now, before any pass or router update (the dead endpoint
+            // leaves the router in parallel, in the pass that follows)
+            t.respawnAt = null;
+            t.record = t.record.respawned();
+            launch(t);
+        }
     }
 
     private void onProbe(HealthProber.Result r) {
@@ -1218,21 +1252,28 @@ public final class Reconciler implements AutoCloseable {
         if (r.healthy()) {
             t.probeFailures = 0;
             t.provedHealthy = true;
+            if (t.readyAt == null) {
+                t.readyAt = now;
+            }
             if (s != InstanceState.HEALTHY) {
                 t.record = t.record.withState(InstanceState.HEALTHY);
                 t.healthySince = now;
                 t.rolling = false;
                 dirty = true;
-                log.info("instance {} of app {} is healthy", t.id(), app.name());
+                log.info("instance {} of app {} is {}", t.id(), app.name(), hc.type() == HealthCheck.Type.NONE
+                        ? "ready: it accepted a connection on " + t.record.endpoint() : "healthy");
                 emit(new PlatformEvent.InstanceHealthy(now, app.name(), t.id()));
                 pass();
             }
             return;
         }
-        boolean inGrace = !t.provedHealthy && t.record.startedAt() != null
-                && now.isBefore(Timing.plus(t.record.startedAt(), hc.gracePeriod()));
-        if (inGrace) {
+        t.lastProbe = r.detail();
+        if (!t.provedHealthy) {
+            notReady(t, app, hc, now); // failures before the first success do not count: readiness has a timeout
             return;
+        }
+        if (hc.type() == HealthCheck.Type.NONE) {
+            return; // ready once: no health check was asked for
         }
         t.probeFailures++;
         boolean replace = t.probeFailures >= hc.maxConsecutiveFailures();
@@ -1254,6 +1295,19 @@ public final class Reconciler implements AutoCloseable {
         pass();
     }
 
+    /** A probe of {@code t}, never ready yet, failed: past its readiness timeout it is a failed start. */
+    private void notReady(Tracked t, AppRecord app, HealthCheck hc, Instant now) {
+        Duration timeout = Readiness.timeout(hc, w.readinessTimeout());
+        if (!Readiness.givesUp(t, app, timeout, now)) {
+            return;
+        }
+        String why = Readiness.neverReady(t, hc, timeout);
+        log.warn("instance {} of app {} {}; restarting it as a failed start", t.id(), app.name(), why);
+        emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), why + "; replacing it"));
+        stop(t, AfterStop.REPLACE, why);
+        pass();
+    }
+
     // ======================================================================================
     // Routing, persistence, publication, timers.
     // ======================================================================================
@@ -1263,17 +1317,24 @@ public final class Reconciler implements AutoCloseable {
             return;
         }
         Map<String, RoutingTable.Route> routes = new TreeMap<>();
+        Set<String> routedApps = new HashSet<>();
         for (AppRecord app : apps.values()) {
             if (app.spec().routing().domains().isEmpty()) {
                 continue;
             }
-            List<Endpoint> healthy = instancesOf(app.name()).stream()
+            List<Endpoint> healthy = new ArrayList<>(instancesOf(app.name()).stream()
                     .filter(t -> t.state() == InstanceState.HEALTHY && t.record.endpoint() != null && t.afterStop == null)
-                    .map(t -> t.record.endpoint()).toList();
+                    .map(t -> t.record.endpoint()).toList());
+            if (!app.stopped()) {
+                routedApps.add(app.name());
+                int wanted = app.spec().instances().all() ? eligibleNodes(app.spec()) : app.spec().instances().count();
+                lost.routed(app.name(), healthy.size(), wanted).stream().filter(e -> !healthy.contains(e)).forEach(healthy::add);
+            }
             for (String d : app.spec().routing().domains()) {
                 routes.put(d, RoutingTable.Route.of(app.name(), app.spec().routing(), healthy));
             }
         }
+        lost.retain(routedApps);
         RoutingTable table = new RoutingTable(routes);
         if (!table.equals(lastTable)) {
             lastTable = table;
@@ -1298,11 +1359,13 @@ public final class Reconciler implements AutoCloseable {
                 t.drainAfter = tableSeq; // the table just submitted (or the last one) leaves it out
             }
         }
+        lost.submitted(tableSeq);
         stopDrained();
     }
 
     private void applied(long seq) {
         appliedSeq = Math.max(appliedSeq, seq);
+        lost.applied(appliedSeq);
         stopDrained();
     }
 

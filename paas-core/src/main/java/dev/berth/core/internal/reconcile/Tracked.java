@@ -29,8 +29,14 @@ final class Tracked {
     int probeFailures;
     /** Set while healthy; null otherwise. */
     Instant healthySince;
-    /** Whether the current process has passed a probe (ends the grace period early). */
+    /** Whether the current process has been ready (passed a probe): from then on failures count. */
     boolean provedHealthy;
+    /** When the loop saw the current process run (its readiness timeout counts from here); null otherwise. */
+    Instant runningSince;
+    /** When the current process first became ready; null until then. */
+    Instant readyAt;
+    /** What the last failed probe of the current process said, for a readiness failure's reason. */
+    String lastProbe;
     /** When an exited instance is due to be respawned. */
     Instant respawnAt;
     /** A backend call (start or stop) is in flight; the loop starts nothing else for it. */

@@ -22,10 +22,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-/** An in-memory backend for unit tests of the control loop: "processes" are map entries. */
+/**
+ * An in-memory backend for unit tests of the control loop: "processes" are map entries; an
+ * instance of an app with a PORT holds a real socket on 127.0.0.1 (listening, or only reserved
+ * while {@link #listenLate} is set) so that readiness probes have something real to connect to.
+ */
 final class FakeBackend implements Backend {
     final Map<String, RunningInstance> running = new ConcurrentHashMap<>();
     final List<String> starts = new CopyOnWriteArrayList<>();
+    /** When each start call came in (System.nanoTime), in the order of {@link #starts}. */
+    final List<Long> startNanos = new CopyOnWriteArrayList<>();
+    /** While set, instances started with a PORT do not listen on it until {@link #listen} (connects are refused). */
+    volatile boolean listenLate;
+    private final Map<String, Ports.Port> ports = new ConcurrentHashMap<>();
     final List<String> stops = new CopyOnWriteArrayList<>();
     private final AtomicInteger handles = new AtomicInteger(1000);
     private volatile ExitListener listener = (id, handle, exit) -> { };
@@ -65,6 +74,7 @@ final class FakeBackend implements Backend {
 
     @Override
     public RunningInstance start(LaunchRequest r) {
+        startNanos.add(System.nanoTime());
         if (cutOff.containsKey(r.node())) {
             throw new BackendException("node " + r.node() + " is unreachable: connect timed out");
         }
@@ -76,7 +86,12 @@ final class FakeBackend implements Backend {
             throw new BackendException("setup failed: exit 1 (release " + r.release() + ")");
         }
         starts.add(r.instanceId());
-        Endpoint ep = r.app().env().containsKey(AppSpec.PORT) ? new Endpoint("127.0.0.1", 8000 + starts.size()) : null;
+        Endpoint ep = null;
+        if (r.app().env().containsKey(AppSpec.PORT)) {
+            Ports.Port port = Ports.open(!listenLate);
+            ports.put(r.instanceId(), port);
+            ep = new Endpoint("127.0.0.1", port.number());
+        }
         RunningInstance ri = new RunningInstance(r.instanceId(), r.app().name(), r.release(), r.node(), ep,
                 Integer.toString(handles.incrementAndGet()), Instant.now());
         running.put(r.instanceId(), ri);
@@ -95,6 +110,25 @@ final class FakeBackend implements Backend {
         }
         if (running.remove(instanceId) != null) {
             stops.add(instanceId);
+            release(instanceId);
+        }
+    }
+
+    /** The instance's "process" starts listening on its endpoint now. */
+    void listen(String instanceId) {
+        ports.get(instanceId).listen();
+    }
+
+    /** Whether the instance's "process" listens on its endpoint. */
+    boolean listening(String instanceId) {
+        Ports.Port p = ports.get(instanceId);
+        return p != null && p.listening();
+    }
+
+    private void release(String instanceId) {
+        Ports.Port p = ports.remove(instanceId);
+        if (p != null) {
+            p.close();
         }
     }
 
@@ -107,6 +141,7 @@ final class FakeBackend implements Backend {
     void crash(String instanceId, int code) {
         RunningInstance gone = running.remove(instanceId);
         if (gone != null) {
+            release(instanceId);
             listener.exited(instanceId, gone.handle(), new ExitInfo(code, Instant.now(), "exited with " + code));
         }
     }
@@ -114,6 +149,7 @@ final class FakeBackend implements Backend {
     /** Crashes {@code ri} unless another process of its id runs by now. */
     private void crashIfCurrent(RunningInstance ri, int code) {
         if (running.remove(ri.instanceId(), ri)) {
+            release(ri.instanceId());
             listener.exited(ri.instanceId(), ri.handle(), new ExitInfo(code, Instant.now(), "exited with " + code));
         }
     }
@@ -161,5 +197,6 @@ final class FakeBackend implements Backend {
 
     @Override
     public void close() {
+        List.copyOf(ports.keySet()).forEach(this::release);
     }
 }

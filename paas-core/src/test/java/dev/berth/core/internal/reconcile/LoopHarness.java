@@ -1,0 +1,130 @@
+package dev.berth.core.internal.reconcile;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.Endpoint;
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.InstanceState;
+import dev.berth.api.Instances;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.PlatformEvent;
+import dev.berth.api.Resources;
+import dev.berth.api.RestartPolicy;
+import dev.berth.api.Router;
+import dev.berth.api.Routing;
+import dev.berth.api.RoutingTable;
+import dev.berth.api.Traffic;
+import dev.berth.core.Schedulers;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/** One control loop over the fake backend, a recording router and a memory store, for the loop's unit tests. */
+final class LoopHarness implements AutoCloseable {
+    static final Duration WAIT = Duration.ofSeconds(10);
+    static final String DOMAIN = "web.test";
+
+    final FakeBackend backend = new FakeBackend();
+    final MemoryStore store = new MemoryStore();
+    final List<PlatformEvent> events = new CopyOnWriteArrayList<>();
+    final RecordingRouter router = new RecordingRouter();
+    Reconciler loop;
+
+    /** A router that remembers every table it applied, and the set of endpoints it ever routed. */
+    static final class RecordingRouter implements Router {
+        final List<RoutingTable> applied = new CopyOnWriteArrayList<>();
+        final Set<Endpoint> everRouted = ConcurrentHashMap.newKeySet();
+        /** While set, a table it matches is held (not applied) until {@link #release} counts down. */
+        volatile java.util.function.Predicate<RoutingTable> holdIf;
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public void apply(RoutingTable table) {
+            java.util.function.Predicate<RoutingTable> hold = holdIf;
+            if (hold != null && hold.test(table)) {
+                try {
+                    release.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            table.routes().values().forEach(r -> everRouted.addAll(r.endpoints()));
+            applied.add(table);
+        }
+
+        /** The endpoints of {@code domain} in the last table applied. */
+        Set<Endpoint> routed(String domain) {
+            if (applied.isEmpty()) {
+                return Set.of();
+            }
+            RoutingTable.Route r = applied.get(applied.size() - 1).routes().get(domain);
+            return r == null ? Set.of() : Set.copyOf(r.endpoints());
+        }
+
+        @Override
+        public Map<String, Traffic> traffic() {
+            return Map.of();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    static List<NodeSpec> nodes(int n) {
+        return IntStream.rangeClosed(1, n).mapToObj(i -> NodeSpec.of("n" + i, Resources.builder().cpu(4).build())).toList();
+    }
+
+    /** An app with a PORT (so an endpoint), routed at {@link #DOMAIN}, no health check. */
+    static AppSpec.Builder web(int count, RestartPolicy restart) {
+        return AppSpec.builder("web").command("serve").instances(Instances.of(count))
+                .resources(Resources.builder().cpu(1).build()).env(AppSpec.PORT, AppSpec.RANDOM_PORT)
+                .routing(Routing.of(DOMAIN)).restartPolicy(restart);
+    }
+
+    LoopHarness open(List<NodeSpec> nodes, Duration nodeDownAfter) {
+        return open(nodes, nodeDownAfter, Reconciler.Wiring.READINESS_TIMEOUT);
+    }
+
+    LoopHarness open(List<NodeSpec> nodes, Duration nodeDownAfter, Duration readinessTimeout) {
+        EventBus bus = new EventBus();
+        bus.add(events::add);
+        loop = new Reconciler(new Reconciler.Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
+                Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter, readinessTimeout));
+        loop.start();
+        return this;
+    }
+
+    List<InstanceRecord> instances() {
+        return loop.view().instancesOf("web");
+    }
+
+    List<InstanceRecord> inState(InstanceState s) {
+        return instances().stream().filter(r -> r.state() == s).toList();
+    }
+
+    InstanceRecord instance(String id) {
+        return instances().stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
+    }
+
+    Set<Endpoint> endpointsOf(List<InstanceRecord> records) {
+        return records.stream().map(InstanceRecord::endpoint).collect(Collectors.toSet());
+    }
+
+    <T extends PlatformEvent> List<T> events(Class<T> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    @Override
+    public void close() {
+        if (loop != null) {
+            loop.close();
+        }
+        backend.close();
+    }
+}

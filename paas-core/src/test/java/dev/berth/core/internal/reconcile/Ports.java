@@ -1,0 +1,93 @@
+package dev.berth.core.internal.reconcile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+/** Real ports on 127.0.0.1 for the fake backend's instances: reserved (connects refused), then listening. */
+final class Ports {
+    private Ports() {
+    }
+
+    /** One instance's port. Thread-safe. */
+    static final class Port {
+        private final int number;
+        private Socket reservation;
+        private ServerSocket server;
+        private boolean closed;
+
+        private Port(int number, Socket reservation) {
+            this.number = number;
+            this.reservation = reservation;
+        }
+
+        int number() {
+            return number;
+        }
+
+        synchronized boolean listening() {
+            return server != null;
+        }
+
+        /** Listens from now on, accepting and closing every connection. */
+        synchronized void listen() {
+            if (closed || server != null) {
+                return;
+            }
+            try {
+                reservation.close();
+                ServerSocket s = new ServerSocket();
+                s.setReuseAddress(true);
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), number), 50);
+                server = s;
+                Thread t = new Thread(() -> acceptAll(s), "fake-instance-" + number);
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot listen on 127.0.0.1:" + number, e);
+            }
+        }
+
+        /** The "process" is gone: nothing listens and nothing holds the port. */
+        synchronized void close() {
+            closed = true;
+            try {
+                reservation.close();
+                if (server != null) {
+                    server.close();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static void acceptAll(ServerSocket s) {
+            while (!s.isClosed()) {
+                try (Socket c = s.accept()) {
+                    c.shutdownOutput(); // an orderly close, as an app that accepts and hangs up
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** A fresh port, listening at once or only reserved (bound, not listening: every connect is refused). */
+    static Port open(boolean listening) {
+        try {
+            Socket reservation = new Socket();
+            reservation.setReuseAddress(true);
+            reservation.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Port p = new Port(reservation.getLocalPort(), reservation);
+            if (listening) {
+                p.listen();
+            }
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reserve a port on 127.0.0.1", e);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.berth.core.internal.reconcile;
+
+import static dev.berth.core.internal.reconcile.LoopHarness.DOMAIN;
+import static dev.berth.core.internal.reconcile.LoopHarness.WAIT;
+import static dev.berth.core.internal.reconcile.LoopHarness.nodes;
+import static dev.berth.core.internal.reconcile.LoopHarness.web;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.api.Endpoint;
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.InstanceState;
+import dev.berth.api.PlatformEvent;
+import dev.berth.api.RestartPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Losing contact is not losing the node: a silent majority evicts nothing, a down node's instances serve until replaced. */
+class ReconcilerNodesTest {
+    private static final Duration DOWN_AFTER = Duration.ofMillis(400);
+    private static final RestartPolicy POLICY = new RestartPolicy(Duration.ofMillis(100), Duration.ofMillis(400), 2,
+            Duration.ofMinutes(1));
+    private final LoopHarness h = new LoopHarness();
+
+    @AfterEach
+    void close() {
+        h.close();
+    }
+
+    private List<InstanceRecord> deployOnePerNode(int nodes) {
+        for (int i = 1; i <= nodes; i++) {
+            h.backend.reporting.add("n" + i);
+        }
+        h.open(nodes(nodes), DOWN_AFTER);
+        h.loop.deploy(web(nodes, POLICY).build());
+        await().atMost(WAIT).until(() -> h.inState(InstanceState.HEALTHY).size() == nodes
+                && h.router.routed(DOMAIN).size() == nodes);
+        assertThat(h.instances()).extracting(InstanceRecord::node).doesNotHaveDuplicates();
+        return h.instances();
+    }
+
+    private void assertNothingEvicted(List<InstanceRecord> before) {
+        assertThat(h.events).noneMatch(e -> e instanceof PlatformEvent.NodeDown || e instanceof PlatformEvent.InstanceLost);
+        assertThat(h.instances()).extracting(InstanceRecord::id, InstanceRecord::handle, InstanceRecord::state)
+                .containsExactlyInAnyOrderElementsOf(before.stream()
+                        .map(r -> org.assertj.core.groups.Tuple.tuple(r.id(), r.handle(), InstanceState.HEALTHY)).toList());
+        assertThat(h.router.routed(DOMAIN)).isEqualTo(h.endpointsOf(before));
+        assertThat(h.backend.stops).isEmpty();
+    }
+
+    @Test
+    void whenMostNodesFallSilentAtOnceTheControlPlaneIsSuspectedAndNothingIsEvicted() {
+        List<InstanceRecord> before = deployOnePerNode(3);
+        Instant now = Instant.now();
+        h.backend.cutOff.put("n1", now);
+        h.backend.cutOff.put("n2", now);
+
+        await().during(Duration.ofMillis(1500)).atMost(WAIT).until(() -> h.events(PlatformEvent.NodeDown.class).isEmpty());
+
+        assertNothingEvicted(before);
+        assertThat(h.events(PlatformEvent.ControlPlaneSuspect.class)).singleElement().satisfies(s -> {
+            assertThat(s.silent()).isEqualTo(2);
+            assertThat(s.nodes()).isEqualTo(3);
+        });
+
+        h.backend.cutOff.clear(); // they answer again
+
+        await().atMost(WAIT).until(() -> !h.events(PlatformEvent.ControlPlaneTrusted.class).isEmpty());
+        assertNothingEvicted(before);
+        assertThat(h.events).noneMatch(e -> e instanceof PlatformEvent.NodeUp || e instanceof PlatformEvent.StaleInstanceStopped);
+    }
+
+    @Test
+    void aSingleNodeThatFallsSilentIsSuspicionNotDown() {
+        List<InstanceRecord> before = deployOnePerNode(1);
+        h.backend.cutOff.put("n1", Instant.now());
+
+        await().during(Duration.ofMillis(1200)).atMost(WAIT).until(() -> h.events(PlatformEvent.NodeDown.class).isEmpty());
+
+        assertNothingEvicted(before);
+        assertThat(h.events(PlatformEvent.ControlPlaneSuspect.class)).singleElement()
+                .satisfies(s -> assertThat(s.silent()).isEqualTo(1));
+    }
+
+    @Test
+    void oneOfTwoNodesFallingSilentIsDown() {
+        deployOnePerNode(2);
+        h.backend.cutOff.put("n1", Instant.now());
+
+        await().atMost(WAIT).until(() -> h.events(PlatformEvent.NodeDown.class).size() == 1);
+
+        assertThat(h.events(PlatformEvent.NodeDown.class).get(0).node()).isEqualTo("n1");
+        assertThat(h.events).noneMatch(e -> e instanceof PlatformEvent.ControlPlaneSuspect);
+    }
+
+    @Test
+    void aDownNodesInstanceStaysRoutedUntilItsReplacementIsReady() throws InterruptedException {
+        List<InstanceRecord> before = deployOnePerNode(3);
+        InstanceRecord lost = before.stream().filter(r -> r.node().equals("n1")).findFirst().orElseThrow();
+        h.backend.listenLate = true; // the replacement will take its time to listen
+        h.backend.cutOff.put("n1", Instant.now()); // cut off, alive: its process goes on serving
+
+        await().atMost(WAIT).until(() -> h.events(PlatformEvent.InstanceLost.class).size() == 1
+                && h.instances().size() == 3 && h.instances().stream().noneMatch(r -> r.id().equals(lost.id())));
+        InstanceRecord replacement = h.instances().stream().filter(r -> before.stream().noneMatch(b -> b.id().equals(r.id())))
+                .findFirst().orElseThrow();
+        await().atMost(WAIT).until(() -> h.instance(replacement.id()).endpoint() != null);
+        Thread.sleep(500);
+        assertThat(h.instance(replacement.id()).state()).isEqualTo(InstanceState.RUNNING);
+        assertThat(h.router.routed(DOMAIN)).as("routed while the replacement does not listen")
+                .isEqualTo(h.endpointsOf(before));
+
+        h.backend.listen(replacement.id());
+
+        Endpoint fresh = h.instance(replacement.id()).endpoint();
+        await().atMost(WAIT).until(() -> h.router.routed(DOMAIN).contains(fresh));
+        Set<Endpoint> now = h.router.routed(DOMAIN);
+        assertThat(now).hasSize(3).doesNotContain(lost.endpoint());
+        assertThat(h.events(PlatformEvent.ControlPlaneSuspect.class)).isEmpty();
+    }
+
+    @Test
+    void aLostInstanceStillRoutedWhenItsNodeAnswersAgainLeavesTheRouterBeforeItIsStopped() throws InterruptedException {
+        List<InstanceRecord> before = deployOnePerNode(3);
+        InstanceRecord lost = before.stream().filter(r -> r.node().equals("n1")).findFirst().orElseThrow();
+        h.backend.listenLate = true; // its replacement never gets ready in this test
+        h.backend.cutOff.put("n1", Instant.now());
+        await().atMost(WAIT).until(() -> h.events(PlatformEvent.InstanceLost.class).size() == 1);
+        Thread.sleep(300);
+        assertThat(h.router.routed(DOMAIN)).contains(lost.endpoint());
+        h.router.holdIf = t -> !t.routes().get(DOMAIN).endpoints().contains(lost.endpoint());
+
+        h.backend.cutOff.remove("n1"); // it answers again, still running the lost instance
+
+        await().atMost(WAIT).until(() -> !h.events(PlatformEvent.NodeUp.class).isEmpty());
+        Thread.sleep(600);
+        assertThat(h.backend.stops).as("stopped while the router may still send to it").doesNotContain(lost.id());
+        assertThat(h.backend.running).containsKey(lost.id());
+        h.router.release.countDown();
+        await().atMost(WAIT).until(() -> h.backend.stops.contains(lost.id()));
+        assertThat(h.router.routed(DOMAIN)).doesNotContain(lost.endpoint());
+        assertThat(h.events(PlatformEvent.StaleInstanceStopped.class)).extracting(PlatformEvent.StaleInstanceStopped::instance)
+                .containsExactly(lost.id());
+    }
+}
