@@ -60,8 +60,6 @@ final class HostLink implements Closeable {
     private final Duration connectTimeout;
     private final Duration authTimeout;
     private final Semaphore channels;
-    /** The one channel of liveness checks, beside the others. */
-    private final Semaphore checkChannel;
     private final Object lock = new Object();
     /** The shared session; guarded by lock. */
     private ClientSession session;
@@ -79,7 +77,6 @@ final class HostLink implements Closeable {
         this.connectTimeout = connectTimeout;
         this.authTimeout = authTimeout;
         this.channels = new Semaphore(maxChannels, true);
-        this.checkChannel = new Semaphore(1, true);
     }
 
     SshHost host() {
@@ -187,23 +184,20 @@ final class HostLink implements Closeable {
     /**
      * Runs {@code sh -c SCRIPT berth ARGS...} on the host with {@code stdin} (or nothing) as its
      * input and waits up to {@code timeout} for it to end. A timeout or transport failure throws a
-     * BackendException naming the host; with {@code dropOnTimeout} a timeout also drops the session.
+     * BackendException naming the host.
      */
-    Result run(String script, List<String> args, InputStream stdin, Duration timeout, boolean dropOnTimeout) {
+    Result run(String script, List<String> args, InputStream stdin, Duration timeout) {
         List<String> argv = new ArrayList<>(args.size() + 4);
         argv.add("sh");
         argv.add("-c");
         argv.add(script);
         argv.add("berth");
         argv.addAll(args);
-        return exec(ShellQuote.join(argv), stdin, timeout, dropOnTimeout);
+        return exec(ShellQuote.join(argv), stdin, timeout);
     }
 
     /** Runs one command line (already quoted) on the shared session. */
-    Result exec(String command, InputStream stdin, Duration timeout, boolean dropOnTimeout) {
-        // Liveness checks (the calls that drop the session on a timeout) have a channel of their
-        // own: busy commands (setups, uploads, execs) never starve a check into a false "down".
-        Semaphore channels = dropOnTimeout ? checkChannel : this.channels;
+    Result exec(String command, InputStream stdin, Duration timeout) {
         try {
             if (!channels.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new BackendException(where() + ": no free SSH channel within " + timeout);
@@ -255,9 +249,6 @@ final class HostLink implements Closeable {
                 Set<ClientChannelEvent> events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED),
                         remaining(deadline));
                 if (!events.contains(ClientChannelEvent.CLOSED)) {
-                    if (dropOnTimeout) {
-                        drop(s);
-                    }
                     throw new BackendException(where() + ": no answer within " + timeout);
                 }
                 return new Result(channel.getExitStatus(), out.bytes(), err.text());

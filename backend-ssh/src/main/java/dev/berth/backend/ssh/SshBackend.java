@@ -288,7 +288,7 @@ public final class SshBackend implements Backend {
             SshHost host = link.host();
             String base = host.baseDir();
             HostLink.Result pre = link.run(Scripts.PRECHECK, List.of(base, id, app, release,
-                    source instanceof Source.None ? "1" : "0"), null, options.commandTimeout, false);
+                    source instanceof Source.None ? "1" : "0"), null, options.commandTimeout);
             requireOk(pre, what + " on " + link.where() + ": the check before starting failed");
             String releaseState = "absent";
             for (String line : pre.lines()) {
@@ -326,7 +326,7 @@ public final class SshBackend implements Backend {
             if (lock.hasQueuedThreads() || needCopy) {
                 // another start may have prepared it meanwhile (here or from another backend): look again
                 HostLink.Result again = link.run(Scripts.PRECHECK, List.of(base, "-", app, release,
-                        spec.source() instanceof Source.None ? "1" : "0"), null, options.commandTimeout, false);
+                        spec.source() instanceof Source.None ? "1" : "0"), null, options.commandTimeout);
                 requireOk(again, "app '" + app + "' release '" + release + "' on " + link.where()
                         + ": the release check failed");
                 for (String line : again.lines()) {
@@ -372,7 +372,7 @@ public final class SshBackend implements Backend {
             }
             HostLink.Result r;
             try (InputStream in = tar.getInputStream()) {
-                r = link.run(Scripts.UPLOAD, List.of(link.host().baseDir(), app, release), in, options.copyTimeout, false);
+                r = link.run(Scripts.UPLOAD, List.of(link.host().baseDir(), app, release), in, options.copyTimeout);
                 if (!tar.waitFor(30, TimeUnit.SECONDS)) {
                     throw new BackendException(what + ": the local tar of " + dir + " did not end");
                 }
@@ -428,7 +428,7 @@ public final class SshBackend implements Backend {
                 Long.toString(Math.max(1, options.setupTimeout.toSeconds()))));
         args.addAll(spec.setup());
         LOG.info("{}: running {}", what, spec.setup());
-        HostLink.Result r = link.run(Scripts.SETUP, args, envFile(env), options.setupTimeout.plusSeconds(30), false);
+        HostLink.Result r = link.run(Scripts.SETUP, args, envFile(env), options.setupTimeout.plusSeconds(30));
         List<String> lines = r.lines();
         List<String> output = lines.size() > 1 ? lines.subList(1, lines.size()) : List.of();
         for (String line : OutputCaps.lastLines(output, 200, Scripts.BUILD_BYTES)) {
@@ -512,7 +512,7 @@ public final class SshBackend implements Backend {
                     ports.isEmpty() ? "-" : String.join(",", ports.stream().map(String::valueOf).toList()));
             List<String> args = new ArrayList<>(List.of(base, id, workDir, meta, Scripts.WRAPPER, Scripts.INNER));
             args.addAll(spec.command());
-            HostLink.Result r = link.run(Scripts.LAUNCH, args, envFile(env), options.commandTimeout, false);
+            HostLink.Result r = link.run(Scripts.LAUNCH, args, envFile(env), options.commandTimeout);
             String pidLine = r.lines().stream().filter(l -> l.startsWith("P ")).findFirst().orElse(null);
             if (!r.ok() || pidLine == null) {
                 throw new BackendException(what + ": cannot start " + spec.command() + ": "
@@ -543,7 +543,7 @@ public final class SshBackend implements Backend {
         int offset = ThreadLocalRandom.current().nextInt(span);
         HostLink.Result r = link.run(Scripts.PORTS, List.of(link.host().baseDir(), Integer.toString(options.portFrom),
                 Integer.toString(options.portTo), Integer.toString(offset), Integer.toString(count), exclude), null,
-                options.commandTimeout, false);
+                options.commandTimeout);
         List<Integer> ports = new ArrayList<>();
         for (String line : r.lines()) {
             if (line.matches("[0-9]{1,5}")) {
@@ -586,7 +586,7 @@ public final class SshBackend implements Backend {
             HostLink.Result r;
             try {
                 r = link.run(Scripts.STOP, List.of(link.host().baseDir(), id, Long.toString(tenths), "stop"),
-                        null, grace.plus(KILL_WAIT).plus(options.commandTimeout), false);
+                        null, grace.plus(KILL_WAIT).plus(options.commandTimeout));
             } catch (RuntimeException e) {
                 if (t != null) {
                     t.stopping = false; // not stopped: its exit is still to be reported
@@ -643,7 +643,7 @@ public final class SshBackend implements Backend {
             HostLink.Result r;
             try {
                 r = link.run(Scripts.STOP, List.of(link.host().baseDir(), id, "0", "kill"), null,
-                        KILL_WAIT.plus(options.commandTimeout), false);
+                        KILL_WAIT.plus(options.commandTimeout));
             } catch (RuntimeException e) {
                 if (t != null) {
                     t.killing = false; // not killed: a later exit is its own
@@ -740,7 +740,7 @@ public final class SshBackend implements Backend {
             return Optional.empty();
         }
         HostLink.Result r = link.run(Scripts.PRECHECK, List.of(link.host().baseDir(), id, "-", "-", "0"), null,
-                options.commandTimeout, false);
+                options.commandTimeout);
         for (String line : r.lines()) {
             Seen seen = line.startsWith("A ") ? Seen.parse(line, link.host()) : null;
             if (seen != null && seen.id.equals(id)) {
@@ -814,7 +814,7 @@ public final class SshBackend implements Backend {
     private void rotate(HostLink link) {
         try {
             link.run(Scripts.ROTATE, List.of(link.host().baseDir(), Long.toString(Math.max(1, options.logMaxBytes / 1024)),
-                    Long.toString(options.logMaxBytes)), null, options.commandTimeout, false);
+                    Long.toString(options.logMaxBytes)), null, options.commandTimeout);
         } catch (BackendException e) {
             LOG.debug("log rotation on {} failed: {}", link.where(), e.getMessage());
         }
@@ -1062,7 +1062,7 @@ public final class SshBackend implements Backend {
         for (HostLink link : links.values()) {
             Callable<Long> task = () -> {
                 HostLink.Result r = link.run(Scripts.DISK, List.of(link.host().baseDir(), name), null,
-                        options.commandTimeout, false);
+                        options.commandTimeout);
                 String out = r.text().trim();
                 if (!r.ok() || !out.matches("[0-9]{1,19}")) {
                     throw new BackendException(link.where() + ": du failed: " + out + " " + r.err().trim());
@@ -1220,8 +1220,7 @@ public final class SshBackend implements Backend {
             if (link == null) {
                 throw new dev.berth.api.NotFoundException("instance '" + id + "' does not run on any host " + links.keySet());
             }
-            HostLink.Result r = link.run(Scripts.INSPECT, List.of(link.host().baseDir(), id), null, options.commandTimeout,
-                    false);
+            HostLink.Result r = link.run(Scripts.INSPECT, List.of(link.host().baseDir(), id), null, options.commandTimeout);
             if (r.exitCode() != null && r.exitCode() == 97) {
                 throw new dev.berth.api.NotFoundException("instance '" + id + "' does not run on " + link.where());
             }
@@ -1264,7 +1263,7 @@ public final class SshBackend implements Backend {
                 return List.of();
             }
             HostLink.Result r = link.run(Scripts.LOGS, List.of(link.host().baseDir(), id, Integer.toString(lines),
-                    Integer.toString(OutputCaps.ANSWER_BYTES)), null, options.commandTimeout, false);
+                    Integer.toString(OutputCaps.ANSWER_BYTES)), null, options.commandTimeout);
             if (r.exitCode() != null && r.exitCode() == 97) {
                 throw new BackendException("unknown instance '" + id + "': no instance dir on " + link.where());
             }
@@ -1306,7 +1305,7 @@ public final class SshBackend implements Backend {
             args.addAll(argv);
             LOG.info("instance '{}' on {}: exec {}", id, link.where(), argv.get(0));
             LOG.debug("instance '{}': exec argv {}", id, argv);
-            HostLink.Result r = link.run(Scripts.EXEC, args, null, timeout.plusSeconds(10), false);
+            HostLink.Result r = link.run(Scripts.EXEC, args, null, timeout.plusSeconds(10));
             if (r.exitCode() == null) {
                 throw new BackendException("instance '" + id + "' on " + link.where() + ": exec " + argv.get(0)
                         + " ended without an exit status");
