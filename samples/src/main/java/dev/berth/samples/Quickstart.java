@@ -25,6 +25,17 @@ public final class Quickstart {
     private Quickstart() {
     }
 
+    /** The quickstart's app: 3 instances of {@code command} (HelloApp's), a port each, an HTTP check. */
+    static AppSpec helloSpec(java.util.List<String> command) {
+        return AppSpec.builder("hello")
+                .command(command)
+                .env("PORT", AppSpec.RANDOM_PORT)
+                .instances(3)
+                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofSeconds(1), Duration.ofSeconds(1))
+                       .withGracePeriod(Duration.ofSeconds(20)))
+                .build();
+    }
+
     public static void main(String[] args) throws InterruptedException {
         Path state = Path.of(args.length > 0 ? args[0] : "berth-quickstart").toAbsolutePath();
         Resources machine = Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build();
@@ -47,13 +58,7 @@ public final class Quickstart {
             System.out.println("stopped.");
         }, "quickstart-shutdown"));
 
-        App hello = platform.deploy(AppSpec.builder("hello")
-                .command(Samples.javaCommand(HelloApp.class))
-                .env("PORT", AppSpec.RANDOM_PORT)
-                .instances(3)
-                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofSeconds(1), Duration.ofSeconds(1))
-                       .withGracePeriod(Duration.ofSeconds(20)))
-                .build());
+        App hello = platform.deploy(helloSpec(Samples.javaCommand(HelloApp.class)));
         healthy.await();
         System.out.println();
         System.out.println("hello runs " + hello.instances().size() + " instances:");

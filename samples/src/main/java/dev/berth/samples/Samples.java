@@ -13,9 +13,17 @@ final class Samples {
 
     /** The argv that starts {@code main} of {@code mainClass} in a small JVM on this class path. */
     static List<String> javaCommand(Class<?> mainClass) {
+        return javaCommand(mainClass, List.of());
+    }
+
+    /** The same with {@code javaOptions} (say {@code -Xshare:off}) after the defaults. */
+    static List<String> javaCommand(Class<?> mainClass, List<String> javaOptions) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-cp", codeLocation(mainClass), mainClass.getName());
+        List<String> argv = new ArrayList<>(List.of(java, "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xss512k"));
+        argv.addAll(javaOptions);
+        argv.addAll(List.of("-cp", codeLocation(mainClass), mainClass.getName()));
+        return List.copyOf(argv);
     }
 
     /** Whether an executable {@code name} is on the PATH or in the sbin folders where Debian puts daemons. */

@@ -29,6 +29,7 @@ final class HostLoad implements AutoCloseable {
 
     private final int port;
     private final String host;
+    private final long started = System.nanoTime();
     private final long deadline;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final LongAdder ok = new LongAdder();
@@ -62,7 +63,7 @@ final class HostLoad implements AutoCloseable {
                 bodies.merge(answer, 1L, Long::sum);
                 ok.increment();
             } catch (IOException | RuntimeException e) {
-                failures.add(e.toString());
+                failures.add((System.nanoTime() - started) / 1_000_000 + " ms: " + e); // when, for the log
             }
             try {
                 Thread.sleep(5);

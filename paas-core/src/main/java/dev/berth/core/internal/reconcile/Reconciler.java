@@ -1112,10 +1112,10 @@ public final class Reconciler implements AutoCloseable {
         if (w.router() == null || t.record.endpoint() == null) {
             return false;
         }
-        if (appliedSeq < tableSeq) {
-            return true; // a table in flight may still hold it
+        if (appliedSeq < tableSeq || lastTable == null) {
+            return true; // a table in flight, or the one an adopted proxy still serves, may hold it
         }
-        return lastTable != null && lastTable.routes().values().stream()
+        return lastTable.routes().values().stream()
                 .anyMatch(r -> r.app().equals(t.record.app()) && r.endpoints().contains(t.record.endpoint()));
     }
 
