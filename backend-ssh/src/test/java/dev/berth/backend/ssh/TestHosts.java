@@ -63,6 +63,11 @@ public final class TestHosts implements AutoCloseable {
         kit.netns(node).cut();
     }
 
+    /** Gives host {@code node}'s login shell a {@code ~/.bashrc} that sleeps {@code seconds} (1-9), as a slow {@code pyenv init} does. */
+    public void slowLogin(String node, int seconds) throws IOException {
+        kit.netns(node).slowLogin(seconds);
+    }
+
     /** Brings host {@code node}'s link back up. */
     public void heal(String node) throws IOException {
         kit.netns(node).heal();
