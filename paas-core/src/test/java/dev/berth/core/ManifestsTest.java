@@ -297,6 +297,22 @@ class ManifestsTest {
     }
 
     @Test
+    void aClusterThatNoManifestDefinesIsAnErrorListingTheKnownOnes(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("b.yml"), WEB_YAML);
+        Files.writeString(dir.resolve("a.json"), MAKO_SEED);
+
+        assertThatThrownBy(() -> Manifests.load(dir, "stagin"))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("cluster: 'stagin' is not allowed")
+                .hasMessageContaining("the clusters defined there are prod, staging");
+        Files.delete(dir.resolve("b.yml"));
+        assertThatThrownBy(() -> Manifests.load(dir, "staging"))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("has cluster variants");
+        assertThat(Manifests.load(dir)).extracting(AppSpec::name).containsExactly("beep");
+    }
+
+    @Test
     void anAppInTwoFilesIsAnErrorNamingBoth(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("one.yml"), "apps:\n  web:\n    command: [a]\n");
         Files.writeString(dir.resolve("two.yml"), "apps:\n  other:\n    command: [b]\n  web:\n    command: [b]\n");

@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
  * {@code --stop-on-exit}); a new Serve with the same {@code --state} adopts them without
  * restarting them.
  */
-@Command(name = "Serve", mixinStandardHelpOptions = true,
+@Command(name = "Serve", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Runs the apps of a manifest folder (YAML or Mako JSON) on local processes, or on SSH hosts "
                 + "(--hosts), until stopped.")
 public final class Serve implements Callable<Integer> {

@@ -66,6 +66,14 @@ final class AppDecoder {
      *
      * @param nameLine the line of the app's name, where errors without a better line point
      */
+    /** The cluster names of an app's {@code clusters} mapping, once {@link #decodeFor} has accepted it. */
+    static java.util.Set<String> clusterNames(Tree tree) {
+        if (tree instanceof Tree.Obj app && app.entries().get(CLUSTERS) instanceof Tree.Obj clusters) {
+            return clusters.entries().keySet();
+        }
+        return java.util.Set.of();
+    }
+
     static AppSpec decodeFor(String name, Tree tree, int nameLine, String cluster) {
         String where = "app '" + name + "'";
         try {

@@ -41,6 +41,7 @@ public final class ManifestLoader {
             throw new BerthException("cannot list manifest directory " + dir + ": " + e, e);
         }
         Map<String, Loaded> byName = new HashMap<>();
+        java.util.SortedSet<String> clusters = new java.util.TreeSet<>();
         List<AppSpec> out = new ArrayList<>();
         for (Path file : files) {
             String origin = file.toString();
@@ -57,8 +58,16 @@ public final class ManifestLoader {
                             .in("app '" + l.spec().name() + "'"), l.origin(), l.line());
                 }
                 out.add(l.spec());
+                clusters.addAll(l.clusters());
             }
             LOG.debug("Read {} app(s) from manifest {}", loaded.size(), origin);
+        }
+        if (cluster != null && !clusters.contains(cluster)) {
+            // a typo ('stagin') must not silently deploy the base config
+            throw new InvalidSpecException("cluster", cluster, clusters.isEmpty()
+                    ? "no manifest in " + dir + " has cluster variants (clusters: ...); leave the cluster out"
+                    : "it is not defined by any manifest in " + dir + "; the clusters defined there are "
+                            + String.join(", ", clusters));
         }
         LOG.info("Loaded {} app(s) from {} manifest file(s) in {}{}", out.size(), files.size(), dir,
                 cluster == null ? "" : " for cluster '" + cluster + "'");

@@ -52,7 +52,8 @@ public final class YamlManifest {
         for (Map.Entry<String, Tree> e : apps.entries().entrySet()) {
             int line = apps.keyLine(e.getKey());
             try {
-                out.add(new Loaded(AppDecoder.decodeFor(e.getKey(), e.getValue(), line, cluster), origin, line));
+                AppSpec spec = AppDecoder.decodeFor(e.getKey(), e.getValue(), line, cluster);
+                out.add(new Loaded(spec, origin, line, AppDecoder.clusterNames(e.getValue())));
             } catch (Located l) {
                 throw l.toException(origin);
             }
