@@ -57,6 +57,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
+import dev.berth.support.CappedOutput;
 import dev.berth.support.OutputCaps;
 
 /**
@@ -1095,27 +1096,22 @@ public final class DockerBackend implements Backend {
         }
     }
 
-    /** Keeps the first {@code cap} bytes of exec output. */
+    /** Hands exec output frames to a {@link CappedOutput}, which keeps the first {@code cap} bytes. */
     private static final class Capped extends ResultCallback.Adapter<Frame> {
-        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        private final int cap;
-        private long dropped;
+        private final CappedOutput out;
 
         Capped(int cap) {
-            this.cap = cap;
+            this.out = new CappedOutput(cap);
         }
 
         @Override
-        public synchronized void onNext(Frame frame) {
+        public void onNext(Frame frame) {
             byte[] b = frame.getPayload();
-            int keep = Math.max(0, Math.min(b.length, cap - bytes.size()));
-            bytes.write(b, 0, keep);
-            dropped += b.length - keep;
+            out.write(b, 0, b.length);
         }
 
-        synchronized String text() {
-            String s = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
-            return dropped == 0 ? s : s + "\n[berth: output cut at " + cap + " bytes, " + dropped + " more dropped]\n";
+        String text() {
+            return out.text();
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.berth.support.CappedOutput;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.InstanceConsole;
@@ -150,37 +151,5 @@ final class ProcessConsole implements InstanceConsole {
                     + timeout + "]\n";
         }
         return new ExecResult(code, output);
-    }
-
-    /** Keeps the first {@code cap} bytes written and counts the rest. Thread-safe. */
-    private static final class CappedOutput extends java.io.OutputStream {
-        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        private final int cap;
-        private long dropped;
-
-        CappedOutput(int cap) {
-            this.cap = cap;
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            if (bytes.size() < cap) {
-                bytes.write(b);
-            } else {
-                dropped++;
-            }
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            int keep = Math.max(0, Math.min(len, cap - bytes.size()));
-            bytes.write(b, off, keep);
-            dropped += len - keep;
-        }
-
-        synchronized String text() {
-            String s = bytes.toString(StandardCharsets.UTF_8);
-            return dropped == 0 ? s : s + "\n[berth: output cut at " + cap + " bytes, " + dropped + " more dropped]\n";
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.backend.ssh;
 
+import dev.berth.support.CappedOutput;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -209,8 +210,8 @@ final class HostLink implements Closeable {
         try {
             ClientSession s = session(); // connecting has its own timeouts; the command's starts now
             long deadline = System.nanoTime() + timeout.toNanos();
-            Capped out = new Capped();
-            Capped err = new Capped();
+            CappedOutput out = new CappedOutput(OUTPUT_CAP);
+            CappedOutput err = new CappedOutput(OUTPUT_CAP);
             ChannelExec channel;
             try {
                 channel = s.createExecChannel(command);
@@ -272,41 +273,6 @@ final class HostLink implements Closeable {
                 session.close(true);
                 session = null;
             }
-        }
-    }
-
-    /** An output stream keeping the first {@link #OUTPUT_CAP} bytes. Thread-safe. */
-    static final class Capped extends OutputStream {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private long dropped;
-
-        @Override
-        public synchronized void write(int b) {
-            if (bytes.size() < OUTPUT_CAP) {
-                bytes.write(b);
-            } else {
-                dropped++;
-            }
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            int keep = Math.max(0, Math.min(len, OUTPUT_CAP - bytes.size()));
-            bytes.write(b, off, keep);
-            dropped += len - keep;
-        }
-
-        synchronized byte[] bytes() {
-            return bytes.toByteArray();
-        }
-
-        synchronized String text() {
-            String s = bytes.toString(StandardCharsets.UTF_8);
-            return dropped == 0 ? s : s + "\n[berth: output cut at " + OUTPUT_CAP + " bytes, " + dropped + " more dropped]\n";
-        }
-
-        synchronized long dropped() {
-            return dropped;
         }
     }
 }
