@@ -335,4 +335,21 @@ class DockerBackendIT {
                     + "{{index .Config.Labels \"dev.berth.node\"}}", i.handle()).out()).isEqualTo("blue " + node);
         }
     }
+
+    @Test
+    void theCommandGetsItsDollarBraceArgumentsExpandedFromTheContainerEnvEachWhole() {
+        // PORT is the container's port (RANDOM_PORT becomes a container port published on the host)
+        AppSpec spec = AppSpec.builder("argv").source(dev.berth.api.Source.image(Kit.IMAGE))
+                .command("sh", "-c", "echo \"[$1][$2][$3][$4]\"; exec sleep 300", "argv",
+                        "${PORT}", "${BERTH_INSTANCE_ID}@${BERTH_APP}", "${GREETING}", "$${HOME}")
+                .env("PORT", AppSpec.RANDOM_PORT).env("GREETING", "a b; $(touch /pwned) `id`").build();
+        backend.start(req("argv-1", node, spec));
+
+        waiting().until(() -> backend.console().logs("argv-1", 5), lines -> !lines.isEmpty());
+        String port = backend.console().environment("argv-1").get("PORT");
+        assertThat(backend.console().logs("argv-1", 5))
+                .containsExactly("[" + port + "][argv-1@argv][a b; $(touch /pwned) `id`][${HOME}]");
+        assertThat(backend.console().exec("argv-1", List.of("ls", "/pwned"), java.time.Duration.ofSeconds(10)).exitCode())
+                .isNotZero();
+    }
 }

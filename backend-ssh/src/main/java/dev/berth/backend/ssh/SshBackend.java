@@ -58,6 +58,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.NodeStatus;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
+import dev.berth.support.ArgvExpansion;
 import dev.berth.support.OutputCaps;
 
 /**
@@ -511,7 +512,7 @@ public final class SshBackend implements Backend {
                     Long.toString(startedAt.toEpochMilli()), workDir,
                     ports.isEmpty() ? "-" : String.join(",", ports.stream().map(String::valueOf).toList()));
             List<String> args = new ArrayList<>(List.of(base, id, workDir, meta, Scripts.WRAPPER, Scripts.INNER));
-            args.addAll(spec.command());
+            args.addAll(ArgvExpansion.command(spec, env, what));   // ${NAME} from the instance's env, no shell
             HostLink.Result r = link.run(Scripts.LAUNCH, args, envFile(env), options.commandTimeout);
             String pidLine = r.lines().stream().filter(l -> l.startsWith("P ")).findFirst().orElse(null);
             if (!r.ok() || pidLine == null) {

@@ -378,4 +378,19 @@ class SshBackendIT {
                 .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
                         java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
     }
+
+    @Test
+    void theCommandGetsItsDollarBraceArgumentsExpandedFromTheInstanceEnvEachWhole() throws Exception {
+        // the values travel as arguments of the host's launch script: quoted, never run by a shell
+        AppSpec app = AppSpec.builder("argv").command("sh", "-c", "echo \"[$1][$2][$3][$4]\"; exec sleep 300", "argv",
+                        "${PORT}", "${BERTH_INSTANCE_ID}@${BERTH_NODE}", "${GREETING}", "$${HOME}")
+                .env("PORT", AppSpec.RANDOM_PORT).env("GREETING", "a b; $(touch pwned) `id`").build();
+        RunningInstance i = backend.start(req("argv-1", "h3", app));
+
+        waiting().until(() -> backend.console().logs("argv-1", 5), lines -> !lines.isEmpty());
+        assertThat(backend.console().logs("argv-1", 5))
+                .containsExactly("[" + i.endpoint().port() + "][argv-1@h3][a b; $(touch pwned) `id`][${HOME}]");
+        assertThat(kit.netns("h3").baseDir.resolve("instances/argv-1/work/pwned")).doesNotExist();
+        assertThat(kit.netns("h3").baseDir.resolve("instances/argv-1/pwned")).doesNotExist();
+    }
 }
