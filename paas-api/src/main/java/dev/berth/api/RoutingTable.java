@@ -56,13 +56,26 @@ public record RoutingTable(Map<String, Route> routes) {
      * @param endpoints the healthy endpoints, in a stable order
      * @param tls       the domain's certificate and key, or {@code null} for plain HTTP only
      * @param settings  body size and timeouts
+     * @param status    whether the app is meant to serve ({@link Status#SERVING}) or has no code yet
+     *                  ({@link Status#NOT_DEPLOYED}: no endpoints, and the router answers 503 saying so)
      */
-    public record Route(String app, Balance balance, List<Endpoint> endpoints, Tls tls, RouteSettings settings) {
+    public record Route(String app, Balance balance, List<Endpoint> endpoints, Tls tls, RouteSettings settings,
+                        Status status) {
         public Route {
             Objects.requireNonNull(app, "app");
             Objects.requireNonNull(balance, "balance");
             Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(status, "status");
             endpoints = List.copyOf(endpoints);
+            if (status == Status.NOT_DEPLOYED && !endpoints.isEmpty()) {
+                throw new IllegalArgumentException("route of app '" + app + "': status NOT_DEPLOYED with "
+                        + endpoints.size() + " endpoint(s); an app that is not deployed has none");
+            }
+        }
+
+        /** A serving route (the route of an app whose instances may or may not be healthy). */
+        public Route(String app, Balance balance, List<Endpoint> endpoints, Tls tls, RouteSettings settings) {
+            this(app, balance, endpoints, tls, settings, Status.SERVING);
         }
 
         /** Plain HTTP with the default settings. */
@@ -73,6 +86,22 @@ public record RoutingTable(Map<String, Route> routes) {
         /** The route of {@code routing}'s domains to these endpoints. */
         public static Route of(String app, Routing routing, List<Endpoint> endpoints) {
             return new Route(app, routing.balance(), endpoints, routing.tls(), routing.settings());
+        }
+
+        /**
+         * The route of an app that has no code yet (it follows a git repository nothing was pushed
+         * to): no endpoints, and routers answer 503 "not deployed yet" on its domains.
+         */
+        public static Route notDeployed(String app, Routing routing) {
+            return new Route(app, routing.balance(), List.of(), routing.tls(), routing.settings(), Status.NOT_DEPLOYED);
+        }
+
+        /** Why a route has the endpoints it has: what a router tells a client when there are none. */
+        public enum Status {
+            /** The app is deployed: its healthy endpoints, or a 503 "no healthy instance" when there are none. */
+            SERVING,
+            /** The app waits for its first {@code git push}: a 503 "not deployed yet". */
+            NOT_DEPLOYED
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  */
 public sealed interface Source permits Source.None, Source.Directory, Source.Git, Source.Image {
 
-    /** No code: the command runs as is, in the instance's directory. */
+    /** No code: the command runs as is, in an empty {@code work} directory of its instance (never among the backend's files). */
     static Source none() {
         return None.INSTANCE;
     }
@@ -25,7 +25,7 @@ public sealed interface Source permits Source.None, Source.Directory, Source.Git
 
     /**
      * A repository on the platform's git server that follows its deploy branch: every push to it
-     * deploys, and until the first push the command runs as is.
+     * deploys; until the first push the app has no instance and its domains answer 503 "not deployed yet".
      */
     static Source gitFollowing(String repository) {
         return new Git(repository, null, true);
@@ -82,6 +82,11 @@ public sealed interface Source permits Source.None, Source.Directory, Source.Git
         /** A pinned commit. */
         public Git(String repository, String commit) {
             this(repository, commit, false);
+        }
+
+        /** Whether it follows a repository nothing was pushed to yet: the app then has no code and runs no instance. */
+        public boolean awaitingPush() {
+            return follow && commit == null;
         }
 
         /** This source at {@code commit} (still following, when it follows). */

@@ -31,6 +31,7 @@ import dev.berth.core.internal.reconcile.EventBus;
 import dev.berth.core.internal.reconcile.Reconciler;
 import dev.berth.core.internal.release.Releases;
 import dev.berth.core.internal.state.FileStateStore;
+import dev.berth.support.ArgvExpansion;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,6 +83,8 @@ public final class Platform implements AutoCloseable {
     private final GitServer gitServer;
     /** Set once build() has started the loop: pushes before that are refused, not lost. */
     private volatile boolean started;
+    /** Set once close() began: pushes waiting for their deploy stop waiting. */
+    private volatile boolean closing;
 
     private Platform(Builder b, StateStore store, Path dataDir) {
         this.backend = b.backend;
@@ -100,33 +103,8 @@ public final class Platform implements AutoCloseable {
                 b.readinessTimeout));
         this.gitServer = b.gitPassword == null ? null
                 : GitServer.builder(releases.repositories()).bindAddress(b.gitBindAddress).port(b.gitPort)
-                        .password(b.gitPassword).listener(this::pushed).build();
-    }
-
-    /**
-     * A push reached the git server: a push to the deploy branch deploys every app that follows
-     * that repository, through a rolling update. What the pusher sees of an error is git's
-     * "remote:" line; the pushed commits stay in the repository either way.
-     */
-    private void pushed(String repository, String branch, String commit) {
-        if (!started) {
-            throw new BerthException("the platform is still starting; the commits are stored: push again in a moment");
-        }
-        if (!releases.deploys(branch)) {
-            LOG.info("git push to {} branch {} ({}): stored; only the deploy branch deploys", repository, branch, commit);
-            return;
-        }
-        List<AppRecord> apps = Releases.following(reconciler.view().apps().values(), repository);
-        if (apps.isEmpty()) {
-            throw new BerthException("no app follows repository '" + repository + "' yet; declare one (a manifest "
-                    + "without a commit, or source git: {repository: " + repository + "}) and it will run " + commit);
-        }
-        for (AppRecord app : apps) {
-            Source.Git g = (Source.Git) app.spec().source();
-            String release = reconciler.deploy(app.spec().toBuilder().source(g.at(commit)).build());
-            LOG.info("git push to {} {}: app {} deploys {} as release {}", repository, branch, app.name(), commit, release);
-            releases.prune(reconciler.view().apps().get(app.name()));
-        }
+                        .password(b.gitPassword).listener(new GitPushes(releases, reconciler, events, this::logs,
+                                () -> started, () -> !closing, b.gitPushWaits)).build();
     }
 
     public static Builder builder() {
@@ -156,6 +134,7 @@ public final class Platform implements AutoCloseable {
      */
     public static void checkDeployable(AppSpec spec) {
         Objects.requireNonNull(spec, "spec");
+        ArgvExpansion.check(spec);   // every ${NAME} of the command is an env key or a BERTH_ variable
         if (spec.source() instanceof Source.Git git && !GitRepositories.NAME.matcher(git.repository()).matches()) {
             throw new InvalidSpecException("source.git.repository", git.repository(),
                     "must name a repository on this platform's git server (an app name: 1-63 of a-z 0-9 -); "
@@ -372,6 +351,7 @@ public final class Platform implements AutoCloseable {
     /** Stops the control loop and releases the backend, router and store; instances keep running. */
     @Override
     public void close() {
+        closing = true;
         try {
             if (gitServer != null) {
                 gitServer.close();
@@ -571,6 +551,7 @@ public final class Platform implements AutoCloseable {
         private String gitPassword;
         private String gitBindAddress = "127.0.0.1";
         private int gitPort;
+        private boolean gitPushWaits = true;
 
         private Builder() {
         }
@@ -689,6 +670,20 @@ public final class Platform implements AutoCloseable {
             }
             this.gitPort = port;
             this.gitPassword = password;
+            return this;
+        }
+
+        /**
+         * Whether a {@code git push} waits for its deploy (default {@code true}): the push then
+         * streams the release's build output, "k of n instances healthy" and the outcome back as
+         * {@code remote:} lines, and a release that is rolled back fails the push (the branch stays
+         * where it was) with the reason and the last lines of the failing instance's output. It
+         * waits at most the app's update deadline plus 30 s. {@code false} returns as soon as the
+         * deploy is accepted (persisted), for pushes from scripts or CI jobs that must not block for
+         * a rollout, or that follow the deploy through the events API instead.
+         */
+        public Builder gitPushWaits(boolean waits) {
+            this.gitPushWaits = waits;
             return this;
         }
 

@@ -14,6 +14,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
+import dev.berth.api.Source;
 import dev.berth.api.StateStoreException;
 import dev.berth.backend.process.ProcessBackend;
 import java.io.IOException;
@@ -291,8 +292,14 @@ class PlatformIT {
             assertThat(s.routing().domains()).containsExactly("beep.example.com");
         });
 
-        platform.deploy(specs.get(0)); // as the manifest says: no health check, so ready once it accepts a connection
+        // without opts.commit the app follows its repository: nothing runs before the first push
+        platform.deploy(specs.get(0));
+        long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        await().atMost(WAIT).until(() -> System.nanoTime() >= until);
+        assertThat(records("beep")).isEmpty();
 
+        // its command as code of its own (no health check: ready once it accepts a connection)
+        platform.deploy(specs.get(0).toBuilder().source(Source.none()).build());
         InstanceRecord r = awaitHealthy("beep", 1).get(0);
         assertThat(get(r)).startsWith("beep-1 "); // healthy means it answers: no request before it listens
     }

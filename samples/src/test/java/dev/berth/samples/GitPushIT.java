@@ -119,6 +119,9 @@ class GitPushIT {
         String r1 = releaseAfter(1);
         await().atMost(WAIT).until(() -> allHealthyOn(r1));
         await().atMost(WAIT).ignoreExceptions().until(() -> HostLoad.hello(port, DOMAIN).endsWith(" v1"));
+        // live means routed: it succeeds once nginx serves all four (a rollback can then return to it)
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded d
+                && d.release().equals(r1)));
 
         // push v2 under load: 0 failed requests, the answers switch from v1 to v2
         commit(repo, "v2", 200);
@@ -143,8 +146,11 @@ class GitPushIT {
         commit(repo, "v3", 503);
         HostLoad load3 = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
         await().atMost(WAIT).until(() -> load3.okSoFar() > 200);
-        git(repo, false, "push", "-q", "http://git:" + PASSWORD + "@127.0.0.1:" + gitPort + "/beep", "main");
+        // the push waits for the outcome: rolled back, it fails and says why (the branch stays on v2)
+        String pushed3 = git(repo, true, "push", "-q", "http://git:" + PASSWORD + "@127.0.0.1:" + gitPort + "/beep", "main");
         String r3 = releaseAfter(3);
+        assertThat(pushed3).contains("remote: berth: release " + r3 + " was rolled back")
+                .contains("[remote rejected] main -> main (release " + r3 + " was rolled back").doesNotContain("exit 0");
         await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeployFailed f
                 && f.release().equals(r3)));
         await().atMost(WAIT).until(() -> allHealthyOn(r2));
@@ -165,8 +171,10 @@ class GitPushIT {
         // a push that does not compile: its setup fails, the release fails with javac's words, v1 serves on
         Files.writeString(repo.resolve("Hello.java"), "public class Hello { this does not compile }\n");
         git(repo, false, "commit", "-q", "-am", "broken");
-        git(repo, false, "push", "-q", "http://git:" + PASSWORD + "@127.0.0.1:" + gitPort + "/beep", "main");
+        String pushed5 = git(repo, true, "push", "-q", "http://git:" + PASSWORD + "@127.0.0.1:" + gitPort + "/beep", "main");
         String r5 = releaseAfter(5);
+        assertThat(pushed5).contains("remote: berth: [local] ").contains("error")
+                .contains("[remote rejected] main -> main (release " + r5 + " was rolled back").doesNotContain("exit 0");
         await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeployFailed f
                 && f.release().equals(r5)));
         PlatformEvent.DeployFailed broken = events.stream().filter(e -> e instanceof PlatformEvent.DeployFailed f

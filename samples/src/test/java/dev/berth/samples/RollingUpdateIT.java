@@ -86,6 +86,9 @@ class RollingUpdateIT {
                 .build();
         String r1 = platform.deploy(hello("1", true)).release();
         await().atMost(WAIT).until(() -> allHealthyOn(r1));
+        // a release is live once healthy and routed: only then is its rollout a success
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded d
+                && d.release().equals(r1)));
         await().atMost(WAIT).ignoreExceptions().until(() -> HostLoad.hello(port, DOMAIN).endsWith(r1));
 
         // v2 under load: 0 failed requests, answers switch from r1 to r2

@@ -35,6 +35,7 @@ import dev.berth.api.InstanceConsole;
 import dev.berth.api.LaunchRequest;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
+import dev.berth.support.ArgvExpansion;
 
 /**
  * A {@link Backend} that runs instances as local OS processes, built with {@link #builder()}.
@@ -156,8 +157,8 @@ public final class ProcessBackend implements Backend {
                 throw new BackendException(what + ": cannot create " + instanceDir + ": " + e, e);
             }
             releases.prepare(releaseDir, app, release, node, source, spec.setup(), Ports.setupEnv(spec, node, release));
-            Path workDir = workDir(spec, source instanceof Source.None ? instanceDir : releaseDir, instanceDir,
-                    release, runAs, what);
+            Path workDir = workDir(spec, source instanceof Source.None ? noCodeHome(instanceDir, what) : releaseDir,
+                    instanceDir, release, runAs, what);
             Map<String, String> env = ports.instanceEnv(spec, id, node, release);
             return launch(id, node, app, release, spec, instanceDir, workDir, env, runAs, what).running();
         } finally {
@@ -166,13 +167,33 @@ public final class ProcessBackend implements Backend {
     }
 
     /**
-     * The instance's working directory: its instance directory (no code) or release, and
+     * Where an app without code runs: {@code <instance>/work}, never the instance directory itself,
+     * which holds Berth's files ({@code instance.properties} with the resolved env, the output log):
+     * an app serving its working directory (say {@code python3 -m http.server}) must not serve them.
+     * A {@code work} that is not a plain directory (a link) is refused.
+     */
+    private static Path noCodeHome(Path instanceDir, String what) {
+        Path work = instanceDir.resolve(UserDirs.WORK);
+        try {
+            Files.createDirectory(work);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(work, LinkOption.NOFOLLOW_LINKS)) {
+                throw new BackendException(what + ": " + work + " is not a directory (a link or a file): refusing to use it");
+            }
+        } catch (IOException e) {
+            throw new BackendException(what + ": cannot create " + work + ": " + e, e);
+        }
+        return work;
+    }
+
+    /**
+     * The instance's working directory: {@code work/} of its instance directory (no code) or its release, and
      * {@code workingDir} below. Another user without code gets {@code work/} of its own, made by
      * {@link UserDirs} so that the platform follows no link the app placed.
      */
     private static Path workDir(AppSpec spec, Path home, Path instanceDir, String release, Optional<RunAs> runAs,
                                 String what) {
-        boolean noCode = home.equals(instanceDir);
+        boolean noCode = home.equals(instanceDir.resolve(UserDirs.WORK));
         if (runAs.isPresent() && noCode) {
             return UserDirs.prepare(instanceDir, spec.workingDir(), runAs.get(), what);
         }
@@ -196,10 +217,11 @@ public final class ProcessBackend implements Backend {
 
     private Tracked launch(String id, String node, String app, String release, AppSpec spec, Path instanceDir,
                            Path workDir, Map<String, String> env, Optional<RunAs> runAs, String what) {
+        List<String> command = ArgvExpansion.command(spec, env, what);   // ${NAME} from the env, no shell
         Optional<InstanceCgroup> cgroup = cgroups.create(id, spec.resources(), what);
         InstanceLauncher.Launched l;
         try {
-            l = InstanceLauncher.launch(what, id, instanceDir, workDir, runAs, cgroup, spec.command(), env, LAUNCH_TIMEOUT);
+            l = InstanceLauncher.launch(what, id, instanceDir, workDir, runAs, cgroup, command, env, LAUNCH_TIMEOUT);
         } catch (BackendException e) {
             cgroup.ifPresent(c -> {
                 c.killAll(System.nanoTime() + Terminator.KILL_WAIT.toNanos());

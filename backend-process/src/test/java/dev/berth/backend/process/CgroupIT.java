@@ -66,7 +66,7 @@ class CgroupIT {
     void aChildThatLeavesTheSessionDoesNotSurviveStop() throws Exception {
         RunningInstance i = backend.start(req("esc", sh("web",
                 "setsid -f sh -c 'echo $$ > escaped.pid; exec sleep 1000'; exec sleep 1000").build()));
-        Path pidFile = base.resolve("node1/web/instances/esc/escaped.pid");
+        Path pidFile = base.resolve("node1/web/instances/esc/work/escaped.pid");
         waiting().until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
         long escaped = Long.parseLong(Files.readString(pidFile).trim());
         assertThat(alive(escaped)).isTrue();
@@ -114,7 +114,7 @@ class CgroupIT {
         backend.onExit(exits);
         RunningInstance i = backend.start(req("kk", sh("web",
                 "setsid -f sh -c 'echo $$ > escaped.pid; exec sleep 1000'; exec sleep 1000").build()));
-        Path pidFile = base.resolve("node1/web/instances/kk/escaped.pid");
+        Path pidFile = base.resolve("node1/web/instances/kk/work/escaped.pid");
         waiting().until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
         long escaped = Long.parseLong(Files.readString(pidFile).trim());
 

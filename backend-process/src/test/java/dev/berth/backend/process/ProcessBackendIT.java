@@ -237,7 +237,7 @@ class ProcessBackendIT {
                 Duration.ofSeconds(10));
         assertThat(r.exitCode()).isEqualTo(4);
         assertThat(r.output().lines().toList()).containsExactly(
-                base.resolve("node1/web/instances/ex").toRealPath().toString(), "ex", "hello there", "oops");
+                base.resolve("node1/web/instances/ex/work").toRealPath().toString(), "ex", "hello there", "oops"); // no code: work/, never the dir of Berth's files
 
         long t0 = System.nanoTime();
         ExecResult slow = backend.console().exec("ex", List.of("sleep", "30"), Duration.ofMillis(500));

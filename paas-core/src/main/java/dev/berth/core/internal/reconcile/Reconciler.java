@@ -24,6 +24,7 @@ import dev.berth.api.Rollout;
 import dev.berth.api.Router;
 import dev.berth.api.Routing;
 import dev.berth.api.RoutingTable;
+import dev.berth.api.Source;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Scheduler;
 import dev.berth.api.StateStore;
@@ -145,6 +146,8 @@ public final class Reconciler implements AutoCloseable {
     private RoutingTable lastTable;
     private long tableSeq;
     private long appliedSeq;
+    /** The table the router applied last (loop thread only): a rollout succeeds once it routes the release. */
+    private RoutingTable appliedTable;
     /** Decides which nodes are down (not heard from for longer than {@code nodeDownAfter}), and when not to believe it. */
     private final NodeWatch nodeWatch;
     /** The nodes that are down (the watch's read-only view): no instance is placed there. */
@@ -715,6 +718,15 @@ public final class Reconciler implements AutoCloseable {
 
     /** One app: scale down surplus, retire the old release, ask for what is missing. */
     private void converge(AppRecord app, List<PlacementRequest> requests, List<AppRecord> requesters) {
+        if (awaitingPush(app.spec())) {
+            // No code before the first git push: no process runs in an empty directory, none crash-loops.
+            for (Tracked t : instancesOf(app.name())) {
+                if (!t.retiring()) {
+                    stop(t, AfterStop.REMOVE, "app has no code yet: it waits for its first git push");
+                }
+            }
+            return;
+        }
         List<Tracked> current = new ArrayList<>();
         List<Tracked> old = new ArrayList<>();
         for (Tracked t : instancesOf(app.name())) {
@@ -776,6 +788,11 @@ public final class Reconciler implements AutoCloseable {
             requests.add(PlacementRequest.of(app.name(), spec.resources(), spec.constraints(), missing));
             requesters.add(app);
         }
+    }
+
+    /** Whether the app follows a git repository that nothing was pushed to: it has no code to run yet. */
+    private static boolean awaitingPush(AppSpec spec) {
+        return spec.source() instanceof Source.Git g && g.awaitingPush();
     }
 
     /** Scale-down order: the least useful first (not running, then unhealthy, then newest). */
@@ -845,7 +862,8 @@ public final class Reconciler implements AutoCloseable {
             }
             Progress p = progress.computeIfAbsent(app.name(), k -> new Progress());
             List<Tracked> mine = instancesOf(app.name());
-            int want = app.spec().instances().all() ? eligibleNodes(app.spec()) : app.spec().instances().count();
+            int want = awaitingPush(app.spec()) ? 0
+                    : app.spec().instances().all() ? eligibleNodes(app.spec()) : app.spec().instances().count();
             int healthyNew = (int) mine.stream().filter(t -> t.record.release().equals(app.release())
                     && t.state() == InstanceState.HEALTHY && t.afterStop == null).count();
             boolean oldRouted = mine.stream().anyMatch(t -> !t.record.release().equals(app.release())
@@ -859,12 +877,14 @@ public final class Reconciler implements AutoCloseable {
                 p.switched = true;
                 emit(new PlatformEvent.TrafficSwitched(now, app.name(), app.release()));
             }
-            if (healthyNew >= want && !oldLive) {
+            if (healthyNew >= want && !oldLive && routed(app, mine)) {
                 finishRollout(app, now, DeployRecord.Outcome.SUCCEEDED, "");
             } else if (app.rollout() != null && !now.isBefore(app.rollout().deadline())) {
                 Duration deadline = app.spec().update().deadline();
                 List<Tracked> fresh = mine.stream().filter(t -> t.record.release().equals(app.release())).toList();
-                failRollout(app, now, "not every instance was healthy within " + Durations.format(deadline)
+                failRollout(app, now, healthyNew >= want && !oldLive
+                        ? "the router did not route the release's healthy instances within " + Durations.format(deadline)
+                        : "not every instance was healthy within " + Durations.format(deadline)
                         + ": " + healthyNew + " of " + want + Readiness.laggards(fresh, app.spec().healthCheck(), deadline)
                         + (p.lastFailure.isEmpty() ? "" : "; last failure: " + p.lastFailure));
             } else if (app.rollout() != null && p.failures >= ROLLOUT_FAILURES) {
@@ -872,6 +892,23 @@ public final class Reconciler implements AutoCloseable {
                         + " times; last failure: " + p.lastFailure);
             }
         }
+    }
+
+    /**
+     * Whether the router serves every healthy instance of the app's release (trivially so without
+     * a router or a domain): a release is live only once its domains reach it. This matters when no
+     * old instance was there to drain (a first push after "not deployed yet"): "live" must not
+     * precede the table that routes it.
+     */
+    private boolean routed(AppRecord app, List<Tracked> mine) {
+        List<String> domains = app.spec().routing().domains();
+        if (w.router() == null || domains.isEmpty()) {
+            return true;
+        }
+        RoutingTable.Route r = appliedTable == null ? null : appliedTable.routes().get(domains.get(0));
+        Set<Endpoint> served = r == null ? Set.of() : Set.copyOf(r.endpoints());
+        return mine.stream().filter(t -> t.record.release().equals(app.release()) && t.state() == InstanceState.HEALTHY
+                && t.afterStop == null && t.record.endpoint() != null).allMatch(t -> served.contains(t.record.endpoint()));
     }
 
     /** Start failures and crashes of a release's instances after which its rollout fails at once. */
@@ -1330,8 +1367,10 @@ public final class Reconciler implements AutoCloseable {
                 int wanted = app.spec().instances().all() ? eligibleNodes(app.spec()) : app.spec().instances().count();
                 lost.routed(app.name(), healthy.size(), wanted).stream().filter(e -> !healthy.contains(e)).forEach(healthy::add);
             }
+            boolean noCode = awaitingPush(app.spec()) && healthy.isEmpty();
             for (String d : app.spec().routing().domains()) {
-                routes.put(d, RoutingTable.Route.of(app.name(), app.spec().routing(), healthy));
+                routes.put(d, noCode ? RoutingTable.Route.notDeployed(app.name(), app.spec().routing())
+                        : RoutingTable.Route.of(app.name(), app.spec().routing(), healthy));
             }
         }
         lost.retain(routedApps);
@@ -1342,7 +1381,15 @@ public final class Reconciler implements AutoCloseable {
             routerThread.execute(() -> {
                 try {
                     w.router().apply(table);
-                    post(() -> applied(seq));
+                    post(() -> {
+                        if (seq > appliedSeq) {
+                            appliedTable = table;
+                        }
+                        applied(seq);
+                        if (!progress.isEmpty()) {
+                            passSoon(); // a rollout waiting for its endpoints to be routed ends now
+                        }
+                    });
                 } catch (RuntimeException e) {
                     log.error("router rejected the new table; the last good one keeps serving: {}", e.getMessage(), e);
                     post(() -> {

@@ -2,6 +2,7 @@ package dev.berth.core.internal.release;
 
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
+import dev.berth.api.BackendException;
 import dev.berth.api.Backend;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.InstanceConsole;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * first push), a pinned commit is checked to exist and written in full. At launch, the wrapped
  * backend gets the release's tree checked out under {@code <dataDir>/releases/<app>/<commit>}
  * as a directory source (copied by the backend as a release, whose setup then runs once); a
- * following source with no commit yet runs its command as is. Checkouts that no release in an
+ * following source with no commit yet has no code and is never launched. Checkouts that no release in an
  * app's history uses any more are deleted. Thread-safe.
  */
 public final class Releases {
@@ -114,7 +115,12 @@ public final class Releases {
         if (!(r.app().source() instanceof Source.Git g)) {
             return r;
         }
-        Source code = g.commit() == null ? Source.none() : Source.directory(checkedOut(r.app().name(), g));
+        if (g.commit() == null) {
+            // The loop starts none (an app awaiting its first push has no instance); never run a command without its code.
+            throw new BackendException("app '" + r.app().name() + "' instance '" + r.instanceId() + "': no code yet: "
+                    + "repository '" + g.repository() + "' has nothing on its deploy branch; git push to deploy");
+        }
+        Source code = Source.directory(checkedOut(r.app().name(), g));
         return new LaunchRequest(r.instanceId(), r.node(), r.app().toBuilder().source(code).build(), r.release());
     }
 

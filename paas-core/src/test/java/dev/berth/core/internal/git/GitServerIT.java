@@ -200,7 +200,7 @@ class GitServerIT {
         List<String> lines = captured.toString(StandardCharsets.UTF_8).lines()
                 .filter(l -> l.contains("PushReceivePackFactory") || l.startsWith("\tat ") || l.contains("Exception")).toList();
         assertThat(lines).as(String.join("\n", lines)).hasSize(2);
-        assertThat(lines.get(0)).contains("INFO").contains("moved branch 'master'");
+        assertThat(lines.get(0)).contains("INFO").contains("moves branch 'master'");
         assertThat(lines.get(1)).contains("WARN").doesNotContain("ERROR")
                 .contains("app 'beep': push of branch 'master' at " + head(work) + " was stored but not deployed: "
                         + "no app follows repository 'beep' yet");
@@ -219,7 +219,7 @@ class GitServerIT {
             System.setErr(original);
         }
         String log = captured.toString(StandardCharsets.UTF_8);
-        assertThat(log).contains("wrong password from 127.0.0.1").contains("moved branch 'master'")
+        assertThat(log).contains("wrong password from 127.0.0.1").contains("moves branch 'master'")
                 .doesNotContain(PASSWORD).doesNotContain("hunter2").doesNotContainIgnoringCase("authorization")
                 .doesNotContain(Base64.getEncoder().encodeToString(("git:" + PASSWORD).getBytes(StandardCharsets.UTF_8)));
     }

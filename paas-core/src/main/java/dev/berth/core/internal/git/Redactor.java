@@ -1,0 +1,37 @@
+package dev.berth.core.internal.git;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Hides secrets in text shown to a pusher: every occurrence of one of an app's env values (of at
+ * least {@value #MIN_CHARS} characters, longest first) becomes {@code ***}. Shorter values (a
+ * {@code 1}, a {@code on}) would blank out ordinary words and are too short to be secrets worth the
+ * name. Immutable and thread-safe.
+ */
+final class Redactor {
+    /** Shorter values are not hidden. */
+    static final int MIN_CHARS = 4;
+    static final String MASK = "***";
+
+    private final List<String> secrets;
+
+    Redactor(Collection<String> values) {
+        this.secrets = values.stream().filter(Objects::nonNull).filter(v -> v.length() >= MIN_CHARS)
+                .filter(v -> !v.equals("RANDOM_PORT")).distinct()
+                .sorted(Comparator.comparingInt(String::length).reversed()).toList();
+    }
+
+    /** {@code text} with every secret replaced by {@code ***}. */
+    String apply(String text) {
+        String out = text == null ? "" : text;
+        for (String s : secrets) {
+            if (out.contains(s)) {
+                out = out.replace(s, MASK);
+            }
+        }
+        return out;
+    }
+}
