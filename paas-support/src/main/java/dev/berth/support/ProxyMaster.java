@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyMaster {
     /** Seconds a master (and then each worker) is given to exit before it is killed. */
     public static final int GRACE_SECONDS = 5;
+    /** util-linux's setsid, which {@link #inNewSession} puts in front of a proxy's argv. */
+    public static final String SETSID = "/usr/bin/setsid";
     private static final Logger LOG = LoggerFactory.getLogger(ProxyMaster.class);
 
     private final String proxy;
@@ -45,6 +47,25 @@ public final class ProxyMaster {
             return Optional.empty(); // no pid file: nothing to adopt
         }
         return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    }
+
+    /**
+     * {@code argv} run through {@code setsid} (util-linux), which makes the proxy the leader of a
+     * session and process group of its own: a Ctrl-C in the terminal of the host application
+     * (SIGINT to its whole foreground process group) must not reach the proxy, which serves on
+     * when that application exits. setsid execs in place (same pid) as a JVM's child is no group leader.
+     *
+     * @throws dev.berth.api.BerthException when {@value #SETSID} is missing
+     */
+    public static List<String> inNewSession(List<String> argv) {
+        if (!Files.isExecutable(Path.of(SETSID))) {
+            throw new dev.berth.api.BerthException(SETSID + " is missing: a router needs it to run its proxy in a "
+                    + "session of its own; install Debian's util-linux package");
+        }
+        List<String> all = new ArrayList<>(argv.size() + 1);
+        all.add(SETSID);
+        all.addAll(argv);
+        return List.copyOf(all);
     }
 
     /** Takes {@code master}, just started by the router, as the owned master. */

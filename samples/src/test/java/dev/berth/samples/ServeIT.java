@@ -43,7 +43,13 @@ class ServeIT {
 
     @AfterEach
     void killWhatWasSeen() {
-        seen.forEach(pid -> ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly));
+        for (String pid : seen) { // a proxy master before its workers (it would respawn them), which outlive it
+            ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> {
+                List<ProcessHandle> workers = h.descendants().toList();
+                h.destroyForcibly();
+                workers.forEach(ProcessHandle::destroyForcibly);
+            });
+        }
     }
 
     @Test
@@ -74,10 +80,11 @@ class ServeIT {
             assertThat(again.count("adopted nginx " + nginx)).isEqualTo(1);
             assertThat(HostLoad.hello(port, "hello.test")).startsWith("hello-");
             again.terminate();
-            assertThat(again.count("leaving the instances running")).isEqualTo(1);
+            assertThat(again.count("leaving the instances and nginx running")).isEqualTo(1);
         }
         assertThat(pids).allMatch(JavaMain::alive);
-        assertThat(JavaMain.alive(Long.toString(nginx))).as("a Serve that stops stops its nginx").isFalse();
+        assertThat(JavaMain.alive(Long.toString(nginx))).as("a Serve that stops leaves its nginx serving").isTrue();
+        assertThat(HostLoad.hello(port, "hello.test")).startsWith("hello-");
 
         try (JavaMain third = serve("serve3.out", apps, state, "--router", "none", "--stop-on-exit")) {
             await().atMost(WAIT).until(() -> third.count(": healthy") == 2);
@@ -104,9 +111,23 @@ class ServeIT {
                   "opts": {"command": [%s], "env": {"PORT": "RANDOM_PORT"}}}}
                 """.formatted(argv));
         int port = TestTools.freePort();
-        try (JavaMain serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(),
-                "--state", tmp.resolve("state").toString(), "--router", proxy, "--http-port", Integer.toString(port),
-                "--stop-on-exit")) {
+        int gitPort = TestTools.freePort();
+        try (JavaMain serve = new JavaMain(Map.of("MASTER_PASS", "shortfin"), tmp.resolve("serve.out"), Serve.class,
+                "--manifests", apps.toString(), "--state", tmp.resolve("state").toString(), "--router", proxy,
+                "--http-port", Integer.toString(port), "--git-port", Integer.toString(gitPort), "--stop-on-exit")) {
+            // without opts.commit the app follows its repository: before the first push nothing runs
+            // and the domain says so
+            await().atMost(WAIT).ignoreExceptions().until(() -> raw(port, "beep.test").contains(
+                    "503 Service Unavailable: app beep is not deployed yet: git push to deploy it."));
+            assertThat(serve.count("started, pid")).isZero();
+            GitCli git = new GitCli(tmp);
+            Path repo = Files.createDirectories(tmp.resolve("beep"));
+            git.run(repo, false, "init", "-q");
+            Files.writeString(repo.resolve("README.md"), "the app's command brings its own code\n");
+            git.run(repo, false, "add", "README.md");
+            git.run(repo, false, "commit", "-q", "-m", "first");
+            String pushed = git.run(repo, false, "push", "http://git:shortfin@127.0.0.1:" + gitPort + "/beep", "HEAD:master");
+            assertThat(pushed).containsPattern("remote: berth: release r2-[a-z0-9]+ is live on 2 instances");
             await().atMost(WAIT).until(() -> serve.count(": healthy") == 2);
             seen.addAll(serve.all("started, pid (\\d+)"));
             assertThat(serve.count(proxy + " routes the apps' domains on http://127.0.0.1:" + port)).isEqualTo(1);
@@ -191,5 +212,16 @@ class ServeIT {
                     .contains("8b7243393950e0209c7a9346e9a1a839b99619d9").contains("git push it first");
         }
         assertThat(tmp.resolve("s")).as("a refused Serve makes no state dir").doesNotExist();
+    }
+
+    /** One GET / with that Host header to the router; the whole answer, status line first. */
+    private static String raw(int port, String host) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readNBytes(65536), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 }

@@ -44,7 +44,13 @@ class ServeRefusalIT {
 
     @AfterEach
     void killWhatWasSeen() {
-        seen.forEach(pid -> ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly));
+        for (String pid : seen) { // a proxy master before its workers (it would respawn them), which outlive it
+            ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> {
+                List<ProcessHandle> workers = h.descendants().toList();
+                h.destroyForcibly();
+                workers.forEach(ProcessHandle::destroyForcibly);
+            });
+        }
     }
 
     private Path hello(String folder) throws IOException {
@@ -83,7 +89,8 @@ class ServeRefusalIT {
         assertThat(serve.process.exitValue()).isEqualTo(2);
         String said = String.join("\n", serve.lines());
         assertThat(said).contains("Serve: nothing was changed.").contains(why);
-        assertThat(said).doesNotContain("routes the apps' domains").doesNotContain("adopted nginx");
+        assertThat(said).doesNotContain("routes the apps' domains").doesNotContain("adopted nginx")
+                .doesNotContain("adopted haproxy");
     }
 
     /** Every file under {@code dirs} of {@code state}, by path, with its bytes. */
@@ -141,19 +148,23 @@ class ServeRefusalIT {
         assertThat(state).doesNotExist();
     }
 
-    @Test
-    void aSecondServeOnARunningServesStateIsRefusedAndTheFirstKeepsServingWithoutAFailedRequest() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nginx", "haproxy"})
+    void aSecondServeOnARunningServesStateIsRefusedAndTheFirstKeepsServingWithoutAFailedRequest(String proxy)
+            throws Exception {
         Path apps = hello("apps");
         Path state = tmp.resolve("state");
         int port = TestTools.freePort();
-        String[] routed = {"--router", "nginx", "--http-port", Integer.toString(port), "--stop-on-exit"};
+        String[] routed = {"--router", proxy, "--http-port", Integer.toString(port), "--stop-on-exit"};
+        String pidFile = proxy.equals("nginx") ? "router-nginx/nginx.pid" : "router-haproxy/run/haproxy.pid";
+        String conf = "router-" + proxy + "/conf";
         try (JavaMain first = serve(Map.of(), "first.out", apps, state, routed)) {
             await().atMost(WAIT).until(() -> first.count(": healthy") == 1);
             seen.addAll(first.all("started, pid (\\d+)"));
             await().atMost(WAIT).ignoreExceptions().until(() -> HostLoad.hello(port, "hello.test") != null);
-            long nginx = Long.parseLong(Files.readString(state.resolve("router-nginx/nginx.pid")).strip());
-            seen.add(Long.toString(nginx));
-            Map<String, String> before = files(state, "platform", "router-nginx/conf");
+            long master = Long.parseLong(Files.readString(state.resolve(pidFile)).strip());
+            seen.add(Long.toString(master));
+            Map<String, String> before = files(state, "platform", conf);
 
             HostLoad.Result result;
             try (HostLoad load = HostLoad.start(port, "hello.test", 2, Duration.ofSeconds(90))) {
@@ -165,8 +176,8 @@ class ServeRefusalIT {
             }
             assertThat(result.failed()).as("failed requests: %s", result.failures()).isZero();
             assertThat(result.ok()).isPositive();
-            assertThat(JavaMain.alive(Long.toString(nginx))).isTrue();
-            assertThat(files(state, "platform", "router-nginx/conf")).isEqualTo(before);
+            assertThat(JavaMain.alive(Long.toString(master))).isTrue();
+            assertThat(files(state, "platform", conf)).isEqualTo(before);
             first.terminate();
         }
     }

@@ -22,6 +22,16 @@ final class HaproxyConfig {
     private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+@=,-]*");
     private static final String SAFE_PATH_TEXT = "must be an absolute path of A-Z a-z 0-9 . _ / + @ = , - only";
 
+    /** What the probe of a rendered configuration answers: {@code string "<generation>\n" if { path ...}}. */
+    private static final Pattern GENERATION =
+            Pattern.compile("string \"([0-9a-f]+-[0-9]+)\\\\n\" if \\{ path ");
+
+    /** The generation that a configuration this class rendered answers to the probe; null for another text. */
+    static String generationOf(String text) {
+        java.util.regex.Matcher m = GENERATION.matcher(text);
+        return m.find() ? m.group(1) : null;
+    }
+
     /** The probe path on the default backend; answers the generation of the loaded configuration. */
     static final String PROBE_PATH = "/.berth/generation";
     /** The Host header of the probe: no domain of ours, so it reaches the default backend. */
@@ -348,7 +358,8 @@ final class HaproxyConfig {
         // haproxy's own 503 when no server is usable (none, all down or in maintenance), with our text;
         // not a rule on nbsrv, which a new worker reports as 0 for a moment after a reload
         b.append("    http-error status 503 content-type text/plain string \"503 Service Unavailable: app ")
-                .append(be.app()).append(" has no healthy instance.\\n\"\n");
+                .append(be.app()).append(be.notDeployed() ? " is not deployed yet: git push to deploy it.\\n\"\n"
+                        : " has no healthy instance.\\n\"\n");
         b.append("    default-server ").append(CHECK).append('\n');
         int slot = 1;
         while (slot <= be.slots()) {

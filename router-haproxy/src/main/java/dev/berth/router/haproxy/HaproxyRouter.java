@@ -6,10 +6,12 @@ import dev.berth.api.Router;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Tls;
 import dev.berth.api.Traffic;
+import dev.berth.support.ListeningSockets;
 import dev.berth.support.ProxyCommands;
 import dev.berth.support.ProxyEnvironment;
 import dev.berth.support.ProxyMaster;
 import dev.berth.support.ProxyUser;
+import dev.berth.support.ProxyWatch;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -77,9 +79,15 @@ import org.slf4j.LoggerFactory;
  * ({@code conf/haproxy.cfg}, {@code run/haproxy.pid}, {@code run/admin.sock},
  * {@code run/master.sock}, {@code logs/access.log}, {@code logs/haproxy.log}), listening on
  * {@link Builder#httpPort} (and {@link Builder#httpsPort} while some route has TLS) of
- * {@link Builder#listenAddress}, and stops it on {@link #close}; when an earlier router on the same
- * prefix left its haproxy running (its JVM was killed), the new one adopts that haproxy instead of
- * starting another. <b>External</b>
+ * {@link Builder#listenAddress}, in a session of its own (a Ctrl-C in the host application's
+ * terminal does not reach it), and stops it on {@link #close} unless
+ * {@link Builder#keepRunningOnClose} (then, as after {@link #detach()}, it serves on with its last
+ * configuration); when an earlier router on the same prefix left its haproxy running (its JVM
+ * exited or was killed), the new one adopts that haproxy instead of starting another. A daemon
+ * thread checks every {@link Builder#livenessInterval} (and each {@link #apply} before it changes
+ * anything) that the owned haproxy runs: one that died (killed, crashed) is started again with the
+ * last good configuration and the log says "haproxy (pid N) was not running; started it again".
+ * <b>External</b>
  * ({@link Builder#external}): an haproxy started by someone else with the given config file; the
  * router writes that file, validates it, runs the given reload command and, since the file it
  * writes declares the admin socket under the prefix, uses the Runtime API too once haproxy runs
@@ -125,6 +133,12 @@ public final class HaproxyRouter implements Router {
     private final Path configFile;
     private final List<String> reloadCommand; // empty when owned
     private final Duration reloadTimeout;
+    private final boolean keepRunningOnClose;
+    private final Duration livenessInterval;
+    /** Restarts the owned haproxy when it died; null in external mode and before the start. */
+    private volatile ProxyWatch watch;
+    /** The pid of an owned master that died and was not started again yet; -1 for none. Guarded by lock. */
+    private long diedMaster = -1;
     private final String nonce = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
     // guarded by lock
     private final AccessLog accessLog;
@@ -151,6 +165,8 @@ public final class HaproxyRouter implements Router {
         this.configFile = b.configFile != null ? b.configFile : settings.conf();
         this.reloadCommand = b.reloadCommand;
         this.reloadTimeout = b.reloadTimeout;
+        this.keepRunningOnClose = b.keepRunningOnClose;
+        this.livenessInterval = b.livenessInterval;
         try {
             Files.createDirectories(configFile.getParent());
             Files.createDirectories(settings.conf().getParent());
@@ -181,6 +197,7 @@ public final class HaproxyRouter implements Router {
             }
             long started = System.nanoTime();
             Map<String, Pem> certificates = certificates(table); // unreadable files change nothing
+            reviveIfExited(); // a killed haproxy serves again before anything changes
             Map<String, String> digests = new TreeMap<>();
             certificates.forEach((domain, pem) -> digests.put(domain, pem.digest()));
             Planner.Plan plan = Planner.plan(current, table, digests);
@@ -206,7 +223,16 @@ public final class HaproxyRouter implements Router {
                 }
             }
             Planner.Reload reload = (Planner.Reload) plan;
-            long[] steps = reload(reload.layout(), certificates);
+            long[] steps;
+            try {
+                steps = reload(reload.layout(), certificates);
+            } catch (BerthException e) {
+                if (!master.exited()) {
+                    throw e;
+                }
+                reviveIfExited(); // it died under the reload: the last good table serves again, then this one
+                steps = reload(reload.layout(), certificates);
+            }
             reloads++;
             lastPath = ApplyPath.RELOAD;
             long done = System.nanoTime();
@@ -324,11 +350,12 @@ public final class HaproxyRouter implements Router {
     }
 
     /**
-     * Closes this router but leaves its owned haproxy running, as if this JVM had been killed: a new
-     * router on the same prefix adopts it. For a caller that gives up after building the router
-     * and must not take down an haproxy it adopted. Idempotent.
+     * Closes this router but leaves its owned haproxy serving its last configuration, as if this
+     * JVM had been killed: a new router on the same prefix adopts it. For a caller that gives up
+     * after building the router and must not take down an haproxy it adopted. Idempotent.
      */
     public void detach() {
+        stopWatch();
         synchronized (lock) {
             if (!closed) {
                 master.detach(settings.prefix());
@@ -337,17 +364,94 @@ public final class HaproxyRouter implements Router {
         }
     }
 
+    /**
+     * Closes this router: stops the owned haproxy, or, with {@link Builder#keepRunningOnClose},
+     * leaves it serving as {@link #detach()} does. An external haproxy always runs on. Idempotent.
+     */
     @Override
     public void close() {
+        if (keepRunningOnClose) {
+            detach();
+        } else {
+            stop();
+        }
+    }
+
+    /**
+     * Closes this router and stops the owned haproxy (started or adopted) and its workers, whatever
+     * {@link Builder#keepRunningOnClose} says. Idempotent.
+     */
+    public void stop() {
+        stopWatch();
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
             if (master.owned()) {
+                boolean died = master.exited();
                 master.stop();
+                if (died) {
+                    retireOrphans();
+                }
                 LOG.info("haproxy router: stopped haproxy (prefix {})", settings.prefix());
             }
+        }
+    }
+
+    private void stopWatch() {
+        ProxyWatch w = watch;
+        if (w != null) {
+            w.close(); // outside the lock: a check in progress takes it
+        }
+    }
+
+    /**
+     * When the owned haproxy has exited (killed, crashed): stops any haproxy process it left
+     * holding the ports, starts haproxy again with the last good configuration (its generation's
+     * files are kept) and says so. Called with the lock held, by the watch and before each apply.
+     */
+    private void reviveIfExited() {
+        if (closed || (!master.exited() && diedMaster < 0)) {
+            return;
+        }
+        if (master.exited()) {
+            diedMaster = master.pid();
+            master.forget();
+        }
+        long dead = diedMaster; // until a start succeeds: a failed one is tried again at the next check
+        retireOrphans();
+        String gen = currentGeneration != null ? currentGeneration
+                : lastGood == null ? null : HaproxyConfig.generationOf(lastGood);
+        if (gen == null || !Files.isDirectory(settings.generationDir(gen))) {
+            // not a file of this router's: serve an empty table until the next apply
+            Layout layout = Layout.empty();
+            gen = nonce + "-" + (++generation);
+            HaproxyConfig.Files files = new HaproxyConfig.Files(settings.generationDir(gen));
+            writeGeneration(files, layout, Map.of());
+            String text = HaproxyConfig.render(layout, settings, files, gen);
+            install(text);
+            launch(gen);
+            current = layout;
+            lastGood = text;
+            currentGeneration = gen;
+            currentFiles = files;
+        } else {
+            restore(); // the file holds the last good configuration
+            launch(gen);
+        }
+        LOG.warn("haproxy router: haproxy (pid {}) was not running; started it again: haproxy {} serves {} with the "
+                + "last good configuration (generation {})", dead, master.pid(), settings.listen(), gen);
+        diedMaster = -1;
+    }
+
+    /** Stops the haproxy processes still listening on this router's ports without a master. */
+    private void retireOrphans() {
+        try {
+            ListeningSockets.retireOrphans("haproxy", InetAddress.getByName(settings.listenAddress()),
+                    Set.of(settings.httpPort(), settings.httpsPort()), reloadTimeout);
+        } catch (IOException e) {
+            LOG.warn("haproxy router: cannot resolve {}: {}", settings.listenAddress(), e.getMessage());
         }
     }
 
@@ -364,8 +468,21 @@ public final class HaproxyRouter implements Router {
         writeGeneration(files, layout, Map.of());
         String text = HaproxyConfig.render(layout, settings, files, gen);
         install(text);
-        List<String> argv = List.of(binary.toString(), "-W", "-f", configFile.toString(), "-S",
-                settings.masterSocket() + ",mode,600");
+        launch(gen);
+        current = layout;
+        lastGood = text;
+        currentGeneration = gen;
+        currentFiles = files;
+        deleteGenerationsBut(gen);
+        LOG.info("haproxy router: haproxy {} serving {} with prefix {}", master.pid(), settings.listen(),
+                settings.prefix());
+    }
+
+    /** Starts the haproxy master on the installed config file and waits until it serves {@code gen}. */
+    private void launch(String gen) {
+        // in a session of its own: a Ctrl-C in the terminal of this JVM does not reach haproxy
+        List<String> argv = ProxyMaster.inNewSession(List.of(binary.toString(), "-W", "-f", configFile.toString(),
+                "-S", settings.masterSocket() + ",mode,600"));
         try {
             // only PATH and the locale: none of this JVM's secrets reach haproxy or its workers
             master.started(ProxyEnvironment.restrict(new ProcessBuilder(argv))
@@ -388,13 +505,6 @@ public final class HaproxyRouter implements Router {
             throw new BerthException("haproxy router: haproxy did not start (prefix " + settings.prefix() + "): "
                     + e.getMessage() + ": " + said.strip(), e);
         }
-        current = layout;
-        lastGood = text;
-        currentGeneration = gen;
-        currentFiles = files;
-        deleteGenerationsBut(gen);
-        LOG.info("haproxy router: haproxy {} serving {} with prefix {}", master.pid(), settings.listen(),
-                settings.prefix());
     }
 
     /**
@@ -971,8 +1081,30 @@ public final class HaproxyRouter implements Router {
         private Path haproxyBinary;
         private Duration reloadTimeout = Duration.ofSeconds(10);
         private String proxyUser = ProxyUser.DEFAULT;
+        private boolean keepRunningOnClose;
+        private Duration livenessInterval = Duration.ofSeconds(1);
 
         private Builder() {
+        }
+
+        /**
+         * Whether {@link HaproxyRouter#close()} leaves the owned haproxy serving its last
+         * configuration (for the next router on the same prefix to adopt, as when this JVM is
+         * killed) instead of stopping it; default {@code false}. {@link HaproxyRouter#stop()} stops
+         * it either way.
+         */
+        public Builder keepRunningOnClose(boolean keep) {
+            this.keepRunningOnClose = keep;
+            return this;
+        }
+
+        /**
+         * How often the router checks that its owned haproxy runs, to start it again when it died;
+         * default 1 s, from 50 ms to 10 minutes. One daemon thread per router.
+         */
+        public Builder livenessInterval(Duration interval) {
+            this.livenessInterval = ProxyWatch.checkInterval("livenessInterval", interval);
+            return this;
         }
 
         /**
@@ -1095,6 +1227,11 @@ public final class HaproxyRouter implements Router {
                 synchronized (router.lock) {
                     router.start();
                 }
+                router.watch = ProxyWatch.start("haproxy", livenessInterval, () -> {
+                    synchronized (router.lock) {
+                        router.reviveIfExited();
+                    }
+                });
             }
             return router;
         }

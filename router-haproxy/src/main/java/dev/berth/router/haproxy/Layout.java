@@ -56,9 +56,10 @@ record Layout(Map<String, Site> sites, Map<String, Backend> backends) {
      *
      * @param slots how many server slots it declares
      * @param used  the endpoint in each used slot, by slot number (1-based)
+     * @param notDeployed whether the app has no code yet (its 503 says "not deployed yet")
      */
     record Backend(String name, String app, Balance balance, RouteSettings settings, int slots,
-            SortedMap<Integer, Endpoint> used) {
+            SortedMap<Integer, Endpoint> used, boolean notDeployed) {
         Backend {
             Objects.requireNonNull(name, "name");
             used = Collections.unmodifiableSortedMap(new TreeMap<>(used));
@@ -68,15 +69,21 @@ record Layout(Map<String, Site> sites, Map<String, Backend> backends) {
             }
         }
 
+        /** A backend of a deployed app. */
+        Backend(String name, String app, Balance balance, RouteSettings settings, int slots,
+                SortedMap<Integer, Endpoint> used) {
+            this(name, app, balance, settings, slots, used, false);
+        }
+
         /** The same backend with other endpoints in its slots. */
         Backend withUsed(SortedMap<Integer, Endpoint> newUsed) {
-            return new Backend(name, app, balance, settings, slots, newUsed);
+            return new Backend(name, app, balance, settings, slots, newUsed, notDeployed);
         }
 
         /** Whether {@code other} is the same backend apart from its endpoints and slot count. */
         boolean sameShape(Backend other) {
             return name.equals(other.name) && app.equals(other.app) && balance == other.balance
-                    && settings.equals(other.settings);
+                    && settings.equals(other.settings) && notDeployed == other.notDeployed;
         }
     }
 
@@ -99,7 +106,7 @@ record Layout(Map<String, Site> sites, Map<String, Backend> backends) {
         for (Map.Entry<String, RoutingTable.Route> e : table.routes().entrySet()) {
             RoutingTable.Route r = e.getValue();
             List<Endpoint> endpoints = distinct(r.endpoints());
-            String key = r.app() + "|" + r.balance() + "|" + r.settings() + "|" + endpoints;
+            String key = r.app() + "|" + r.balance() + "|" + r.settings() + "|" + endpoints + "|" + r.status();
             String name = names.get(key);
             if (name == null) {
                 name = "be_" + r.app();
@@ -112,7 +119,7 @@ record Layout(Map<String, Site> sites, Map<String, Backend> backends) {
                     used.put(i + 1, endpoints.get(i));
                 }
                 backends.put(name, new Backend(name, r.app(), r.balance(), r.settings(),
-                        slotsFor(endpoints.size()), used));
+                        slotsFor(endpoints.size()), used, r.status() == RoutingTable.Route.Status.NOT_DEPLOYED));
             }
             String domain = e.getKey();
             sites.put(domain, new Site(name, r.tls(), r.tls() == null ? null : tlsDigests.get(domain)));

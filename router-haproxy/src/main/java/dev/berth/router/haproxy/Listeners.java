@@ -1,116 +1,36 @@
 package dev.berth.router.haproxy;
 
-import java.io.IOException;
+import dev.berth.support.ListeningSockets;
 import java.net.InetAddress;
-import java.nio.ByteOrder;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
- * Which process still holds a listening TCP socket, from Linux's {@code /proc}: after a reload the
- * new worker serves the new configuration, but until the old worker has let go of the (shared)
- * listening sockets it may still accept connections and answer them with the old one. Stateless;
- * thread-safe.
+ * Which haproxy process still holds a listening TCP socket ({@link ListeningSockets}, from Linux's
+ * {@code /proc}): after a reload the new worker serves the new configuration, but until the old
+ * worker has let go of the (shared) listening sockets it may still accept connections and answer
+ * them with the old one. Stateless; thread-safe.
  */
 final class Listeners {
-    private static final List<Path> TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
-    private static final String LISTEN = "0A";
-
     private Listeners() {
     }
 
     /** The socket inodes listening on {@code address} at any of {@code ports}. */
     static Set<String> inodes(InetAddress address, Set<Integer> ports) {
-        Set<String> wanted = new HashSet<>();
-        for (int p : ports) {
-            String port = ":" + String.format(Locale.ROOT, "%04X", p);
-            wanted.add(hex(address.getAddress()) + port);
-            if (address.getAddress().length == 4) { // also as an IPv4-mapped IPv6 address (a dual-stack socket)
-                byte[] mapped = new byte[16];
-                mapped[10] = (byte) 0xff;
-                mapped[11] = (byte) 0xff;
-                System.arraycopy(address.getAddress(), 0, mapped, 12, 4);
-                wanted.add(hex(mapped) + port);
-            }
-        }
-        Set<String> inodes = new HashSet<>();
-        for (Path table : TABLES) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(table);
-            } catch (IOException e) {
-                continue;
-            }
-            for (String line : lines) {
-                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-                String[] f = line.strip().split("\\s+");
-                if (f.length >= 10 && f[3].equals(LISTEN) && wanted.contains(f[1].toUpperCase(Locale.ROOT))) {
-                    inodes.add(f[9]);
-                }
-            }
-        }
-        return inodes;
+        return ListeningSockets.inodes(address, ports);
     }
 
     /** An address as {@code /proc/net/tcp} shows it: 32-bit words, each in the machine's byte order. */
     static String hex(byte[] b) {
-        StringBuilder s = new StringBuilder();
-        for (int word = 0; word < b.length; word += 4) {
-            for (int i = 0; i < 4; i++) {
-                int at = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? word + 3 - i : word + i;
-                s.append(String.format(Locale.ROOT, "%02X", b[at] & 0xff));
-            }
-        }
-        return s.toString();
+        return ListeningSockets.hex(b);
     }
 
     /** The haproxy processes (of this user, readable) that hold one of the sockets {@code inodes}. */
     static Set<Long> holders(Set<String> inodes) {
-        Set<Long> pids = new HashSet<>();
-        if (inodes.isEmpty()) {
-            return pids;
-        }
-        ProcessHandle.allProcesses()
-                .filter(h -> h.info().command().map(c -> c.equals("haproxy") || c.endsWith("/haproxy")).orElse(false))
-                .filter(h -> holds(h.pid(), inodes))
-                .forEach(h -> pids.add(h.pid()));
-        return pids;
+        return ListeningSockets.holders(inodes, "haproxy");
     }
 
-    /**
-     * Whether process {@code pid} holds one of the sockets {@code inodes}; {@code false} when it is
-     * gone, and when its descriptors cannot be read (another user's process) — then nothing can be
-     * told and nothing is waited for.
-     */
+    /** Whether process {@code pid} holds one of the sockets {@code inodes} (false when gone or unreadable). */
     static boolean holds(long pid, Set<String> inodes) {
-        if (inodes.isEmpty()) {
-            return false;
-        }
-        Set<String> links = new HashSet<>();
-        for (String inode : inodes) {
-            links.add("socket:[" + inode + "]");
-        }
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : fds) {
-                try {
-                    if (links.contains(Files.readSymbolicLink(fd).toString())) {
-                        return true;
-                    }
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-            return false;
-        } catch (NoSuchFileException e) {
-            return false;
-        } catch (IOException | SecurityException e) {
-            return false;
-        }
+        return ListeningSockets.holds(pid, inodes);
     }
 }

@@ -212,4 +212,13 @@ class HaproxyConfigTest {
                 .isInstanceOf(InvalidSpecException.class).hasMessageContaining("routes[a.com].endpoints")
                 .hasMessageContaining("at most 2048");
     }
+
+    @Test
+    void theGenerationOfARenderedFileIsReadBackForARestartedHaproxy() {
+        String conf = HaproxyConfig.render(Layout.of(new RoutingTable(Map.of("a.example.com", new Route("web",
+                Balance.ROUND_ROBIN, List.of(new Endpoint("127.0.0.1", 9001))))), Map.of()), SETTINGS, FILES,
+                "0a1b2c3d-17");
+        assertThat(HaproxyConfig.generationOf(conf)).isEqualTo("0a1b2c3d-17");
+        assertThat(HaproxyConfig.generationOf("global\n")).isNull();
+    }
 }

@@ -123,6 +123,18 @@ class HaproxyRouterIT {
     }
 
     @Test
+    void anAppNotDeployedYetGets503SayingSoUntilItServes() throws Exception {
+        HaproxyRouter router = router();
+        router.apply(new RoutingTable(Map.of("new.test", Route.notDeployed("fresh", dev.berth.api.Routing.of("new.test")))));
+        Response waiting = get(router, "new.test");
+        assertThat(waiting.status()).isEqualTo(503);
+        assertThat(waiting.body()).isEqualTo("503 Service Unavailable: app fresh is not deployed yet: git push to deploy it.\n");
+
+        router.apply(new RoutingTable(Map.of("new.test", new Route("fresh", Balance.LEAST_CONN, List.of(upstream("v1"))))));
+        assertThat(get(router, "new.test")).isEqualTo(new Response(200, "v1"));
+    }
+
+    @Test
     void unknownHostsGet404AndADomainWithoutEndpoints503() throws Exception {
         HaproxyRouter router = router();
         router.apply(new RoutingTable(Map.of("down.test", new Route("down", Balance.LEAST_CONN, List.of()))));

@@ -28,6 +28,16 @@ final class NginxConfig {
     /** Characters that would let a path break out of an nginx directive. */
     private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+@=,-]*");
 
+    /** What the probe location of a rendered configuration answers: {@code return 200 "<generation>\n";}. */
+    private static final Pattern GENERATION =
+            Pattern.compile("return 200 \"([0-9a-f]+-[0-9]+)\\\\n\";");
+
+    /** The generation that a configuration this class rendered answers to the probe; null for another text. */
+    static String generationOf(String text) {
+        java.util.regex.Matcher m = GENERATION.matcher(text);
+        return m.find() ? m.group(1) : null;
+    }
+
     /** The probe location on the default server; answers the generation of the loaded config. */
     static final String PROBE_PATH = "/.berth/generation";
     /** The server name the default server logs; not a domain, so not counted as traffic. */
@@ -247,7 +257,10 @@ final class NginxConfig {
             }
             settings(b, r.settings());
             b.append("        location / {\n");
-            if (r.endpoints().isEmpty()) {
+            if (r.status() == RoutingTable.Route.Status.NOT_DEPLOYED) {
+                b.append("            return 503 \"503 Service Unavailable: app ").append(r.app())
+                        .append(" is not deployed yet: git push to deploy it.\\n\";\n");
+            } else if (r.endpoints().isEmpty()) {
                 b.append("            return 503 \"503 Service Unavailable: app ").append(r.app())
                         .append(" has no healthy instance.\\n\";\n");
             } else {

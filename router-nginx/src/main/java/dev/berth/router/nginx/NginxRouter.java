@@ -4,10 +4,12 @@ import dev.berth.api.BerthException;
 import dev.berth.api.Router;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Traffic;
+import dev.berth.support.ListeningSockets;
 import dev.berth.support.ProxyCommands;
 import dev.berth.support.ProxyEnvironment;
 import dev.berth.support.ProxyMaster;
 import dev.berth.support.ProxyUser;
+import dev.berth.support.ProxyWatch;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -58,9 +61,15 @@ import org.slf4j.LoggerFactory;
  * {@code www-data}), with only PATH and the locale in its environment ({@code ProxyEnvironment}),
  * with everything under the prefix directory ({@code conf/nginx.conf},
  * {@code nginx.pid}, {@code logs/error.log}, {@code logs/access.log}, {@code temp/}), listening on
- * {@link Builder#httpPort} of {@link Builder#listenAddress} (127.0.0.1 unless set), and stops it on
- * {@link #close}; when an earlier router on the same prefix left its nginx running (its JVM was
- * killed), the new one adopts that nginx instead of starting another. <b>External</b> ({@link Builder#external}): an nginx started by someone else
+ * {@link Builder#httpPort} of {@link Builder#listenAddress} (127.0.0.1 unless set), in a session of
+ * its own (a Ctrl-C in the host application's terminal does not reach it), and stops it on
+ * {@link #close} unless {@link Builder#keepRunningOnClose} (then, as after {@link #detach()}, it
+ * serves on with its last configuration); when an earlier router on the same prefix left its nginx
+ * running (its JVM exited or was killed), the new one adopts that nginx instead of starting another.
+ * A daemon thread checks every {@link Builder#livenessInterval} (and each {@link #apply} before it
+ * reloads) that the owned nginx runs: one that died (killed, crashed) is started again with the
+ * last good configuration, after the workers it left holding the port are stopped, and the log says
+ * "nginx (pid N) was not running; started it again". <b>External</b> ({@link Builder#external}): an nginx started by someone else
  * with the given config file; the router writes that file, validates it and runs the given reload
  * command, and leaves nginx running on close.
  *
@@ -87,6 +96,12 @@ public final class NginxRouter implements Router {
     private final Path configFile;
     private final List<String> reloadCommand; // empty when owned
     private final Duration reloadTimeout;
+    private final boolean keepRunningOnClose;
+    private final Duration livenessInterval;
+    /** Restarts the owned nginx when it died; null in external mode and before the start. */
+    private volatile ProxyWatch watch;
+    /** The pid of an owned master that died and was not started again yet; -1 for none. Guarded by lock. */
+    private long diedMaster = -1;
     private final String nonce = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
     // guarded by lock
     private final AccessLog accessLog;
@@ -105,6 +120,8 @@ public final class NginxRouter implements Router {
         this.configFile = b.configFile != null ? b.configFile : settings.conf();
         this.reloadCommand = b.reloadCommand;
         this.reloadTimeout = b.reloadTimeout;
+        this.keepRunningOnClose = b.keepRunningOnClose;
+        this.livenessInterval = b.livenessInterval;
         try {
             Files.createDirectories(configFile.getParent());
             Files.createDirectories(settings.errorLog().getParent());
@@ -140,6 +157,7 @@ public final class NginxRouter implements Router {
             if (NginxConfig.usesTls(table) && !listensHttps(lastGood)) {
                 checkPortFree(settings.httpsPort(), "httpsPort"); // the first TLS route opens the port
             }
+            reviveIfExited(); // a killed nginx serves again before it reloads
             install(text);
             long validated = System.nanoTime();
             long answered;
@@ -147,7 +165,17 @@ public final class NginxRouter implements Router {
                 answered = reload(gen);
             } catch (BerthException e) {
                 restore();
-                throw e;
+                if (!master.exited()) {
+                    throw e;
+                }
+                reviveIfExited(); // it died under the reload: the last good table serves again, then this one
+                install(text);
+                try {
+                    answered = reload(gen);
+                } catch (BerthException again) {
+                    restore();
+                    throw again;
+                }
             }
             lastGood = text;
             long done = System.nanoTime();
@@ -223,11 +251,12 @@ public final class NginxRouter implements Router {
     }
 
     /**
-     * Closes this router but leaves its owned nginx running, as if this JVM had been killed: a new
-     * router on the same prefix adopts it. For a caller that gives up after building the router
-     * and must not take down an nginx it adopted. Idempotent.
+     * Closes this router but leaves its owned nginx serving its last configuration, as if this JVM
+     * had been killed: a new router on the same prefix adopts it. For a caller that gives up after
+     * building the router and must not take down an nginx it adopted. Idempotent.
      */
     public void detach() {
+        stopWatch();
         synchronized (lock) {
             if (!closed) {
                 master.detach(settings.prefix());
@@ -236,18 +265,86 @@ public final class NginxRouter implements Router {
         }
     }
 
+    /**
+     * Closes this router: stops the owned nginx, or, with {@link Builder#keepRunningOnClose},
+     * leaves it serving as {@link #detach()} does. An external nginx always runs on. Idempotent.
+     */
     @Override
     public void close() {
+        if (keepRunningOnClose) {
+            detach();
+        } else {
+            stop();
+        }
+    }
+
+    /**
+     * Closes this router and stops the owned nginx (started or adopted) and its workers, whatever
+     * {@link Builder#keepRunningOnClose} says. Idempotent.
+     */
+    public void stop() {
+        stopWatch();
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
             if (master.owned()) {
+                boolean died = master.exited();
                 master.stop();
+                if (died) {
+                    retireOrphans();
+                }
                 WorkerTemp.deleteFallback(settings.workerTemp(), settings.temp());
                 LOG.info("nginx router: stopped nginx (prefix {})", settings.prefix());
             }
+        }
+    }
+
+    private void stopWatch() {
+        ProxyWatch w = watch;
+        if (w != null) {
+            w.close(); // outside the lock: a check in progress takes it
+        }
+    }
+
+    /**
+     * When the owned nginx has exited (killed, crashed): stops the workers it left holding the
+     * ports, starts nginx again with the last good configuration and says so. Called with the lock
+     * held, by the watch and before each reload.
+     */
+    private void reviveIfExited() {
+        if (closed || (!master.exited() && diedMaster < 0)) {
+            return;
+        }
+        if (master.exited()) {
+            diedMaster = master.pid();
+            master.forget();
+        }
+        long dead = diedMaster; // until a start succeeds: a failed one is tried again at the next check
+        retireOrphans();
+        String gen = lastGood == null ? null : NginxConfig.generationOf(lastGood);
+        if (gen == null) { // not a file of this router's: serve an empty table until the next apply
+            gen = nonce + "-" + (++generation);
+            String text = NginxConfig.render(RoutingTable.empty(), settings, gen);
+            install(text);
+            lastGood = text;
+        } else {
+            restore(); // the file holds the last good configuration
+        }
+        launch(gen);
+        LOG.warn("nginx router: nginx (pid {}) was not running; started it again: nginx {} serves {} with the last "
+                + "good configuration (generation {})", dead, master.pid(), settings.listen(), gen);
+        diedMaster = -1;
+    }
+
+    /** Stops the nginx processes still listening on this router's ports without a master. */
+    private void retireOrphans() {
+        try {
+            ListeningSockets.retireOrphans("nginx", InetAddress.getByName(settings.listenAddress()),
+                    Set.of(settings.httpPort(), settings.httpsPort()), reloadTimeout);
+        } catch (IOException e) {
+            LOG.warn("nginx router: cannot resolve {}: {}", settings.listenAddress(), e.getMessage());
         }
     }
 
@@ -261,9 +358,18 @@ public final class NginxRouter implements Router {
         String gen = nonce + "-" + (++generation);
         String text = NginxConfig.render(RoutingTable.empty(), settings, gen);
         install(text);
+        launch(gen);
+        lastGood = text;
+        LOG.info("nginx router: nginx {} serving {} with prefix {}", master.pid(), settings.listen(),
+                settings.prefix());
+    }
+
+    /** Starts the nginx master on the installed config file and waits until it serves {@code gen}. */
+    private void launch(String gen) {
         Path out = settings.errorLog().resolveSibling("nginx.out");
-        List<String> argv = List.of(binary.toString(), "-c", configFile.toString(), "-p", settings.prefix() + "/",
-                "-e", settings.errorLog().toString(), "-g", "daemon off;");
+        // in a session of its own: a Ctrl-C in the terminal of this JVM does not reach nginx
+        List<String> argv = ProxyMaster.inNewSession(List.of(binary.toString(), "-c", configFile.toString(), "-p",
+                settings.prefix() + "/", "-e", settings.errorLog().toString(), "-g", "daemon off;"));
         try {
             // only PATH and the locale: none of this JVM's secrets reach nginx or its workers
             master.started(ProxyEnvironment.restrict(new ProcessBuilder(argv)).redirectErrorStream(true)
@@ -277,6 +383,7 @@ public final class NginxRouter implements Router {
         } catch (BerthException e) {
             String said = tail(out) + "\n" + tail(settings.errorLog());
             master.stop();
+            master.forget();
             if (said.contains("Address already in use")) {
                 throw new BerthException("nginx router: port " + settings.httpPort() + " on "
                         + settings.listenAddress() + " is already in use; choose a free port with httpPort(...): "
@@ -285,9 +392,6 @@ public final class NginxRouter implements Router {
             throw new BerthException("nginx router: nginx did not start (prefix " + settings.prefix() + "): "
                     + said.strip(), e);
         }
-        lastGood = text;
-        LOG.info("nginx router: nginx {} serving {} with prefix {}", master.pid(), settings.listen(),
-                settings.prefix());
     }
 
     /**
@@ -544,6 +648,9 @@ public final class NginxRouter implements Router {
         long deadline = System.nanoTime() + reloadTimeout.toNanos();
         for (ProcessHandle w : oldWorkers) {
             while (w.isAlive() && !title(w).contains("shutting down")) {
+                if (master.exited()) {
+                    throw new BerthException("nginx (pid " + master.pid() + ") exited before its old workers retired");
+                }
                 if (System.nanoTime() > deadline) {
                     throw new BerthException("old nginx worker " + w.pid() + " still accepts after " + reloadTimeout);
                 }
@@ -639,8 +746,29 @@ public final class NginxRouter implements Router {
         private Path nginxBinary;
         private Duration reloadTimeout = Duration.ofSeconds(10);
         private String proxyUser = ProxyUser.DEFAULT;
+        private boolean keepRunningOnClose;
+        private Duration livenessInterval = Duration.ofSeconds(1);
 
         private Builder() {
+        }
+
+        /**
+         * Whether {@link NginxRouter#close()} leaves the owned nginx serving its last configuration
+         * (for the next router on the same prefix to adopt, as when this JVM is killed) instead of
+         * stopping it; default {@code false}. {@link NginxRouter#stop()} stops it either way.
+         */
+        public Builder keepRunningOnClose(boolean keep) {
+            this.keepRunningOnClose = keep;
+            return this;
+        }
+
+        /**
+         * How often the router checks that its owned nginx runs, to start it again when it died;
+         * default 1 s, from 50 ms to 10 minutes. One daemon thread per router.
+         */
+        public Builder livenessInterval(Duration interval) {
+            this.livenessInterval = ProxyWatch.checkInterval("livenessInterval", interval);
+            return this;
         }
 
         /**
@@ -766,6 +894,11 @@ public final class NginxRouter implements Router {
                         throw e;
                     }
                 }
+                router.watch = ProxyWatch.start("nginx", livenessInterval, () -> {
+                    synchronized (router.lock) {
+                        router.reviveIfExited();
+                    }
+                });
             }
             return router;
         }

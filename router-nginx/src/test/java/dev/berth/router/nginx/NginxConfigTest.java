@@ -224,4 +224,12 @@ class NginxConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("httpsPort: 8080 is not allowed; must differ from httpPort 8080");
     }
+
+    @Test
+    void theGenerationOfARenderedFileIsReadBackForARestartedNginx() {
+        String conf = NginxConfig.render(new RoutingTable(Map.of("a.example.com", new Route("web", Balance.ROUND_ROBIN,
+                List.of(new Endpoint("127.0.0.1", 9001))))), SETTINGS, "0a1b2c3d-17");
+        assertThat(NginxConfig.generationOf(conf)).isEqualTo("0a1b2c3d-17");
+        assertThat(NginxConfig.generationOf("events {}\nhttp {}\n")).isNull();
+    }
 }

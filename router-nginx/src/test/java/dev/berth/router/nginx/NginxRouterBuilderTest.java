@@ -26,6 +26,8 @@ class NginxRouterBuilderTest {
                 .hasMessage("workerProcesses: 0 is not allowed; must be 1-64");
         assertThatThrownBy(() -> b.reloadTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("reloadTimeout: PT0S is not allowed");
+        assertThatThrownBy(() -> b.livenessInterval(Duration.ofMillis(10))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("livenessInterval: PT0.01S is not allowed; must be from PT0.05S to PT10M");
         assertThatThrownBy(() -> b.prefix(Path.of("/tmp/a;b"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("prefix: '/tmp/a;b' is not allowed");
         assertThatThrownBy(() -> b.external(dir.resolve("nginx.conf"), List.of()))

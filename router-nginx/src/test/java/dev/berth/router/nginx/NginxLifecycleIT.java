@@ -1,0 +1,144 @@
+// The owned nginx outlives a router closed with keepRunningOnClose, and a killed nginx is started again.
+package dev.berth.router.nginx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.support.testing.BoundedLoad;
+import dev.berth.support.testing.RawUpstream;
+import dev.berth.support.testing.RouterScenarios;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Against the real nginx: a router built with {@code keepRunningOnClose} leaves nginx serving when
+ * it closes, the next router on the prefix adopts that very nginx, and no request fails across the
+ * hand-over; an nginx master killed with SIGKILL (its worker holding the port on) is noticed by the
+ * liveness check, its orphan worker stopped, and a new master serves the last table, as the log
+ * says. Fails, never skips, when nginx is missing.
+ */
+class NginxLifecycleIT {
+    @TempDir
+    Path dir;
+
+    private RawUpstream upstream;
+    private NginxRouter last;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (last != null) {
+            last.stop();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private NginxRouter router(int port, boolean keep) throws Exception {
+        last = NginxRouter.builder().prefix(dir.resolve("nginx")).httpPort(port).httpsPort(Fixtures.freePort())
+                .keepRunningOnClose(keep).livenessInterval(Duration.ofMillis(200)).build();
+        return last;
+    }
+
+    @Test
+    void aRouterClosedWithKeepRunningOnCloseLeavesNginxServingAndTheNextAdoptsItWithoutAFailedRequest()
+            throws Exception {
+        upstream = RawUpstream.answering("u1");
+        int port = Fixtures.freePort();
+        NginxRouter first = router(port, true);
+        first.apply(RouterScenarios.table(List.of(upstream.endpoint())));
+        long pid = first.ownedPid().orElseThrow();
+
+        BoundedLoad load = BoundedLoad.start(port, RouterScenarios.DOMAIN, 4, 100_000, 15_000, 2);
+        assertThat(load.awaitOk(100, 5_000)).as("the load runs: %s", load.failures()).isTrue();
+        first.close();
+        long atClose = load.ok();
+        assertThat(load.awaitOk(atClose + 100, 5_000)).as("nginx serves after close: %s", load.failures()).isTrue();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+
+        NginxRouter second = router(port, false);
+        assertThat(second.adopted()).isTrue();
+        assertThat(second.ownedPid()).hasValue(pid);
+        second.apply(RouterScenarios.table(List.of(upstream.endpoint())));
+        long applied = load.ok();
+        assertThat(load.awaitOk(applied + 100, 5_000)).as("the load goes on").isTrue();
+        load.stop();
+        assertThat(load.failures()).as("failed GETs of %d", load.ok()).isEmpty();
+
+        second.stop();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
+    }
+
+    @Test
+    void aKilledNginxIsStartedAgainWithTheLastTableAndTheLogSaysSo() throws Exception {
+        upstream = RawUpstream.answering("u1");
+        int port = Fixtures.freePort();
+        NginxRouter router = router(port, false);
+        router.apply(RouterScenarios.table(List.of(upstream.endpoint())));
+        long pid = router.ownedPid().orElseThrow();
+        List<ProcessHandle> workers = ProcessHandle.of(pid).orElseThrow().children().toList();
+        assertThat(workers).isNotEmpty();
+
+        String logged = capturingStderr(() -> {
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // kill -9 of the master: its worker keeps the port
+            await().atMost(Duration.ofSeconds(20)).until(() -> router.ownedPid().isPresent()
+                    && router.ownedPid().getAsLong() != pid);
+        });
+        long revived = router.ownedPid().getAsLong();
+        assertThat(logged).contains("nginx (pid " + pid + ") was not running; started it again")
+                .doesNotContain("rejected");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(workers).as("the orphan workers were stopped").noneMatch(ProcessHandle::isAlive));
+        assertThat(Files.readString(dir.resolve("nginx/nginx.pid")).strip()).isEqualTo(Long.toString(revived));
+        assertThat(Fixtures.get(port, RouterScenarios.DOMAIN).body()).isEqualTo("u1"); // the last table, at once
+
+        router.apply(RouterScenarios.table(List.of())); // and it reloads as usual
+        assertThat(Fixtures.get(port, RouterScenarios.DOMAIN).status()).isEqualTo(503);
+        assertThat(router.ownedPid()).hasValue(revived);
+    }
+
+    /** Runs {@code body} with this JVM's stderr (where slf4j-simple logs) also copied into the result. */
+    static String capturingStderr(ThrowingRunnable body) throws Exception {
+        PrintStream original = System.err;
+        ByteArrayOutputStream copy = new ByteArrayOutputStream();
+        PrintStream tee = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                original.write(b);
+                synchronized (copy) {
+                    copy.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                original.write(b, off, len);
+                synchronized (copy) {
+                    copy.write(b, off, len);
+                }
+            }
+        }, true, StandardCharsets.UTF_8);
+        System.setErr(tee);
+        try {
+            body.run();
+        } finally {
+            System.setErr(original);
+        }
+        synchronized (copy) {
+            return copy.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A test step that may throw. */
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+}
