@@ -51,6 +51,37 @@ final class EventPrinter implements PlatformListener {
         } else if (e instanceof PlatformEvent.BuildOutput b) {
             return b.app() + " " + b.release() + " on " + b.node() + ": build: " + b.line();
         }
+        return describeMore(e);
+    }
+
+    /** The rollout, node and control-plane events, one readable line each; the record's text for a new kind. */
+    private static String describeMore(PlatformEvent e) {
+        if (e instanceof PlatformEvent.DeployStarted d) {
+            return d.app() + ": rolling out release " + d.release()
+                    + (d.fromRelease() == null || d.fromRelease().isEmpty() ? "" : " over " + d.fromRelease());
+        } else if (e instanceof PlatformEvent.DeployProgress p) {
+            return p.app() + ": release " + p.release() + ": " + p.healthy() + " of " + p.of() + " healthy";
+        } else if (e instanceof PlatformEvent.TrafficSwitched t) {
+            return t.app() + ": traffic now goes to release " + t.release() + " only";
+        } else if (e instanceof PlatformEvent.DeploySucceeded d) {
+            return d.app() + ": release " + d.release() + " rolled out in " + d.took().toMillis() + " ms";
+        } else if (e instanceof PlatformEvent.DeployFailed f) {
+            return f.app() + ": release " + f.release() + " failed: " + f.reason()
+                    + (f.rolledBackTo() == null || f.rolledBackTo().isEmpty() ? "" : "; back to release " + f.rolledBackTo());
+        } else if (e instanceof PlatformEvent.InstanceLost l) {
+            return l.instance() + ": lost with node " + l.node() + " (" + l.reason() + "); replaced elsewhere";
+        } else if (e instanceof PlatformEvent.StaleInstanceStopped s) {
+            return s.instance() + ": stopped on node " + s.node() + ", where it had been lost";
+        } else if (e instanceof PlatformEvent.NodeDown d) {
+            return "node " + d.node() + ": down (" + d.reason() + ")";
+        } else if (e instanceof PlatformEvent.NodeUp u) {
+            return "node " + u.node() + ": answers again";
+        } else if (e instanceof PlatformEvent.ControlPlaneSuspect c) {
+            return c.silent() + " of " + c.nodes() + " nodes silent at once: suspecting this controller's network, "
+                    + "no node is marked down";
+        } else if (e instanceof PlatformEvent.ControlPlaneTrusted c) {
+            return c.silent() + " of " + c.nodes() + " nodes silent: node liveness counts again";
+        }
         return e.toString();
     }
 

@@ -35,7 +35,7 @@ final class Preflight {
      * they pin (against the repositories under {@code root}, read only).
      */
     static Checked check(Serve s, Path root, Map<String, String> env) throws IOException {
-        String router = router(s.router);
+        String router = router(s.router, env.getOrDefault("PATH", ""));
         if (!router.equals("none")) {
             port("--http-port", s.httpPort, false);
         }
@@ -53,6 +53,7 @@ final class Preflight {
             Platform.checkDeployable(spec);
             releases.resolve(spec);
         }
+        ServeBackends.check(s, specs); // --docker/--docker-tls/--hosts, what the apps need, the daemon answers
         List<SshHost> hosts = null;
         if (s.hostsFile != null) {
             try {
@@ -64,15 +65,56 @@ final class Preflight {
         return new Checked(specs, router, password, hosts);
     }
 
-    /** The router asked for, or nginx when it is installed, else none. */
-    static String router(String choice) {
+    /**
+     * The router asked for, or nginx when it is installed, else none; a router that is not
+     * installed (where the routers look: {@value #DEBIAN_SBIN}, then {@code path}) is refused.
+     */
+    static String router(String choice, String path) {
+        return router(choice, Path.of(DEBIAN_SBIN), path);
+    }
+
+    /** {@link #router(String, String)} with the routers' first place to look, {@code sbin}, given. */
+    static String router(String choice, Path sbin, String path) {
         if (choice == null) {
-            return Samples.onPath("nginx") ? "nginx" : "none";
+            return installed("nginx", sbin, path) ? "nginx" : "none";
         }
         if (!List.of("nginx", "haproxy", "none").contains(choice)) {
             throw new IllegalArgumentException("--router: '" + choice + "' is not allowed; use nginx, haproxy or none");
         }
+        if (!choice.equals("none") && !installed(choice, sbin, path)) {
+            throw new IllegalArgumentException(notInstalled(choice));
+        }
         return choice;
+    }
+
+    /** Where Debian installs nginx and haproxy, where the routers look first. */
+    static final String DEBIAN_SBIN = "/usr/sbin";
+
+    /** Whether an executable {@code name} is in {@code sbin} or a folder of {@code path}, as the routers look. */
+    static boolean installed(String name, Path sbin, String path) {
+        List<String> dirs = new java.util.ArrayList<>(List.of(sbin.toString()));
+        dirs.addAll(List.of(path.split(java.io.File.pathSeparator)));
+        return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, name))
+                .anyMatch(p -> Files.isExecutable(p) && !Files.isDirectory(p));
+    }
+
+    /** What Serve says when the router {@code proxy} is not installed: the package, and the other choices. */
+    static String notInstalled(String proxy) {
+        String others = proxy.equals("nginx") ? "haproxy|none" : "nginx|none";
+        return "--router " + proxy + ": " + proxy + " is not installed (not in " + DEBIAN_SBIN + " nor on the PATH): "
+                + "install it (Debian/Ubuntu: apt-get install " + proxy + "), or choose --router " + others;
+    }
+
+    /**
+     * The outermost folder of {@code dir} (itself or a parent) that does not exist yet: what a start
+     * creates and a refused start removes; null when {@code dir} exists.
+     */
+    static Path firstMissing(Path dir) {
+        Path missing = null;
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        return missing;
     }
 
     /**

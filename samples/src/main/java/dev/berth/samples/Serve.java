@@ -7,7 +7,7 @@ import dev.berth.api.BerthException;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.Router;
-import dev.berth.backend.process.ProcessBackend;
+import dev.berth.backend.docker.DockerBackend;
 import dev.berth.backend.ssh.SshBackend;
 import dev.berth.core.Platform;
 import dev.berth.core.internal.state.FileStateStore;
@@ -31,18 +31,23 @@ import picocli.CommandLine.Option;
 /**
  * Runs the apps of a folder of manifests (Berth YAML or Mako Master JSON) as local processes, or
  * across the SSH hosts of {@code --hosts FILE} (each host a node; a host that dies has its
- * instances placed on the others), until stopped, each app's {@code routing} domains served through a router (nginx or haproxy,
+ * instances placed on the others), or as containers on the Docker Engine of {@code --docker},
+ * until stopped, each app's {@code routing} domains served through a router (nginx or haproxy,
  * owned by Serve, on {@code --http-port}). The manifests are the truth: apps in the state but not
- * in the folder are removed. Stopping Serve leaves the instances running (unless
- * {@code --stop-on-exit}); a new Serve with the same {@code --state} adopts them without
- * restarting them.
+ * in the folder are removed. Stopping Serve leaves the instances and the router's proxy running and
+ * serving (unless {@code --stop-on-exit}); a new Serve with the same {@code --state} adopts them without
+ * restarting them. The folder is watched and reloaded on change and on SIGHUP
+ * ({@link ManifestReload}): only what changed is deployed or removed.
  */
 @Command(name = "Serve", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Runs the apps of a manifest folder (YAML or Mako JSON) on local processes, or on SSH hosts "
-                + "(--hosts), until stopped.")
+        description = "Runs the apps of a manifest folder (YAML or Mako JSON) on local processes, on SSH hosts "
+                + "(--hosts) or as containers on a Docker Engine (--docker), until stopped. A change to a manifest "
+                + "file, or SIGHUP (kill -HUP PID), reloads the folder: changed apps are redeployed, unchanged ones "
+                + "and the router are left alone, and a bad file changes nothing.")
 public final class Serve implements Callable<Integer> {
     @Option(names = "--manifests", required = true, paramLabel = "DIR",
-            description = "folder of *.yml/*.yaml (Berth) and *.json (Mako Master) manifests")
+            description = "folder of *.yml/*.yaml (Berth) and *.json (Mako Master) manifests; watched, reloaded "
+                    + "0.5 s after a change and on SIGHUP")
     Path manifests;
 
     @Option(names = "--state", required = true, paramLabel = "DIR",
@@ -52,8 +57,15 @@ public final class Serve implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "NAME", description = "apply each app's variant for this cluster")
     String cluster;
 
-    @Option(names = "--stop-on-exit", description = "stop every instance when Serve stops (default: leave them running)")
+    @Option(names = "--stop-on-exit",
+            description = "stop every instance and the router's proxy when Serve stops (default: leave them running "
+                    + "and serving, for the next Serve to adopt)")
     boolean stopOnExit;
+
+    @Option(names = "--no-push-wait",
+            description = "a git push returns as soon as its deploy is accepted, instead of streaming the deploy "
+                    + "and failing when the release is rolled back")
+    boolean noPushWait;
 
     @Option(names = "--router", paramLabel = "nginx|haproxy|none",
             description = "the router in front of the apps' domains (default: nginx when it is installed, else none)")
@@ -73,11 +85,23 @@ public final class Serve implements Callable<Integer> {
                     + "as local processes")
     Path hostsFile;
 
+    @Option(names = "--docker", arity = "0..1", paramLabel = "URL", fallbackValue = ServeBackends.DEFAULT_DOCKER,
+            description = "run the apps as containers on this Docker Engine: unix:///PATH (the default when the flag "
+                    + "has no value: " + ServeBackends.DEFAULT_DOCKER + ") or tcp://HOST:PORT with --docker-tls")
+    String docker;
+
+    @Option(names = "--docker-tls", paramLabel = "DIR",
+            description = "ca.pem, cert.pem and key.pem for a tcp:// --docker address (as Docker's DOCKER_CERT_PATH)")
+    Path dockerTls;
+
     /** The environment variable holding the git server's password, as in Mako Master. */
     static final String MASTER_PASS = "MASTER_PASS";
     static final int DEFAULT_GIT_PORT = 4001;
+    /** How long the manifest folder must be quiet after a change before it is reloaded. */
+    static final Duration RELOAD_DEBOUNCE = Duration.ofMillis(500);
 
     public static void main(String[] args) {
+        ServeLogging.eventsOnce(); // before the first logger: events are printed, not logged as well
         int code = new CommandLine(new Serve()).execute(args);
         if (code != 0) {
             System.exit(code);
@@ -104,7 +128,8 @@ public final class Serve implements Callable<Integer> {
                     : "Serve: --router not given: using " + checked.router() + (checked.router().equals("none")
                             ? " (nginx is not installed; domains are not served)" : ""));
         }
-        boolean fresh = !Files.exists(root);
+        Path made = Preflight.firstMissing(root); // what this start creates: a refusal removes it
+        boolean fresh = made != null;
         FileStateStore store;
         try {
             store = FileStateStore.open(root.resolve("platform")); // the lock: one Serve per --state
@@ -121,7 +146,9 @@ public final class Serve implements Callable<Integer> {
             proxy = router(root, checked.router());
             Platform.Builder builder = Platform.builder().stateStore(store).dataDir(root.resolve("platform"))
                     .listener(new EventPrinter(System.out)).backend(backend);
-            if (checked.hosts() == null) {
+            if (backend instanceof DockerBackend engine) {
+                builder.node(engine.nodeSpec());
+            } else if (checked.hosts() == null) {
                 builder.node(NodeSpec.of("local", Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build()));
             } else {
                 builder.cluster(((SshBackend) backend).nodes());
@@ -130,13 +157,13 @@ public final class Serve implements Callable<Integer> {
                 builder.router(proxy);
             }
             if (checked.password() != null) {
-                builder.gitServer(gitPort == null ? DEFAULT_GIT_PORT : gitPort, checked.password());
+                builder.gitServer(gitPort == null ? DEFAULT_GIT_PORT : gitPort, checked.password()).gitPushWaits(!noPushWait);
             }
             platform = builder.build();
         } catch (RuntimeException e) { // a taken port, an unreachable host, a corrupt state file...
             giveUp(proxy, backend);
             if (fresh) {
-                deleteTree(root); // still ours: the lock is held
+                deleteTree(made); // still ours: the lock is held
             }
             store.close();
             return refuse(e.getMessage());
@@ -159,9 +186,11 @@ public final class Serve implements Callable<Integer> {
                 System.out.println("Serve: stopping every instance ...");
                 platform.stopAll(Duration.ofSeconds(60));
             } else {
-                System.out.println("Serve: leaving the instances running; a new Serve with --state " + state + " adopts them.");
+                System.out.println("Serve: leaving the instances" + (checked.router().equals("none") ? ""
+                        : " and " + checked.router()) + " running; a new Serve with --state " + state
+                        + " adopts them.");
             }
-            platform.close();
+            platform.close(); // the router was built to keep its proxy serving unless --stop-on-exit
         }, "serve-shutdown"));
 
         List<AppSpec> specs = checked.specs();
@@ -176,32 +205,45 @@ public final class Serve implements Callable<Integer> {
             platform.deploy(spec);
         }
         System.out.println("Serve: running " + specs.size() + " app(s) from " + manifests + "; Ctrl-C to stop.");
+        ManifestReload reload = new ManifestReload(platform, manifests, cluster, specs, System.out, spec -> {
+            ServeBackends.apps(docker != null, List.of(spec)); // an image needs --docker; setup is refused with it
+            platform.check(spec);
+        });
+        try {
+            ManifestWatch.start(manifests, RELOAD_DEBOUNCE, true, reload::reload);
+            System.out.println("Serve: a change in " + manifests + " is applied " + RELOAD_DEBOUNCE.toMillis()
+                    + " ms after it (or at once on kill -HUP " + ProcessHandle.current().pid() + ")");
+        } catch (java.io.IOException e) {
+            System.out.println("Serve: cannot watch " + manifests + " (" + e + "): the manifests are not reloaded");
+        }
         new CountDownLatch(1).await();
     }
 
-    private static int refuse(String why) {
-        System.err.println("Serve: " + why);
+    private int refuse(String why) {
+        System.err.println("Serve: " + FlagHints.translate(why, httpPort, gitPort == null ? DEFAULT_GIT_PORT : gitPort));
         System.err.println("Serve: nothing was changed.");
         return 2;
     }
 
-    /** Local processes, or the SSH hosts of --hosts. */
+    /** Local processes, the SSH hosts of --hosts, or the Docker Engine of --docker. */
     private Backend backend(Path root, Preflight.Checked checked) {
-        if (checked.hosts() == null) {
-            return ProcessBackend.builder().baseDir(root.resolve("instances")).build();
-        }
-        SshBackend hosts = SshBackend.builder().hosts(checked.hosts()).build();
-        System.out.println("Serve: " + hosts.nodes().size() + " SSH host(s) from " + hostsFile + ": "
-                + hosts.hosts().stream().map(h -> h.id() + "=" + h.target()).collect(Collectors.joining(", ")));
-        return hosts;
+        return ServeBackends.build(this, root, checked.hosts());
     }
 
     /** Undoes what was built before a refusal: a proxy this Serve started stops, one it adopted keeps running. */
     private static void giveUp(Router proxy, Backend backend) {
-        if (proxy instanceof NginxRouter n && n.adopted()) {
-            n.detach();
-        } else if (proxy instanceof HaproxyRouter h && h.adopted()) {
-            h.detach();
+        if (proxy instanceof NginxRouter n) {
+            if (n.adopted()) {
+                n.detach();
+            } else {
+                n.stop();
+            }
+        } else if (proxy instanceof HaproxyRouter h) {
+            if (h.adopted()) {
+                h.detach();
+            } else {
+                h.stop();
+            }
         } else if (proxy != null) {
             proxy.close();
         }
@@ -224,12 +266,14 @@ public final class Serve implements Callable<Integer> {
     private Router router(Path root, String choice) {
         switch (choice) {
             case "nginx" -> {
-                Router r = NginxRouter.builder().prefix(root.resolve("router-nginx")).httpPort(httpPort).build();
+                Router r = NginxRouter.builder().prefix(root.resolve("router-nginx")).httpPort(httpPort)
+                        .keepRunningOnClose(!stopOnExit).build(); // Ctrl-C leaves the domains served
                 System.out.println("Serve: nginx routes the apps' domains on http://127.0.0.1:" + httpPort);
                 return r;
             }
             case "haproxy" -> {
-                Router r = HaproxyRouter.builder().prefix(root.resolve("router-haproxy")).httpPort(httpPort).build();
+                Router r = HaproxyRouter.builder().prefix(root.resolve("router-haproxy")).httpPort(httpPort)
+                        .keepRunningOnClose(!stopOnExit).build(); // Ctrl-C leaves the domains served
                 System.out.println("Serve: haproxy routes the apps' domains on http://127.0.0.1:" + httpPort);
                 return r;
             }

@@ -57,6 +57,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
+import dev.berth.support.ArgvExpansion;
 import dev.berth.support.CappedOutput;
 import dev.berth.support.OutputCaps;
 
@@ -195,7 +196,7 @@ public final class DockerBackend implements Backend {
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
-            InspectContainerResponse existing = awaitCreated(containerName(id), what);
+            InspectContainerResponse existing = owned(awaitCreated(containerName(id), what), id, what, true);
             if (existing != null) {
                 if (Boolean.TRUE.equals(existing.getState().getRunning())) {
                     Tracked t = track(toInstance(existing));
@@ -248,6 +249,7 @@ public final class DockerBackend implements Backend {
         env.put("BERTH_NODE", node);
         List<String> envList = new ArrayList<>();
         env.forEach((k, v) -> envList.add(k + "=" + v));
+        List<String> command = ArgvExpansion.command(spec, env, what);   // ${NAME} from the container's env, no shell
 
         HostConfig host = HostConfig.newHostConfig()
                 .withPortBindings(bindings)
@@ -271,8 +273,8 @@ public final class DockerBackend implements Backend {
                     .withEnv(envList)
                     .withExposedPorts(exposed)
                     .withHostConfig(host);
-            if (!spec.command().isEmpty()) {
-                cmd.withCmd(spec.command());
+            if (!command.isEmpty()) {
+                cmd.withCmd(command);
             }
             if (!spec.workingDir().isEmpty()) {
                 cmd.withWorkingDir(workingDir(spec, image, what));
@@ -299,7 +301,7 @@ public final class DockerBackend implements Backend {
             return null;
         });
         if (containerId.startsWith(TAKEN)) {
-            InspectContainerResponse other = inspectOrNull(containerName(id), what);
+            InspectContainerResponse other = owned(inspectOrNull(containerName(id), what), id, what, true);
             if (other == null) {
                 throw new BackendException(what + ": container name " + containerName(id) + " was taken and is gone again; retry");
             }
@@ -460,7 +462,7 @@ public final class DockerBackend implements Backend {
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
-            InspectContainerResponse c = inspectOrNull(containerName(id), what);
+            InspectContainerResponse c = owned(inspectOrNull(containerName(id), what), id, what, false);
             if (c == null) {
                 LOG.debug("{} has no container: stop is a no-op", what);
                 return;
@@ -500,7 +502,7 @@ public final class DockerBackend implements Backend {
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
-            InspectContainerResponse c = inspectOrNull(containerName(id), what);
+            InspectContainerResponse c = owned(inspectOrNull(containerName(id), what), id, what, false);
             if (c == null || !Boolean.TRUE.equals(c.getState().getRunning())) {
                 LOG.debug("{} does not run: kill is a no-op", what);
                 return;
@@ -795,6 +797,26 @@ public final class DockerBackend implements Backend {
             }
             sleep(50);
         }
+    }
+
+    /**
+     * {@code c} when it is labelled with this node (or null); another node's container of that name
+     * (another platform on this engine) is an error when {@code refuse}, else absent for this node.
+     */
+    private InspectContainerResponse owned(InspectContainerResponse c, String id, String what, boolean refuse) {
+        Map<String, String> labels = c == null || c.getConfig() == null || c.getConfig().getLabels() == null
+                ? Map.of() : c.getConfig().getLabels();
+        if (c == null || node.equals(labels.get(NODE))) {
+            return c;
+        }
+        String owner = labels.get(NODE) == null ? "none (not a container of Berth's)" : "'" + labels.get(NODE) + "'";
+        if (!refuse) {
+            LOG.debug("{}: container {} belongs to node {}, not '{}': left alone", what, containerName(id), owner, node);
+            return null;
+        }
+        throw new BackendException(what + ": container " + containerName(id) + " on " + dockerHost + " belongs to node "
+                + owner + ", not this backend's node '" + node + "': container names are per engine, so two platforms "
+                + "sharing it need different app names");
     }
 
     private void requireContainer(String id, String what) {

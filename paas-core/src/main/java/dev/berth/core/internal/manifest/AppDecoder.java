@@ -98,13 +98,35 @@ final class AppDecoder {
                             where, line, null);
                 }
                 Tree.Obj variant = asVariant(v.getValue(), CLUSTERS + "." + clusterName, where, line);
-                AppSpec spec = decode(name, merge(base, variant), nameLine, where + " in cluster '" + clusterName + "'");
+                AppSpec spec = decodeVariant(name, base, variant, nameLine, where, clusterName);
                 if (clusterName.equals(cluster)) {
                     chosen = spec;
                 }
             }
         }
         return chosen != null ? chosen : decode(name, base, nameLine, where);
+    }
+
+    /**
+     * The app with {@code variant} merged in. An error is the variant's ("in cluster 'x'") only when
+     * the field it names comes from the variant; a field the variant does not set is the app's own
+     * mistake and is reported in the app, as a load without a cluster would.
+     */
+    private static AppSpec decodeVariant(String name, Tree.Obj base, Tree.Obj variant, int nameLine, String where,
+            String clusterName) {
+        try {
+            return decode(name, merge(base, variant), nameLine, where + " in cluster '" + clusterName + "'");
+        } catch (Located l) {
+            if (!variant.entries().containsKey(topKey(l.field))) {
+                decode(name, base, nameLine, where); // the app's own error, placed in the app, when it has it alone
+            }
+            throw l; // the variant's, or one of the app and the variant together
+        }
+    }
+
+    /** The app-level key a field path starts with: {@code routing} of {@code routing.domains[0]}. */
+    private static String topKey(String field) {
+        return field.split("[.\\[]", 2)[0];
     }
 
     private static Tree.Obj asApp(Tree tree, String where, int nameLine) {

@@ -1,0 +1,36 @@
+// Serve's logging setup: every platform event is printed once, by EventPrinter, not logged a second time.
+package dev.berth.samples;
+
+import java.util.Map;
+
+/**
+ * Sets slf4j-simple's levels for Serve before the first logger exists. The reconciler and the
+ * backends log at INFO what the platform also reports as events (deployed, starting, started,
+ * stopped, adopted...), which Serve already prints through {@link EventPrinter}: those loggers are
+ * kept to warnings and errors, so each event appears once. What has no event (the routers, the git
+ * server) still logs at INFO; what the manifest loader logs, Serve's own lines say. A level given
+ * on the command line
+ * ({@code -Dorg.slf4j.simpleLogger.log.dev.berth.core.internal.reconcile=info}) wins. Stateless.
+ */
+final class ServeLogging {
+    private static final String PREFIX = "org.slf4j.simpleLogger.";
+    /** Loggers whose INFO lines repeat the platform's events, and the level Serve gives them. */
+    static final Map<String, String> DEFAULTS = Map.of(
+            PREFIX + "log.dev.berth.core.internal.reconcile", "warn",
+            PREFIX + "log.dev.berth.backend", "warn",
+            PREFIX + "log.dev.berth.core.internal.manifest", "warn",
+            PREFIX + "showThreadName", "false",
+            PREFIX + "showShortLogName", "true");
+
+    private ServeLogging() {
+    }
+
+    /** Applies {@link #DEFAULTS} where no such system property is set yet. */
+    static void eventsOnce() {
+        DEFAULTS.forEach((key, value) -> {
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, value);
+            }
+        });
+    }
+}
