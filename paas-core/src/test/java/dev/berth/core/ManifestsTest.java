@@ -217,8 +217,8 @@ class ManifestsTest {
             duration              | apps:\\n  w:\\n    command: [x]\\n    env: {PORT: '80'}\\n    healthCheck:\\n      type: tcp\\n      interval: 5 sec | 7 | healthCheck.interval: '5 sec'
             timeout > interval    | apps:\\n  w:\\n    command: [x]\\n    env: {PORT: '80'}\\n    healthCheck:\\n      type: tcp\\n      timeout: 10s | 7 | healthCheck.timeout: '10s'
             negative cpu          | apps:\\n  w:\\n    command: [x]\\n    resources:\\n      cpu: -1                       | 5 | resources.cpu: '-1.0'
-            unknown field         | apps:\\n  w:\\n    command: [x]\\n    colour: blue                                    | 4 | colour: 'text'
-            unknown nested field  | apps:\\n  w:\\n    command: [x]\\n    restart:\\n      maxDelay: 1m\\n      jitter: 1s      | 6 | restart.jitter: 'text'
+            unknown field         | apps:\\n  w:\\n    command: [x]\\n    colour: blue                                    | 4 | colour: 'colour' is not allowed; not a known field;
+            unknown nested field  | apps:\\n  w:\\n    command: [x]\\n    restart:\\n      maxDelay: 1m\\n      jitter: 1s      | 6 | restart.jitter: 'jitter' is not allowed; not a known field of restart;
             wrong type            | apps:\\n  w:\\n    command: node server.js                                          | 3 | command: 'node server.js'
             wrong nested type     | apps:\\n  w:\\n    command: [x]\\n    constraints: {uniqueHost: maybe}               | 4 | constraints.uniqueHost: 'maybe'
             missing port          | apps:\\n  w:\\n    command: [x]\\n    routing: {domains: [w.example.com]}            | 2 | env.PORT: nothing
@@ -240,9 +240,9 @@ class ManifestsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            unknown top field  | {"beep": {"instances": 1, "opts": {"command": ["x"]}, "memory": 5}}        | 1 | memory: 'a number'
-            unknown opts field | {"beep": {\\n "opts": {\\n  "command": ["x"],\\n  "cwd": "/tmp"}}}        | 4 | opts.cwd: 'text'
-            unknown routing    | {"beep": {"opts": {"command": ["x"]},\\n "routing": {"domains": ["a"]}}} | 2 | routing.domains: 'a list'
+            unknown top field  | {"beep": {"instances": 1, "opts": {"command": ["x"]}, "memory": 5}}        | 1 | memory: 'memory' is not allowed; not a Mako manifest field;
+            unknown opts field | {"beep": {\\n "opts": {\\n  "command": ["x"],\\n  "cwd": "/tmp"}}}        | 4 | opts.cwd: 'cwd' is not allowed
+            unknown routing    | {"beep": {"opts": {"command": ["x"]},\\n "routing": {"domains": ["a"]}}} | 2 | routing.domains: 'domains' is not allowed; not a Mako manifest field of routing; did you mean 'domain'?
             bad instances      | {"beep": {"opts": {"command": ["x"]},\\n "instances": "all"}}           | 2 | instances: 'all'
             bad load           | {"beep": {"opts": {"command": ["x"]},\\n "load": -1}}                   | 2 | load: '-1.0'
             bad domain         | {"beep": {"opts": {"command": ["x"], "env": {"PORT": "RANDOM_PORT"}},\\n "routing": {"domain": "a b"}}} | 2 | routing.domain: 'a b'

@@ -29,6 +29,9 @@ import dev.berth.api.InvalidSpecException;
  *       program unchanged (a shell, if the command starts one, expands them);</li>
  *   <li><code>${</code> followed by anything but NAME and <code>}</code> is an error.</li>
  * </ul>
+ * A bare {@code $NAME} of a known variable in a command that starts no shell is refused at check
+ * time: no shell would expand it, so it is the Procfile habit {@code $PORT} gone wrong (the program
+ * would get the five characters {@code $PORT}); the error says to write <code>${PORT}</code>.
  * Known names, checked when the spec is checked: the keys of the spec's {@code env} and
  * {@link #BERTH_VARIABLES}. Only {@code command} is expanded; {@code setup} and {@code exec} argv
  * are passed as they are. Stateless and thread-safe.
@@ -94,8 +97,15 @@ public final class ArgvExpansion {
      */
     public static void check(AppSpec spec) {
         List<String> command = spec.command();
+        boolean shell = !command.isEmpty() && SHELLS.contains(command.get(0).substring(command.get(0).lastIndexOf('/') + 1));
         for (int i = 0; i < command.size(); i++) {
             String arg = command.get(i);
+            String bare = shell ? null : bareReference(arg, spec);
+            if (bare != null) {
+                throw new InvalidSpecException("command[" + i + "]", arg, "'$" + bare + "' would reach the program as "
+                        + "it is: no shell runs to expand it; write ${" + bare + "} (Berth expands it), or start a shell "
+                        + "(sh -c '... \"$" + bare + "\"')").in("app '" + spec.name() + "'");
+            }
             try {
                 expandOne(arg, name -> standIn(spec, name));
             } catch (IllegalArgumentException e) {
@@ -107,6 +117,27 @@ public final class ArgvExpansion {
         } catch (IllegalArgumentException e) {
             throw new InvalidSpecException("command", String.join(" ", command), e.getMessage()).in("app '" + spec.name() + "'");
         }
+    }
+
+    /** Programs that expand {@code $NAME} themselves: a bare reference in their argv is theirs. */
+    private static final Set<String> SHELLS = Set.of("sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "busybox");
+
+    /** The first NAME of a bare {@code $NAME} in {@code arg} that names a variable the instance gets; null if none. */
+    private static String bareReference(String arg, AppSpec spec) {
+        int i = arg.indexOf('$');
+        while (i >= 0 && i + 1 < arg.length()) {
+            if (arg.startsWith("$$", i)) {
+                i = arg.indexOf('$', i + 2);
+                continue;
+            }
+            int end = nameEnd(arg, i + 1);
+            String name = arg.substring(i + 1, end);
+            if (!name.isEmpty() && (spec.env().containsKey(name) || BERTH_VARIABLES.contains(name))) {
+                return name;
+            }
+            i = arg.indexOf('$', Math.max(end, i + 1));
+        }
+        return null;
     }
 
     private static String standIn(AppSpec spec, String name) {

@@ -91,6 +91,25 @@ class ArgvExpansionTest {
     }
 
     @Test
+    void checkRefusesTheProcfileHabitOfABarePortWhenNoShellRuns() {
+        AppSpec procfile = AppSpec.builder("web").command("python3", "-m", "http.server", "$PORT")
+                .env("PORT", AppSpec.RANDOM_PORT).build();
+        assertThatThrownBy(() -> ArgvExpansion.check(procfile))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageStartingWith("app 'web': command[3]: '$PORT' is not allowed; '$PORT' would reach the program as it is")
+                .hasMessageContaining("write ${PORT}");
+        AppSpec inside = AppSpec.builder("web").command("app", "--listen=127.0.0.1:$PORT").env("PORT", "8080").build();
+        assertThatThrownBy(() -> ArgvExpansion.check(inside)).hasMessageContaining("command[1]");
+        AppSpec berth = AppSpec.builder("web").command("app", "$BERTH_APP").build();
+        assertThatThrownBy(() -> ArgvExpansion.check(berth)).hasMessageContaining("write ${BERTH_APP}");
+        // a shell expands it itself; unknown names, $$ and $1 stay literal
+        ArgvExpansion.check(AppSpec.builder("web").command("/bin/sh", "-c", "exec app --port \"$PORT\"")
+                .env("PORT", AppSpec.RANDOM_PORT).build());
+        ArgvExpansion.check(AppSpec.builder("web").command("bash", "-c", "echo $PORT").env("PORT", "1").build());
+        ArgvExpansion.check(AppSpec.builder("web").command("app", "$HOME", "$$PORT", "$1", "cost: 5$").env("PORT", "1").build());
+    }
+
+    @Test
     void checkRefusesMalformedReferences() {
         AppSpec spec = AppSpec.builder("web").command("sh", "-c", "echo ${VERSION:+x}").build();
         assertThatThrownBy(() -> ArgvExpansion.check(spec))

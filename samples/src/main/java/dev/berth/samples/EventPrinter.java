@@ -5,20 +5,67 @@ import dev.berth.api.PlatformListener;
 import java.io.PrintStream;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
-/** Prints platform events as one readable line each, for the samples. */
+/**
+ * Prints platform events as one readable line each, for the samples; after an instance exited, the
+ * last lines of its output (once {@link #showOutputWith} is set), so a crash loop says why without
+ * a look into {@code output.log}.
+ */
 final class EventPrinter implements PlatformListener {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+    /** Instances whose last shown output is remembered (a crash loop's same lines are not shown again). */
+    private static final int REMEMBERED = 1000;
     private final PrintStream out;
+    private volatile Function<PlatformEvent.InstanceExited, List<String>> output;
+    /** Event thread only. */
+    private final Map<String, List<String>> shown = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
 
     EventPrinter(PrintStream out) {
         this.out = out;
     }
 
+    /** Where the last lines of an exited instance's output come from (the platform's logs, secrets masked). */
+    void showOutputWith(Function<PlatformEvent.InstanceExited, List<String>> lastLines) {
+        this.output = lastLines;
+    }
+
     @Override
     public void onEvent(PlatformEvent e) {
         out.println(TIME.format(e.at()) + "  " + describe(e));
+        Function<PlatformEvent.InstanceExited, List<String>> source = output;
+        if (e instanceof PlatformEvent.InstanceExited x && source != null) {
+            printOutput(x, source);
+        }
         out.flush();
+    }
+
+    private void printOutput(PlatformEvent.InstanceExited x, Function<PlatformEvent.InstanceExited, List<String>> source) {
+        List<String> lines;
+        try {
+            lines = source.apply(x);
+        } catch (RuntimeException unreadable) {
+            return; // gone with its instance, or a host out of reach: the exit line said what is known
+        }
+        if (lines.isEmpty()) {
+            return;
+        }
+        // output.log grows over the restarts of an instance: a crash loop ends on the same last line each time
+        List<String> before = shown.put(x.instance(), lines);
+        if (before != null && before.get(before.size() - 1).equals(lines.get(lines.size() - 1))) {
+            out.println("              (its output ends as after its last exit)");
+            return;
+        }
+        out.println("              last lines of " + x.instance() + "'s output:");
+        lines.forEach(l -> out.println("              | " + l));
     }
 
     static String describe(PlatformEvent e) {

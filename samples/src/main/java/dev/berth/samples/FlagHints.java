@@ -46,6 +46,9 @@ final class FlagHints {
         if (m.lookingAt()) {
             return Preflight.notInstalled(m.group(2));
         }
-        return BUILDER_HINT.matcher(message).replaceAll("");
+        if (message.startsWith("cluster: '")) { // the manifests' check of --cluster's value
+            return "--" + message;
+        }
+        return BUILDER_HINT.matcher(message).replaceAll("").replace("choose another state dir", "choose another --state");
     }
 }

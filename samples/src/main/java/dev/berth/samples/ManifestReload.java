@@ -52,7 +52,7 @@ final class ManifestReload {
         List<AppSpec> specs;
         try {
             specs = Manifests.load(dir, cluster);
-            specs.forEach(check);
+            ManifestOrigin.checkEach(dir, cluster, specs, check);
         } catch (RuntimeException e) {
             return say("Serve: reload refused, the running apps are unchanged: " + e.getMessage());
         }

@@ -49,10 +49,10 @@ final class Preflight {
         List<AppSpec> specs = Manifests.load(s.manifests, s.cluster);
         // the same checks Platform.deploy makes, a commit that was never pushed included, read only
         Releases releases = new Releases(root.resolve("platform"), "main");
-        for (AppSpec spec : specs) {
+        ManifestOrigin.checkEach(s.manifests, s.cluster, specs, spec -> {
             Platform.checkDeployable(spec);
             releases.resolve(spec);
-        }
+        });
         ServeBackends.check(s, specs); // --docker/--docker-tls/--hosts, what the apps need, the daemon answers
         List<SshHost> hosts = null;
         if (s.hostsFile != null) {

@@ -139,13 +139,14 @@ public final class Serve implements Callable<Integer> {
         Backend backend = null;
         Router proxy = null;
         Platform platform;
+        EventPrinter printer = new EventPrinter(System.out);
         try {
             store.loadApps(); // a corrupt state stops Serve here, before any process starts
             store.loadInstances();
             backend = backend(root, checked);
             proxy = router(root, checked.router());
             Platform.Builder builder = Platform.builder().stateStore(store).dataDir(root.resolve("platform"))
-                    .listener(new EventPrinter(System.out)).backend(backend);
+                    .listener(printer).backend(backend);
             if (backend instanceof DockerBackend engine) {
                 builder.node(engine.nodeSpec());
             } else if (checked.hosts() == null) {
@@ -168,8 +169,24 @@ public final class Serve implements Callable<Integer> {
             store.close();
             return refuse(e.getMessage());
         }
+        printer.showOutputWith(exited -> lastLines(platform, exited.app(), exited.instance()));
         run(platform, checked);
         return 0;
+    }
+
+    /** How many lines of an exited instance's output Serve prints after its exit. */
+    static final int EXIT_LINES = 5;
+
+    /** The instance's last lines of output, each value of the app's env of 4+ characters shown as ***. */
+    static List<String> lastLines(Platform platform, String app, String instance) {
+        List<String> secrets = platform.app(app).spec().env().values().stream().filter(v -> v.length() >= 4).toList();
+        return platform.logs(instance, EXIT_LINES).stream().map(line -> {
+            String masked = line;
+            for (String secret : secrets) {
+                masked = masked.replace(secret, "***");
+            }
+            return masked.length() > 400 ? masked.substring(0, 400) + " ..." : masked;
+        }).toList();
     }
 
     /** Deploys the apps, removes those no manifest names any more, and serves until stopped. */

@@ -81,7 +81,7 @@ class ServeErrorsIT {
     void anUnknownClusterListsTheKnownOnesAndLeavesNoStateDir() throws Exception {
         String said = refused(Map.of(), "--manifests", manifests().toString(), "--state", tmp.resolve("s").toString(),
                 "--router", "none", "--cluster", "stagin");
-        assertThat(said).contains("cluster: 'stagin' is not allowed").contains("the clusters defined there are prod, staging");
+        assertThat(said).contains("--cluster: 'stagin' is not allowed").contains("the clusters defined there are prod, staging");
         assertThat(tmp.resolve("s")).doesNotExist();
     }
 
@@ -92,7 +92,57 @@ class ServeErrorsIT {
                 .replace("    routing:", "    instance: 3\n    routing:"));
         String said = refused(Map.of(), "--manifests", dir.toString(), "--state", tmp.resolve("s").toString(),
                 "--router", "none", "--cluster", "staging");
-        assertThat(said).contains("web.yml line 5: app 'web': instance:").doesNotContain("in cluster");
+        assertThat(said).contains("web.yml line 5: app 'web': instance:").doesNotContain("in cluster")
+                .contains("did you mean 'instances'?");
         assertThat(tmp.resolve("s")).doesNotExist();
+    }
+
+    @Test
+    void theProcfileHabitOfABarePortIsRefusedWithTheFix() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("procfile"));
+        Files.writeString(dir.resolve("web.yml"), """
+                apps:
+                  web:
+                    command: [python3, -m, http.server, $PORT]
+                    env: {PORT: RANDOM_PORT}
+                """);
+        String said = refused(Map.of(), "--manifests", dir.toString(), "--state", tmp.resolve("s").toString(),
+                "--router", "none");
+        assertThat(said).contains("command[3]: '$PORT' is not allowed").contains("write ${PORT}");
+        assertThat(tmp.resolve("s")).doesNotExist();
+    }
+
+    @Test
+    void aMakoCommitNeverPushedNamesTheFileAndMakosField() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("mako"));
+        Files.writeString(dir.resolve("other.json"), """
+                {"other": {"instances": 1, "opts": {"command": ["sleep", "100"], "commit": "deadbeefdeadbeef"}}}
+                """);
+        String said = refused(Map.of(), "--manifests", dir.toString(), "--state", tmp.resolve("s").toString(),
+                "--router", "none");
+        assertThat(said).contains(dir.resolve("other.json") + ": app 'other': opts.commit: 'deadbeefdeadbeef' is not allowed")
+                .doesNotContain("source.git");
+        assertThat(tmp.resolve("s")).doesNotExist();
+    }
+
+    @Test
+    void aCrashLoopShowsTheLastLinesOfTheInstancesOutputOnceWithSecretsMasked() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("crash"));
+        Files.writeString(dir.resolve("crash.yml"), """
+                apps:
+                  crash:
+                    command: [python3, -c, "import os, sys; print('config missing for', os.environ['TOKEN'], file=sys.stderr); sys.exit(3)"]
+                    env: {TOKEN: s3cr3t-value}
+                """);
+        try (JavaMain serve = new JavaMain(Map.of(), tmp.resolve("crash.out"), Serve.class, "--manifests", dir.toString(),
+                "--state", tmp.resolve("crash-state").toString(), "--router", "none", "--stop-on-exit")) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> serve.count("crash-1: exited") >= 2);
+            serve.terminate();
+            String said = String.join("\n", serve.lines());
+            assertThat(said).contains("last lines of crash-1's output:").contains("| config missing for ***")
+                    .contains("(its output ends as after its last exit)").doesNotContain("s3cr3t-value");
+            assertThat(serve.count("last lines of crash-1's output:")).as("the same lines are shown once").isOne();
+        }
     }
 }

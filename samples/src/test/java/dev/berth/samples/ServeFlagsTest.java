@@ -48,6 +48,11 @@ class ServeFlagsTest {
                 + "files; make one of them searchable by it, or set proxyUser(...) to another user", 8080, 4001))
                 .isEqualTo("nginx router: the workers' user nobody can reach neither /a nor /b for its temp files; "
                         + "make one of them searchable by it");
+        assertThat(FlagHints.translate("cluster: 'stagin' is not allowed; the clusters defined there are staging", 8080, 4001))
+                .isEqualTo("--cluster: 'stagin' is not allowed; the clusters defined there are staging");
+        assertThat(FlagHints.translate("state dir /s/platform is in use by another platform (its 'lock' file is held); "
+                + "close that platform or choose another state dir", 8080, 4001))
+                .endsWith("close that platform or choose another --state");
         assertThat(FlagHints.translate("--manifests: x is not a directory", 8080, 4001))
                 .isEqualTo("--manifests: x is not a directory");
     }

@@ -57,7 +57,9 @@ final class BasicAuthFilter implements Filter {
             res.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
             res.setContentType("text/plain;charset=utf-8");
             // git shows this as "remote: ..." when the password it sent was refused.
-            res.getWriter().write("berth: the git server's password is required: http://git:PASSWORD@HOST:PORT/APP\n");
+            res.getWriter().write(given == null
+                    ? "berth: the git server needs its password: http://git:PASSWORD@HOST:PORT/APP\n"
+                    : "berth: wrong password for the git server (the platform's MASTER_PASS): http://git:PASSWORD@HOST:PORT/APP\n");
             return;
         }
         String user = given.user().isEmpty() ? DEFAULT_USER : given.user();

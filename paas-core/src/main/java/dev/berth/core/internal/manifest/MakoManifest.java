@@ -193,8 +193,8 @@ public final class MakoManifest {
             if (!allowed.contains(e.getKey())) {
                 String key = Where.shortKey(e.getKey());
                 String field = path.isEmpty() ? key : path + "." + key;
-                throw new InvalidSpecException(field, e.getValue().kind(), "'" + key
-                        + "' is not a Mako manifest field" + (path.isEmpty() ? "" : " of " + path) + "; known fields are " + allowedText);
+                throw new InvalidSpecException(field, key, "not a Mako manifest field" + (path.isEmpty() ? "" : " of " + path)
+                        + ";" + Suggest.didYouMean(key, allowed) + " known fields are " + allowedText);
             }
         }
     }

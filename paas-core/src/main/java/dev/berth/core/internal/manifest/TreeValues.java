@@ -39,8 +39,9 @@ final class TreeValues {
             if (!allowed.contains(e.getKey())) {
                 String key = Where.shortKey(e.getKey());
                 String field = path.isEmpty() ? key : path + "." + key;
-                throw new InvalidSpecException(field, e.getValue().kind(),
-                        "'" + key + "' is not a known field" + (path.isEmpty() ? "" : " of " + path) + "; known fields are " + allowedText);
+                // the key, never its value (a misplaced env entry may be a secret)
+                throw new InvalidSpecException(field, key, "not a known field" + (path.isEmpty() ? "" : " of " + path) + ";"
+                        + Suggest.didYouMean(key, allowed) + " known fields are " + allowedText);
             }
         }
     }

@@ -64,7 +64,7 @@ public final class FileStateStore implements StateStore {
             FileLock lock = ch.tryLock();
             if (lock == null) {
                 throw new StateStoreException("state dir " + abs + " is in use by another platform (its 'lock' file is held); "
-                        + "close that platform or choose another --state dir", null);
+                        + "close that platform or choose another state dir", null);
             }
             return new FileStateStore(abs, ch, lock);
         } catch (OverlappingFileLockException e) {

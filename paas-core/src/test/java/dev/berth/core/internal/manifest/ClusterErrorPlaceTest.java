@@ -21,7 +21,7 @@ class ClusterErrorPlaceTest {
         assertThatThrownBy(() -> YamlManifest.parse(yaml, "apps/web.yml", "staging"))
                 .isInstanceOf(InvalidSpecException.class)
                 .hasMessageStartingWith("apps/web.yml line 4: app 'web': instance:")
-                .hasMessageContaining("'instance' is not a known field")
+                .hasMessageContaining("instance: 'instance' is not allowed; not a known field; did you mean 'instances'?")
                 .hasMessageNotContaining("in cluster");
         assertThatThrownBy(() -> YamlManifest.parse(yaml, "apps/web.yml", null))
                 .hasMessageStartingWith("apps/web.yml line 4: app 'web': instance:")
