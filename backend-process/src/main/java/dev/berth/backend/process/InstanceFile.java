@@ -36,8 +36,28 @@ record InstanceFile(String instanceId, String node, String app, String release, 
     /** The name the file gets once its process is gone, kept for logs and post-mortem exec. */
     static final String EXITED = "instance.exited.properties";
 
+    /**
+     * The launch intent: the record but its pids, written before the process is launched (its
+     * {@code startedAt} is when the launch began) and deleted once {@link #NAME} is written.
+     */
+    static final String LAUNCHING = "instance.launching.properties";
+
     InstanceFile {
         env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
+    }
+
+    /** A launch intent ({@link #LAUNCHING}): everything but the pids, which the launch tells. */
+    static InstanceFile intent(String instanceId, String node, String app, String release, Instant launchAt, String host,
+                               Integer port, Path workDir, Map<String, String> env, Optional<RunAs> runAs,
+                               Optional<InstanceCgroup> cgroup) {
+        return new InstanceFile(instanceId, node, app, release, 0, launchAt, OptionalLong.empty(), host, port, workDir,
+                env, runAs, 0, OptionalLong.empty(), cgroup);
+    }
+
+    /** This intent completed with what the wrapper's pid file says and the process's start time. */
+    InstanceFile launched(InstanceLauncher.Launched l, Instant startedAt) {
+        return new InstanceFile(instanceId, node, app, release, l.pid(), startedAt, OptionalLong.of(l.ticks()), host, port,
+                workDir, env, runAs, l.wrapperPid(), OptionalLong.of(l.wrapperTicks()), cgroup);
     }
 
     /** Writes {@code file} atomically: temp file in the same directory, fsync, rename, fsync the directory. */

@@ -44,7 +44,9 @@ import dev.berth.support.ArgvExpansion;
  * release (a copy of a directory source, owned by the platform's user; the setup's
  * {@code setup.log}), and {@code <base>/<node>/<app>/instances/<id>/} holds an instance's
  * {@code instance.properties} (pid, start time, env; how {@link #list()} finds it again),
- * {@code output.log} and the {@code pid} and {@code exit} files of its wrapper.
+ * {@code output.log} and the {@code pid} and {@code exit} files of its wrapper. The record but its
+ * pids ({@code instance.launching.properties}) is written before each launch, so that a process
+ * whose launcher died before recording it is still found, recorded and listed.
  *
  * <p>Instances are launched through {@code setsid -f} and a small sh wrapper ({@link Wrapper}):
  * they are not children of this JVM, run in a session of their own with stdin from /dev/null and
@@ -83,6 +85,8 @@ public final class ProcessBackend implements Backend {
     private final ProcessConsole console;
     private volatile ExitListener listener = (id, handle, exit) -> { };
     private volatile boolean closed;
+    /** Runs between an instance's launch and its record; tests make it throw to stand for a kill -9 of the JVM there. */
+    volatile Consumer<String> afterLaunch = id -> { };
 
     private ProcessBackend(Builder b) {
         this.baseDir = b.baseDir;
@@ -219,21 +223,30 @@ public final class ProcessBackend implements Backend {
                            Path workDir, Map<String, String> env, Optional<RunAs> runAs, String what) {
         List<String> command = ArgvExpansion.command(spec, env, what);   // ${NAME} from the env, no shell
         Optional<InstanceCgroup> cgroup = cgroups.create(id, spec.resources(), what);
+        String portValue = env.get(AppSpec.PORT);
+        Integer port = portValue == null ? null : Integer.valueOf(portValue);
+        // The record but its pids, written BEFORE the process exists: should this JVM die between the
+        // launch and instance.properties (kill -9 of the platform), the next backend completes the
+        // record from it and the wrapper's pid file, so the process is listed, never left running unowned.
+        InstanceFile intent = InstanceFile.intent(id, node, app, release, Instant.now(), host, port, workDir, env, runAs,
+                cgroup);
         InstanceLauncher.Launched l;
         try {
+            intent.write(instanceDir.resolve(InstanceFile.LAUNCHING));
             l = InstanceLauncher.launch(what, id, instanceDir, workDir, runAs, cgroup, command, env, LAUNCH_TIMEOUT);
-        } catch (BackendException e) {
+        } catch (IOException | BackendException e) {
             cgroup.ifPresent(c -> {
                 c.killAll(System.nanoTime() + Terminator.KILL_WAIT.toNanos());
                 c.remove();
             });
-            throw e;
+            if (e instanceof IOException) {
+                throw new BackendException(what + ": cannot write its launch record in " + instanceDir + ": " + e, e);
+            }
+            throw (BackendException) e;
         }
+        afterLaunch.accept(id);
         Instant startedAt = ProcessHandle.of(l.pid()).flatMap(h -> h.info().startInstant()).orElseGet(Instant::now);
-        String portValue = env.get(AppSpec.PORT);
-        Integer port = portValue == null ? null : Integer.valueOf(portValue);
-        InstanceFile file = new InstanceFile(id, node, app, release, l.pid(), startedAt, OptionalLong.of(l.ticks()), host,
-                port, workDir, env, runAs, l.wrapperPid(), OptionalLong.of(l.wrapperTicks()), cgroup);
+        InstanceFile file = intent.launched(l, startedAt);
         Tracked t = new Tracked(file, instanceDir);
         try {
             file.write(instanceDir.resolve(InstanceFile.NAME));
@@ -243,6 +256,7 @@ public final class ProcessBackend implements Backend {
             throw new BackendException(what + ": cannot write its pid file in " + instanceDir
                     + " (the process was killed): " + e, e);
         }
+        InterruptedLaunch.deleteIntent(instanceDir);
         Tracked old = tracked.put(id, t);
         if (old != null) {
             old.finished.set(true);
@@ -433,6 +447,7 @@ public final class ProcessBackend implements Backend {
     @Override
     public List<RunningInstance> list() {
         ensureOpen();
+        completeInterruptedLaunches(null);
         List<RunningInstance> result = new ArrayList<>();
         for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, null)) {
             String id = f.file().instanceId();
@@ -467,12 +482,30 @@ public final class ProcessBackend implements Backend {
         if (t != null && !t.finished.get() && t.alive()) {
             return Optional.of(t);
         }
+        completeInterruptedLaunches(id);
         for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, id)) {
             if (Procs.find(f.file().pid(), f.file().startedAt(), f.file().startTicks()).isPresent()) {
                 return Optional.of(adopt(f));
             }
         }
         return Optional.empty();
+    }
+
+    /** {@link InterruptedLaunch#complete} where a launch intent lies, of one id when not null, skipping ids locked elsewhere. */
+    private void completeInterruptedLaunches(String onlyId) {
+        for (Path dir : InstanceDirs.dirs(baseDir, onlyId)) {
+            if (!Files.exists(dir.resolve(InstanceFile.LAUNCHING), LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            ReentrantLock lock = lock(dir.getFileName().toString());
+            if (lock.tryLock()) { // re-entered by start, stop and kill; held elsewhere: a launch of that id is under way
+                try {
+                    InterruptedLaunch.complete(dir);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
     }
 
     /** Tracks a live process found from its pid file and watches its exit file, unless already tracked. */
