@@ -152,7 +152,7 @@ class ManifestHardeningTest {
 
         Files.delete(dir.resolve("tabs.yml"));
         Files.writeString(dir.resolve("conf.json"), "{\"db\": {\"password\": \"" + SECRET + "\"}}");
-        assertThat(loadError(dir).getMessage()).contains("conf.json line 1: app 'db': password: 'text'").doesNotContain(SECRET);
+        assertThat(loadError(dir).getMessage()).contains("conf.json line 1: app 'db': password: 'password' is not allowed; not a Mako manifest field").doesNotContain(SECRET);
 
         Files.delete(dir.resolve("conf.json"));
         Files.writeString(dir.resolve("broken.json"), "{\"db\": {\"password\": tokenbad, \"key\": \"" + SECRET + "\"}}");
