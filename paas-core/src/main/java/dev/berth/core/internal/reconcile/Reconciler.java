@@ -135,7 +135,10 @@ public final class Reconciler implements AutoCloseable {
 
     // ---- state owned by the loop thread ----
     private final Map<String, AppRecord> apps = new TreeMap<>();
-    private final Map<String, Tracked> instances = new TreeMap<>();
+    /** Every tracked instance, by id, app and node: every change of the set goes through it. */
+    private final InstanceIndex instances = new InstanceIndex();
+    /** The apps the next pass converges: touched since the last one, or all after a resync or a node change. */
+    private final DirtyApps touched = new DirtyApps();
     private final Map<String, Integer> lastSeq = new HashMap<>();
     private final Map<String, String> lastUnplaced = new HashMap<>();
     private final Map<String, Progress> progress = new HashMap<>();
@@ -203,7 +206,7 @@ public final class Reconciler implements AutoCloseable {
     public void start() {
         w.backend().onExit((id, handle, exit) -> post(() -> onExited(id, handle, exit)));
         call(this::recover);
-        loop.scheduleWithFixedDelay(() -> safely(this::pass), w.resyncInterval().toMillis(),
+        loop.scheduleWithFixedDelay(() -> safely(this::resync), w.resyncInterval().toMillis(),
                 w.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
         // Node liveness is read from the backend's last checks (no round trip) a few times per threshold.
         long every = Math.max(50, Math.min(500, w.nodeDownAfter().toMillis() / 4));
@@ -212,6 +215,7 @@ public final class Reconciler implements AutoCloseable {
 
     private Void recover() {
         apps.putAll(w.store().loadApps());
+        touched.markAll();
         Map<String, InstanceRecord> saved = new LinkedHashMap<>();
         for (InstanceRecord r : w.store().loadInstances()) {
             saved.put(r.id(), r);
@@ -229,7 +233,7 @@ public final class Reconciler implements AutoCloseable {
                 InstanceRecord r = new InstanceRecord(ri.instanceId(), ri.app(), ri.release(), ri.node(),
                         InstanceState.RUNNING, ri.endpoint(), ri.handle(), 0, ri.startedAt(), null);
                 Tracked t = new Tracked(r);
-                instances.put(r.id(), t);
+                instances.put(t);
                 stop(t, AfterStop.REMOVE, "not wanted");
                 continue;
             }
@@ -238,7 +242,7 @@ public final class Reconciler implements AutoCloseable {
             InstanceRecord base = new InstanceRecord(ri.instanceId(), ri.app(), ri.release(), ri.node(),
                     InstanceState.STARTING, null, null, restarts, null, old == null ? null : old.lastExit());
             Tracked t = new Tracked(base);
-            instances.put(t.id(), t);
+            instances.put(t);
             emit(new PlatformEvent.InstanceAdopted(now, ri.app(), ri.instanceId(), ri.node(), ri.handle()));
             log.info("adopted instance {} of app {} (pid/handle {}) without restarting it", ri.instanceId(), ri.app(),
                     ri.handle());
@@ -267,7 +271,7 @@ public final class Reconciler implements AutoCloseable {
                 continue;
             }
             Tracked t = new Tracked(r);
-            instances.put(t.id(), t);
+            instances.put(t);
             if (r.state() == InstanceState.STOPPED) {
                 continue; // stopped on purpose: stays stopped
             }
@@ -319,6 +323,7 @@ public final class Reconciler implements AutoCloseable {
         }
         if (v.changed()) {
             dirty = true;
+            touched.markAll(); // lost instances to place elsewhere, and ALL apps gain or lose a node
             pass();
         }
     }
@@ -328,9 +333,9 @@ public final class Reconciler implements AutoCloseable {
         log.warn("{}; its instances are lost and placed on the other nodes (routed until their replacements are ready)",
                 reason);
         emit(new PlatformEvent.NodeDown(now, node, why));
-        for (Tracked t : List.copyOf(instances.values())) {
-            if (!t.record.node().equals(node) || (t.state() == InstanceState.STOPPED && !t.busy && !t.retiring())) {
-                continue; // elsewhere, or stopped on purpose (it stays stopped, and keeps its place)
+        for (Tracked t : instances.onNode(node)) {
+            if (t.state() == InstanceState.STOPPED && !t.busy && !t.retiring()) {
+                continue; // stopped on purpose: it stays stopped, and keeps its place
             }
             prober.unwatch(t.id());
             instances.remove(t.id());
@@ -378,6 +383,7 @@ public final class Reconciler implements AutoCloseable {
     /** Drops an instance that is stopped or gone for good, remembering when (see {@link #retired}). */
     private void forget(Tracked t, Instant now) {
         instances.remove(t.id());
+        touched.mark(t.record.app());
         Instant horizon = now.minus(RETIRED_MEMORY);
         for (var oldest = retired.values().iterator(); oldest.hasNext() && oldest.next().isBefore(horizon); ) {
             oldest.remove();
@@ -414,7 +420,7 @@ public final class Reconciler implements AutoCloseable {
                 // Same code and settings: only the count (or the update strategy) changed.
                 AppRecord rec = new AppRecord(spec, old.release(), false, old.rollout(), old.history());
                 w.store().saveApp(rec);
-                apps.put(spec.name(), rec);
+                putApp(rec);
                 if (!old.spec().instances().equals(spec.instances()) || old.stopped()) {
                     emit(new PlatformEvent.AppScaled(w.clock().instant(), spec.name(), spec.instances()));
                 }
@@ -467,7 +473,7 @@ public final class Reconciler implements AutoCloseable {
                         old.rollout() != null ? old.rollout().fromSpec() : old.spec(), now, now.plus(spec.update().deadline()));
         AppRecord rec = new AppRecord(spec, release, false, rollout, history);
         w.store().saveApp(rec);
-        apps.put(spec.name(), rec);
+        putApp(rec);
         progress.put(spec.name(), new Progress());
         log.info("app {}: deployed release {}{}", spec.name(), release,
                 rollout == null ? "" : " over " + rollout.fromRelease());
@@ -505,7 +511,7 @@ public final class Reconciler implements AutoCloseable {
             AppSpec spec = rec.spec().toBuilder().routing(change.apply(rec.spec().routing())).build();
             AppRecord next = rec.withSpec(spec);
             w.store().saveApp(next);
-            apps.put(app, next);
+            putApp(next);
             log.info("app {}: routing now {}", app, spec.routing().domains());
             pass();
             return null;
@@ -518,7 +524,7 @@ public final class Reconciler implements AutoCloseable {
             AppRecord rec = app(app);
             AppRecord next = rec.withSpec(rec.spec().withInstances(count));
             w.store().saveApp(next);
-            apps.put(app, next);
+            putApp(next);
             lastUnplaced.remove(app);
             emit(new PlatformEvent.AppScaled(w.clock().instant(), app, count));
             pass();
@@ -532,7 +538,7 @@ public final class Reconciler implements AutoCloseable {
             AppRecord rec = app(app);
             if (rec.stopped() != stopped) {
                 w.store().saveApp(rec.withStopped(stopped));
-                apps.put(app, rec.withStopped(stopped));
+                putApp(rec.withStopped(stopped));
                 emit(stopped ? new PlatformEvent.AppStopped(w.clock().instant(), app, false)
                         : new PlatformEvent.AppScaled(w.clock().instant(), app, rec.spec().instances()));
             }
@@ -547,6 +553,7 @@ public final class Reconciler implements AutoCloseable {
             app(app);
             w.store().deleteApp(app);
             apps.remove(app);
+            touched.mark(app);
             lastUnplaced.remove(app);
             emit(new PlatformEvent.AppStopped(w.clock().instant(), app, true));
             pass();
@@ -558,7 +565,8 @@ public final class Reconciler implements AutoCloseable {
     public void restartApp(String app) {
         call(() -> {
             app(app);
-            for (Tracked t : instancesOf(app)) {
+            touched.mark(app);
+            for (Tracked t : instances.ofApp(app)) {
                 if (!t.retiring() && t.state() != InstanceState.STOPPED) {
                     t.restarting = true;
                 }
@@ -614,7 +622,7 @@ public final class Reconciler implements AutoCloseable {
                 Instances count = Instances.of(Math.max(0, rec.spec().instances().count() - 1));
                 AppRecord next = rec.withSpec(rec.spec().withInstances(count));
                 w.store().saveApp(next);
-                apps.put(rec.name(), next);
+                putApp(next);
                 emit(new PlatformEvent.AppScaled(w.clock().instant(), rec.name(), count));
             }
             stop(t, AfterStop.REMOVE, "removed by request");
@@ -636,7 +644,7 @@ public final class Reconciler implements AutoCloseable {
                 if (!rec.stopped()) {
                     AppRecord next = rec.withStopped(true);
                     w.store().saveApp(next);
-                    apps.put(rec.name(), next);
+                    putApp(next);
                     emit(new PlatformEvent.AppStopped(w.clock().instant(), rec.name(), false));
                 }
             }
@@ -659,6 +667,18 @@ public final class Reconciler implements AutoCloseable {
 
     public View view() {
         return view;
+    }
+
+    /** Replaces an app's record (already saved): the next pass converges it. */
+    private void putApp(AppRecord rec) {
+        apps.put(rec.name(), rec);
+        touched.mark(rec.name());
+    }
+
+    /** The periodic resync: a pass over every app, which heals whatever a missed mark left behind. */
+    private void resync() {
+        touched.markAll();
+        pass();
     }
 
     private AppRecord app(String name) {
@@ -690,7 +710,7 @@ public final class Reconciler implements AutoCloseable {
         retireUnwanted();
         List<PlacementRequest> requests = new ArrayList<>();
         List<AppRecord> requesters = new ArrayList<>();
-        for (AppRecord app : apps.values()) {
+        for (AppRecord app : touched.take(apps, lastUnplaced.keySet())) {
             if (!app.stopped()) {
                 converge(app, requests, requesters);
             }
@@ -708,7 +728,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** Instances whose app is gone or stopped are stopped and forgotten. */
     private void retireUnwanted() {
-        for (Tracked t : List.copyOf(instances.values())) {
+        for (Tracked t : instances.copy()) {
             AppRecord app = apps.get(t.record.app());
             if ((app == null || app.stopped()) && !t.retiring()) {
                 stop(t, AfterStop.REMOVE, app == null ? "app removed" : "app stopped");
@@ -720,7 +740,7 @@ public final class Reconciler implements AutoCloseable {
     private void converge(AppRecord app, List<PlacementRequest> requests, List<AppRecord> requesters) {
         if (awaitingPush(app.spec())) {
             // No code before the first git push: no process runs in an empty directory, none crash-loops.
-            for (Tracked t : instancesOf(app.name())) {
+            for (Tracked t : instances.ofApp(app.name())) {
                 if (!t.retiring()) {
                     stop(t, AfterStop.REMOVE, "app has no code yet: it waits for its first git push");
                 }
@@ -729,7 +749,7 @@ public final class Reconciler implements AutoCloseable {
         }
         List<Tracked> current = new ArrayList<>();
         List<Tracked> old = new ArrayList<>();
-        for (Tracked t : instancesOf(app.name())) {
+        for (Tracked t : instances.ofApp(app.name())) {
             if (t.retiring()) {
                 continue;
             }
@@ -740,7 +760,7 @@ public final class Reconciler implements AutoCloseable {
         if (spec.instances().all()) {
             // One per node: extras on a node are surplus.
             Map<String, Integer> perNode = new HashMap<>();
-            List<Tracked> mostUsefulFirst = sortedForScaleDown(current);
+            List<Tracked> mostUsefulFirst = ScaleDownOrder.sorted(current);
             Collections.reverse(mostUsefulFirst);
             for (Tracked t : mostUsefulFirst) {
                 if (perNode.merge(t.record.node(), 1, Integer::sum) > 1) {
@@ -766,7 +786,7 @@ public final class Reconciler implements AutoCloseable {
         }
         int desired = spec.instances().count();
         if (current.size() > desired) {
-            List<Tracked> order = sortedForScaleDown(current);
+            List<Tracked> order = ScaleDownOrder.sorted(current);
             for (Tracked t : order.subList(0, current.size() - desired)) {
                 stop(t, AfterStop.REMOVE, "scaled down to " + desired);
             }
@@ -775,9 +795,9 @@ public final class Reconciler implements AutoCloseable {
         int missing = desired - current.size();
         if (!old.isEmpty()) {
             // A rolling update: Marathon's minimumHealthCapacity / maximumOverCapacity.
-            List<RollingPlan.Old> olds = sortedForScaleDown(old).stream()
+            List<RollingPlan.Old> olds = ScaleDownOrder.sorted(old).stream()
                     .map(t -> new RollingPlan.Old(t.id(), t.state() == InstanceState.HEALTHY)).toList();
-            int live = (int) instancesOf(app.name()).stream().filter(Tracked::live).count();
+            int live = (int) instances.ofApp(app.name()).stream().filter(Tracked::live).count();
             RollingPlan.Step step = RollingPlan.step(spec.update(), desired, current.size(), (int) healthyCurrent, olds, live);
             for (String id : step.toStop()) {
                 stop(instances.get(id), AfterStop.REMOVE, "replaced by release " + app.release());
@@ -795,31 +815,6 @@ public final class Reconciler implements AutoCloseable {
         return spec.source() instanceof Source.Git g && g.awaitingPush();
     }
 
-    /** Scale-down order: the least useful first (not running, then unhealthy, then newest). */
-    private static List<Tracked> sortedForScaleDown(List<Tracked> list) {
-        List<Tracked> copy = new ArrayList<>(list);
-        copy.sort(Comparator.comparingInt((Tracked t) -> usefulness(t.state()))
-                .thenComparing(Comparator.comparingInt((Tracked t) -> seqOf(t.id())).reversed()));
-        return copy;
-    }
-
-    private static int usefulness(InstanceState s) {
-        return switch (s) {
-            case PENDING, EXITED, STOPPED, STOPPING -> 0;
-            case STARTING, UNHEALTHY -> 1;
-            case RUNNING -> 2;
-            case HEALTHY -> 3;
-        };
-    }
-
-    private static int seqOf(String id) {
-        try {
-            return Integer.parseInt(id.substring(id.lastIndexOf('-') + 1));
-        } catch (RuntimeException e) {
-            return 0;
-        }
-    }
-
     private void placeAndStart(List<PlacementRequest> requests, List<AppRecord> requesters) {
         Placement placement = w.scheduler().place(snapshot(), requests);
         for (Placement.Assignment a : placement.assignments()) {
@@ -827,7 +822,7 @@ public final class Reconciler implements AutoCloseable {
             String id = app.name() + "-" + lastSeq.merge(app.name(), 1, Integer::sum);
             Tracked t = new Tracked(new InstanceRecord(id, app.name(), app.release(), a.node(), InstanceState.PENDING,
                     null, null, 0, null, null));
-            instances.put(id, t);
+            instances.put(t);
             dirty = true;
             launch(t);
         }
@@ -861,7 +856,7 @@ public final class Reconciler implements AutoCloseable {
                 continue;
             }
             Progress p = progress.computeIfAbsent(app.name(), k -> new Progress());
-            List<Tracked> mine = instancesOf(app.name());
+            List<Tracked> mine = instances.ofApp(app.name());
             int want = awaitingPush(app.spec()) ? 0
                     : app.spec().instances().all() ? eligibleNodes(app.spec()) : app.spec().instances().count();
             int healthyNew = (int) mine.stream().filter(t -> t.record.release().equals(app.release())
@@ -930,7 +925,7 @@ public final class Reconciler implements AutoCloseable {
         h.add(last.ended(now, outcome, reason));
         AppRecord rec = new AppRecord(app.spec(), app.release(), app.stopped(), null, h);
         w.store().saveApp(rec);
-        apps.put(app.name(), rec);
+        putApp(rec);
         progress.remove(app.name());
         Duration took = Duration.between(last.startedAt(), now);
         log.info("app {}: release {} rolled out in {} ms", app.name(), app.release(), took.toMillis());
@@ -949,7 +944,7 @@ public final class Reconciler implements AutoCloseable {
         AppSpec back = r.fromSpec().toBuilder().instances(app.spec().instances()).routing(app.spec().routing()).build();
         AppRecord rec = new AppRecord(back, r.fromRelease(), app.stopped(), null, h);
         w.store().saveApp(rec);
-        apps.put(app.name(), rec);
+        putApp(rec);
         progress.remove(app.name());
         log.warn("app {}: release {} failed, rolling back to {}: {}", app.name(), app.release(), r.fromRelease(), reason);
         emit(new PlatformEvent.DeployFailed(now, app.name(), app.release(), reason, r.fromRelease()));
@@ -962,29 +957,28 @@ public final class Reconciler implements AutoCloseable {
 
     /** The cluster as the scheduler sees it: every instance that holds resources counts. */
     private ClusterSnapshot snapshot() {
-        Map<String, List<ClusterSnapshot.Allocation>> byNode = new HashMap<>();
-        for (Tracked t : instances.values()) {
-            AppRecord app = apps.get(t.record.app());
-            // A stopped-on-request instance keeps its place (it counts for ALL and per-node
-            // limits) but takes no resources.
-            boolean held = t.state() == InstanceState.STOPPED && !t.busy;
-            Resources r = app == null || held ? Resources.none() : app.spec().resources();
-            // An instance of an older release takes resources but does not count as the app on
-            // its node, so that the new release can be placed beside it (ALL, uniqueHost).
-            String owner = app != null && !t.record.release().equals(app.release())
-                    ? t.record.app() + "@" + t.record.release() : t.record.app();
-            byNode.computeIfAbsent(t.record.node(), k -> new ArrayList<>())
-                    .add(new ClusterSnapshot.Allocation(owner, t.id(), r));
-        }
         List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
         for (NodeSpec n : w.nodes()) {
-            nodes.add(new ClusterSnapshot.NodeState(n, !downNodes.contains(n.id()), byNode.getOrDefault(n.id(), List.of())));
+            List<ClusterSnapshot.Allocation> there = new ArrayList<>();
+            for (Tracked t : instances.onNode(n.id())) {
+                AppRecord app = apps.get(t.record.app());
+                // A stopped-on-request instance keeps its place (it counts for ALL and per-node
+                // limits) but takes no resources.
+                boolean held = t.state() == InstanceState.STOPPED && !t.busy;
+                Resources r = app == null || held ? Resources.none() : app.spec().resources();
+                // An instance of an older release takes resources but does not count as the app on
+                // its node, so that the new release can be placed beside it (ALL, uniqueHost).
+                String owner = app != null && !t.record.release().equals(app.release())
+                        ? t.record.app() + "@" + t.record.release() : t.record.app();
+                there.add(new ClusterSnapshot.Allocation(owner, t.id(), r));
+            }
+            nodes.add(new ClusterSnapshot.NodeState(n, !downNodes.contains(n.id()), there));
         }
         return new ClusterSnapshot(nodes);
     }
 
     private void respawnDue(Instant now) {
-        for (Tracked t : List.copyOf(instances.values())) {
+        for (Tracked t : instances.copy()) {
             if (t.respawnAt != null && !t.busy && !now.isBefore(t.respawnAt) && !t.retiring()) {
                 t.respawnAt = null;
                 t.record = t.record.respawned();
@@ -999,7 +993,7 @@ public final class Reconciler implements AutoCloseable {
      */
     private void rollRestarts() {
         Map<String, List<Tracked>> byApp = new TreeMap<>();
-        for (Tracked t : instances.values()) {
+        for (Tracked t : instances.all()) {
             if (t.restarting || t.rolling) {
                 byApp.computeIfAbsent(t.record.app(), k -> new ArrayList<>()).add(t);
             }
@@ -1028,6 +1022,7 @@ public final class Reconciler implements AutoCloseable {
         if (app == null) {
             return;
         }
+        touched.mark(app.name());
         t.busy = true;
         t.exitDuringStart = null;
         t.provedHealthy = false;
@@ -1053,9 +1048,10 @@ public final class Reconciler implements AutoCloseable {
 
     private void onStarted(Tracked t, RunningInstance ri, AppSpec spec) {
         t.busy = false;
-        if (instances.get(t.id()) != t) {
+        if (!instances.holds(t)) {
             return;
         }
+        touched.mark(t.record.app());
         emit(new PlatformEvent.InstanceStarted(w.clock().instant(), t.record.app(), t.id(), ri.node(), ri.endpoint(),
                 ri.handle()));
         log.info("instance {} of app {} started on node {} (handle {}, endpoint {})", t.id(), t.record.app(), ri.node(),
@@ -1099,9 +1095,10 @@ public final class Reconciler implements AutoCloseable {
 
     private void onStartFailed(Tracked t, Throwable e) {
         t.busy = false;
-        if (instances.get(t.id()) != t) {
+        if (!instances.holds(t)) {
             return;
         }
+        touched.mark(t.record.app());
         Instant now = w.clock().instant();
         emit(new PlatformEvent.InstanceStartFailed(now, t.record.app(), t.id(), e.getMessage()));
         rolloutFailure(t, "start failed: " + e.getMessage());
@@ -1121,6 +1118,7 @@ public final class Reconciler implements AutoCloseable {
         t.afterStop = then;
         t.stopReason = reason;
         t.respawnAt = null;
+        touched.mark(t.record.app());
         if (t.busy) {
             return; // the start or stop in flight finishes first; onStarted comes back here
         }
@@ -1158,7 +1156,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** Stops the drained instances whose removal the router has applied. */
     private void stopDrained() {
-        for (Tracked t : List.copyOf(instances.values())) {
+        for (Tracked t : instances.copy()) {
             if (t.drainAfter > 0 && appliedSeq >= t.drainAfter) {
                 t.drainAfter = 0;
                 stopInBackend(t);
@@ -1176,7 +1174,7 @@ public final class Reconciler implements AutoCloseable {
             }
             post(() -> {
                 t.busy = false;
-                if (instances.get(t.id()) != t) {
+                if (!instances.holds(t)) {
                     return; // lost with its node meanwhile: nothing follows from this stop
                 }
                 finishStop(t);
@@ -1188,6 +1186,7 @@ public final class Reconciler implements AutoCloseable {
     private void finishStop(Tracked t) {
         AfterStop then = t.afterStop == null ? AfterStop.HOLD : t.afterStop;
         t.afterStop = null;
+        touched.mark(t.record.app());
         Instant now = w.clock().instant();
         boolean wasLive = t.record.handle() != null;
         t.record = new InstanceRecord(t.id(), t.record.app(), t.record.release(), t.record.node(), InstanceState.STOPPED,
@@ -1218,6 +1217,7 @@ public final class Reconciler implements AutoCloseable {
             log.debug("exit of unknown instance {} ignored", id);
             return;
         }
+        touched.mark(t.record.app());
         if (t.record.handle() != null && !t.record.handle().equals(handle)) {
             log.debug("late exit of an earlier process {} of instance {} ignored", handle, id);
             return;
@@ -1247,6 +1247,7 @@ public final class Reconciler implements AutoCloseable {
         t.record = t.record.exited(exit, InstanceState.EXITED);
         t.rolling = false;
         dirty = true;
+        touched.mark(t.record.app());
         if (app == null || app.stopped()) {
             return;
         }
@@ -1284,6 +1285,7 @@ public final class Reconciler implements AutoCloseable {
         if (app == null) {
             return;
         }
+        touched.mark(app.name());
         HealthCheck hc = app.spec().healthCheck();
         Instant now = w.clock().instant();
         if (r.healthy()) {
@@ -1359,7 +1361,7 @@ public final class Reconciler implements AutoCloseable {
             if (app.spec().routing().domains().isEmpty()) {
                 continue;
             }
-            List<Endpoint> healthy = new ArrayList<>(instancesOf(app.name()).stream()
+            List<Endpoint> healthy = new ArrayList<>(instances.ofApp(app.name()).stream()
                     .filter(t -> t.state() == InstanceState.HEALTHY && t.record.endpoint() != null && t.afterStop == null)
                     .map(t -> t.record.endpoint()).toList());
             if (!app.stopped()) {
@@ -1401,7 +1403,7 @@ public final class Reconciler implements AutoCloseable {
                 }
             });
         }
-        for (Tracked t : instances.values()) {
+        for (Tracked t : instances.all()) {
             if (t.drainAfter == Tracked.DRAIN_PENDING) {
                 t.drainAfter = tableSeq; // the table just submitted (or the last one) leaves it out
             }
@@ -1435,7 +1437,7 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         refreshView();
-        if (!idleWaiters.isEmpty() && instances.values().stream().noneMatch(t -> t.live() || t.busy)) {
+        if (!idleWaiters.isEmpty() && instances.all().stream().noneMatch(t -> t.live() || t.busy)) {
             idleWaiters.forEach(f -> f.complete(null));
             idleWaiters.clear();
         }
@@ -1447,12 +1449,12 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private List<InstanceRecord> records() {
-        return instances.values().stream().map(t -> t.record).toList();
+        return instances.all().stream().map(t -> t.record).toList();
     }
 
     private void scheduleWakeUp() {
         Instant next = java.util.stream.Stream.concat(
-                        instances.values().stream().map(t -> t.respawnAt),
+                        instances.all().stream().map(t -> t.respawnAt),
                         apps.values().stream().map(a -> a.rollout() == null ? null : a.rollout().deadline()))
                 .filter(Objects::nonNull).min(Comparator.naturalOrder()).orElse(null);
         if (next == null || next.equals(wakeUpAt)) {
@@ -1467,16 +1469,6 @@ public final class Reconciler implements AutoCloseable {
             wakeUpAt = null;
             pass();
         }), delay, TimeUnit.MILLISECONDS);
-    }
-
-    private List<Tracked> instancesOf(String app) {
-        List<Tracked> list = new ArrayList<>();
-        for (Tracked t : instances.values()) {
-            if (t.record.app().equals(app)) {
-                list.add(t);
-            }
-        }
-        return list;
     }
 
     private void emit(PlatformEvent e) {

@@ -1,0 +1,60 @@
+// The loop's dirty set: a pass converges the apps touched since the last one, or every app after a resync.
+package dev.berth.core.internal.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.api.AppRecord;
+import dev.berth.api.AppSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** {@link DirtyApps}: what a pass takes, and that each take starts over. */
+class DirtyAppsTest {
+    private static final Map<String, AppRecord> APPS = new TreeMap<>();
+
+    static {
+        for (String name : List.of("api", "db", "web", "worker")) {
+            APPS.put(name, new AppRecord(AppSpec.builder(name).command("serve").build(), "r1", false));
+        }
+    }
+
+    private static List<String> names(List<AppRecord> apps) {
+        return apps.stream().map(AppRecord::name).toList();
+    }
+
+    @Test
+    void aPassTakesTheTouchedAppsOnceInNameOrderAndNothingAfterwards() {
+        DirtyApps dirty = new DirtyApps();
+        dirty.mark("web");
+        dirty.mark("api");
+        dirty.mark("web");
+
+        assertThat(names(dirty.take(APPS, Set.of()))).containsExactly("api", "web");
+        assertThat(dirty.take(APPS, Set.of())).isEmpty();
+    }
+
+    @Test
+    void appsWaitingForAPlacementAreTakenEveryPassAndRemovedAppsNever() {
+        DirtyApps dirty = new DirtyApps();
+        dirty.mark("gone");
+        dirty.mark("db");
+
+        assertThat(names(dirty.take(APPS, Set.of("worker")))).containsExactly("db", "worker");
+        assertThat(names(dirty.take(APPS, Set.of("worker")))).containsExactly("worker");
+    }
+
+    @Test
+    void aResyncTakesEveryAppOnceThenOnlyWhatIsTouchedAgain() {
+        DirtyApps dirty = new DirtyApps();
+        dirty.mark("db");
+        dirty.markAll();
+        dirty.mark("web");
+
+        assertThat(names(dirty.take(APPS, Set.of()))).containsExactly("api", "db", "web", "worker");
+        dirty.mark("web");
+        assertThat(names(dirty.take(APPS, Set.of()))).containsExactly("web");
+    }
+}
