@@ -1,0 +1,204 @@
+// One ScaleBench platform: a SimBackend cluster in a temporary state dir, and the measurements run on it.
+package dev.berth.samples;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.Instances;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.Resources;
+import dev.berth.core.Platform;
+import dev.berth.testkit.SimBackend;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A platform built for one workload through the public API only ({@code Platform.builder()},
+ * {@code deploy}, {@code scale}, a listener; no router), over a {@link SimBackend} with one
+ * simulated node per cluster node, in a temporary state dir deleted on {@link #close()}. Its
+ * measurements return the fields of one ScaleBench JSON line. Not thread-safe: one caller.
+ */
+final class ScaleRun implements AutoCloseable {
+    private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final ScaleWorkload workload;
+    private final PrintStream progress;
+    private final Path dir;
+    private final StartCounter counter = new StartCounter();
+    private final Platform platform;
+    private boolean completed;
+
+    private ScaleRun(ScaleWorkload workload, PrintStream progress) throws IOException {
+        this.workload = workload;
+        this.progress = progress;
+        this.dir = Files.createTempDirectory("berth-scalebench-");
+        List<NodeSpec> nodes = new ArrayList<>(workload.nodes());
+        List<String> ids = new ArrayList<>(workload.nodes());
+        Resources capacity = Resources.of(ScaleWorkload.NODE_CPU, ScaleWorkload.NODE_MEMORY_MB);
+        for (int i = 0; i < workload.nodes(); i++) {
+            ids.add(ScaleWorkload.nodeId(i));
+            nodes.add(NodeSpec.of(ScaleWorkload.nodeId(i), capacity));
+        }
+        SimBackend sim = SimBackend.builder().nodes(ids).build();
+        try {
+            this.platform = Platform.builder().cluster(nodes).backend(sim).stateDir(dir).listener(counter).build();
+        } catch (RuntimeException e) {
+            sim.close();
+            delete(dir);
+            throw e;
+        }
+    }
+
+    /** A platform for {@code workload} (a plain one: its apps are not deployed yet). */
+    static ScaleRun open(ScaleWorkload workload, PrintStream progress) {
+        try {
+            return new ScaleRun(workload, progress);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary state dir: " + e.getMessage(), e);
+        }
+    }
+
+    ScaleWorkload workload() {
+        return workload;
+    }
+
+    /** Whether {@link #deployAll} saw every instance started. */
+    boolean completed() {
+        return completed;
+    }
+
+    /**
+     * Deploys the workload's apps one after the other from this thread and waits for every
+     * instance's InstanceStarted event, at most {@code timeoutNanos} from the first deploy call.
+     */
+    Map<String, Object> deployAll(long timeoutNanos) throws InterruptedException {
+        int total = workload.instances();
+        counter.expect(null, total);
+        Resources each = Resources.of(ScaleWorkload.INSTANCE_CPU, ScaleWorkload.INSTANCE_MEMORY_MB);
+        long[] latencies = new long[workload.apps()];
+        int calls = 0;
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeoutNanos;
+        long nextReport = t0 + PROGRESS_NANOS;
+        for (int i = 0; i < workload.apps() && System.nanoTime() - deadline < 0; i++) {
+            AppSpec spec = AppSpec.builder(ScaleWorkload.appName(i)).command("sleep", "infinity")
+                    .instances(workload.perApp()).resources(each).build();
+            long s = System.nanoTime();
+            platform.deploy(spec);
+            latencies[calls++] = System.nanoTime() - s;
+            if (System.nanoTime() - nextReport >= 0) {
+                report(t0, calls + " of " + workload.apps() + " deploy calls returned");
+                nextReport = System.nanoTime() + PROGRESS_NANOS;
+            }
+        }
+        completed = calls == workload.apps()
+                && counter.await(deadline, PROGRESS_NANOS, () -> report(t0, "all deploy calls returned"));
+        long end = completed ? counter.reachedAt() : System.nanoTime();
+        return line(workload.name(), workload.apps(), total, t0, end, Arrays.copyOf(latencies, calls));
+    }
+
+    /**
+     * Scales the first app of this (completed) run up by one instance and waits for its
+     * InstanceStarted event, at most {@code timeoutNanos}; reported under {@code name}.
+     */
+    Map<String, Object> scaleOne(String name, long timeoutNanos) throws InterruptedException {
+        String app = ScaleWorkload.appName(0);
+        counter.expect(app, 1);
+        long t0 = System.nanoTime();
+        platform.scale(app, Instances.of(workload.perApp() + 1));
+        long latency = System.nanoTime() - t0;
+        boolean done = counter.await(t0 + timeoutNanos, PROGRESS_NANOS, () -> report(t0, "scaled " + app));
+        long end = done ? counter.reachedAt() : System.nanoTime();
+        Map<String, Object> line = line(name, 1, 1, t0, end, new long[] {latency});
+        line.put("completed", done);
+        return line;
+    }
+
+    /** The line of a workload whose base did not complete: nothing measured. */
+    static Map<String, Object> notRun(ScaleWorkload w, String why) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("workload", w.name());
+        line.put("apps", w.apps());
+        line.put("instances", w.instances());
+        line.put("nodes", w.nodes());
+        line.put("completed", false);
+        line.put("started", 0);
+        line.put("reason", why);
+        return line;
+    }
+
+    private Map<String, Object> line(String name, int apps, int instances, long t0, long end, long[] latencies) {
+        long started = counter.count();
+        double ms = (end - t0) / 1e6;
+        Arrays.sort(latencies);
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("workload", name);
+        line.put("apps", apps);
+        line.put("instances", instances);
+        line.put("nodes", workload.nodes());
+        line.put("completed", completed);
+        line.put("started", started);
+        line.put("ms", round(ms));
+        line.put("instancesPerSecond", ms <= 0 ? 0 : round(started / (ms / 1000)));
+        line.put("deployCalls", latencies.length);
+        line.put("deployP50Ms", round(percentile(latencies, 0.50) / 1e6));
+        line.put("deployP99Ms", round(percentile(latencies, 0.99) / 1e6));
+        line.put("heapUsedAfterGcMb", heapAfterGcMb());
+        return line;
+    }
+
+    private void report(long t0, String what) {
+        progress.printf("ScaleBench: %s: %.0f s: %s; %d of the instances started%n", workload.name(),
+                (System.nanoTime() - t0) / 1e9, what, counter.count());
+    }
+
+    /** The nearest-rank percentile of sorted values; 0 when there are none. */
+    static long percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    /** The heap in use, in MiB, right after a full collection requested twice. */
+    private static long heapAfterGcMb() {
+        System.gc();
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
+    }
+
+    /** Closes the platform (the simulated instances die with the JVM) and deletes the state dir. */
+    @Override
+    public void close() {
+        try {
+            platform.close();
+        } finally {
+            delete(dir);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}
