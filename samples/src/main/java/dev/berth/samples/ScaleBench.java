@@ -127,7 +127,8 @@ public final class ScaleBench implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             stderr.println("ScaleBench: failed: " + e);
-            e.printStackTrace(stderr);
+            // the stack trace, through the log (a logger made only now: main sets its level first)
+            org.slf4j.LoggerFactory.getLogger(ScaleBench.class).error("ScaleBench failed", e);
             return INCOMPLETE;
         } finally {
             if (current != null) {

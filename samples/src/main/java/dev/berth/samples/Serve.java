@@ -13,6 +13,7 @@ import dev.berth.core.Platform;
 import dev.berth.core.internal.state.FileStateStore;
 import dev.berth.router.haproxy.HaproxyRouter;
 import dev.berth.router.nginx.NginxRouter;
+import dev.berth.support.Redactor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -179,14 +180,9 @@ public final class Serve implements Callable<Integer> {
 
     /** The instance's last lines of output, each value of the app's env of 4+ characters shown as ***. */
     static List<String> lastLines(Platform platform, String app, String instance) {
-        List<String> secrets = platform.app(app).spec().env().values().stream().filter(v -> v.length() >= 4).toList();
-        return platform.logs(instance, EXIT_LINES).stream().map(line -> {
-            String masked = line;
-            for (String secret : secrets) {
-                masked = masked.replace(secret, "***");
-            }
-            return masked.length() > 400 ? masked.substring(0, 400) + " ..." : masked;
-        }).toList();
+        Redactor secrets = new Redactor(platform.app(app).spec().env().values());
+        return platform.logs(instance, EXIT_LINES).stream().map(secrets::apply)
+                .map(line -> line.length() > 400 ? line.substring(0, 400) + " ..." : line).toList();
     }
 
     /** Deploys the apps, removes those no manifest names any more, and serves until stopped. */

@@ -424,18 +424,7 @@ public final class HaproxyRouter implements Router {
         String gen = currentGeneration != null ? currentGeneration
                 : lastGood == null ? null : HaproxyConfig.generationOf(lastGood);
         if (gen == null || !Files.isDirectory(settings.generationDir(gen))) {
-            // not a file of this router's: serve an empty table until the next apply
-            Layout layout = Layout.empty();
-            gen = nonce + "-" + (++generation);
-            HaproxyConfig.Files files = new HaproxyConfig.Files(settings.generationDir(gen));
-            writeGeneration(files, layout, Map.of());
-            String text = HaproxyConfig.render(layout, settings, files, gen);
-            install(text);
-            launch(gen);
-            current = layout;
-            lastGood = text;
-            currentGeneration = gen;
-            currentFiles = files;
+            gen = launchEmpty(); // not a file of this router's: serve an empty table until the next apply
         } else {
             restore(); // the file holds the last good configuration
             launch(gen);
@@ -462,6 +451,14 @@ public final class HaproxyRouter implements Router {
             return;
         }
         checkPortFree(settings.httpPort(), "httpPort");
+        String gen = launchEmpty();
+        deleteGenerationsBut(gen);
+        LOG.info("haproxy router: haproxy {} serving {} with prefix {}", master.pid(), settings.listen(),
+                settings.prefix());
+    }
+
+    /** Writes a new generation with no route, installs it, starts haproxy on it; returns the generation. */
+    private String launchEmpty() {
         Layout layout = Layout.empty();
         String gen = nonce + "-" + (++generation);
         HaproxyConfig.Files files = new HaproxyConfig.Files(settings.generationDir(gen));
@@ -473,9 +470,7 @@ public final class HaproxyRouter implements Router {
         lastGood = text;
         currentGeneration = gen;
         currentFiles = files;
-        deleteGenerationsBut(gen);
-        LOG.info("haproxy router: haproxy {} serving {} with prefix {}", master.pid(), settings.listen(),
-                settings.prefix());
+        return gen;
     }
 
     /** Starts the haproxy master on the installed config file and waits until it serves {@code gen}. */

@@ -2,6 +2,7 @@ package dev.berth.core.internal.git;
 
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
+import dev.berth.support.Redactor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
