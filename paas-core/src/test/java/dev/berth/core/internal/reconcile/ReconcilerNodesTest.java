@@ -143,6 +143,8 @@ class ReconcilerNodesTest {
         h.router.release.countDown();
         await().atMost(WAIT).until(() -> h.backend.stops.contains(lost.id()));
         assertThat(h.router.routed(DOMAIN)).doesNotContain(lost.endpoint());
+        // the event follows the backend's stop through the loop's queue
+        await().atMost(WAIT).until(() -> !h.events(PlatformEvent.StaleInstanceStopped.class).isEmpty());
         assertThat(h.events(PlatformEvent.StaleInstanceStopped.class)).extracting(PlatformEvent.StaleInstanceStopped::instance)
                 .containsExactly(lost.id());
     }
