@@ -46,8 +46,8 @@ class PlatformStartRefusalTest {
         AppSpec web = AppSpec.builder("web").command("sleep", "1000").build();
         try (FileStateStore store = FileStateStore.open(dir)) {
             store.saveApp(new AppRecord(web, "r1-abc", false));
-            store.saveInstances(List.of(new InstanceRecord("web-1", "web", "r1-abc", "local", InstanceState.HEALTHY, null,
-                    "4242", 0, Instant.parse("2026-11-21T10:00:00Z"), null)));
+            store.saveInstance(new InstanceRecord("web-1", "web", "r1-abc", "local", InstanceState.HEALTHY, null,
+                    "4242", 0, Instant.parse("2026-11-21T10:00:00Z"), null));
         }
     }
 

@@ -5,9 +5,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -25,6 +27,8 @@ final class InstanceIndex {
     private final NavigableMap<String, Tracked> byId = new TreeMap<>();
     private final Map<String, NavigableMap<String, Tracked>> byApp = new HashMap<>();
     private final Map<String, NavigableMap<String, Tracked>> byNode = new HashMap<>();
+    /** Ids whose record was put, replaced, updated or removed since the last {@link #takeChanged}. */
+    private Set<String> changed = new LinkedHashSet<>();
 
     /** The instance of that id, or null. */
     Tracked get(String id) {
@@ -40,16 +44,20 @@ final class InstanceIndex {
     void put(Tracked t) {
         remove(t.id());
         byId.put(t.id(), t);
-        byApp.computeIfAbsent(t.record.app(), k -> new TreeMap<>()).put(t.id(), t);
-        byNode.computeIfAbsent(t.record.node(), k -> new TreeMap<>()).put(t.id(), t);
+        t.indexedBy(this);
+        changed.add(t.id());
+        byApp.computeIfAbsent(t.record().app(), k -> new TreeMap<>()).put(t.id(), t);
+        byNode.computeIfAbsent(t.record().node(), k -> new TreeMap<>()).put(t.id(), t);
     }
 
     /** Stops tracking the instance of that id; returns it, or null if none was tracked. */
     Tracked remove(String id) {
         Tracked t = byId.remove(id);
         if (t != null) {
-            unlink(byApp, t.record.app(), id);
-            unlink(byNode, t.record.node(), id);
+            t.indexedBy(null);
+            changed.add(id);
+            unlink(byApp, t.record().app(), id);
+            unlink(byNode, t.record().node(), id);
         }
         return t;
     }
@@ -62,6 +70,26 @@ final class InstanceIndex {
                 index.remove(key);
             }
         }
+    }
+
+    /** Called by a tracked instance whose record was replaced. */
+    void changed(String id) {
+        changed.add(id);
+    }
+
+    /**
+     * The ids whose record changed (put, updated or removed) since the last call, in the order of
+     * their first change; the set starts empty again.
+     */
+    Set<String> takeChanged() {
+        Set<String> out = changed;
+        changed = new LinkedHashSet<>();
+        return out;
+    }
+
+    /** Marks ids changed again, e.g. after their records could not be saved. */
+    void changedAgain(Set<String> ids) {
+        changed.addAll(ids);
     }
 
     /** Every tracked instance in id order: a read-only live view, not to be iterated across a change. */

@@ -36,7 +36,7 @@ final class Readiness {
 
     /** Whether a rollout of its release is under way: then the rollout's deadline, not the timeout, decides. */
     static boolean inRollout(Tracked t, AppRecord app) {
-        return app.rollout() != null && t.record.release().equals(app.release());
+        return app.rollout() != null && t.record().release().equals(app.release());
     }
 
     /** Whether {@code t}, not ready yet, is given up now: outside a rollout, past its readiness timeout. */
@@ -49,7 +49,7 @@ final class Readiness {
     static String neverReady(Tracked t, HealthCheck hc, Duration within) {
         String span = Durations.format(within);
         if (hc.type() == HealthCheck.Type.NONE) {
-            return "never accepted a connection on " + t.record.endpoint() + " within " + span;
+            return "never accepted a connection on " + t.record().endpoint() + " within " + span;
         }
         return "never passed its health check within " + span + (t.lastProbe == null ? "" : " (last: " + t.lastProbe + ")");
     }
@@ -60,7 +60,7 @@ final class Readiness {
      */
     static String laggards(List<Tracked> ofRelease, HealthCheck hc, Duration deadline) {
         List<String> named = ofRelease.stream()
-                .filter(t -> t.state() == InstanceState.RUNNING && !t.provedHealthy && t.record.endpoint() != null)
+                .filter(t -> t.state() == InstanceState.RUNNING && !t.provedHealthy && t.record().endpoint() != null)
                 .limit(3).map(t -> t.id() + " " + neverReady(t, hc, deadline)).toList();
         return named.isEmpty() ? "" : "; " + String.join("; ", named);
     }

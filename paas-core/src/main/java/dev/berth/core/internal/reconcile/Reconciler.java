@@ -26,8 +26,9 @@ import dev.berth.api.Routing;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Source;
 import dev.berth.api.RunningInstance;
-import dev.berth.api.Scheduler;
+import dev.berth.api.StateChanges;
 import dev.berth.api.StateStore;
+import dev.berth.api.Scheduler;
 import dev.berth.core.internal.health.HealthProber;
 import dev.berth.core.internal.manifest.Durations;
 import dev.berth.core.internal.reconcile.Tracked.AfterStop;
@@ -167,7 +168,6 @@ public final class Reconciler implements AutoCloseable {
     private final LinkedHashMap<String, Instant> retired = new LinkedHashMap<>(); // oldest first
     /** Set once {@link #recover()} has completed: only then may the loop's state be saved over the stored one. */
     private boolean recovered;
-    private boolean dirty;
     private boolean passQueued;
     private ScheduledFuture<?> wakeUp;
     private Instant wakeUpAt;
@@ -251,7 +251,7 @@ public final class Reconciler implements AutoCloseable {
                     && t.state() == InstanceState.RUNNING) {
                 // Healthy when the last platform saw it: it stays routed (no 503 while the host
                 // restarts) and its checks go on; a failing one takes it out as usual.
-                t.record = t.record.withState(InstanceState.HEALTHY);
+                t.update(t.record().withState(InstanceState.HEALTHY));
                 t.provedHealthy = true;
                 t.healthySince = now;
                 t.readyAt = now;
@@ -268,6 +268,7 @@ public final class Reconciler implements AutoCloseable {
             noteId(r.id());
             AppRecord app = apps.get(r.app());
             if (app == null || app.stopped()) {
+                instances.changed(r.id()); // untracked: its saved record is deleted by the first save
                 continue;
             }
             Tracked t = new Tracked(r);
@@ -277,10 +278,9 @@ public final class Reconciler implements AutoCloseable {
             }
             // It died while no platform watched: respawn after the first back-off step.
             ExitInfo exit = new ExitInfo(ExitInfo.UNKNOWN, now, "not running when the platform started");
-            t.record = r.exited(exit, InstanceState.PENDING);
+            t.update(r.exited(exit, InstanceState.PENDING));
             crashed(t, exit, false);
         }
-        dirty = true;
         pass();
         recovered = true;
         return null;
@@ -322,7 +322,6 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         if (v.changed()) {
-            dirty = true;
             touched.markAll(); // lost instances to place elsewhere, and ALL apps gain or lose a node
             pass();
         }
@@ -339,11 +338,11 @@ public final class Reconciler implements AutoCloseable {
             }
             prober.unwatch(t.id());
             instances.remove(t.id());
-            if (w.router() != null && t.state() == InstanceState.HEALTHY && t.afterStop == null && t.record.endpoint() != null) {
-                lost.add(t.record.app(), t.id(), node, t.record.endpoint()); // it may well still serve
+            if (w.router() != null && t.state() == InstanceState.HEALTHY && t.afterStop == null && t.record().endpoint() != null) {
+                lost.add(t.record().app(), t.id(), node, t.record().endpoint()); // it may well still serve
             }
             if (!t.retiring()) {
-                emit(new PlatformEvent.InstanceLost(now, t.record.app(), t.id(), node, reason));
+                emit(new PlatformEvent.InstanceLost(now, t.record().app(), t.id(), node, reason));
             }
         }
     }
@@ -358,7 +357,7 @@ public final class Reconciler implements AutoCloseable {
             Tracked t = instances.get(ri.instanceId());
             Instant forgotten = retired.get(ri.instanceId());
             boolean olderReport = forgotten != null && !s.lastContact().isAfter(forgotten);
-            if ((t != null && t.record.node().equals(s.node())) || olderReport || lost.holds(ri.instanceId())
+            if ((t != null && t.record().node().equals(s.node())) || olderReport || lost.holds(ri.instanceId())
                     || !staleStops.add(ri.instanceId())) {
                 continue;
             }
@@ -383,7 +382,7 @@ public final class Reconciler implements AutoCloseable {
     /** Drops an instance that is stopped or gone for good, remembering when (see {@link #retired}). */
     private void forget(Tracked t, Instant now) {
         instances.remove(t.id());
-        touched.mark(t.record.app());
+        touched.mark(t.record().app());
         Instant horizon = now.minus(RETIRED_MEMORY);
         for (var oldest = retired.values().iterator(); oldest.hasNext() && oldest.next().isBefore(horizon); ) {
             oldest.remove();
@@ -589,8 +588,8 @@ public final class Reconciler implements AutoCloseable {
     public void restartInstance(String id) {
         call(() -> {
             Tracked t = instance(id);
-            AppRecord app = app(t.record.app());
-            if (!t.record.release().equals(app.release())) {
+            AppRecord app = app(t.record().app());
+            if (!t.record().release().equals(app.release())) {
                 stop(t, AfterStop.REMOVE, "restart requested: replaced by release " + app.release());
             } else if (t.live()) {
                 stop(t, AfterStop.RESTART, "restart requested");
@@ -610,7 +609,7 @@ public final class Reconciler implements AutoCloseable {
     public void removeInstance(String id) {
         call(() -> {
             Tracked t = instance(id);
-            AppRecord rec = app(t.record.app());
+            AppRecord rec = app(t.record().app());
             if (rec.spec().instances().all()) {
                 throw new BerthException("instance '" + id + "': app '" + rec.name()
                         + "' runs one instance on every node; scale it to a count before removing one");
@@ -618,7 +617,7 @@ public final class Reconciler implements AutoCloseable {
             if (t.retiring()) {
                 return null;
             }
-            if (t.record.release().equals(rec.release())) {
+            if (t.record().release().equals(rec.release())) {
                 Instances count = Instances.of(Math.max(0, rec.spec().instances().count() - 1));
                 AppRecord next = rec.withSpec(rec.spec().withInstances(count));
                 w.store().saveApp(next);
@@ -729,7 +728,7 @@ public final class Reconciler implements AutoCloseable {
     /** Instances whose app is gone or stopped are stopped and forgotten. */
     private void retireUnwanted() {
         for (Tracked t : instances.copy()) {
-            AppRecord app = apps.get(t.record.app());
+            AppRecord app = apps.get(t.record().app());
             if ((app == null || app.stopped()) && !t.retiring()) {
                 stop(t, AfterStop.REMOVE, app == null ? "app removed" : "app stopped");
             }
@@ -753,7 +752,7 @@ public final class Reconciler implements AutoCloseable {
             if (t.retiring()) {
                 continue;
             }
-            (t.record.release().equals(app.release()) ? current : old).add(t);
+            (t.record().release().equals(app.release()) ? current : old).add(t);
         }
         AppSpec spec = app.spec();
         long healthyCurrent = current.stream().filter(t -> t.state() == InstanceState.HEALTHY).count();
@@ -763,8 +762,8 @@ public final class Reconciler implements AutoCloseable {
             List<Tracked> mostUsefulFirst = ScaleDownOrder.sorted(current);
             Collections.reverse(mostUsefulFirst);
             for (Tracked t : mostUsefulFirst) {
-                if (perNode.merge(t.record.node(), 1, Integer::sum) > 1) {
-                    stop(t, AfterStop.REMOVE, "more than one instance on node " + t.record.node());
+                if (perNode.merge(t.record().node(), 1, Integer::sum) > 1) {
+                    stop(t, AfterStop.REMOVE, "more than one instance on node " + t.record().node());
                 }
             }
             // Ask the scheduler only when some eligible node lacks an instance: a placement call
@@ -776,7 +775,7 @@ public final class Reconciler implements AutoCloseable {
                 requesters.add(app);
             }
             for (Tracked o : old) {
-                boolean replaced = current.stream().anyMatch(c -> c.record.node().equals(o.record.node())
+                boolean replaced = current.stream().anyMatch(c -> c.record().node().equals(o.record().node())
                         && c.state() == InstanceState.HEALTHY);
                 if (replaced) {
                     stop(o, AfterStop.REMOVE, "replaced by release " + app.release());
@@ -823,7 +822,6 @@ public final class Reconciler implements AutoCloseable {
             Tracked t = new Tracked(new InstanceRecord(id, app.name(), app.release(), a.node(), InstanceState.PENDING,
                     null, null, 0, null, null));
             instances.put(t);
-            dirty = true;
             launch(t);
         }
         Map<String, String> reasons = new HashMap<>();
@@ -859,11 +857,11 @@ public final class Reconciler implements AutoCloseable {
             List<Tracked> mine = instances.ofApp(app.name());
             int want = awaitingPush(app.spec()) ? 0
                     : app.spec().instances().all() ? eligibleNodes(app.spec()) : app.spec().instances().count();
-            int healthyNew = (int) mine.stream().filter(t -> t.record.release().equals(app.release())
+            int healthyNew = (int) mine.stream().filter(t -> t.record().release().equals(app.release())
                     && t.state() == InstanceState.HEALTHY && t.afterStop == null).count();
-            boolean oldRouted = mine.stream().anyMatch(t -> !t.record.release().equals(app.release())
+            boolean oldRouted = mine.stream().anyMatch(t -> !t.record().release().equals(app.release())
                     && t.state() == InstanceState.HEALTHY && t.afterStop == null);
-            boolean oldLive = mine.stream().anyMatch(t -> !t.record.release().equals(app.release()) && t.live());
+            boolean oldLive = mine.stream().anyMatch(t -> !t.record().release().equals(app.release()) && t.live());
             if (healthyNew != p.healthyReported) {
                 p.healthyReported = healthyNew;
                 emit(new PlatformEvent.DeployProgress(now, app.name(), app.release(), healthyNew, want));
@@ -876,7 +874,7 @@ public final class Reconciler implements AutoCloseable {
                 finishRollout(app, now, DeployRecord.Outcome.SUCCEEDED, "");
             } else if (app.rollout() != null && !now.isBefore(app.rollout().deadline())) {
                 Duration deadline = app.spec().update().deadline();
-                List<Tracked> fresh = mine.stream().filter(t -> t.record.release().equals(app.release())).toList();
+                List<Tracked> fresh = mine.stream().filter(t -> t.record().release().equals(app.release())).toList();
                 failRollout(app, now, healthyNew >= want && !oldLive
                         ? "the router did not route the release's healthy instances within " + Durations.format(deadline)
                         : "not every instance was healthy within " + Durations.format(deadline)
@@ -902,8 +900,8 @@ public final class Reconciler implements AutoCloseable {
         }
         RoutingTable.Route r = appliedTable == null ? null : appliedTable.routes().get(domains.get(0));
         Set<Endpoint> served = r == null ? Set.of() : Set.copyOf(r.endpoints());
-        return mine.stream().filter(t -> t.record.release().equals(app.release()) && t.state() == InstanceState.HEALTHY
-                && t.afterStop == null && t.record.endpoint() != null).allMatch(t -> served.contains(t.record.endpoint()));
+        return mine.stream().filter(t -> t.record().release().equals(app.release()) && t.state() == InstanceState.HEALTHY
+                && t.afterStop == null && t.record().endpoint() != null).allMatch(t -> served.contains(t.record().endpoint()));
     }
 
     /** Start failures and crashes of a release's instances after which its rollout fails at once. */
@@ -911,8 +909,8 @@ public final class Reconciler implements AutoCloseable {
 
     /** Counts a failure of a new-release instance against its app's rollout. */
     private void rolloutFailure(Tracked t, String reason) {
-        AppRecord app = apps.get(t.record.app());
-        if (app != null && app.rollout() != null && t.record.release().equals(app.release())) {
+        AppRecord app = apps.get(t.record().app());
+        if (app != null && app.rollout() != null && t.record().release().equals(app.release())) {
             Progress p = progress.computeIfAbsent(app.name(), k -> new Progress());
             p.failures++;
             p.lastFailure = t.id() + ": " + reason;
@@ -961,15 +959,15 @@ public final class Reconciler implements AutoCloseable {
         for (NodeSpec n : w.nodes()) {
             List<ClusterSnapshot.Allocation> there = new ArrayList<>();
             for (Tracked t : instances.onNode(n.id())) {
-                AppRecord app = apps.get(t.record.app());
+                AppRecord app = apps.get(t.record().app());
                 // A stopped-on-request instance keeps its place (it counts for ALL and per-node
                 // limits) but takes no resources.
                 boolean held = t.state() == InstanceState.STOPPED && !t.busy;
                 Resources r = app == null || held ? Resources.none() : app.spec().resources();
                 // An instance of an older release takes resources but does not count as the app on
                 // its node, so that the new release can be placed beside it (ALL, uniqueHost).
-                String owner = app != null && !t.record.release().equals(app.release())
-                        ? t.record.app() + "@" + t.record.release() : t.record.app();
+                String owner = app != null && !t.record().release().equals(app.release())
+                        ? t.record().app() + "@" + t.record().release() : t.record().app();
                 there.add(new ClusterSnapshot.Allocation(owner, t.id(), r));
             }
             nodes.add(new ClusterSnapshot.NodeState(n, !downNodes.contains(n.id()), there));
@@ -981,7 +979,7 @@ public final class Reconciler implements AutoCloseable {
         for (Tracked t : instances.copy()) {
             if (t.respawnAt != null && !t.busy && !now.isBefore(t.respawnAt) && !t.retiring()) {
                 t.respawnAt = null;
-                t.record = t.record.respawned();
+                t.update(t.record().respawned());
                 launch(t);
             }
         }
@@ -995,7 +993,7 @@ public final class Reconciler implements AutoCloseable {
         Map<String, List<Tracked>> byApp = new TreeMap<>();
         for (Tracked t : instances.all()) {
             if (t.restarting || t.rolling) {
-                byApp.computeIfAbsent(t.record.app(), k -> new ArrayList<>()).add(t);
+                byApp.computeIfAbsent(t.record().app(), k -> new ArrayList<>()).add(t);
             }
         }
         for (List<Tracked> list : byApp.values()) {
@@ -1018,7 +1016,7 @@ public final class Reconciler implements AutoCloseable {
     // ======================================================================================
 
     private void launch(Tracked t) {
-        AppRecord app = apps.get(t.record.app());
+        AppRecord app = apps.get(t.record().app());
         if (app == null) {
             return;
         }
@@ -1030,10 +1028,9 @@ public final class Reconciler implements AutoCloseable {
         t.runningSince = null;
         t.lastProbe = null;
         t.probeFailures = 0;
-        t.record = t.record.withState(InstanceState.STARTING);
-        dirty = true;
-        emit(new PlatformEvent.InstanceStarting(w.clock().instant(), app.name(), t.id(), t.record.node()));
-        LaunchRequest req = new LaunchRequest(t.id(), t.record.node(), app.spec(), t.record.release());
+        t.update(t.record().withState(InstanceState.STARTING));
+        emit(new PlatformEvent.InstanceStarting(w.clock().instant(), app.name(), t.id(), t.record().node()));
+        LaunchRequest req = new LaunchRequest(t.id(), t.record().node(), app.spec(), t.record().release());
         AppSpec spec = app.spec();
         workers.execute(() -> {
             try {
@@ -1051,10 +1048,10 @@ public final class Reconciler implements AutoCloseable {
         if (!instances.holds(t)) {
             return;
         }
-        touched.mark(t.record.app());
-        emit(new PlatformEvent.InstanceStarted(w.clock().instant(), t.record.app(), t.id(), ri.node(), ri.endpoint(),
+        touched.mark(t.record().app());
+        emit(new PlatformEvent.InstanceStarted(w.clock().instant(), t.record().app(), t.id(), ri.node(), ri.endpoint(),
                 ri.handle()));
-        log.info("instance {} of app {} started on node {} (handle {}, endpoint {})", t.id(), t.record.app(), ri.node(),
+        log.info("instance {} of app {} started on node {} (handle {}, endpoint {})", t.id(), t.record().app(), ri.node(),
                 ri.handle(), ri.endpoint());
         becameRunning(t, ri, spec);
         if (t.afterStop != null) {
@@ -1080,16 +1077,15 @@ public final class Reconciler implements AutoCloseable {
             // a start time in the future (a skewed clock, a bogus pid file) would stretch the grace period without end
             ri = new RunningInstance(ri.instanceId(), ri.app(), ri.release(), ri.node(), ri.endpoint(), ri.handle(), now);
         }
-        t.record = t.record.started(ri, gated ? InstanceState.RUNNING : InstanceState.HEALTHY);
+        t.update(t.record().started(ri, gated ? InstanceState.RUNNING : InstanceState.HEALTHY));
         t.runningSince = now;
-        dirty = true;
         if (gated) {
             prober.watch(t.id(), ri.handle(), ri.endpoint(), spec.healthCheck());
         } else {
             t.healthySince = now;
             t.readyAt = now;
             t.rolling = false;
-            emit(new PlatformEvent.InstanceHealthy(t.healthySince, t.record.app(), t.id()));
+            emit(new PlatformEvent.InstanceHealthy(t.healthySince, t.record().app(), t.id()));
         }
     }
 
@@ -1098,9 +1094,9 @@ public final class Reconciler implements AutoCloseable {
         if (!instances.holds(t)) {
             return;
         }
-        touched.mark(t.record.app());
+        touched.mark(t.record().app());
         Instant now = w.clock().instant();
-        emit(new PlatformEvent.InstanceStartFailed(now, t.record.app(), t.id(), e.getMessage()));
+        emit(new PlatformEvent.InstanceStartFailed(now, t.record().app(), t.id(), e.getMessage()));
         rolloutFailure(t, "start failed: " + e.getMessage());
         if (t.afterStop != null) {
             finishStop(t);
@@ -1118,20 +1114,19 @@ public final class Reconciler implements AutoCloseable {
         t.afterStop = then;
         t.stopReason = reason;
         t.respawnAt = null;
-        touched.mark(t.record.app());
+        touched.mark(t.record().app());
         if (t.busy) {
             return; // the start or stop in flight finishes first; onStarted comes back here
         }
         prober.unwatch(t.id());
-        if (!t.live() || t.record.handle() == null) {
+        if (!t.live() || t.record().handle() == null) {
             finishStop(t);
             return;
         }
-        log.info("stopping instance {} of app {}: {}", t.id(), t.record.app(), reason);
+        log.info("stopping instance {} of app {}: {}", t.id(), t.record().app(), reason);
         t.busy = true;
         boolean routed = routed(t);
-        t.record = t.record.withState(InstanceState.STOPPING);
-        dirty = true;
+        t.update(t.record().withState(InstanceState.STOPPING));
         if (routed) {
             // Drain first: the next route() takes it out of the table, and the backend stop waits
             // until the router has applied that table, so no new request reaches a dying process.
@@ -1144,14 +1139,14 @@ public final class Reconciler implements AutoCloseable {
 
     /** Whether the router may still send requests to {@code t}. */
     private boolean routed(Tracked t) {
-        if (w.router() == null || t.record.endpoint() == null) {
+        if (w.router() == null || t.record().endpoint() == null) {
             return false;
         }
         if (appliedSeq < tableSeq || lastTable == null) {
             return true; // a table in flight, or the one an adopted proxy still serves, may hold it
         }
         return lastTable.routes().values().stream()
-                .anyMatch(r -> r.app().equals(t.record.app()) && r.endpoints().contains(t.record.endpoint()));
+                .anyMatch(r -> r.app().equals(t.record().app()) && r.endpoints().contains(t.record().endpoint()));
     }
 
     /** Stops the drained instances whose removal the router has applied. */
@@ -1186,15 +1181,15 @@ public final class Reconciler implements AutoCloseable {
     private void finishStop(Tracked t) {
         AfterStop then = t.afterStop == null ? AfterStop.HOLD : t.afterStop;
         t.afterStop = null;
-        touched.mark(t.record.app());
+        touched.mark(t.record().app());
         Instant now = w.clock().instant();
-        boolean wasLive = t.record.handle() != null;
-        t.record = new InstanceRecord(t.id(), t.record.app(), t.record.release(), t.record.node(), InstanceState.STOPPED,
-                null, null, t.record.restarts(), t.record.startedAt(), t.record.lastExit());
+        boolean wasLive = t.record().handle() != null;
+        InstanceRecord r = t.record();
+        t.update(new InstanceRecord(t.id(), r.app(), r.release(), r.node(), InstanceState.STOPPED, null, null, r.restarts(),
+                r.startedAt(), r.lastExit()));
         t.healthySince = null;
-        dirty = true;
         if (wasLive) {
-            emit(new PlatformEvent.InstanceStopped(now, t.record.app(), t.id()));
+            emit(new PlatformEvent.InstanceStopped(now, t.record().app(), t.id()));
         }
         switch (then) {
             case HOLD -> {
@@ -1217,8 +1212,8 @@ public final class Reconciler implements AutoCloseable {
             log.debug("exit of unknown instance {} ignored", id);
             return;
         }
-        touched.mark(t.record.app());
-        if (t.record.handle() != null && !t.record.handle().equals(handle)) {
+        touched.mark(t.record().app());
+        if (t.record().handle() != null && !t.record().handle().equals(handle)) {
             log.debug("late exit of an earlier process {} of instance {} ignored", handle, id);
             return;
         }
@@ -1232,8 +1227,8 @@ public final class Reconciler implements AutoCloseable {
         if (!t.live()) {
             return;
         }
-        log.warn("instance {} of app {} exited: {}", id, t.record.app(), exit.reason());
-        emit(new PlatformEvent.InstanceExited(exit.at(), t.record.app(), id, exit));
+        log.warn("instance {} of app {} exited: {}", id, t.record().app(), exit.reason());
+        emit(new PlatformEvent.InstanceExited(exit.at(), t.record().app(), id, exit));
         rolloutFailure(t, "exited: " + exit.reason());
         prober.unwatch(id);
         crashed(t, exit, true);
@@ -1242,16 +1237,15 @@ public final class Reconciler implements AutoCloseable {
 
     /** A dead instance: record the exit and schedule its respawn after the back-off. */
     private void crashed(Tracked t, ExitInfo exit, boolean countFailure) {
-        AppRecord app = apps.get(t.record.app());
+        AppRecord app = apps.get(t.record().app());
         Instant now = w.clock().instant();
-        t.record = t.record.exited(exit, InstanceState.EXITED);
+        t.update(t.record().exited(exit, InstanceState.EXITED));
         t.rolling = false;
-        dirty = true;
-        touched.mark(t.record.app());
+        touched.mark(t.record().app());
         if (app == null || app.stopped()) {
             return;
         }
-        if (!t.record.release().equals(app.release())) {
+        if (!t.record().release().equals(app.release())) {
             // Its spec is gone: the new release replaces it rather than a respawn.
             forget(t, now);
             return;
@@ -1260,28 +1254,28 @@ public final class Reconciler implements AutoCloseable {
         t.healthySince = null;
         t.readyAt = null;
         log.info("instance {} of app {} will respawn in {} (restart {})", t.id(), app.name(), delay,
-                t.record.restarts() + 1);
-        emit(new PlatformEvent.InstanceRespawning(now, app.name(), t.id(), t.record.restarts() + 1, delay));
+                t.record().restarts() + 1);
+        emit(new PlatformEvent.InstanceRespawning(now, app.name(), t.id(), t.record().restarts() + 1, delay));
         t.respawnAt = Timing.plus(now, delay);
         if (delay.isZero() && !t.busy) {
             // after a good run: start it now, before any pass or router update (the dead endpoint
             // leaves the router in parallel, in the pass that follows)
             t.respawnAt = null;
-            t.record = t.record.respawned();
+            t.update(t.record().respawned());
             launch(t);
         }
     }
 
     private void onProbe(HealthProber.Result r) {
         Tracked t = instances.get(r.instanceId());
-        if (t == null || t.busy || t.afterStop != null || !Objects.equals(t.record.handle(), r.handle())) {
+        if (t == null || t.busy || t.afterStop != null || !Objects.equals(t.record().handle(), r.handle())) {
             return;
         }
         InstanceState s = t.state();
         if (s != InstanceState.RUNNING && s != InstanceState.HEALTHY && s != InstanceState.UNHEALTHY) {
             return;
         }
-        AppRecord app = apps.get(t.record.app());
+        AppRecord app = apps.get(t.record().app());
         if (app == null) {
             return;
         }
@@ -1295,12 +1289,11 @@ public final class Reconciler implements AutoCloseable {
                 t.readyAt = now;
             }
             if (s != InstanceState.HEALTHY) {
-                t.record = t.record.withState(InstanceState.HEALTHY);
+                t.update(t.record().withState(InstanceState.HEALTHY));
                 t.healthySince = now;
                 t.rolling = false;
-                dirty = true;
                 log.info("instance {} of app {} is {}", t.id(), app.name(), hc.type() == HealthCheck.Type.NONE
-                        ? "ready: it accepted a connection on " + t.record.endpoint() : "healthy");
+                        ? "ready: it accepted a connection on " + t.record().endpoint() : "healthy");
                 emit(new PlatformEvent.InstanceHealthy(now, app.name(), t.id()));
                 pass();
             }
@@ -1317,9 +1310,8 @@ public final class Reconciler implements AutoCloseable {
         t.probeFailures++;
         boolean replace = t.probeFailures >= hc.maxConsecutiveFailures();
         if (s == InstanceState.HEALTHY || s == InstanceState.RUNNING) {
-            t.record = t.record.withState(InstanceState.UNHEALTHY);
+            t.update(t.record().withState(InstanceState.UNHEALTHY));
             t.healthySince = null;
-            dirty = true;
             if (!replace) {
                 emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), r.detail()));
             }
@@ -1362,8 +1354,8 @@ public final class Reconciler implements AutoCloseable {
                 continue;
             }
             List<Endpoint> healthy = new ArrayList<>(instances.ofApp(app.name()).stream()
-                    .filter(t -> t.state() == InstanceState.HEALTHY && t.record.endpoint() != null && t.afterStop == null)
-                    .map(t -> t.record.endpoint()).toList());
+                    .filter(t -> t.state() == InstanceState.HEALTHY && t.record().endpoint() != null && t.afterStop == null)
+                    .map(t -> t.record().endpoint()).toList());
             if (!app.stopped()) {
                 routedApps.add(app.name());
                 int wanted = app.spec().instances().all() ? eligibleNodes(app.spec()) : app.spec().instances().count();
@@ -1427,13 +1419,22 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void publish() {
-        if (dirty) {
-            dirty = false;
+        Set<String> changed = instances.takeChanged();
+        if (!changed.isEmpty()) {
+            StateChanges.Builder batch = StateChanges.builder();
+            for (String id : changed) {
+                Tracked t = instances.get(id);
+                if (t == null) {
+                    batch.deleteInstance(id);
+                } else {
+                    batch.saveInstance(t.record());
+                }
+            }
             try {
-                w.store().saveInstances(records());
+                w.store().write(batch.build());
             } catch (RuntimeException e) {
-                dirty = true;
-                log.error("cannot save instance records; will retry: {}", e.getMessage(), e);
+                instances.changedAgain(changed);
+                log.error("cannot save {} instance record(s); will retry: {}", changed.size(), e.getMessage(), e);
             }
         }
         refreshView();
@@ -1449,7 +1450,7 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private List<InstanceRecord> records() {
-        return instances.all().stream().map(t -> t.record).toList();
+        return instances.all().stream().map(t -> t.record()).toList();
     }
 
     private void scheduleWakeUp() {

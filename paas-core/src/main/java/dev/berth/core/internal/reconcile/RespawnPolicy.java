@@ -27,7 +27,7 @@ final class RespawnPolicy {
      * the first back-off step without counting a new failure.
      */
     static Duration delay(Tracked t, RestartPolicy policy, Instant now, boolean countFailure) {
-        if (goodRun(t.readyAt, t.record.startedAt(), policy, now)) {
+        if (goodRun(t.readyAt, t.record().startedAt(), policy, now)) {
             t.failuresInARow = 0;
             return Duration.ZERO;
         }

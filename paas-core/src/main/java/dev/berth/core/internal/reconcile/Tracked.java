@@ -22,7 +22,9 @@ final class Tracked {
         REPLACE
     }
 
-    InstanceRecord record;
+    private InstanceRecord record;
+    /** The index tracking this instance, told of every new record so that only changed records are saved. */
+    private InstanceIndex index;
     /** Crashes in a row, for the back-off; reset after a healthy stretch. */
     int failuresInARow;
     /** Failed probes in a row. */
@@ -65,6 +67,24 @@ final class Tracked {
 
     Tracked(InstanceRecord record) {
         this.record = record;
+    }
+
+    /** The instance's current record. */
+    InstanceRecord record() {
+        return record;
+    }
+
+    /** Replaces the record (same id, app and node) and marks it unsaved. */
+    void update(InstanceRecord next) {
+        record = next;
+        if (index != null) {
+            index.changed(next.id());
+        }
+    }
+
+    /** Set by the {@link InstanceIndex} that tracks this instance; null once it is dropped. */
+    void indexedBy(InstanceIndex by) {
+        index = by;
     }
 
     String id() {

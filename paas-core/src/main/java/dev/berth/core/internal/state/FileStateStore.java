@@ -10,6 +10,7 @@ import dev.berth.api.BerthException;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.Rollout;
+import dev.berth.api.StateChanges;
 import dev.berth.api.StateStore;
 import dev.berth.api.StateStoreException;
 import dev.berth.core.internal.manifest.SpecCodec;
@@ -21,6 +22,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -130,7 +132,19 @@ public final class FileStateStore implements StateStore {
     }
 
     @Override
-    public synchronized void saveApp(AppRecord app) {
+    public synchronized void write(StateChanges changes) {
+        changes.savedApps().forEach(this::writeApp);
+        changes.deletedApps().forEach(this::removeApp);
+        if (!changes.savedInstances().isEmpty() || !changes.deletedInstances().isEmpty()) {
+            Map<String, InstanceRecord> all = new LinkedHashMap<>();
+            loadInstances().forEach(r -> all.put(r.id(), r));
+            changes.savedInstances().forEach(r -> all.put(r.id(), r));
+            changes.deletedInstances().forEach(all::remove);
+            writeInstances(List.copyOf(all.values()));
+        }
+    }
+
+    private void writeApp(AppRecord app) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", StateReader.FORMAT);
         root.put("name", app.name());
@@ -160,8 +174,7 @@ public final class FileStateStore implements StateStore {
         write(appsDir.resolve(app.name() + ".json"), root);
     }
 
-    @Override
-    public synchronized void deleteApp(String name) {
+    private void removeApp(String name) {
         Path f = appsDir.resolve(name + ".json");
         try {
             AtomicFiles.delete(f);
@@ -178,8 +191,7 @@ public final class FileStateStore implements StateStore {
         return decode(instancesFile, StateReader::instances);
     }
 
-    @Override
-    public synchronized void saveInstances(List<InstanceRecord> instances) {
+    private void writeInstances(List<InstanceRecord> instances) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", StateReader.FORMAT);
         ArrayNode list = root.putArray("instances");

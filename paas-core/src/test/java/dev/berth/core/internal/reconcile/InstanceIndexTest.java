@@ -38,7 +38,7 @@ class InstanceIndexTest {
                 // the loop replaces a record with a copy of the same id, app and node
                 Tracked t = index.get(id);
                 if (t != null) {
-                    t.record = t.record.withState(InstanceState.HEALTHY);
+                    t.update(t.record().withState(InstanceState.HEALTHY));
                 }
             }
         }
@@ -68,12 +68,12 @@ class InstanceIndexTest {
             for (int a = 0; a <= APPS; a++) { // app5 is never used: it has none
                 String app = "app" + a;
                 assertThat(ids(index.ofApp(app))).as("instances of %s", app)
-                        .containsExactlyElementsOf(scan(model, t -> t.record.app().equals(app)));
+                        .containsExactlyElementsOf(scan(model, t -> t.record().app().equals(app)));
             }
             for (int n = 0; n <= NODES; n++) {
                 String node = "n" + n;
                 assertThat(ids(index.onNode(node))).as("instances on %s", node)
-                        .containsExactlyElementsOf(scan(model, t -> t.record.node().equals(node)));
+                        .containsExactlyElementsOf(scan(model, t -> t.record().node().equals(node)));
             }
             model.values().forEach(t -> {
                 assertThat(index.holds(t)).isTrue();

@@ -2,6 +2,7 @@ package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppRecord;
 import dev.berth.api.InstanceRecord;
+import dev.berth.api.StateChanges;
 import dev.berth.api.StateStore;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,8 @@ import java.util.TreeMap;
 /** A state store in memory, for unit tests; survives "restarts" by being passed on. */
 final class MemoryStore implements StateStore {
     final Map<String, AppRecord> apps = new TreeMap<>();
-    volatile List<InstanceRecord> instances = List.of();
+    final Map<String, InstanceRecord> instances = new java.util.LinkedHashMap<>();
+    volatile int writes;
 
     @Override
     public synchronized Map<String, AppRecord> loadApps() {
@@ -18,22 +20,16 @@ final class MemoryStore implements StateStore {
     }
 
     @Override
-    public synchronized void saveApp(AppRecord app) {
-        apps.put(app.name(), app);
+    public synchronized List<InstanceRecord> loadInstances() {
+        return List.copyOf(instances.values());
     }
 
     @Override
-    public synchronized void deleteApp(String name) {
-        apps.remove(name);
-    }
-
-    @Override
-    public List<InstanceRecord> loadInstances() {
-        return instances;
-    }
-
-    @Override
-    public void saveInstances(List<InstanceRecord> list) {
-        instances = List.copyOf(list);
+    public synchronized void write(StateChanges changes) {
+        changes.savedApps().forEach(a -> apps.put(a.name(), a));
+        changes.deletedApps().forEach(apps::remove);
+        changes.savedInstances().forEach(r -> instances.put(r.id(), r));
+        changes.deletedInstances().forEach(instances::remove);
+        writes++;
     }
 }

@@ -50,7 +50,7 @@ class FileStateStoreTest {
                 new ExitInfo(137, Instant.parse("2026-11-21T09:59:00Z"), "killed by signal 9"));
         try (FileStateStore store = FileStateStore.open(dir)) {
             store.saveApp(new AppRecord(spec(), "r2", false));
-            store.saveInstances(List.of(rec));
+            store.saveInstance(rec);
         }
         try (FileStateStore store = FileStateStore.open(dir)) {
             assertThat(store.loadApps()).containsOnlyKeys("web");
@@ -65,7 +65,7 @@ class FileStateStoreTest {
     @Test
     void aCorruptFileNamesItselfAndIsNeverReadAsEmpty() throws IOException {
         try (FileStateStore store = FileStateStore.open(dir)) {
-            store.saveInstances(List.of());
+            store.write(dev.berth.api.StateChanges.builder().build());
         }
         Files.writeString(dir.resolve("instances.json"), "{\"format\": 1, \"instances\": [ {\"id\": ");
         try (FileStateStore store = FileStateStore.open(dir)) {
@@ -91,7 +91,7 @@ class FileStateStoreTest {
             store.saveApp(new AppRecord(v2, "r2-abc", false, new Rollout("r1-abc", spec(), t, t.plus(Duration.ofMinutes(5))),
                     List.of(new DeployRecord("r1-abc", spec(), t.minusSeconds(60), t.minusSeconds(30), DeployRecord.Outcome.SUCCEEDED, ""),
                             new DeployRecord("r2-abc", v2, t, null, DeployRecord.Outcome.IN_PROGRESS, ""))));
-            store.saveInstances(List.of(rec));
+            store.saveInstance(rec);
         }
     }
 
