@@ -1,0 +1,148 @@
+// Keeps the router in step: one table of ready endpoints per change, and stops what was drained once it is applied.
+package dev.berth.core.internal.reconcile;
+
+import dev.berth.api.AppRecord;
+import dev.berth.api.Endpoint;
+import dev.berth.api.InstanceState;
+import dev.berth.api.RoutingTable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the routing table from the healthy instances of every app with domains (plus endpoints of
+ * instances lost with a down node, until their replacements are ready) and hands each new table to
+ * the router on its own thread; instances being stopped leave the table first, and their backend
+ * stop waits until the router has applied a table without them.
+ */
+final class RoutingSync {
+    private static final Logger log = LoggerFactory.getLogger(RoutingSync.class);
+
+    private final LoopState state;
+    private final Reconciler.Wiring w;
+    private final Map<String, AppRecord> apps;
+    private final InstanceIndex instances;
+    private final LoopControl loop;
+    private final ExecutorService routerThread;
+    private final LostRoutes lost;
+    private final java.util.function.Consumer<Tracked> stopInBackend;
+    private final java.util.function.BooleanSupplier rolloutsActive;
+    /** The last table handed to the router, its sequence number, and the last one it finished applying. */
+    private RoutingTable lastTable;
+    private long tableSeq;
+    private long appliedSeq;
+    /** The table the router applied last: a rollout succeeds once it routes the release. */
+    private RoutingTable appliedTable;
+
+    RoutingSync(LoopState state, LoopControl loop, ExecutorService routerThread, LostRoutes lost, java.util.function.Consumer<Tracked> stopInBackend, java.util.function.BooleanSupplier rolloutsActive) {
+        this.state = state;
+        this.w = state.w;
+        this.apps = state.apps;
+        this.instances = state.instances;
+        this.loop = loop;
+        this.routerThread = routerThread;
+        this.lost = lost;
+        this.stopInBackend = stopInBackend;
+        this.rolloutsActive = rolloutsActive;
+    }
+
+    void route() {
+        if (w.router() == null) {
+            return;
+        }
+        Map<String, RoutingTable.Route> routes = new TreeMap<>();
+        Set<String> routedApps = new HashSet<>();
+        for (AppRecord app : apps.values()) {
+            if (app.spec().routing().domains().isEmpty()) {
+                continue;
+            }
+            List<Endpoint> healthy = new ArrayList<>(instances.ofApp(app.name()).stream()
+                    .filter(t -> t.state() == InstanceState.HEALTHY && t.record().endpoint() != null && t.afterStop == null)
+                    .map(t -> t.record().endpoint()).toList());
+            if (!app.stopped()) {
+                routedApps.add(app.name());
+                int wanted = app.spec().instances().all() ? state.eligibleNodes(app.spec()) : app.spec().instances().count();
+                lost.routed(app.name(), healthy.size(), wanted).stream().filter(e -> !healthy.contains(e)).forEach(healthy::add);
+            }
+            boolean noCode = Convergence.awaitingPush(app.spec()) && healthy.isEmpty();
+            for (String d : app.spec().routing().domains()) {
+                routes.put(d, noCode ? RoutingTable.Route.notDeployed(app.name(), app.spec().routing())
+                        : RoutingTable.Route.of(app.name(), app.spec().routing(), healthy));
+            }
+        }
+        lost.retain(routedApps);
+        RoutingTable table = new RoutingTable(routes);
+        if (!table.equals(lastTable)) {
+            lastTable = table;
+            long seq = ++tableSeq;
+            routerThread.execute(() -> {
+                try {
+                    w.router().apply(table);
+                    loop.post(() -> {
+                        if (seq > appliedSeq) {
+                            appliedTable = table;
+                        }
+                        applied(seq);
+                        if (rolloutsActive.getAsBoolean()) {
+                            loop.passSoon(); // a rollout waiting for its endpoints to be routed ends now
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    log.error("router rejected the new table; the last good one keeps serving: {}", e.getMessage(), e);
+                    loop.post(() -> {
+                        if (table.equals(lastTable)) {
+                            lastTable = null; // the next pass tries again
+                        }
+                        applied(seq); // draining instances are stopped anyway: they cannot wait forever
+                    });
+                }
+            });
+        }
+        for (Tracked t : instances.all()) {
+            if (t.drainAfter == Tracked.DRAIN_PENDING) {
+                t.drainAfter = tableSeq; // the table just submitted (or the last one) leaves it out
+            }
+        }
+        lost.submitted(tableSeq);
+        stopDrained();
+    }
+
+    void applied(long seq) {
+        appliedSeq = Math.max(appliedSeq, seq);
+        lost.applied(appliedSeq);
+        stopDrained();
+    }
+
+    /** Whether the router may still send requests to {@code t}. */
+    boolean routed(Tracked t) {
+        if (w.router() == null || t.record().endpoint() == null) {
+            return false;
+        }
+        if (appliedSeq < tableSeq || lastTable == null) {
+            return true; // a table in flight, or the one an adopted proxy still serves, may hold it
+        }
+        return lastTable.routes().values().stream()
+                .anyMatch(r -> r.app().equals(t.record().app()) && r.endpoints().contains(t.record().endpoint()));
+    }
+
+    /** Stops the drained instances whose removal the router has applied. */
+    void stopDrained() {
+        for (Tracked t : instances.copy()) {
+            if (t.drainAfter > 0 && appliedSeq >= t.drainAfter) {
+                t.drainAfter = 0;
+                stopInBackend.accept(t);
+            }
+        }
+    }
+
+    /** The table the router applied last, or null before the first. */
+    RoutingTable appliedTable() {
+        return appliedTable;
+    }
+}
