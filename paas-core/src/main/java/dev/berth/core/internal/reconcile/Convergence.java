@@ -2,7 +2,6 @@
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppRecord;
-import dev.berth.api.AppSpec;
 import dev.berth.api.ClusterSnapshot;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
@@ -12,11 +11,9 @@ import dev.berth.api.Placement;
 import dev.berth.api.PlacementRequest;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.Resources;
-import dev.berth.api.Source;
 import dev.berth.core.internal.reconcile.Tracked.AfterStop;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,83 +58,21 @@ final class Convergence {
         }
     }
 
-    /** One app: scale down surplus, retire the old release, ask for what is missing. */
+    /** One app: its {@link ConvergeStep} decision, applied: stops now, placement requests for the pass's one placement. */
     void converge(AppRecord app, List<PlacementRequest> requests, List<AppRecord> requesters) {
-        if (awaitingPush(app.spec())) {
-            // No code before the first git push: no process runs in an empty directory, none crash-loops.
-            for (Tracked t : instances.ofApp(app.name())) {
-                if (!t.retiring()) {
-                    actuator.stop(t, AfterStop.REMOVE, "app has no code yet: it waits for its first git push");
-                }
-            }
-            return;
-        }
-        List<Tracked> current = new ArrayList<>();
-        List<Tracked> old = new ArrayList<>();
+        List<ConvergeStep.Seen> seen = new ArrayList<>();
         for (Tracked t : instances.ofApp(app.name())) {
-            if (t.retiring()) {
-                continue;
-            }
-            (t.record().release().equals(app.release()) ? current : old).add(t);
+            InstanceRecord r = t.record();
+            seen.add(new ConvergeStep.Seen(r.id(), r.release(), r.node(), r.state(), t.retiring()));
         }
-        AppSpec spec = app.spec();
-        long healthyCurrent = current.stream().filter(t -> t.state() == InstanceState.HEALTHY).count();
-        if (spec.instances().all()) {
-            // One per node: extras on a node are surplus.
-            Map<String, Integer> perNode = new HashMap<>();
-            List<Tracked> mostUsefulFirst = ScaleDownOrder.sorted(current);
-            Collections.reverse(mostUsefulFirst);
-            for (Tracked t : mostUsefulFirst) {
-                if (perNode.merge(t.record().node(), 1, Integer::sum) > 1) {
-                    actuator.stop(t, AfterStop.REMOVE, "more than one instance on node " + t.record().node());
-                }
-            }
-            // Ask the scheduler only when some eligible node lacks an instance: a placement call
-            // indexes the whole cluster, and this runs on every pass.
-            boolean missing = w.nodes().stream().anyMatch(n -> spec.constraints().admits(n.labels())
-                    && !perNode.containsKey(n.id()) && !state.downNodes.contains(n.id()));
-            if (missing) {
-                requests.add(PlacementRequest.onEveryNode(app.name(), spec.resources(), spec.constraints()));
-                requesters.add(app);
-            }
-            for (Tracked o : old) {
-                boolean replaced = current.stream().anyMatch(c -> c.record().node().equals(o.record().node())
-                        && c.state() == InstanceState.HEALTHY);
-                if (replaced) {
-                    actuator.stop(o, AfterStop.REMOVE, "replaced by release " + app.release());
-                }
-            }
-            return;
+        ConvergeStep.Decision d = ConvergeStep.decide(app, seen, w.nodes(), state.downNodes);
+        for (ConvergeStep.Stop stop : d.stops()) {
+            actuator.stop(instances.get(stop.id()), AfterStop.REMOVE, stop.reason());
         }
-        int desired = spec.instances().count();
-        if (current.size() > desired) {
-            List<Tracked> order = ScaleDownOrder.sorted(current);
-            for (Tracked t : order.subList(0, current.size() - desired)) {
-                actuator.stop(t, AfterStop.REMOVE, "scaled down to " + desired);
-            }
-            return;
-        }
-        int missing = desired - current.size();
-        if (!old.isEmpty()) {
-            // A rolling update: Marathon's minimumHealthCapacity / maximumOverCapacity.
-            List<RollingPlan.Old> olds = ScaleDownOrder.sorted(old).stream()
-                    .map(t -> new RollingPlan.Old(t.id(), t.state() == InstanceState.HEALTHY)).toList();
-            int live = (int) instances.ofApp(app.name()).stream().filter(Tracked::live).count();
-            RollingPlan.Step step = RollingPlan.step(spec.update(), desired, current.size(), (int) healthyCurrent, olds, live);
-            for (String id : step.toStop()) {
-                actuator.stop(instances.get(id), AfterStop.REMOVE, "replaced by release " + app.release());
-            }
-            missing = step.toStart();
-        }
-        if (missing > 0) {
-            requests.add(PlacementRequest.of(app.name(), spec.resources(), spec.constraints(), missing));
+        if (d.request() != null) {
+            requests.add(d.request());
             requesters.add(app);
         }
-    }
-
-    /** Whether the app follows a git repository that nothing was pushed to: it has no code to run yet. */
-    static boolean awaitingPush(AppSpec spec) {
-        return spec.source() instanceof Source.Git g && g.awaitingPush();
     }
 
     void placeAndStart(List<PlacementRequest> requests, List<AppRecord> requesters) {

@@ -111,7 +111,7 @@ final class Rollouts {
             }
             Progress p = progress.computeIfAbsent(app.name(), k -> new Progress());
             List<Tracked> mine = instances.ofApp(app.name());
-            int want = Convergence.awaitingPush(app.spec()) ? 0
+            int want = ConvergeStep.awaitingPush(app.spec()) ? 0
                     : app.spec().instances().all() ? state.eligibleNodes(app.spec()) : app.spec().instances().count();
             int healthyNew = (int) mine.stream().filter(t -> t.record().release().equals(app.release())
                     && t.state() == InstanceState.HEALTHY && t.afterStop == null).count();

@@ -70,7 +70,7 @@ final class RoutingSync {
                 int wanted = app.spec().instances().all() ? state.eligibleNodes(app.spec()) : app.spec().instances().count();
                 lost.routed(app.name(), healthy.size(), wanted).stream().filter(e -> !healthy.contains(e)).forEach(healthy::add);
             }
-            boolean noCode = Convergence.awaitingPush(app.spec()) && healthy.isEmpty();
+            boolean noCode = ConvergeStep.awaitingPush(app.spec()) && healthy.isEmpty();
             for (String d : app.spec().routing().domains()) {
                 routes.put(d, noCode ? RoutingTable.Route.notDeployed(app.name(), app.spec().routing())
                         : RoutingTable.Route.of(app.name(), app.spec().routing(), healthy));

@@ -12,10 +12,10 @@ final class ScaleDownOrder {
     }
 
     /** A copy of {@code list}, least useful first; the input is left as it is. */
-    static List<Tracked> sorted(List<Tracked> list) {
-        List<Tracked> copy = new ArrayList<>(list);
-        copy.sort(Comparator.comparingInt((Tracked t) -> usefulness(t.state()))
-                .thenComparing(Comparator.comparingInt((Tracked t) -> seqOf(t.id())).reversed()));
+    static List<ConvergeStep.Seen> sorted(List<ConvergeStep.Seen> list) {
+        List<ConvergeStep.Seen> copy = new ArrayList<>(list);
+        copy.sort(Comparator.comparingInt((ConvergeStep.Seen s) -> usefulness(s.state()))
+                .thenComparing(Comparator.comparingInt((ConvergeStep.Seen s) -> seqOf(s.id())).reversed()));
         return copy;
     }
 

@@ -1,0 +1,149 @@
+// What one app needs now, decided from what the loop sees: a pure function, no I/O, no threads, no clock.
+package dev.berth.core.internal.reconcile;
+
+import dev.berth.api.AppRecord;
+import dev.berth.api.AppSpec;
+import dev.berth.api.InstanceState;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.PlacementRequest;
+import dev.berth.api.Source;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The convergence step of one app (Nomad's reconciler {@code Compute()}, Kubernetes'
+ * {@code manageReplicas}): from the app's desired state, its instances as seen now and the nodes'
+ * liveness, which instances to stop for good and what to ask the scheduler for. Surplus is scaled
+ * down least useful first ({@link ScaleDownOrder}); an old release is retired as {@link RollingPlan}
+ * allows (a healthy minimum, a running maximum); an app on every node ({@code ALL}) keeps one
+ * instance per eligible node and asks for a placement only when an eligible up node lacks one; an
+ * app that waits for its first git push runs nothing. The loop applies the decision through the
+ * {@link Actuator}.
+ */
+final class ConvergeStep {
+    /**
+     * An instance as the step sees it.
+     *
+     * @param leaving whether it is already being stopped for good (it neither counts nor is stopped again)
+     */
+    record Seen(String id, String release, String node, InstanceState state, boolean leaving) {
+        boolean healthy() {
+            return state == InstanceState.HEALTHY;
+        }
+
+        boolean live() {
+            return state.isLive();
+        }
+    }
+
+    /** An instance to stop and forget, and why. */
+    record Stop(String id, String reason) {
+    }
+
+    /**
+     * What to do now.
+     *
+     * @param stops   instances to stop for good, each at most once
+     * @param request what to ask the scheduler for, or null
+     */
+    record Decision(List<Stop> stops, PlacementRequest request) {
+        static final Decision NOTHING = new Decision(List.of(), null);
+
+        Decision {
+            stops = List.copyOf(stops);
+        }
+    }
+
+    private ConvergeStep() {
+    }
+
+    /**
+     * Decides for one app that is not stopped.
+     *
+     * @param app       the app's record (spec and current release)
+     * @param instances every tracked instance of the app
+     * @param nodes     every node of the platform
+     * @param downNodes the nodes that are down
+     */
+    static Decision decide(AppRecord app, List<Seen> instances, Collection<NodeSpec> nodes, Set<String> downNodes) {
+        AppSpec spec = app.spec();
+        List<Stop> stops = new ArrayList<>();
+        if (awaitingPush(spec)) {
+            for (Seen s : instances) {
+                if (!s.leaving()) {
+                    stops.add(new Stop(s.id(), "app has no code yet: it waits for its first git push"));
+                }
+            }
+            return new Decision(stops, null);
+        }
+        List<Seen> current = new ArrayList<>();
+        List<Seen> old = new ArrayList<>();
+        for (Seen s : instances) {
+            if (!s.leaving()) {
+                (s.release().equals(app.release()) ? current : old).add(s);
+            }
+        }
+        if (spec.instances().all()) {
+            return onEveryNode(app, current, old, nodes, downNodes);
+        }
+        int desired = spec.instances().count();
+        if (current.size() > desired) {
+            for (Seen s : ScaleDownOrder.sorted(current).subList(0, current.size() - desired)) {
+                stops.add(new Stop(s.id(), "scaled down to " + desired));
+            }
+            return new Decision(stops, null);
+        }
+        int missing = desired - current.size();
+        if (!old.isEmpty()) {
+            // A rolling update: Marathon's minimumHealthCapacity / maximumOverCapacity.
+            List<RollingPlan.Old> olds = ScaleDownOrder.sorted(old).stream()
+                    .map(s -> new RollingPlan.Old(s.id(), s.healthy())).toList();
+            int healthyCurrent = (int) current.stream().filter(Seen::healthy).count();
+            int live = (int) instances.stream().filter(Seen::live).count();
+            RollingPlan.Step step = RollingPlan.step(spec.update(), desired, current.size(), healthyCurrent, olds, live);
+            for (String id : step.toStop()) {
+                stops.add(new Stop(id, "replaced by release " + app.release()));
+            }
+            missing = step.toStart();
+        }
+        return new Decision(stops, missing > 0
+                ? PlacementRequest.of(app.name(), spec.resources(), spec.constraints(), missing) : null);
+    }
+
+    /** {@code ALL}: one instance per node (extras are surplus); an old one goes once a healthy new one is beside it. */
+    private static Decision onEveryNode(AppRecord app, List<Seen> current, List<Seen> old, Collection<NodeSpec> nodes,
+                                        Set<String> downNodes) {
+        AppSpec spec = app.spec();
+        List<Stop> stops = new ArrayList<>();
+        Map<String, Seen> kept = new HashMap<>();
+        List<Seen> mostUsefulFirst = ScaleDownOrder.sorted(current);
+        Collections.reverse(mostUsefulFirst);
+        for (Seen s : mostUsefulFirst) {
+            if (kept.putIfAbsent(s.node(), s) != null) {
+                stops.add(new Stop(s.id(), "more than one instance on node " + s.node()));
+            }
+        }
+        for (Seen o : old) {
+            Seen beside = kept.get(o.node());
+            if (beside != null && beside.healthy()) {
+                stops.add(new Stop(o.id(), "replaced by release " + app.release()));
+            }
+        }
+        // Ask the scheduler only when some eligible node lacks an instance: a placement call
+        // indexes the whole cluster, and this runs on every pass.
+        boolean missing = nodes.stream().anyMatch(n -> spec.constraints().admits(n.labels())
+                && !kept.containsKey(n.id()) && !downNodes.contains(n.id()));
+        return new Decision(stops, missing
+                ? PlacementRequest.onEveryNode(app.name(), spec.resources(), spec.constraints()) : null);
+    }
+
+    /** Whether the app follows a git repository that nothing was pushed to: it has no code to run yet. */
+    static boolean awaitingPush(AppSpec spec) {
+        return spec.source() instanceof Source.Git g && g.awaitingPush();
+    }
+}
