@@ -96,7 +96,7 @@ final class Actuator {
             onExited(t.id(), t.exitDuringStart.handle(), t.exitDuringStart.exit());
         }
         t.exitDuringStart = null;
-        loop.pass();
+        loop.passSoon();
     }
 
     /**
@@ -137,7 +137,7 @@ final class Actuator {
         } else {
             crashed(t, new ExitInfo(ExitInfo.UNKNOWN, now, "start failed: " + e.getMessage()), true);
         }
-        loop.pass();
+        loop.passSoon();
     }
 
     /** Asks the backend to stop {@code t}; what happens next is {@code then}. */
@@ -164,7 +164,7 @@ final class Actuator {
         if (routed) {
             // Drain first: the next route() takes it out of the table, and the backend stop waits
             // until the router has applied that table, so no new request reaches a dying process.
-            t.drainAfter = Tracked.DRAIN_PENDING;
+            routing.drain(t);
             loop.passSoon();
             return;
         }
@@ -185,7 +185,7 @@ final class Actuator {
                     return; // lost with its node meanwhile: nothing follows from this stop
                 }
                 finishStop(t);
-                loop.pass();
+                loop.passSoon();
             });
         });
     }
@@ -240,7 +240,7 @@ final class Actuator {
         rollouts.rolloutFailure(t, "exited: " + exit.reason());
         prober.unwatch(id);
         crashed(t, exit, true);
-        loop.pass();
+        loop.passSoon();
     }
 
     /** A dead instance: record the exit and schedule its respawn after the back-off. */

@@ -66,7 +66,7 @@ final class Commands {
                     state.emit(new PlatformEvent.AppScaled(w.clock().instant(), spec.name(), spec.instances()));
                 }
                 state.lastUnplaced.remove(spec.name());
-                loop.pass();
+                loop.passSoon();
                 return old.release();
             }
             String release = rollouts.newRelease(old == null ? 0 : Rollouts.releaseNumber(old.release()));
@@ -108,7 +108,7 @@ final class Commands {
             w.store().saveApp(next);
             state.putApp(next);
             log.info("app {}: routing now {}", app, spec.routing().domains());
-            loop.pass();
+            loop.passSoon();
             return null;
         });
     }
@@ -122,7 +122,7 @@ final class Commands {
             state.putApp(next);
             state.lastUnplaced.remove(app);
             state.emit(new PlatformEvent.AppScaled(w.clock().instant(), app, count));
-            loop.pass();
+            loop.passSoon();
             return null;
         });
     }
@@ -137,7 +137,7 @@ final class Commands {
                 state.emit(stopped ? new PlatformEvent.AppStopped(w.clock().instant(), app, false)
                         : new PlatformEvent.AppScaled(w.clock().instant(), app, rec.spec().instances()));
             }
-            loop.pass();
+            loop.passSoon();
             return null;
         });
     }
@@ -151,7 +151,7 @@ final class Commands {
             touched.mark(app);
             state.lastUnplaced.remove(app);
             state.emit(new PlatformEvent.AppStopped(w.clock().instant(), app, true));
-            loop.pass();
+            loop.passSoon();
             return null;
         });
     }
@@ -166,7 +166,7 @@ final class Commands {
                     t.restarting = true;
                 }
             }
-            loop.pass();
+            loop.passSoon();
             return null;
         });
     }
@@ -175,7 +175,7 @@ final class Commands {
     void stopInstance(String id) {
         loop.call(() -> {
             actuator.stop(state.instance(id), AfterStop.HOLD, "stopped by request");
-            loop.pass();
+            loop.passSoon();
             return null;
         });
     }
@@ -193,7 +193,7 @@ final class Commands {
                 t.respawnAt = null;
                 actuator.launch(t);
             }
-            loop.pass();
+            loop.passSoon();
             return null;
         });
     }
@@ -221,7 +221,7 @@ final class Commands {
                 state.emit(new PlatformEvent.AppScaled(w.clock().instant(), rec.name(), count));
             }
             actuator.stop(t, AfterStop.REMOVE, "removed by request");
-            loop.pass();
+            loop.passSoon();
             return null;
         });
     }
@@ -245,7 +245,7 @@ final class Commands {
             }
             CompletableFuture<Void> f = new CompletableFuture<>();
             idleWaiters.add(f);
-            loop.pass();
+            loop.passSoon();
             return f;
         });
         try {

@@ -48,11 +48,10 @@ final class Convergence {
         this.actuator = actuator;
     }
 
-    /** Instances whose app is gone or stopped are stopped and forgotten. */
-    void retireUnwanted() {
-        for (Tracked t : instances.copy()) {
-            AppRecord app = apps.get(t.record().app());
-            if ((app == null || app.stopped()) && !t.retiring()) {
+    /** The instances of an app that is gone ({@code app} null) or stopped are stopped and forgotten. */
+    void retire(String name, AppRecord app) {
+        for (Tracked t : instances.ofApp(name)) {
+            if (!t.retiring()) {
                 actuator.stop(t, AfterStop.REMOVE, app == null ? "app removed" : "app stopped");
             }
         }
@@ -138,24 +137,22 @@ final class Convergence {
      * App-wide restarts go one instance at a time: the next one is stopped only when the one
      * before it is healthy again (or has crashed and is in the respawn back-off).
      */
-    void rollRestarts() {
-        Map<String, List<Tracked>> byApp = new TreeMap<>();
-        for (Tracked t : instances.all()) {
+    void rollRestarts(String app) {
+        List<Tracked> list = new ArrayList<>();
+        for (Tracked t : instances.ofApp(app)) {
             if (t.restarting || t.rolling) {
-                byApp.computeIfAbsent(t.record().app(), k -> new ArrayList<>()).add(t);
+                list.add(t);
             }
         }
-        for (List<Tracked> list : byApp.values()) {
-            if (list.stream().anyMatch(t -> t.rolling)) {
-                continue;
-            }
-            for (Tracked next : list) {
-                next.restarting = false;
-                if (next.live() && next.afterStop == null) { // one not running has nothing to restart
-                    next.rolling = true;
-                    actuator.stop(next, AfterStop.RESTART, "rolling restart");
-                    break;
-                }
+        if (list.stream().anyMatch(t -> t.rolling)) {
+            return;
+        }
+        for (Tracked next : list) {
+            next.restarting = false;
+            if (next.live() && next.afterStop == null) { // one not running has nothing to restart
+                next.rolling = true;
+                actuator.stop(next, AfterStop.RESTART, "rolling restart");
+                return;
             }
         }
     }

@@ -1,12 +1,9 @@
 // Which apps the loop's next pass converges: those touched since the last pass, or all of them after a resync.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -35,26 +32,20 @@ final class DirtyApps {
     }
 
     /**
-     * The apps of {@code apps} that the pass converges now, in name order: the marked ones and
-     * {@code always} (apps that still wait for a placement, say), or all after {@link #markAll};
-     * then starts over with none marked.
+     * The names the pass looks at now, in name order: the marked ones and {@code always} (apps that
+     * still wait for a placement, say), or, after {@link #markAll}, every app and every app that
+     * still has instances ({@code withInstances}: a removed app's leftovers); then starts over with
+     * none marked. A name may be of an app that is gone: its instances are to be retired.
      */
-    List<AppRecord> take(Map<String, AppRecord> apps, Collection<String> always) {
-        List<AppRecord> out = new ArrayList<>();
+    List<String> take(Collection<String> apps, Collection<String> always, Collection<String> withInstances) {
+        Set<String> out = new TreeSet<>(names);
         if (all) {
-            out.addAll(apps.values());
-        } else {
-            names.addAll(always);
-            for (String name : names) {
-                AppRecord app = apps.get(name);
-                if (app != null) {
-                    out.add(app);
-                }
-            }
+            out.addAll(apps);
+            out.addAll(withInstances);
         }
-        out.sort(Comparator.comparing(AppRecord::name));
+        out.addAll(always);
         all = false;
         names.clear();
-        return out;
+        return new ArrayList<>(out);
     }
 }

@@ -59,6 +59,18 @@ final class DueTimes {
         return out;
     }
 
+    /** Takes the apps whose rollout deadline is due at {@code now} (and that still roll out with that deadline). */
+    List<String> dueDeadlines(Instant now, Map<String, AppRecord> apps) {
+        List<String> out = new ArrayList<>();
+        while (!deadlines.isEmpty() && !deadlines.peek().at().isAfter(now)) {
+            Deadline d = deadlines.poll();
+            if (live(d, apps)) {
+                out.add(d.app());
+            }
+        }
+        return out;
+    }
+
     /** The earliest time at which a respawn or a rollout deadline is due, or null if none is. */
     Instant next(Predicate<Tracked> tracked, Map<String, AppRecord> apps) {
         while (!respawns.isEmpty() && !live(respawns.peek(), tracked)) {

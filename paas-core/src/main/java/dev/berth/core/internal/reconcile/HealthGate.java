@@ -71,7 +71,7 @@ final class HealthGate {
                 log.info("instance {} of app {} is {}", t.id(), app.name(), hc.type() == HealthCheck.Type.NONE
                         ? "ready: it accepted a connection on " + t.record().endpoint() : "healthy");
                 state.emit(new PlatformEvent.InstanceHealthy(now, app.name(), t.id()));
-                loop.pass();
+                loop.passSoon();
             }
             return;
         }
@@ -99,7 +99,7 @@ final class HealthGate {
             rollouts.rolloutFailure(t, why);
             actuator.stop(t, AfterStop.REPLACE, why);
         }
-        loop.pass();
+        loop.passSoon();
     }
 
     /** A probe of {@code t}, never ready yet, failed: past its readiness timeout it is a failed start. */
@@ -112,6 +112,6 @@ final class HealthGate {
         log.warn("instance {} of app {} {}; restarting it as a failed start", t.id(), app.name(), why);
         state.emit(new PlatformEvent.InstanceUnhealthy(now, app.name(), t.id(), why + "; replacing it"));
         actuator.stop(t, AfterStop.REPLACE, why);
-        loop.pass();
+        loop.passSoon();
     }
 }

@@ -112,6 +112,11 @@ final class InstanceIndex {
         return copyOf(byNode.get(node));
     }
 
+    /** The apps that have tracked instances (a live view). */
+    Set<String> appNames() {
+        return Collections.unmodifiableSet(byApp.keySet());
+    }
+
     /** How many instances are tracked. */
     int size() {
         return byId.size();

@@ -139,7 +139,7 @@ public final class Reconciler implements AutoCloseable {
         this.prober = new HealthProber(2, r -> post(() -> healthGate().onProbe(r)));
         LostRoutes lost = new LostRoutes();
         this.rollouts = new Rollouts(state, control, () -> routing().appliedTable());
-        this.routing = new RoutingSync(state, control, routerThread, lost, t -> actuator().stopInBackend(t), rollouts::active);
+        this.routing = new RoutingSync(state, control, routerThread, lost, t -> actuator().stopInBackend(t), rollouts::recheck);
         this.actuator = new Actuator(state, control, prober, routing, rollouts);
         this.healthGate = new HealthGate(state, control, actuator, rollouts);
         this.convergence = new Convergence(state, control, actuator);
@@ -264,11 +264,14 @@ public final class Reconciler implements AutoCloseable {
             return;
         }
         Instant now = w.clock().instant();
-        convergence.retireUnwanted();
         List<PlacementRequest> requests = new ArrayList<>();
         List<AppRecord> requesters = new ArrayList<>();
-        for (AppRecord app : state.touched.take(state.apps, state.lastUnplaced.keySet())) {
-            if (!app.stopped()) {
+        List<String> dirty = state.touched.take(state.apps.keySet(), state.lastUnplaced.keySet(), state.instances.appNames());
+        for (String name : dirty) {
+            AppRecord app = state.apps.get(name);
+            if (app == null || app.stopped()) {
+                convergence.retire(name, app);
+            } else {
                 convergence.converge(app, requests, requesters);
             }
         }
@@ -276,8 +279,10 @@ public final class Reconciler implements AutoCloseable {
             convergence.placeAndStart(requests, requesters);
         }
         convergence.respawnDue(now);
-        convergence.rollRestarts();
-        rollouts.trackRollouts(now);
+        for (String name : dirty) {
+            convergence.rollRestarts(name);
+        }
+        rollouts.trackRollouts(now, dirty);
         routing.route();
         publish();
         scheduleWakeUp();
@@ -375,13 +380,18 @@ public final class Reconciler implements AutoCloseable {
         }
         CompletableFuture<T> f = new CompletableFuture<>();
         loop.execute(() -> {
+            T result;
             try {
-                f.complete(task.call());
+                result = task.call();
             } catch (Throwable e) {
-                f.completeExceptionally(e);
-            } finally {
                 flushEvents();
+                f.completeExceptionally(e);
+                return;
             }
+            // the caller goes on reading the view: it shows the command's effect when the call returns
+            refreshView();
+            flushEvents();
+            f.complete(result);
         });
         return join(f, () -> "control loop call");
     }

@@ -81,7 +81,7 @@ final class Rollouts {
         state.emit(new PlatformEvent.AppDeployed(now, spec.name(), release));
         state.emit(new PlatformEvent.DeployStarted(now, spec.name(), release, rollout == null ? "" : rollout.fromRelease()));
         state.lastUnplaced.remove(spec.name());
-        loop.pass();
+        loop.passSoon();
     }
 
     /**
@@ -102,9 +102,18 @@ final class Rollouts {
         }
     }
 
-    /** Reports each rollout's progress and ends it: succeeded, or failed and rolled back. */
-    void trackRollouts(Instant now) {
-        for (AppRecord app : List.copyOf(apps.values())) {
+    /**
+     * Reports the progress of the rollouts of the apps touched since the last pass (or past their
+     * deadline) and ends them: succeeded, or failed and rolled back.
+     */
+    void trackRollouts(Instant now, List<String> touched) {
+        java.util.Set<String> names = new java.util.TreeSet<>(touched);
+        names.addAll(state.due.dueDeadlines(now, apps));
+        for (String name : names) {
+            AppRecord app = apps.get(name);
+            if (app == null) {
+                continue;
+            }
             List<DeployRecord> h = app.history();
             if (h.isEmpty() || h.get(h.size() - 1).outcome() != DeployRecord.Outcome.IN_PROGRESS || app.stopped()) {
                 continue;
@@ -202,8 +211,12 @@ final class Rollouts {
         state.emit(new PlatformEvent.DeployFailed(now, app.name(), app.release(), reason, r.fromRelease()));
     }
 
-    /** Whether some rollout is in progress. */
-    boolean active() {
+    /**
+     * Marks every app with a rollout in progress for the next pass (its endpoints may just have
+     * been routed); returns whether there was any.
+     */
+    boolean recheck() {
+        progress.keySet().forEach(state.touched::mark);
         return !progress.isEmpty();
     }
 }

@@ -6,6 +6,7 @@ import dev.berth.api.Endpoint;
 import dev.berth.api.InstanceState;
 import dev.berth.api.RoutingTable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,15 +33,19 @@ final class RoutingSync {
     private final ExecutorService routerThread;
     private final LostRoutes lost;
     private final java.util.function.Consumer<Tracked> stopInBackend;
-    private final java.util.function.BooleanSupplier rolloutsActive;
+    private final java.util.function.BooleanSupplier rolloutsToRecheck;
     /** The last table handed to the router, its sequence number, and the last one it finished applying. */
     private RoutingTable lastTable;
     private long tableSeq;
     private long appliedSeq;
     /** The table the router applied last: a rollout succeeds once it routes the release. */
     private RoutingTable appliedTable;
+    /** The endpoints {@link #lastTable} routes, by app. */
+    private Map<String, Set<Endpoint>> routedByApp = Map.of();
+    /** Instances taken out of the table before their stop, until the router has applied a table without them. */
+    private final Set<Tracked> draining = new java.util.LinkedHashSet<>();
 
-    RoutingSync(LoopState state, LoopControl loop, ExecutorService routerThread, LostRoutes lost, java.util.function.Consumer<Tracked> stopInBackend, java.util.function.BooleanSupplier rolloutsActive) {
+    RoutingSync(LoopState state, LoopControl loop, ExecutorService routerThread, LostRoutes lost, java.util.function.Consumer<Tracked> stopInBackend, java.util.function.BooleanSupplier rolloutsToRecheck) {
         this.state = state;
         this.w = state.w;
         this.apps = state.apps;
@@ -49,7 +54,7 @@ final class RoutingSync {
         this.routerThread = routerThread;
         this.lost = lost;
         this.stopInBackend = stopInBackend;
-        this.rolloutsActive = rolloutsActive;
+        this.rolloutsToRecheck = rolloutsToRecheck;
     }
 
     void route() {
@@ -80,6 +85,7 @@ final class RoutingSync {
         RoutingTable table = new RoutingTable(routes);
         if (!table.equals(lastTable)) {
             lastTable = table;
+            routedByApp = byApp(table);
             long seq = ++tableSeq;
             routerThread.execute(() -> {
                 try {
@@ -89,7 +95,7 @@ final class RoutingSync {
                             appliedTable = table;
                         }
                         applied(seq);
-                        if (rolloutsActive.getAsBoolean()) {
+                        if (rolloutsToRecheck.getAsBoolean()) {
                             loop.passSoon(); // a rollout waiting for its endpoints to be routed ends now
                         }
                     });
@@ -104,7 +110,7 @@ final class RoutingSync {
                 }
             });
         }
-        for (Tracked t : instances.all()) {
+        for (Tracked t : draining) {
             if (t.drainAfter == Tracked.DRAIN_PENDING) {
                 t.drainAfter = tableSeq; // the table just submitted (or the last one) leaves it out
             }
@@ -127,15 +133,31 @@ final class RoutingSync {
         if (appliedSeq < tableSeq || lastTable == null) {
             return true; // a table in flight, or the one an adopted proxy still serves, may hold it
         }
-        return lastTable.routes().values().stream()
-                .anyMatch(r -> r.app().equals(t.record().app()) && r.endpoints().contains(t.record().endpoint()));
+        return routedByApp.getOrDefault(t.record().app(), Set.of()).contains(t.record().endpoint());
+    }
+
+    private static Map<String, Set<Endpoint>> byApp(RoutingTable table) {
+        Map<String, Set<Endpoint>> out = new HashMap<>();
+        for (RoutingTable.Route r : table.routes().values()) {
+            out.computeIfAbsent(r.app(), k -> new HashSet<>()).addAll(r.endpoints());
+        }
+        return out;
+    }
+
+    /** Takes {@code t} out of the next table; its backend stop follows once the router has applied it. */
+    void drain(Tracked t) {
+        t.drainAfter = Tracked.DRAIN_PENDING;
+        draining.add(t);
     }
 
     /** Stops the drained instances whose removal the router has applied. */
     void stopDrained() {
-        for (Tracked t : instances.copy()) {
-            if (t.drainAfter > 0 && appliedSeq >= t.drainAfter) {
+        for (Tracked t : List.copyOf(draining)) {
+            if (!instances.holds(t)) {
+                draining.remove(t); // lost with its node meanwhile: nothing to stop here
+            } else if (t.drainAfter > 0 && appliedSeq >= t.drainAfter) {
                 t.drainAfter = 0;
+                draining.remove(t);
                 stopInBackend.accept(t);
             }
         }

@@ -21,8 +21,8 @@ class DirtyAppsTest {
         }
     }
 
-    private static List<String> names(List<AppRecord> apps) {
-        return apps.stream().map(AppRecord::name).toList();
+    private static List<String> take(DirtyApps dirty, Set<String> always) {
+        return dirty.take(APPS.keySet(), always, Set.of("old"));
     }
 
     @Test
@@ -32,29 +32,29 @@ class DirtyAppsTest {
         dirty.mark("api");
         dirty.mark("web");
 
-        assertThat(names(dirty.take(APPS, Set.of()))).containsExactly("api", "web");
-        assertThat(dirty.take(APPS, Set.of())).isEmpty();
+        assertThat(take(dirty, Set.of())).containsExactly("api", "web");
+        assertThat(take(dirty, Set.of())).isEmpty();
     }
 
     @Test
-    void appsWaitingForAPlacementAreTakenEveryPassAndRemovedAppsNever() {
+    void appsWaitingForAPlacementAreTakenEveryPassAndARemovedAppOnceToRetireItsInstances() {
         DirtyApps dirty = new DirtyApps();
         dirty.mark("gone");
         dirty.mark("db");
 
-        assertThat(names(dirty.take(APPS, Set.of("worker")))).containsExactly("db", "worker");
-        assertThat(names(dirty.take(APPS, Set.of("worker")))).containsExactly("worker");
+        assertThat(take(dirty, Set.of("worker"))).containsExactly("db", "gone", "worker");
+        assertThat(take(dirty, Set.of("worker"))).containsExactly("worker");
     }
 
     @Test
-    void aResyncTakesEveryAppOnceThenOnlyWhatIsTouchedAgain() {
+    void aResyncTakesEveryAppAndEveryAppWithInstancesOnceThenOnlyWhatIsTouchedAgain() {
         DirtyApps dirty = new DirtyApps();
         dirty.mark("db");
         dirty.markAll();
         dirty.mark("web");
 
-        assertThat(names(dirty.take(APPS, Set.of()))).containsExactly("api", "db", "web", "worker");
+        assertThat(take(dirty, Set.of())).containsExactly("api", "db", "old", "web", "worker");
         dirty.mark("web");
-        assertThat(names(dirty.take(APPS, Set.of()))).containsExactly("web");
+        assertThat(take(dirty, Set.of())).containsExactly("web");
     }
 }

@@ -375,8 +375,9 @@ class ReconcilerTest {
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.DeployStarted).singleElement()
                 .isEqualTo(events.stream().filter(e -> e instanceof PlatformEvent.DeployStarted).findFirst().get())
                 .satisfies(e -> assertThat(((PlatformEvent.DeployStarted) e).fromRelease()).isEqualTo(r1));
+        // one report per pass that saw a change: instances that got healthy between two passes are reported together
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.DeployProgress)
-                .extracting(e -> ((PlatformEvent.DeployProgress) e).healthy()).containsSubsequence(0, 1, 2);
+                .extracting(e -> ((PlatformEvent.DeployProgress) e).healthy()).startsWith(0).endsWith(2).isSorted();
         assertThat(events).anyMatch(e -> e instanceof PlatformEvent.TrafficSwitched);
         AppRecord rec = loop.view().apps().get("web");
         assertThat(rec.rollout()).isNull();
@@ -399,7 +400,11 @@ class ReconcilerTest {
                 .filter(e -> e instanceof PlatformEvent.DeployFailed).findFirst().orElseThrow();
         assertThat(failed.release()).isEqualTo(r2);
         assertThat(failed.rolledBackTo()).isEqualTo(r1);
-        assertThat(failed.reason()).contains("failed 3 times").contains("setup failed");
+        // it fails in the first pass after the third failure: failures that came in together all count
+        java.util.regex.Matcher times = java.util.regex.Pattern.compile("failed (\\d+) times").matcher(failed.reason());
+        assertThat(times.find()).as(failed.reason()).isTrue();
+        assertThat(Integer.parseInt(times.group(1))).isBetween(Rollouts.ROLLOUT_FAILURES, 4);
+        assertThat(failed.reason()).contains("setup failed");
         await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 2);
         assertThat(loop.view().apps().get("web").release()).isEqualTo(r1);
         assertThat(healthy("web")).extracting(InstanceRecord::handle).containsExactlyInAnyOrderElementsOf(before);
