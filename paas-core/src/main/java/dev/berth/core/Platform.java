@@ -29,6 +29,7 @@ import dev.berth.core.internal.git.GitRepositories;
 import dev.berth.core.internal.git.GitServer;
 import dev.berth.core.internal.reconcile.EventBus;
 import dev.berth.core.internal.reconcile.Reconciler;
+import dev.berth.core.internal.reconcile.View;
 import dev.berth.core.internal.release.Releases;
 import dev.berth.core.internal.state.FileStateStore;
 import dev.berth.support.ArgvExpansion;
@@ -304,7 +305,7 @@ public final class Platform implements AutoCloseable {
     /** The cluster's nodes and what is free on each. */
     public Cluster cluster() {
         return () -> {
-            Reconciler.View v = reconciler.view();
+            View v = reconciler.view();
             Map<String, Resources> used = new HashMap<>();
             Map<String, Integer> count = new HashMap<>();
             for (InstanceRecord r : v.instances()) {

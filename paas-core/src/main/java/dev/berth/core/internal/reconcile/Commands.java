@@ -147,8 +147,7 @@ final class Commands {
         loop.call(() -> {
             state.app(app);
             w.store().deleteApp(app);
-            apps.remove(app);
-            touched.mark(app);
+            state.removeApp(app);
             state.lastUnplaced.remove(app);
             state.emit(new PlatformEvent.AppStopped(w.clock().instant(), app, true));
             loop.passSoon();

@@ -2,6 +2,7 @@
 package dev.berth.core.internal.reconcile;
 
 import java.util.ArrayList;
+import dev.berth.api.InstanceRecord;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -29,6 +30,8 @@ final class InstanceIndex {
     private final Map<String, NavigableMap<String, Tracked>> byNode = new HashMap<>();
     /** Ids whose record was put, replaced, updated or removed since the last {@link #takeChanged}. */
     private Set<String> changed = new LinkedHashSet<>();
+    /** Ids (with their app) put, updated or removed since the last {@link #takeUnviewed}. */
+    private Map<String, String> unviewed = new HashMap<>();
 
     /** The instance of that id, or null. */
     Tracked get(String id) {
@@ -45,7 +48,7 @@ final class InstanceIndex {
         remove(t.id());
         byId.put(t.id(), t);
         t.indexedBy(this);
-        changed.add(t.id());
+        changed(t.record());
         byApp.computeIfAbsent(t.record().app(), k -> new TreeMap<>()).put(t.id(), t);
         byNode.computeIfAbsent(t.record().node(), k -> new TreeMap<>()).put(t.id(), t);
     }
@@ -55,7 +58,7 @@ final class InstanceIndex {
         Tracked t = byId.remove(id);
         if (t != null) {
             t.indexedBy(null);
-            changed.add(id);
+            changed(t.record());
             unlink(byApp, t.record().app(), id);
             unlink(byNode, t.record().node(), id);
         }
@@ -72,9 +75,22 @@ final class InstanceIndex {
         }
     }
 
-    /** Called by a tracked instance whose record was replaced. */
-    void changed(String id) {
+    /** Called by a tracked instance whose record was replaced (and by put and remove). */
+    void changed(InstanceRecord r) {
+        changed.add(r.id());
+        unviewed.put(r.id(), r.app());
+    }
+
+    /** Marks a saved record that is not tracked (any more) for deletion by the next save. */
+    void dropSaved(String id) {
         changed.add(id);
+    }
+
+    /** The ids, with their apps, put, updated or removed since the last call; starts empty again. */
+    Map<String, String> takeUnviewed() {
+        Map<String, String> out = unviewed;
+        unviewed = new HashMap<>();
+        return out;
     }
 
     /**

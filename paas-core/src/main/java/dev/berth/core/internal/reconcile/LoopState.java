@@ -64,11 +64,29 @@ final class LoopState {
         outbox.add(e);
     }
 
+    /** Apps added, replaced or removed since the last {@link #takeUnviewedApps}. */
+    private Set<String> unviewedApps = new java.util.HashSet<>();
+
     /** Replaces an app's record (already saved): the next pass converges it. */
     void putApp(AppRecord rec) {
         apps.put(rec.name(), rec);
+        unviewedApps.add(rec.name());
         due.rollout(rec);
         touched.mark(rec.name());
+    }
+
+    /** Forgets an app (already deleted from the store): the next pass retires its instances. */
+    void removeApp(String name) {
+        apps.remove(name);
+        unviewedApps.add(name);
+        touched.mark(name);
+    }
+
+    /** The names of the apps added, replaced or removed since the last call; starts empty again. */
+    Set<String> takeUnviewedApps() {
+        Set<String> out = unviewedApps;
+        unviewedApps = new java.util.HashSet<>();
+        return out;
     }
 
     /** The app of that name; throws {@link NotFoundException} naming the apps there are. */

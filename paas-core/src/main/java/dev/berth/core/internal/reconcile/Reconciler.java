@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,18 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-
-    /** What readers see: the state as of the last pass. Immutable. */
-    public record View(Map<String, AppRecord> apps, List<InstanceRecord> instances) {
-        public View {
-            apps = Map.copyOf(apps);
-            instances = List.copyOf(instances);
-        }
-
-        public List<InstanceRecord> instancesOf(String app) {
-            return instances.stream().filter(i -> i.app().equals(app)).toList();
-        }
-    }
 
     /**
      * Everything the loop is wired to; {@code releasesKept} bounds each app's deploy history;
@@ -120,7 +109,7 @@ public final class Reconciler implements AutoCloseable {
     private ScheduledFuture<?> wakeUp;
     private Instant wakeUpAt;
     private volatile boolean closed;
-    private volatile View view = new View(Map.of(), List.of());
+    private volatile View view = View.EMPTY;
 
     public Reconciler(Wiring wiring) {
         this.w = wiring;
@@ -320,9 +309,19 @@ public final class Reconciler implements AutoCloseable {
         commands.settleIdleWaiters();
     }
 
-    /** Publishes the loop's state to readers. */
+    /** Publishes the loop's state to readers: the last view with what changed since. */
     private void refreshView() {
-        view = new View(state.apps, state.instances.all().stream().map(Tracked::record).toList());
+        Map<String, AppRecord> appChanges = new HashMap<>();
+        for (String name : state.takeUnviewedApps()) {
+            appChanges.put(name, state.apps.get(name));
+        }
+        Map<String, Map<String, InstanceRecord>> instanceChanges = new HashMap<>();
+        state.instances.takeUnviewed().forEach((id, app) -> {
+            Tracked t = state.instances.get(id);
+            instanceChanges.computeIfAbsent(app, k -> new HashMap<>())
+                    .put(id, t != null && t.record().app().equals(app) ? t.record() : null);
+        });
+        view = view.with(appChanges, instanceChanges);
     }
 
     private void scheduleWakeUp() {

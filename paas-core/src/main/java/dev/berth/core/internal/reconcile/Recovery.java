@@ -99,7 +99,7 @@ final class Recovery {
             state.noteId(r.id());
             AppRecord app = apps.get(r.app());
             if (app == null || app.stopped()) {
-                instances.changed(r.id()); // untracked: its saved record is deleted by the first save
+                instances.dropSaved(r.id()); // untracked: its saved record is deleted by the first save
                 continue;
             }
             Tracked t = new Tracked(r);

@@ -78,7 +78,7 @@ final class Tracked {
     void update(InstanceRecord next) {
         record = next;
         if (index != null) {
-            index.changed(next.id());
+            index.changed(next);
         }
     }
 
