@@ -104,24 +104,24 @@ final class Convergence {
 
     /** The cluster as the scheduler sees it: every instance that holds resources counts. */
     ClusterSnapshot snapshot() {
-        List<ClusterSnapshot.NodeState> nodes = new ArrayList<>();
-        for (NodeSpec n : w.nodes()) {
-            List<ClusterSnapshot.Allocation> there = new ArrayList<>();
-            for (Tracked t : instances.onNode(n.id())) {
-                AppRecord app = apps.get(t.record().app());
-                // A stopped-on-request instance keeps its place (it counts for ALL and per-node
-                // limits) but takes no resources.
-                boolean held = t.state() == InstanceState.STOPPED && !t.busy;
-                Resources r = app == null || held ? Resources.none() : app.spec().resources();
-                // An instance of an older release takes resources but does not count as the app on
-                // its node, so that the new release can be placed beside it (ALL, uniqueHost).
-                String owner = app != null && !t.record().release().equals(app.release())
-                        ? t.record().app() + "@" + t.record().release() : t.record().app();
-                there.add(new ClusterSnapshot.Allocation(owner, t.id(), r));
-            }
-            nodes.add(new ClusterSnapshot.NodeState(n, !state.downNodes.contains(n.id()), there));
+        return state.nodeStates.snapshot(w.nodes(), instances.takeChangedNodes(), this::nodeState);
+    }
+
+    private ClusterSnapshot.NodeState nodeState(NodeSpec n) {
+        List<ClusterSnapshot.Allocation> there = new ArrayList<>();
+        for (Tracked t : instances.onNode(n.id())) {
+            AppRecord app = apps.get(t.record().app());
+            // A stopped-on-request instance keeps its place (it counts for ALL and per-node
+            // limits) but takes no resources.
+            boolean held = t.state() == InstanceState.STOPPED && !t.busy;
+            Resources r = app == null || held ? Resources.none() : app.spec().resources();
+            // An instance of an older release takes resources but does not count as the app on
+            // its node, so that the new release can be placed beside it (ALL, uniqueHost).
+            String owner = app != null && !t.record().release().equals(app.release())
+                    ? t.record().app() + "@" + t.record().release() : t.record().app();
+            there.add(new ClusterSnapshot.Allocation(owner, t.id(), r));
         }
-        return new ClusterSnapshot(nodes);
+        return new ClusterSnapshot.NodeState(n, !state.downNodes.contains(n.id()), there);
     }
 
     /** Respawns the instances whose back-off has passed. */

@@ -6,6 +6,7 @@ import dev.berth.api.InstanceRecord;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,8 @@ final class InstanceIndex {
     private final Map<String, NavigableMap<String, Tracked>> byNode = new HashMap<>();
     /** Ids whose record was put, replaced, updated or removed since the last {@link #takeChanged}. */
     private Set<String> changed = new LinkedHashSet<>();
+    /** Nodes whose instances (or their records) changed since the last {@link #takeChangedNodes}. */
+    private Set<String> changedNodes = new HashSet<>();
     /** Ids (with their app) put, updated or removed since the last {@link #takeUnviewed}. */
     private Map<String, String> unviewed = new HashMap<>();
 
@@ -79,6 +82,22 @@ final class InstanceIndex {
     void changed(InstanceRecord r) {
         changed.add(r.id());
         unviewed.put(r.id(), r.app());
+        changedNodes.add(r.node());
+    }
+
+    /** An app's record changed (its release or resources, say): the nodes its instances are on changed too. */
+    void appChanged(String app) {
+        NavigableMap<String, Tracked> group = byApp.get(app);
+        if (group != null) {
+            group.values().forEach(t -> changedNodes.add(t.record().node()));
+        }
+    }
+
+    /** The nodes whose instances changed since the last call; starts empty again. */
+    Set<String> takeChangedNodes() {
+        Set<String> out = changedNodes;
+        changedNodes = new HashSet<>();
+        return out;
     }
 
     /** Marks a saved record that is not tracked (any more) for deletion by the next save. */

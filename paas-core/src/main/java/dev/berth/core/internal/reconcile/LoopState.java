@@ -39,6 +39,8 @@ final class LoopState {
     final Map<String, String> lastUnplaced = new HashMap<>();
     /** The nodes that are down (the node watch's read-only view): no instance is placed there. */
     final Set<String> downNodes;
+    /** Each node's state as the scheduler sees it, rebuilt only for nodes whose instances changed. */
+    final NodeStates nodeStates = new NodeStates();
     /** Respawns and rollout deadlines by due time. */
     final DueTimes due = new DueTimes();
     /** Events of the running task, published once the view shows their effect. */
@@ -71,14 +73,25 @@ final class LoopState {
     void putApp(AppRecord rec) {
         apps.put(rec.name(), rec);
         unviewedApps.add(rec.name());
+        instances.appChanged(rec.name());
         due.rollout(rec);
         touched.mark(rec.name());
+    }
+
+    /**
+     * Everything may have changed (a resync, a node going down or coming back, the start): the next
+     * pass converges every app and the scheduler's view of every node is rebuilt.
+     */
+    void markAll() {
+        touched.markAll();
+        nodeStates.markAll();
     }
 
     /** Forgets an app (already deleted from the store): the next pass retires its instances. */
     void removeApp(String name) {
         apps.remove(name);
         unviewedApps.add(name);
+        instances.appChanged(name);
         touched.mark(name);
     }
 

@@ -85,7 +85,7 @@ final class NodeLoss {
             }
         }
         if (v.changed()) {
-            touched.markAll(); // lost instances to place elsewhere, and ALL apps gain or lose a node
+            state.markAll(); // lost instances to place elsewhere, and ALL apps gain or lose a node
             loop.passSoon();
         }
     }

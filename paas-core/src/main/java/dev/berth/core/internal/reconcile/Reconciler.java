@@ -243,7 +243,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** The periodic resync: a pass over every app, which heals whatever a missed mark left behind. */
     private void resync() {
-        state.touched.markAll();
+        state.markAll();
         pass();
     }
 

@@ -46,7 +46,7 @@ final class Recovery {
 
     void recover() {
         w.store().loadApps().values().forEach(state::putApp);
-        touched.markAll();
+        state.markAll();
         Map<String, InstanceRecord> saved = new LinkedHashMap<>();
         for (InstanceRecord r : w.store().loadInstances()) {
             saved.put(r.id(), r);
