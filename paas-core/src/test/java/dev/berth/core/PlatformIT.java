@@ -253,9 +253,17 @@ class PlatformIT {
         platform.stopAll(WAIT);
         platform.close();
         platform = null;
-        Path file = tmp.resolve("state/apps/sleeper.json");
-        Files.writeString(file, "{\"format\": 1, \"name\": \"sleeper\", \"spec\": {\"command\": [\"/bin/sleep\"");
+        Path journal = tmp.resolve("state/journal-0.log"); // a few records, far from the first compaction
+        byte[] bytes = Files.readAllBytes(journal);
+        bytes[20] ^= 0x01; // in the first record: its checksum fails and more records follow it
+        Files.write(journal, bytes);
 
+        assertThatThrownBy(this::newPlatform).isInstanceOf(StateStoreException.class)
+                .hasMessageContaining(journal.toString()).hasMessageContaining("corrupt")
+                .hasMessageContaining("the record at byte 0");
+
+        Path file = tmp.resolve("state/snapshot.json");
+        Files.writeString(file, "{\"format\": 1, \"generation\": 1, \"apps\": [{\"name\": \"sleeper\", \"spec\": {");
         assertThatThrownBy(this::newPlatform).isInstanceOf(StateStoreException.class)
                 .hasMessageContaining(file.toString()).hasMessageContaining("corrupt");
 

@@ -17,6 +17,7 @@ import dev.berth.api.Resources;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.StateStoreException;
 import dev.berth.core.internal.state.FileStateStore;
+import dev.berth.core.internal.state.StateDirs;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -40,7 +41,10 @@ class PlatformStartRefusalTest {
     Path dir;
     private final RecordingBackend backend = new RecordingBackend();
 
-    /** A state dir holding app {@code web} and its instance {@code web-1}, which no longer runs. */
+    /**
+     * A state dir holding app {@code web} and its instance {@code web-1}, which no longer runs: in
+     * {@code snapshot.json}, then two more records in {@code journal-1.log}.
+     */
     @BeforeEach
     void state() {
         AppSpec web = AppSpec.builder("web").command("sleep", "1000").build();
@@ -48,6 +52,11 @@ class PlatformStartRefusalTest {
             store.saveApp(new AppRecord(web, "r1-abc", false));
             store.saveInstance(new InstanceRecord("web-1", "web", "r1-abc", "local", InstanceState.HEALTHY, null,
                     "4242", 0, Instant.parse("2026-11-21T10:00:00Z"), null));
+            StateDirs.compact(store);
+            store.saveInstance(new InstanceRecord("web-1", "web", "r1-abc", "local", InstanceState.HEALTHY, null,
+                    "4242", 1, Instant.parse("2026-11-21T10:00:00Z"), null));
+            store.saveInstance(new InstanceRecord("web-1", "web", "r1-abc", "local", InstanceState.HEALTHY, null,
+                    "4242", 2, Instant.parse("2026-11-21T10:00:00Z"), null));
         }
     }
 
@@ -78,23 +87,58 @@ class PlatformStartRefusalTest {
 
     @Test
     void aStateIdThatIsNoSafeNameRefusesTheStartAndChangesNothing() throws IOException {
-        Path instances = dir.resolve("instances.json");
-        Files.writeString(instances, Files.readString(instances).replace("\"r1-abc\"", "\"../../../../tmp/x\""));
+        Path snapshotFile = StateDirs.snapshot(dir);
+        String text = Files.readString(snapshotFile);
+        assertThat(text).contains("\"release\":\"r1-abc\",\"node\"");
+        Files.writeString(snapshotFile, text.replace("\"release\":\"r1-abc\",\"node\"", "\"release\":\"../../../../tmp/x\",\"node\""));
         Map<String, String> before = snapshot();
 
         assertThatThrownBy(() -> builder().build()).isInstanceOf(StateStoreException.class)
-                .hasMessageContaining(instances.toString()).hasMessageContaining("instances[0].release");
+                .hasMessageContaining(snapshotFile.toString()).hasMessageContaining("instances[0].release");
 
         assertThat(snapshot()).isEqualTo(before);
         assertThat(backend.calls).isEmpty();
     }
 
     @Test
-    void aCorruptAppFileRefusesTheStartAndChangesNothing() throws IOException {
-        Files.writeString(dir.resolve("apps/web.json"), "{\"format\": \"1\"}");
+    void aCorruptSnapshotRefusesTheStartAndChangesNothing() throws IOException {
+        Files.writeString(StateDirs.snapshot(dir), "{\"format\": \"1\"}");
         Map<String, String> before = snapshot();
 
         assertThatThrownBy(() -> builder().build()).isInstanceOf(StateStoreException.class).hasMessageContaining("'format'");
+
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(backend.calls).isEmpty();
+    }
+
+    @Test
+    void aCorruptJournalRecordFollowedByAnotherRefusesTheStartAndChangesNothing() throws IOException {
+        Path journal = StateDirs.journal(dir, 1);
+        byte[] bytes = Files.readAllBytes(journal);
+        bytes[20] ^= 0x01; // in the first of its two records
+        Files.write(journal, bytes);
+        Map<String, String> before = snapshot();
+
+        assertThatThrownBy(() -> builder().build()).isInstanceOf(StateStoreException.class)
+                .hasMessageContaining(journal.toString()).hasMessageContaining("the record at byte 0");
+
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(backend.calls).isEmpty();
+    }
+
+    @Test
+    void aStateDirOfTheEarlierLayoutIsNotMigratedByARefusedStart() throws IOException {
+        Files.delete(StateDirs.snapshot(dir));
+        Files.delete(StateDirs.journal(dir, 1));
+        AppSpec web = AppSpec.builder("web").command("sleep", "1000").build();
+        StateDirs.writeLegacy(dir, List.of(new AppRecord(web, "r1-abc", false)), List.of(new InstanceRecord("web-1", "web",
+                "r1-abc", "local", InstanceState.HEALTHY, null, "4242", 0, Instant.parse("2026-11-21T10:00:00Z"), null)));
+        Path instances = dir.resolve("instances.json");
+        Files.writeString(instances, Files.readString(instances).replace("\"r1-abc\"", "\"../../../../tmp/x\""));
+        Map<String, String> before = snapshot();
+
+        assertThatThrownBy(() -> builder().build()).isInstanceOf(StateStoreException.class)
+                .hasMessageContaining(instances.toString()).hasMessageContaining("instances[0].release");
 
         assertThat(snapshot()).isEqualTo(before);
         assertThat(backend.calls).isEmpty();

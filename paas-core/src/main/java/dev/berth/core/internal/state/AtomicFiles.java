@@ -48,7 +48,8 @@ public final class AtomicFiles {
         }
     }
 
-    private static void syncDirectory(Path dir) throws IOException {
+    /** Makes the entries of {@code dir} (a new file, a rename, a deletion) durable. */
+    static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

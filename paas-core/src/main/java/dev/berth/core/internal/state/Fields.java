@@ -167,6 +167,23 @@ final class Fields {
         return out;
     }
 
+    /** A required list of names of the given kind. */
+    List<String> ids(String field, StateIds kind) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isArray()) {
+            throw bad(field, v, "must be a list");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            if (!e.isTextual() || !kind.matches(e.textValue())) {
+                throw new Bad("field '" + name(field) + "[" + i + "]' is " + shown(e) + ": must be " + kind.allowed());
+            }
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
     /** An error naming {@code field} of this object, its value and what is allowed. */
     Bad bad(String field, JsonNode value, String allowed) {
         return new Bad("field '" + name(field) + "' is " + shown(value) + ": " + allowed);

@@ -19,6 +19,7 @@ import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.Rollout;
+import dev.berth.api.StateChanges;
 import dev.berth.api.UpdateStrategy;
 import dev.berth.core.internal.manifest.SpecCodec;
 import java.time.Instant;
@@ -31,9 +32,13 @@ import java.util.Set;
  * Decodes state files, strictly: a bounded parser (nesting depth, duplicate keys, trailing
  * data), exact JSON types, ids checked like a spec's, instants within 1970-9999 and a rollout
  * deadline within a day of its start. Every error is a {@link Fields.Bad} naming the field and
- * its value; {@link FileStateStore} adds the file. Stateless and thread-safe.
+ * its value; {@link StateFiles} adds the file. Stateless and thread-safe.
  */
 final class StateReader {
+    /** A decoded snapshot file. */
+    record Snapshot(int generation, List<AppRecord> apps, List<InstanceRecord> instances) {
+    }
+
     /** The format this version writes and reads. */
     static final int FORMAT = 1;
     /** The deepest nesting a state file may have (a spec nests a handful of levels). */
@@ -80,12 +85,17 @@ final class StateReader {
         }
     }
 
-    /** An app's record; {@code fileName} is the name it is stored under, which must match. */
+    /** An app's legacy file ({@code apps/<name>.json}); {@code fileName} is its name, which must match. */
     static AppRecord app(JsonNode node, String fileName) {
         Fields root = Fields.root(node);
         checkFormat(root);
+        return app(root, fileName);
+    }
+
+    /** An app's record; when {@code fileName} is not null, the name it is stored under, which must match. */
+    private static AppRecord app(Fields root, String fileName) {
         String name = root.id("name", StateIds.APP);
-        if (!fileName.equals(name + ".json")) {
+        if (fileName != null && !fileName.equals(name + ".json")) {
             throw new Fields.Bad("it holds app '" + name + "', not the app its name says");
         }
         String release = root.id("release", StateIds.RELEASE);
@@ -119,13 +129,48 @@ final class StateReader {
         }
     }
 
-    /** The instance records of {@code instances.json}; ids must be unique. */
+    /** The instance records of the legacy {@code instances.json}; ids must be unique. */
     static List<InstanceRecord> instances(JsonNode node) {
         Fields root = Fields.root(node);
         checkFormat(root);
+        return instances(root, "instances");
+    }
+
+    /** A snapshot: its generation (1 or more), its apps and its instance records, each name and id once. */
+    static Snapshot snapshot(JsonNode node) {
+        Fields root = Fields.root(node);
+        checkFormat(root);
+        int generation = root.integer("generation", 1, Integer.MAX_VALUE);
+        return new Snapshot(generation, apps(root, "apps"), instances(root, "instances"));
+    }
+
+    /** A journal batch; each app name and each instance id once. */
+    static StateChanges batch(JsonNode node) {
+        Fields root = Fields.root(node);
+        List<AppRecord> savedApps = apps(root, "savedApps");
+        List<String> deletedApps = root.ids("deletedApps", StateIds.APP);
+        List<InstanceRecord> savedInstances = instances(root, "savedInstances");
+        List<String> deletedInstances = root.ids("deletedInstances", StateIds.INSTANCE);
+        return new StateChanges(savedApps, deletedApps, savedInstances, deletedInstances);
+    }
+
+    private static List<AppRecord> apps(Fields root, String field) {
+        List<AppRecord> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Fields n : root.objects(field, false)) {
+            AppRecord a = app(n, null);
+            if (!names.add(a.name())) {
+                throw n.bad("name", n.raw("name"), "each app name may appear once");
+            }
+            out.add(a);
+        }
+        return out;
+    }
+
+    private static List<InstanceRecord> instances(Fields root, String field) {
         List<InstanceRecord> out = new ArrayList<>();
         Set<String> ids = new HashSet<>();
-        for (Fields n : root.objects("instances", false)) {
+        for (Fields n : root.objects(field, false)) {
             InstanceRecord r = instance(n);
             if (!ids.add(r.id())) {
                 throw n.bad("id", n.raw("id"), "each instance id may appear once");

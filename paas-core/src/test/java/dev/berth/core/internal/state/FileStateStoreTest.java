@@ -59,7 +59,11 @@ class FileStateStoreTest {
             store.deleteApp("web");
             assertThat(store.loadApps()).isEmpty();
         }
-        assertThat(dir.resolve("apps")).isEmptyDirectory();
+        try (FileStateStore store = FileStateStore.open(dir)) {
+            assertThat(store.loadApps()).isEmpty();
+            assertThat(store.loadInstances()).containsExactly(rec);
+        }
+        assertThat(dir.resolve("apps")).doesNotExist();
     }
 
     @Test
@@ -72,6 +76,7 @@ class FileStateStoreTest {
             assertThatThrownBy(store::loadInstances).isInstanceOf(StateStoreException.class)
                     .hasMessageContaining(dir.resolve("instances.json").toString()).hasMessageContaining("corrupt");
         }
+        Files.createDirectories(dir.resolve("apps"));
         Files.writeString(dir.resolve("apps/web.json"), "{\"format\": 1, \"name\": \"web\", \"release\": \"r1\", "
                 + "\"spec\": {\"instances\": -4}}");
         try (FileStateStore store = FileStateStore.open(dir)) {
@@ -80,19 +85,25 @@ class FileStateStoreTest {
         }
     }
 
-    /** A saved app with a rollout and history, and one instance record; returns the store's dir. */
-    private void saveSample() {
+    /** The sample app, with a rollout and history. */
+    static AppRecord sampleApp() {
         AppSpec v2 = spec().toBuilder().env("V", "2").build();
-        InstanceRecord rec = new InstanceRecord("web-1", "web", "r2-abc", "local", InstanceState.HEALTHY,
+        Instant t = Instant.parse("2026-11-21T10:00:00Z");
+        return new AppRecord(v2, "r2-abc", false, new Rollout("r1-abc", spec(), t, t.plus(Duration.ofMinutes(5))),
+                List.of(new DeployRecord("r1-abc", spec(), t.minusSeconds(60), t.minusSeconds(30), DeployRecord.Outcome.SUCCEEDED, ""),
+                        new DeployRecord("r2-abc", v2, t, null, DeployRecord.Outcome.IN_PROGRESS, "")));
+    }
+
+    /** The sample instance record. */
+    static InstanceRecord sampleInstance() {
+        return new InstanceRecord("web-1", "web", "r2-abc", "local", InstanceState.HEALTHY,
                 new Endpoint("127.0.0.1", 8123), "4242", 3, Instant.parse("2026-11-21T10:00:00Z"),
                 new ExitInfo(137, Instant.parse("2026-11-21T09:59:00Z"), "killed by signal 9"));
-        Instant t = Instant.parse("2026-11-21T10:00:00Z");
-        try (FileStateStore store = FileStateStore.open(dir)) {
-            store.saveApp(new AppRecord(v2, "r2-abc", false, new Rollout("r1-abc", spec(), t, t.plus(Duration.ofMinutes(5))),
-                    List.of(new DeployRecord("r1-abc", spec(), t.minusSeconds(60), t.minusSeconds(30), DeployRecord.Outcome.SUCCEEDED, ""),
-                            new DeployRecord("r2-abc", v2, t, null, DeployRecord.Outcome.IN_PROGRESS, ""))));
-            store.saveInstance(rec);
-        }
+    }
+
+    /** The sample in the layout of earlier versions, whose errors these tests pin. */
+    private void saveSample() throws IOException {
+        StateDirs.writeLegacy(dir, List.of(sampleApp()), List.of(sampleInstance()));
     }
 
     /** Sets {@code path} (dot-separated; numbers index lists) of a state file to {@code value}, as JSON text. */
@@ -207,7 +218,7 @@ class FileStateStoreTest {
     }
 
     @Test
-    void theSampleItselfLoads() {
+    void theSampleItselfLoads() throws IOException {
         saveSample();
         try (FileStateStore store = FileStateStore.open(dir)) {
             assertThat(store.loadApps().get("web").history()).hasSize(2);
@@ -226,13 +237,17 @@ class FileStateStoreTest {
 
     @Test
     void writesLeaveNoTemporaryFilesBehind() throws IOException {
-        try (FileStateStore store = FileStateStore.open(dir)) {
+        try (FileStateStore store = FileStateStore.open(dir, 256)) { // compacts every few writes
             for (int i = 0; i < 20; i++) {
                 store.saveApp(new AppRecord(spec(), "r" + i, i % 2 == 0));
             }
         }
-        try (var files = Files.list(dir.resolve("apps"))) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("web.json");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).hasSize(3).contains("lock", "snapshot.json")
+                    .anyMatch(name -> name.matches("journal-[1-9][0-9]*\\.log"));
+        }
+        try (FileStateStore store = FileStateStore.open(dir)) {
+            assertThat(store.loadApps().get("web").release()).isEqualTo("r19");
         }
     }
 }
