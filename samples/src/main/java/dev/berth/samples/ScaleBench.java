@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * java -Xmx1g -cp samples/target/samples-0.1.0-SNAPSHOT-jar-with-dependencies.jar \
- *     dev.berth.samples.ScaleBench [--workload NAME]... [--timeout SECONDS]
+ *     dev.berth.samples.ScaleBench [--workload NAME]... [--timeout SECONDS] [--store file|memory]
  * </pre>
  *
  * <p>Prints one JSON line per workload ({@link ScaleWorkload#ALL}; without {@code --workload}, the
@@ -55,6 +55,11 @@ public final class ScaleBench implements Callable<Integer> {
             description = "the most one workload may take (default ${DEFAULT-VALUE} s)")
     long timeoutSeconds;
 
+    @Option(names = "--store", paramLabel = "KIND", defaultValue = "file",
+            description = "the state store: file (the default one, in a temporary dir) or memory (SimStateStore: "
+                    + "the loop without the disk)")
+    String store;
+
     private final PrintStream stdout;
     private final PrintStream stderr;
 
@@ -83,6 +88,10 @@ public final class ScaleBench implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (timeoutSeconds < 1 || timeoutSeconds > 86_400) {
             stderr.println("ScaleBench: --timeout " + timeoutSeconds + " is not allowed: must be 1-86400 seconds");
+            return USAGE;
+        }
+        if (!store.equals("file") && !store.equals("memory")) {
+            stderr.println("ScaleBench: --store '" + store + "' is not known: must be file or memory");
             return USAGE;
         }
         List<ScaleWorkload> chosen = new ArrayList<>();
@@ -149,7 +158,7 @@ public final class ScaleBench implements Callable<Integer> {
     private ScaleRun open(ScaleWorkload w) {
         stderr.println("ScaleBench: " + w.name() + ": " + w.apps() + " app(s) x " + w.perApp() + " on " + w.nodes()
                 + " nodes");
-        return ScaleRun.open(w, stderr);
+        return ScaleRun.open(w, store.equals("memory"), stderr);
     }
 
     private void print(Map<String, Object> line) {

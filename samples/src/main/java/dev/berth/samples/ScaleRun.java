@@ -7,6 +7,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.core.Platform;
 import dev.berth.testkit.SimBackend;
+import dev.berth.testkit.SimStateStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -34,12 +35,14 @@ final class ScaleRun implements AutoCloseable {
     private final ScaleWorkload workload;
     private final PrintStream progress;
     private final Path dir;
+    private final String store;
     private final StartCounter counter = new StartCounter();
     private final Platform platform;
     private boolean completed;
 
-    private ScaleRun(ScaleWorkload workload, PrintStream progress) throws IOException {
+    private ScaleRun(ScaleWorkload workload, boolean memoryStore, PrintStream progress) throws IOException {
         this.workload = workload;
+        this.store = memoryStore ? "memory" : "file";
         this.progress = progress;
         this.dir = Files.createTempDirectory("berth-scalebench-");
         List<NodeSpec> nodes = new ArrayList<>(workload.nodes());
@@ -51,7 +54,13 @@ final class ScaleRun implements AutoCloseable {
         }
         SimBackend sim = SimBackend.builder().nodes(ids).build();
         try {
-            this.platform = Platform.builder().cluster(nodes).backend(sim).stateDir(dir).listener(counter).build();
+            Platform.Builder b = Platform.builder().cluster(nodes).backend(sim).listener(counter);
+            if (memoryStore) {
+                b.stateStore(new SimStateStore()).dataDir(dir);
+            } else {
+                b.stateDir(dir);
+            }
+            this.platform = b.build();
         } catch (RuntimeException e) {
             sim.close();
             delete(dir);
@@ -59,10 +68,13 @@ final class ScaleRun implements AutoCloseable {
         }
     }
 
-    /** A platform for {@code workload} (a plain one: its apps are not deployed yet). */
-    static ScaleRun open(ScaleWorkload workload, PrintStream progress) {
+    /**
+     * A platform for {@code workload} (a plain one: its apps are not deployed yet), with the default
+     * file state store or, with {@code memoryStore}, a {@link SimStateStore}.
+     */
+    static ScaleRun open(ScaleWorkload workload, boolean memoryStore, PrintStream progress) {
         try {
-            return new ScaleRun(workload, progress);
+            return new ScaleRun(workload, memoryStore, progress);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary state dir: " + e.getMessage(), e);
         }
@@ -146,6 +158,7 @@ final class ScaleRun implements AutoCloseable {
         line.put("apps", apps);
         line.put("instances", instances);
         line.put("nodes", workload.nodes());
+        line.put("store", store);
         line.put("completed", completed);
         line.put("started", started);
         line.put("ms", round(ms));

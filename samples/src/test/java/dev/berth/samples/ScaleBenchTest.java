@@ -40,6 +40,24 @@ class ScaleBenchTest {
         assertThat(line.get("instancesPerSecond").asDouble()).isPositive();
         assertThat(line.get("deployP99Ms").asDouble()).isGreaterThanOrEqualTo(line.get("deployP50Ms").asDouble());
         assertThat(line.get("heapUsedAfterGcMb").asLong()).isPositive();
+        assertThat(line.get("store").asText()).isEqualTo("file");
+    }
+
+    @Test
+    void theMemoryStoreMeasuresTheLoopWithoutTheDisk() throws Exception {
+        int code = run("--workload", "apps100x10", "--timeout", "300", "--store", "memory");
+
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        JsonNode line = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow());
+        assertThat(line.get("store").asText()).isEqualTo("memory");
+        assertThat(line.get("started").asLong()).isEqualTo(1000);
+    }
+
+    @Test
+    void anUnknownStoreIsAUsageError() {
+        assertThat(run("--store", "zk")).isEqualTo(ScaleBench.USAGE);
+
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--store 'zk'", "file or memory");
     }
 
     @Test
