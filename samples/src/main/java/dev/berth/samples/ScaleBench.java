@@ -48,7 +48,7 @@ public final class ScaleBench implements Callable<Integer> {
 
     @Option(names = "--workload", paramLabel = "NAME",
             description = "a workload to run (repeatable): apps100x10, apps1000x10, scale-one, app1x5000 (the "
-                    + "defaults), apps10000x10, scale-one-10000, app1x10000")
+                    + "defaults), apps100x100, node-down, apps10000x10, scale-one-10000, app1x10000")
     List<String> workloads = new ArrayList<>();
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
@@ -127,9 +127,14 @@ public final class ScaleBench implements Callable<Integer> {
                         current = open(base);
                         current.deployAll(timeout); // set-up only: its line was not asked for
                     }
-                    line = current.completed() ? current.scaleOne(w.name(), timeout)
-                            : ScaleRun.notRun(w, "its base workload " + base.name() + " did not complete within "
-                            + timeoutSeconds + " s");
+                    if (!current.completed()) {
+                        line = ScaleRun.notRun(w, "its base workload " + base.name() + " did not complete within "
+                                + timeoutSeconds + " s");
+                    } else if (w.kind() == ScaleWorkload.Kind.NODE_DOWN) {
+                        line = current.nodeDown(w.name(), timeout);
+                    } else {
+                        line = current.scaleOne(w.name(), timeout);
+                    }
                 }
                 allDone &= Boolean.TRUE.equals(line.get("completed"));
                 print(line);

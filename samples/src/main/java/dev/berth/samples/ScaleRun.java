@@ -38,6 +38,7 @@ final class ScaleRun implements AutoCloseable {
     private final String store;
     private final StartCounter counter = new StartCounter();
     private final Platform platform;
+    private final SimBackend sim;
     private boolean completed;
 
     private ScaleRun(ScaleWorkload workload, boolean memoryStore, PrintStream progress) throws IOException {
@@ -54,13 +55,15 @@ final class ScaleRun implements AutoCloseable {
         }
         SimBackend sim = SimBackend.builder().nodes(ids).build();
         try {
-            Platform.Builder b = Platform.builder().cluster(nodes).backend(sim).listener(counter);
+            Platform.Builder b = Platform.builder().cluster(nodes).backend(sim).listener(counter)
+                    .nodeDownAfter(ScaleWorkload.NODE_DOWN_AFTER);
             if (memoryStore) {
                 b.stateStore(new SimStateStore()).dataDir(dir);
             } else {
                 b.stateDir(dir);
             }
             this.platform = b.build();
+            this.sim = sim;
         } catch (RuntimeException e) {
             sim.close();
             delete(dir);
@@ -96,7 +99,7 @@ final class ScaleRun implements AutoCloseable {
     Map<String, Object> deployAll(long timeoutNanos) throws InterruptedException {
         int total = workload.instances();
         counter.expect(null, total);
-        Resources each = Resources.of(ScaleWorkload.INSTANCE_CPU, ScaleWorkload.INSTANCE_MEMORY_MB);
+        Resources each = Resources.of(workload.instanceCpu(), ScaleWorkload.INSTANCE_MEMORY_MB);
         long[] latencies = new long[workload.apps()];
         int calls = 0;
         long t0 = System.nanoTime();
@@ -133,6 +136,36 @@ final class ScaleRun implements AutoCloseable {
         long end = done ? counter.reachedAt() : System.nanoTime();
         Map<String, Object> line = line(name, 1, 1, t0, end, new long[] {latency});
         line.put("completed", done);
+        return line;
+    }
+
+    /**
+     * Cuts off the node running the most instances of this (completed) run and waits until as many
+     * InstanceStarted events as it ran, at most {@code timeoutNanos}; reported under {@code name},
+     * with the part of the time beyond {@link ScaleWorkload#NODE_DOWN_AFTER} (when the node is
+     * declared down) as {@code beyondNodeDownAfterMs}.
+     */
+    Map<String, Object> nodeDown(String name, long timeoutNanos) throws InterruptedException {
+        String fullest = null;
+        int most = -1;
+        for (int i = 0; i < workload.nodes(); i++) {
+            int there = sim.runningOn(ScaleWorkload.nodeId(i)).size();
+            if (there > most) {
+                most = there;
+                fullest = ScaleWorkload.nodeId(i);
+            }
+        }
+        String node = fullest;
+        counter.expect(null, most);
+        long t0 = System.nanoTime();
+        sim.setNodeAlive(node, false);
+        boolean done = counter.await(t0 + timeoutNanos, PROGRESS_NANOS, () -> report(t0, "cut off " + node));
+        long end = done ? counter.reachedAt() : System.nanoTime();
+        Map<String, Object> line = line(name, workload.apps(), most, t0, end, new long[0]);
+        line.put("completed", done);
+        line.put("node", node);
+        line.put("nodeDownAfterMs", ScaleWorkload.NODE_DOWN_AFTER.toMillis());
+        line.put("beyondNodeDownAfterMs", round((end - t0) / 1e6 - ScaleWorkload.NODE_DOWN_AFTER.toMillis()));
         return line;
     }
 

@@ -2,6 +2,7 @@
 package dev.berth.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +52,22 @@ class ScaleBenchTest {
         JsonNode line = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow());
         assertThat(line.get("store").asText()).isEqualTo("memory");
         assertThat(line.get("started").asLong()).isEqualTo(1000);
+    }
+
+    @Test
+    void aNodeCutOffHasItsHundredInstancesStartedElsewhereAndTheLineSaysHowLongPastNodeDownAfter() throws Exception {
+        int code = run("--workload", "node-down", "--timeout", "120", "--store", "memory");
+
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSize(1); // its base (apps100x100) was only set up
+        JsonNode line = new ObjectMapper().readTree(lines.get(0));
+        assertThat(line.get("workload").asText()).isEqualTo("node-down");
+        assertThat(line.get("completed").asBoolean()).isTrue();
+        assertThat(line.get("started").asLong()).isEqualTo(100);
+        assertThat(line.get("nodeDownAfterMs").asLong()).isEqualTo(5000);
+        assertThat(line.get("ms").asDouble()).isGreaterThanOrEqualTo(5000); // nothing moves before the node is down
+        assertThat(line.get("beyondNodeDownAfterMs").asDouble()).isEqualTo(line.get("ms").asDouble() - 5000, within(0.2));
     }
 
     @Test
