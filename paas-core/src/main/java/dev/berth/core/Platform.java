@@ -30,6 +30,7 @@ import dev.berth.core.internal.git.GitServer;
 import dev.berth.core.internal.reconcile.EventBus;
 import dev.berth.core.internal.reconcile.Reconciler;
 import dev.berth.core.internal.reconcile.View;
+import dev.berth.core.internal.reconcile.Wiring;
 import dev.berth.core.internal.release.Releases;
 import dev.berth.core.internal.state.FileStateStore;
 import dev.berth.support.ArgvExpansion;
@@ -99,7 +100,7 @@ public final class Platform implements AutoCloseable {
         // Build output goes straight to the listeners: it changes no state the loop owns.
         backend.onBuildOutput((app, release, node, line) ->
                 events.publish(new PlatformEvent.BuildOutput(clock.instant(), app, release, node, line)));
-        this.reconciler = new Reconciler(new Reconciler.Wiring(nodes, releases.wrap(backend), router, store, b.scheduler,
+        this.reconciler = new Reconciler(new Wiring(nodes, releases.wrap(backend), router, store, b.scheduler,
                 events, b.clock, b.resyncInterval, b.stopGrace, b.releasesKept, b.nodeDownAfter,
                 b.readinessTimeout));
         this.gitServer = b.gitPassword == null ? null
@@ -542,8 +543,8 @@ public final class Platform implements AutoCloseable {
         private StateStore stateStore;
         private Scheduler scheduler = Schedulers.spread();
         private Clock clock = Clock.systemUTC();
-        private Duration nodeDownAfter = Reconciler.Wiring.NODE_DOWN_AFTER;
-        private Duration readinessTimeout = Reconciler.Wiring.READINESS_TIMEOUT;
+        private Duration nodeDownAfter = Wiring.NODE_DOWN_AFTER;
+        private Duration readinessTimeout = Wiring.READINESS_TIMEOUT;
         private Duration resyncInterval = Duration.ofSeconds(5);
         private Duration stopGrace = Duration.ofSeconds(10);
         private int releasesKept = 10;

@@ -28,7 +28,7 @@ final class Actuator {
     private static final Logger log = LoggerFactory.getLogger(Actuator.class);
 
     private final LoopState state;
-    private final Reconciler.Wiring w;
+    private final Wiring w;
     private final Map<String, AppRecord> apps;
     private final InstanceIndex instances;
     private final DirtyApps touched;

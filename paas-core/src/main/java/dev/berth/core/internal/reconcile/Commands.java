@@ -33,7 +33,7 @@ final class Commands {
     private static final Logger log = LoggerFactory.getLogger(Commands.class);
 
     private final LoopState state;
-    private final Reconciler.Wiring w;
+    private final Wiring w;
     private final Map<String, AppRecord> apps;
     private final InstanceIndex instances;
     private final DirtyApps touched;

@@ -31,7 +31,7 @@ final class Convergence {
     private static final Logger log = LoggerFactory.getLogger(Convergence.class);
 
     private final LoopState state;
-    private final Reconciler.Wiring w;
+    private final Wiring w;
     private final Map<String, AppRecord> apps;
     private final InstanceIndex instances;
     private final DirtyApps touched;

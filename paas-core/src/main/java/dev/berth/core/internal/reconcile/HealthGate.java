@@ -23,7 +23,7 @@ final class HealthGate {
     private static final Logger log = LoggerFactory.getLogger(HealthGate.class);
 
     private final LoopState state;
-    private final Reconciler.Wiring w;
+    private final Wiring w;
     private final Map<String, AppRecord> apps;
     private final InstanceIndex instances;
     private final DirtyApps touched;

@@ -25,7 +25,7 @@ final class LoopState {
     /** How long the loop remembers when it forgot an instance (bounds the memory; reports are far fresher). */
     private static final Duration RETIRED_MEMORY = Duration.ofMinutes(10);
 
-    final Reconciler.Wiring w;
+    final Wiring w;
     /** The ids of {@code w.nodes()}, looked up on every node report. */
     final Set<String> nodeIds;
     final Map<String, AppRecord> apps = new TreeMap<>();
@@ -52,7 +52,7 @@ final class LoopState {
      */
     final LinkedHashMap<String, Instant> retired = new LinkedHashMap<>(); // oldest first
 
-    LoopState(Reconciler.Wiring w, Set<String> nodeIds, Set<String> downNodes) {
+    LoopState(Wiring w, Set<String> nodeIds, Set<String> downNodes) {
         this.w = w;
         this.nodeIds = nodeIds;
         this.downNodes = downNodes;

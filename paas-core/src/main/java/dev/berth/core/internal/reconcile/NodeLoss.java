@@ -28,7 +28,7 @@ final class NodeLoss {
     private static final Logger log = LoggerFactory.getLogger(NodeLoss.class);
 
     private final LoopState state;
-    private final Reconciler.Wiring w;
+    private final Wiring w;
     private final Map<String, AppRecord> apps;
     private final InstanceIndex instances;
     private final DirtyApps touched;

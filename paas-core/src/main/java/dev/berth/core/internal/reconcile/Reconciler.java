@@ -3,25 +3,16 @@ package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
 import dev.berth.api.BerthException;
-import dev.berth.api.InstanceRecord;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.PlacementRequest;
-import dev.berth.api.Router;
 import dev.berth.api.Routing;
-import dev.berth.api.Scheduler;
-import dev.berth.api.StateChanges;
-import dev.berth.api.StateStore;
 import dev.berth.core.internal.health.HealthProber;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -61,33 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
-    /**
-     * Everything the loop is wired to; {@code releasesKept} bounds each app's deploy history;
-     * a node that the backend has not heard from for {@code nodeDownAfter} is down; an instance
-     * without a health check that has not accepted a connection within {@code readinessTimeout}
-     * of its start (outside a rollout) is restarted as a failed start.
-     */
-    public record Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
-                         EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace, int releasesKept,
-                         Duration nodeDownAfter, Duration readinessTimeout) {
-        /** The default time without an answer after which a node is down. */
-        public static final Duration NODE_DOWN_AFTER = Duration.ofSeconds(5);
-        /** The default readiness timeout of instances without a health check. */
-        public static final Duration READINESS_TIMEOUT = Readiness.DEFAULT_TIMEOUT;
-
-        public Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
-                      EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace) {
-            this(nodes, backend, router, store, scheduler, events, clock, resyncInterval, stopGrace, 10, NODE_DOWN_AFTER);
-        }
-
-        public Wiring(List<NodeSpec> nodes, Backend backend, Router router, StateStore store, Scheduler scheduler,
-                      EventBus events, Clock clock, Duration resyncInterval, Duration stopGrace, int releasesKept,
-                      Duration nodeDownAfter) {
-            this(nodes, backend, router, store, scheduler, events, clock, resyncInterval, stopGrace, releasesKept,
-                    nodeDownAfter, READINESS_TIMEOUT);
-        }
-    }
-
     private final Wiring w;
     private final ScheduledExecutorService loop;
     private final ExecutorService workers;
@@ -102,6 +66,7 @@ public final class Reconciler implements AutoCloseable {
     private final RoutingSync routing;
     private final NodeLoss nodeLoss;
     private final Recovery recovery;
+    private final Publication publication;
 
     /** Set once recovery has completed: only then may the loop's state be saved over the stored one. */
     private boolean recovered;
@@ -109,7 +74,6 @@ public final class Reconciler implements AutoCloseable {
     private ScheduledFuture<?> wakeUp;
     private Instant wakeUpAt;
     private volatile boolean closed;
-    private volatile View view = View.EMPTY;
 
     public Reconciler(Wiring wiring) {
         this.w = wiring;
@@ -135,6 +99,7 @@ public final class Reconciler implements AutoCloseable {
         this.nodeLoss = new NodeLoss(state, control, nodeWatch, lost, prober, () -> closed);
         this.recovery = new Recovery(state, control, actuator, prober);
         this.commands = new Commands(state, control, actuator, rollouts);
+        this.publication = new Publication(state);
     }
 
     // Rooms built after the lambdas that need them (the prober, the routing sync's stops).
@@ -236,7 +201,7 @@ public final class Reconciler implements AutoCloseable {
     }
 
     public View view() {
-        return view;
+        return publication.view();
     }
 
     // ---- the pass ----
@@ -285,43 +250,14 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** Saves the instance records changed since the last save, and publishes the view. */
+    /** Saves what changed, publishes the view, completes the waits of stopAll. */
     private void publish() {
-        Set<String> changed = state.instances.takeChanged();
-        if (!changed.isEmpty()) {
-            StateChanges.Builder batch = StateChanges.builder();
-            for (String id : changed) {
-                Tracked t = state.instances.get(id);
-                if (t == null) {
-                    batch.deleteInstance(id);
-                } else {
-                    batch.saveInstance(t.record());
-                }
-            }
-            try {
-                w.store().write(batch.build());
-            } catch (RuntimeException e) {
-                state.instances.changedAgain(changed);
-                log.error("cannot save {} instance record(s); will retry: {}", changed.size(), e.getMessage(), e);
-            }
-        }
-        refreshView();
+        publication.publish();
         commands.settleIdleWaiters();
     }
 
-    /** Publishes the loop's state to readers: the last view with what changed since. */
     private void refreshView() {
-        Map<String, AppRecord> appChanges = new HashMap<>();
-        for (String name : state.takeUnviewedApps()) {
-            appChanges.put(name, state.apps.get(name));
-        }
-        Map<String, Map<String, InstanceRecord>> instanceChanges = new HashMap<>();
-        state.instances.takeUnviewed().forEach((id, app) -> {
-            Tracked t = state.instances.get(id);
-            instanceChanges.computeIfAbsent(app, k -> new HashMap<>())
-                    .put(id, t != null && t.record().app().equals(app) ? t.record() : null);
-        });
-        view = view.with(appChanges, instanceChanges);
+        publication.refreshView();
     }
 
     private void scheduleWakeUp() {

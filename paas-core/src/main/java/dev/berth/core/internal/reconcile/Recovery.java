@@ -25,7 +25,7 @@ final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
 
     private final LoopState state;
-    private final Reconciler.Wiring w;
+    private final Wiring w;
     private final Map<String, AppRecord> apps;
     private final InstanceIndex instances;
     private final DirtyApps touched;

@@ -40,7 +40,7 @@ final class Rollouts {
     }
 
     private final LoopState state;
-    private final Reconciler.Wiring w;
+    private final Wiring w;
     private final Map<String, AppRecord> apps;
     private final InstanceIndex instances;
     private final LoopControl loop;

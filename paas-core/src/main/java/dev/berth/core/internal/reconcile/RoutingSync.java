@@ -26,7 +26,7 @@ final class RoutingSync {
     private static final Logger log = LoggerFactory.getLogger(RoutingSync.class);
 
     private final LoopState state;
-    private final Reconciler.Wiring w;
+    private final Wiring w;
     private final Map<String, AppRecord> apps;
     private final InstanceIndex instances;
     private final LoopControl loop;

@@ -88,13 +88,13 @@ final class LoopHarness implements AutoCloseable {
     }
 
     LoopHarness open(List<NodeSpec> nodes, Duration nodeDownAfter) {
-        return open(nodes, nodeDownAfter, Reconciler.Wiring.READINESS_TIMEOUT);
+        return open(nodes, nodeDownAfter, Wiring.READINESS_TIMEOUT);
     }
 
     LoopHarness open(List<NodeSpec> nodes, Duration nodeDownAfter, Duration readinessTimeout) {
         EventBus bus = new EventBus();
         bus.add(events::add);
-        loop = new Reconciler(new Reconciler.Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
+        loop = new Reconciler(new Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
                 Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter, readinessTimeout));
         loop.start();
         return this;

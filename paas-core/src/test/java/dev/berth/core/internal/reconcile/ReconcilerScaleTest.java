@@ -52,7 +52,7 @@ class ReconcilerScaleTest {
         int total = apps * each;
         List<NodeSpec> nodes = IntStream.rangeClosed(1, nodeCount)
                 .mapToObj(i -> NodeSpec.of("n" + i, Resources.of(16, 64 * 1024))).toList();
-        loop = new Reconciler(new Reconciler.Wiring(nodes, backend, null, new MemoryStore(), Schedulers.spread(),
+        loop = new Reconciler(new Wiring(nodes, backend, null, new MemoryStore(), Schedulers.spread(),
                 new EventBus(), Clock.systemUTC(), Duration.ofSeconds(5), Duration.ofSeconds(1)));
         loop.start();
 

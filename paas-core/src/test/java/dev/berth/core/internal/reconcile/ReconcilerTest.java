@@ -45,7 +45,7 @@ class ReconcilerTest {
     private Reconciler open(List<NodeSpec> nodes, Router router) {
         EventBus bus = new EventBus();
         bus.add(events::add);
-        Reconciler r = new Reconciler(new Reconciler.Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
+        Reconciler r = new Reconciler(new Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
                 Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1)));
         r.start();
         return r;
@@ -54,7 +54,7 @@ class ReconcilerTest {
     private Reconciler openWatching(List<NodeSpec> nodes, Duration nodeDownAfter) {
         EventBus bus = new EventBus();
         bus.add(events::add);
-        Reconciler r = new Reconciler(new Reconciler.Wiring(nodes, backend, null, store, Schedulers.spread(), bus,
+        Reconciler r = new Reconciler(new Wiring(nodes, backend, null, store, Schedulers.spread(), bus,
                 Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter));
         r.start();
         return r;

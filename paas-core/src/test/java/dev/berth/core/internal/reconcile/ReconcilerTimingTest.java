@@ -35,7 +35,7 @@ class ReconcilerTimingTest {
     private Reconciler open() {
         EventBus bus = new EventBus();
         bus.add(events::add);
-        Reconciler r = new Reconciler(new Reconciler.Wiring(List.of(NodeSpec.of("n1", Resources.builder().cpu(4).build())),
+        Reconciler r = new Reconciler(new Wiring(List.of(NodeSpec.of("n1", Resources.builder().cpu(4).build())),
                 backend, null, store, Schedulers.spread(), bus, Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1)));
         r.start();
         return r;
