@@ -19,12 +19,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -53,6 +50,7 @@ public final class Reconciler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
     private final Wiring w;
+    private final LoopThreads threads;
     private final ScheduledExecutorService loop;
     private final ExecutorService workers;
     private final ExecutorService routerThread;
@@ -76,18 +74,19 @@ public final class Reconciler implements AutoCloseable {
     private volatile boolean closed;
 
     public Reconciler(Wiring wiring) {
+        this(wiring, LoopThreads.standard());
+    }
+
+    /** A loop on the given threads (tests step it; see {@link LoopThreads}). */
+    Reconciler(Wiring wiring, LoopThreads threads) {
         this.w = wiring;
+        this.threads = threads;
         Set<String> nodeIds = wiring.nodes().stream().map(NodeSpec::id).collect(Collectors.toUnmodifiableSet());
         NodeWatch nodeWatch = new NodeWatch(wiring.nodeDownAfter(), nodeIds::contains);
         this.state = new LoopState(wiring, nodeIds, nodeWatch.down());
-        this.loop = Executors.newSingleThreadScheduledExecutor(named("berth-reconciler"));
-        AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "berth-worker-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.routerThread = Executors.newSingleThreadExecutor(named("berth-router"));
+        this.loop = threads.loop();
+        this.workers = threads.workers();
+        this.routerThread = threads.router();
         LoopControl control = new Control();
         this.prober = new HealthProber(2, r -> post(() -> healthGate().onProbe(r)));
         LostRoutes lost = new LostRoutes();
@@ -113,14 +112,6 @@ public final class Reconciler implements AutoCloseable {
 
     private Actuator actuator() {
         return actuator;
-    }
-
-    private static ThreadFactory named(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** Loads state and adopts running instances; returns when done, rethrowing any error. */
@@ -328,12 +319,12 @@ public final class Reconciler implements AutoCloseable {
             flushEvents();
             f.complete(result);
         });
-        return join(f, () -> "control loop call");
+        return join(threads, f, () -> "control loop call");
     }
 
-    private static <T> T join(CompletableFuture<T> f, Supplier<String> what) {
+    private static <T> T join(LoopThreads threads, CompletableFuture<T> f, Supplier<String> what) {
         try {
-            return f.get();
+            return threads.await(f);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BerthException("interrupted during " + what.get(), e);

@@ -1,0 +1,68 @@
+// The threads the control loop runs on, injected so that a test can step the loop instead of waiting for it.
+package dev.berth.core.internal.reconcile;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Where the loop's work runs: its own single thread (tasks and timers), the workers that call the
+ * backend, and the thread that hands tables to the router; and how a caller waits for a task of the
+ * loop. {@link #standard()} gives real threads; a test may give executors that only run when it
+ * steps them (with a clock it advances, as Caffeine's {@code executor}/{@code ticker} allow), so
+ * that timings are exact instead of waited for.
+ */
+interface LoopThreads {
+
+    /** The loop's single thread: every task and timer of the loop. */
+    ScheduledExecutorService loop();
+
+    /** The threads on which backend calls run. */
+    ExecutorService workers();
+
+    /** The thread on which the router applies tables, one at a time. */
+    ExecutorService router();
+
+    /** Waits for the result of a call posted to the loop (by default, blocking until it completes). */
+    default <T> T await(CompletableFuture<T> result) throws InterruptedException, ExecutionException {
+        return result.get();
+    }
+
+    /** Real threads: the loop's, four workers, the router's; all daemons. */
+    static LoopThreads standard() {
+        ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(named("berth-reconciler"));
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService workers = Executors.newFixedThreadPool(4, r -> daemon(r, "berth-worker-" + n.incrementAndGet()));
+        ExecutorService router = Executors.newSingleThreadExecutor(named("berth-router"));
+        return new LoopThreads() {
+            @Override
+            public ScheduledExecutorService loop() {
+                return loop;
+            }
+
+            @Override
+            public ExecutorService workers() {
+                return workers;
+            }
+
+            @Override
+            public ExecutorService router() {
+                return router;
+            }
+        };
+    }
+
+    private static ThreadFactory named(String name) {
+        return r -> daemon(r, name);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,242 @@
+// Loop threads that run only when a test steps them, on a clock the test advances: exact timings, no waiting.
+package dev.berth.core.internal.reconcile;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link LoopThreads} for tests of the loop, all on the test's thread: the loop, the workers and
+ * the router share one FIFO queue of tasks, run by {@link #runUntilIdle}; timers are due on a
+ * {@link #clock} that only {@link #advance} moves, which then runs what fell due, in order. A call
+ * to the loop runs the queue until its result is there. Deterministic; not thread-safe (the test's
+ * thread only; other threads must not post, so use apps without a PORT: no health probes).
+ */
+final class SteppedThreads implements LoopThreads {
+    private final Deque<Runnable> queue = new ArrayDeque<>();
+    private final List<Timer> timers = new ArrayList<>();
+    private final ManualClock clock;
+    private long timerSeq;
+    private final Scheduler loop = new Scheduler();
+    private final Scheduler others = new Scheduler();
+
+    SteppedThreads(Instant start) {
+        this.clock = new ManualClock(start);
+    }
+
+    /** The clock the loop reads (give it to the {@link Wiring}). */
+    Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public ScheduledExecutorService loop() {
+        return loop;
+    }
+
+    @Override
+    public ExecutorService workers() {
+        return others;
+    }
+
+    @Override
+    public ExecutorService router() {
+        return others;
+    }
+
+    @Override
+    public <T> T await(CompletableFuture<T> result) throws InterruptedException, ExecutionException {
+        while (!result.isDone() && !queue.isEmpty()) {
+            queue.poll().run();
+        }
+        if (!result.isDone()) {
+            throw new IllegalStateException("the loop went idle without answering the call");
+        }
+        return result.get();
+    }
+
+    /** Runs queued tasks (and what they queue) until none is left; timers wait for {@link #advance}. */
+    void runUntilIdle() {
+        while (!queue.isEmpty()) {
+            queue.poll().run();
+        }
+    }
+
+    /** Moves the clock on by {@code d}, running each timer that falls due at its time, and whatever it queues. */
+    void advance(Duration d) {
+        Instant until = clock.instant().plus(d);
+        runUntilIdle();
+        while (true) {
+            Timer next = timers.stream().filter(t -> !t.cancelled && !t.at.isAfter(until))
+                    .min(Comparator.comparing((Timer t) -> t.at).thenComparingLong(t -> t.seq)).orElse(null);
+            if (next == null) {
+                break;
+            }
+            timers.remove(next);
+            clock.now = next.at;
+            next.task.run();
+            if (next.period != null && !next.cancelled) {
+                next.at = clock.now.plus(next.period);
+                timers.add(next);
+            }
+            runUntilIdle();
+        }
+        clock.now = until;
+    }
+
+    /** A clock that moves only when told. */
+    private static final class ManualClock extends Clock {
+        private Instant now;
+
+        ManualClock(Instant start) {
+            this.now = start;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** A task due at {@code at} on the manual clock, repeated every {@code period} if that is set. */
+    private final class Timer implements ScheduledFuture<Object> {
+        final Runnable task;
+        final Duration period;
+        final long seq = timerSeq++;
+        Instant at;
+        boolean cancelled;
+
+        Timer(Runnable task, Instant at, Duration period) {
+            this.task = task;
+            this.at = at;
+            this.period = period;
+        }
+
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(Duration.between(clock.now, at).toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            return Long.compare(getDelay(TimeUnit.NANOSECONDS), o.getDelay(TimeUnit.NANOSECONDS));
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterrupt) {
+            cancelled = true;
+            timers.remove(this);
+            return true;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled;
+        }
+
+        @Override
+        public boolean isDone() {
+            return cancelled || (period == null && !timers.contains(this));
+        }
+
+        @Override
+        public Object get() {
+            throw new UnsupportedOperationException("not used by the loop");
+        }
+
+        @Override
+        public Object get(long timeout, TimeUnit unit) {
+            throw new UnsupportedOperationException("not used by the loop");
+        }
+    }
+
+    /** An executor whose tasks go to the shared queue and whose timers run on the manual clock. */
+    private final class Scheduler extends AbstractExecutorService implements ScheduledExecutorService {
+        private boolean shutdown;
+
+        @Override
+        public void execute(Runnable command) {
+            if (!shutdown) {
+                queue.add(command);
+            }
+        }
+
+        private Timer timer(Runnable task, long delay, TimeUnit unit, Duration period) {
+            Timer t = new Timer(task, clock.now.plusNanos(unit.toNanos(delay)), period);
+            timers.add(t);
+            return t;
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            return timer(command, delay, unit, null);
+        }
+
+        @Override
+        public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+            throw new UnsupportedOperationException("not used by the loop");
+        }
+
+        @Override
+        public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
+            return timer(command, initialDelay, unit, Duration.ofNanos(unit.toNanos(period)));
+        }
+
+        @Override
+        public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
+            return timer(command, initialDelay, unit, Duration.ofNanos(unit.toNanos(delay)));
+        }
+
+        @Override
+        public void shutdown() {
+            shutdown = true;
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            shutdown = true;
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
+        }
+    }
+}
