@@ -13,7 +13,6 @@ import dev.berth.core.internal.health.HealthProber;
 import dev.berth.core.internal.reconcile.Tracked.AfterStop;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,26 +23,15 @@ import org.slf4j.LoggerFactory;
  * (a crash: respawn after the restart policy's back-off), stopped (then held, forgotten,
  * restarted or replaced, as the stop asked).
  */
-final class Actuator {
+final class Actuator extends Room {
     private static final Logger log = LoggerFactory.getLogger(Actuator.class);
 
-    private final LoopState state;
-    private final Wiring w;
-    private final Map<String, AppRecord> apps;
-    private final InstanceIndex instances;
-    private final DirtyApps touched;
-    private final LoopControl loop;
     private final HealthProber prober;
     private final RoutingSync routing;
     private final Rollouts rollouts;
 
     Actuator(LoopState state, LoopControl loop, HealthProber prober, RoutingSync routing, Rollouts rollouts) {
-        this.state = state;
-        this.w = state.w;
-        this.apps = state.apps;
-        this.instances = state.instances;
-        this.touched = state.touched;
-        this.loop = loop;
+        super(state, loop);
         this.prober = prober;
         this.routing = routing;
         this.rollouts = rollouts;

@@ -14,7 +14,6 @@ import dev.berth.core.internal.reconcile.Tracked.AfterStop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,26 +28,15 @@ import org.slf4j.LoggerFactory;
  * desired state is saved to the store before the loop acts on it, and each command ends with a
  * pass.
  */
-final class Commands {
+final class Commands extends Room {
     private static final Logger log = LoggerFactory.getLogger(Commands.class);
 
-    private final LoopState state;
-    private final Wiring w;
-    private final Map<String, AppRecord> apps;
-    private final InstanceIndex instances;
-    private final DirtyApps touched;
-    private final LoopControl loop;
     private final Actuator actuator;
     private final Rollouts rollouts;
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
 
     Commands(LoopState state, LoopControl loop, Actuator actuator, Rollouts rollouts) {
-        this.state = state;
-        this.w = state.w;
-        this.apps = state.apps;
-        this.instances = state.instances;
-        this.touched = state.touched;
-        this.loop = loop;
+        super(state, loop);
         this.actuator = actuator;
         this.rollouts = rollouts;
     }

@@ -5,7 +5,6 @@ import dev.berth.api.AppRecord;
 import dev.berth.api.ClusterSnapshot;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
-import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Placement;
 import dev.berth.api.PlacementRequest;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,24 +25,13 @@ import org.slf4j.LoggerFactory;
  * allows, missing instances asked of the scheduler in one placement for all apps); instances whose
  * back-off has passed respawn; app-wide restarts go one instance at a time.
  */
-final class Convergence {
+final class Convergence extends Room {
     private static final Logger log = LoggerFactory.getLogger(Convergence.class);
 
-    private final LoopState state;
-    private final Wiring w;
-    private final Map<String, AppRecord> apps;
-    private final InstanceIndex instances;
-    private final DirtyApps touched;
-    private final LoopControl loop;
     private final Actuator actuator;
 
     Convergence(LoopState state, LoopControl loop, Actuator actuator) {
-        this.state = state;
-        this.w = state.w;
-        this.apps = state.apps;
-        this.instances = state.instances;
-        this.touched = state.touched;
-        this.loop = loop;
+        super(state, loop);
         this.actuator = actuator;
     }
 

@@ -9,7 +9,6 @@ import dev.berth.core.internal.health.HealthProber;
 import dev.berth.core.internal.reconcile.Tracked.AfterStop;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,25 +18,14 @@ import org.slf4j.LoggerFactory;
  * that never answers within its readiness timeout is restarted as a failed start; one that fails
  * its health check {@code maxConsecutiveFailures} times in a row is replaced.
  */
-final class HealthGate {
+final class HealthGate extends Room {
     private static final Logger log = LoggerFactory.getLogger(HealthGate.class);
 
-    private final LoopState state;
-    private final Wiring w;
-    private final Map<String, AppRecord> apps;
-    private final InstanceIndex instances;
-    private final DirtyApps touched;
-    private final LoopControl loop;
     private final Actuator actuator;
     private final Rollouts rollouts;
 
     HealthGate(LoopState state, LoopControl loop, Actuator actuator, Rollouts rollouts) {
-        this.state = state;
-        this.w = state.w;
-        this.apps = state.apps;
-        this.instances = state.instances;
-        this.touched = state.touched;
-        this.loop = loop;
+        super(state, loop);
         this.actuator = actuator;
         this.rollouts = rollouts;
     }

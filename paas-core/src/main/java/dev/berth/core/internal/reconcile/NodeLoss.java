@@ -1,7 +1,6 @@
 // Nodes that go down and come back: their instances lost and placed elsewhere, stale copies stopped.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.NodeStatus;
 import dev.berth.api.PlatformEvent;
@@ -11,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,15 +22,9 @@ import org.slf4j.LoggerFactory;
  * answers again comes back up, and whatever it still runs that the platform placed elsewhere
  * meanwhile is stopped once the router no longer sends to it, so an instance id never runs twice.
  */
-final class NodeLoss {
+final class NodeLoss extends Room {
     private static final Logger log = LoggerFactory.getLogger(NodeLoss.class);
 
-    private final LoopState state;
-    private final Wiring w;
-    private final Map<String, AppRecord> apps;
-    private final InstanceIndex instances;
-    private final DirtyApps touched;
-    private final LoopControl loop;
     private final NodeWatch nodeWatch;
     private final LostRoutes lost;
     private final HealthProber prober;
@@ -41,12 +33,7 @@ final class NodeLoss {
     private final Set<String> staleStops = new HashSet<>();
 
     NodeLoss(LoopState state, LoopControl loop, NodeWatch nodeWatch, LostRoutes lost, HealthProber prober, java.util.function.BooleanSupplier closed) {
-        this.state = state;
-        this.w = state.w;
-        this.apps = state.apps;
-        this.instances = state.instances;
-        this.touched = state.touched;
-        this.loop = loop;
+        super(state, loop);
         this.nodeWatch = nodeWatch;
         this.lost = lost;
         this.prober = prober;

@@ -21,25 +21,14 @@ import org.slf4j.LoggerFactory;
  * backend still runs is adopted (same process, kept routed when it was healthy) or, when nothing
  * wants it, stopped; saved instances that no longer run respawn after the first back-off step.
  */
-final class Recovery {
+final class Recovery extends Room {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
 
-    private final LoopState state;
-    private final Wiring w;
-    private final Map<String, AppRecord> apps;
-    private final InstanceIndex instances;
-    private final DirtyApps touched;
-    private final LoopControl loop;
     private final Actuator actuator;
     private final HealthProber prober;
 
     Recovery(LoopState state, LoopControl loop, Actuator actuator, HealthProber prober) {
-        this.state = state;
-        this.w = state.w;
-        this.apps = state.apps;
-        this.instances = state.instances;
-        this.touched = state.touched;
-        this.loop = loop;
+        super(state, loop);
         this.actuator = actuator;
         this.prober = prober;
     }

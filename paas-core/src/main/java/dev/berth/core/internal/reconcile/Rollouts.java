@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * router serves the release; failed (and rolled back to the release that served before) when the
  * deadline passes or its instances fail {@link #ROLLOUT_FAILURES} times.
  */
-final class Rollouts {
+final class Rollouts extends Room {
     private static final Logger log = LoggerFactory.getLogger(Rollouts.class);
     /** Start failures and crashes of a release's instances after which its rollout fails at once. */
     static final int ROLLOUT_FAILURES = 3;
@@ -39,20 +39,11 @@ final class Rollouts {
         String lastFailure = "";
     }
 
-    private final LoopState state;
-    private final Wiring w;
-    private final Map<String, AppRecord> apps;
-    private final InstanceIndex instances;
-    private final LoopControl loop;
     private final java.util.function.Supplier<RoutingTable> appliedTable;
     private final Map<String, Progress> progress = new HashMap<>();
 
     Rollouts(LoopState state, LoopControl loop, java.util.function.Supplier<RoutingTable> appliedTable) {
-        this.state = state;
-        this.w = state.w;
-        this.apps = state.apps;
-        this.instances = state.instances;
-        this.loop = loop;
+        super(state, loop);
         this.appliedTable = appliedTable;
     }
 

@@ -22,14 +22,9 @@ import org.slf4j.LoggerFactory;
  * the router on its own thread; instances being stopped leave the table first, and their backend
  * stop waits until the router has applied a table without them.
  */
-final class RoutingSync {
+final class RoutingSync extends Room {
     private static final Logger log = LoggerFactory.getLogger(RoutingSync.class);
 
-    private final LoopState state;
-    private final Wiring w;
-    private final Map<String, AppRecord> apps;
-    private final InstanceIndex instances;
-    private final LoopControl loop;
     private final ExecutorService routerThread;
     private final LostRoutes lost;
     private final java.util.function.Consumer<Tracked> stopInBackend;
@@ -46,11 +41,7 @@ final class RoutingSync {
     private final Set<Tracked> draining = new java.util.LinkedHashSet<>();
 
     RoutingSync(LoopState state, LoopControl loop, ExecutorService routerThread, LostRoutes lost, java.util.function.Consumer<Tracked> stopInBackend, java.util.function.BooleanSupplier rolloutsToRecheck) {
-        this.state = state;
-        this.w = state.w;
-        this.apps = state.apps;
-        this.instances = state.instances;
-        this.loop = loop;
+        super(state, loop);
         this.routerThread = routerThread;
         this.lost = lost;
         this.stopInBackend = stopInBackend;

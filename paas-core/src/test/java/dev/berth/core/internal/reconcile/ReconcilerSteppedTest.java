@@ -3,6 +3,7 @@ package dev.berth.core.internal.reconcile;
 
 import static dev.berth.core.internal.reconcile.LoopHarness.nodes;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.InstanceRecord;
@@ -14,20 +15,21 @@ import dev.berth.api.RestartPolicy;
 import dev.berth.core.Schedulers;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The control loop on {@link SteppedThreads}: every task runs on the test's thread when the test
  * steps it, and timers fall due on a clock the test advances, so a back-off is checked exactly
- * (one millisecond early: nothing; on time: started) instead of waited for.
+ * (one millisecond early: nothing; on time: started) instead of waited for. Only the event bus
+ * keeps its own thread: events are awaited, never timed.
  */
 class ReconcilerSteppedTest {
     private final SteppedThreads threads = new SteppedThreads(Instant.parse("2026-12-05T12:00:00Z"));
     private final FakeBackend backend = new FakeBackend();
-    private final List<PlatformEvent> events = new ArrayList<>();
+    private final List<PlatformEvent> events = new CopyOnWriteArrayList<>();
     private Reconciler loop;
 
     @AfterEach
@@ -66,10 +68,8 @@ class ReconcilerSteppedTest {
     }
 
     private List<Long> respawnDelaysMs() {
-        synchronized (events) {
-            return events.stream().filter(e -> e instanceof PlatformEvent.InstanceRespawning)
-                    .map(e -> ((PlatformEvent.InstanceRespawning) e).delay().toMillis()).toList();
-        }
+        return events.stream().filter(e -> e instanceof PlatformEvent.InstanceRespawning)
+                .map(e -> ((PlatformEvent.InstanceRespawning) e).delay().toMillis()).toList();
     }
 
     @Test
@@ -98,6 +98,8 @@ class ReconcilerSteppedTest {
         backend.crash("worker-1", 137);
         threads.runUntilIdle();
         assertThat(backend.startNanos).as("after a good run: at once, no timer").hasSize(steps.length + 2);
+        // events reach listeners on the event bus's own thread
+        await().atMost(Duration.ofSeconds(5)).until(() -> respawnDelaysMs().size() == steps.length + 1);
         assertThat(respawnDelaysMs()).containsExactly(100L, 200L, 400L, 400L, 0L);
         assertThat(only().restarts()).isEqualTo(5);
     }
