@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Each public command of the platform as a task on the loop thread: deploy, rollback, reroute,
  * scale, stop and start, remove, restarts, and per-instance stop, restart, removal and kill. The
- * desired state is saved to the store before the loop acts on it, and each command ends with a
- * pass.
+ * desired state is saved to the store before the loop acts on it; each command then asks the loop
+ * for a pass and returns without waiting for the platform to converge.
  */
 final class Commands extends Room {
     private static final Logger log = LoggerFactory.getLogger(Commands.class);
