@@ -28,7 +28,11 @@ import java.util.Objects;
  * {@code "no node has 64.0 cpu free (largest free: 3.5)"} or
  * {@code "of 5 nodes: 2 down, 3 lack 2.0 memoryMb free (largest free: 1.0)"}.
  *
- * <p>The schedulers returned are immutable and thread-safe; this class has static members only.
+ * <p>Each call returns a new scheduler. It is thread-safe and a pure function of its inputs (the
+ * same placement for the same snapshot and requests), and it keeps its node table and indexes
+ * between calls: a snapshot whose nodes are the same objects as last time's, but for a few, costs
+ * those few (see docs/placement.md). Give one platform its own scheduler. This class has static
+ * members only.
  */
 public final class Schedulers {
 

@@ -101,7 +101,7 @@ final class CapacityClasses {
                 for (int i = 0; i < scores.length; i++) {
                     scores[i] = pipeline.tieBreakers().get(i).score(table.view(n), ask);
                 }
-                int c = chosen < 0 ? 1 : compare(scores, best);
+                int c = chosen < 0 ? 1 : Pipeline.compare(scores, best);
                 if (c > 0 || (c == 0 && table.compare(n, chosen) < 0)) {
                     System.arraycopy(scores, 0, best, 0, scores.length);
                     chosen = n;
@@ -115,18 +115,5 @@ final class CapacityClasses {
             }
         }
         return chosen;
-    }
-
-    /** Which of two score vectors is better: the first score that differs (beyond {@link Pipeline#TIE}) decides. */
-    private static int compare(double[] scores, double[] than) {
-        for (int i = 0; i < scores.length; i++) {
-            if (scores[i] > than[i] + Pipeline.TIE) {
-                return 1;
-            }
-            if (scores[i] < than[i] - Pipeline.TIE) {
-                return -1;
-            }
-        }
-        return 0;
     }
 }

@@ -1,5 +1,7 @@
 package dev.berth.core.internal.scheduler;
 
+import java.util.Arrays;
+
 /**
  * The nodes eligible for one set of label constraints (up, with the labels), kept in the
  * pipeline's order (best rank first, see {@link NodeTable#compare(int, int)}) in a treap, a
@@ -10,7 +12,9 @@ package dev.berth.core.internal.scheduler;
  * removing a node (to move it when its rank changes) is O(log M); building it, O(M log M).
  *
  * <p>Priorities come from a fixed hash of the node's position, so the tree's shape, like
- * everything else, is deterministic. Created per call and confined to it; not thread-safe.
+ * everything else, is deterministic (a treap's shape follows from its keys and priorities, so an
+ * index kept up to date node by node is the one a fresh build would make). Kept between calls
+ * with its table by {@link KeptNodes}; confined to one call at a time; not thread-safe.
  */
 final class NodeIndex {
     private final NodeTable table;
@@ -19,6 +23,8 @@ final class NodeIndex {
     private final int[] right;
     private final double[] maxFree;
     private final boolean[] member;
+    /** The members at build time, which {@link #restore} returns a node to. */
+    private final boolean[] base;
     private int root = -1;
 
     // the current query, set by first(...): fields rather than arguments keep the recursion lean
@@ -42,6 +48,7 @@ final class NodeIndex {
         this.right = new int[size];
         this.maxFree = new double[size * dims];
         this.member = member;
+        this.base = member.clone();
         build();
     }
 
@@ -111,6 +118,25 @@ final class NodeIndex {
         }
     }
 
+    /** The nodes in the tree, in order (best first); O(M). */
+    int[] inOrder() {
+        int[] out = new int[member.length];
+        int[] stack = new int[member.length];
+        int count = 0;
+        int depth = 0;
+        int t = root;
+        while (t >= 0 || depth > 0) {
+            while (t >= 0) {
+                stack[depth++] = t;
+                t = left[t];
+            }
+            t = stack[--depth];
+            out[count++] = t;
+            t = right[t];
+        }
+        return Arrays.copyOf(out, count);
+    }
+
     /** Whether node {@code n} is in this index. */
     boolean contains(int n) {
         return member[n];
@@ -130,6 +156,24 @@ final class NodeIndex {
     void drop(int n) {
         remove(n);
         member[n] = false;
+    }
+
+    /** Takes node {@code n} out of the tree, if it is there, before its rank changes; see {@link #restore}. */
+    void detach(int n) {
+        if (member[n]) {
+            remove(n);
+        }
+    }
+
+    /**
+     * Puts node {@code n}, {@link #detach}ed or {@link #drop}ped, back as it was at build time
+     * (a member or not), at the place its current rank gives it.
+     */
+    void restore(int n) {
+        member[n] = base[n];
+        if (base[n]) {
+            insert(n);
+        }
     }
 
     /** Removes node {@code n}; its rank must be the one it was inserted with. */

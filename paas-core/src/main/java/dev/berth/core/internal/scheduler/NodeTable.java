@@ -17,8 +17,10 @@ import java.util.TreeSet;
  * placed during this call), per node the number of instances and its rank (the pipeline's
  * scores, quantised), and per (app, node) the number of the app's instances. Dimensions are the
  * union of those the nodes declare, in name order; a node's undeclared dimension has capacity
- * {@code +Infinity} there, so it never limits. Created per call and confined to it; not
- * thread-safe, never shared.
+ * {@code +Infinity} there, so it never limits. Built once and kept between calls by
+ * {@link KeptNodes}, which replaces the rows of the nodes that changed ({@link #replace}); a call
+ * undoes its own placements through an {@link UndoLog}. Confined to one call at a time; not
+ * thread-safe.
  */
 final class NodeTable {
     /** Scores are compared on this grid (so that rounding noise does not break ties). */
@@ -33,12 +35,14 @@ final class NodeTable {
     private final int[][] declared;
     private final int[] instances;
     private final Map<String, Integer> apps = new HashMap<>();
-    private final Counts counts = new Counts();
+    private final AppCounts counts = new AppCounts();
     private final List<Scorer> rankers;
     private final long[] rank;
     private final Row[] views;
     private final double[] weights;
     private final double[] typical;
+    /** Whether {@link #rankAll} has run: the ranks follow {@link #weights} and {@link #typical}. */
+    private boolean ranked;
 
     /**
      * The working copy of {@code snapshot}, ranked by {@code rankers}.
@@ -96,11 +100,73 @@ final class NodeTable {
      * {@link NodeView#weight}) and the typical demand ({@link NodeView#typical}), and ranks every node; call once, before any index is built.
      */
     void rankAll(double[] weights, double[] typical) {
-        System.arraycopy(weights, 0, this.weights, 0, dims);
-        System.arraycopy(typical, 0, this.typical, 0, dims);
+        batch(weights, typical);
         for (int n = 0; n < states.length; n++) {
             rerank(n);
         }
+        ranked = true;
+    }
+
+    /** Sets the batch's weights and typical demand without re-ranking: see {@link #rankedWith}. */
+    void batch(double[] weights, double[] typical) {
+        System.arraycopy(weights, 0, this.weights, 0, dims);
+        System.arraycopy(typical, 0, this.typical, 0, dims);
+    }
+
+    /** Whether the ranks are those these weights and typical demand give (they are when the rankers do not read them). */
+    boolean rankedWith(double[] weights, double[] typical) {
+        boolean readsWeights = false;
+        boolean readsTypical = false;
+        for (Scorer ranker : rankers) {
+            readsWeights |= ranker.readsWeights();
+            readsTypical |= ranker.readsTypical();
+        }
+        return ranked && (!readsWeights || Arrays.equals(weights, this.weights))
+                && (!readsTypical || Arrays.equals(typical, this.typical));
+    }
+
+    /** Whether {@code state} is of node {@code n}'s spec (the same id, capacity and labels). */
+    boolean sameSpec(int n, ClusterSnapshot.NodeState state) {
+        return state.spec() == states[n].spec() || state.spec().equals(states[n].spec());
+    }
+
+    /**
+     * Makes node {@code n}'s row that of {@code state} (a node of the same spec), summing its
+     * allocations from zero as the constructor does, so the row is bit for bit the one a fresh
+     * table would hold. The rank is left as it was (see {@link #add}).
+     *
+     * @return whether the node went up or down
+     */
+    boolean replace(int n, ClusterSnapshot.NodeState state) {
+        for (ClusterSnapshot.Allocation a : states[n].allocations()) {
+            counts.decrement(appId(a.app()), n);
+        }
+        boolean flipped = states[n].up() != state.up();
+        states[n] = state;
+        Arrays.fill(allocated, n * dims, (n + 1) * dims, 0);
+        instances[n] = 0;
+        double[] demand = new double[dims];
+        for (ClusterSnapshot.Allocation a : state.allocations()) {
+            add(n, appId(a.app()), demand(a.resources(), demand));
+        }
+        return flipped;
+    }
+
+    /** Copies node {@code n}'s allocation row into {@code into} at {@code offset}; returns its instances. */
+    int save(int n, double[] into, int offset) {
+        System.arraycopy(allocated, n * dims, into, offset, dims);
+        return instances[n];
+    }
+
+    /** Puts back a row {@link #save}d from node {@code n}; the counts are undone by {@link #uncount}. */
+    void restore(int n, double[] from, int offset, int instances) {
+        System.arraycopy(from, offset, allocated, n * dims, dims);
+        this.instances[n] = instances;
+    }
+
+    /** Takes back one instance of {@code app} from node {@code n}'s per-app count. */
+    void uncount(int app, int n) {
+        counts.decrement(app, n);
     }
 
     /** The number of nodes. */
@@ -138,7 +204,7 @@ final class NodeTable {
         return capacity[n * dims + d] - allocated[n * dims + d];
     }
 
-    /** A small id for {@code app}, the same for the whole call. */
+    /** A small id for {@code app}, the same for as long as the table lives. */
     int appId(String app) {
         Integer id = apps.get(app);
         if (id == null) {
@@ -331,72 +397,6 @@ final class NodeTable {
         @Override
         public String toString() {
             return "Node[" + id() + (up() ? "" : " down") + ", " + instances[n] + " instances]";
-        }
-    }
-
-    /** Instances per (app, node): an open-addressing map from {@code long} keys to counts. */
-    private static final class Counts {
-        private long[] keys = new long[64];
-        private int[] values = new int[64];
-        private int size;
-
-        private static long key(int app, int node) {
-            return ((long) (app + 1) << 32) | (node & 0xffffffffL);
-        }
-
-        private static int slot(long key, int mask) {
-            long h = key * 0x9E3779B97F4A7C15L;
-            return (int) (h ^ (h >>> 29)) & mask;
-        }
-
-        int get(int app, int node) {
-            long key = key(app, node);
-            int mask = keys.length - 1;
-            for (int i = slot(key, mask); ; i = (i + 1) & mask) {
-                if (keys[i] == key) {
-                    return values[i];
-                }
-                if (keys[i] == 0) {
-                    return 0;
-                }
-            }
-        }
-
-        void increment(int app, int node) {
-            long key = key(app, node);
-            int mask = keys.length - 1;
-            for (int i = slot(key, mask); ; i = (i + 1) & mask) {
-                if (keys[i] == key) {
-                    values[i]++;
-                    return;
-                }
-                if (keys[i] == 0) {
-                    keys[i] = key;
-                    values[i] = 1;
-                    if (++size * 2 > keys.length) {
-                        grow();
-                    }
-                    return;
-                }
-            }
-        }
-
-        private void grow() {
-            long[] oldKeys = keys;
-            int[] oldValues = values;
-            keys = new long[oldKeys.length * 2];
-            values = new int[oldKeys.length * 2];
-            int mask = keys.length - 1;
-            for (int j = 0; j < oldKeys.length; j++) {
-                if (oldKeys[j] != 0) {
-                    int i = slot(oldKeys[j], mask);
-                    while (keys[i] != 0) {
-                        i = (i + 1) & mask;
-                    }
-                    keys[i] = oldKeys[j];
-                    values[i] = oldValues[j];
-                }
-            }
         }
     }
 }

@@ -99,6 +99,22 @@ final class Pipeline {
         return reason.toString();
     }
 
+    /**
+     * Which of two tie-breaker score vectors is better: the first score that differs by more than
+     * {@link #TIE} decides (1: {@code scores}, -1: {@code than}, 0: neither).
+     */
+    static int compare(double[] scores, double[] than) {
+        for (int i = 0; i < scores.length; i++) {
+            if (scores[i] > than[i] + TIE) {
+                return 1;
+            }
+            if (scores[i] < than[i] - TIE) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+
     /** The order of the filters that produce each kind of rejection. */
     private static int rank(Rejection r) {
         if (r instanceof Rejection.Down) {

@@ -4,7 +4,6 @@ import dev.berth.api.ClusterSnapshot;
 import dev.berth.api.Constraints;
 import dev.berth.api.Placement;
 import dev.berth.api.PlacementRequest;
-import dev.berth.api.Resources;
 import dev.berth.api.Scheduler;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,8 +67,13 @@ import org.slf4j.LoggerFactory;
  * Placing N instances on M nodes costs O(M log M + N log M) in the usual case. The result lists
  * assignments and unplaced requests by request index, whatever the order of work.
  *
+ * <p>The working copy and its indexes are kept between calls ({@link KeptNodes}): a snapshot of
+ * the same nodes costs what changed since the last one, and the call's own placements are undone
+ * at its end.
+ *
  * <p>Pure: no I/O (beyond a debug log), no clock, no randomness; the same input gives the same
- * {@link Placement}. Immutable and thread-safe. Internal: obtain instances through
+ * {@link Placement}, whatever the calls before. Thread-safe: a call takes the kept state for
+ * itself; a concurrent call builds its own. Internal: obtain instances through
  * {@link dev.berth.core.Schedulers}.
  */
 public final class PipelineScheduler implements Scheduler {
@@ -90,27 +95,26 @@ public final class PipelineScheduler implements Scheduler {
     /** How many feasible nodes, the first in order, tie-breakers choose among. */
     static final int WINDOW = 8;
 
-    private static final PipelineScheduler PACK = new PipelineScheduler(Strategy.PACK, new Pipeline(Filters.ALL,
-            List.of(Scorers.MOST_ALLOCATED, Scorers.MOST_INSTANCES), List.of()));
-    private static final PipelineScheduler SPREAD = new PipelineScheduler(Strategy.SPREAD, new Pipeline(Filters.ALL,
+    private static final Pipeline PACK = new Pipeline(Filters.ALL,
+            List.of(Scorers.MOST_ALLOCATED, Scorers.MOST_INSTANCES), List.of());
+    private static final Pipeline SPREAD = new Pipeline(Filters.ALL,
             List.of(Scorers.LEAST_ALLOCATED, Scorers.FEWEST_INSTANCES),
-            List.of(Scorers.LEAST_ALLOCATED_AFTER, Scorers.FEWEST_OF_APP)));
+            List.of(Scorers.LEAST_ALLOCATED_AFTER, Scorers.FEWEST_OF_APP));
 
     private final Strategy strategy;
     private final Pipeline pipeline;
+    /** The last call's working copy, or null while a call holds it. */
+    private final AtomicReference<KeptNodes> kept = new AtomicReference<>();
 
     private PipelineScheduler(Strategy strategy, Pipeline pipeline) {
         this.strategy = strategy;
         this.pipeline = pipeline;
     }
 
-    /** The scheduler for {@code strategy}: pack = most allocated, spread = least allocated. */
+    /** A new scheduler (with nothing kept yet) for {@code strategy}: pack = most allocated, spread = least allocated. */
     public static PipelineScheduler of(Strategy strategy) {
         Objects.requireNonNull(strategy, "strategy");
-        return switch (strategy) {
-            case PACK -> PACK;
-            case SPREAD -> SPREAD;
-        };
+        return new PipelineScheduler(strategy, strategy == Strategy.PACK ? PACK : SPREAD);
     }
 
     /** The strategy this scheduler follows. */
@@ -130,7 +134,10 @@ public final class PipelineScheduler implements Scheduler {
         for (int i = 0; i < requests.size(); i++) {
             Objects.requireNonNull(requests.get(i), "requests[" + i + "]");
         }
-        Placement placement = new Run(snapshot, requests).place();
+        // a concurrent call finds nothing kept and builds its own; the last to finish keeps its own
+        KeptNodes nodes = KeptNodes.open(kept.getAndSet(null), snapshot, pipeline.rankers());
+        Placement placement = new Run(nodes, requests).place();
+        kept.set(nodes);
         if (LOG.isDebugEnabled()) {
             for (Placement.Unplaced u : placement.unplaced()) {
                 LOG.debug("{}: {} instance(s) of {} (request {}) not placed: {}", strategy, u.count(), u.app(),
@@ -145,62 +152,13 @@ public final class PipelineScheduler implements Scheduler {
         return "Scheduler[" + strategy + ": " + pipeline + "]";
     }
 
-    /** Identical asks, placed together. */
-    private record ShapeKey(String app, Resources demand, Constraints constraints, boolean all) {
-    }
-
-    /**
-     * One shape: the requests (by index, in input order) that ask for it, its size, and where its
-     * placement stands: the next request and how many of its instances are still to place, and
-     * the point of the index where its next search starts.
-     */
-    private static final class Shape {
-        final int first;
-        int[] members = new int[1];
-        int size;
-        /** The size for the order of work: the demand over the dimensions, relative to capacity. */
-        double weight;
-        /** The size class: shapes of one class take turns (one class when the batch asks for several dimensions). */
-        double primary;
-        Ask ask;
-        int app;
-        double[] demand;
-        int limit;
-        NodeIndex index;
-        int member;
-        int need;
-        long[] bound;
-        int boundNode;
-        boolean strict;
-        boolean bounded;
-
-        /** How many instances the shape asks for, and how many have had their turn. */
-        long instances;
-        long done;
-
-        Shape(int first) {
-            this.first = first;
-            members[size++] = first;
-        }
-
-        /** When, in [0, 1] over its size class, the shape's next instance is due. */
-        double turn() {
-            return (double) done / instances;
-        }
-
-        void add(int request) {
-            if (size == members.length) {
-                members = Arrays.copyOf(members, size * 2);
-            }
-            members[size++] = request;
-        }
-    }
-
     /** One call's work: the working copy, its indexes and what has been placed so far. Confined to the call. */
     private final class Run {
+        private final KeptNodes kept;
         private final NodeTable table;
+        private final UndoLog undo;
         private final List<PlacementRequest> requests;
-        private final Map<Map<String, String>, NodeIndex> indexes = new HashMap<>();
+        /** Every index that holds the table's nodes: moved on each placement, restored at the end. */
         private final List<NodeIndex> built = new ArrayList<>();
         private final Placement.Unplaced[] unplaced;
         private final long[] scratch;
@@ -213,12 +171,15 @@ public final class PipelineScheduler implements Scheduler {
         private double[] smallest;
         /** Nodes with less room than {@link #smallest} in some dimension: no index holds them. */
         private final boolean[] full;
+        private int fullNodes;
         private int[] placedRequest = new int[16];
         private int[] placedNode = new int[16];
         private int placed;
 
-        Run(ClusterSnapshot snapshot, List<PlacementRequest> requests) {
-            this.table = new NodeTable(snapshot, pipeline.rankers());
+        Run(KeptNodes kept, List<PlacementRequest> requests) {
+            this.kept = kept;
+            this.table = kept.table();
+            this.undo = kept.undoLog();
             this.requests = requests;
             this.unplaced = new Placement.Unplaced[requests.size()];
             this.scratch = new long[pipeline.rankers().size()];
@@ -231,8 +192,16 @@ public final class PipelineScheduler implements Scheduler {
             return c.perNodeLimit() != Integer.MAX_VALUE || !c.nodeLabels().isEmpty();
         }
 
+        /** The placement; the table and its kept indexes are left as they were found. */
         Placement place() {
             List<Shape> shapes = shapes();
+            built.addAll(kept.indexes());
+            Placement placement = place(shapes);
+            undo.revert(built);
+            return placement;
+        }
+
+        private Placement place(List<Shape> shapes) {
             int i = 0;
             while (i < shapes.size() && requests.get(shapes.get(i).first).all()) {
                 Shape shape = shapes.get(i++);
@@ -265,15 +234,8 @@ public final class PipelineScheduler implements Scheduler {
                 return result();
             }
             if (strategy == Strategy.SPREAD && !free.isEmpty()) {
-                boolean[] eligible = new boolean[table.size()];
-                for (int n = 0; n < table.size(); n++) {
-                    eligible[n] = table.up(n) && !full[n];
-                }
-                CapacityClasses classes = CapacityClasses.of(table, pipeline, eligible);
+                CapacityClasses classes = capacityClasses();
                 if (classes != null) {
-                    // registered before any placement, so that every placement re-ranks the nodes
-                    // in these indexes too (a node left at a stale position corrupts its tree)
-                    built.addAll(classes.indexes());
                     placeEach(constrained);
                     for (Shape shape : free) {
                         spreadByClass(shape, classes);
@@ -413,39 +375,56 @@ public final class PipelineScheduler implements Scheduler {
         /**
          * The up nodes with room, in the pipeline's rank order (best first); among equally ranked
          * ones (empty nodes, say), the larger first (by capacity relative to the mean, over the
-         * dimensions weighted as the batch asks for them), so that fewer nodes are opened.
+         * dimensions weighted as the batch asks for them), so that fewer nodes are opened. Read
+         * off the (kept) index of the up nodes, which is in rank order already; only runs of
+         * equal rank whose nodes differ in size are sorted.
          */
         private int[] upNodesInRankOrder() {
-            List<Integer> up = new ArrayList<>();
-            double[] size = new double[table.size()];
-            for (int n = 0; n < table.size(); n++) {
-                if (table.up(n) && !full[n]) {
-                    up.add(n);
-                    for (int d = 0; d < mean.length; d++) {
-                        double c = table.capacity(n, d);
-                        if (mean[d] > 0 && c != Double.POSITIVE_INFINITY) {
-                            size[n] += weights[d] * c / mean[d];
-                        }
+            int[] nodes = index(Map.of()).inOrder();
+            int count = 0;
+            for (int node : nodes) {
+                if (!full[node]) {
+                    nodes[count++] = node;
+                }
+            }
+            for (int i = 0, j; i < count; i = j) {
+                double first = size(nodes[i]);
+                boolean differ = false;
+                for (j = i + 1; j < count && table.compareRank(nodes[i], nodes[j]) == 0; j++) {
+                    differ |= size(nodes[j]) != first;
+                }
+                if (differ) {
+                    Integer[] run = new Integer[j - i];
+                    for (int k = i; k < j; k++) {
+                        run[k - i] = nodes[k];
+                    }
+                    Arrays.sort(run, (a, b) -> {
+                        int c = Double.compare(size(b), size(a));
+                        return c != 0 ? c : Integer.compare(a, b);
+                    });
+                    for (int k = i; k < j; k++) {
+                        nodes[k] = run[k - i];
                     }
                 }
             }
-            up.sort((a, b) -> {
-                int c = table.compareRank(a, b);
-                if (c == 0) {
-                    c = Double.compare(size[b], size[a]);
+            return Arrays.copyOf(nodes, count);
+        }
+
+        /** Node {@code n}'s capacity relative to the mean, over the dimensions weighted as the batch asks for them. */
+        private double size(int n) {
+            double size = 0;
+            for (int d = 0; d < mean.length; d++) {
+                double c = table.capacity(n, d);
+                if (mean[d] > 0 && c != Double.POSITIVE_INFINITY) {
+                    size += weights[d] * c / mean[d];
                 }
-                return c != 0 ? c : Integer.compare(a, b);
-            });
-            int[] nodes = new int[up.size()];
-            for (int k = 0; k < nodes.length; k++) {
-                nodes[k] = up.get(k);
             }
-            return nodes;
+            return size;
         }
 
         /** Places the shape's next instance on {@code node}, which the caller found feasible. */
         private void placeOn(Shape shape, int node) {
-            table.add(node, shape.app, shape.demand);
+            undo.add(node, shape.app, shape.demand);
             record(shape.members[shape.member], node);
             reindex(node);
             shape.need--;
@@ -459,14 +438,14 @@ public final class PipelineScheduler implements Scheduler {
          * by how scarce the batch makes them.
          */
         private List<Shape> shapes() {
-            Map<ShapeKey, Shape> byKey = new HashMap<>();
+            Map<Shape.Key, Shape> byKey = new HashMap<>();
             List<Shape> shapes = new ArrayList<>();
             for (int i = 0; i < requests.size(); i++) {
                 PlacementRequest r = requests.get(i);
                 if (!r.all() && r.count() == 0) {
                     continue;
                 }
-                ShapeKey key = new ShapeKey(r.app(), r.demand(), r.constraints(), r.all());
+                Shape.Key key = new Shape.Key(r.app(), r.demand(), r.constraints(), r.all());
                 Shape shape = byKey.get(key);
                 if (shape == null) {
                     shape = new Shape(i);
@@ -478,7 +457,7 @@ public final class PipelineScheduler implements Scheduler {
             }
             int dims = table.dimensions();
             double[] total = new double[dims];
-            mean = capacity(total);
+            mean = kept.capacity(total);
             double[] asked = new double[dims];
             smallest = new double[dims];
             Arrays.fill(smallest, Double.POSITIVE_INFINITY);
@@ -517,7 +496,7 @@ public final class PipelineScheduler implements Scheduler {
             for (int d = 0; d < dims && all > 0; d++) {
                 typical[d] = asked[d] / all;
             }
-            table.rankAll(weights, typical);
+            kept.rank(weights, typical);
             for (Shape shape : shapes) {
                 double w = 0;
                 for (int d = 0; d < dims; d++) {
@@ -542,31 +521,6 @@ public final class PipelineScheduler implements Scheduler {
                 return c != 0 ? c : Integer.compare(a.first, b.first);
             });
             return shapes;
-        }
-
-        /**
-         * Per dimension, the mean capacity of the up nodes that declare it (0 when none does);
-         * their total capacity goes to {@code sum}.
-         */
-        private double[] capacity(double[] sum) {
-            int dims = table.dimensions();
-            int[] nodes = new int[dims];
-            for (int n = 0; n < table.size(); n++) {
-                if (table.up(n)) {
-                    for (int d = 0; d < dims; d++) {
-                        double c = table.capacity(n, d);
-                        if (c != Double.POSITIVE_INFINITY) {
-                            sum[d] += c;
-                            nodes[d]++;
-                        }
-                    }
-                }
-            }
-            double[] mean = new double[dims];
-            for (int d = 0; d < dims; d++) {
-                mean[d] = nodes[d] == 0 ? 0 : sum[d] / nodes[d];
-            }
-            return mean;
         }
 
         /** Readies a shape for {@link #placeOne}: its app, limit and first request; once. */
@@ -644,7 +598,7 @@ public final class PipelineScheduler implements Scheduler {
             shape.boundNode = firstFit;
             shape.bounded = true;
             shape.strict = node == firstFit;
-            table.add(node, shape.app, shape.demand);
+            undo.add(node, shape.app, shape.demand);
             record(shape.members[shape.member], node);
             reindex(node);
             if (strategy == Strategy.PACK && node == firstFit && table.fits(node, shape.demand)
@@ -679,7 +633,7 @@ public final class PipelineScheduler implements Scheduler {
                     break;
                 }
                 scores(tieBreakers, next, ask, scores);
-                if (better(scores, best)) {
+                if (Pipeline.compare(scores, best) > 0) {
                     System.arraycopy(scores, 0, best, 0, scores.length);
                     chosen = next;
                 }
@@ -714,7 +668,7 @@ public final class PipelineScheduler implements Scheduler {
                 if (rejection.isPresent()) {
                     rejections.add(rejection.get());
                 } else {
-                    table.add(n, app, demand);
+                    undo.add(n, app, demand);
                     record(request, n);
                     reindex(n);
                 }
@@ -726,19 +680,32 @@ public final class PipelineScheduler implements Scheduler {
             }
         }
 
-        /** The index of the up nodes carrying {@code labels}, built on first use. */
-        private NodeIndex index(Map<String, String> labels) {
-            NodeIndex index = indexes.get(labels);
-            if (index == null) {
-                boolean[] member = new boolean[table.size()];
-                for (int n = 0; n < table.size(); n++) {
-                    member[n] = table.up(n) && !full[n] && carries(table.state(n).spec().labels(), labels);
-                }
-                index = new NodeIndex(table, member);
-                indexes.put(labels, index);
-                built.add(index);
+        /**
+         * Spread's capacity classes, registered in {@link #built} before any of their placements (a
+         * node left at a stale position corrupts a tree): the kept ones, unless nodes are already
+         * too full for the batch (then the classes of the others, for this call only).
+         */
+        private CapacityClasses capacityClasses() {
+            if (fullNodes == 0) {
+                return kept.classes(pipeline, built);
             }
-            return index;
+            boolean[] eligible = new boolean[table.size()];
+            for (int n = 0; n < table.size(); n++) {
+                eligible[n] = table.up(n) && !full[n];
+            }
+            CapacityClasses classes = CapacityClasses.of(table, pipeline, eligible);
+            if (classes != null) {
+                built.addAll(classes.indexes());
+            }
+            return classes;
+        }
+
+        /**
+         * The index of the up nodes carrying {@code labels}. A kept index may hold nodes that are
+         * already too full for the batch: they fit no shape, so no search returns or counts them.
+         */
+        private NodeIndex index(Map<String, String> labels) {
+            return kept.index(labels, built);
         }
 
         /**
@@ -751,6 +718,7 @@ public final class PipelineScheduler implements Scheduler {
                 for (int d = 0; d < smallest.length; d++) {
                     if (table.free(n, d) - smallest[d] < -Filters.EPSILON) {
                         full[n] = true;
+                        fullNodes++;
                         break;
                     }
                 }
@@ -805,28 +773,5 @@ public final class PipelineScheduler implements Scheduler {
             }
             return new Placement(Arrays.asList(assignments), missing);
         }
-    }
-
-    /** Whether {@code scores} beat {@code than}: the first score that differs (beyond {@link Pipeline#TIE}) decides. */
-    private static boolean better(double[] scores, double[] than) {
-        for (int i = 0; i < scores.length; i++) {
-            if (scores[i] > than[i] + Pipeline.TIE) {
-                return true;
-            }
-            if (scores[i] < than[i] - Pipeline.TIE) {
-                return false;
-            }
-        }
-        return false;
-    }
-
-    /** Whether a node's {@code labels} carry every {@code required} one. */
-    private static boolean carries(Map<String, String> labels, Map<String, String> required) {
-        for (Map.Entry<String, String> e : required.entrySet()) {
-            if (!e.getValue().equals(labels.get(e.getKey()))) {
-                return false;
-            }
-        }
-        return true;
     }
 }

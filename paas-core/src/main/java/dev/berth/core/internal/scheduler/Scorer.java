@@ -14,4 +14,14 @@ interface Scorer {
 
     /** The score of {@code node} as it is now; higher is better. */
     double score(NodeView node);
+
+    /** Whether the score reads the batch's {@link NodeView#weight}s (if not, ranks outlive a change of them). */
+    default boolean readsWeights() {
+        return true;
+    }
+
+    /** Whether the score reads the batch's {@link NodeView#typical} demand. */
+    default boolean readsTypical() {
+        return true;
+    }
 }

@@ -16,20 +16,21 @@ final class Scorers {
      * utilisation weighted by {@link NodeView#weight}: filling the scarce dimension is what saves
      * nodes.
      */
-    static final Scorer MOST_ALLOCATED = scorer("most-allocated", Scorers::weightedUtilisation);
+    static final Scorer MOST_ALLOCATED = scorer("most-allocated", true, false, Scorers::weightedUtilisation);
 
     /**
      * Spread: the emptiest node wins (Mako's {@code load}), as it would be with one more typical
      * instance of the batch ({@link NodeView#typical}), so that among equally loaded nodes of
      * different sizes the larger comes first.
      */
-    static final Scorer LEAST_ALLOCATED = scorer("least-allocated", node -> -utilisation(node, node::typical));
+    static final Scorer LEAST_ALLOCATED = scorer("least-allocated", false, true,
+            node -> -utilisation(node, node::typical));
 
     /** Pack's tie-break: the node with the most instances wins (decides among unlimited nodes). */
-    static final Scorer MOST_INSTANCES = scorer("most-instances", NodeView::instances);
+    static final Scorer MOST_INSTANCES = scorer("most-instances", false, false, NodeView::instances);
 
     /** Spread's last tie-break: the node with the fewest instances of any app wins. */
-    static final Scorer FEWEST_INSTANCES = scorer("fewest-instances", node -> -node.instances());
+    static final Scorer FEWEST_INSTANCES = scorer("fewest-instances", false, false, node -> -node.instances());
 
     /** Spread's tie-break among equally loaded nodes (after placement): the node with the fewest instances of this app wins. */
     static final TieBreaker FEWEST_OF_APP = tieBreaker("fewest-of-app", (node, ask) -> -node.count(ask.app()));
@@ -45,12 +46,22 @@ final class Scorers {
     private Scorers() {
     }
 
-    /** A named scorer of the node alone. */
-    private static Scorer scorer(String name, ToDoubleFunction<NodeView> score) {
+    /** A named scorer of the node alone, reading the batch's weights and typical demand or not. */
+    private static Scorer scorer(String name, boolean weights, boolean typical, ToDoubleFunction<NodeView> score) {
         return new Scorer() {
             @Override
             public String name() {
                 return name;
+            }
+
+            @Override
+            public boolean readsWeights() {
+                return weights;
+            }
+
+            @Override
+            public boolean readsTypical() {
+                return typical;
             }
 
             @Override

@@ -48,7 +48,8 @@ class PipelineSchedulerTest {
     void factoryReturnsTheStrategies() {
         assertThat(((PipelineScheduler) Schedulers.of(Scheduler.Strategy.PACK)).strategy()).isEqualTo(Scheduler.Strategy.PACK);
         assertThat(((PipelineScheduler) Schedulers.of(Scheduler.Strategy.SPREAD)).strategy()).isEqualTo(Scheduler.Strategy.SPREAD);
-        assertThat(Schedulers.of(Scheduler.Strategy.PACK)).isSameAs(PACK);
+        // each scheduler keeps its own working state between calls, so each call gives a new one
+        assertThat(Schedulers.of(Scheduler.Strategy.PACK)).isNotSameAs(Schedulers.of(Scheduler.Strategy.PACK));
         assertThat(PACK.toString()).contains("node-up", "labels", "per-node-limit", "fits-capacity", "most-allocated");
         assertThat(SPREAD.toString()).contains("least-allocated");
     }

@@ -112,7 +112,7 @@ final class Scenarios {
         return true;
     }
 
-    private static PlacementRequest request(RandomnessSource in, String app) {
+    static PlacementRequest request(RandomnessSource in, String app) {
         Constraints c = Constraints.none()
                 .withUniqueHost(between(in, 0, 3) == 0)
                 .withMaxPerNode(between(in, 0, 1) == 0 ? 0 : between(in, 1, 3));
@@ -127,7 +127,7 @@ final class Scenarios {
     }
 
     /** Up to 3 dimensions, sometimes one that no node declares. */
-    private static Resources demand(RandomnessSource in) {
+    static Resources demand(RandomnessSource in) {
         TreeMap<String, Double> amounts = new TreeMap<>();
         int dims = between(in, 0, 3);
         for (int d = 0; d < dims; d++) {
@@ -145,7 +145,7 @@ final class Scenarios {
         return between(in, 0, max * 10) * 0.1;
     }
 
-    private static int between(RandomnessSource in, int low, int high) {
+    static int between(RandomnessSource in, int low, int high) {
         return integers().between(low, high).generate(in);
     }
 }
