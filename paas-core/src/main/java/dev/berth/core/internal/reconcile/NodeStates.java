@@ -3,7 +3,7 @@ package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.ClusterSnapshot;
 import dev.berth.api.NodeSpec;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +18,9 @@ import java.util.function.Function;
  * Not thread-safe: loop thread only.
  */
 final class NodeStates {
-    private final Map<String, ClusterSnapshot.NodeState> byNode = new HashMap<>();
+    private List<NodeSpec> nodes;
+    private ClusterSnapshot.NodeState[] states;
+    private final Map<String, Integer> position = new HashMap<>();
     private boolean all = true;
 
     /** Every node is rebuilt by the next snapshot. */
@@ -28,20 +30,27 @@ final class NodeStates {
 
     /**
      * The snapshot of {@code nodes}, rebuilding with {@code build} the nodes in {@code changed}
-     * (and all of them after {@link #markAll}).
+     * (and all of them after {@link #markAll}, or when the node list is another one).
      */
     ClusterSnapshot snapshot(List<NodeSpec> nodes, Collection<String> changed,
                              Function<NodeSpec, ClusterSnapshot.NodeState> build) {
-        if (all) {
-            byNode.clear();
+        if (all || nodes != this.nodes) {
+            this.nodes = nodes;
+            states = new ClusterSnapshot.NodeState[nodes.size()];
+            position.clear();
+            for (int i = 0; i < states.length; i++) {
+                states[i] = build.apply(nodes.get(i));
+                position.put(nodes.get(i).id(), i);
+            }
             all = false;
         } else {
-            changed.forEach(byNode::remove);
+            for (String node : changed) {
+                Integer i = position.get(node);
+                if (i != null) {
+                    states[i] = build.apply(nodes.get(i));
+                }
+            }
         }
-        List<ClusterSnapshot.NodeState> out = new ArrayList<>(nodes.size());
-        for (NodeSpec n : nodes) {
-            out.add(byNode.computeIfAbsent(n.id(), k -> build.apply(n)));
-        }
-        return new ClusterSnapshot(out);
+        return new ClusterSnapshot(Arrays.asList(states));
     }
 }
