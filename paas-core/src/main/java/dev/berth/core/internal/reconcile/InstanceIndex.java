@@ -122,11 +122,6 @@ final class InstanceIndex {
         return out;
     }
 
-    /** Marks ids changed again, e.g. after their records could not be saved. */
-    void changedAgain(Set<String> ids) {
-        changed.addAll(ids);
-    }
-
     /** Every tracked instance in id order: a read-only live view, not to be iterated across a change. */
     Collection<Tracked> all() {
         return Collections.unmodifiableCollection(byId.values());

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Where the loop's work runs: its own single thread (tasks and timers), the workers that call the
- * backend, and the thread that hands tables to the router; and how a caller waits for a task of the
+ * backend, the thread that hands tables to the router, the one that writes instance records; and how a caller waits for a task of the
  * loop. {@link #standard()} gives real threads; a test may give executors that only run when it
  * steps them (with a clock it advances, as Caffeine's {@code executor}/{@code ticker} allow), so
  * that timings are exact instead of waited for.
@@ -27,17 +27,21 @@ interface LoopThreads {
     /** The thread on which the router applies tables, one at a time. */
     ExecutorService router();
 
+    /** The thread that writes instance records to the store, off the loop (one at a time, in order). */
+    ExecutorService stateWriter();
+
     /** Waits for the result of a call posted to the loop (by default, blocking until it completes). */
     default <T> T await(CompletableFuture<T> result) throws InterruptedException, ExecutionException {
         return result.get();
     }
 
-    /** Real threads: the loop's, four workers, the router's; all daemons. */
+    /** Real threads: the loop's, four workers, the router's, the state writer's; all daemons. */
     static LoopThreads standard() {
         ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(named("berth-reconciler"));
         AtomicInteger n = new AtomicInteger();
         ExecutorService workers = Executors.newFixedThreadPool(4, r -> daemon(r, "berth-worker-" + n.incrementAndGet()));
         ExecutorService router = Executors.newSingleThreadExecutor(named("berth-router"));
+        ExecutorService writer = Executors.newSingleThreadExecutor(named("berth-state-writer"));
         return new LoopThreads() {
             @Override
             public ScheduledExecutorService loop() {
@@ -52,6 +56,11 @@ interface LoopThreads {
             @Override
             public ExecutorService router() {
                 return router;
+            }
+
+            @Override
+            public ExecutorService stateWriter() {
+                return writer;
             }
         };
     }

@@ -98,7 +98,7 @@ public final class Reconciler implements AutoCloseable {
         this.nodeLoss = new NodeLoss(state, control, nodeWatch, lost, prober, () -> closed);
         this.recovery = new Recovery(state, control, actuator, prober);
         this.commands = new Commands(state, control, actuator, rollouts);
-        this.publication = new Publication(state);
+        this.publication = new Publication(state, threads.stateWriter());
     }
 
     // Rooms built after the lambdas that need them (the prober, the routing sync's stops).
@@ -381,6 +381,7 @@ public final class Reconciler implements AutoCloseable {
                 }
                 return null;
             });
+            join(threads, publication.written(), () -> "the last instance records' save");
         } catch (RuntimeException e) {
             log.warn("final save failed: {}", e.getMessage());
         }
@@ -389,6 +390,7 @@ public final class Reconciler implements AutoCloseable {
         loop.shutdownNow();
         workers.shutdown();
         routerThread.shutdown();
+        threads.stateWriter().shutdown();
         try {
             workers.awaitTermination(10, TimeUnit.SECONDS);
             routerThread.awaitTermination(10, TimeUnit.SECONDS);

@@ -94,7 +94,7 @@ class ReconcilerTest {
         loop.scale("web", Instances.of(1));
         await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 1);
         assertThat(backend.running).hasSize(1);
-        assertThat(store.instances).hasSize(1);
+        await().atMost(WAIT).until(() -> store.loadInstances().size() == 1); // written off the loop, after the view
     }
 
     @Test

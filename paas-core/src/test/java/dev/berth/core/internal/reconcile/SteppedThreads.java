@@ -22,8 +22,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link LoopThreads} for tests of the loop, all on the test's thread: the loop, the workers and
- * the router share one FIFO queue of tasks, run by {@link #runUntilIdle}; timers are due on a
+ * {@link LoopThreads} for tests of the loop, all on the test's thread: the loop, the workers, the
+ * router and the state writer share one FIFO queue of tasks, run by {@link #runUntilIdle}; timers are due on a
  * {@link #clock} that only {@link #advance} moves, which then runs what fell due, in order. A call
  * to the loop runs the queue until its result is there. Deterministic; not thread-safe (the test's
  * thread only; other threads must not post, so use apps without a PORT: no health probes).
@@ -57,6 +57,11 @@ final class SteppedThreads implements LoopThreads {
 
     @Override
     public ExecutorService router() {
+        return others;
+    }
+
+    @Override
+    public ExecutorService stateWriter() {
         return others;
     }
 
