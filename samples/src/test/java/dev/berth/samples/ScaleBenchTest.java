@@ -71,6 +71,23 @@ class ScaleBenchTest {
     }
 
     @Test
+    void aScaleWorkloadAddsOneInstanceTwentyOneTimesAndReportsTheMedianAndTheSlowest() throws Exception {
+        int code = run("--workload", "scale-one", "--timeout", "300", "--store", "memory");
+
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSize(1);
+        JsonNode line = new ObjectMapper().readTree(lines.get(0));
+        assertThat(line.get("workload").asText()).isEqualTo("scale-one");
+        assertThat(line.get("completed").asBoolean()).isTrue();
+        assertThat(line.get("samples").asInt()).isEqualTo(21);
+        assertThat(line.get("started").asInt()).isEqualTo(21);
+        assertThat(line.get("deployCalls").asInt()).isEqualTo(21);
+        assertThat(line.get("maxMs").asDouble()).isGreaterThanOrEqualTo(line.get("p99Ms").asDouble())
+                .isGreaterThanOrEqualTo(line.get("ms").asDouble());
+    }
+
+    @Test
     void anUnknownStoreIsAUsageError() {
         assertThat(run("--store", "zk")).isEqualTo(ScaleBench.USAGE);
 

@@ -228,6 +228,9 @@ public final class Reconciler implements AutoCloseable {
             convergence.rollRestarts(name);
         }
         rollouts.trackRollouts(now, dirty);
+        if (state.touched.sweeping()) {
+            passSoon(); // the rest of a sweep, after whatever else is queued
+        }
         routing.route();
         publish();
         scheduleWakeUp();

@@ -57,4 +57,26 @@ class DirtyAppsTest {
         dirty.mark("web");
         assertThat(take(dirty, Set.of())).containsExactly("web");
     }
+
+    @Test
+    void aSweepOfALargePlatformIsSpreadOverPassesWhileTouchedAppsGoFirst() {
+        int per = DirtyApps.SWEEP_PER_PASS;
+        List<String> many = new java.util.ArrayList<>();
+        for (int i = 0; i < per * 2 + 100; i++) {
+            many.add(String.format("app-%05d", i));
+        }
+        DirtyApps dirty = new DirtyApps();
+        dirty.markAll();
+
+        List<String> first = dirty.take(many, Set.of(), Set.of());
+        assertThat(first).containsExactlyElementsOf(many.subList(0, per));
+        assertThat(dirty.sweeping()).isTrue();
+        dirty.mark(many.get(many.size() - 1)); // touched: it goes now, not when the sweep reaches it
+        List<String> second = dirty.take(many, Set.of(), Set.of());
+        assertThat(second).hasSize(per + 1).containsAll(many.subList(per, 2 * per)).contains(many.get(many.size() - 1));
+        List<String> third = dirty.take(many, Set.of(), Set.of());
+        assertThat(third).containsExactlyElementsOf(many.subList(2 * per, many.size()));
+        assertThat(dirty.sweeping()).isFalse();
+        assertThat(dirty.take(many, Set.of(), Set.of())).isEmpty();
+    }
 }
