@@ -106,6 +106,20 @@ class ServeRefusalIT {
         return out;
     }
 
+    /** The files under {@code dirs} once two reads 300 ms apart agree. */
+    private static Map<String, String> settled(Path state, String... dirs) throws Exception {
+        Map<String, String> last = files(state, dirs);
+        for (int i = 0; i < 50; i++) {
+            Thread.sleep(300);
+            Map<String, String> now = files(state, dirs);
+            if (now.equals(last)) {
+                return now;
+            }
+            last = now;
+        }
+        throw new AssertionError("the state files under " + state + " kept changing for 15 s");
+    }
+
     @Test
     void aRefusedServeLeavesTheStateOfAKilledServeAsItWasAndItsAdoptableNginxServing() throws Exception {
         Path state = tmp.resolve("state");
@@ -166,7 +180,10 @@ class ServeRefusalIT {
             await().atMost(WAIT).ignoreExceptions().until(() -> HostLoad.hello(port, "hello.test") != null);
             long master = Long.parseLong(Files.readString(state.resolve(pidFile)).strip());
             seen.add(Long.toString(master));
-            Map<String, String> before = files(state, "platform", conf);
+            // the first Serve's own last writes: the release's success (once the router routes it) and
+            // the instance records, which a writer thread saves just after the loop's pass
+            await().atMost(WAIT).until(() -> first.count(" rolled out in ") == 1);
+            Map<String, String> before = settled(state, "platform", conf);
 
             HostLoad.Result result;
             try (HostLoad load = HostLoad.start(port, "hello.test", 2, Duration.ofSeconds(90))) {
