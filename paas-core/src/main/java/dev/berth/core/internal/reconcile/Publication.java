@@ -55,10 +55,12 @@ final class Publication {
             }
             synchronized (lock) {
                 pending.putAll(records);
-                if (!draining) {
-                    draining = true;
-                    writer.execute(this::drain);
-                }
+            }
+        }
+        synchronized (lock) {
+            if (!draining && !pending.isEmpty()) { // new records, or ones a failed write left for this try
+                draining = true;
+                writer.execute(this::drain);
             }
         }
         refreshView();

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** A state store in memory, for unit tests; survives "restarts" by being passed on. */
-final class MemoryStore implements StateStore {
+class MemoryStore implements StateStore {
     final Map<String, AppRecord> apps = new TreeMap<>();
     final Map<String, InstanceRecord> instances = new java.util.LinkedHashMap<>();
     volatile int writes;

@@ -1,0 +1,81 @@
+// Publication: changed instance records reach the store off the loop, and a failed write is tried again.
+package dev.berth.core.internal.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.InstanceState;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.Resources;
+import dev.berth.api.StateChanges;
+import dev.berth.api.StateStoreException;
+import dev.berth.core.Schedulers;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** {@link Publication} with a store that fails on demand and a writer that runs when the test says. */
+class PublicationTest {
+    private final List<Runnable> writerQueue = new ArrayList<>();
+    private boolean failing;
+    private final MemoryStore store = new MemoryStore() {
+        @Override
+        public synchronized void write(StateChanges changes) {
+            if (failing) {
+                throw new StateStoreException("disk full", null);
+            }
+            super.write(changes);
+        }
+    };
+    private final LoopState state = new LoopState(new Wiring(List.of(NodeSpec.of("n1", Resources.of(4, 4096))),
+            new FakeBackend(), null, store, Schedulers.spread(), new EventBus(), Clock.systemUTC(), Duration.ofSeconds(5),
+            Duration.ofSeconds(1)), Set.of("n1"), Set.of());
+    private final Publication publication = new Publication(state, writerQueue::add);
+
+    private void runWriter() {
+        while (!writerQueue.isEmpty()) {
+            writerQueue.remove(0).run();
+        }
+    }
+
+    private Tracked track(String id, InstanceState s) {
+        Tracked t = new Tracked(new InstanceRecord(id, "web", "r1", "n1", s, null, null, 0, null, null));
+        state.instances.put(t);
+        return t;
+    }
+
+    @Test
+    void recordsChangedWhileAWriteIsPendingGoOutTogetherNewestFirstAndDeletesToo() {
+        Tracked one = track("web-1", InstanceState.STARTING);
+        track("web-2", InstanceState.STARTING);
+        publication.publish();
+        one.update(one.record().withState(InstanceState.HEALTHY));
+        state.instances.remove("web-2");
+        publication.publish();
+        assertThat(writerQueue).as("one drain for both publications").hasSize(1);
+
+        runWriter();
+
+        assertThat(store.loadInstances()).extracting(InstanceRecord::id, InstanceRecord::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("web-1", InstanceState.HEALTHY));
+        assertThat(store.writes).isEqualTo(1);
+        assertThat(publication.view().instances()).extracting(InstanceRecord::state).containsExactly(InstanceState.HEALTHY);
+    }
+
+    @Test
+    void aFailedWriteIsTriedAgainByTheNextPublicationEvenWithNothingNewToSave() {
+        track("web-1", InstanceState.HEALTHY);
+        failing = true;
+        publication.publish();
+        runWriter();
+        assertThat(store.loadInstances()).isEmpty();
+
+        failing = false;
+        publication.publish(); // a pass that changed nothing
+        runWriter();
+        assertThat(store.loadInstances()).extracting(InstanceRecord::id).containsExactly("web-1");
+    }
+}
