@@ -54,6 +54,7 @@ class ServeProxyLifecycleIT {
                 workers.forEach(ProcessHandle::destroyForcibly);
             });
         }
+        TestTools.deleteWhenQuiet(tmp.resolve("state")); // killed instances' wrappers may still write there
     }
 
     private Path hello() throws IOException {

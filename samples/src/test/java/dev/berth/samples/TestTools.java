@@ -35,4 +35,21 @@ final class TestTools {
     static List<String> words(String output) {
         return output.isBlank() ? List.of() : List.of(output.trim().split("\\s+"));
     }
+
+    /**
+     * Deletes {@code dir} and everything in it, trying again for up to 5 s while processes killed
+     * just before still write their last files there (an instance's wrapper records its exit code);
+     * what is still there then is left for JUnit's own clean-up to report.
+     */
+    static void deleteWhenQuiet(java.nio.file.Path dir) throws InterruptedException {
+        for (int attempt = 0; attempt < 25 && java.nio.file.Files.exists(dir); attempt++) {
+            try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(dir)) {
+                for (java.nio.file.Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                Thread.sleep(200); // a file appeared meanwhile: once more
+            }
+        }
+    }
 }
