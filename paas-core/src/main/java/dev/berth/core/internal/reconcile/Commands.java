@@ -1,4 +1,4 @@
-// The API's commands, run on the loop: desired state is saved before it is acted on.
+// The API's commands, run on the loop: desired state changed in memory, durable before the caller returns.
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppRecord;
@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Each public command of the platform as a task on the loop thread: deploy, rollback, reroute,
- * scale, stop and start, remove, restarts, and per-instance stop, restart, removal and kill. The
- * desired state is saved to the store before the loop acts on it; each command then asks the loop
- * for a pass and returns without waiting for the platform to converge.
+ * scale, stop and start, remove, restarts, and per-instance stop, restart, removal and kill. A
+ * command changes the desired state in the loop's memory and asks for a pass; the state writer
+ * saves the app records it changed ({@link Publication}), and the caller returns once they are
+ * durable, without waiting for the platform to converge. The loop never waits for the disk.
  */
 final class Commands extends Room {
     private static final Logger log = LoggerFactory.getLogger(Commands.class);
@@ -48,7 +49,6 @@ final class Commands extends Room {
             if (old != null && old.spec().sameReleaseAs(spec)) {
                 // Same code and settings: only the count (or the update strategy) changed.
                 AppRecord rec = new AppRecord(spec, old.release(), false, old.rollout(), old.history());
-                w.store().saveApp(rec);
                 state.putApp(rec);
                 if (!old.spec().instances().equals(spec.instances()) || old.stopped()) {
                     state.emit(new PlatformEvent.AppScaled(w.clock().instant(), spec.name(), spec.instances()));
@@ -93,7 +93,6 @@ final class Commands extends Room {
             AppRecord rec = state.app(app);
             AppSpec spec = rec.spec().toBuilder().routing(change.apply(rec.spec().routing())).build();
             AppRecord next = rec.withSpec(spec);
-            w.store().saveApp(next);
             state.putApp(next);
             log.info("app {}: routing now {}", app, spec.routing().domains());
             loop.passSoon();
@@ -106,7 +105,6 @@ final class Commands extends Room {
         loop.call(() -> {
             AppRecord rec = state.app(app);
             AppRecord next = rec.withSpec(rec.spec().withInstances(count));
-            w.store().saveApp(next);
             state.putApp(next);
             state.lastUnplaced.remove(app);
             state.emit(new PlatformEvent.AppScaled(w.clock().instant(), app, count));
@@ -120,7 +118,6 @@ final class Commands extends Room {
         loop.call(() -> {
             AppRecord rec = state.app(app);
             if (rec.stopped() != stopped) {
-                w.store().saveApp(rec.withStopped(stopped));
                 state.putApp(rec.withStopped(stopped));
                 state.emit(stopped ? new PlatformEvent.AppStopped(w.clock().instant(), app, false)
                         : new PlatformEvent.AppScaled(w.clock().instant(), app, rec.spec().instances()));
@@ -134,7 +131,6 @@ final class Commands extends Room {
     void remove(String app) {
         loop.call(() -> {
             state.app(app);
-            w.store().deleteApp(app);
             state.removeApp(app);
             state.lastUnplaced.remove(app);
             state.emit(new PlatformEvent.AppStopped(w.clock().instant(), app, true));
@@ -203,7 +199,6 @@ final class Commands extends Room {
             if (t.record().release().equals(rec.release())) {
                 Instances count = Instances.of(Math.max(0, rec.spec().instances().count() - 1));
                 AppRecord next = rec.withSpec(rec.spec().withInstances(count));
-                w.store().saveApp(next);
                 state.putApp(next);
                 state.emit(new PlatformEvent.AppScaled(w.clock().instant(), rec.name(), count));
             }
@@ -225,7 +220,6 @@ final class Commands extends Room {
             for (AppRecord rec : List.copyOf(apps.values())) {
                 if (!rec.stopped()) {
                     AppRecord next = rec.withStopped(true);
-                    w.store().saveApp(next);
                     state.putApp(next);
                     state.emit(new PlatformEvent.AppStopped(w.clock().instant(), rec.name(), false));
                 }

@@ -68,11 +68,17 @@ final class LoopState {
 
     /** Apps added, replaced or removed since the last {@link #takeUnviewedApps}. */
     private Set<String> unviewedApps = new java.util.HashSet<>();
+    /** Apps added, replaced or removed since the last {@link #takeUnsavedApps}. */
+    private Set<String> unsavedApps = new java.util.LinkedHashSet<>();
 
-    /** Replaces an app's record (already saved): the next pass converges it. */
+    /**
+     * Replaces an app's record: the next pass converges it, and the next publication saves it (a
+     * command's caller waits for that save).
+     */
     void putApp(AppRecord rec) {
         apps.put(rec.name(), rec);
         unviewedApps.add(rec.name());
+        unsavedApps.add(rec.name());
         instances.appChanged(rec.name());
         due.rollout(rec);
         touched.mark(rec.name());
@@ -87,10 +93,11 @@ final class LoopState {
         nodeStates.markAll();
     }
 
-    /** Forgets an app (already deleted from the store): the next pass retires its instances. */
+    /** Forgets an app: the next pass retires its instances, and the next publication deletes its record. */
     void removeApp(String name) {
         apps.remove(name);
         unviewedApps.add(name);
+        unsavedApps.add(name);
         instances.appChanged(name);
         touched.mark(name);
     }
@@ -99,6 +106,13 @@ final class LoopState {
     Set<String> takeUnviewedApps() {
         Set<String> out = unviewedApps;
         unviewedApps = new java.util.HashSet<>();
+        return out;
+    }
+
+    /** The names of the apps added, replaced or removed since the last call, in that order; starts empty again. */
+    Set<String> takeUnsavedApps() {
+        Set<String> out = unsavedApps;
+        unsavedApps = new java.util.LinkedHashSet<>();
         return out;
     }
 

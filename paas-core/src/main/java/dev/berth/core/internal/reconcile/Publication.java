@@ -4,8 +4,11 @@ package dev.berth.core.internal.reconcile;
 import dev.berth.api.AppRecord;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.StateChanges;
+import dev.berth.api.StateStoreException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -14,11 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the loop's state: readers get a new {@link View} derived from the last one and what
- * changed since; the instance records changed since the last save go to the store as one batch,
- * written on the state writer's thread so that the loop never waits for a disk (group commit:
- * what changes while a write is in flight goes out together in the next one, newest record per
- * id). Apps are saved by the commands themselves, on the loop, before they are acted on: that is
- * what a caller is told is durable. A failed write is retried with the next publication.
+ * changed since; the app and instance records changed since the last save go to the store as one
+ * batch, written on the state writer's thread so that the loop never waits for a disk (group
+ * commit: what changes while a write is in flight goes out together in the next one, newest
+ * record per name or id). {@link #publish} answers a future for the apps it handed over: a
+ * command's caller waits for it, so a command returns once its desired state is durable while the
+ * loop goes on. A failed write fails those futures and is retried with the next publication.
  * {@link #publish} and {@link #refreshView} run on the loop thread; {@link #view} is read from
  * any thread.
  */
@@ -29,8 +33,8 @@ final class Publication {
     private final Executor writer;
     private volatile View view = View.EMPTY;
     private final Object lock = new Object();
-    /** Records waiting for the writer, by id (null: deleted); guarded by {@link #lock}. */
-    private Map<String, InstanceRecord> pending = new LinkedHashMap<>();
+    /** Records waiting for the writer, and who waits for them; guarded by {@link #lock}. */
+    private Batch pending = new Batch();
     /** Whether a drain is queued or running on the writer; guarded by {@link #lock}. */
     private boolean draining;
 
@@ -44,58 +48,95 @@ final class Publication {
         return view;
     }
 
-    /** Hands the instance records changed since the last call to the writer, then refreshes the view. */
-    void publish() {
-        var changed = state.instances.takeChanged();
-        if (!changed.isEmpty()) {
-            Map<String, InstanceRecord> records = new LinkedHashMap<>();
-            for (String id : changed) {
-                Tracked t = state.instances.get(id);
-                records.put(id, t == null ? null : t.record());
-            }
-            synchronized (lock) {
-                pending.putAll(records);
-            }
+    /**
+     * Hands the app and instance records changed since the last call to the writer, then refreshes
+     * the view; returns a future completed once the apps among them are durable (at once when
+     * there were none), or failed with the store's error.
+     */
+    CompletableFuture<Void> publish() {
+        Map<String, AppRecord> apps = new LinkedHashMap<>();
+        for (String name : state.takeUnsavedApps()) {
+            apps.put(name, state.apps.get(name));
         }
+        Map<String, InstanceRecord> records = new LinkedHashMap<>();
+        for (String id : state.instances.takeChanged()) {
+            Tracked t = state.instances.get(id);
+            records.put(id, t == null ? null : t.record());
+        }
+        CompletableFuture<Void> saved = apps.isEmpty() ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
         synchronized (lock) {
+            pending.apps.putAll(apps);
+            pending.instances.putAll(records);
+            if (!apps.isEmpty()) {
+                pending.waiters.add(saved);
+            }
             if (!draining && !pending.isEmpty()) { // new records, or ones a failed write left for this try
                 draining = true;
                 writer.execute(this::drain);
             }
         }
         refreshView();
+        return saved;
     }
 
     /** Writes what is pending, batch after batch, until nothing is; on a failure keeps it pending for the next try. */
     private void drain() {
         while (true) {
-            Map<String, InstanceRecord> batch;
+            Batch batch;
             synchronized (lock) {
                 if (pending.isEmpty()) {
                     draining = false;
                     return;
                 }
                 batch = pending;
-                pending = new LinkedHashMap<>();
+                pending = new Batch();
             }
+            try {
+                state.w.store().write(batch.changes());
+            } catch (RuntimeException e) {
+                log.error("cannot save {} app and {} instance record(s); will retry: {}", batch.apps.size(),
+                        batch.instances.size(), e.getMessage(), e);
+                synchronized (lock) {
+                    batch.apps.forEach(pending.apps::putIfAbsent); // newer changes of the same names and ids win
+                    batch.instances.forEach(pending.instances::putIfAbsent);
+                    draining = false;
+                }
+                StateStoreException failed = new StateStoreException("the change is in effect but could not be saved ("
+                        + e.getMessage() + "); it is saved again with the next change", e);
+                batch.waiters.forEach(f -> f.completeExceptionally(failed));
+                return;
+            }
+            batch.waiters.forEach(f -> f.complete(null));
+        }
+    }
+
+    /** Records on their way to the store, newest per name or id (null: deleted), and the futures of their commands. */
+    private static final class Batch {
+        final Map<String, AppRecord> apps = new LinkedHashMap<>();
+        final Map<String, InstanceRecord> instances = new LinkedHashMap<>();
+        final List<CompletableFuture<Void>> waiters = new ArrayList<>();
+
+        boolean isEmpty() {
+            return apps.isEmpty() && instances.isEmpty();
+        }
+
+        StateChanges changes() {
             StateChanges.Builder b = StateChanges.builder();
-            batch.forEach((id, r) -> {
+            apps.forEach((name, a) -> {
+                if (a == null) {
+                    b.deleteApp(name);
+                } else {
+                    b.saveApp(a);
+                }
+            });
+            instances.forEach((id, r) -> {
                 if (r == null) {
                     b.deleteInstance(id);
                 } else {
                     b.saveInstance(r);
                 }
             });
-            try {
-                state.w.store().write(b.build());
-            } catch (RuntimeException e) {
-                log.error("cannot save {} instance record(s); will retry: {}", batch.size(), e.getMessage(), e);
-                synchronized (lock) {
-                    batch.forEach(pending::putIfAbsent); // newer changes of the same ids win
-                    draining = false;
-                }
-                return;
-            }
+            return b.build();
         }
     }
 

@@ -244,10 +244,14 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** Saves what changed, publishes the view, completes the waits of stopAll. */
-    private void publish() {
-        publication.publish();
+    /**
+     * Hands what changed to the state writer, publishes the view, completes the waits of stopAll;
+     * returns a future completed once the app records among it are durable.
+     */
+    private CompletableFuture<Void> publish() {
+        CompletableFuture<Void> saved = publication.publish();
         commands.settleIdleWaiters();
+        return saved;
     }
 
     private void refreshView() {
@@ -317,10 +321,21 @@ public final class Reconciler implements AutoCloseable {
                 f.completeExceptionally(e);
                 return;
             }
-            // the caller goes on reading the view: it shows the command's effect when the call returns
-            refreshView();
+            // The caller goes on reading the view: it shows the command's effect when the call
+            // returns, and the desired state the command changed is durable by then. The loop
+            // does not wait for the disk: the caller does.
+            CompletableFuture<Void> saved = recovered ? publish() : CompletableFuture.completedFuture(null);
+            if (!recovered) {
+                refreshView();
+            }
             flushEvents();
-            f.complete(result);
+            saved.whenComplete((ok, failed) -> {
+                if (failed != null) {
+                    f.completeExceptionally(failed);
+                } else {
+                    f.complete(result);
+                }
+            });
         });
         return join(threads, f, () -> "control loop call");
     }

@@ -35,6 +35,7 @@ final class Recovery extends Room {
 
     void recover() {
         w.store().loadApps().values().forEach(state::putApp);
+        state.takeUnsavedApps(); // just read from the store: nothing to save back
         state.markAll();
         Map<String, InstanceRecord> saved = new LinkedHashMap<>();
         for (InstanceRecord r : w.store().loadInstances()) {

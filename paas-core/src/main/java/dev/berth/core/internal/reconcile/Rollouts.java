@@ -64,7 +64,6 @@ final class Rollouts extends Room {
                 : new Rollout(old.rollout() != null ? old.rollout().fromRelease() : old.release(),
                         old.rollout() != null ? old.rollout().fromSpec() : old.spec(), now, now.plus(spec.update().deadline()));
         AppRecord rec = new AppRecord(spec, release, false, rollout, history);
-        w.store().saveApp(rec);
         state.putApp(rec);
         progress.put(spec.name(), new Progress());
         log.info("app {}: deployed release {}{}", spec.name(), release,
@@ -176,7 +175,6 @@ final class Rollouts extends Room {
         DeployRecord last = h.remove(h.size() - 1);
         h.add(last.ended(now, outcome, reason));
         AppRecord rec = new AppRecord(app.spec(), app.release(), app.stopped(), null, h);
-        w.store().saveApp(rec);
         state.putApp(rec);
         progress.remove(app.name());
         Duration took = Duration.between(last.startedAt(), now);
@@ -195,7 +193,6 @@ final class Rollouts extends Room {
         h.add(last.ended(now, DeployRecord.Outcome.ROLLED_BACK, reason));
         AppSpec back = r.fromSpec().toBuilder().instances(app.spec().instances()).routing(app.spec().routing()).build();
         AppRecord rec = new AppRecord(back, r.fromRelease(), app.stopped(), null, h);
-        w.store().saveApp(rec);
         state.putApp(rec);
         progress.remove(app.name());
         log.warn("app {}: release {} failed, rolling back to {}: {}", app.name(), app.release(), r.fromRelease(), reason);

@@ -2,7 +2,10 @@
 package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.api.AppRecord;
+import dev.berth.api.AppSpec;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** {@link Publication} with a store that fails on demand and a writer that runs when the test says. */
@@ -77,5 +81,42 @@ class PublicationTest {
         publication.publish(); // a pass that changed nothing
         runWriter();
         assertThat(store.loadInstances()).extracting(InstanceRecord::id).containsExactly("web-1");
+    }
+
+    @Test
+    void aCommandsAppIsDurableWhenItsFutureCompletesAndTheLoopNeverWaitsForIt() {
+        AppRecord web = new AppRecord(AppSpec.builder("web").command("sleep", "1000").build(), "r1", false);
+        state.putApp(web);
+        track("web-1", InstanceState.PENDING);
+
+        CompletableFuture<Void> saved = publication.publish();
+
+        assertThat(saved).as("the loop returned before the disk").isNotDone();
+        assertThat(publication.view().apps()).as("readers see it at once").containsKey("web");
+        runWriter();
+        assertThat(saved).isCompleted();
+        assertThat(store.loadApps()).containsKey("web");
+        assertThat(store.writes).as("the app and its instance in one batch").isEqualTo(1);
+        assertThat(publication.publish()).as("nothing new: nothing to wait for").isCompleted();
+    }
+
+    @Test
+    void aFailedAppWriteFailsItsCommandAndIsSavedWithTheNextChangeNewestFirst() {
+        AppRecord web = new AppRecord(AppSpec.builder("web").command("sleep", "1000").build(), "r1", false);
+        state.putApp(web);
+        failing = true;
+        CompletableFuture<Void> saved = publication.publish();
+        runWriter();
+        assertThat(saved).isCompletedExceptionally();
+        assertThatThrownBy(saved::join).hasRootCauseInstanceOf(StateStoreException.class)
+                .hasMessageContaining("in effect but could not be saved").hasMessageContaining("disk full");
+
+        failing = false;
+        state.removeApp("web");
+        CompletableFuture<Void> next = publication.publish();
+        runWriter();
+        assertThat(next).isCompleted();
+        assertThat(store.loadApps()).as("the newer change (the removal) won").isEmpty();
+        assertThat(store.writes).isEqualTo(1);
     }
 }
