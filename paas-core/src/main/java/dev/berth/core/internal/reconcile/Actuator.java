@@ -252,13 +252,9 @@ final class Actuator extends Room {
         log.info("instance {} of app {} will respawn in {} (restart {})", t.id(), app.name(), delay,
                 t.record().restarts() + 1);
         state.emit(new PlatformEvent.InstanceRespawning(now, app.name(), t.id(), t.record().restarts() + 1, delay));
+        // The convergence step respawns it once this time has come: after a good run, in the very
+        // next pass, whose launch goes out before that pass's router update.
         state.due.respawnAt(t, Timing.plus(now, delay));
-        if (delay.isZero() && !t.busy) {
-            // after a good run: start it now, before any pass or router update (the dead endpoint
-            // leaves the router in parallel, in the pass that follows)
-            t.respawnAt = null;
-            t.update(t.record().respawned());
-            launch(t);
-        }
+        loop.passSoon();
     }
 }

@@ -7,31 +7,44 @@ import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.PlacementRequest;
 import dev.berth.api.Source;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The convergence step of one app (Nomad's reconciler {@code Compute()}, Kubernetes'
- * {@code manageReplicas}): from the app's desired state, its instances as seen now and the nodes'
- * liveness, which instances to stop for good and what to ask the scheduler for. Surplus is scaled
- * down least useful first ({@link ScaleDownOrder}); an old release is retired as {@link RollingPlan}
+ * {@code manageReplicas}): from the app's desired state, its instances as seen now, the nodes'
+ * liveness and the time {@code now}, which instances to stop for good, which dead ones to respawn
+ * now that their back-off has passed, and what to ask the scheduler for. Surplus is scaled down
+ * least useful first ({@link ScaleDownOrder}); an old release is retired as {@link RollingPlan}
  * allows (a healthy minimum, a running maximum); an app on every node ({@code ALL}) keeps one
  * instance per eligible node and asks for a placement only when an eligible up node lacks one; an
- * app that waits for its first git push runs nothing. The loop applies the decision through the
- * {@link Actuator}.
+ * app that waits for its first git push runs nothing. An instance whose back-off has passed
+ * respawns where it was, unless it is being stopped, busy with a backend call, of an old release
+ * or on a down node. The loop applies the decision through the {@link Actuator}; the back-off
+ * itself is {@link RespawnPolicy}'s, also pure.
  */
 final class ConvergeStep {
     /**
      * An instance as the step sees it.
      *
-     * @param leaving whether it is already being stopped for good (it neither counts nor is stopped again)
+     * @param leaving   whether it is already being stopped for good (it neither counts nor is stopped again)
+     * @param busy      whether a backend call for it is in flight (nothing more is asked of it meanwhile)
+     * @param respawnAt when it respawns after a crash, or null when it is not waiting to
      */
-    record Seen(String id, String release, String node, InstanceState state, boolean leaving) {
+    record Seen(String id, String release, String node, InstanceState state, boolean leaving, boolean busy,
+                Instant respawnAt) {
+        /** One that is neither busy nor waiting to respawn. */
+        Seen(String id, String release, String node, InstanceState state, boolean leaving) {
+            this(id, release, node, state, leaving, false, null);
+        }
+
         boolean healthy() {
             return state == InstanceState.HEALTHY;
         }
@@ -48,14 +61,14 @@ final class ConvergeStep {
     /**
      * What to do now.
      *
-     * @param stops   instances to stop for good, each at most once
-     * @param request what to ask the scheduler for, or null
+     * @param stops    instances to stop for good, each at most once
+     * @param respawns instances to start again where they were, none of them stopped
+     * @param request  what to ask the scheduler for, or null
      */
-    record Decision(List<Stop> stops, PlacementRequest request) {
-        static final Decision NOTHING = new Decision(List.of(), null);
-
+    record Decision(List<Stop> stops, List<String> respawns, PlacementRequest request) {
         Decision {
             stops = List.copyOf(stops);
+            respawns = List.copyOf(respawns);
         }
     }
 
@@ -69,8 +82,26 @@ final class ConvergeStep {
      * @param instances every tracked instance of the app
      * @param nodes     every node of the platform
      * @param downNodes the nodes that are down
+     * @param now       the time of the decision: respawns due by then happen
      */
-    static Decision decide(AppRecord app, List<Seen> instances, Collection<NodeSpec> nodes, Set<String> downNodes) {
+    static Decision decide(AppRecord app, List<Seen> instances, Collection<NodeSpec> nodes, Set<String> downNodes,
+                           Instant now) {
+        Decision d = placeAndStop(app, instances, nodes, downNodes);
+        Set<String> stopped = new HashSet<>();
+        d.stops().forEach(s -> stopped.add(s.id()));
+        List<String> respawns = new ArrayList<>();
+        for (Seen s : instances) {
+            if (s.respawnAt() != null && !s.respawnAt().isAfter(now) && !s.leaving() && !s.busy()
+                    && !stopped.contains(s.id()) && s.release().equals(app.release()) && !downNodes.contains(s.node())
+                    && !awaitingPush(app.spec())) {
+                respawns.add(s.id());
+            }
+        }
+        return respawns.isEmpty() ? d : new Decision(d.stops(), respawns, d.request());
+    }
+
+    private static Decision placeAndStop(AppRecord app, List<Seen> instances, Collection<NodeSpec> nodes,
+                                         Set<String> downNodes) {
         AppSpec spec = app.spec();
         List<Stop> stops = new ArrayList<>();
         if (awaitingPush(spec)) {
@@ -79,7 +110,7 @@ final class ConvergeStep {
                     stops.add(new Stop(s.id(), "app has no code yet: it waits for its first git push"));
                 }
             }
-            return new Decision(stops, null);
+            return new Decision(stops, List.of(), null);
         }
         List<Seen> current = new ArrayList<>();
         List<Seen> old = new ArrayList<>();
@@ -96,7 +127,7 @@ final class ConvergeStep {
             for (Seen s : ScaleDownOrder.sorted(current).subList(0, current.size() - desired)) {
                 stops.add(new Stop(s.id(), "scaled down to " + desired));
             }
-            return new Decision(stops, null);
+            return new Decision(stops, List.of(), null);
         }
         int missing = desired - current.size();
         if (!old.isEmpty()) {
@@ -111,7 +142,7 @@ final class ConvergeStep {
             }
             missing = step.toStart();
         }
-        return new Decision(stops, missing > 0
+        return new Decision(stops, List.of(), missing > 0
                 ? PlacementRequest.of(app.name(), spec.resources(), spec.constraints(), missing) : null);
     }
 
@@ -138,7 +169,7 @@ final class ConvergeStep {
         // indexes the whole cluster, and this runs on every pass.
         boolean missing = nodes.stream().anyMatch(n -> spec.constraints().admits(n.labels())
                 && !kept.containsKey(n.id()) && !downNodes.contains(n.id()));
-        return new Decision(stops, missing
+        return new Decision(stops, List.of(), missing
                 ? PlacementRequest.onEveryNode(app.name(), spec.resources(), spec.constraints()) : null);
     }
 

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The pass's decisions per app: instances of removed or stopped apps leave; each touched app is
  * converged (surplus scaled down, the old release retired step by step as {@link RollingPlan}
- * allows, missing instances asked of the scheduler in one placement for all apps); instances whose
- * back-off has passed respawn; app-wide restarts go one instance at a time.
+ * allows, instances whose back-off has passed respawned, missing instances asked of the scheduler
+ * in one placement for all apps); app-wide restarts go one instance at a time.
  */
 final class Convergence extends Room {
     private static final Logger log = LoggerFactory.getLogger(Convergence.class);
@@ -44,16 +44,25 @@ final class Convergence extends Room {
         }
     }
 
-    /** One app: its {@link ConvergeStep} decision, applied: stops now, placement requests for the pass's one placement. */
-    void converge(AppRecord app, List<PlacementRequest> requests, List<AppRecord> requesters) {
+    /**
+     * One app: its {@link ConvergeStep} decision at {@code now}, applied: stops and respawns now,
+     * placement requests for the pass's one placement.
+     */
+    void converge(AppRecord app, Instant now, List<PlacementRequest> requests, List<AppRecord> requesters) {
         List<ConvergeStep.Seen> seen = new ArrayList<>();
         for (Tracked t : instances.ofApp(app.name())) {
             InstanceRecord r = t.record();
-            seen.add(new ConvergeStep.Seen(r.id(), r.release(), r.node(), r.state(), t.retiring()));
+            seen.add(new ConvergeStep.Seen(r.id(), r.release(), r.node(), r.state(), t.retiring(), t.busy, t.respawnAt));
         }
-        ConvergeStep.Decision d = ConvergeStep.decide(app, seen, w.nodes(), state.downNodes);
+        ConvergeStep.Decision d = ConvergeStep.decide(app, seen, w.nodes(), state.downNodes, now);
         for (ConvergeStep.Stop stop : d.stops()) {
             actuator.stop(instances.get(stop.id()), AfterStop.REMOVE, stop.reason());
+        }
+        for (String id : d.respawns()) {
+            Tracked t = instances.get(id);
+            t.respawnAt = null;
+            t.update(t.record().respawned());
+            actuator.launch(t);
         }
         if (d.request() != null) {
             requests.add(d.request());
@@ -111,12 +120,13 @@ final class Convergence extends Room {
         return new ClusterSnapshot.NodeState(n, !state.downNodes.contains(n.id()), there);
     }
 
-    /** Respawns the instances whose back-off has passed. */
-    void respawnDue(Instant now) {
+    /**
+     * Marks the apps with an instance whose back-off has passed: their convergence step respawns
+     * it. Due ones that are busy or leaving stay queued.
+     */
+    void markDueRespawns(Instant now) {
         for (Tracked t : state.due.dueRespawns(now, instances::holds, t -> !t.busy && !t.retiring())) {
-            t.respawnAt = null;
-            t.update(t.record().respawned());
-            actuator.launch(t);
+            touched.mark(t.record().app());
         }
     }
 

@@ -211,19 +211,19 @@ public final class Reconciler implements AutoCloseable {
         Instant now = w.clock().instant();
         List<PlacementRequest> requests = new ArrayList<>();
         List<AppRecord> requesters = new ArrayList<>();
+        convergence.markDueRespawns(now);
         List<String> dirty = state.touched.take(state.apps.keySet(), state.lastUnplaced.keySet(), state.instances.appNames());
         for (String name : dirty) {
             AppRecord app = state.apps.get(name);
             if (app == null || app.stopped()) {
                 convergence.retire(name, app);
             } else {
-                convergence.converge(app, requests, requesters);
+                convergence.converge(app, now, requests, requesters);
             }
         }
         if (!requests.isEmpty()) {
             convergence.placeAndStart(requests, requesters);
         }
-        convergence.respawnDue(now);
         for (String name : dirty) {
             convergence.rollRestarts(name);
         }

@@ -18,6 +18,7 @@ import dev.berth.api.Scheduler;
 import dev.berth.api.UpdateStrategy;
 import dev.berth.core.internal.scheduler.PipelineScheduler;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,6 +36,7 @@ class ConvergeStepTest {
     private static final int NODES = 5;
     private static final InstanceState[] STATES = InstanceState.values();
     private static final Resources SMALL = Resources.of(0.25, 256);
+    private static final Instant NOW = Instant.parse("2026-12-06T00:00:00Z");
 
     private static List<NodeSpec> nodes() {
         List<NodeSpec> out = new ArrayList<>();
@@ -60,7 +62,11 @@ class ConvergeStepTest {
         String node = "n" + (code / 2 % NODES);
         InstanceState state = STATES[code / 10 % STATES.length];
         boolean leaving = code / 70 % 5 == 0;
-        return new ConvergeStep.Seen("web-" + seq, release, node, state, leaving);
+        boolean busy = code / 350 % 4 == 0;
+        // waiting to respawn: none, due a second ago, due right now, or due in a second
+        int wait = code / 1400 % 4;
+        Instant respawnAt = wait == 0 ? null : NOW.plusSeconds(wait - 2);
+        return new ConvergeStep.Seen("web-" + seq, release, node, state, leaving, busy, respawnAt);
     }
 
     private static List<ConvergeStep.Seen> instances(List<Integer> codes) {
@@ -88,7 +94,7 @@ class ConvergeStepTest {
         qt().withExamples(2000).forAll(integers().between(-1, 8), integers().between(0, 10), integers().between(0, 10),
                 lists().of(integers().between(0, 9999)).ofSizeBetween(0, 16)).checkAssert((count, min, over, codes) -> {
             List<ConvergeStep.Seen> seen = instances(codes);
-            ConvergeStep.Decision d = ConvergeStep.decide(app(count, strategy(min, over)), seen, nodes(), down(codes.size()));
+            ConvergeStep.Decision d = ConvergeStep.decide(app(count, strategy(min, over)), seen, nodes(), down(codes.size()), NOW);
             Map<String, ConvergeStep.Seen> byId = seen.stream().collect(Collectors.toMap(ConvergeStep.Seen::id, s -> s));
             List<String> stopped = d.stops().stream().map(ConvergeStep.Stop::id).toList();
             assertThat(stopped).doesNotHaveDuplicates();
@@ -101,8 +107,8 @@ class ConvergeStepTest {
         qt().withExamples(2000).forAll(integers().between(0, 8), lists().of(integers().between(0, 9999)).ofSizeBetween(0, 16))
                 .checkAssert((count, codes) -> {
                     List<ConvergeStep.Seen> seen = instances(codes).stream()
-                            .map(s -> new ConvergeStep.Seen(s.id(), "r2", s.node(), s.state(), s.leaving())).toList();
-                    ConvergeStep.Decision d = ConvergeStep.decide(app(count, UpdateStrategy.defaults()), seen, nodes(), Set.of());
+                            .map(s -> new ConvergeStep.Seen(s.id(), "r2", s.node(), s.state(), s.leaving(), s.busy(), s.respawnAt())).toList();
+                    ConvergeStep.Decision d = ConvergeStep.decide(app(count, UpdateStrategy.defaults()), seen, nodes(), Set.of(), NOW);
                     long current = seen.stream().filter(s -> !s.leaving()).count();
                     if (current > count) {
                         assertThat(d.stops()).hasSize((int) (current - count));
@@ -121,7 +127,7 @@ class ConvergeStepTest {
                 lists().of(integers().between(0, 9999)).ofSizeBetween(1, 16)).checkAssert((count, min, over, codes) -> {
             UpdateStrategy update = strategy(min, over);
             List<ConvergeStep.Seen> seen = instances(codes);
-            ConvergeStep.Decision d = ConvergeStep.decide(app(count, update), seen, nodes(), Set.of());
+            ConvergeStep.Decision d = ConvergeStep.decide(app(count, update), seen, nodes(), Set.of(), NOW);
             List<ConvergeStep.Seen> counted = seen.stream().filter(s -> !s.leaving()).toList();
             long current = counted.stream().filter(s -> s.release().equals("r2")).count();
             if (current > count || counted.stream().allMatch(s -> s.release().equals("r2"))) {
@@ -151,7 +157,7 @@ class ConvergeStepTest {
                 .checkAssert((mask, codes) -> {
                     Set<String> down = down(mask);
                     List<ConvergeStep.Seen> seen = instances(codes);
-                    ConvergeStep.Decision d = ConvergeStep.decide(app(-1, UpdateStrategy.defaults()), seen, nodes(), down);
+                    ConvergeStep.Decision d = ConvergeStep.decide(app(-1, UpdateStrategy.defaults()), seen, nodes(), down, NOW);
                     Set<String> stopped = d.stops().stream().map(ConvergeStep.Stop::id).collect(Collectors.toSet());
                     Map<String, List<ConvergeStep.Seen>> keptCurrent = new HashMap<>();
                     for (ConvergeStep.Seen s : seen) {
@@ -176,6 +182,22 @@ class ConvergeStepTest {
                     assertThat(p.assignments()).extracting(Placement.Assignment::node)
                             .as("on every eligible up node that lacks one, and on no other").containsExactlyInAnyOrderElementsOf(lacking);
                 });
+    }
+
+    @Test
+    void exactlyTheDueIdleCurrentInstancesOnUpNodesRespawnAndNoneIsAlsoStopped() {
+        qt().withExamples(3000).forAll(integers().between(-1, 8), integers().between(0, 31),
+                lists().of(integers().between(0, 9999)).ofSizeBetween(0, 16)).checkAssert((count, mask, codes) -> {
+            Set<String> down = down(mask);
+            List<ConvergeStep.Seen> seen = instances(codes);
+            ConvergeStep.Decision d = ConvergeStep.decide(app(count, UpdateStrategy.defaults()), seen, nodes(), down, NOW);
+            Set<String> stopped = d.stops().stream().map(ConvergeStep.Stop::id).collect(Collectors.toSet());
+            List<String> expected = seen.stream().filter(s -> s.respawnAt() != null && !s.respawnAt().isAfter(NOW)
+                    && !s.leaving() && !s.busy() && s.release().equals("r2") && !down.contains(s.node())
+                    && !stopped.contains(s.id())).map(ConvergeStep.Seen::id).toList();
+            assertThat(d.respawns()).as("due, idle, of the current release, on an up node, not stopped")
+                    .containsExactlyElementsOf(expected);
+        });
     }
 
     /** The cluster as the loop shows it to the scheduler: current instances count as the app, old ones as app@release. */
