@@ -53,9 +53,24 @@ final class Kit {
     }
 
     /** Stops everything running under the base dir, through a fresh backend (catches adopted ones too). */
+    /**
+     * Stops every instance under {@code base}, then waits until each stopped instance's wrapper
+     * has recorded its exit: the wrapper outlives the app by a moment and writes in the instance's
+     * dir, which would race JUnit's deletion of {@code base}.
+     */
     static void stopAll(Path base) {
+        List<Path> dirs = new java.util.ArrayList<>();
         try (ProcessBackend b = ProcessBackend.builder().baseDir(base).build()) {
-            b.list().forEach(i -> b.stop(i.instanceId(), Duration.ofSeconds(1)));
+            for (var i : b.list()) {
+                dirs.add(base.resolve(i.node()).resolve(i.app()).resolve("instances").resolve(i.instanceId()));
+                b.stop(i.instanceId(), Duration.ofSeconds(1));
+            }
+        }
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> dirs.stream().allMatch(d -> !java.nio.file.Files.exists(d)
+                    || (java.nio.file.Files.exists(d.resolve(Wrapper.EXIT)) && !java.nio.file.Files.exists(d.resolve(".exit.tmp")))));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // a test killed a wrapper itself: no exit will be written, and nothing writes there any more
         }
     }
 
