@@ -1,3 +1,4 @@
+// Delivers platform events to listeners in the order they were published, off the control loop.
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.PlatformEvent;
@@ -5,6 +6,7 @@ import dev.berth.api.PlatformListener;
 import dev.berth.core.internal.text.EventTexts;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,11 +21,25 @@ public final class EventBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);
 
     private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "berth-events");
-        t.setDaemon(true);
-        return t;
-    });
+    /** The bus's own thread, or null when events go to a given executor. */
+    private final ExecutorService thread;
+    private final Executor delivery;
+
+    /** A bus with its own delivery thread. */
+    public EventBus() {
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "berth-events");
+            t.setDaemon(true);
+            return t;
+        });
+        this.delivery = thread;
+    }
+
+    /** A bus delivering on {@code delivery}, which must run tasks one at a time in order (a test's stepped loop, say). */
+    EventBus(Executor delivery) {
+        this.thread = null;
+        this.delivery = delivery;
+    }
 
     public void add(PlatformListener listener) {
         listeners.add(listener);
@@ -36,7 +52,7 @@ public final class EventBus implements AutoCloseable {
     public void publish(PlatformEvent published) {
         PlatformEvent event = EventTexts.capped(published); // backend output is capped in bytes before anyone sees it
         log.debug("event {}", event);
-        thread.execute(() -> {
+        delivery.execute(() -> {
             for (PlatformListener l : listeners) {
                 try {
                     l.onEvent(event);
@@ -50,6 +66,9 @@ public final class EventBus implements AutoCloseable {
     /** Delivers what was published, then stops. */
     @Override
     public void close() {
+        if (thread == null) {
+            return;
+        }
         thread.shutdown();
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);

@@ -28,6 +28,8 @@ import java.util.function.Consumer;
  * while {@link #listenLate} is set) so that readiness probes have something real to connect to.
  */
 final class FakeBackend implements Backend {
+    /** The time its reports and exits carry: a test on a manual clock sets that clock here. */
+    volatile java.time.Clock clock = java.time.Clock.systemUTC();
     final Map<String, RunningInstance> running = new ConcurrentHashMap<>();
     final List<String> starts = new CopyOnWriteArrayList<>();
     /** When each start call came in (System.nanoTime), in the order of {@link #starts}. */
@@ -66,7 +68,7 @@ final class FakeBackend implements Backend {
         for (String node : reporting) {
             Instant since = cutOff.get(node);
             List<RunningInstance> there = running.values().stream().filter(ri -> ri.node().equals(node)).toList();
-            out.add(since == null ? new NodeStatus(node, Instant.now(), null, there)
+            out.add(since == null ? new NodeStatus(node, clock.instant(), null, there)
                     : new NodeStatus(node, since, "connect timed out", List.of()));
         }
         return out;
@@ -93,7 +95,7 @@ final class FakeBackend implements Backend {
             ep = new Endpoint("127.0.0.1", port.number());
         }
         RunningInstance ri = new RunningInstance(r.instanceId(), r.app().name(), r.release(), r.node(), ep,
-                Integer.toString(handles.incrementAndGet()), Instant.now());
+                Integer.toString(handles.incrementAndGet()), clock.instant());
         running.put(r.instanceId(), ri);
         if ("yes".equals(r.app().env().get(CRASH))) {
             CompletableFuture.runAsync(() -> crashIfCurrent(ri, 1),
@@ -142,7 +144,7 @@ final class FakeBackend implements Backend {
         RunningInstance gone = running.remove(instanceId);
         if (gone != null) {
             release(instanceId);
-            listener.exited(instanceId, gone.handle(), new ExitInfo(code, Instant.now(), "exited with " + code));
+            listener.exited(instanceId, gone.handle(), new ExitInfo(code, clock.instant(), "exited with " + code));
         }
     }
 
@@ -150,19 +152,19 @@ final class FakeBackend implements Backend {
     private void crashIfCurrent(RunningInstance ri, int code) {
         if (running.remove(ri.instanceId(), ri)) {
             release(ri.instanceId());
-            listener.exited(ri.instanceId(), ri.handle(), new ExitInfo(code, Instant.now(), "exited with " + code));
+            listener.exited(ri.instanceId(), ri.handle(), new ExitInfo(code, clock.instant(), "exited with " + code));
         }
     }
 
     /** An exit report for a process that is not the current one (a late report). */
     void staleExit(String instanceId, String oldHandle) {
-        listener.exited(instanceId, oldHandle, new ExitInfo(1, Instant.now(), "exited with 1"));
+        listener.exited(instanceId, oldHandle, new ExitInfo(1, clock.instant(), "exited with 1"));
     }
 
     /** Something left running by an earlier platform. */
     void leftRunning(String id, String app, String release, String node) {
         running.put(id, new RunningInstance(id, app, release, node, null, Integer.toString(handles.incrementAndGet()),
-                Instant.now()));
+                clock.instant()));
     }
 
     @Override

@@ -21,28 +21,54 @@ import dev.berth.api.Traffic;
 import dev.berth.core.Schedulers;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The control loop's decisions, against an in-memory backend and store. */
+/**
+ * The control loop's decisions, against an in-memory backend and store, on {@link SteppedThreads}:
+ * every task, timer and event delivery runs on the test's thread when the test steps the loop, on a
+ * clock only the test moves, so each test is a sequence of exact steps with no waiting. One test
+ * needs a real health prober (its app listens on a port) and a router that holds a table; it runs
+ * on real threads.
+ */
 class ReconcilerTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration TICK = Duration.ofMillis(10);
     private final FakeBackend backend = new FakeBackend();
     private final MemoryStore store = new MemoryStore();
     private final List<PlatformEvent> events = new CopyOnWriteArrayList<>();
+    private SteppedThreads threads = new SteppedThreads(Instant.parse("2026-12-06T01:00:00Z"));
     private Reconciler loop;
 
     private Reconciler open(List<NodeSpec> nodes) {
-        return open(nodes, null);
+        return open(nodes, Duration.ofSeconds(30));
     }
 
-    private Reconciler open(List<NodeSpec> nodes, Router router) {
+    /** A loop whose node watch declares a node down after {@code nodeDownAfter} of silence. */
+    private Reconciler open(List<NodeSpec> nodes, Duration nodeDownAfter) {
+        if (loop != null) { // a restart: the closed loop's threads are shut down
+            threads = new SteppedThreads(threads.clock().instant());
+        }
+        backend.clock = threads.clock();
+        EventBus bus = new EventBus(Runnable::run); // delivered on the test's thread, as the loop publishes
+        bus.add(events::add);
+        Reconciler r = new Reconciler(new Wiring(nodes, backend, null, store, Schedulers.spread(), bus,
+                threads.clock(), Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter), threads);
+        r.start();
+        threads.runUntilIdle();
+        return r;
+    }
+
+    /** A loop on real threads and the system clock, with {@code router}. */
+    private Reconciler openOnRealThreads(List<NodeSpec> nodes, Router router) {
         EventBus bus = new EventBus();
         bus.add(events::add);
         Reconciler r = new Reconciler(new Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
@@ -51,13 +77,24 @@ class ReconcilerTest {
         return r;
     }
 
-    private Reconciler openWatching(List<NodeSpec> nodes, Duration nodeDownAfter) {
-        EventBus bus = new EventBus();
-        bus.add(events::add);
-        Reconciler r = new Reconciler(new Wiring(nodes, backend, null, store, Schedulers.spread(), bus,
-                Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter));
-        r.start();
-        return r;
+    /**
+     * Runs what is queued, then moves the loop's clock on {@link #TICK} at a time (timers falling
+     * due in order) until {@code done} holds; fails if it still does not after {@link #WAIT} of it.
+     */
+    private void until(BooleanSupplier done) {
+        threads.runUntilIdle();
+        for (long t = 0; !done.getAsBoolean() && t < WAIT.toMillis(); t += TICK.toMillis()) {
+            threads.advance(TICK);
+        }
+        assertThat(done.getAsBoolean()).as("within %s on the loop's clock", WAIT).isTrue();
+    }
+
+    /** Moves the loop's clock on by {@code d}, checking {@code holds} after every tick. */
+    private void throughout(Duration d, BooleanSupplier holds) {
+        for (long t = 0; t < d.toMillis(); t += TICK.toMillis()) {
+            threads.advance(TICK);
+            assertThat(holds.getAsBoolean()).as("after %d ms", t + TICK.toMillis()).isTrue();
+        }
     }
 
     @AfterEach
@@ -88,30 +125,30 @@ class ReconcilerTest {
         loop.deploy(app("web", Instances.of(3)));
         assertThat(store.apps).containsKey("web");
 
-        await().atMost(WAIT).until(() -> healthy("web").size() == 3);
+        until(() -> healthy("web").size() == 3);
         assertThat(healthy("web")).extracting(InstanceRecord::node).contains("n1", "n2");
 
         loop.scale("web", Instances.of(1));
-        await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 1);
+        until(() -> loop.view().instancesOf("web").size() == 1);
         assertThat(backend.running).hasSize(1);
-        await().atMost(WAIT).until(() -> store.loadInstances().size() == 1); // written off the loop, after the view
+        until(() -> store.loadInstances().size() == 1); // written off the loop, after the view
     }
 
     @Test
     void aNodeCutOffLosesItsInstancesToTheOthersAndTheirCopiesStopWhenItHeals() {
         backend.reporting.addAll(List.of("n1", "n2", "n3"));
-        loop = openWatching(nodes(3), Duration.ofMillis(400));
+        loop = open(nodes(3), Duration.ofMillis(400));
         loop.deploy(app("web", Instances.of(4)));
         loop.deploy(app("api", Instances.of(2)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 4 && healthy("api").size() == 2);
+        until(() -> healthy("web").size() == 4 && healthy("api").size() == 2);
         List<String> onN1 = loop.view().instances().stream().filter(r -> r.node().equals("n1")).map(InstanceRecord::id).toList();
         List<String> elsewhere = loop.view().instances().stream().filter(r -> !r.node().equals("n1"))
                 .map(InstanceRecord::id).toList();
         assertThat(onN1).isNotEmpty();
 
-        backend.cutOff.put("n1", java.time.Instant.now()); // alive but unreachable: its processes go on
+        backend.cutOff.put("n1", threads.clock().instant()); // alive but unreachable: its processes go on
 
-        await().atMost(WAIT).until(() -> healthy("web").size() == 4 && healthy("api").size() == 2
+        until(() -> healthy("web").size() == 4 && healthy("api").size() == 2
                 && loop.view().instances().stream().noneMatch(r -> r.node().equals("n1")));
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.NodeDown).hasSize(1);
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.InstanceLost)
@@ -125,29 +162,29 @@ class ReconcilerTest {
 
         backend.cutOff.remove("n1"); // healed
 
-        await().atMost(WAIT).until(() -> backend.stops.containsAll(onN1));
+        until(() -> backend.stops.containsAll(onN1));
         assertThat(backend.running.keySet()).doesNotContainAnyElementsOf(onN1);
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.NodeUp).hasSize(1);
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.StaleInstanceStopped).hasSize(onN1.size());
         assertThat(healthy("web")).hasSize(4);
         // n1 takes new instances again (n2 and n3 hold 8 cpus, the apps now ask for 10)
         loop.scale("api", Instances.of(6));
-        await().atMost(WAIT).until(() -> healthy("api").size() == 6);
+        until(() -> healthy("api").size() == 6);
         assertThat(healthy("api")).extracting(InstanceRecord::node).contains("n1");
     }
 
     @Test
     void anInstanceStoppedAfterANodesReportWasTakenIsNotTakenForAStaleOne() {
         backend.reporting.add("n1");
-        loop = openWatching(nodes(1), Duration.ofMillis(400));
+        loop = open(nodes(1), Duration.ofMillis(400));
         loop.deploy(app("web", Instances.of(2)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        until(() -> healthy("web").size() == 2);
         backend.frozen = backend.nodeStatus(); // the heartbeat lags: this report lists both
 
         loop.scale("web", Instances.of(1));
 
-        await().atMost(WAIT).until(() -> backend.stops.size() == 1);
-        await().during(Duration.ofMillis(1000)).atMost(WAIT).until(() -> backend.stops.size() == 1);
+        until(() -> backend.stops.size() == 1);
+        throughout(Duration.ofSeconds(1), () -> backend.stops.size() == 1);
         assertThat(events).noneMatch(e -> e instanceof PlatformEvent.StaleInstanceStopped);
         assertThat(events).noneMatch(e -> e instanceof PlatformEvent.NodeDown);
         backend.frozen = null;
@@ -155,10 +192,10 @@ class ReconcilerTest {
 
     @Test
     void backendsWithoutNodeLivenessNeverLoseNodes() {
-        loop = openWatching(nodes(2), Duration.ofMillis(200));
+        loop = open(nodes(2), Duration.ofMillis(200));
         loop.deploy(app("web", Instances.of(2)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
-        await().during(Duration.ofMillis(800)).atMost(WAIT).until(() -> healthy("web").size() == 2);
+        until(() -> healthy("web").size() == 2);
+        throughout(Duration.ofMillis(800), () -> healthy("web").size() == 2);
         assertThat(events).noneMatch(e -> e instanceof PlatformEvent.NodeDown || e instanceof PlatformEvent.InstanceLost);
     }
 
@@ -166,7 +203,7 @@ class ReconcilerTest {
     void allMeansOneOnEveryNode() {
         loop = open(nodes(3));
         loop.deploy(app("agent", Instances.ALL));
-        await().atMost(WAIT).until(() -> healthy("agent").size() == 3);
+        until(() -> healthy("agent").size() == 3);
         assertThat(healthy("agent")).extracting(InstanceRecord::node).containsExactlyInAnyOrder("n1", "n2", "n3");
     }
 
@@ -174,12 +211,12 @@ class ReconcilerTest {
     void aCrashIsRespawnedWithGrowingDelays() {
         loop = open(nodes(1));
         loop.deploy(app("web", Instances.of(1)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 1);
+        until(() -> healthy("web").size() == 1);
 
         for (int k = 1; k <= 4; k++) {
             int restarts = k;
             backend.crash("web-1", 1);
-            await().atMost(WAIT).until(() -> healthy("web").size() == 1 && healthy("web").get(0).restarts() == restarts);
+            until(() -> healthy("web").size() == 1 && healthy("web").get(0).restarts() == restarts);
         }
         List<Long> delays = events.stream().filter(e -> e instanceof PlatformEvent.InstanceRespawning)
                 .map(e -> ((PlatformEvent.InstanceRespawning) e).delay().toMillis()).toList();
@@ -194,7 +231,7 @@ class ReconcilerTest {
 
         loop = open(nodes(1));
 
-        await().atMost(WAIT).until(() -> !backend.running.containsKey("old-1"));
+        until(() -> !backend.running.containsKey("old-1"));
         assertThat(backend.starts).isEmpty();
         assertThat(healthy("web")).extracting(InstanceRecord::id).containsExactly("web-1");
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.InstanceAdopted).hasSize(1);
@@ -204,12 +241,12 @@ class ReconcilerTest {
     void aNewReleaseReplacesTheOldOnceHealthy() {
         loop = open(nodes(2));
         loop.deploy(app("web", Instances.of(2)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        until(() -> healthy("web").size() == 2);
 
         String release = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
 
         assertThat(release).startsWith("r2-");
-        await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 2
+        until(() -> loop.view().instancesOf("web").size() == 2
                 && healthy("web").stream().allMatch(r -> r.release().equals(release)) && healthy("web").size() == 2);
         assertThat(backend.stops).containsExactlyInAnyOrder("web-1", "web-2");
     }
@@ -218,34 +255,33 @@ class ReconcilerTest {
     void aTooBigAppIsReportedNotStarted() {
         loop = open(nodes(2));
         loop.deploy(AppSpec.builder("big").command("x").resources(Resources.builder().cpu(64).build()).build());
-        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.InstancesUnplaced));
+        until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.InstancesUnplaced));
         assertThat(backend.starts).isEmpty();
         assertThat(loop.view().apps()).containsKey("big");
         assertThat(Map.copyOf(backend.running)).isEmpty();
     }
 
-    /** Waits for the loop to go through {@code n} resync passes. */
+    /** Lets the loop go through {@code n} resync passes. */
     private void passes(int n) {
-        long until = System.nanoTime() + Duration.ofMillis(200L * n).toNanos();
-        await().atMost(WAIT).until(() -> System.nanoTime() >= until);
+        threads.advance(Duration.ofMillis(200L * n));
     }
 
     @Test
     void aStoppedInstanceStaysStoppedAndHoldsItsPlaceEvenWithAll() {
         loop = open(nodes(2));
         loop.deploy(app("agent", Instances.ALL));
-        await().atMost(WAIT).until(() -> healthy("agent").size() == 2);
+        until(() -> healthy("agent").size() == 2);
         int starts = backend.starts.size();
 
         loop.stopInstance("agent-1");
-        await().atMost(WAIT).until(() -> loop.view().instancesOf("agent").stream()
+        until(() -> loop.view().instancesOf("agent").stream()
                 .anyMatch(r -> r.id().equals("agent-1") && r.state() == InstanceState.STOPPED));
         passes(5);
 
         assertThat(backend.starts).hasSize(starts);
         assertThat(loop.view().instancesOf("agent")).hasSize(2);
         loop.restartInstance("agent-1");
-        await().atMost(WAIT).until(() -> healthy("agent").size() == 2);
+        until(() -> healthy("agent").size() == 2);
         assertThat(backend.starts).hasSize(starts + 1);
     }
 
@@ -253,11 +289,11 @@ class ReconcilerTest {
     void aNewReleaseOfAnAllAppRollsOntoEveryNode() {
         loop = open(nodes(3));
         loop.deploy(app("agent", Instances.ALL));
-        await().atMost(WAIT).until(() -> healthy("agent").size() == 3);
+        until(() -> healthy("agent").size() == 3);
 
         String r2 = loop.deploy(app("agent", Instances.ALL).toBuilder().env("V", "2").build());
 
-        await().atMost(WAIT).until(() -> loop.view().instancesOf("agent").size() == 3
+        until(() -> loop.view().instancesOf("agent").size() == 3
                 && healthy("agent").stream().allMatch(r -> r.release().equals(r2)) && healthy("agent").size() == 3);
         assertThat(healthy("agent")).extracting(InstanceRecord::node).containsExactlyInAnyOrder("n1", "n2", "n3");
         assertThat(backend.stops).containsExactlyInAnyOrder("agent-1", "agent-2", "agent-3");
@@ -269,7 +305,8 @@ class ReconcilerTest {
         String first = loop.deploy(app("web", Instances.of(1)));
         assertThat(loop.deploy(app("web", Instances.of(2)))).isEqualTo(first); // only the count changed
         loop.remove("web");
-        await().atMost(WAIT).until(() -> backend.running.isEmpty());
+        until(() -> backend.running.isEmpty());
+        threads.advance(Duration.ofMillis(1)); // a release id carries its deploy's millisecond
 
         String second = loop.deploy(app("web", Instances.of(1)));
 
@@ -281,7 +318,7 @@ class ReconcilerTest {
     void aLateExitOfAnEarlierProcessIsIgnored() {
         loop = open(nodes(1));
         loop.deploy(app("web", Instances.of(1)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 1);
+        until(() -> healthy("web").size() == 1);
         String handle = healthy("web").get(0).handle();
 
         backend.staleExit("web-1", "999999");
@@ -298,18 +335,19 @@ class ReconcilerTest {
     void anAppRestartRestartsEachInstanceOnceOneAtATime() {
         loop = open(nodes(2));
         loop.deploy(app("web", Instances.of(3)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 3);
+        until(() -> healthy("web").size() == 3);
         List<String> before = healthy("web").stream().map(InstanceRecord::handle).toList();
 
         loop.restartApp("web");
 
-        await().atMost(WAIT).until(() -> healthy("web").size() == 3
+        until(() -> healthy("web").size() == 3
                 && healthy("web").stream().noneMatch(r -> before.contains(r.handle())));
         assertThat(backend.stops).containsExactlyInAnyOrder("web-1", "web-2", "web-3");
         assertThat(healthy("web")).allSatisfy(r -> assertThat(r.restarts()).isZero());
         // One at a time: every stop is followed by that instance's start before the next stop.
-        List<PlatformEvent> order = events.stream().filter(e -> e instanceof PlatformEvent.InstanceStopped
-                || (e instanceof PlatformEvent.InstanceHealthy && events.indexOf(e) > firstStop())).toList();
+        List<PlatformEvent> order = events.subList(firstStop(), events.size()).stream()
+                .filter(e -> e instanceof PlatformEvent.InstanceStopped || e instanceof PlatformEvent.InstanceHealthy).toList();
+        assertThat(order).hasSize(6);
         for (int k = 0; k + 1 < order.size(); k += 2) {
             assertThat(order.get(k)).isInstanceOf(PlatformEvent.InstanceStopped.class);
             assertThat(order.get(k + 1)).isInstanceOf(PlatformEvent.InstanceHealthy.class);
@@ -344,7 +382,7 @@ class ReconcilerTest {
             public void close() {
             }
         };
-        loop = open(nodes(1), router);
+        loop = openOnRealThreads(nodes(1), router);
         loop.deploy(app("web", Instances.of(2)).toBuilder().env(AppSpec.PORT, AppSpec.RANDOM_PORT)
                 .routing(Routing.of("web.test")).build());
         await().atMost(WAIT).until(() -> !applied.isEmpty()
@@ -352,7 +390,8 @@ class ReconcilerTest {
 
         armed.set(true);
         loop.scale("web", Instances.of(1));
-        passes(3);
+        await().during(Duration.ofMillis(600)).atMost(WAIT) // three resync passes: nothing may stop it meanwhile
+                .until(() -> backend.stops.isEmpty());
 
         assertThat(backend.stops).as("no stop while the router still sends to it").isEmpty();
         assertThat(loop.view().instancesOf("web")).extracting(InstanceRecord::state).contains(InstanceState.STOPPING);
@@ -366,12 +405,12 @@ class ReconcilerTest {
     void aRolloutReportsItsProgressAndEndsInTheHistory() {
         loop = open(nodes(2));
         String r1 = loop.deploy(app("web", Instances.of(2)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        until(() -> healthy("web").size() == 2);
         events.clear();
 
         String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
 
-        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded));
+        until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeploySucceeded));
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.DeployStarted).singleElement()
                 .isEqualTo(events.stream().filter(e -> e instanceof PlatformEvent.DeployStarted).findFirst().get())
                 .satisfies(e -> assertThat(((PlatformEvent.DeployStarted) e).fromRelease()).isEqualTo(r1));
@@ -390,12 +429,12 @@ class ReconcilerTest {
     void aReleaseThatCannotStartIsRolledBackAndTheOldOneNeverStops() {
         loop = open(nodes(2));
         String r1 = loop.deploy(app("web", Instances.of(2)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        until(() -> healthy("web").size() == 2);
         List<String> before = healthy("web").stream().map(InstanceRecord::handle).toList();
 
         String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env(FakeBackend.BROKEN, "yes").build());
 
-        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeployFailed));
+        until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeployFailed));
         PlatformEvent.DeployFailed failed = (PlatformEvent.DeployFailed) events.stream()
                 .filter(e -> e instanceof PlatformEvent.DeployFailed).findFirst().orElseThrow();
         assertThat(failed.release()).isEqualTo(r2);
@@ -405,7 +444,7 @@ class ReconcilerTest {
         assertThat(times.find()).as(failed.reason()).isTrue();
         assertThat(Integer.parseInt(times.group(1))).isBetween(Rollouts.ROLLOUT_FAILURES, 4);
         assertThat(failed.reason()).contains("setup failed");
-        await().atMost(WAIT).until(() -> loop.view().instancesOf("web").size() == 2);
+        until(() -> loop.view().instancesOf("web").size() == 2);
         assertThat(loop.view().apps().get("web").release()).isEqualTo(r1);
         assertThat(healthy("web")).extracting(InstanceRecord::handle).containsExactlyInAnyOrderElementsOf(before);
         assertThat(backend.stops).isEmpty(); // the old release served throughout
@@ -417,14 +456,14 @@ class ReconcilerTest {
     void rollbackReturnsToThePreviousGoodReleaseThroughARollout() {
         loop = open(nodes(2));
         String r1 = loop.deploy(app("web", Instances.of(2)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        until(() -> healthy("web").size() == 2);
         String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2
+        until(() -> healthy("web").size() == 2
                 && healthy("web").stream().allMatch(r -> r.release().equals(r2)) && loop.view().instancesOf("web").size() == 2);
 
         assertThat(loop.rollback("web")).isEqualTo(r1);
 
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2 && loop.view().instancesOf("web").size() == 2
+        until(() -> healthy("web").size() == 2 && loop.view().instancesOf("web").size() == 2
                 && healthy("web").stream().allMatch(r -> r.release().equals(r1)));
         assertThat(loop.view().apps().get("web").spec().env()).doesNotContainKey("V");
         assertThat(loop.view().apps().get("web").history()).extracting(DeployRecord::release).containsExactly(r1, r2, r1);
@@ -434,13 +473,13 @@ class ReconcilerTest {
     void aRolloutInterruptedByARestartGoesOnAndPassesItsDeadlineCheck() {
         loop = open(nodes(2));
         loop.deploy(app("web", Instances.of(2)));
-        await().atMost(WAIT).until(() -> healthy("web").size() == 2);
+        until(() -> healthy("web").size() == 2);
         String r2 = loop.deploy(app("web", Instances.of(2)).toBuilder().env("V", "2").build());
         loop.close(); // right after the deploy: the rollout is persisted, and most likely not finished
 
         loop = open(nodes(2));
 
-        await().atMost(WAIT).until(() -> {
+        until(() -> {
             List<DeployRecord> h = loop.view().apps().get("web").history();
             return h.get(h.size() - 1).outcome() == DeployRecord.Outcome.SUCCEEDED;
         });
