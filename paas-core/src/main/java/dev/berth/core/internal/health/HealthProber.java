@@ -70,8 +70,10 @@ public final class HealthProber implements AutoCloseable {
     }
 
     private final ScheduledExecutorService timer;
+    /** The pool of blocking HTTP probes, or null when every probe runs on the timer (see {@link #onTimer}). */
     private final ExecutorService httpPool;
-    private final Connector connector = new Connector();
+    /** Non-blocking TCP connects, or null with {@link #onTimer}. */
+    private final Connector connector;
     private final Callback callback;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -85,7 +87,24 @@ public final class HealthProber implements AutoCloseable {
         exec.setRemoveOnCancelPolicy(true);
         this.timer = exec;
         this.httpPool = Executors.newFixedThreadPool(httpThreads, daemon("berth-health"));
+        this.connector = new Connector();
         this.callback = callback;
+    }
+
+    private HealthProber(ScheduledExecutorService timer, Callback callback) {
+        this.timer = timer;
+        this.httpPool = null;
+        this.connector = null;
+        this.callback = callback;
+    }
+
+    /**
+     * A prober whose probes run one at a time on {@code timer}'s thread, each blocking until it
+     * is answered ({@link #probe}), at the same pace as the standard one: for a test that steps
+     * the timer on a manual clock. Closing it leaves the timer alone.
+     */
+    public static HealthProber onTimer(ScheduledExecutorService timer, Callback callback) {
+        return new HealthProber(timer, callback);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String prefix) {
@@ -139,7 +158,9 @@ public final class HealthProber implements AutoCloseable {
             return;
         }
         try {
-            if (w.check.type() == HealthCheck.Type.HTTP) {
+            if (httpPool == null) {
+                done(w, probe(w.instanceId, w.handle, w.endpoint, w.check));
+            } else if (w.check.type() == HealthCheck.Type.HTTP) {
                 httpPool.execute(() -> done(w, probe(w.instanceId, w.handle, w.endpoint, w.check)));
             } else if (IP_LITERAL.matcher(w.endpoint.host()).matches()) {
                 connect(w, new InetSocketAddress(w.endpoint.host(), w.endpoint.port()));
@@ -229,8 +250,10 @@ public final class HealthProber implements AutoCloseable {
         closed = true;
         watches.values().forEach(w -> w.cancelled = true);
         watches.clear();
-        timer.shutdownNow();
-        httpPool.shutdownNow();
-        connector.close();
+        if (httpPool != null) {
+            timer.shutdownNow();
+            httpPool.shutdownNow();
+            connector.close();
+        }
     }
 }

@@ -1,6 +1,7 @@
 // The threads the control loop runs on, injected so that a test can step the loop instead of waiting for it.
 package dev.berth.core.internal.reconcile;
 
+import dev.berth.core.internal.health.HealthProber;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -11,8 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Where the loop's work runs: its own single thread (tasks and timers), the workers that call the
- * backend, the thread that hands tables to the router, the one that writes instance records; and how a caller waits for a task of the
- * loop. {@link #standard()} gives real threads; a test may give executors that only run when it
+ * backend, the thread that hands tables to the router, the one that writes records, the health
+ * prober's; and how a caller waits for a task of the loop. {@link #standard()} gives real threads; a test may give executors that only run when it
  * steps them (with a clock it advances, as Caffeine's {@code executor}/{@code ticker} allow), so
  * that timings are exact instead of waited for.
  */
@@ -29,6 +30,11 @@ interface LoopThreads {
 
     /** The thread that writes instance records to the store, off the loop (one at a time, in order). */
     ExecutorService stateWriter();
+
+    /** The health prober, reporting to {@code results} (by default on threads of its own). */
+    default HealthProber prober(HealthProber.Callback results) {
+        return new HealthProber(2, results);
+    }
 
     /** Waits for the result of a call posted to the loop (by default, blocking until it completes). */
     default <T> T await(CompletableFuture<T> result) throws InterruptedException, ExecutionException {

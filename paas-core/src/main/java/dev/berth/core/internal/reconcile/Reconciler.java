@@ -88,7 +88,7 @@ public final class Reconciler implements AutoCloseable {
         this.workers = threads.workers();
         this.routerThread = threads.router();
         LoopControl control = new Control();
-        this.prober = new HealthProber(2, r -> post(() -> healthGate().onProbe(r)));
+        this.prober = threads.prober(r -> post(() -> healthGate().onProbe(r)));
         LostRoutes lost = new LostRoutes();
         this.rollouts = new Rollouts(state, control, () -> routing().appliedTable());
         this.routing = new RoutingSync(state, control, routerThread, lost, t -> actuator().stopInBackend(t), rollouts::recheck);

@@ -34,6 +34,8 @@ final class LoopHarness implements AutoCloseable {
     final List<PlatformEvent> events = new CopyOnWriteArrayList<>();
     final RecordingRouter router = new RecordingRouter();
     Reconciler loop;
+    /** Set by {@link #stepped}: the loop's threads and clock, stepped by the test. */
+    private SteppedThreads threads;
 
     /** A router that remembers every table it applied, and the set of endpoints it ever routed. */
     static final class RecordingRouter implements Router {
@@ -92,12 +94,54 @@ final class LoopHarness implements AutoCloseable {
     }
 
     LoopHarness open(List<NodeSpec> nodes, Duration nodeDownAfter, Duration readinessTimeout) {
-        EventBus bus = new EventBus();
+        EventBus bus = threads == null ? new EventBus() : new EventBus(Runnable::run);
         bus.add(events::add);
-        loop = new Reconciler(new Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
-                Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter, readinessTimeout));
+        Wiring w = new Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
+                threads == null ? Clock.systemUTC() : threads.clock(), Duration.ofMillis(200), Duration.ofSeconds(1), 10,
+                nodeDownAfter, readinessTimeout);
+        loop = threads == null ? new Reconciler(w) : new Reconciler(w, threads);
         loop.start();
+        if (threads != null) {
+            threads.runUntilIdle();
+        }
         return this;
+    }
+
+    /**
+     * Makes the next {@link #open} run the loop on {@link SteppedThreads}: tasks, timers, probes
+     * and event deliveries on the test's thread when it steps them ({@link #until}, {@link #advance}).
+     */
+    LoopHarness stepped() {
+        threads = new SteppedThreads(java.time.Instant.parse("2026-12-06T01:00:00Z"));
+        backend.clock = threads.clock();
+        return this;
+    }
+
+    /** Runs what is queued, then moves the clock on 5 ms at a time until {@code done} holds; fails after {@link #WAIT} of it. */
+    void until(java.util.function.BooleanSupplier done) {
+        threads.runUntilIdle();
+        for (long t = 0; !done.getAsBoolean() && t < WAIT.toMillis(); t += 5) {
+            threads.advance(Duration.ofMillis(5));
+        }
+        org.assertj.core.api.Assertions.assertThat(done.getAsBoolean()).as("within %s on the loop's clock", WAIT).isTrue();
+    }
+
+    /** Moves the clock on by {@code d}, running what falls due. */
+    void advance(Duration d) {
+        threads.advance(d);
+    }
+
+    /** Runs what is queued, without moving the clock. */
+    void runUntilIdle() {
+        threads.runUntilIdle();
+    }
+
+    /** Moves the clock on by {@code d} 5 ms at a time, checking {@code holds} after each. */
+    void throughout(Duration d, java.util.function.BooleanSupplier holds) {
+        for (long t = 5; t <= d.toMillis(); t += 5) {
+            threads.advance(Duration.ofMillis(5));
+            org.assertj.core.api.Assertions.assertThat(holds.getAsBoolean()).as("after %d ms", t).isTrue();
+        }
     }
 
     List<InstanceRecord> instances() {

@@ -1,6 +1,7 @@
 // Loop threads that run only when a test steps them, on a clock the test advances: exact timings, no waiting.
 package dev.berth.core.internal.reconcile;
 
+import dev.berth.core.internal.health.HealthProber;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * router and the state writer share one FIFO queue of tasks, run by {@link #runUntilIdle}; timers are due on a
  * {@link #clock} that only {@link #advance} moves, which then runs what fell due, in order. A call
  * to the loop runs the queue until its result is there. Deterministic; not thread-safe (the test's
- * thread only; other threads must not post, so use apps without a PORT: no health probes).
+ * thread only; other threads must not post). Health probes run on the loop's timers and connect
+ * for real, so an instance that listens on 127.0.0.1 is seen ready in the step after it does.
  */
 final class SteppedThreads implements LoopThreads {
     private final Deque<Runnable> queue = new ArrayDeque<>();
@@ -63,6 +65,12 @@ final class SteppedThreads implements LoopThreads {
     @Override
     public ExecutorService stateWriter() {
         return others;
+    }
+
+    /** Probes run on the loop's timers, at the standard pace on the manual clock, each answered before the next step. */
+    @Override
+    public HealthProber prober(HealthProber.Callback results) {
+        return HealthProber.onTimer(loop, results);
     }
 
     @Override
