@@ -126,6 +126,29 @@ final class LoopHarness implements AutoCloseable {
         org.assertj.core.api.Assertions.assertThat(done.getAsBoolean()).as("within %s on the loop's clock", WAIT).isTrue();
     }
 
+    /** Waits until {@code done} holds: {@link #until} on stepped threads, Awaitility on real ones. */
+    void eventually(java.util.function.BooleanSupplier done) {
+        if (threads != null) {
+            until(done);
+        } else {
+            org.awaitility.Awaitility.await().atMost(WAIT).until(done::getAsBoolean);
+        }
+    }
+
+    /** Checks that {@code holds} stays true for {@code d}: {@link #throughout} on stepped threads, Awaitility on real ones. */
+    void during(Duration d, java.util.function.BooleanSupplier holds) {
+        if (threads != null) {
+            throughout(d, holds);
+        } else {
+            org.awaitility.Awaitility.await().during(d).atMost(d.plus(WAIT)).until(holds::getAsBoolean);
+        }
+    }
+
+    /** The loop's time: the manual clock's when stepped. */
+    java.time.Instant now() {
+        return threads == null ? java.time.Instant.now() : threads.clock().instant();
+    }
+
     /** Moves the clock on by {@code d}, running what falls due. */
     void advance(Duration d) {
         threads.advance(d);

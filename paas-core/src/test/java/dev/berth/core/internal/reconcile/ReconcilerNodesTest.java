@@ -19,7 +19,11 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Losing contact is not losing the node: a silent majority evicts nothing, a down node's instances serve until replaced. */
+/**
+ * Losing contact is not losing the node: a silent majority evicts nothing, a down node's instances
+ * serve until replaced. Stepped on a manual clock ({@link LoopHarness#stepped}), except the last
+ * test, whose router holds a table on its own thread.
+ */
 class ReconcilerNodesTest {
     private static final Duration DOWN_AFTER = Duration.ofMillis(400);
     private static final RestartPolicy POLICY = new RestartPolicy(Duration.ofMillis(100), Duration.ofMillis(400), 2,
@@ -37,8 +41,7 @@ class ReconcilerNodesTest {
         }
         h.open(nodes(nodes), DOWN_AFTER);
         h.loop.deploy(web(nodes, POLICY).build());
-        await().atMost(WAIT).until(() -> h.inState(InstanceState.HEALTHY).size() == nodes
-                && h.router.routed(DOMAIN).size() == nodes);
+        h.eventually(() -> h.inState(InstanceState.HEALTHY).size() == nodes && h.router.routed(DOMAIN).size() == nodes);
         assertThat(h.instances()).extracting(InstanceRecord::node).doesNotHaveDuplicates();
         return h.instances();
     }
@@ -54,12 +57,13 @@ class ReconcilerNodesTest {
 
     @Test
     void whenMostNodesFallSilentAtOnceTheControlPlaneIsSuspectedAndNothingIsEvicted() {
+        h.stepped();
         List<InstanceRecord> before = deployOnePerNode(3);
-        Instant now = Instant.now();
+        Instant now = h.now();
         h.backend.cutOff.put("n1", now);
         h.backend.cutOff.put("n2", now);
 
-        await().during(Duration.ofMillis(1500)).atMost(WAIT).until(() -> h.events(PlatformEvent.NodeDown.class).isEmpty());
+        h.during(Duration.ofMillis(1500), () -> h.events(PlatformEvent.NodeDown.class).isEmpty());
 
         assertNothingEvicted(before);
         assertThat(h.events(PlatformEvent.ControlPlaneSuspect.class)).singleElement().satisfies(s -> {
@@ -69,17 +73,18 @@ class ReconcilerNodesTest {
 
         h.backend.cutOff.clear(); // they answer again
 
-        await().atMost(WAIT).until(() -> !h.events(PlatformEvent.ControlPlaneTrusted.class).isEmpty());
+        h.eventually(() -> !h.events(PlatformEvent.ControlPlaneTrusted.class).isEmpty());
         assertNothingEvicted(before);
         assertThat(h.events).noneMatch(e -> e instanceof PlatformEvent.NodeUp || e instanceof PlatformEvent.StaleInstanceStopped);
     }
 
     @Test
     void aSingleNodeThatFallsSilentIsSuspicionNotDown() {
+        h.stepped();
         List<InstanceRecord> before = deployOnePerNode(1);
-        h.backend.cutOff.put("n1", Instant.now());
+        h.backend.cutOff.put("n1", h.now());
 
-        await().during(Duration.ofMillis(1200)).atMost(WAIT).until(() -> h.events(PlatformEvent.NodeDown.class).isEmpty());
+        h.during(Duration.ofMillis(1200), () -> h.events(PlatformEvent.NodeDown.class).isEmpty());
 
         assertNothingEvicted(before);
         assertThat(h.events(PlatformEvent.ControlPlaneSuspect.class)).singleElement()
@@ -88,28 +93,30 @@ class ReconcilerNodesTest {
 
     @Test
     void oneOfTwoNodesFallingSilentIsDown() {
+        h.stepped();
         deployOnePerNode(2);
-        h.backend.cutOff.put("n1", Instant.now());
+        h.backend.cutOff.put("n1", h.now());
 
-        await().atMost(WAIT).until(() -> h.events(PlatformEvent.NodeDown.class).size() == 1);
+        h.eventually(() -> h.events(PlatformEvent.NodeDown.class).size() == 1);
 
         assertThat(h.events(PlatformEvent.NodeDown.class).get(0).node()).isEqualTo("n1");
         assertThat(h.events).noneMatch(e -> e instanceof PlatformEvent.ControlPlaneSuspect);
     }
 
     @Test
-    void aDownNodesInstanceStaysRoutedUntilItsReplacementIsReady() throws InterruptedException {
+    void aDownNodesInstanceStaysRoutedUntilItsReplacementIsReady() {
+        h.stepped();
         List<InstanceRecord> before = deployOnePerNode(3);
         InstanceRecord lost = before.stream().filter(r -> r.node().equals("n1")).findFirst().orElseThrow();
         h.backend.listenLate = true; // the replacement will take its time to listen
-        h.backend.cutOff.put("n1", Instant.now()); // cut off, alive: its process goes on serving
+        h.backend.cutOff.put("n1", h.now()); // cut off, alive: its process goes on serving
 
-        await().atMost(WAIT).until(() -> h.events(PlatformEvent.InstanceLost.class).size() == 1
+        h.eventually(() -> h.events(PlatformEvent.InstanceLost.class).size() == 1
                 && h.instances().size() == 3 && h.instances().stream().noneMatch(r -> r.id().equals(lost.id())));
         InstanceRecord replacement = h.instances().stream().filter(r -> before.stream().noneMatch(b -> b.id().equals(r.id())))
                 .findFirst().orElseThrow();
-        await().atMost(WAIT).until(() -> h.instance(replacement.id()).endpoint() != null);
-        Thread.sleep(500);
+        h.eventually(() -> h.instance(replacement.id()).endpoint() != null);
+        h.advance(Duration.ofMillis(500));
         assertThat(h.instance(replacement.id()).state()).isEqualTo(InstanceState.RUNNING);
         assertThat(h.router.routed(DOMAIN)).as("routed while the replacement does not listen")
                 .isEqualTo(h.endpointsOf(before));
@@ -117,28 +124,26 @@ class ReconcilerNodesTest {
         h.backend.listen(replacement.id());
 
         Endpoint fresh = h.instance(replacement.id()).endpoint();
-        await().atMost(WAIT).until(() -> h.router.routed(DOMAIN).contains(fresh));
+        h.eventually(() -> h.router.routed(DOMAIN).contains(fresh));
         Set<Endpoint> now = h.router.routed(DOMAIN);
         assertThat(now).hasSize(3).doesNotContain(lost.endpoint());
         assertThat(h.events(PlatformEvent.ControlPlaneSuspect.class)).isEmpty();
     }
 
     @Test
-    void aLostInstanceStillRoutedWhenItsNodeAnswersAgainLeavesTheRouterBeforeItIsStopped() throws InterruptedException {
+    void aLostInstanceStillRoutedWhenItsNodeAnswersAgainLeavesTheRouterBeforeItIsStopped() {
         List<InstanceRecord> before = deployOnePerNode(3);
         InstanceRecord lost = before.stream().filter(r -> r.node().equals("n1")).findFirst().orElseThrow();
         h.backend.listenLate = true; // its replacement never gets ready in this test
         h.backend.cutOff.put("n1", Instant.now());
         await().atMost(WAIT).until(() -> h.events(PlatformEvent.InstanceLost.class).size() == 1);
-        Thread.sleep(300);
-        assertThat(h.router.routed(DOMAIN)).contains(lost.endpoint());
+        h.during(Duration.ofMillis(300), () -> h.router.routed(DOMAIN).contains(lost.endpoint()));
         h.router.holdIf = t -> !t.routes().get(DOMAIN).endpoints().contains(lost.endpoint());
 
         h.backend.cutOff.remove("n1"); // it answers again, still running the lost instance
 
         await().atMost(WAIT).until(() -> !h.events(PlatformEvent.NodeUp.class).isEmpty());
-        Thread.sleep(600);
-        assertThat(h.backend.stops).as("stopped while the router may still send to it").doesNotContain(lost.id());
+        h.during(Duration.ofMillis(600), () -> !h.backend.stops.contains(lost.id())); // the router may still send to it
         assertThat(h.backend.running).containsKey(lost.id());
         h.router.release.countDown();
         await().atMost(WAIT).until(() -> h.backend.stops.contains(lost.id()));
