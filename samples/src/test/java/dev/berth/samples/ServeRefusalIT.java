@@ -106,18 +106,16 @@ class ServeRefusalIT {
         return out;
     }
 
-    /** The files under {@code dirs} once two reads 300 ms apart agree. */
+    /** The files under {@code dirs} once two reads 300 ms apart agree (within 15 s). */
     private static Map<String, String> settled(Path state, String... dirs) throws Exception {
-        Map<String, String> last = files(state, dirs);
-        for (int i = 0; i < 50; i++) {
-            Thread.sleep(300);
-            Map<String, String> now = files(state, dirs);
-            if (now.equals(last)) {
-                return now;
-            }
-            last = now;
-        }
-        throw new AssertionError("the state files under " + state + " kept changing for 15 s");
+        java.util.concurrent.atomic.AtomicReference<Map<String, String>> last = new java.util.concurrent.atomic.AtomicReference<>(
+                files(state, dirs));
+        await().pollDelay(Duration.ofMillis(300)).pollInterval(Duration.ofMillis(300)).atMost(Duration.ofSeconds(15))
+                .alias("the state files under " + state + " settling").until(() -> {
+                    Map<String, String> now = files(state, dirs);
+                    return now.equals(last.getAndSet(now));
+                });
+        return last.get();
     }
 
     @Test
