@@ -44,6 +44,9 @@ final class FakeBackend implements Backend {
     static final String BROKEN = "BROKEN";
     /** Instances of apps whose env has {@code CRASH=yes} exit 5 ms after each start, like a crash-looping app. */
     static final String CRASH = "CRASH";
+    /** Runs the exits of {@link #CRASH} apps 5 ms on: a test on stepped threads gives a timer of its loop's clock. */
+    volatile java.util.concurrent.Executor crashLater =
+            CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.MILLISECONDS);
 
     @Override
     public String name() {
@@ -98,8 +101,7 @@ final class FakeBackend implements Backend {
                 Integer.toString(handles.incrementAndGet()), clock.instant());
         running.put(r.instanceId(), ri);
         if ("yes".equals(r.app().env().get(CRASH))) {
-            CompletableFuture.runAsync(() -> crashIfCurrent(ri, 1),
-                    CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.MILLISECONDS));
+            crashLater.execute(() -> crashIfCurrent(ri, 1));
         }
         return ri;
     }

@@ -1,7 +1,6 @@
 package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.InstanceState;
@@ -20,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReconcilerAwaitingPushTest {
     private static final String COMMIT = "8b72433" + "0".repeat(33);
-    private final LoopHarness h = new LoopHarness();
+    private final LoopHarness h = new LoopHarness().stepped();
 
     @AfterEach
     void close() {
@@ -40,9 +39,8 @@ class ReconcilerAwaitingPushTest {
     void noInstanceBeforeTheFirstPushAndItsDomainSaysNotDeployed() {
         h.open(LoopHarness.nodes(2), Duration.ofSeconds(5));
         h.loop.deploy(following(null));
-        await().atMost(LoopHarness.WAIT).until(() -> lastRoute() != null);
-        long until = System.nanoTime() + Duration.ofMillis(800).toNanos(); // several resync passes (200 ms)
-        await().atMost(LoopHarness.WAIT).until(() -> System.nanoTime() >= until);
+        h.eventually(() -> lastRoute() != null);
+        h.advance(Duration.ofMillis(800)); // several resync passes (200 ms)
 
         assertThat(h.backend.starts).isEmpty();
         assertThat(h.instances()).isEmpty();
@@ -50,12 +48,12 @@ class ReconcilerAwaitingPushTest {
         assertThat(lastRoute().endpoints()).isEmpty();
 
         String release = h.loop.deploy(following(COMMIT));
-        await().atMost(LoopHarness.WAIT).until(() -> h.inState(InstanceState.HEALTHY).size() == 2);
+        h.eventually(() -> h.inState(InstanceState.HEALTHY).size() == 2);
         assertThat(h.instances()).allMatch(i -> i.release().equals(release));
-        await().atMost(LoopHarness.WAIT).until(() -> lastRoute().endpoints().size() == 2);
+        h.eventually(() -> lastRoute().endpoints().size() == 2);
         assertThat(lastRoute().status()).isEqualTo(RoutingTable.Route.Status.SERVING);
         // live once routed: the release succeeds after the router applied a table with both instances
-        await().atMost(LoopHarness.WAIT).until(() -> h.events(PlatformEvent.DeploySucceeded.class).stream()
+        h.eventually(() -> h.events(PlatformEvent.DeploySucceeded.class).stream()
                 .anyMatch(e -> e.release().equals(release)));
     }
 
@@ -63,11 +61,11 @@ class ReconcilerAwaitingPushTest {
     void instancesThatRanWithoutCodeAreStopped() {
         h.open(LoopHarness.nodes(1), Duration.ofSeconds(5));
         h.loop.deploy(LoopHarness.web(1, RestartPolicy.defaults()).build());
-        await().atMost(LoopHarness.WAIT).until(() -> h.inState(InstanceState.HEALTHY).size() == 1);
+        h.eventually(() -> h.inState(InstanceState.HEALTHY).size() == 1);
 
         h.loop.deploy(following(null)); // e.g. a manifest that now follows a repository nothing was pushed to
-        await().atMost(LoopHarness.WAIT).until(() -> h.instances().isEmpty());
+        h.eventually(() -> h.instances().isEmpty());
         assertThat(h.backend.running).isEmpty();
-        await().atMost(LoopHarness.WAIT).until(() -> lastRoute().status() == RoutingTable.Route.Status.NOT_DEPLOYED);
+        h.eventually(() -> lastRoute().status() == RoutingTable.Route.Status.NOT_DEPLOYED);
     }
 }

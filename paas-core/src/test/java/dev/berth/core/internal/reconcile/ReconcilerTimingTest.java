@@ -1,7 +1,6 @@
 package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
@@ -15,30 +14,47 @@ import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
 import dev.berth.api.Rollout;
 import dev.berth.core.Schedulers;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
-/** The loop's timing: the back-off bounds a crash loop, and no far-off instant can break a pass. */
+/**
+ * The loop's timing: the back-off bounds a crash loop, and no far-off instant can break a pass. On
+ * {@link SteppedThreads}: the crash loop's starts are counted exactly on the loop's clock.
+ */
 class ReconcilerTimingTest {
+    private static final Duration TICK = Duration.ofMillis(5);
     private static final Duration WAIT = Duration.ofSeconds(10);
+    private final SteppedThreads threads = new SteppedThreads(Instant.parse("2026-12-06T01:00:00Z"));
     private final FakeBackend backend = new FakeBackend();
     private final MemoryStore store = new MemoryStore();
     private final List<PlatformEvent> events = new CopyOnWriteArrayList<>();
     private Reconciler loop;
 
     private Reconciler open() {
-        EventBus bus = new EventBus();
+        backend.clock = threads.clock();
+        backend.crashLater = r -> threads.loop().schedule(r, 5, TimeUnit.MILLISECONDS);
+        EventBus bus = new EventBus(Runnable::run);
         bus.add(events::add);
         Reconciler r = new Reconciler(new Wiring(List.of(NodeSpec.of("n1", Resources.builder().cpu(4).build())),
-                backend, null, store, Schedulers.spread(), bus, Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1)));
+                backend, null, store, Schedulers.spread(), bus, threads.clock(), Duration.ofMillis(200), Duration.ofSeconds(1)),
+                threads);
         r.start();
+        threads.runUntilIdle();
         return r;
+    }
+
+    /** Moves the loop's clock on {@link #TICK} at a time until {@code done} holds; fails after {@link #WAIT} of it. */
+    private void until(java.util.function.BooleanSupplier done) {
+        threads.runUntilIdle();
+        for (long t = 0; !done.getAsBoolean() && t < WAIT.toMillis(); t += TICK.toMillis()) {
+            threads.advance(TICK);
+        }
+        assertThat(done.getAsBoolean()).as("within %s on the loop's clock", WAIT).isTrue();
     }
 
     @AfterEach
@@ -53,7 +69,7 @@ class ReconcilerTimingTest {
     }
 
     @Test
-    void aCrashLoopAtTheBackOffFloorCostsNoMoreStartsThanItsDelaysAllow() throws InterruptedException {
+    void aCrashLoopAtTheBackOffFloorCostsNoMoreStartsThanItsDelaysAllow() {
         RestartPolicy floor = new RestartPolicy(RestartPolicy.MIN_DELAY, Duration.ofMillis(400), 2, Duration.ofMinutes(1));
         Duration window = Duration.ofSeconds(3);
         // the most starts the delays allow in the window: the first, then one after each delay that fits
@@ -65,17 +81,14 @@ class ReconcilerTimingTest {
         }
         loop = open();
         loop.deploy(app("crasher").env(FakeBackend.CRASH, "yes").restartPolicy(floor).build());
-        await().atMost(WAIT).until(() -> !backend.starts.isEmpty());
-        long t0 = System.nanoTime();
-        Thread.sleep(window.toMillis());
+        threads.runUntilIdle();
+        assertThat(backend.starts).hasSize(1);
+        threads.advance(window);
         int starts = backend.starts.size();
-        long took = System.nanoTime() - t0;
 
-        LoggerFactory.getLogger(ReconcilerTimingTest.class).info("crash loop at the floor: {} starts in {} (at most {})",
-                starts, window, allowed);
         assertThat(allowed).isEqualTo(9); // starts at 0, 0.1, 0.3, 0.7, 1.1, 1.5, 1.9, 2.3 and 2.7 s
-        assertThat(took).isLessThan(window.toNanos() + 500_000_000L);
-        assertThat(starts).as("starts in %s of instant crashes", window).isBetween(allowed - 3, allowed);
+        // each instance dies 5 ms after its start, so the n-th start comes 5 (n - 1) ms after the delays' sum
+        assertThat(starts).as("starts in %s of instant crashes", window).isEqualTo(allowed);
         assertThat(events).filteredOn(e -> e instanceof PlatformEvent.InstanceRespawning)
                 .extracting(e -> ((PlatformEvent.InstanceRespawning) e).delay())
                 .allSatisfy(d -> assertThat(d).isBetween(RestartPolicy.MIN_DELAY, Duration.ofMillis(400)));
@@ -84,14 +97,14 @@ class ReconcilerTimingTest {
     @Test
     void aFarOffRolloutDeadlineFromTheStoreNeitherFailsTheStartNorStopsTheLoop() {
         AppSpec web = app("web").build();
-        Instant now = Instant.now();
+        Instant now = threads.clock().instant();
         store.apps.put("web", new AppRecord(web.toBuilder().env("V", "2").build(), "r2-x", false,
                 new Rollout("r1-x", web, now, Instant.MAX), List.of()));
 
         loop = open();
         loop.deploy(app("api").build());
 
-        await().atMost(WAIT).until(() -> loop.view().instances().stream().filter(r -> r.state() == InstanceState.HEALTHY).count() == 2);
+        until(() -> loop.view().instances().stream().filter(r -> r.state() == InstanceState.HEALTHY).count() == 2);
     }
 
     @Test
@@ -105,7 +118,7 @@ class ReconcilerTimingTest {
         loop = open();
 
         // nothing listens on port 1: its grace period counts from when the loop saw it, then failed probes replace it
-        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.InstanceUnhealthy));
+        until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.InstanceUnhealthy));
         assertThat(loop.view().instances()).extracting(InstanceRecord::startedAt)
                 .allSatisfy(at -> assertThat(at).isNotEqualTo(Instant.MAX));
     }
