@@ -116,9 +116,12 @@ public final class Platform implements AutoCloseable {
     /**
      * Deploys an app, or updates it. A spec that changes what runs (command, env, source, ...)
      * makes a new release whose instances replace the old ones once healthy; a spec that changes
-     * only the count scales.
+     * only the count scales. Returns once the app's new record is durable in the state store
+     * (like every command), without waiting for its instances.
      *
      * @throws InvalidSpecException when the app cannot run here (nothing is changed)
+     * @throws dev.berth.api.StateStoreException when the change could not be saved (it is in
+     *         effect, and saved again with the next change)
      */
     public App deploy(AppSpec spec) {
         checkDeployable(spec);

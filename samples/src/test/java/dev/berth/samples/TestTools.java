@@ -1,3 +1,4 @@
+// Small helpers of the samples' tests: free ports, words of an output, deleting a dir once nothing writes there.
 package dev.berth.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;

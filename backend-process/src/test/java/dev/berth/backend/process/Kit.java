@@ -1,3 +1,4 @@
+// Helpers of the process backend's tests: backends on a temp dir, requests, exits recorded, stopping everything.
 package dev.berth.backend.process;
 
 import static org.awaitility.Awaitility.await;
@@ -52,11 +53,11 @@ final class Kit {
         return alive(Long.parseLong(pid));
     }
 
-    /** Stops everything running under the base dir, through a fresh backend (catches adopted ones too). */
     /**
-     * Stops every instance under {@code base}, then waits until each stopped instance's wrapper
-     * has recorded its exit: the wrapper outlives the app by a moment and writes in the instance's
-     * dir, which would race JUnit's deletion of {@code base}.
+     * Stops everything running under the base dir, through a fresh backend (catches adopted ones
+     * too), then waits until each stopped instance's wrapper has recorded its exit: the wrapper
+     * outlives the app by a moment and writes in the instance's dir, which would race JUnit's
+     * deletion of {@code base}.
      */
     static void stopAll(Path base) {
         List<Path> dirs = new java.util.ArrayList<>();

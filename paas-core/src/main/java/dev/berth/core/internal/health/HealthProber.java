@@ -1,3 +1,4 @@
+// Probes instances (TCP connects, HTTP GETs) at their pace and hands each outcome to the control loop.
 package dev.berth.core.internal.health;
 
 import dev.berth.api.Endpoint;

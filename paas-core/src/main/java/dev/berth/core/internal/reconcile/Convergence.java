@@ -122,7 +122,9 @@ final class Convergence extends Room {
 
     /**
      * Marks the apps with an instance whose back-off has passed: their convergence step respawns
-     * it. Due ones that are busy or leaving stay queued.
+     * it. Due ones that are busy or leaving stay queued. The step declines only an instance that
+     * is being stopped for good (an old release's, an app waiting for its first push) or one on a
+     * down node (which node loss forgets): none of them is left waiting for a respawn.
      */
     void markDueRespawns(Instant now) {
         for (Tracked t : state.due.dueRespawns(now, instances::holds, t -> !t.busy && !t.retiring())) {

@@ -1,6 +1,7 @@
 // The threads the control loop runs on, injected so that a test can step the loop instead of waiting for it.
 package dev.berth.core.internal.reconcile;
 
+import dev.berth.api.BerthException;
 import dev.berth.core.internal.health.HealthProber;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -28,7 +29,7 @@ interface LoopThreads {
     /** The thread on which the router applies tables, one at a time. */
     ExecutorService router();
 
-    /** The thread that writes instance records to the store, off the loop (one at a time, in order). */
+    /** The thread that writes app and instance records to the store, off the loop (one at a time, in order). */
     ExecutorService stateWriter();
 
     /** The health prober, reporting to {@code results} (by default on threads of its own). */
@@ -39,6 +40,28 @@ interface LoopThreads {
     /** Waits for the result of a call posted to the loop (by default, blocking until it completes). */
     default <T> T await(CompletableFuture<T> result) throws InterruptedException, ExecutionException {
         return result.get();
+    }
+
+    /**
+     * Waits for {@code result} ({@link #await}), rethrowing its exception as it is (a runtime
+     * exception or error) or wrapped in a {@link BerthException} naming {@code what}.
+     */
+    default <T> T join(CompletableFuture<T> result, String what) {
+        try {
+            return await(result);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException("interrupted during " + what, e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new BerthException(what + " failed: " + c, c);
+        }
     }
 
     /** Real threads: the loop's, four workers, the router's, the state writer's; all daemons. */

@@ -1,4 +1,4 @@
-// What the loop makes known after its tasks: changed instance records to the store, and the view to readers.
+// What the loop makes known after its tasks: changed app and instance records to the store, and the view to readers.
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppRecord;
@@ -71,15 +71,32 @@ final class Publication {
                 pending.waiters.add(saved);
             }
             if (!draining && !pending.isEmpty()) { // new records, or ones a failed write left for this try
-                draining = true;
-                writer.execute(this::drain);
+                startDrain();
             }
         }
         refreshView();
         return saved;
     }
 
-    /** Writes what is pending, batch after batch, until nothing is; on a failure keeps it pending for the next try. */
+    /** Queues a drain on the writer; a writer that refuses it (shut down) fails the waiting commands. Holds {@link #lock}. */
+    private void startDrain() {
+        draining = true;
+        try {
+            writer.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            draining = false;
+            StateStoreException closed = new StateStoreException("the platform is closing: the change was not saved", e);
+            pending.waiters.forEach(f -> f.completeExceptionally(closed));
+            pending.waiters.clear();
+        }
+    }
+
+    /**
+     * Writes what is pending, batch after batch, until nothing is. On a failure the records stay
+     * pending for the next publication (newer changes of the same names and ids win), and every
+     * command waiting, in the failed batch or queued behind it, is told: none waits for a retry
+     * that only a later change would start.
+     */
     private void drain() {
         while (true) {
             Batch batch;
@@ -93,20 +110,37 @@ final class Publication {
             }
             try {
                 state.w.store().write(batch.changes());
-            } catch (RuntimeException e) {
-                log.error("cannot save {} app and {} instance record(s); will retry: {}", batch.apps.size(),
-                        batch.instances.size(), e.getMessage(), e);
-                synchronized (lock) {
-                    batch.apps.forEach(pending.apps::putIfAbsent); // newer changes of the same names and ids win
-                    batch.instances.forEach(pending.instances::putIfAbsent);
-                    draining = false;
+            } catch (RuntimeException | Error e) {
+                failed(batch, e);
+                if (e instanceof Error err) {
+                    throw err;
                 }
-                StateStoreException failed = new StateStoreException("the change is in effect but could not be saved ("
-                        + e.getMessage() + "); it is saved again with the next change", e);
-                batch.waiters.forEach(f -> f.completeExceptionally(failed));
                 return;
             }
             batch.waiters.forEach(f -> f.complete(null));
+        }
+    }
+
+    private void failed(Batch batch, Throwable e) {
+        log.error("cannot save {} app and {} instance record(s); will retry: {}", batch.apps.size(),
+                batch.instances.size(), e.getMessage(), e);
+        StateStoreException failed = new StateStoreException("the change is in effect but could not be saved ("
+                + e.getMessage() + "); it is saved again with the next change", e);
+        List<CompletableFuture<Void>> waiting = new ArrayList<>(batch.waiters);
+        synchronized (lock) {
+            batch.apps.forEach((name, a) -> keepOlder(pending.apps, name, a));
+            batch.instances.forEach((id, r) -> keepOlder(pending.instances, id, r));
+            waiting.addAll(pending.waiters);
+            pending.waiters.clear();
+            draining = false;
+        }
+        waiting.forEach(f -> f.completeExceptionally(failed));
+    }
+
+    /** Puts back a record of a failed batch unless a newer change of it (a deletion, null, included) is pending. */
+    private static <V> void keepOlder(Map<String, V> pending, String key, V value) {
+        if (!pending.containsKey(key)) {
+            pending.put(key, value);
         }
     }
 
@@ -140,12 +174,24 @@ final class Publication {
         }
     }
 
-    /** A future completed once every record handed over so far has been written (or failed to be). */
+    /**
+     * A future completed once every record handed over so far has been written, or failed with
+     * the store's error when some could not be.
+     */
     CompletableFuture<Void> written() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         writer.execute(() -> {
             drain();
-            done.complete(null);
+            boolean left;
+            synchronized (lock) {
+                left = !pending.isEmpty();
+            }
+            if (left) {
+                done.completeExceptionally(new StateStoreException("some records could not be saved (see the error "
+                        + "logged before)", null));
+            } else {
+                done.complete(null);
+            }
         });
         return done;
     }

@@ -3,7 +3,6 @@ package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
-import dev.berth.api.BerthException;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.PlacementRequest;
@@ -16,13 +15,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -69,8 +65,7 @@ public final class Reconciler implements AutoCloseable {
     /** Set once recovery has completed: only then may the loop's state be saved over the stored one. */
     private boolean recovered;
     private boolean passQueued;
-    private ScheduledFuture<?> wakeUp;
-    private Instant wakeUpAt;
+    private final WakeUp wakeUp;
     private volatile boolean closed;
 
     public Reconciler(Wiring wiring) {
@@ -99,6 +94,7 @@ public final class Reconciler implements AutoCloseable {
         this.recovery = new Recovery(state, control, actuator, prober);
         this.commands = new Commands(state, control, actuator, rollouts);
         this.publication = new Publication(state, threads.stateWriter());
+        this.wakeUp = new WakeUp(loop, wiring.clock());
     }
 
     // Rooms built after the lambdas that need them (the prober, the routing sync's stops).
@@ -232,7 +228,7 @@ public final class Reconciler implements AutoCloseable {
             passSoon(); // the rest of a sweep, after whatever else is queued
         }
         routing.route();
-        publish();
+        publishIfRecovered();
         scheduleWakeUp();
     }
 
@@ -254,24 +250,24 @@ public final class Reconciler implements AutoCloseable {
         return saved;
     }
 
+    /**
+     * {@link #publish} once recovery has completed; before, only the view is refreshed (a loop
+     * whose start fails saves nothing: a refused start changes nothing on disk).
+     */
+    private CompletableFuture<Void> publishIfRecovered() {
+        if (recovered) {
+            return publish();
+        }
+        refreshView();
+        return CompletableFuture.completedFuture(null);
+    }
+
     private void refreshView() {
         publication.refreshView();
     }
 
     private void scheduleWakeUp() {
-        Instant next = state.due.next(state.instances::holds, state.apps);
-        if (next == null || next.equals(wakeUpAt)) {
-            return;
-        }
-        if (wakeUp != null) {
-            wakeUp.cancel(false);
-        }
-        wakeUpAt = next;
-        long delay = Timing.millisUntil(w.clock().instant(), next);
-        wakeUp = loop.schedule(() -> safely(() -> {
-            wakeUpAt = null;
-            pass();
-        }), delay, TimeUnit.MILLISECONDS);
+        wakeUp.at(state.due.next(state.instances::holds, state.apps), () -> safely(this::pass));
     }
 
     // ---- the loop thread ----
@@ -324,38 +320,22 @@ public final class Reconciler implements AutoCloseable {
             // The caller goes on reading the view: it shows the command's effect when the call
             // returns, and the desired state the command changed is durable by then. The loop
             // does not wait for the disk: the caller does.
-            CompletableFuture<Void> saved = recovered ? publish() : CompletableFuture.completedFuture(null);
-            if (!recovered) {
-                refreshView();
+            try {
+                CompletableFuture<Void> saved = publishIfRecovered();
+                flushEvents();
+                saved.whenComplete((ok, failed) -> {
+                    if (failed != null) {
+                        f.completeExceptionally(failed);
+                    } else {
+                        f.complete(result);
+                    }
+                });
+            } catch (RuntimeException | Error e) {
+                f.completeExceptionally(e);
+                throw e;
             }
-            flushEvents();
-            saved.whenComplete((ok, failed) -> {
-                if (failed != null) {
-                    f.completeExceptionally(failed);
-                } else {
-                    f.complete(result);
-                }
-            });
         });
-        return join(threads, f, () -> "control loop call");
-    }
-
-    private static <T> T join(LoopThreads threads, CompletableFuture<T> f, Supplier<String> what) {
-        try {
-            return threads.await(f);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BerthException("interrupted during " + what.get(), e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new BerthException(what.get() + " failed: " + c, c);
-        }
+        return threads.join(f, "control loop call");
     }
 
     /** The loop as the rooms see it. */
@@ -399,7 +379,7 @@ public final class Reconciler implements AutoCloseable {
                 }
                 return null;
             });
-            join(threads, publication.written(), () -> "the last instance records' save");
+            threads.join(publication.written(), "the last records' save");
         } catch (RuntimeException e) {
             log.warn("final save failed: {}", e.getMessage());
         }
@@ -408,7 +388,6 @@ public final class Reconciler implements AutoCloseable {
         loop.shutdownNow();
         workers.shutdown();
         routerThread.shutdown();
-        threads.stateWriter().shutdown();
         try {
             workers.awaitTermination(10, TimeUnit.SECONDS);
             routerThread.awaitTermination(10, TimeUnit.SECONDS);
@@ -416,5 +395,6 @@ public final class Reconciler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        threads.stateWriter().shutdown(); // after the loop: a last task of it may still hand records over
     }
 }

@@ -1,3 +1,4 @@
+// An in-memory backend for the loop's unit tests: starts, stops, crashes, cut-off nodes and real listening ports.
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppSpec;

@@ -1,3 +1,4 @@
+// One control loop over the fake backend, a recording router and a memory store, on real or stepped threads.
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppSpec;

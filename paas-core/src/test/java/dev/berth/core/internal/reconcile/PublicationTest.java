@@ -1,4 +1,4 @@
-// Publication: changed instance records reach the store off the loop, and a failed write is tried again.
+// Publication: changed app and instance records reach the store off the loop, and a failed write is tried again.
 package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,9 +25,16 @@ import org.junit.jupiter.api.Test;
 class PublicationTest {
     private final List<Runnable> writerQueue = new ArrayList<>();
     private boolean failing;
+    /** Runs inside the store's next write, before it fails or succeeds: what the loop does meanwhile. */
+    private Runnable duringWrite;
     private final MemoryStore store = new MemoryStore() {
         @Override
         public synchronized void write(StateChanges changes) {
+            Runnable meanwhile = duringWrite;
+            duringWrite = null;
+            if (meanwhile != null) {
+                meanwhile.run();
+            }
             if (failing) {
                 throw new StateStoreException("disk full", null);
             }
@@ -118,5 +125,27 @@ class PublicationTest {
         assertThat(next).isCompleted();
         assertThat(store.loadApps()).as("the newer change (the removal) won").isEmpty();
         assertThat(store.writes).isEqualTo(1);
+    }
+
+    @Test
+    void aRemovalThatCameDuringAFailedWriteStaysTheNewestAndEveryWaitingCommandIsTold() {
+        state.putApp(new AppRecord(AppSpec.builder("web").command("sleep", "1000").build(), "r1", false));
+        failing = true;
+        CompletableFuture<Void> deploy = publication.publish();
+        List<CompletableFuture<Void>> remove = new ArrayList<>();
+        duringWrite = () -> { // the loop removes the app while the deploy's write is on its way
+            state.removeApp("web");
+            remove.add(publication.publish());
+        };
+
+        runWriter();
+
+        assertThat(deploy).isCompletedExceptionally();
+        assertThat(remove).singleElement().as("queued behind the failed write: told, not left waiting")
+                .matches(CompletableFuture::isCompletedExceptionally);
+        failing = false;
+        publication.publish();
+        runWriter();
+        assertThat(store.loadApps()).as("the removal, newer than the failed deploy, won").isEmpty();
     }
 }

@@ -1,3 +1,4 @@
+// A new loop over a proxy the last one left serving: nothing stopped before the proxy stops sending to it.
 package dev.berth.core.internal.reconcile;
 
 import static dev.berth.core.internal.reconcile.LoopHarness.DOMAIN;

@@ -1,3 +1,4 @@
+// An app following a repository nothing was pushed to runs nothing and routes "not deployed yet".
 package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,3 +1,4 @@
+// Node loss: a silent majority evicts nothing, a down node's instances serve until replaced.
 package dev.berth.core.internal.reconcile;
 
 import static dev.berth.core.internal.reconcile.LoopHarness.DOMAIN;

@@ -1,3 +1,4 @@
+// Readiness before traffic, stepped on a manual clock with real connects: routed only once accepting.
 package dev.berth.core.internal.reconcile;
 
 import static dev.berth.core.internal.reconcile.LoopHarness.DOMAIN;

@@ -1,3 +1,4 @@
+// Respawn on a manual clock: at once after a good run, back-off only across failures in a row.
 package dev.berth.core.internal.reconcile;
 
 import static dev.berth.core.internal.reconcile.LoopHarness.nodes;

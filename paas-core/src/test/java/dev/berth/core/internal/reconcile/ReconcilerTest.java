@@ -1,3 +1,4 @@
+// The control loop's decisions, stepped on a manual clock over the fake backend and a memory store.
 package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,3 +1,4 @@
+// The loop's timing on a manual clock: a crash loop's starts counted exactly, far-off instants harmless.
 package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
