@@ -3,9 +3,11 @@ package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
+import dev.berth.api.Endpoint;
 import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.PlacementRequest;
+import dev.berth.api.RoutingTable;
 import dev.berth.api.Source;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +30,8 @@ import java.util.Set;
  * app that waits for its first git push runs nothing. An instance whose back-off has passed
  * respawns where it was, unless it is being stopped, busy with a backend call, of an old release
  * or on a down node. The loop applies the decision through the {@link Actuator}; the back-off
- * itself is {@link RespawnPolicy}'s, also pure.
+ * itself is {@link RespawnPolicy}'s, also pure. {@link #route} is the routing decision of one app,
+ * which {@link RoutingSync} hands to the router.
  */
 final class ConvergeStep {
     /**
@@ -171,6 +174,39 @@ final class ConvergeStep {
                 && !kept.containsKey(n.id()) && !downNodes.contains(n.id()));
         return new Decision(stops, List.of(), missing
                 ? PlacementRequest.onEveryNode(app.name(), spec.resources(), spec.constraints()) : null);
+    }
+
+    /**
+     * An instance as the router sees it.
+     *
+     * @param endpoint where it listens, or null
+     * @param ready    whether it passed its readiness check and is healthy
+     * @param stopping whether it is being stopped (for any reason: it is drained first)
+     */
+    record Routable(Endpoint endpoint, boolean ready, boolean stopping) {
+    }
+
+    /**
+     * The route of an app's domains: its ready instances that are not being stopped, then the
+     * endpoints of instances lost with a down node that still serve until enough replacements are
+     * ready ({@code lost}, chosen by the caller), each once; an app waiting for its first push with
+     * nothing to route answers "not deployed yet".
+     */
+    static RoutingTable.Route route(AppRecord app, List<Routable> instances, List<Endpoint> lost) {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (Routable r : instances) {
+            if (r.ready() && !r.stopping() && r.endpoint() != null && !endpoints.contains(r.endpoint())) {
+                endpoints.add(r.endpoint());
+            }
+        }
+        for (Endpoint e : lost) {
+            if (!endpoints.contains(e)) {
+                endpoints.add(e);
+            }
+        }
+        return awaitingPush(app.spec()) && endpoints.isEmpty()
+                ? RoutingTable.Route.notDeployed(app.name(), app.spec().routing())
+                : RoutingTable.Route.of(app.name(), app.spec().routing(), endpoints);
     }
 
     /** Whether the app follows a git repository that nothing was pushed to: it has no code to run yet. */

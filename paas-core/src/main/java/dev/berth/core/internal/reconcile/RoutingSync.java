@@ -58,18 +58,22 @@ final class RoutingSync extends Room {
             if (app.spec().routing().domains().isEmpty()) {
                 continue;
             }
-            List<Endpoint> healthy = new ArrayList<>(instances.ofApp(app.name()).stream()
-                    .filter(t -> t.state() == InstanceState.HEALTHY && t.record().endpoint() != null && t.afterStop == null)
-                    .map(t -> t.record().endpoint()).toList());
+            List<ConvergeStep.Routable> mine = new ArrayList<>();
+            int ready = 0;
+            for (Tracked t : instances.ofApp(app.name())) {
+                boolean healthy = t.state() == InstanceState.HEALTHY;
+                mine.add(new ConvergeStep.Routable(t.record().endpoint(), healthy, t.afterStop != null));
+                ready += healthy && t.afterStop == null && t.record().endpoint() != null ? 1 : 0;
+            }
+            List<Endpoint> stillServing = List.of();
             if (!app.stopped()) {
                 routedApps.add(app.name());
                 int wanted = app.spec().instances().all() ? state.eligibleNodes(app.spec()) : app.spec().instances().count();
-                lost.routed(app.name(), healthy.size(), wanted).stream().filter(e -> !healthy.contains(e)).forEach(healthy::add);
+                stillServing = lost.routed(app.name(), ready, wanted);
             }
-            boolean noCode = ConvergeStep.awaitingPush(app.spec()) && healthy.isEmpty();
+            RoutingTable.Route route = ConvergeStep.route(app, mine, stillServing);
             for (String d : app.spec().routing().domains()) {
-                routes.put(d, noCode ? RoutingTable.Route.notDeployed(app.name(), app.spec().routing())
-                        : RoutingTable.Route.of(app.name(), app.spec().routing(), healthy));
+                routes.put(d, route);
             }
         }
         lost.retain(routedApps);

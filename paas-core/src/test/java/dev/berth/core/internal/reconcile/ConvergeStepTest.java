@@ -9,11 +9,13 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import dev.berth.api.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.ClusterSnapshot;
+import dev.berth.api.Endpoint;
 import dev.berth.api.InstanceState;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Placement;
 import dev.berth.api.Resources;
+import dev.berth.api.RoutingTable;
 import dev.berth.api.Scheduler;
 import dev.berth.api.UpdateStrategy;
 import dev.berth.core.internal.scheduler.PipelineScheduler;
@@ -197,6 +199,32 @@ class ConvergeStepTest {
                     && !stopped.contains(s.id())).map(ConvergeStep.Seen::id).toList();
             assertThat(d.respawns()).as("due, idle, of the current release, on an up node, not stopped")
                     .containsExactlyElementsOf(expected);
+        });
+    }
+
+    @Test
+    void aRouteHasEveryReadyInstanceNotBeingStoppedAndOnlyThoseAndTheLostOnesEachOnce() {
+        qt().withExamples(2000).forAll(lists().of(integers().between(0, 63)).ofSizeBetween(0, 12),
+                lists().of(integers().between(0, 7)).ofSizeBetween(0, 4), integers().between(0, 1)).checkAssert((codes, lostPorts, push) -> {
+            List<ConvergeStep.Routable> seen = new ArrayList<>();
+            for (int code : codes) { // endpoint port 0-7 (or none), ready, stopping
+                Endpoint e = code % 9 == 8 ? null : new Endpoint("127.0.0.1", 20000 + code % 8);
+                seen.add(new ConvergeStep.Routable(e, code / 9 % 2 == 0, code / 18 % 2 == 1));
+            }
+            List<Endpoint> lost = lostPorts.stream().map(p -> new Endpoint("127.0.0.1", 30000 + p)).toList();
+            AppSpec spec = AppSpec.builder("web").command("serve").env(AppSpec.PORT, AppSpec.RANDOM_PORT)
+                    .routing(dev.berth.api.Routing.of("web.test"))
+                    .source(push == 1 ? new dev.berth.api.Source.Git("web", null, true) : dev.berth.api.Source.none()).build();
+
+            RoutingTable.Route route = ConvergeStep.route(new AppRecord(spec, "r1", false), seen, lost);
+
+            Set<Endpoint> serving = seen.stream().filter(r -> r.ready() && !r.stopping() && r.endpoint() != null)
+                    .map(ConvergeStep.Routable::endpoint).collect(Collectors.toSet());
+            Set<Endpoint> expected = new HashSet<>(serving);
+            expected.addAll(lost);
+            assertThat(route.endpoints()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(route.status() == RoutingTable.Route.Status.NOT_DEPLOYED)
+                    .as("not deployed exactly when it waits for a push and nothing serves").isEqualTo(push == 1 && expected.isEmpty());
         });
     }
 
