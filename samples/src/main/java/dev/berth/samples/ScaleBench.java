@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * java -Xmx1g -cp samples/target/samples-0.1.0-SNAPSHOT-jar-with-dependencies.jar \
- *     dev.berth.samples.ScaleBench [--workload NAME]... [--timeout SECONDS] [--store file|memory]
+ *     dev.berth.samples.ScaleBench [--workload NAME]... [--timeout SECONDS] [--store file|memory] [--router]
  * </pre>
  *
  * <p>Prints one JSON line per workload ({@link ScaleWorkload#ALL}; without {@code --workload}, the
@@ -59,6 +59,10 @@ public final class ScaleBench implements Callable<Integer> {
             description = "the state store: file (the default one, in a temporary dir) or memory (SimStateStore: "
                     + "the loop without the disk)")
     String store;
+
+    @Option(names = "--router", description = "route each app's domain through SimRouter (an in-memory router): "
+            + "every instance answers its readiness check on one local port, so the loop routes them all")
+    boolean router;
 
     private final PrintStream stdout;
     private final PrintStream stderr;
@@ -163,7 +167,7 @@ public final class ScaleBench implements Callable<Integer> {
     private ScaleRun open(ScaleWorkload w) {
         stderr.println("ScaleBench: " + w.name() + ": " + w.apps() + " app(s) x " + w.perApp() + " on " + w.nodes()
                 + " nodes");
-        return ScaleRun.open(w, store.equals("memory"), stderr);
+        return ScaleRun.open(w, store.equals("memory"), router, stderr);
     }
 
     private void print(Map<String, Object> line) {

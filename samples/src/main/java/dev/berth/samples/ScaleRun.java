@@ -5,8 +5,10 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
+import dev.berth.api.Routing;
 import dev.berth.core.Platform;
 import dev.berth.testkit.SimBackend;
+import dev.berth.testkit.SimRouter;
 import dev.berth.testkit.SimStateStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,10 +43,16 @@ final class ScaleRun implements AutoCloseable {
     private final StartCounter counter = new StartCounter();
     private final Platform platform;
     private final SimBackend sim;
+    /** With {@code --router}: the port every instance's readiness check connects to, and the router; else null. */
+    private final AcceptingPort ready;
+    private final SimRouter router;
     private boolean completed;
 
-    private ScaleRun(ScaleWorkload workload, boolean memoryStore, PrintStream progress) throws IOException {
+    private ScaleRun(ScaleWorkload workload, boolean memoryStore, boolean routed, PrintStream progress)
+            throws IOException {
         this.workload = workload;
+        this.ready = routed ? new AcceptingPort() : null;
+        this.router = routed ? new SimRouter() : null;
         this.store = memoryStore ? "memory" : "file";
         this.progress = progress;
         this.dir = Files.createTempDirectory("berth-scalebench-");
@@ -59,6 +67,9 @@ final class ScaleRun implements AutoCloseable {
         try {
             Platform.Builder b = Platform.builder().cluster(nodes).backend(sim).listener(counter)
                     .nodeDownAfter(ScaleWorkload.NODE_DOWN_AFTER);
+            if (router != null) {
+                b.router(router);
+            }
             if (memoryStore) {
                 b.stateStore(new SimStateStore()).dataDir(dir);
             } else {
@@ -68,6 +79,9 @@ final class ScaleRun implements AutoCloseable {
             this.sim = sim;
         } catch (RuntimeException e) {
             sim.close();
+            if (ready != null) {
+                ready.close();
+            }
             delete(dir);
             throw e;
         }
@@ -77,9 +91,9 @@ final class ScaleRun implements AutoCloseable {
      * A platform for {@code workload} (a plain one: its apps are not deployed yet), with the default
      * file state store or, with {@code memoryStore}, a {@link SimStateStore}.
      */
-    static ScaleRun open(ScaleWorkload workload, boolean memoryStore, PrintStream progress) {
+    static ScaleRun open(ScaleWorkload workload, boolean memoryStore, boolean routed, PrintStream progress) {
         try {
-            return new ScaleRun(workload, memoryStore, progress);
+            return new ScaleRun(workload, memoryStore, routed, progress);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary state dir: " + e.getMessage(), e);
         }
@@ -108,8 +122,13 @@ final class ScaleRun implements AutoCloseable {
         long deadline = t0 + timeoutNanos;
         long nextReport = t0 + PROGRESS_NANOS;
         for (int i = 0; i < workload.apps() && System.nanoTime() - deadline < 0; i++) {
-            AppSpec spec = AppSpec.builder(ScaleWorkload.appName(i)).command("sleep", "infinity")
-                    .instances(workload.perApp()).resources(each).build();
+            AppSpec.Builder app = AppSpec.builder(ScaleWorkload.appName(i)).command("sleep", "infinity")
+                    .instances(workload.perApp()).resources(each);
+            if (ready != null) { // every instance answers readiness on the one accepting port; a domain per app
+                app.env(AppSpec.PORT, Integer.toString(ready.port()))
+                        .routing(Routing.of(ScaleWorkload.appName(i) + ".scale.test"));
+            }
+            AppSpec spec = app.build();
             long s = System.nanoTime();
             platform.deploy(spec);
             latencies[calls++] = System.nanoTime() - s;
@@ -210,6 +229,7 @@ final class ScaleRun implements AutoCloseable {
         line.put("instances", instances);
         line.put("nodes", workload.nodes());
         line.put("store", store);
+        line.put("router", router != null);
         line.put("completed", completed);
         line.put("started", started);
         line.put("ms", round(ms));
@@ -252,6 +272,9 @@ final class ScaleRun implements AutoCloseable {
         try {
             platform.close();
         } finally {
+            if (ready != null) {
+                ready.close();
+            }
             delete(dir);
         }
     }

@@ -100,7 +100,7 @@ final class Convergence extends Room {
 
     /** The cluster as the scheduler sees it: every instance that holds resources counts. */
     ClusterSnapshot snapshot() {
-        return state.nodeStates.snapshot(w.nodes(), instances.takeChangedNodes(), this::nodeState);
+        return state.nodeStates.snapshot(w.nodes(), instances.changes.takeNodesToPlace(), this::nodeState);
     }
 
     private ClusterSnapshot.NodeState nodeState(NodeSpec n) {

@@ -1,13 +1,11 @@
 // The control loop's tracked instances by id, with indexes by app and by node kept in step on every change.
 package dev.berth.core.internal.reconcile;
 
-import java.util.ArrayList;
 import dev.berth.api.InstanceRecord;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -29,12 +27,8 @@ final class InstanceIndex {
     private final NavigableMap<String, Tracked> byId = new TreeMap<>();
     private final Map<String, NavigableMap<String, Tracked>> byApp = new HashMap<>();
     private final Map<String, NavigableMap<String, Tracked>> byNode = new HashMap<>();
-    /** Ids whose record was put, replaced, updated or removed since the last {@link #takeChanged}. */
-    private Set<String> changed = new LinkedHashSet<>();
-    /** Nodes whose instances (or their records) changed since the last {@link #takeChangedNodes}. */
-    private Set<String> changedNodes = new HashSet<>();
-    /** Ids (with their app) put, updated or removed since the last {@link #takeUnviewed}. */
-    private Map<String, String> unviewed = new HashMap<>();
+    /** Where every change of a record is told (see {@link Changes}). */
+    final Changes changes = new Changes();
 
     /** The instance of that id, or null. */
     Tracked get(String id) {
@@ -80,46 +74,17 @@ final class InstanceIndex {
 
     /** Called by a tracked instance whose record was replaced (and by put and remove). */
     void changed(InstanceRecord r) {
-        changed.add(r.id());
-        unviewed.put(r.id(), r.app());
-        changedNodes.add(r.node());
+        changes.instance(r);
     }
 
-    /** An app's record changed (its release or resources, say): the nodes its instances are on changed too. */
+    /** An app's record was put, replaced or removed: its route, and the nodes its instances are on, changed too. */
     void appChanged(String app) {
         NavigableMap<String, Tracked> group = byApp.get(app);
+        List<String> nodes = new ArrayList<>();
         if (group != null) {
-            group.values().forEach(t -> changedNodes.add(t.record().node()));
+            group.values().forEach(t -> nodes.add(t.record().node()));
         }
-    }
-
-    /** The nodes whose instances changed since the last call; starts empty again. */
-    Set<String> takeChangedNodes() {
-        Set<String> out = changedNodes;
-        changedNodes = new HashSet<>();
-        return out;
-    }
-
-    /** Marks a saved record that is not tracked (any more) for deletion by the next save. */
-    void dropSaved(String id) {
-        changed.add(id);
-    }
-
-    /** The ids, with their apps, put, updated or removed since the last call; starts empty again. */
-    Map<String, String> takeUnviewed() {
-        Map<String, String> out = unviewed;
-        unviewed = new HashMap<>();
-        return out;
-    }
-
-    /**
-     * The ids whose record changed (put, updated or removed) since the last call, in the order of
-     * their first change; the set starts empty again.
-     */
-    Set<String> takeChanged() {
-        Set<String> out = changed;
-        changed = new LinkedHashSet<>();
-        return out;
+        changes.app(app, nodes);
     }
 
     /** Every tracked instance in id order: a read-only live view, not to be iterated across a change. */

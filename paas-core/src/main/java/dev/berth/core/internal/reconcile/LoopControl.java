@@ -13,6 +13,9 @@ interface LoopControl {
     /** Runs a pass soon on the loop thread, once however often it is asked for. */
     void passSoon();
 
+    /** Runs a pass on the loop thread once {@code delay} has passed. */
+    void passAfter(java.time.Duration delay);
+
     /** Runs {@code task} on the loop thread; safe from any thread. */
     void post(Runnable task);
 

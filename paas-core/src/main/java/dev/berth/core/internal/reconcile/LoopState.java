@@ -66,19 +66,13 @@ final class LoopState {
         outbox.add(e);
     }
 
-    /** Apps added, replaced or removed since the last {@link #takeUnviewedApps}. */
-    private Set<String> unviewedApps = new java.util.HashSet<>();
-    /** Apps added, replaced or removed since the last {@link #takeUnsavedApps}. */
-    private Set<String> unsavedApps = new java.util.LinkedHashSet<>();
-
     /**
-     * Replaces an app's record: the next pass converges it, and the next publication saves it (a
-     * command's caller waits for that save).
+     * Replaces an app's record: the next pass converges it, the next publication saves it (a
+     * command's caller waits for that save), and the view, scheduler and router see the change
+     * ({@link Changes}).
      */
     void putApp(AppRecord rec) {
         apps.put(rec.name(), rec);
-        unviewedApps.add(rec.name());
-        unsavedApps.add(rec.name());
         instances.appChanged(rec.name());
         due.rollout(rec);
         touched.mark(rec.name());
@@ -91,29 +85,14 @@ final class LoopState {
     void markAll() {
         touched.markAll();
         nodeStates.markAll();
+        instances.changes.routeAll();
     }
 
     /** Forgets an app: the next pass retires its instances, and the next publication deletes its record. */
     void removeApp(String name) {
         apps.remove(name);
-        unviewedApps.add(name);
-        unsavedApps.add(name);
         instances.appChanged(name);
         touched.mark(name);
-    }
-
-    /** The names of the apps added, replaced or removed since the last call; starts empty again. */
-    Set<String> takeUnviewedApps() {
-        Set<String> out = unviewedApps;
-        unviewedApps = new java.util.HashSet<>();
-        return out;
-    }
-
-    /** The names of the apps added, replaced or removed since the last call, in that order; starts empty again. */
-    Set<String> takeUnsavedApps() {
-        Set<String> out = unsavedApps;
-        unsavedApps = new java.util.LinkedHashSet<>();
-        return out;
     }
 
     /** The app of that name; throws {@link NotFoundException} naming the apps there are. */

@@ -65,9 +65,9 @@ final class LostRoutes {
         return out;
     }
 
-    /** Forgets the lost endpoints of apps that are gone, stopped or no longer routed. */
-    void retain(Set<String> routedApps) {
-        byApp.keySet().retainAll(routedApps);
+    /** Forgets the lost endpoints of an app that is gone, stopped or no longer routed. */
+    void forget(String app) {
+        byApp.remove(app);
     }
 
     /** {@code node} answers again: its lost instances leave the router (and are stopped as stale once it has). */

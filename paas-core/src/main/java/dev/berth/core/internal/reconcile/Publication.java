@@ -55,11 +55,11 @@ final class Publication {
      */
     CompletableFuture<Void> publish() {
         Map<String, AppRecord> apps = new LinkedHashMap<>();
-        for (String name : state.takeUnsavedApps()) {
+        for (String name : state.instances.changes.takeAppsToSave()) {
             apps.put(name, state.apps.get(name));
         }
         Map<String, InstanceRecord> records = new LinkedHashMap<>();
-        for (String id : state.instances.takeChanged()) {
+        for (String id : state.instances.changes.takeInstancesToSave()) {
             Tracked t = state.instances.get(id);
             records.put(id, t == null ? null : t.record());
         }
@@ -199,11 +199,11 @@ final class Publication {
     /** Publishes the loop's state to readers: the last view with what changed since. */
     void refreshView() {
         Map<String, AppRecord> appChanges = new HashMap<>();
-        for (String name : state.takeUnviewedApps()) {
+        for (String name : state.instances.changes.takeAppsToView()) {
             appChanges.put(name, state.apps.get(name));
         }
         Map<String, Map<String, InstanceRecord>> instanceChanges = new HashMap<>();
-        state.instances.takeUnviewed().forEach((id, app) -> {
+        state.instances.changes.takeInstancesToView().forEach((id, app) -> {
             Tracked t = state.instances.get(id);
             instanceChanges.computeIfAbsent(app, k -> new HashMap<>())
                     .put(id, t != null && t.record().app().equals(app) ? t.record() : null);

@@ -351,6 +351,11 @@ public final class Reconciler implements AutoCloseable {
         }
 
         @Override
+        public void passAfter(Duration delay) {
+            loop.schedule(() -> safely(Reconciler.this::passSoon), delay.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
         public void post(Runnable task) {
             Reconciler.this.post(task);
         }

@@ -35,7 +35,7 @@ final class Recovery extends Room {
 
     void recover() {
         w.store().loadApps().values().forEach(state::putApp);
-        state.takeUnsavedApps(); // just read from the store: nothing to save back
+        instances.changes.takeAppsToSave(); // just read from the store: nothing to save back
         state.markAll();
         Map<String, InstanceRecord> saved = new LinkedHashMap<>();
         for (InstanceRecord r : w.store().loadInstances()) {
@@ -89,7 +89,7 @@ final class Recovery extends Room {
             state.noteId(r.id());
             AppRecord app = apps.get(r.app());
             if (app == null || app.stopped()) {
-                instances.dropSaved(r.id()); // untracked: its saved record is deleted by the first save
+                instances.changes.dropSaved(r.id()); // untracked: its saved record is deleted by the first save
                 continue;
             }
             Tracked t = new Tracked(r);

@@ -5,6 +5,7 @@ import dev.berth.api.AppRecord;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InstanceState;
 import dev.berth.api.RoutingTable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,30 +14,55 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the routing table from the healthy instances of every app with domains (plus endpoints of
- * instances lost with a down node, until their replacements are ready) and hands each new table to
- * the router on its own thread; instances being stopped leave the table first, and their backend
- * stop waits until the router has applied a table without them.
+ * Keeps the router in step. Each app's route ({@link ConvergeStep#route}: its ready instances,
+ * plus endpoints of instances lost with a down node until their replacements are ready) is kept
+ * between passes and recomputed only for the apps whose instances or record changed since
+ * ({@link Changes}), or for all after a resync or a node change; a new table goes to the router,
+ * on its own thread, when a route changed. Instances being stopped leave the table first, and
+ * their backend stop waits until the router has applied a table without them.
+ *
+ * <p>Building a table copies every route (a router rewrites its whole configuration anyway): once
+ * that costs more than {@link #THROTTLE_FROM_NANOS}, tables are built at most every
+ * {@link #SPACING} times that cost, so that thousands of routed apps cost the loop a bounded share
+ * of its time however fast their instances change; a drain waits for the next table, never for
+ * less.
  */
 final class RoutingSync extends Room {
     private static final Logger log = LoggerFactory.getLogger(RoutingSync.class);
+    /** Building a table faster than this is never held back. */
+    static final long THROTTLE_FROM_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    /** A costly table is built at most once per this many times its cost. */
+    static final int SPACING = 10;
 
     private final ExecutorService routerThread;
     private final LostRoutes lost;
     private final java.util.function.Consumer<Tracked> stopInBackend;
     private final java.util.function.BooleanSupplier rolloutsToRecheck;
+    /** Each routed app's route and the domains it serves, kept between passes. */
+    private final Map<String, RoutingTable.Route> routeOf = new HashMap<>();
+    private final Map<String, List<String>> domainsOf = new HashMap<>();
+    /** The routes by domain that the next table holds. */
+    private final Map<String, RoutingTable.Route> routes = new TreeMap<>();
+    /** Whether {@link #routes} differ from {@link #lastTable}'s. */
+    private boolean unsubmitted;
+    /** When the last table was built, what building it cost, and whether a pass waits to build the next. */
+    private long lastBuildNanos;
+    private long buildCostNanos;
+    private boolean buildWaiting;
     /** The last table handed to the router, its sequence number, and the last one it finished applying. */
     private RoutingTable lastTable;
     private long tableSeq;
     private long appliedSeq;
     /** The table the router applied last: a rollout succeeds once it routes the release. */
     private RoutingTable appliedTable;
-    /** The endpoints {@link #lastTable} routes, by app. */
-    private Map<String, Set<Endpoint>> routedByApp = Map.of();
+    /** The endpoints {@link #lastTable} routes, by app; and the apps whose routes changed since it was built. */
+    private final Map<String, Set<Endpoint>> routedByApp = new HashMap<>();
+    private final Set<String> unsubmittedApps = new HashSet<>();
     /** Instances taken out of the table before their stop, until the router has applied a table without them. */
     private final Set<Tracked> draining = new java.util.LinkedHashSet<>();
 
@@ -48,70 +74,138 @@ final class RoutingSync extends Room {
         this.rolloutsToRecheck = rolloutsToRecheck;
     }
 
+    /** Recomputes the routes that may have changed and, when one did, hands the router a new table. */
     void route() {
+        Set<String> changedApps = instances.changes.takeAppsToRoute();
+        boolean all = instances.changes.takeRouteAll();
         if (w.router() == null) {
             return;
         }
-        Map<String, RoutingTable.Route> routes = new TreeMap<>();
-        Set<String> routedApps = new HashSet<>();
-        for (AppRecord app : apps.values()) {
-            if (app.spec().routing().domains().isEmpty()) {
-                continue;
+        Set<String> names = changedApps;
+        if (all) {
+            names = new HashSet<>(apps.keySet());
+            names.addAll(routeOf.keySet());
+        }
+        for (String name : names) {
+            unsubmitted |= recompute(name);
+        }
+        if ((unsubmitted || lastTable == null) && !holdBack()) {
+            submit();
+        }
+        if (!unsubmitted && lastTable != null) {
+            // the last table handed over holds every route as it is now: it leaves out whatever is draining
+            for (Tracked t : draining) {
+                if (t.drainAfter == Tracked.DRAIN_PENDING) {
+                    t.drainAfter = tableSeq;
+                }
             }
+            lost.submitted(tableSeq);
+        }
+        stopDrained();
+    }
+
+    /** Recomputes one app's route; returns whether the routes changed. */
+    private boolean recompute(String name) {
+        AppRecord app = apps.get(name);
+        List<String> domains = app == null ? List.of() : app.spec().routing().domains();
+        RoutingTable.Route route = null;
+        if (!domains.isEmpty()) {
             List<ConvergeStep.Routable> mine = new ArrayList<>();
             int ready = 0;
-            for (Tracked t : instances.ofApp(app.name())) {
+            for (Tracked t : instances.ofApp(name)) {
                 boolean healthy = t.state() == InstanceState.HEALTHY;
                 mine.add(new ConvergeStep.Routable(t.record().endpoint(), healthy, t.afterStop != null));
                 ready += healthy && t.afterStop == null && t.record().endpoint() != null ? 1 : 0;
             }
             List<Endpoint> stillServing = List.of();
             if (!app.stopped()) {
-                routedApps.add(app.name());
                 int wanted = app.spec().instances().all() ? state.eligibleNodes(app.spec()) : app.spec().instances().count();
-                stillServing = lost.routed(app.name(), ready, wanted);
+                stillServing = lost.routed(name, ready, wanted);
             }
-            RoutingTable.Route route = ConvergeStep.route(app, mine, stillServing);
-            for (String d : app.spec().routing().domains()) {
+            route = ConvergeStep.route(app, mine, stillServing);
+        }
+        if (route == null || app.stopped()) {
+            lost.forget(name);
+        }
+        List<String> before = domainsOf.getOrDefault(name, List.of());
+        if (java.util.Objects.equals(route, routeOf.get(name)) && before.equals(domains)) {
+            return false;
+        }
+        unsubmittedApps.add(name);
+        before.forEach(routes::remove);
+        if (route == null) {
+            routeOf.remove(name);
+            domainsOf.remove(name);
+        } else {
+            routeOf.put(name, route);
+            domainsOf.put(name, List.copyOf(domains));
+            for (String d : domains) {
                 routes.put(d, route);
             }
         }
-        lost.retain(routedApps);
-        RoutingTable table = new RoutingTable(routes);
-        if (!table.equals(lastTable)) {
-            lastTable = table;
-            routedByApp = byApp(table);
-            long seq = ++tableSeq;
-            routerThread.execute(() -> {
-                try {
-                    w.router().apply(table);
-                    loop.post(() -> {
-                        if (seq > appliedSeq) {
-                            appliedTable = table;
-                        }
-                        applied(seq);
-                        if (rolloutsToRecheck.getAsBoolean()) {
-                            loop.passSoon(); // a rollout waiting for its endpoints to be routed ends now
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    log.error("router rejected the new table; the last good one keeps serving: {}", e.getMessage(), e);
-                    loop.post(() -> {
-                        if (table.equals(lastTable)) {
-                            lastTable = null; // the next pass tries again
-                        }
-                        applied(seq); // draining instances are stopped anyway: they cannot wait forever
-                    });
-                }
-            });
+        return true;
+    }
+
+    /**
+     * Whether to wait before building the next table: the last one was costly and built less than
+     * {@link #SPACING} times its cost ago. A pass is then asked for when that time is up.
+     */
+    private boolean holdBack() {
+        if (buildCostNanos < THROTTLE_FROM_NANOS || lastTable == null) {
+            return false;
         }
-        for (Tracked t : draining) {
-            if (t.drainAfter == Tracked.DRAIN_PENDING) {
-                t.drainAfter = tableSeq; // the table just submitted (or the last one) leaves it out
+        long wait = lastBuildNanos + SPACING * buildCostNanos - System.nanoTime();
+        if (wait <= 0) {
+            return false;
+        }
+        if (!buildWaiting) {
+            buildWaiting = true;
+            loop.passAfter(Duration.ofNanos(wait));
+        }
+        return true;
+    }
+
+    /** Builds the table from the kept routes and hands it to the router's thread. */
+    private void submit() {
+        long start = System.nanoTime();
+        buildWaiting = false;
+        unsubmitted = false;
+        RoutingTable table = new RoutingTable(routes);
+        lastTable = table;
+        for (String app : unsubmittedApps) {
+            RoutingTable.Route r = routeOf.get(app);
+            if (r == null) {
+                routedByApp.remove(app);
+            } else {
+                routedByApp.put(app, Set.copyOf(r.endpoints()));
             }
         }
-        lost.submitted(tableSeq);
-        stopDrained();
+        unsubmittedApps.clear();
+        long seq = ++tableSeq;
+        lastBuildNanos = System.nanoTime();
+        buildCostNanos = lastBuildNanos - start;
+        routerThread.execute(() -> {
+            try {
+                w.router().apply(table);
+                loop.post(() -> {
+                    if (seq > appliedSeq) {
+                        appliedTable = table;
+                    }
+                    applied(seq);
+                    if (rolloutsToRecheck.getAsBoolean()) {
+                        loop.passSoon(); // a rollout waiting for its endpoints to be routed ends now
+                    }
+                });
+            } catch (RuntimeException e) {
+                log.error("router rejected the new table; the last good one keeps serving: {}", e.getMessage(), e);
+                loop.post(() -> {
+                    if (table.equals(lastTable)) {
+                        lastTable = null; // the next pass tries again
+                    }
+                    applied(seq); // draining instances are stopped anyway: they cannot wait forever
+                });
+            }
+        });
     }
 
     void applied(long seq) {
@@ -129,14 +223,6 @@ final class RoutingSync extends Room {
             return true; // a table in flight, or the one an adopted proxy still serves, may hold it
         }
         return routedByApp.getOrDefault(t.record().app(), Set.of()).contains(t.record().endpoint());
-    }
-
-    private static Map<String, Set<Endpoint>> byApp(RoutingTable table) {
-        Map<String, Set<Endpoint>> out = new HashMap<>();
-        for (RoutingTable.Route r : table.routes().values()) {
-            out.computeIfAbsent(r.app(), k -> new HashSet<>()).addAll(r.endpoints());
-        }
-        return out;
     }
 
     /** Takes {@code t} out of the next table; its backend stop follows once the router has applied it. */
