@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Runs instances somewhere: local processes, containers, remote hosts. The platform calls it
- * from worker threads, never from its control loop, so methods may block. Implementations must
+ * Runs instances somewhere: local processes, containers, remote hosts. The platform calls
+ * {@link #start}, {@link #stop}, {@link #kill} and the console from worker threads, so they may
+ * block; two calls happen on its control loop: {@link #list} once, while the platform starts and
+ * adopts what runs (nothing else runs then, so it may block too), and {@link #nodeStatus} a few
+ * times per {@code nodeDownAfter}, which must return at once. Implementations must
  * be thread-safe and idempotent by instance id: starting an id that runs returns it unchanged,
  * stopping one that is gone succeeds. Instances outlive the backend object and the JVM:
  * {@link #close()} releases only the backend's own resources.

@@ -322,7 +322,8 @@ public final class Platform implements AutoCloseable {
             List<Cluster.NodeStatus> out = new ArrayList<>();
             for (NodeSpec n : nodes) {
                 Resources u = used.getOrDefault(n.id(), Resources.none());
-                out.add(new Cluster.NodeStatus(n, true, u, n.capacity().minusClamped(u), count.getOrDefault(n.id(), 0)));
+                out.add(new Cluster.NodeStatus(n, !v.downNodes().contains(n.id()), u, n.capacity().minusClamped(u),
+                        count.getOrDefault(n.id(), 0)));
             }
             return out;
         };
@@ -362,7 +363,6 @@ public final class Platform implements AutoCloseable {
                 gitServer.close();
             }
             reconciler.close();
-            events.close();
         } finally {
             try {
                 backend.close();
@@ -372,7 +372,11 @@ public final class Platform implements AutoCloseable {
                         router.close();
                     }
                 } finally {
-                    store.close();
+                    try {
+                        store.close();
+                    } finally {
+                        events.close(); // last: the backend may report build output until it is closed
+                    }
                 }
             }
         }
@@ -757,8 +761,20 @@ public final class Platform implements AutoCloseable {
                 throw new IllegalArgumentException("dataDir: none given; with stateStore(...) set dataDir(...) for "
                         + "git repositories and release checkouts");
             }
-            StateStore store = stateStore != null ? stateStore : FileStateStore.open(stateDir);
-            Platform p = new Platform(this, store, dataDir != null ? dataDir : stateDir);
+            StateStore store;
+            Platform p;
+            try {
+                store = stateStore != null ? stateStore : FileStateStore.open(stateDir);
+            } catch (RuntimeException e) {
+                closeGiven(null, e);
+                throw e;
+            }
+            try {
+                p = new Platform(this, store, dataDir != null ? dataDir : stateDir);
+            } catch (RuntimeException e) {
+                closeGiven(store, e);
+                throw e;
+            }
             try {
                 // Everything that can refuse the start comes before the loop acts: the git server
                 // binds its port first (pushes wait for 'started'), then the loop loads and checks
@@ -773,11 +789,28 @@ public final class Platform implements AutoCloseable {
                     p.gitServer.close();
                 }
                 p.reconciler.close();
+                closeGiven(store, e);
                 p.events.close();
-                store.close();
                 throw e instanceof BerthException ? e : new BerthException("platform failed to start: " + e.getMessage(), e);
             }
             return p;
+        }
+
+        /**
+         * A refused build closes what it was given (the backend, the router) and the store it
+         * opened, as {@link Platform#close} would have: nothing is left holding threads or files.
+         * Failures to close are added to {@code cause}.
+         */
+        private void closeGiven(StateStore store, RuntimeException cause) {
+            for (AutoCloseable c : new AutoCloseable[] {backend, router, store}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        cause.addSuppressed(e);
+                    }
+                }
+            }
         }
     }
 }

@@ -105,10 +105,15 @@ class PlatformStartRefusalTest {
         Files.writeString(StateDirs.snapshot(dir), "{\"format\": \"1\"}");
         Map<String, String> before = snapshot();
 
-        assertThatThrownBy(() -> builder().build()).isInstanceOf(StateStoreException.class).hasMessageContaining("'format'");
+        RecordingRouter router = new RecordingRouter();
+        assertThatThrownBy(() -> builder().router(router).build()).isInstanceOf(StateStoreException.class)
+                .hasMessageContaining("'format'");
 
         assertThat(snapshot()).isEqualTo(before);
         assertThat(backend.calls).isEmpty();
+        assertThat(backend.closed).as("the backend it was given, closed by the refused build").isTrue();
+        assertThat(router.closed).as("and the router").isTrue();
+        assertThat(router.applied).as("no table applied").isZero();
     }
 
     @Test
@@ -167,9 +172,31 @@ class PlatformStartRefusalTest {
         assertThat(backend.calls).isEmpty();
     }
 
+    /** A router that counts tables and notes its close. */
+    private static final class RecordingRouter implements dev.berth.api.Router {
+        volatile int applied;
+        volatile boolean closed;
+
+        @Override
+        public void apply(dev.berth.api.RoutingTable table) {
+            applied++;
+        }
+
+        @Override
+        public Map<String, dev.berth.api.Traffic> traffic() {
+            return Map.of();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
     /** Records what the platform asks; runs nothing. */
     private static final class RecordingBackend implements Backend {
         final List<String> calls = new CopyOnWriteArrayList<>();
+        volatile boolean closed;
 
         @Override
         public String name() {
@@ -223,6 +250,7 @@ class PlatformStartRefusalTest {
 
         @Override
         public void close() {
+            closed = true;
         }
     }
 }

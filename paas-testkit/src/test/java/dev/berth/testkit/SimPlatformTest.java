@@ -79,10 +79,14 @@ class SimPlatformTest {
         await().atMost(WAIT).until(() -> healthy().size() == 2 && healthy().stream().allMatch(r -> r.node().equals(otherNode)));
         assertThat(events).anyMatch(e -> e instanceof PlatformEvent.NodeDown d && d.node().equals(lostNode));
         assertThat(events).anyMatch(e -> e instanceof PlatformEvent.InstanceLost l && l.node().equals(lostNode));
+        assertThat(platform.cluster().nodes()).as("the cluster view shows what the loop knows")
+                .anySatisfy(n -> assertThat(n.spec().id().equals(lostNode) && !n.up()).isTrue())
+                .anySatisfy(n -> assertThat(n.spec().id().equals(otherNode) && n.up()).isTrue());
 
         sim.setNodeAlive(lostNode, true);
 
         await().atMost(WAIT).until(() -> sim.runningOn(lostNode).isEmpty());
+        await().atMost(WAIT).until(() -> platform.cluster().nodes().stream().allMatch(n -> n.up()));
         assertThat(events).anyMatch(e -> e instanceof PlatformEvent.StaleInstanceStopped s && s.node().equals(lostNode));
     }
 

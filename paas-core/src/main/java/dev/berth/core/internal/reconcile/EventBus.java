@@ -49,9 +49,18 @@ public final class EventBus implements AutoCloseable {
         listeners.remove(listener);
     }
 
+    /** Hands {@code published} to every listener, in order, on the bus's thread; after {@link #close} it is dropped. */
     public void publish(PlatformEvent published) {
         PlatformEvent event = EventTexts.capped(published); // backend output is capped in bytes before anyone sees it
         log.debug("event {}", event);
+        try {
+            deliver(event);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("event after the bus closed, not delivered: {}", event); // a backend's late build output, say
+        }
+    }
+
+    private void deliver(PlatformEvent event) {
         delivery.execute(() -> {
             for (PlatformListener l : listeners) {
                 try {

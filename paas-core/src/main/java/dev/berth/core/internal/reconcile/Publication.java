@@ -208,6 +208,6 @@ final class Publication {
             instanceChanges.computeIfAbsent(app, k -> new HashMap<>())
                     .put(id, t != null && t.record().app().equals(app) ? t.record() : null);
         });
-        view = view.with(appChanges, instanceChanges);
+        view = view.with(appChanges, instanceChanges).withDownNodes(state.downNodes);
     }
 }

@@ -41,6 +41,8 @@ final class Rollouts extends Room {
 
     private final java.util.function.Supplier<RoutingTable> appliedTable;
     private final Map<String, Progress> progress = new HashMap<>();
+    /** The time part of the last release id made: ids go on from it. */
+    private long lastReleaseMillis;
 
     Rollouts(LoopState state, LoopControl loop, java.util.function.Supplier<RoutingTable> appliedTable) {
         super(state, loop);
@@ -75,12 +77,14 @@ final class Rollouts extends Room {
     }
 
     /**
-     * A release id: a number that counts the app's releases, and the deploy time, so that an id
-     * is never reused for other code, even after the app is removed and deployed again (backends
-     * keep release directories by id).
+     * A release id: a number that counts the app's releases, and the deploy time (in this JVM, at
+     * least a millisecond past the last id's), so that an id is never reused for other code, even
+     * after the app is removed and deployed again at once (backends keep release directories by id).
      */
     String newRelease(int previous) {
-        return "r" + (previous + 1) + "-" + Long.toString(w.clock().millis(), 36);
+        // later than every id made before, even on a clock that stands still or steps back
+        lastReleaseMillis = Math.max(w.clock().millis(), lastReleaseMillis + 1);
+        return "r" + (previous + 1) + "-" + Long.toString(lastReleaseMillis, 36);
     }
 
     static int releaseNumber(String release) {

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The loop's state as readers see it, as of the end of one of its tasks. Immutable. Each new view
@@ -16,17 +17,30 @@ import java.util.Optional;
  */
 public final class View {
     private static final Comparator<InstanceRecord> BY_ID = Comparator.comparing(InstanceRecord::id);
-    static final View EMPTY = new View(Shards.empty(), Shards.empty(), 0);
+    static final View EMPTY = new View(Shards.empty(), Shards.empty(), 0, Set.of());
 
     private final Shards<AppRecord> apps;
     private final Shards<Shards<InstanceRecord>> instancesByApp;
     private final int instanceCount;
+    private final Set<String> downNodes;
     private volatile List<InstanceRecord> all; // built on first read
 
-    private View(Shards<AppRecord> apps, Shards<Shards<InstanceRecord>> instancesByApp, int instanceCount) {
+    private View(Shards<AppRecord> apps, Shards<Shards<InstanceRecord>> instancesByApp, int instanceCount,
+                 Set<String> downNodes) {
         this.apps = apps;
         this.instancesByApp = instancesByApp;
         this.instanceCount = instanceCount;
+        this.downNodes = downNodes;
+    }
+
+    /** The nodes the loop holds down (unheard of for longer than {@code nodeDownAfter}); unmodifiable. */
+    public Set<String> downNodes() {
+        return downNodes;
+    }
+
+    /** This view with {@code down} as the nodes that are down (itself when they are the same). */
+    View withDownNodes(Set<String> down) {
+        return down.equals(downNodes) ? this : new View(apps, instancesByApp, instanceCount, Set.copyOf(down));
     }
 
     /** Every app, by name (unmodifiable; iteration order unspecified). */
@@ -87,6 +101,6 @@ public final class View {
             count += after.size() - before.size();
             byApp.put(e.getKey(), after.isEmpty() ? null : after);
         }
-        return new View(apps.with(appChanges), instancesByApp.with(byApp), count);
+        return new View(apps.with(appChanges), instancesByApp.with(byApp), count, downNodes);
     }
 }
