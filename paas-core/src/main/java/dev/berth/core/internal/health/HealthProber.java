@@ -8,6 +8,10 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,10 +31,11 @@ import java.util.regex.Pattern;
  * growing pace ({@link Ramp}); after that an explicit check goes on at its interval, while the
  * implicit readiness check ({@link HealthCheck.Type#NONE}: a TCP connect) stops.
  *
- * <p>Three kinds of thread, so that nothing starves readiness: one timer that only schedules,
- * one selector thread doing every TCP connect without blocking ({@link Connector}), and a small
- * pool for HTTP probes, which block for up to their timeout. A hanging HTTP endpoint therefore
- * delays only other HTTP probes, never a readiness connect. Thread-safe.
+ * <p>Nothing blocks a probe thread: one timer only schedules, TCP connects go through one selector
+ * thread ({@link Connector}), and HTTP probes are asynchronous requests of one
+ * {@link HttpClient}, each bounded by its check's timeout. A hanging endpoint therefore delays
+ * no other probe, HTTP or TCP. A small pool resolves host names (a lookup may block) and runs the
+ * HTTP client's completions. Thread-safe.
  */
 public final class HealthProber implements AutoCloseable {
     /** Host names are resolved on the HTTP pool (a lookup may block); IP literals need no lookup. */
@@ -71,15 +76,20 @@ public final class HealthProber implements AutoCloseable {
     }
 
     private final ScheduledExecutorService timer;
-    /** The pool of blocking HTTP probes, or null when every probe runs on the timer (see {@link #onTimer}). */
+    /** Host-name lookups and the HTTP client's completions, or null when every probe runs on the timer ({@link #onTimer}). */
     private final ExecutorService httpPool;
+    /** Asynchronous HTTP probes (HTTP/1.1, no redirects followed), or null with {@link #onTimer}. */
+    private final HttpClient http;
     /** Non-blocking TCP connects, or null with {@link #onTimer}. */
     private final Connector connector;
     private final Callback callback;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    /** A prober running HTTP probes on {@code httpThreads} threads (TCP connects need none). */
+    /**
+     * A prober whose host-name lookups and HTTP completions run on {@code httpThreads} threads
+     * (no probe blocks one; TCP connects need none).
+     */
     public HealthProber(int httpThreads, Callback callback) {
         if (httpThreads < 1) {
             throw new IllegalArgumentException("httpThreads " + httpThreads + " is not allowed: must be at least 1");
@@ -88,6 +98,8 @@ public final class HealthProber implements AutoCloseable {
         exec.setRemoveOnCancelPolicy(true);
         this.timer = exec;
         this.httpPool = Executors.newFixedThreadPool(httpThreads, daemon("berth-health"));
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).executor(httpPool).build();
         this.connector = new Connector();
         this.callback = callback;
     }
@@ -95,6 +107,7 @@ public final class HealthProber implements AutoCloseable {
     private HealthProber(ScheduledExecutorService timer, Callback callback) {
         this.timer = timer;
         this.httpPool = null;
+        this.http = null;
         this.connector = null;
         this.callback = callback;
     }
@@ -162,7 +175,7 @@ public final class HealthProber implements AutoCloseable {
             if (httpPool == null) {
                 done(w, probe(w.instanceId, w.handle, w.endpoint, w.check));
             } else if (w.check.type() == HealthCheck.Type.HTTP) {
-                httpPool.execute(() -> done(w, probe(w.instanceId, w.handle, w.endpoint, w.check)));
+                get(w);
             } else if (IP_LITERAL.matcher(w.endpoint.host()).matches()) {
                 connect(w, new InetSocketAddress(w.endpoint.host(), w.endpoint.port()));
             } else {
@@ -184,6 +197,37 @@ public final class HealthProber implements AutoCloseable {
         f.thenAccept(failure -> done(w, failure == null
                 ? new Result(w.instanceId, w.handle, true, "TCP connect to " + w.endpoint + " accepted")
                 : new Result(w.instanceId, w.handle, false, "TCP connect to " + w.endpoint + " failed: " + failure)));
+    }
+
+    /**
+     * One HTTP probe, sent without blocking: healthy on a 2xx or 3xx status within the check's
+     * timeout; the body is not read (its stream is closed at once).
+     */
+    private void get(Watch w) {
+        HttpRequest req;
+        try {
+            req = HttpRequest.newBuilder(URI.create("http://" + w.endpoint + w.check.path()))
+                    .timeout(Duration.ofMillis(Math.max(1, w.check.timeout().toMillis()))).GET().build();
+        } catch (RuntimeException e) {
+            done(w, new Result(w.instanceId, w.handle, false, "HTTP probe of " + w.endpoint + " failed: " + e));
+            return;
+        }
+        http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream()).whenComplete((resp, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                done(w, new Result(w.instanceId, w.handle, false, "HTTP probe of " + w.endpoint + " failed: " + cause));
+                return;
+            }
+            try {
+                resp.body().close(); // the status is all a probe needs
+            } catch (IOException ignored) {
+                // the answer is already in
+            }
+            int status = resp.statusCode();
+            done(w, new Result(w.instanceId, w.handle, status >= 200 && status < 400,
+                    "GET " + w.check.path() + " answered " + status));
+        });
     }
 
     /** After each probe: report it and schedule the next one, if any. */

@@ -107,6 +107,36 @@ class HealthProberTest {
     }
 
     @Test
+    void anHttpCheckIsNotStarvedBySlowHttpProbesEither() throws Exception {
+        ServerSocket hanging = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closing.add(hanging);
+        com.sun.net.httpserver.HttpServer fast = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        fast.createContext("/health", x -> {
+            x.sendResponseHeaders(200, -1);
+            x.close();
+        });
+        fast.start();
+        closing.add(() -> fast.stop(0));
+        prober = new HealthProber(2, this::record);
+        HealthCheck slow = HealthCheck.http("/").withTimings(Duration.ofSeconds(2), Duration.ofSeconds(2));
+        for (int i = 0; i < 4; i++) {
+            prober.watch("slow-" + i, "h", ep(hanging.getLocalPort()), slow);
+        }
+        Thread.sleep(100); // four probes waiting out their 2 s timeout: more than there are threads for HTTP probes
+
+        long t0 = System.nanoTime();
+        prober.watch("fresh", "h", ep(fast.getAddress().getPort()), HealthCheck.http("/health"));
+        await().atMost(WAIT).until(() -> healthy("fresh"));
+        long tookMs = (readyAt.get("fresh") - t0) / 1_000_000;
+
+        LoggerFactory.getLogger(HealthProberTest.class).info("HTTP readiness beside 4 hanging HTTP probes: {} ms", tookMs);
+        assertThat(tookMs).as("ms until an answering instance is seen ready").isLessThan(1000);
+        assertThat(results).filteredOn(r -> r.instanceId().equals("fresh")).first()
+                .satisfies(r -> assertThat(r.detail()).isEqualTo("GET /health answered 200"));
+    }
+
+    @Test
     void anInstanceThatListensSoonIsSeenReadyWithinTensOfMilliseconds() throws Exception {
         Socket reservation = reserved();
         int port = reservation.getLocalPort();
