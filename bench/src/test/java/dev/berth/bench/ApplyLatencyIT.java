@@ -1,4 +1,5 @@
-package dev.berth.router.haproxy;
+// ApplyLatency run small against a real haproxy: it works, and the Runtime API path is fast.
+package dev.berth.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

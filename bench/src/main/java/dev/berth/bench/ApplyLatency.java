@@ -1,4 +1,5 @@
-package dev.berth.router.haproxy;
+// Measures how long HaproxyRouter.apply takes to make a change serve, against a real haproxy: a benchmark helper.
+package dev.berth.bench;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.berth.api.Balance;
@@ -6,6 +7,7 @@ import dev.berth.api.BerthException;
 import dev.berth.api.Endpoint;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.RoutingTable.Route;
+import dev.berth.router.haproxy.HaproxyRouter;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,9 +101,9 @@ public final class ApplyLatency {
         try {
             Endpoint x = upstream("x", servers);
             Endpoint y = upstream("y", servers);
-            try (HaproxyRouter router = HaproxyRouter.builder().prefix(workDir).httpPort(freePort())
+            int port = freePort();
+            try (HaproxyRouter router = HaproxyRouter.builder().prefix(workDir).httpPort(port)
                     .httpsPort(freePort()).build()) {
-                int port = router.settings().httpPort();
                 router.apply(table(x, false));
                 List<Sample> runtime = new ArrayList<>();
                 List<Sample> reload = new ArrayList<>();
