@@ -6,7 +6,7 @@ import java.util.List;
 public interface Cluster {
 
     /** Every node, with its allocation as the control loop last saw it. */
-    List<NodeStatus> nodes();
+    List<Node> nodes();
 
     /**
      * One node's state.
@@ -17,6 +17,6 @@ public interface Cluster {
      * @param free      capacity minus allocation, per declared dimension, never below zero
      * @param instances how many instances it holds
      */
-    record NodeStatus(NodeSpec spec, boolean up, Resources allocated, Resources free, int instances) {
+    record Node(NodeSpec spec, boolean up, Resources allocated, Resources free, int instances) {
     }
 }

@@ -319,10 +319,10 @@ public final class Platform implements AutoCloseable {
                     count.merge(r.node(), 1, Integer::sum);
                 }
             }
-            List<Cluster.NodeStatus> out = new ArrayList<>();
+            List<Cluster.Node> out = new ArrayList<>();
             for (NodeSpec n : nodes) {
                 Resources u = used.getOrDefault(n.id(), Resources.none());
-                out.add(new Cluster.NodeStatus(n, !v.downNodes().contains(n.id()), u, n.capacity().minusClamped(u),
+                out.add(new Cluster.Node(n, !v.downNodes().contains(n.id()), u, n.capacity().minusClamped(u),
                         count.getOrDefault(n.id(), 0)));
             }
             return out;

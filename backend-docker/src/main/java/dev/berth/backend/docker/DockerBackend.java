@@ -112,7 +112,7 @@ public final class DockerBackend implements Backend {
     private final DockerClient docker;
     private final ExitWatcher watcher;
     /** Containers this backend started or listed, by container id. */
-    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private final Map<String, TrackedContainer> tracked = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Set<AutoCloseable> followers = ConcurrentHashMap.newKeySet();
     private final Console console = new Console();
@@ -121,12 +121,12 @@ public final class DockerBackend implements Backend {
     private volatile boolean closed;
 
     /** A container this backend knows; {@code stopRequested} and {@code reported} make each exit count once. */
-    static final class Tracked {
+    static final class TrackedContainer {
         final RunningInstance instance;
         volatile boolean stopRequested;
         final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Tracked(RunningInstance instance) {
+        TrackedContainer(RunningInstance instance) {
             this.instance = instance;
         }
 
@@ -199,7 +199,7 @@ public final class DockerBackend implements Backend {
             InspectContainerResponse existing = owned(awaitCreated(containerName(id), what), id, what, true);
             if (existing != null) {
                 if (Boolean.TRUE.equals(existing.getState().getRunning())) {
-                    Tracked t = track(toInstance(existing));
+                    TrackedContainer t = track(toInstance(existing));
                     LOG.debug("{} already runs: start is a no-op", t);
                     return t.instance;
                 }
@@ -305,7 +305,7 @@ public final class DockerBackend implements Backend {
             if (other == null) {
                 throw new BackendException(what + ": container name " + containerName(id) + " was taken and is gone again; retry");
             }
-            Tracked t = track(toInstance(other));
+            TrackedContainer t = track(toInstance(other));
             LOG.info("{} was started concurrently by another backend: start is a no-op", t);
             return t.instance;
         }
@@ -317,7 +317,7 @@ public final class DockerBackend implements Backend {
             InspectContainerResponse inspected = call(what + ": inspect container " + shortId(containerId),
                     () -> docker.inspectContainerCmd(containerId).exec());
             RunningInstance running = toInstance(inspected);
-            Tracked t = track(running);
+            TrackedContainer t = track(running);
             LOG.info("{} release '{}' started from image '{}'{}", t, request.release(), image,
                     running.endpoint() == null ? "" : ", endpoint " + running.endpoint());
             if (!Boolean.TRUE.equals(inspected.getState().getRunning())) {
@@ -397,7 +397,7 @@ public final class DockerBackend implements Backend {
 
     /** A die event from the stream (or a resync): reports it once unless the platform asked for it. */
     private void died(String containerId, int code, String detail) {
-        Tracked t = tracked.get(containerId);
+        TrackedContainer t = tracked.get(containerId);
         if (t == null) {
             LOG.debug("container {} died but is not known to this backend", shortId(containerId));
             return;
@@ -428,7 +428,7 @@ public final class DockerBackend implements Backend {
 
     /** After (re)connecting the event stream: every known container that no longer runs is an exit. */
     private void resync() {
-        for (Tracked t : List.copyOf(tracked.values())) {
+        for (TrackedContainer t : List.copyOf(tracked.values())) {
             try {
                 InspectContainerResponse c = docker.inspectContainerCmd(t.containerId()).exec();
                 if (!Boolean.TRUE.equals(c.getState().getRunning())) {
@@ -467,7 +467,7 @@ public final class DockerBackend implements Backend {
                 LOG.debug("{} has no container: stop is a no-op", what);
                 return;
             }
-            Tracked t = tracked.get(c.getId());
+            TrackedContainer t = tracked.get(c.getId());
             if (t != null) {
                 t.stopRequested = true;
             }
@@ -559,11 +559,11 @@ public final class DockerBackend implements Backend {
         return result;
     }
 
-    private Tracked track(RunningInstance instance) {
+    private TrackedContainer track(RunningInstance instance) {
         boolean[] created = new boolean[1];
-        Tracked t = tracked.computeIfAbsent(instance.handle(), k -> {
+        TrackedContainer t = tracked.computeIfAbsent(instance.handle(), k -> {
             created[0] = true;
-            return new Tracked(instance);
+            return new TrackedContainer(instance);
         });
         if (created[0]) {
             LOG.debug("tracking {}", t);

@@ -25,12 +25,12 @@ final class ExitWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExitWatcher.class);
     private final WatchService service;
     private final Thread thread;
-    private final Consumer<Tracked> handler;
-    private final Map<WatchKey, Tracked> keys = new ConcurrentHashMap<>();
+    private final Consumer<TrackedProcess> handler;
+    private final Map<WatchKey, TrackedProcess> keys = new ConcurrentHashMap<>();
     private final AtomicBoolean warned = new AtomicBoolean();
     private volatile boolean closed;
 
-    ExitWatcher(String name, Consumer<Tracked> handler) {
+    ExitWatcher(String name, Consumer<TrackedProcess> handler) {
         this.handler = handler;
         WatchService ws;
         try {
@@ -48,7 +48,7 @@ final class ExitWatcher implements AutoCloseable {
     }
 
     /** Watches the instance's directory for its exit file (replacing an earlier instance in the same directory). */
-    void watch(Tracked t) {
+    void watch(TrackedProcess t) {
         if (service == null || closed) {
             return;
         }
@@ -64,7 +64,7 @@ final class ExitWatcher implements AutoCloseable {
     }
 
     /** Stops watching the instance's directory if it is still watched for {@code t}. */
-    void unwatch(Tracked t) {
+    void unwatch(TrackedProcess t) {
         keys.entrySet().removeIf(e -> {
             if (e.getValue() == t) {
                 e.getKey().cancel();
@@ -82,7 +82,7 @@ final class ExitWatcher implements AutoCloseable {
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             }
-            Tracked t = keys.get(key);
+            TrackedProcess t = keys.get(key);
             for (WatchEvent<?> event : key.pollEvents()) {
                 if (t == null) {
                     continue;
@@ -98,7 +98,7 @@ final class ExitWatcher implements AutoCloseable {
         }
     }
 
-    private void dispatch(Tracked t) {
+    private void dispatch(TrackedProcess t) {
         try {
             handler.accept(t);
         } catch (RuntimeException e) {

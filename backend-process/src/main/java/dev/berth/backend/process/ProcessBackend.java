@@ -79,7 +79,7 @@ public final class ProcessBackend implements Backend {
     private final Cgroups cgroups;
     private final ScheduledExecutorService ticker;
     private final ExitWatcher watcher;
-    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private final Map<String, TrackedProcess> tracked = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Set<LogFiles.Follower> followers = ConcurrentHashMap.newKeySet();
     private final ProcessConsole console;
@@ -134,7 +134,7 @@ public final class ProcessBackend implements Backend {
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
-            Optional<Tracked> running = findRunning(id);
+            Optional<TrackedProcess> running = findRunning(id);
             if (running.isPresent()) {
                 LOG.debug("{} already runs: start is a no-op", running.get());
                 return running.get().running();
@@ -219,7 +219,7 @@ public final class ProcessBackend implements Backend {
         return dir;
     }
 
-    private Tracked launch(String id, String node, String app, String release, AppSpec spec, Path instanceDir,
+    private TrackedProcess launch(String id, String node, String app, String release, AppSpec spec, Path instanceDir,
                            Path workDir, Map<String, String> env, Optional<RunAs> runAs, String what) {
         List<String> command = ArgvExpansion.command(spec, env, what);   // ${NAME} from the env, no shell
         Optional<InstanceCgroup> cgroup = cgroups.create(id, spec.resources(), what);
@@ -247,7 +247,7 @@ public final class ProcessBackend implements Backend {
         afterLaunch.accept(id);
         Instant startedAt = ProcessHandle.of(l.pid()).flatMap(h -> h.info().startInstant()).orElseGet(Instant::now);
         InstanceFile file = intent.launched(l, startedAt);
-        Tracked t = new Tracked(file, instanceDir);
+        TrackedProcess t = new TrackedProcess(file, instanceDir);
         try {
             file.write(instanceDir.resolve(InstanceFile.NAME));
         } catch (IOException e) {
@@ -257,7 +257,7 @@ public final class ProcessBackend implements Backend {
                     + " (the process was killed): " + e, e);
         }
         InterruptedLaunch.deleteIntent(instanceDir);
-        Tracked old = tracked.put(id, t);
+        TrackedProcess old = tracked.put(id, t);
         if (old != null) {
             old.finished.set(true);
             watcher.unwatch(old);
@@ -274,7 +274,7 @@ public final class ProcessBackend implements Backend {
     /** The instance files of what runs under the base dir (tracked or found), for port allocation. */
     private List<InstanceFile> liveFiles() {
         List<InstanceFile> files = new ArrayList<>();
-        for (Tracked t : tracked.values()) {
+        for (TrackedProcess t : tracked.values()) {
             files.add(t.file);
         }
         for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, null)) {
@@ -288,7 +288,7 @@ public final class ProcessBackend implements Backend {
     // ---------------------------------------------------------------- exits
 
     /** The exit file of {@code t} appeared (or may have): report the recorded status. Never blocks. */
-    private void exitSeen(Tracked t) {
+    private void exitSeen(TrackedProcess t) {
         if (t.finished.get() || t.stopRequested) {
             return; // a stop deals with it
         }
@@ -313,7 +313,7 @@ public final class ProcessBackend implements Backend {
      * Retires a gone instance and reports its exit unless a stop asked for it. Never blocks on the
      * instance's lock: while a start, stop or kill holds it, it tries again a little later.
      */
-    private void finish(Tracked t, int code, String reason) {
+    private void finish(TrackedProcess t, int code, String reason) {
         ReentrantLock lock = lock(t.id());
         if (!lock.tryLock()) {
             later(() -> finish(t, code, reason), RETRY_MILLIS);
@@ -354,7 +354,7 @@ public final class ProcessBackend implements Backend {
         }, 0);
     }
 
-    private static boolean stopMarked(Tracked t) {
+    private static boolean stopMarked(TrackedProcess t) {
         try {
             Path marker = t.dir.resolve(STOP_MARKER);
             return Files.exists(marker)
@@ -396,12 +396,12 @@ public final class ProcessBackend implements Backend {
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
-            Optional<Tracked> found = findRunning(id);
+            Optional<TrackedProcess> found = findRunning(id);
             if (found.isEmpty()) {
                 LOG.debug("instance '{}' does not run: stop is a no-op", id);
                 return;
             }
-            Tracked t = found.get();
+            TrackedProcess t = found.get();
             t.stopRequested = true;
             try {
                 InstanceFile.writeAtomically(t.dir.resolve(STOP_MARKER),
@@ -428,12 +428,12 @@ public final class ProcessBackend implements Backend {
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
-            Optional<Tracked> found = findRunning(id);
+            Optional<TrackedProcess> found = findRunning(id);
             if (found.isEmpty()) {
                 LOG.debug("instance '{}' does not run: kill is a no-op", id);
                 return;
             }
-            Tracked t = found.get();
+            TrackedProcess t = found.get();
             t.killRequested = true;
             Terminator.kill(t);
         } finally {
@@ -456,10 +456,10 @@ public final class ProcessBackend implements Backend {
             boolean locked = lock.tryLock();
             try {
                 if (alive) {
-                    Tracked t = locked ? adopt(f) : new Tracked(f.file(), f.dir());
+                    TrackedProcess t = locked ? adopt(f) : new TrackedProcess(f.file(), f.dir());
                     result.add(t.running());
                 } else if (locked) {
-                    Tracked t = tracked.get(id);
+                    TrackedProcess t = tracked.get(id);
                     if (t == null || t.file.pid() != f.file().pid()) {
                         LOG.info("app '{}' instance '{}': pid {} is gone, retiring its pid file", f.file().app(), id,
                                 f.file().pid());
@@ -477,8 +477,8 @@ public final class ProcessBackend implements Backend {
     }
 
     /** The tracked instance with that id if it runs, adopting it from its pid file if needed. */
-    Optional<Tracked> findRunning(String id) {
-        Tracked t = tracked.get(id);
+    Optional<TrackedProcess> findRunning(String id) {
+        TrackedProcess t = tracked.get(id);
         if (t != null && !t.finished.get() && t.alive()) {
             return Optional.of(t);
         }
@@ -509,14 +509,14 @@ public final class ProcessBackend implements Backend {
     }
 
     /** Tracks a live process found from its pid file and watches its exit file, unless already tracked. */
-    private Tracked adopt(InstanceDirs.Found f) {
+    private TrackedProcess adopt(InstanceDirs.Found f) {
         boolean[] created = new boolean[1];
-        Tracked t = tracked.compute(f.file().instanceId(), (k, old) -> {
+        TrackedProcess t = tracked.compute(f.file().instanceId(), (k, old) -> {
             if (old != null && !old.finished.get() && old.file.pid() == f.file().pid()) {
                 return old;
             }
             created[0] = true;
-            return new Tracked(f.file(), f.dir());
+            return new TrackedProcess(f.file(), f.dir());
         });
         if (created[0]) {
             LOG.info("adopted {} from {}", t, f.dir());
@@ -535,7 +535,7 @@ public final class ProcessBackend implements Backend {
      * missed, a wrapper that was itself killed, an instance from before wrappers.
      */
     private void tick() {
-        for (Tracked t : tracked.values()) {
+        for (TrackedProcess t : tracked.values()) {
             try {
                 if (LogFiles.rotateIfNeeded(t.dir.resolve(LogFiles.OUTPUT), logMaxBytes, logFiles)) {
                     LOG.debug("rotated the output of {}", t);
@@ -611,7 +611,7 @@ public final class ProcessBackend implements Backend {
 
     /** The instance's directory (live or exited), or a BackendException naming the id. */
     Path instanceDir(String id) {
-        Tracked t = tracked.get(id);
+        TrackedProcess t = tracked.get(id);
         if (t != null) {
             return t.dir;
         }
@@ -624,7 +624,7 @@ public final class ProcessBackend implements Backend {
     }
 
     InstanceFile instanceFile(String id) {
-        Tracked t = tracked.get(id);
+        TrackedProcess t = tracked.get(id);
         if (t != null) {
             return t.file;
         }

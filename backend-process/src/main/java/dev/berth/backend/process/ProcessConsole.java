@@ -44,7 +44,7 @@ final class ProcessConsole implements InstanceConsole {
     /** Read from {@code /proc/<pid>/environ} of the instance's process, checked to be that instance. */
     @Override
     public Map<String, String> environment(String instanceId) {
-        Tracked t = running(instanceId);
+        TrackedProcess t = running(instanceId);
         Path environ = Path.of("/proc", Long.toString(t.file.pid()), "environ");
         try {
             Map<String, String> env = new LinkedHashMap<>();
@@ -62,7 +62,7 @@ final class ProcessConsole implements InstanceConsole {
 
     @Override
     public Map<String, String> describe(String instanceId) {
-        Tracked t = running(instanceId);
+        TrackedProcess t = running(instanceId);
         InstanceFile f = t.file;
         Map<String, String> d = new LinkedHashMap<>();
         d.put("backend", "process");
@@ -79,7 +79,7 @@ final class ProcessConsole implements InstanceConsole {
         return d;
     }
 
-    private Tracked running(String instanceId) {
+    private TrackedProcess running(String instanceId) {
         String id = Names.segment("instance id", instanceId);
         return backend.findRunning(id).orElseThrow(() -> new NotFoundException("instance '" + id + "' does not run"));
     }

@@ -43,7 +43,7 @@ final class Terminator {
     }
 
     /** SIGTERM to all of it, SIGKILL to what still runs after {@code grace}; throws when something survives KILL_WAIT. */
-    static void stop(Tracked t, Duration grace) {
+    static void stop(TrackedProcess t, Duration grace) {
         Map<Long, ProcessHandle> procs = processesOf(t.file);
         LOG.info("stopping {}: SIGTERM to {} process(es), grace {}", t, procs.size(), grace);
         Procs.signal(procs.values(), false);
@@ -57,13 +57,13 @@ final class Terminator {
     }
 
     /** SIGKILL to all of it; throws when something survives KILL_WAIT. */
-    static void kill(Tracked t) {
+    static void kill(TrackedProcess t) {
         Map<Long, ProcessHandle> procs = processesOf(t.file);
         LOG.info("killing {}: SIGKILL to {} process(es)", t, procs.size());
         kill(t, procs);
     }
 
-    private static void kill(Tracked t, Map<Long, ProcessHandle> procs) {
+    private static void kill(TrackedProcess t, Map<Long, ProcessHandle> procs) {
         long deadline = System.nanoTime() + KILL_WAIT.toNanos();
         Procs.signal(procs.values(), true);
         t.file.cgroup().ifPresent(c -> c.killAll(deadline));

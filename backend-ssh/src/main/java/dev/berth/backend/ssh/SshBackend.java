@@ -114,7 +114,7 @@ public final class SshBackend implements Backend {
     private final SshClient client;
     private final Options options;
     private final Clock clock;
-    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private final Map<String, TrackedRemote> tracked = new ConcurrentHashMap<>();
     /** The host each instance id was last seen on (kept after exits: logs and exec still work). */
     private final Map<String, String> homes = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -153,14 +153,14 @@ public final class SshBackend implements Backend {
     }
 
     /** An instance the backend believes runs: where, as what, and since when it is known. */
-    private static final class Tracked {
+    private static final class TrackedRemote {
         final String host;
         final RunningInstance running;
         final long since = System.nanoTime();
         volatile boolean stopping;
         volatile boolean killing;
 
-        Tracked(String host, RunningInstance running) {
+        TrackedRemote(String host, RunningInstance running) {
             this.host = host;
             this.running = running;
         }
@@ -278,7 +278,7 @@ public final class SshBackend implements Backend {
         lock.lock();
         try {
             // idempotent: the id may run on another host than asked (it was placed there before)
-            Tracked known = tracked.get(id);
+            TrackedRemote known = tracked.get(id);
             if (known != null && !known.host.equals(node)) {
                 Optional<RunningInstance> there = probe(links.get(known.host), id);
                 if (there.isPresent()) {
@@ -296,7 +296,7 @@ public final class SshBackend implements Backend {
                 if (line.startsWith("A ")) {
                     Seen seen = Seen.parse(line, host);
                     if (seen != null && seen.id.equals(id)) {
-                        Tracked t = adopt(node, seen.running);
+                        TrackedRemote t = adopt(node, seen.running);
                         LOG.debug("{} already runs: start is a no-op", t);
                         return t.running;
                     }
@@ -525,7 +525,7 @@ public final class SshBackend implements Backend {
             String handle = p[1] + ":" + p[2];
             Endpoint endpoint = port == null ? null : new Endpoint(host.address(), port);
             RunningInstance running = new RunningInstance(id, app, release, host.id(), endpoint, handle, startedAt);
-            Tracked t = new Tracked(host.id(), running);
+            TrackedRemote t = new TrackedRemote(host.id(), running);
             tracked.put(id, t);
             homes.put(id, host.id());
             LOG.info("app '{}' instance '{}' release '{}' started on host '{}': pid {}, {}, in {}", app, id, release,
@@ -578,7 +578,7 @@ public final class SshBackend implements Backend {
                 return;
             }
             requireAnswering(link, "stopping instance '" + id + "'");
-            Tracked t = tracked.get(id);
+            TrackedRemote t = tracked.get(id);
             if (t != null && t.host.equals(link.host().id())) {
                 t.stopping = true;
             }
@@ -636,7 +636,7 @@ public final class SshBackend implements Backend {
                 return;
             }
             requireAnswering(link, "killing instance '" + id + "'");
-            Tracked t = tracked.get(id);
+            TrackedRemote t = tracked.get(id);
             if (t != null) {
                 t.killing = true;
             }
@@ -752,19 +752,19 @@ public final class SshBackend implements Backend {
     }
 
     /** Tracks an instance seen running, unless it is tracked with that handle already; logs each adoption. */
-    private Tracked adopt(String host, RunningInstance running) {
+    private TrackedRemote adopt(String host, RunningInstance running) {
         return adopt(host, running, true);
     }
 
-    private Tracked adopt(String host, RunningInstance running, boolean log) {
+    private TrackedRemote adopt(String host, RunningInstance running, boolean log) {
         homes.put(running.instanceId(), host);
         boolean[] created = new boolean[1];
-        Tracked t = tracked.compute(running.instanceId(), (k, old) -> {
+        TrackedRemote t = tracked.compute(running.instanceId(), (k, old) -> {
             if (old != null && old.running.handle().equals(running.handle())) {
                 return old;
             }
             created[0] = true;
-            return new Tracked(host, running);
+            return new TrackedRemote(host, running);
         });
         if (created[0]) {
             if (log) {
@@ -912,7 +912,7 @@ public final class SshBackend implements Backend {
                 present.add(seen.id);
                 running.add(seen.running);
                 homes.put(seen.id, node);
-                Tracked t = tracked.get(seen.id);
+                TrackedRemote t = tracked.get(seen.id);
                 if (t != null && t.running.handle().equals(seen.running.handle())) {
                     continue;
                 }
@@ -932,7 +932,7 @@ public final class SshBackend implements Backend {
                 if (!Names.isSegment(f[1]) || !f[2].matches("[0-9]{1,10}") || lock(f[1]).isLocked()) {
                     continue; // a start of that id is under way: decided next round, with what it tracks then
                 }
-                Tracked t = tracked.get(f[1]);
+                TrackedRemote t = tracked.get(f[1]);
                 String handle = f[2] + ":" + f[3];
                 if (t != null && t.running.handle().equals(handle) && !t.stopping && tracked.remove(f[1], t)) {
                     int code = parseCode(f[4]);
@@ -949,7 +949,7 @@ public final class SshBackend implements Backend {
             LOG.info("host '{}': adopted {} running instance(s): {}", node, adopted.size(),
                     adopted.size() <= 10 ? adopted : adopted.subList(0, 10) + " and " + (adopted.size() - 10) + " more");
         }
-        for (Tracked t : tracked.values()) {
+        for (TrackedRemote t : tracked.values()) {
             if (t.host.equals(node) && t.since < roundStart && !present.contains(t.id()) && !t.stopping
                     && tracked.remove(t.id(), t)) {
                 report(t, ExitInfo.UNKNOWN, "is gone from host '" + node + "' (its pid file was removed)");
@@ -967,7 +967,7 @@ public final class SshBackend implements Backend {
         }
     }
 
-    private void report(Tracked t, int code, String reason) {
+    private void report(TrackedRemote t, int code, String reason) {
         ExitInfo exit = new ExitInfo(code, clock.instant(), reason);
         if (closed) {
             LOG.info("{} {} (not reported: the backend is closed)", t, reason);

@@ -1,3 +1,4 @@
+// One process instance the process backend watches: its directory, instance file and exit state.
 package dev.berth.backend.process;
 
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import dev.berth.api.RunningInstance;
  * either way not a child of this JVM (its wrapper records its exit). The flags are written under
  * the instance's lock and read by exit handlers.
  */
-final class Tracked {
+final class TrackedProcess {
     final InstanceFile file;
     final Path dir;
     /** Set once its exit has been handled (reported or, for a stop, swallowed). */
@@ -20,7 +21,7 @@ final class Tracked {
     volatile boolean stopRequested;
     volatile boolean killRequested;
 
-    Tracked(InstanceFile file, Path dir) {
+    TrackedProcess(InstanceFile file, Path dir) {
         this.file = file;
         this.dir = dir;
     }
