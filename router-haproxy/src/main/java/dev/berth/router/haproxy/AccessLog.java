@@ -1,15 +1,12 @@
+// The haproxy router's access log, read as it grows (AccessLogTail) and summed per domain.
 package dev.berth.router.haproxy;
 
 import dev.berth.api.Routing;
 import dev.berth.api.Traffic;
+import dev.berth.support.AccessLogTail;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -29,14 +26,12 @@ import java.util.TreeMap;
  * HTTP version implies, and chunk sizes when a body has no Content-Length.
  */
 final class AccessLog {
-    private final Path file;
+    private final AccessLogTail tail;
     private final Map<String, Traffic> totals = new TreeMap<>();
-    private long offset;
 
     /** Counts what is written after {@code startOffset}. */
     AccessLog(Path file, long startOffset) {
-        this.file = file;
-        this.offset = startOffset;
+        this.tail = new AccessLogTail(file, startOffset);
     }
 
     /** Starts counting at the current end of {@code file} (or at 0 when it does not exist yet). */
@@ -46,43 +41,8 @@ final class AccessLog {
 
     /** Reads what was appended since the last call and returns the totals. */
     Map<String, Traffic> read() throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < offset) {
-                offset = 0; // truncated or replaced: start over
-            }
-            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-            StringBuilder pending = new StringBuilder();
-            long pos = offset;
-            while (pos < size) {
-                buf.clear();
-                int n = ch.read(buf, pos);
-                if (n <= 0) {
-                    break;
-                }
-                pos += n;
-                pending.append(new String(buf.array(), 0, n, StandardCharsets.ISO_8859_1));
-                int nl = pending.lastIndexOf("\n");
-                if (nl >= 0) {
-                    String complete = pending.substring(0, nl + 1);
-                    consume(complete);
-                    offset += complete.length();
-                    pending.delete(0, nl + 1);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            // nothing logged yet
-        }
+        tail.read(this::line);
         return Map.copyOf(totals);
-    }
-
-    private void consume(String lines) {
-        int start = 0;
-        while (start < lines.length()) {
-            int end = lines.indexOf('\n', start);
-            line(lines.substring(start, end));
-            start = end + 1;
-        }
     }
 
     /** One line: time, domain, status, bytes (HTX), header lines, total time, backend/server. */
