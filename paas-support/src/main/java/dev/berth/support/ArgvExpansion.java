@@ -38,7 +38,7 @@ import dev.berth.api.InvalidSpecException;
  */
 public final class ArgvExpansion {
     /** The variables every backend adds to an instance's environment, which a command may reference. */
-    public static final Set<String> BERTH_VARIABLES = Set.of("BERTH_APP", "BERTH_INSTANCE_ID", "BERTH_RELEASE", "BERTH_NODE");
+    public static final Set<String> BERTH_VARIABLES = BerthEnv.NAMES;
     /** The most bytes (UTF-8) of one argument once expanded, as for the argv of a spec. */
     public static final int MAX_ARGUMENT_BYTES = 128 * 1024 - 1;
     /** The most bytes (UTF-8) of a whole command once expanded. */

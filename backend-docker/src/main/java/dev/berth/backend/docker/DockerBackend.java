@@ -58,6 +58,7 @@ import dev.berth.api.Resources;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.support.ArgvExpansion;
+import dev.berth.support.BerthEnv;
 import dev.berth.support.CappedOutput;
 import dev.berth.support.OutputCaps;
 
@@ -243,10 +244,7 @@ public final class DockerBackend implements Backend {
             }
             env.put(e.getKey(), value);
         }
-        env.put("BERTH_APP", spec.name());
-        env.put("BERTH_INSTANCE_ID", id);
-        env.put("BERTH_RELEASE", request.release());
-        env.put("BERTH_NODE", node);
+        BerthEnv.putInstance(env, spec.name(), id, request.release(), node);
         List<String> envList = new ArrayList<>();
         env.forEach((k, v) -> envList.add(k + "=" + v));
         List<String> command = ArgvExpansion.command(spec, env, what);   // ${NAME} from the container's env, no shell

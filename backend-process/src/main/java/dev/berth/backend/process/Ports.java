@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
+import dev.berth.support.BerthEnv;
 
 /**
  * The environment of setups and instances, with {@code RANDOM_PORT} values replaced by ports of
@@ -65,9 +66,7 @@ final class Ports {
                 env.put(k, v);
             }
         });
-        env.put("BERTH_APP", spec.name());
-        env.put("BERTH_RELEASE", release);
-        env.put("BERTH_NODE", node);
+        BerthEnv.putSetup(env, spec.name(), release, node);
         return env;
     }
 
@@ -82,10 +81,7 @@ final class Ports {
             }
             env.put(e.getKey(), value);
         }
-        env.put("BERTH_APP", spec.name());
-        env.put("BERTH_INSTANCE_ID", id);
-        env.put("BERTH_RELEASE", release);
-        env.put("BERTH_NODE", node);
+        BerthEnv.putInstance(env, spec.name(), id, release, node);
         return env;
     }
 

@@ -59,6 +59,7 @@ import dev.berth.api.NodeStatus;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.support.ArgvExpansion;
+import dev.berth.support.BerthEnv;
 import dev.berth.support.OutputCaps;
 
 /**
@@ -422,9 +423,7 @@ public final class SshBackend implements Backend {
                 env.put(k, v);
             }
         });
-        env.put("BERTH_APP", app);
-        env.put("BERTH_RELEASE", release);
-        env.put("BERTH_NODE", node);
+        BerthEnv.putSetup(env, app, release, node);
         List<String> args = new ArrayList<>(List.of(link.host().baseDir(), app, release,
                 Long.toString(Math.max(1, options.setupTimeout.toSeconds()))));
         args.addAll(spec.setup());
@@ -500,10 +499,7 @@ public final class SshBackend implements Backend {
             for (Map.Entry<String, String> e : spec.env().entrySet()) {
                 env.put(e.getKey(), AppSpec.RANDOM_PORT.equals(e.getValue()) ? Integer.toString(next.next()) : e.getValue());
             }
-            env.put("BERTH_APP", app);
-            env.put("BERTH_INSTANCE_ID", id);
-            env.put("BERTH_RELEASE", release);
-            env.put("BERTH_NODE", host.id());
+            BerthEnv.putInstance(env, app, id, release, host.id());
             String portValue = env.get(AppSpec.PORT);
             Integer port = portValue == null ? null : Integer.valueOf(portValue);
             // millisecond precision: what the meta file keeps, so an adopted instance equals the started one
