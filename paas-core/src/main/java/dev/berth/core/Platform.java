@@ -43,7 +43,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -242,24 +241,24 @@ public final class Platform implements AutoCloseable {
         if (!reconciler.view().apps().containsKey(name)) {
             throw new NotFoundException("no app named '" + name + "'");
         }
-        return new AppHandle(name);
+        return new AppHandle(this, reconciler, name);
     }
 
     /** Every app, by name. */
     public List<App> apps() {
-        return reconciler.view().apps().keySet().stream().sorted().map(n -> (App) new AppHandle(n)).toList();
+        return reconciler.view().apps().keySet().stream().sorted().map(n -> (App) new AppHandle(this, reconciler, n)).toList();
     }
 
     /** An app's instances. */
     public List<Instance> instances(String app) {
         app(app);
-        return reconciler.view().instancesOf(app).stream().map(r -> (Instance) new InstanceHandle(r.id())).toList();
+        return reconciler.view().instancesOf(app).stream().map(r -> (Instance) new InstanceHandle(this, reconciler, backend, r.id())).toList();
     }
 
     /** One instance, by id. */
     public Instance instance(String id) {
         record(id);
-        return new InstanceHandle(id);
+        return new InstanceHandle(this, reconciler, backend, id);
     }
 
     /**
@@ -382,159 +381,19 @@ public final class Platform implements AutoCloseable {
         }
     }
 
-    private InstanceRecord record(String id) {
+    /** The record of instance {@code id}; throws {@link NotFoundException}. */
+    InstanceRecord record(String id) {
         return reconciler.view().instances().stream().filter(r -> r.id().equals(id)).findFirst()
                 .orElseThrow(() -> new NotFoundException("no instance '" + id + "'"));
     }
 
-    private AppRecord appRecord(String name) {
+    /** The record of app {@code name}; throws {@link NotFoundException}. */
+    AppRecord appRecord(String name) {
         AppRecord rec = reconciler.view().apps().get(name);
         if (rec == null) {
             throw new NotFoundException("no app named '" + name + "'");
         }
         return rec;
-    }
-
-    /** A handle on one app; reads the loop's last published view. */
-    private final class AppHandle implements App {
-        private final String name;
-
-        AppHandle(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public AppSpec spec() {
-            return appRecord(name).spec();
-        }
-
-        @Override
-        public String release() {
-            return appRecord(name).release();
-        }
-
-        @Override
-        public boolean stopped() {
-            return appRecord(name).stopped();
-        }
-
-        @Override
-        public List<Instance> instances() {
-            return Platform.this.instances(name);
-        }
-
-        @Override
-        public void scale(Instances instances) {
-            Platform.this.scale(name, instances);
-        }
-
-        @Override
-        public void redeploy(AppSpec spec) {
-            if (!spec.name().equals(name)) {
-                throw new InvalidSpecException("name", spec.name(), "a redeploy keeps the app's name '" + name + "'");
-            }
-            deploy(spec);
-        }
-
-        @Override
-        public void restart() {
-            Platform.this.restart(name);
-        }
-
-        @Override
-        public void stop() {
-            Platform.this.stop(name);
-        }
-
-        @Override
-        public void start() {
-            reconciler.setStopped(name, false);
-        }
-
-        @Override
-        public void remove() {
-            Platform.this.remove(name);
-        }
-
-        @Override
-        public String toString() {
-            return "App[" + name + "]";
-        }
-    }
-
-    /** A handle on one instance. */
-    private final class InstanceHandle implements Instance {
-        private final String id;
-
-        InstanceHandle(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public InstanceRecord record() {
-            return Platform.this.record(id);
-        }
-
-        @Override
-        public void stop() {
-            reconciler.stopInstance(id);
-        }
-
-        @Override
-        public void restart() {
-            reconciler.restartInstance(id);
-        }
-
-        @Override
-        public void kill() {
-            reconciler.killInstance(id);
-        }
-
-        @Override
-        public void remove() {
-            reconciler.removeInstance(id);
-        }
-
-        @Override
-        public InstanceInfo info() {
-            return Platform.this.info(id);
-        }
-
-        @Override
-        public Map<String, String> environment() {
-            return Platform.this.environment(id);
-        }
-
-        @Override
-        public List<String> logs(int lines) {
-            return Platform.this.logs(id, lines);
-        }
-
-        @Override
-        public AutoCloseable follow(Consumer<String> consumer) {
-            Platform.this.record(id);
-            return backend.console().follow(id, consumer);
-        }
-
-        @Override
-        public ExecResult exec(List<String> argv, Duration timeout) {
-            return Platform.this.exec(id, argv, timeout);
-        }
-
-        @Override
-        public String toString() {
-            return "Instance[" + id + "]";
-        }
     }
 
     /**
