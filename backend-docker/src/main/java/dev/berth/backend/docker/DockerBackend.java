@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -60,6 +59,7 @@ import dev.berth.api.Source;
 import dev.berth.support.ArgvExpansion;
 import dev.berth.support.BerthEnv;
 import dev.berth.support.CappedOutput;
+import dev.berth.support.IdLocks;
 import dev.berth.support.OutputCaps;
 
 /**
@@ -114,7 +114,7 @@ public final class DockerBackend implements Backend {
     private final ExitWatcher watcher;
     /** Containers this backend started or listed, by container id. */
     private final Map<String, TrackedContainer> tracked = new ConcurrentHashMap<>();
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final IdLocks locks = new IdLocks();
     private final Set<AutoCloseable> followers = ConcurrentHashMap.newKeySet();
     private final Console console = new Console();
     private volatile ExitListener listener = (id, handle, exit) -> { };
@@ -194,8 +194,7 @@ public final class DockerBackend implements Backend {
             throw new BackendException(what + ": asked to start on node '" + request.node()
                     + "' but this Docker backend is node '" + node + "'");
         }
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             InspectContainerResponse existing = owned(awaitCreated(containerName(id), what), id, what, true);
             if (existing != null) {
@@ -210,7 +209,7 @@ public final class DockerBackend implements Backend {
             String image = imageFor(spec, request.release(), what);
             return create(id, request, spec, image, what);
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -457,8 +456,7 @@ public final class DockerBackend implements Backend {
             throw new IllegalArgumentException("grace " + grace + " is not allowed: must not be negative");
         }
         String what = "instance '" + id + "'";
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             InspectContainerResponse c = owned(inspectOrNull(containerName(id), what), id, what, false);
             if (c == null) {
@@ -489,7 +487,7 @@ public final class DockerBackend implements Backend {
             removeQuietly(c.getId(), what);
             LOG.info("{} stopped and removed", what);
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -497,8 +495,7 @@ public final class DockerBackend implements Backend {
     public void kill(String instanceId) {
         String id = checkedId(instanceId);
         String what = "instance '" + id + "'";
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             InspectContainerResponse c = owned(inspectOrNull(containerName(id), what), id, what, false);
             if (c == null || !Boolean.TRUE.equals(c.getState().getRunning())) {
@@ -526,7 +523,7 @@ public final class DockerBackend implements Backend {
             throw new BackendException(what + ": container " + shortId(c.getId()) + " still runs " + KILL_WAIT
                     + " after SIGKILL");
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -723,8 +720,7 @@ public final class DockerBackend implements Backend {
                     + "Dockerfile, or a tarball (.tar, .tar.gz) of one");
         }
         String what = "image '" + image + "'";
-        ReentrantLock lock = lock("image:" + image);
-        lock.lock();
+        IdLocks.Held lock = locks.lock("image:" + image);
         try {
             if (imageExists(image, what)) {
                 LOG.debug("{} exists: not built", what);
@@ -755,7 +751,7 @@ public final class DockerBackend implements Backend {
             LOG.info("built {}", what);
             return true;
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -897,9 +893,6 @@ public final class DockerBackend implements Backend {
         return id;
     }
 
-    private ReentrantLock lock(String key) {
-        return locks.computeIfAbsent(key, k -> new ReentrantLock());
-    }
 
     private void ensureOpen() {
         if (closed) {

@@ -20,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -36,6 +35,7 @@ import dev.berth.api.LaunchRequest;
 import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.support.ArgvExpansion;
+import dev.berth.support.IdLocks;
 
 /**
  * A {@link Backend} that runs instances as local OS processes, built with {@link #builder()}.
@@ -80,7 +80,7 @@ public final class ProcessBackend implements Backend {
     private final ScheduledExecutorService ticker;
     private final ExitWatcher watcher;
     private final Map<String, TrackedProcess> tracked = new ConcurrentHashMap<>();
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final IdLocks locks = new IdLocks();
     private final Set<LogFiles.Follower> followers = ConcurrentHashMap.newKeySet();
     private final ProcessConsole console;
     private volatile ExitListener listener = (id, handle, exit) -> { };
@@ -131,8 +131,7 @@ public final class ProcessBackend implements Backend {
         String app = checked("app name", spec.name());
         String node = checked("node id", request.node());
         String release = checked("release", request.release());
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             Optional<TrackedProcess> running = findRunning(id);
             if (running.isPresent()) {
@@ -166,7 +165,7 @@ public final class ProcessBackend implements Backend {
             Map<String, String> env = ports.instanceEnv(spec, id, node, release);
             return launch(id, node, app, release, spec, instanceDir, workDir, env, runAs, what).running();
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -314,8 +313,8 @@ public final class ProcessBackend implements Backend {
      * instance's lock: while a start, stop or kill holds it, it tries again a little later.
      */
     private void finish(TrackedProcess t, int code, String reason) {
-        ReentrantLock lock = lock(t.id());
-        if (!lock.tryLock()) {
+        IdLocks.Held lock = locks.tryLock(t.id());
+        if (lock == null) {
             later(() -> finish(t, code, reason), RETRY_MILLIS);
             return;
         }
@@ -329,7 +328,7 @@ public final class ProcessBackend implements Backend {
             retire(t.dir, t.file.pid());
             expected = t.stopRequested || stopMarked(t);
         } finally {
-            lock.unlock();
+            lock.close();
         }
         if (expected) {
             LOG.info("{} stopped: {}", t, reason);
@@ -393,8 +392,7 @@ public final class ProcessBackend implements Backend {
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace " + grace + " is not allowed: must not be negative");
         }
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             Optional<TrackedProcess> found = findRunning(id);
             if (found.isEmpty()) {
@@ -418,15 +416,14 @@ public final class ProcessBackend implements Backend {
             Terminator.cleanUp(t.file, t.toString()); // what it spawned during the grace period, its cgroup
             LOG.info("{} stopped", t);
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
     @Override
     public void kill(String instanceId) {
         String id = checked("instance id", instanceId);
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             Optional<TrackedProcess> found = findRunning(id);
             if (found.isEmpty()) {
@@ -437,7 +434,7 @@ public final class ProcessBackend implements Backend {
             t.killRequested = true;
             Terminator.kill(t);
         } finally {
-            lock.unlock();
+            lock.close();
         }
         // its exit is recorded by its wrapper and reported like a crash
     }
@@ -452,8 +449,8 @@ public final class ProcessBackend implements Backend {
         for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, null)) {
             String id = f.file().instanceId();
             boolean alive = Procs.find(f.file().pid(), f.file().startedAt(), f.file().startTicks()).isPresent();
-            ReentrantLock lock = lock(id);
-            boolean locked = lock.tryLock();
+            IdLocks.Held lock = locks.tryLock(id);
+            boolean locked = lock != null;
             try {
                 if (alive) {
                     TrackedProcess t = locked ? adopt(f) : new TrackedProcess(f.file(), f.dir());
@@ -469,7 +466,7 @@ public final class ProcessBackend implements Backend {
                 }
             } finally {
                 if (locked) {
-                    lock.unlock();
+                    lock.close();
                 }
             }
         }
@@ -497,12 +494,12 @@ public final class ProcessBackend implements Backend {
             if (!Files.exists(dir.resolve(InstanceFile.LAUNCHING), LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            ReentrantLock lock = lock(dir.getFileName().toString());
-            if (lock.tryLock()) { // re-entered by start, stop and kill; held elsewhere: a launch of that id is under way
+            IdLocks.Held lock = locks.tryLock(dir.getFileName().toString());
+            if (lock != null) { // re-entered by start, stop and kill; held elsewhere: a launch of that id is under way
                 try {
                     InterruptedLaunch.complete(dir);
                 } finally {
-                    lock.unlock();
+                    lock.close();
                 }
             }
         }
@@ -588,10 +585,6 @@ public final class ProcessBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("the process backend on " + baseDir + " is closed");
         }
-    }
-
-    private ReentrantLock lock(String id) {
-        return locks.computeIfAbsent(id, k -> new ReentrantLock());
     }
 
     private static String checked(String field, String value) {

@@ -60,6 +60,7 @@ import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.support.ArgvExpansion;
 import dev.berth.support.BerthEnv;
+import dev.berth.support.IdLocks;
 import dev.berth.support.OutputCaps;
 
 /**
@@ -118,8 +119,8 @@ public final class SshBackend implements Backend {
     private final Map<String, TrackedRemote> tracked = new ConcurrentHashMap<>();
     /** The host each instance id was last seen on (kept after exits: logs and exec still work). */
     private final Map<String, String> homes = new ConcurrentHashMap<>();
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final Map<String, ReentrantLock> releaseLocks = new ConcurrentHashMap<>();
+    private final IdLocks locks = new IdLocks();
+    private final IdLocks releaseLocks = new IdLocks();
     /** Handles stopped or killed on purpose, to when: a round that listed them before must not adopt them again. */
     private final Map<String, Long> tombstones = new ConcurrentHashMap<>();
     private final Map<String, HostState> states = new LinkedHashMap<>();
@@ -275,8 +276,7 @@ public final class SshBackend implements Backend {
                     + "instances run as the host's SSH user ('" + link.host().user() + "'); set user in the hosts file");
         }
         requireAnswering(link, what);
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             // idempotent: the id may run on another host than asked (it was placed there before)
             TrackedRemote known = tracked.get(id);
@@ -308,7 +308,7 @@ public final class SshBackend implements Backend {
             prepareRelease(link, spec, release, releaseState);
             return launch(link, spec, id, release);
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -321,11 +321,10 @@ public final class SshBackend implements Backend {
             return;
         }
         String key = link.host().id() + "/" + app + "/" + release;
-        ReentrantLock lock = releaseLocks.computeIfAbsent(key, k -> new ReentrantLock());
-        lock.lock();
+        IdLocks.Held lock = releaseLocks.lock(key);
         try {
             String base = link.host().baseDir();
-            if (lock.hasQueuedThreads() || needCopy) {
+            if (lock.othersWaiting() || needCopy) {
                 // another start may have prepared it meanwhile (here or from another backend): look again
                 HostLink.Result again = link.run(Scripts.PRECHECK, List.of(base, "-", app, release,
                         spec.source() instanceof Source.None ? "1" : "0"), null, options.commandTimeout);
@@ -346,7 +345,7 @@ public final class SshBackend implements Backend {
                 runSetup(link, spec, release);
             }
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -565,8 +564,7 @@ public final class SshBackend implements Backend {
             throw new IllegalArgumentException("grace " + grace + " is not allowed: must not be negative");
         }
         ensureOpen();
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             HostLink link = locate(id);
             if (link == null) {
@@ -615,7 +613,7 @@ public final class SshBackend implements Backend {
                         + ": the stop script failed: " + r.text().trim() + " " + r.err().trim());
             }
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -623,8 +621,7 @@ public final class SshBackend implements Backend {
     public void kill(String instanceId) {
         String id = checked("instance id", instanceId);
         ensureOpen();
-        ReentrantLock lock = lock(id);
-        lock.lock();
+        IdLocks.Held lock = locks.lock(id);
         try {
             HostLink link = locate(id);
             if (link == null) {
@@ -667,7 +664,7 @@ public final class SshBackend implements Backend {
                         + ": the kill script failed: " + r.text().trim() + " " + r.err().trim());
             }
         } finally {
-            lock.unlock();
+            lock.close();
         }
     }
 
@@ -913,7 +910,7 @@ public final class SshBackend implements Backend {
                     continue;
                 }
                 if (tombstones.containsKey(seen.running.handle()) || (t != null && t.since > roundStart)
-                        || lock(seen.id).isLocked()) {
+                        || locks.isLocked(seen.id)) {
                     continue; // stopped on purpose, or (being) started anew, after this round listed it
                 }
                 if (adopt(node, seen.running, false).running == seen.running) {
@@ -925,7 +922,7 @@ public final class SshBackend implements Backend {
                     continue;
                 }
                 present.add(f[1]);
-                if (!Names.isSegment(f[1]) || !f[2].matches("[0-9]{1,10}") || lock(f[1]).isLocked()) {
+                if (!Names.isSegment(f[1]) || !f[2].matches("[0-9]{1,10}") || locks.isLocked(f[1])) {
                     continue; // a start of that id is under way: decided next round, with what it tracks then
                 }
                 TrackedRemote t = tracked.get(f[1]);
@@ -1130,9 +1127,6 @@ public final class SshBackend implements Backend {
         }
     }
 
-    private ReentrantLock lock(String id) {
-        return locks.computeIfAbsent(id, k -> new ReentrantLock());
-    }
 
     private static String checked(String field, String value) {
         return Names.segment(field, value);
