@@ -1,6 +1,7 @@
 // Owns appending framed batches to one journal file, each fsynced before the append returns.
 package dev.berth.core.internal.state;
 
+import dev.berth.support.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

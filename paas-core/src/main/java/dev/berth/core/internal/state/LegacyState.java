@@ -4,6 +4,7 @@ package dev.berth.core.internal.state;
 import dev.berth.api.AppRecord;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.StateStoreException;
+import dev.berth.support.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;

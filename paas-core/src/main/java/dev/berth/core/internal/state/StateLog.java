@@ -3,6 +3,7 @@ package dev.berth.core.internal.state;
 
 import dev.berth.api.StateChanges;
 import dev.berth.api.StateStoreException;
+import dev.berth.support.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

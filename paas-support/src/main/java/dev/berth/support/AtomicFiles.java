@@ -1,4 +1,5 @@
-package dev.berth.core.internal.state;
+// Atomic, durable file replacement: the one implementation the state store and the backends share.
+package dev.berth.support;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,7 +12,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes files so that a crash at any moment leaves either the old or the new content: write a
- * temporary sibling, fsync it, rename it over the target, fsync the directory.
+ * temporary sibling (owner-only), fsync it, rename it over the target, fsync the directory. A file
+ * system that cannot rename atomically is an error, never a silent non-atomic write. Stateless.
  */
 public final class AtomicFiles {
     private AtomicFiles() {
@@ -49,7 +51,7 @@ public final class AtomicFiles {
     }
 
     /** Makes the entries of {@code dir} (a new file, a rename, a deletion) durable. */
-    static void syncDirectory(Path dir) throws IOException {
+    public static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
