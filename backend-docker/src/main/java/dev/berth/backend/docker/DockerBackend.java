@@ -59,6 +59,7 @@ import dev.berth.api.Source;
 import dev.berth.support.ArgvExpansion;
 import dev.berth.support.BerthEnv;
 import dev.berth.support.CappedOutput;
+import dev.berth.support.ExitCodes;
 import dev.berth.support.IdLocks;
 import dev.berth.support.OutputCaps;
 
@@ -407,7 +408,7 @@ public final class DockerBackend implements Backend {
             LOG.info("{} stopped", t);
             return;
         }
-        String reason = code == 137 ? "killed (exit code 137, SIGKILL)" : "exited with " + code;
+        String reason = ExitCodes.describe(code);
         if (detail != null) {
             reason += " (" + detail + ")";
         }

@@ -1,5 +1,6 @@
 package dev.berth.backend.process;
 
+import dev.berth.support.ExitCodes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -192,27 +193,8 @@ final class Procs {
         return true;
     }
 
-    /** A human-readable description of an exit status as the JDK reports it. */
+    /** A human-readable description of an exit status as the JDK reports it ({@link ExitCodes#describe}). */
     static String describe(int code) {
-        if (code > 128 && code < 128 + 65) {
-            int signal = code - 128;
-            return "exited with " + code + " (128+" + signal + ": most likely killed by signal " + signal
-                    + signalName(signal) + ")";
-        }
-        return "exited with " + code;
-    }
-
-    static String signalName(int signal) {
-        return switch (signal) {
-            case 1 -> " (SIGHUP)";
-            case 2 -> " (SIGINT)";
-            case 3 -> " (SIGQUIT)";
-            case 6 -> " (SIGABRT)";
-            case 9 -> " (SIGKILL)";
-            case 11 -> " (SIGSEGV)";
-            case 13 -> " (SIGPIPE)";
-            case 15 -> " (SIGTERM)";
-            default -> "";
-        };
+        return ExitCodes.describe(code);
     }
 }

@@ -60,6 +60,7 @@ import dev.berth.api.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.support.ArgvExpansion;
 import dev.berth.support.BerthEnv;
+import dev.berth.support.ExitCodes;
 import dev.berth.support.IdLocks;
 import dev.berth.support.OutputCaps;
 
@@ -980,28 +981,9 @@ public final class SshBackend implements Backend {
         }
     }
 
-    /** A human-readable description of an exit status as sh reports it (128+n: killed by signal n). */
+    /** A human-readable description of an exit status as sh reports it ({@link ExitCodes#describe}). */
     static String describe(int code) {
-        if (code > 128 && code < 128 + 65) {
-            int signal = code - 128;
-            return "exited with " + code + " (128+" + signal + ": most likely killed by signal " + signal
-                    + signalName(signal) + ")";
-        }
-        return "exited with " + code;
-    }
-
-    private static String signalName(int signal) {
-        return switch (signal) {
-            case 1 -> " (SIGHUP)";
-            case 2 -> " (SIGINT)";
-            case 3 -> " (SIGQUIT)";
-            case 6 -> " (SIGABRT)";
-            case 9 -> " (SIGKILL)";
-            case 11 -> " (SIGSEGV)";
-            case 13 -> " (SIGPIPE)";
-            case 15 -> " (SIGTERM)";
-            default -> "";
-        };
+        return ExitCodes.describe(code);
     }
 
     @Override
