@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
 import dev.berth.support.BerthEnv;
+import dev.berth.support.RecentPorts;
 
 /**
  * The environment of setups and instances, with {@code RANDOM_PORT} values replaced by ports of
@@ -25,7 +26,6 @@ import dev.berth.support.BerthEnv;
  */
 final class Ports {
     private static final List<String> INHERITED_ENV = List.of("PATH", "HOME", "LANG", "TZ", "JAVA_HOME");
-    private static final long RECENT_PORT_MILLIS = 60_000;
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,5}");
 
     private final String host;
@@ -34,8 +34,8 @@ final class Ports {
     /** The instance files of live instances, whose ports are taken. */
     private final Supplier<Collection<InstanceFile>> live;
     private final Object lock = new Object();
-    /** Ports handed out recently, by port, to when; guarded by lock. */
-    private final Map<Integer, Long> recent = new HashMap<>();
+    /** Ports handed out in the last minute; guarded by lock. */
+    private final RecentPorts recent = new RecentPorts();
     /** Where the next search starts, as an offset into the range; guarded by lock. */
     private int cursor;
 
@@ -87,10 +87,8 @@ final class Ports {
 
     private int allocate(Set<Integer> taken, String app, String id) {
         synchronized (lock) {
-            long now = System.currentTimeMillis();
-            recent.values().removeIf(at -> now - at > RECENT_PORT_MILLIS);
             Set<Integer> used = new HashSet<>(taken);
-            used.addAll(recent.keySet());
+            used.addAll(recent.recent());
             for (InstanceFile f : live.get()) {
                 for (String v : f.env().values()) {
                     if (v != null && DIGITS.matcher(v).matches()) {
@@ -105,7 +103,7 @@ final class Ports {
                     continue;
                 }
                 cursor = port - portFrom + 1;
-                recent.put(port, now);
+                recent.handedOut(port);
                 taken.add(port);
                 return port;
             }

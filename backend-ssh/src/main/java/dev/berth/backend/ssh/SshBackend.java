@@ -63,6 +63,7 @@ import dev.berth.support.BerthEnv;
 import dev.berth.support.ExitCodes;
 import dev.berth.support.IdLocks;
 import dev.berth.support.OutputCaps;
+import dev.berth.support.RecentPorts;
 
 /**
  * A {@link Backend} that runs instances as processes on Linux hosts over SSH (Apache MINA SSHD),
@@ -109,7 +110,6 @@ public final class SshBackend implements Backend {
     private static final String INSTANCES = "instances";
     private static final Duration KILL_WAIT = Duration.ofSeconds(15);
     private static final Duration TOMBSTONE_TTL = Duration.ofMinutes(5);
-    private static final long RECENT_PORT_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int EXEC_OUTPUT_CAP = 1 << 20;
     private static final int ROTATE_EVERY_SECONDS = 60;
 
@@ -143,8 +143,8 @@ public final class SshBackend implements Backend {
         final ReentrantLock roundLock = new ReentrantLock();
         final AtomicBoolean inFlight = new AtomicBoolean();
         final Object portLock = new Object();
-        /** Ports handed out recently on this host, to when (nanoTime); guarded by portLock. */
-        final Map<Integer, Long> recentPorts = new HashMap<>();
+        /** Ports handed out on this host in the last minute; guarded by portLock. */
+        final RecentPorts recentPorts = new RecentPorts();
         volatile NodeStatus status;
         /** "id:pid" of gone instances dealt with, whose pid files the next round retires. */
         final Set<String> toRetire = ConcurrentHashMap.newKeySet();
@@ -532,10 +532,8 @@ public final class SshBackend implements Backend {
 
     /** Free ports on the host (one round trip), not handed out here in the last minute. */
     private List<Integer> allocatePorts(HostLink link, HostState state, int count, String what) {
-        long now = System.nanoTime();
-        state.recentPorts.values().removeIf(at -> now - at > RECENT_PORT_NANOS);
-        String exclude = state.recentPorts.isEmpty() ? "-"
-                : String.join(",", state.recentPorts.keySet().stream().map(String::valueOf).toList());
+        Set<Integer> recent = state.recentPorts.recent();
+        String exclude = recent.isEmpty() ? "-" : String.join(",", recent.stream().sorted().map(String::valueOf).toList());
         int span = options.portTo - options.portFrom + 1;
         int offset = ThreadLocalRandom.current().nextInt(span);
         HostLink.Result r = link.run(Scripts.PORTS, List.of(link.host().baseDir(), Integer.toString(options.portFrom),
@@ -551,7 +549,7 @@ public final class SshBackend implements Backend {
             throw new BackendException(what + ": no " + count + " free port(s) in " + options.portFrom + "-"
                     + options.portTo + " on the host" + (r.err().isBlank() ? "" : ": " + r.err().trim()));
         }
-        ports.forEach(p -> state.recentPorts.put(p, now));
+        ports.forEach(state.recentPorts::handedOut);
         return ports;
     }
 
