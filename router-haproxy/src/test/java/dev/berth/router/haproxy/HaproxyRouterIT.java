@@ -535,7 +535,9 @@ class HaproxyRouterIT {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(prefix.resolve("logs/access.log").toFile()))
                 .redirectError(prefix.resolve("haproxy.err").toFile()).start();
         try {
-            await().atMost(5, SECONDS).untilAsserted(() -> assertThat(get(port, "x").body()).contains("by hand"));
+            // refused until the proxy started by hand has bound its port
+            await().atMost(5, SECONDS).ignoreExceptions()
+                    .untilAsserted(() -> assertThat(get(port, "x").body()).contains("by hand"));
             // its worker holds the listening socket: apply waits until it let go, though it has no admin socket
             List<Long> handWorkers = haproxy.toHandle().children().map(ProcessHandle::pid).toList();
             assertThat(Listeners.holders(Listeners.inodes(InetAddress.getLoopbackAddress(), Set.of(port))))

@@ -212,7 +212,9 @@ class NginxRouterIT {
             NginxRouter router = NginxRouter.builder().prefix(prefix).external(conf, List.of("/usr/sbin/nginx", "-s", "reload",
                     "-c", conf.toString(), "-p", prefix + "/", "-e", log)).httpPort(port).build();
             routers.add(router);
-            await().atMost(5, SECONDS).untilAsserted(() -> assertThat(get(port, "x").body()).contains("by hand"));
+            // refused until the proxy started by hand has bound its port
+            await().atMost(5, SECONDS).ignoreExceptions()
+                    .untilAsserted(() -> assertThat(get(port, "x").body()).contains("by hand"));
 
             router.apply(table("a.test", "appa", a1));
             assertThat(get(port, "a.test")).isEqualTo(new Response(200, "a1"));
