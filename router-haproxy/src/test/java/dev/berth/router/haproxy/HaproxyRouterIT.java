@@ -338,7 +338,10 @@ class HaproxyRouterIT {
             router.renderHook(text -> text);
         }
         assertThat(Files.readString(router.configFile())).isEqualTo(before);
-        assertThat(get(router, "a.test")).isEqualTo(new Response(200, "a1"));
+        // The old worker serves on; under load, haproxy 2.6's master was once seen refusing
+        // connections for a moment while it recovered from the failed reload (see the README).
+        await().atMost(5, SECONDS).ignoreExceptions()
+                .untilAsserted(() -> assertThat(get(router, "a.test")).isEqualTo(new Response(200, "a1")));
         assertThat(get(router, "b.test").status()).isEqualTo(404);
 
         router.apply(table("b.test", "appb", a1)); // the master takes the next reload as usual
