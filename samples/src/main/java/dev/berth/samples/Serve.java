@@ -22,7 +22,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -46,6 +50,11 @@ import picocli.CommandLine.Option;
                 + "file, or SIGHUP (kill -HUP PID), reloads the folder: changed apps are redeployed, unchanged ones "
                 + "and the router are left alone, and a bad file changes nothing.")
 public final class Serve implements Callable<Integer> {
+    /** Orders the changes of the apps (deploys, reloads) against the shutdown hook. */
+    private final Object changes = new Object();
+    /** Set by the shutdown hook: no change starts after it; guarded by {@link #changes}. */
+    private boolean exiting;
+
     @Option(names = "--manifests", required = true, paramLabel = "DIR",
             description = "folder of *.yml/*.yaml (Berth) and *.json (Mako Master) manifests; watched, reloaded "
                     + "0.5 s after a change and on SIGHUP")
@@ -141,6 +150,10 @@ public final class Serve implements Callable<Integer> {
         Router proxy = null;
         Platform platform;
         EventPrinter printer = new EventPrinter(System.out);
+        // Registered before the build: a SIGTERM while the build adopts and reports instances
+        // healthy must still stop them with --stop-on-exit. The hook waits for the build's outcome.
+        CompletableFuture<Platform> built = new CompletableFuture<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(built, checked), "serve-shutdown"));
         try {
             store.loadApps(); // a corrupt state stops Serve here, before any process starts
             store.loadInstances();
@@ -162,7 +175,9 @@ public final class Serve implements Callable<Integer> {
                 builder.gitServer(gitPort == null ? DEFAULT_GIT_PORT : gitPort, checked.password()).gitPushWaits(!noPushWait);
             }
             platform = builder.build();
+            built.complete(platform);
         } catch (RuntimeException e) { // a taken port, an unreachable host, a corrupt state file...
+            built.complete(null);
             giveUp(proxy, backend);
             if (fresh) {
                 deleteTree(made); // still ours: the lock is held
@@ -173,6 +188,54 @@ public final class Serve implements Callable<Integer> {
         printer.showOutputWith(exited -> lastLines(platform, exited.app(), exited.instance()));
         run(platform, checked);
         return 0;
+    }
+
+    /**
+     * On exit (Ctrl-C, SIGTERM, the end of {@code call}): once the build has an outcome, stops every
+     * instance with {@code --stop-on-exit} (else leaves them running for the next Serve to adopt)
+     * and closes the platform. A build that failed, or still runs after a minute, has nothing to close.
+     */
+    private void shutdown(CompletableFuture<Platform> built, Preflight.Checked checked) {
+        synchronized (changes) {
+            exiting = true; // no deploy, removal or reload from now on: stopAll must not race one
+        }
+        Platform platform;
+        try {
+            platform = built.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            System.out.println("Serve: the platform was still starting after a minute; its instances keep running");
+            return;
+        }
+        if (platform == null) {
+            return; // refused: the refusal said so and changed nothing
+        }
+        if (stopOnExit) {
+            System.out.println("Serve: stopping every instance ...");
+            platform.stopAll(Duration.ofSeconds(60));
+        } else {
+            System.out.println("Serve: leaving the instances" + (checked.router().equals("none") ? ""
+                    : " and " + checked.router()) + " running; a new Serve with --state " + state
+                    + " adopts them.");
+        }
+        platform.close(); // the router was built to keep its proxy serving unless --stop-on-exit
+    }
+
+    /**
+     * Runs a change of the apps (the first deploys, a reload) unless Serve is exiting; returns
+     * whether it ran. Changes and the shutdown hook exclude each other, so a SIGTERM never races a
+     * deploy: a change under way ends first, none starts after.
+     */
+    private boolean change(Runnable apply) {
+        synchronized (changes) {
+            if (exiting) {
+                return false;
+            }
+            apply.run();
+            return true;
+        }
     }
 
     /** How many lines of an exited instance's output Serve prints after its exit. */
@@ -194,28 +257,22 @@ public final class Serve implements Callable<Integer> {
             System.out.println("Serve: git server on port " + git + ": git push http://git:$" + MASTER_PASS
                     + "@127.0.0.1:" + git + "/APP main");
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (stopOnExit) {
-                System.out.println("Serve: stopping every instance ...");
-                platform.stopAll(Duration.ofSeconds(60));
-            } else {
-                System.out.println("Serve: leaving the instances" + (checked.router().equals("none") ? ""
-                        : " and " + checked.router()) + " running; a new Serve with --state " + state
-                        + " adopts them.");
-            }
-            platform.close(); // the router was built to keep its proxy serving unless --stop-on-exit
-        }, "serve-shutdown"));
 
         List<AppSpec> specs = checked.specs();
         Set<String> wanted = specs.stream().map(AppSpec::name).collect(Collectors.toSet());
-        for (App app : platform.apps()) {
-            if (!wanted.contains(app.name())) {
-                System.out.println("Serve: " + app.name() + " is no longer in " + manifests + ": removing it");
-                app.remove();
+        boolean deployed = change(() -> {
+            for (App app : platform.apps()) {
+                if (!wanted.contains(app.name())) {
+                    System.out.println("Serve: " + app.name() + " is no longer in " + manifests + ": removing it");
+                    app.remove();
+                }
             }
-        }
-        for (AppSpec spec : specs) {
-            platform.deploy(spec);
+            for (AppSpec spec : specs) {
+                platform.deploy(spec);
+            }
+        });
+        if (!deployed) {
+            return; // exiting already: the shutdown hook has the platform
         }
         System.out.println("Serve: running " + specs.size() + " app(s) from " + manifests + "; Ctrl-C to stop.");
         ManifestReload reload = new ManifestReload(platform, manifests, cluster, specs, System.out, spec -> {
@@ -223,7 +280,7 @@ public final class Serve implements Callable<Integer> {
             platform.check(spec);
         });
         try {
-            ManifestWatch.start(manifests, RELOAD_DEBOUNCE, true, reload::reload);
+            ManifestWatch.start(manifests, RELOAD_DEBOUNCE, true, () -> change(reload::reload));
             System.out.println("Serve: a change in " + manifests + " is applied " + RELOAD_DEBOUNCE.toMillis()
                     + " ms after it (or at once on kill -HUP " + ProcessHandle.current().pid() + ")");
         } catch (java.io.IOException e) {
