@@ -4,7 +4,6 @@ package dev.berth.router.nginx;
 import dev.berth.api.Traffic;
 import dev.berth.support.AccessLogTail;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,14 +18,14 @@ final class AccessLog {
     private final AccessLogTail tail;
     private final Map<String, Traffic> totals = new TreeMap<>();
 
-    /** Counts what is written after {@code startOffset}. */
-    AccessLog(Path file, long startOffset) {
-        this.tail = new AccessLogTail(file, startOffset);
+    /** Counts the lines {@code tail} hands over. */
+    AccessLog(AccessLogTail tail) {
+        this.tail = tail;
     }
 
     /** Starts counting at the current end of {@code file} (or at 0 when it does not exist yet). */
     static AccessLog fromEnd(Path file) throws IOException {
-        return new AccessLog(file, Files.exists(file) ? Files.size(file) : 0);
+        return new AccessLog(AccessLogTail.fromEnd(file));
     }
 
     /** Reads what was appended since the last call and returns the totals. */

@@ -108,8 +108,23 @@ class HealthProberTest {
 
     @Test
     void anHttpCheckIsNotStarvedBySlowHttpProbesEither() throws Exception {
+        // accepts every connection and never answers: each HTTP probe waits out its timeout
         ServerSocket hanging = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         closing.add(hanging);
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        Thread acceptor = new Thread(() -> {
+            while (!hanging.isClosed()) {
+                try {
+                    Socket c = hanging.accept();
+                    held.add(c);
+                    closing.add(c);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "test-hanging");
+        acceptor.setDaemon(true);
+        acceptor.start();
         com.sun.net.httpserver.HttpServer fast = com.sun.net.httpserver.HttpServer.create(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         fast.createContext("/health", x -> {
@@ -123,7 +138,8 @@ class HealthProberTest {
         for (int i = 0; i < 4; i++) {
             prober.watch("slow-" + i, "h", ep(hanging.getLocalPort()), slow);
         }
-        Thread.sleep(100); // four probes waiting out their 2 s timeout: more than there are threads for HTTP probes
+        // four probes waiting out their 2 s timeout: more than there are threads for HTTP probes
+        await().atMost(WAIT).until(() -> held.size() >= 4);
 
         long t0 = System.nanoTime();
         prober.watch("fresh", "h", ep(fast.getAddress().getPort()), HealthCheck.http("/health"));

@@ -29,6 +29,8 @@ import java.util.stream.IntStream;
 final class LoopHarness implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(10);
     static final String DOMAIN = "web.test";
+    /** How far a stepped test moves the clock between two looks. */
+    private static final Duration TICK = Duration.ofMillis(5);
 
     final FakeBackend backend = new FakeBackend();
     final MemoryStore store = new MemoryStore();
@@ -120,11 +122,7 @@ final class LoopHarness implements AutoCloseable {
 
     /** Runs what is queued, then moves the clock on 5 ms at a time until {@code done} holds; fails after {@link #WAIT} of it. */
     void until(java.util.function.BooleanSupplier done) {
-        threads.runUntilIdle();
-        for (long t = 0; !done.getAsBoolean() && t < WAIT.toMillis(); t += 5) {
-            threads.advance(Duration.ofMillis(5));
-        }
-        org.assertj.core.api.Assertions.assertThat(done.getAsBoolean()).as("within %s on the loop's clock", WAIT).isTrue();
+        threads.until(done, TICK, WAIT);
     }
 
     /** Waits until {@code done} holds: {@link #until} on stepped threads, Awaitility on real ones. */
@@ -162,10 +160,7 @@ final class LoopHarness implements AutoCloseable {
 
     /** Moves the clock on by {@code d} 5 ms at a time, checking {@code holds} after each. */
     void throughout(Duration d, java.util.function.BooleanSupplier holds) {
-        for (long t = 5; t <= d.toMillis(); t += 5) {
-            threads.advance(Duration.ofMillis(5));
-            org.assertj.core.api.Assertions.assertThat(holds.getAsBoolean()).as("after %d ms", t).isTrue();
-        }
+        threads.throughout(d, TICK, holds);
     }
 
     List<InstanceRecord> instances() {

@@ -78,24 +78,12 @@ class ReconcilerTest {
         return r;
     }
 
-    /**
-     * Runs what is queued, then moves the loop's clock on {@link #TICK} at a time (timers falling
-     * due in order) until {@code done} holds; fails if it still does not after {@link #WAIT} of it.
-     */
     private void until(BooleanSupplier done) {
-        threads.runUntilIdle();
-        for (long t = 0; !done.getAsBoolean() && t < WAIT.toMillis(); t += TICK.toMillis()) {
-            threads.advance(TICK);
-        }
-        assertThat(done.getAsBoolean()).as("within %s on the loop's clock", WAIT).isTrue();
+        threads.until(done, TICK, WAIT);
     }
 
-    /** Moves the loop's clock on by {@code d}, checking {@code holds} after every tick. */
     private void throughout(Duration d, BooleanSupplier holds) {
-        for (long t = 0; t < d.toMillis(); t += TICK.toMillis()) {
-            threads.advance(TICK);
-            assertThat(holds.getAsBoolean()).as("after %d ms", t + TICK.toMillis()).isTrue();
-        }
+        threads.throughout(d, TICK, holds);
     }
 
     @AfterEach

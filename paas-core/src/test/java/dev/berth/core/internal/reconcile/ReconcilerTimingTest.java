@@ -49,13 +49,8 @@ class ReconcilerTimingTest {
         return r;
     }
 
-    /** Moves the loop's clock on {@link #TICK} at a time until {@code done} holds; fails after {@link #WAIT} of it. */
     private void until(java.util.function.BooleanSupplier done) {
-        threads.runUntilIdle();
-        for (long t = 0; !done.getAsBoolean() && t < WAIT.toMillis(); t += TICK.toMillis()) {
-            threads.advance(TICK);
-        }
-        assertThat(done.getAsBoolean()).as("within %s on the loop's clock", WAIT).isTrue();
+        threads.until(done, TICK, WAIT);
     }
 
     @AfterEach

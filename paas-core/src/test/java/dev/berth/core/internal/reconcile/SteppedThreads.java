@@ -1,6 +1,8 @@
 // Loop threads that run only when a test steps them, on a clock the test advances: exact timings, no waiting.
 package dev.berth.core.internal.reconcile;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.berth.core.internal.health.HealthProber;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@link LoopThreads} for tests of the loop, all on the test's thread: the loop, the workers, the
@@ -88,6 +91,26 @@ final class SteppedThreads implements LoopThreads {
     void runUntilIdle() {
         while (!queue.isEmpty()) {
             queue.poll().run();
+        }
+    }
+
+    /**
+     * Runs what is queued, then moves the clock on {@code tick} at a time (timers falling due in
+     * order) until {@code done} holds; fails the test if it still does not after {@code max} of it.
+     */
+    void until(BooleanSupplier done, Duration tick, Duration max) {
+        runUntilIdle();
+        for (long t = 0; !done.getAsBoolean() && t < max.toNanos(); t += tick.toNanos()) {
+            advance(tick);
+        }
+        assertThat(done.getAsBoolean()).as("within %s on the loop's clock", max).isTrue();
+    }
+
+    /** Moves the clock on by {@code d}, {@code tick} at a time, failing the test the first tick {@code holds} does not. */
+    void throughout(Duration d, Duration tick, BooleanSupplier holds) {
+        for (long t = tick.toNanos(); t <= d.toNanos(); t += tick.toNanos()) {
+            advance(tick);
+            assertThat(holds.getAsBoolean()).as("after %d ms", Duration.ofNanos(t).toMillis()).isTrue();
         }
     }
 
