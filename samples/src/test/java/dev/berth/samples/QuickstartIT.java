@@ -42,8 +42,9 @@ class QuickstartIT {
             assertThat(allPids).hasSize(4).noneMatch(JavaMain::alive);
         } finally {
             // Whatever happened, leave no instance running.
-            quickstart.all("started, pid (\\d+)")
-                    .forEach(pid -> ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly));
+            SeenProcesses seen = new SeenProcesses();
+            seen.addAll(quickstart.all("started, pid (\\d+)"));
+            seen.killAll();
         }
     }
 }

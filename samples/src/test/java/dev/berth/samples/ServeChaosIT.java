@@ -60,9 +60,9 @@ class ServeChaosIT {
         for (JavaMain s : serves) {
             s.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
-        for (InstanceSessions.Proc p : InstanceSessions.scan(token)) { // this test's instances only, by pid
-            ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        SeenProcesses instances = new SeenProcesses();
+        InstanceSessions.scan(token).forEach(p -> instances.add(p.pid())); // this test's instances only, by pid
+        instances.killAll();
         if (nginx > 0) {
             ProcessHandle.of(nginx).ifPresent(ProcessHandle::destroy);
         }

@@ -39,17 +39,11 @@ class ServeIT {
     }
 
     /** Instances the test saw, killed after it whatever happened. */
-    private final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final SeenProcesses seen = new SeenProcesses();
 
     @AfterEach
-    void killWhatWasSeen() {
-        for (String pid : seen) { // a proxy master before its workers (it would respawn them), which outlive it
-            ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> {
-                List<ProcessHandle> workers = h.descendants().toList();
-                h.destroyForcibly();
-                workers.forEach(ProcessHandle::destroyForcibly);
-            });
-        }
+    void killWhatWasSeen() throws InterruptedException {
+        seen.killAll();
     }
 
     @Test

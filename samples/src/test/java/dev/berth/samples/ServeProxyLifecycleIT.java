@@ -33,7 +33,7 @@ class ServeProxyLifecycleIT {
 
     /** Every Serve started, and the pids of what they started (instances, proxy), killed after the test. */
     private final List<Process> serves = new CopyOnWriteArrayList<>();
-    private final List<Long> seen = new CopyOnWriteArrayList<>();
+    private final SeenProcesses seen = new SeenProcesses();
 
     @AfterEach
     void killWhatWasSeen(org.junit.jupiter.api.TestInfo test) throws Exception {
@@ -47,14 +47,7 @@ class ServeProxyLifecycleIT {
         for (Process p : serves) {
             p.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
         }
-        for (long pid : seen) { // a master before its workers (it would respawn them), which outlive it
-            ProcessHandle.of(pid).ifPresent(h -> {
-                List<ProcessHandle> workers = h.descendants().toList();
-                h.destroyForcibly();
-                workers.forEach(ProcessHandle::destroyForcibly);
-            });
-        }
-        TestTools.deleteWhenQuiet(tmp.resolve("state")); // killed instances' wrappers may still write there
+        seen.killAll();
     }
 
     private Path hello() throws IOException {

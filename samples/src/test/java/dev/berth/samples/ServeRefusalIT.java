@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -40,17 +39,11 @@ class ServeRefusalIT {
     Path tmp;
 
     /** Processes the test saw (instances, proxies), killed after it whatever happened. */
-    private final List<String> seen = new CopyOnWriteArrayList<>();
+    private final SeenProcesses seen = new SeenProcesses();
 
     @AfterEach
-    void killWhatWasSeen() {
-        for (String pid : seen) { // a proxy master before its workers (it would respawn them), which outlive it
-            ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> {
-                List<ProcessHandle> workers = h.descendants().toList();
-                h.destroyForcibly();
-                workers.forEach(ProcessHandle::destroyForcibly);
-            });
-        }
+    void killWhatWasSeen() throws InterruptedException {
+        seen.killAll();
     }
 
     private Path hello(String folder) throws IOException {

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,11 +27,11 @@ class ServeReloadIT {
     Path tmp;
 
     /** Processes the test saw, killed after it whatever happened. */
-    private final List<String> seen = new CopyOnWriteArrayList<>();
+    private final SeenProcesses seen = new SeenProcesses();
 
     @AfterEach
-    void killWhatWasSeen() {
-        seen.forEach(pid -> ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly));
+    void killWhatWasSeen() throws InterruptedException {
+        seen.killAll();
     }
 
     private static String hello(String app, String greeting) {

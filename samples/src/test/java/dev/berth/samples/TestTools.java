@@ -36,27 +36,4 @@ final class TestTools {
     static List<String> words(String output) {
         return output.isBlank() ? List.of() : List.of(output.trim().split("\\s+"));
     }
-
-    /**
-     * Deletes {@code dir} and everything in it, trying again for up to 5 s while processes killed
-     * just before still write their last files there (an instance's wrapper records its exit code);
-     * what is still there then is left for JUnit's own clean-up to report.
-     */
-    static void deleteWhenQuiet(java.nio.file.Path dir) {
-        try {
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).pollInterval(java.time.Duration.ofMillis(200))
-                    .ignoreExceptions().until(() -> {
-                        if (java.nio.file.Files.exists(dir)) {
-                            try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(dir)) {
-                                for (java.nio.file.Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                                    java.nio.file.Files.deleteIfExists(p); // a file appearing meanwhile fails this round
-                                }
-                            }
-                        }
-                        return !java.nio.file.Files.exists(dir);
-                    });
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            // left for JUnit's own clean-up to report
-        }
-    }
 }
