@@ -3,17 +3,21 @@ package dev.berth.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.Backend;
+import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.LaunchRequest;
 import dev.berth.api.RunningInstance;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,12 +33,18 @@ import org.junit.jupiter.api.Test;
  *   <li>start returns the instance running, and it is listed;</li>
  *   <li>starting an id that runs returns it unchanged (same handle), listed once;</li>
  *   <li>stop ends it (gone from the list), and stopping it again or an unknown id is a no-op;</li>
- *   <li>kill is reported to the exit listener exactly once, with the instance's handle;</li>
+ *   <li>kill is reported to the exit listener exactly once, with the instance's handle, as exit code
+ *       137 with a reason naming SIGKILL; killing or stopping it again, or an unknown id, is a
+ *       no-op;</li>
  *   <li>a new backend object over the same place lists (adopts) what runs, with the same handle,
  *       and can stop it;</li>
  *   <li>logs hold its output, follow sees new lines as they come;</li>
  *   <li>exec runs a command beside it, with its environment, and returns exit code and output;</li>
- *   <li>environment shows its env; describe says something about it.</li>
+ *   <li>environment shows its env; describe says something about it;</li>
+ *   <li>an app's setup runs once per release and node, before its instances, whatever the number
+ *       of instances started (also at once), and its output reaches the build-output listener; a
+ *       backend that runs no setup ({@link #runsSetup()} false: containers build it into their
+ *       image) refuses such an app with an error naming its setup, starting nothing.</li>
  * </ul>
  *
  * Instances left running are stopped after each test, and backend objects closed.
@@ -48,6 +58,8 @@ public abstract class BackendContract {
     private final List<String> started = new ArrayList<>();
     /** Exits reported to the backend under test: instance id and handle. */
     private final List<String> exits = new CopyOnWriteArrayList<>();
+    /** The same exits' code and reason: instance id, code, reason. */
+    private final List<String> reasons = new CopyOnWriteArrayList<>();
     /** The backend under test, made by {@link #newBackend} before each test. */
     protected Backend backend;
 
@@ -62,6 +74,11 @@ public abstract class BackendContract {
         return "r1";
     }
 
+    /** Whether this backend runs an app's setup; one that does not must refuse an app that has one. */
+    protected boolean runsSetup() {
+        return true;
+    }
+
     /**
      * An app running {@code script} with {@code /bin/sh -c}; a backend that needs more (an image)
      * adds it here.
@@ -73,7 +90,10 @@ public abstract class BackendContract {
     @BeforeEach
     final void openBackend() {
         backend = open();
-        backend.onExit((id, handle, exit) -> exits.add(id + " " + handle));
+        backend.onExit((id, handle, exit) -> {
+            reasons.add(id + " " + exit.code() + " " + exit.reason());
+            exits.add(id + " " + handle);
+        });
     }
 
     @AfterEach
@@ -100,11 +120,18 @@ public abstract class BackendContract {
         return b;
     }
 
+    private AppSpec.Builder beating() {
+        return app("contract", "echo \"hello $GREETING\"; i=0; while [ $i -lt 300 ]; do echo beat $i; "
+                + "i=$((i+1)); sleep 0.2; done").env("GREETING", GREETING);
+    }
+
     private RunningInstance start(String id) {
+        return start(id, beating().build(), release());
+    }
+
+    private RunningInstance start(String id, AppSpec spec, String release) {
         started.add(id);
-        AppSpec spec = app("contract", "echo \"hello $GREETING\"; i=0; while [ $i -lt 300 ]; do echo beat $i; "
-                + "i=$((i+1)); sleep 0.2; done").env("GREETING", GREETING).build();
-        return backend.start(new LaunchRequest(id, node(), spec, release()));
+        return backend.start(new LaunchRequest(id, node(), spec, release));
     }
 
     private List<String> listed(Backend b) {
@@ -152,7 +179,12 @@ public abstract class BackendContract {
 
         String expected = "contract-4 " + ri.handle();
         await().atMost(PATIENCE).until(() -> exits.contains(expected));
+        assertThat(reasons).singleElement().asString().startsWith("contract-4 137 ").contains("SIGKILL");
+        backend.kill("contract-4");
+        backend.stop("contract-4", Duration.ofSeconds(1));
+        backend.kill("contract-unknown");
         await().during(Duration.ofSeconds(1)).atMost(PATIENCE).until(() -> exits.stream().filter(expected::equals).count() == 1);
+        assertThat(exits).containsExactly(expected);
         await().atMost(PATIENCE).until(() -> !listed(backend).contains("contract-4"));
     }
 
@@ -197,5 +229,28 @@ public abstract class BackendContract {
 
         assertThat(backend.console().environment("contract-8")).containsEntry("GREETING", GREETING);
         assertThat(backend.console().describe("contract-8")).isNotEmpty();
+    }
+
+    @Test
+    void setupRunsOncePerReleaseBeforeItsInstancesOrIsRefused() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        backend.onBuildOutput((app, release, node, line) -> lines.add(app + "/" + release + "@" + node + ": " + line));
+        AppSpec spec = beating().setup("/bin/sh", "-c", "echo \"setup of $BERTH_APP $BERTH_RELEASE\"").build();
+        if (!runsSetup()) {
+            assertThatThrownBy(() -> start("contract-9", spec, release())).isInstanceOf(BackendException.class)
+                    .hasMessageContaining("app 'contract'").hasMessageContaining("setup");
+            assertThat(listed(backend)).doesNotContain("contract-9");
+            return;
+        }
+        CompletableFuture<RunningInstance> a = CompletableFuture.supplyAsync(() -> start("contract-9", spec, release()));
+        CompletableFuture<RunningInstance> b = CompletableFuture.supplyAsync(() -> start("contract-10", spec, release()));
+        CompletableFuture.allOf(a, b).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        start("contract-11", spec, release());
+        start("contract-12", spec, "r2");
+
+        String once = "contract/" + release() + "@" + node() + ": setup of contract " + release();
+        assertThat(lines).as("the setup's output, once per release").containsOnlyOnce(once)
+                .containsOnlyOnce("contract/r2@" + node() + ": setup of contract r2");
+        assertThat(listed(backend)).contains("contract-9", "contract-10", "contract-11", "contract-12");
     }
 }

@@ -33,6 +33,11 @@ class DockerBackendContractIT extends BackendContract {
     }
 
     @Override
+    protected boolean runsSetup() {
+        return false; // a container's setup is built into its image (RUN in the Dockerfile)
+    }
+
+    @Override
     protected AppSpec.Builder app(String name, String script) {
         return Kit.sh(name, script);
     }

@@ -212,15 +212,6 @@ class DockerBackendIT {
         assertThat(docker("ps", "-q", "--filter", "label=dev.berth.node=" + node).out().lines().count()).isEqualTo(1);
     }
 
-    @Test
-    void killIsReportedLikeACrash() throws Exception {
-        RunningInstance i = backend.start(req("k", node, Kit.sh("k", "exec sleep 300").build()));
-        backend.kill("k");
-        waiting().until(() -> !exits.isEmpty());
-        assertThat(exits.get(0).handle()).isEqualTo(i.handle());
-        backend.kill("k"); // no-op
-        assertThat(backend.list()).isEmpty();
-    }
 
     @Test
     void aNewBackendAdoptsTheRunningContainers() throws Exception {

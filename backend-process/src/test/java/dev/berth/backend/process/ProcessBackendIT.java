@@ -129,14 +129,6 @@ class ProcessBackendIT {
         assertThatThrownBy(() -> backend.console().environment("web-4")).isInstanceOf(NotFoundException.class);
     }
 
-    @Test
-    void startOfARunningIdIsANoOp() {
-        AppSpec spec = sh("web", LONG).build();
-        RunningInstance first = backend.start(req("web-1", spec));
-        RunningInstance again = backend.start(req("web-1", spec));
-        assertThat(again).isEqualTo(first);
-        assertThat(backend.list()).hasSize(1);
-    }
 
     @Test
     void stopAndKillOfUnknownOrFinishedIdsSucceed() {
@@ -160,17 +152,6 @@ class ProcessBackendIT {
         assertThat(backend.console().logs("crash", 10)).containsExactly("going");
     }
 
-    @Test
-    void killIsReportedAsACrash() {
-        RunningInstance i = backend.start(req("k", sh("web", LONG).build()));
-        backend.kill("k");
-        assertThat(alive(i.handle())).isFalse();
-        waiting().until(() -> !exits.of("k").isEmpty());
-        ExitInfo exit = exits.of("k").get(0).info();
-        assertThat(exit.code()).isEqualTo(128 + 9);
-        assertThat(exit.reason()).contains("SIGKILL");
-        assertThat(exits.of("k")).hasSize(1);
-    }
 
     @Test
     void stopIsNotReported() {
@@ -261,21 +242,6 @@ class ProcessBackendIT {
         assertThat(backend.console().logs("d2", 2).get(0)).isEqualTo("from source");
     }
 
-    @Test
-    void setupRunsOncePerReleaseAcrossInstances() throws Exception {
-        AppSpec spec = sh("web", LONG).setup("/bin/sh", "-c", "echo run >> counter; echo \"setup of $BERTH_APP\"").build();
-        CompletableFuture<RunningInstance> a = CompletableFuture.supplyAsync(() -> backend.start(req("w1", spec)));
-        CompletableFuture<RunningInstance> b = CompletableFuture.supplyAsync(() -> backend.start(req("w2", spec)));
-        CompletableFuture.allOf(a, b).get(60, java.util.concurrent.TimeUnit.SECONDS);
-        backend.start(req("w3", spec));
-        Path release = base.resolve("node1/web/releases/r1");
-        assertThat(Files.readAllLines(release.resolve("counter"))).containsExactly("run");
-        assertThat(Files.readString(release.resolve("setup.log"))).contains("setup of web");
-        assertThat(backend.list()).hasSize(3);
-
-        backend.start(new dev.berth.api.LaunchRequest("w4", "node1", spec, "r2"));
-        assertThat(Files.readAllLines(base.resolve("node1/web/releases/r2/counter"))).containsExactly("run");
-    }
 
     @Test
     void failingSetupFailsTheStartWithItsOutput() {

@@ -285,24 +285,6 @@ class SshBackendIT {
         }
     }
 
-    @Test
-    void killIsReportedLikeACrashAndUnknownIdsAreNoOps() throws Exception {
-        RunningInstance i = backend.start(req("k-1", "h1", Kit.sleeper("k").build()));
-        backend.kill("k-1");
-        waiting().until(() -> exits.size() == 1);
-        Exit e = exits.get(0);
-        assertThat(e.id()).isEqualTo("k-1");
-        assertThat(e.handle()).isEqualTo(i.handle());
-        assertThat(e.info().code()).isEqualTo(137);
-        assertThat(e.info().reason()).contains("killed by Berth with SIGKILL");
-        assertThat(Kit.processExists(i.handle())).isFalse();
-        backend.kill("k-1");
-        backend.stop("k-1", Duration.ofSeconds(1));
-        backend.kill("never-was");
-        backend.stop("never-was", Duration.ofSeconds(1));
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> exits.size() == 1);
-        assertThat(backend.list()).isEmpty();
-    }
 
     @Test
     void exitsOnTheirOwnAreReportedOnceWithTheirCode() throws Exception {
