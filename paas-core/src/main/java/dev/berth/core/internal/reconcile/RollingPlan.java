@@ -11,7 +11,11 @@ import java.util.List;
  * <ul>
  *   <li>At most {@link UpdateStrategy#maximumRunning} instances run at once (old, new, and those
  *       still stopping), so new ones are asked for only while there is room.</li>
- *   <li>An old instance that is not healthy serves nobody: it is stopped at once.</li>
+ *   <li>An old instance that is not healthy serves nobody, but may be so for a moment (a probe
+ *       missed under load): it is stopped once the healthy ones reach the minimum without it, or
+ *       when its place is needed to start the new ones. Stopping every unhealthy old one at once
+ *       let one slow round of probes end a whole serving release (seen under load on CI). One
+ *       that stays unhealthy is replaced by the health checks anyway.</li>
  *   <li>A healthy old instance is stopped only while the healthy ones left (old and new) stay at
  *       or above {@link UpdateStrategy#minimumHealthy}. With the defaults (1.0, 1.0) that means:
  *       one old instance for each new one that has passed its health check.</li>
@@ -43,14 +47,16 @@ final class RollingPlan {
         List<String> stop = new ArrayList<>();
         long healthyOld = old.stream().filter(Old::healthy).count();
         long healthy = healthyCurrent + healthyOld;
-        int stopping = 0;
+        int roomNeeded = Math.max(0, desired - current) - room; // places the new ones still to start lack
         for (Old o : old) {
             if (!o.healthy()) {
-                stop.add(o.id());
-                stopping++;
+                if (healthy >= minHealthy || roomNeeded > 0) {
+                    stop.add(o.id());
+                    roomNeeded--;
+                }
             } else if (healthy - 1 >= minHealthy) {
                 stop.add(o.id());
-                stopping++;
+                roomNeeded--;
                 healthy--;
             }
         }

@@ -44,11 +44,29 @@ class RollingPlanTest {
     }
 
     @Test
-    void unhealthyOldInstancesGoAtOnce() {
+    void anUnhealthyOldInstanceGoesOnceTheMinimumIsMetWithoutIt() {
         List<RollingPlan.Old> old = List.of(new RollingPlan.Old("sick", false), new RollingPlan.Old("fine", true));
-        RollingPlan.Step step = RollingPlan.step(UpdateStrategy.defaults(), 2, 0, 0, old, 2);
+        RollingPlan.Step step = RollingPlan.step(UpdateStrategy.defaults(), 2, 2, 1, old, 4);
         assertThat(step.toStop()).containsExactly("sick");
-        assertThat(step.toStart()).isEqualTo(2);
+    }
+
+    @Test
+    void unhealthyOldInstancesBelowTheMinimumStayWhileTheNewOnesHaveRoom() {
+        // one slow round of probes made every old instance unhealthy while the new ones started
+        List<RollingPlan.Old> old = IntStream.rangeClosed(1, 4).mapToObj(i -> new RollingPlan.Old("old-" + i, false))
+                .toList();
+        RollingPlan.Step step = RollingPlan.step(UpdateStrategy.defaults(), 4, 4, 0, old, 8);
+        assertThat(step.toStop()).isEmpty();
+        assertThat(step.toStart()).isZero();
+    }
+
+    @Test
+    void unhealthyOldInstancesMakeRoomForTheNewOnesWhenThereIsNone() {
+        // no surge allowed: 2 old ones and 1 new one fill the 3 places
+        List<RollingPlan.Old> old = List.of(new RollingPlan.Old("sick-1", false), new RollingPlan.Old("sick-2", false));
+        RollingPlan.Step step = RollingPlan.step(new UpdateStrategy(0.5, 0.0, DEADLINE), 3, 1, 0, old, 3);
+        assertThat(step.toStop()).as("room for the 2 new ones still to start").containsExactly("sick-1", "sick-2");
+        assertThat(step.toStart()).isZero(); // the room comes once they are gone
     }
 
     @Test
