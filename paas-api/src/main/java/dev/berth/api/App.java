@@ -8,6 +8,7 @@ import java.util.List;
  */
 public interface App {
 
+    /** The app's name. */
     String name();
 
     /** The current spec. */

@@ -25,6 +25,7 @@ public record AppRecord(AppSpec spec, String release, boolean stopped, Rollout r
         this(spec, release, stopped, null, List.of());
     }
 
+    /** The app's name (its spec's). */
     public String name() {
         return spec.name();
     }

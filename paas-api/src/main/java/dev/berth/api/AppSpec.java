@@ -244,15 +244,18 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             return e.in("app '" + name + "'");
         }
 
+        /** Where the code comes from (default: none). */
         public Builder source(Source source) {
             this.source = Checks.notNull("source", source);
             return this;
         }
 
+        /** The argv run once per release and node before instances start. */
         public Builder setup(String... argv) {
             return setup(Arrays.asList(argv));
         }
 
+        /** The argv run once per release and node before instances start. */
         public Builder setup(List<String> argv) {
             try {
                 this.setup = Checks.argv("setup", argv, true);
@@ -262,10 +265,12 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             return this;
         }
 
+        /** The argv each instance runs. */
         public Builder command(String... argv) {
             return command(Arrays.asList(argv));
         }
 
+        /** The argv each instance runs. */
         public Builder command(List<String> argv) {
             try {
                 this.command = Checks.argv("command", argv, true);
@@ -297,6 +302,7 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             return this;
         }
 
+        /** How many instances run (default 1). */
         public Builder instances(int count) {
             try {
                 this.instances = Instances.of(count);
@@ -306,11 +312,13 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             return this;
         }
 
+        /** How many instances run: a count or one per node. */
         public Builder instances(Instances instances) {
             this.instances = Checks.notNull("instances", instances);
             return this;
         }
 
+        /** What each instance reserves on its node. */
         public Builder resources(Resources resources) {
             try {
                 this.resources = Resources.checkCeiling("resources", Checks.notNull("resources", resources));
@@ -320,26 +328,31 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             return this;
         }
 
+        /** The domains the router sends to the app, and how. */
         public Builder routing(Routing routing) {
             this.routing = Checks.notNull("routing", routing);
             return this;
         }
 
+        /** How readiness and health are checked. */
         public Builder healthCheck(HealthCheck healthCheck) {
             this.healthCheck = Checks.notNull("healthCheck", healthCheck);
             return this;
         }
 
+        /** The back-off between respawns of a crashed instance. */
         public Builder restartPolicy(RestartPolicy restartPolicy) {
             this.restartPolicy = Checks.notNull("restart", restartPolicy);
             return this;
         }
 
+        /** Where instances may be placed. */
         public Builder constraints(Constraints constraints) {
             this.constraints = Checks.notNull("constraints", constraints);
             return this;
         }
 
+        /** How a new release rolls out. */
         public Builder update(UpdateStrategy update) {
             this.update = Checks.notNull("update", update);
             return this;
@@ -361,6 +374,7 @@ public record AppSpec(String name, Source source, List<String> setup, List<Strin
             return this;
         }
 
+        /** The spec, validated. */
         public AppSpec build() {
             return new AppSpec(name, source, setup, command, env, instances, resources, routing, healthCheck,
                     restartPolicy, constraints, update, workingDir, user);

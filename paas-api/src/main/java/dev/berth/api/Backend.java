@@ -78,12 +78,14 @@ public interface Backend extends AutoCloseable {
      */
     @FunctionalInterface
     interface ExitListener {
+        /** An instance ended without being asked to. */
         void exited(String instanceId, String handle, ExitInfo exit);
     }
 
     /** Told of build output; called from a backend thread and must not block. */
     @FunctionalInterface
     interface BuildListener {
+        /** One line of a release's preparation output on a node. */
         void output(String app, String release, String node, String line);
     }
 }

@@ -44,14 +44,17 @@ public record Constraints(boolean uniqueHost, int maxPerNode, Map<String, String
         return true;
     }
 
+    /** A copy with at most one instance per node, or not. */
     public Constraints withUniqueHost(boolean unique) {
         return new Constraints(unique, maxPerNode, nodeLabels);
     }
 
+    /** A copy with at most {@code max} instances per node (0: no limit). */
     public Constraints withMaxPerNode(int max) {
         return new Constraints(uniqueHost, max, nodeLabels);
     }
 
+    /** A copy placing only on nodes with all these labels. */
     public Constraints withNodeLabels(Map<String, String> labels) {
         return new Constraints(uniqueHost, maxPerNode, labels);
     }

@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 /** A handle on one instance of an app. Thread-safe. */
 public interface Instance {
 
+    /** The instance's id. */
     String id();
 
     /** What the platform knows of it now. */

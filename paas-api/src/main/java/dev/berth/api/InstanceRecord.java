@@ -31,6 +31,7 @@ public record InstanceRecord(String id, String app, String release, String node,
         }
     }
 
+    /** A copy in {@code state}. */
     public InstanceRecord withState(InstanceState state) {
         return new InstanceRecord(id, app, release, node, state, endpoint, handle, restarts, startedAt, lastExit);
     }

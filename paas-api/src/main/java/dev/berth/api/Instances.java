@@ -22,6 +22,7 @@ public record Instances(int count, boolean all) {
         }
     }
 
+    /** Exactly {@code count} instances. */
     public static Instances of(int count) {
         return new Instances(count, false);
     }

@@ -9,5 +9,6 @@ package dev.berth.api;
  */
 @FunctionalInterface
 public interface PlatformListener {
+    /** Told of one event; must not block. */
     void onEvent(PlatformEvent event);
 }

@@ -73,6 +73,7 @@ public record Resources(SortedMap<String, Double> amounts) {
         return builder().cpu(cpu).memoryMb(memoryMb).build();
     }
 
+    /** A builder with no amounts. */
     public static Builder builder() {
         return new Builder();
     }
@@ -88,6 +89,7 @@ public record Resources(SortedMap<String, Double> amounts) {
         return amounts.containsKey(dimension);
     }
 
+    /** Whether no amount is set. */
     public boolean isEmpty() {
         return amounts.isEmpty();
     }
@@ -118,24 +120,29 @@ public record Resources(SortedMap<String, Double> amounts) {
         private Builder() {
         }
 
+        /** CPU cores. */
         public Builder cpu(double cores) {
             return amount(CPU, cores);
         }
 
+        /** Memory in MiB. */
         public Builder memoryMb(double mib) {
             return amount(MEMORY_MB, mib);
         }
 
+        /** The abstract {@code load} dimension of Mako manifests. */
         public Builder load(double load) {
             return amount(LOAD, load);
         }
 
+        /** An amount of any named dimension. */
         public Builder amount(String dimension, double amount) {
             new Resources(new TreeMap<>(Map.of(dimension, amount)));
             amounts.put(dimension, amount);
             return this;
         }
 
+        /** The resources, validated. */
         public Resources build() {
             return new Resources(amounts);
         }

@@ -73,6 +73,7 @@ public record Routing(List<String> domains, Balance balance, Tls tls, RouteSetti
         return new Routing(lower, Balance.LEAST_CONN);
     }
 
+    /** A copy with this balancing method. */
     public Routing withBalance(Balance balance) {
         return new Routing(domains, balance, tls, settings);
     }
@@ -82,6 +83,7 @@ public record Routing(List<String> domains, Balance balance, Tls tls, RouteSetti
         return new Routing(domains, balance, tls, settings);
     }
 
+    /** A copy with these proxy settings. */
     public Routing withSettings(RouteSettings settings) {
         return new Routing(domains, balance, tls, settings);
     }

@@ -44,6 +44,7 @@ public record RoutingTable(Map<String, Route> routes) {
         return this;
     }
 
+    /** A table with no route. */
     public static RoutingTable empty() {
         return new RoutingTable(Map.of());
     }

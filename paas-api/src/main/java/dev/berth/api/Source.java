@@ -14,6 +14,7 @@ public sealed interface Source permits Source.None, Source.Directory, Source.Git
         return None.INSTANCE;
     }
 
+    /** Code copied from a directory. */
     static Source directory(Path path) {
         return new Directory(path);
     }
@@ -31,6 +32,7 @@ public sealed interface Source permits Source.None, Source.Directory, Source.Git
         return new Git(repository, null, true);
     }
 
+    /** A container image (Docker backends). */
     static Source image(String image) {
         return new Image(image);
     }

@@ -42,6 +42,7 @@ public interface StateStore extends AutoCloseable {
         write(StateChanges.builder().deleteInstance(id).build());
     }
 
+    /** Releases the store's resources; does nothing by default. */
     @Override
     default void close() {
     }
