@@ -1,6 +1,7 @@
 package dev.berth.backend.ssh;
 
 import dev.berth.support.CappedOutput;
+import dev.berth.support.OutputCaps;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -52,6 +53,14 @@ final class HostLink implements Closeable {
 
         boolean ok() {
             return exitCode != null && exitCode == 0;
+        }
+
+        /** Throws "{@code what} (exit status N): output" unless the command succeeded. */
+        void requireOk(String what) {
+            if (!ok()) {
+                throw new BackendException(what + " (exit status " + exitCode + "): "
+                        + OutputCaps.cutText((text() + " " + err).trim(), OutputCaps.LINE_BYTES));
+            }
         }
     }
 

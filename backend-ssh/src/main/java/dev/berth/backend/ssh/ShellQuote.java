@@ -1,6 +1,10 @@
 package dev.berth.backend.ssh;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -8,7 +12,8 @@ import java.util.regex.Pattern;
  * only of characters no shell treats specially is passed as is; any other is wrapped in single
  * quotes, inside which a POSIX shell takes every byte literally (spaces, {@code ; $ ` " \},
  * newlines, non-ASCII), with each embedded single quote written as {@code '\''}. The empty string
- * becomes {@code ''}. NUL cannot be passed through a shell and is refused. Stateless and thread-safe.
+ * becomes {@code ''}. NUL cannot be passed through a shell and is refused. An env becomes
+ * {@code KEY='value'} lines for a shell to source. Stateless and thread-safe.
  */
 final class ShellQuote {
     /** Characters that never mean anything to sh, in any position (no '=', '~', '#', glob or brace chars). */
@@ -45,5 +50,18 @@ final class ShellQuote {
             sb.append(quote(arg));
         }
         return sb.toString();
+    }
+
+    /** The env as sh assignments ({@code KEY='value'} lines) that the instance's shell sources with {@code set -a}. */
+    static InputStream envFile(Map<String, String> env) {
+        StringBuilder sb = new StringBuilder();
+        env.forEach((k, v) -> {
+            if (!Names.ENV_KEY.matcher(k).matches()) {
+                throw new IllegalArgumentException("env key '" + Names.printable(k) + "' is not allowed: keys are 1-128 "
+                        + "of A-Z a-z 0-9 _, not starting with a digit");
+            }
+            sb.append(k).append('=').append(quote(v)).append('\n');
+        });
+        return new ByteArrayInputStream(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,6 +1,5 @@
 package dev.berth.backend.ssh;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -292,7 +291,7 @@ public final class SshBackend implements Backend {
             String base = host.baseDir();
             HostLink.Result pre = link.run(Scripts.PRECHECK, List.of(base, id, app, release,
                     source instanceof Source.None ? "1" : "0"), null, options.commandTimeout);
-            requireOk(pre, what + " on " + link.where() + ": the check before starting failed");
+            pre.requireOk(what + " on " + link.where() + ": the check before starting failed");
             String releaseState = "absent";
             for (String line : pre.lines()) {
                 if (line.startsWith("A ")) {
@@ -329,7 +328,7 @@ public final class SshBackend implements Backend {
                 // another start may have prepared it meanwhile (here or from another backend): look again
                 HostLink.Result again = link.run(Scripts.PRECHECK, List.of(base, "-", app, release,
                         spec.source() instanceof Source.None ? "1" : "0"), null, options.commandTimeout);
-                requireOk(again, "app '" + app + "' release '" + release + "' on " + link.where()
+                again.requireOk("app '" + app + "' release '" + release + "' on " + link.where()
                         + ": the release check failed");
                 for (String line : again.lines()) {
                     if (line.startsWith("R ")) {
@@ -390,7 +389,7 @@ public final class SshBackend implements Backend {
                 throw new BackendException(what + ": the local tar of " + dir + " failed (exit status " + tar.exitValue()
                         + "): " + readQuietly(tarErrors));
             }
-            requireOk(r, what + ": unpacking the copy failed");
+            r.requireOk(what + ": unpacking the copy failed");
             if (r.text().contains("copied")) {
                 copies.incrementAndGet();
             }
@@ -428,7 +427,7 @@ public final class SshBackend implements Backend {
                 Long.toString(Math.max(1, options.setupTimeout.toSeconds()))));
         args.addAll(spec.setup());
         LOG.info("{}: running {}", what, spec.setup());
-        HostLink.Result r = link.run(Scripts.SETUP, args, envFile(env), options.setupTimeout.plusSeconds(30));
+        HostLink.Result r = link.run(Scripts.SETUP, args, ShellQuote.envFile(env), options.setupTimeout.plusSeconds(30));
         List<String> lines = r.lines();
         List<String> output = lines.size() > 1 ? lines.subList(1, lines.size()) : List.of();
         for (String line : OutputCaps.lastLines(output, 200, Scripts.BUILD_BYTES)) {
@@ -459,19 +458,6 @@ public final class SshBackend implements Backend {
         } catch (NumberFormatException e) {
             return "exit status " + code;
         }
-    }
-
-    /** The env as sh assignments ({@code KEY='value'} lines) that the instance's shell sources with {@code set -a}. */
-    static InputStream envFile(Map<String, String> env) {
-        StringBuilder sb = new StringBuilder();
-        env.forEach((k, v) -> {
-            if (!Names.ENV_KEY.matcher(k).matches()) {
-                throw new IllegalArgumentException("env key '" + Names.printable(k) + "' is not allowed: keys are 1-128 "
-                        + "of A-Z a-z 0-9 _, not starting with a digit");
-            }
-            sb.append(k).append('=').append(ShellQuote.quote(v)).append('\n');
-        });
-        return new ByteArrayInputStream(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private RunningInstance launch(HostLink link, AppSpec spec, String id, String release) {
@@ -509,7 +495,7 @@ public final class SshBackend implements Backend {
                     ports.isEmpty() ? "-" : String.join(",", ports.stream().map(String::valueOf).toList()));
             List<String> args = new ArrayList<>(List.of(base, id, workDir, meta, Scripts.WRAPPER, Scripts.INNER));
             args.addAll(ArgvExpansion.command(spec, env, what));   // ${NAME} from the instance's env, no shell
-            HostLink.Result r = link.run(Scripts.LAUNCH, args, envFile(env), options.commandTimeout);
+            HostLink.Result r = link.run(Scripts.LAUNCH, args, ShellQuote.envFile(env), options.commandTimeout);
             String pidLine = r.lines().stream().filter(l -> l.startsWith("P ")).findFirst().orElse(null);
             if (!r.ok() || pidLine == null) {
                 throw new BackendException(what + ": cannot start " + spec.command() + ": "
@@ -1112,13 +1098,6 @@ public final class SshBackend implements Backend {
         return Names.segment(field, value);
     }
 
-    private static void requireOk(HostLink.Result r, String what) {
-        if (!r.ok()) {
-            throw new BackendException(what + " (exit status " + r.exitCode() + "): "
-                    + OutputCaps.cutText((r.text() + " " + r.err()).trim(), OutputCaps.LINE_BYTES));
-        }
-    }
-
     /** How many releases were copied to a host by this backend (for tests). */
     int copies() {
         return copies.get();
@@ -1195,7 +1174,7 @@ public final class SshBackend implements Backend {
             if (r.exitCode() != null && r.exitCode() == 97) {
                 throw new dev.berth.api.NotFoundException("instance '" + id + "' does not run on " + link.where());
             }
-            requireOk(r, "instance '" + id + "' on " + link.where() + ": cannot inspect it");
+            r.requireOk("instance '" + id + "' on " + link.where() + ": cannot inspect it");
             // "pid P", "meta M", "ENVIRON", then the NUL-separated environment
             String text = r.text();
             int marker = text.indexOf("ENVIRON\n");
@@ -1238,7 +1217,7 @@ public final class SshBackend implements Backend {
             if (r.exitCode() != null && r.exitCode() == 97) {
                 throw new BackendException("unknown instance '" + id + "': no instance dir on " + link.where());
             }
-            requireOk(r, "instance '" + id + "' on " + link.where() + ": cannot read its output");
+            r.requireOk("instance '" + id + "' on " + link.where() + ": cannot read its output");
             return OutputCaps.lastLines(r.lines(), lines, OutputCaps.ANSWER_BYTES);
         }
 

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,5 +75,15 @@ class ShellQuoteTest {
         String s = new String(out, StandardCharsets.UTF_8);
         assertThat(s).endsWith("\0");
         return Arrays.asList(s.substring(0, s.length() - 1).split("\0", -1));
+    }
+
+    @Test
+    void theEnvFileQuotesEveryValue() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("A", "plain");
+        env.put("B", "it's $(x) `y`\nz");
+        String text = new String(ShellQuote.envFile(env).readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(text).isEqualTo("A=plain\nB='it'\\''s $(x) `y`\nz'\n");
+        assertThatThrownBy(() -> ShellQuote.envFile(Map.of("BAD-KEY", "v"))).hasMessageContaining("env key 'BAD-KEY'");
     }
 }

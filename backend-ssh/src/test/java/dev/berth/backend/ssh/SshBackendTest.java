@@ -8,15 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.berth.api.Endpoint;
 
-/** Builder and host checks, the env file and the parsing of the liveness script's lines; no SSH needed. */
+/** Builder and host checks and the parsing of the liveness script's lines; no SSH needed. */
 class SshBackendTest {
 
     private static SshHost.Builder host(String id) {
@@ -81,16 +79,6 @@ class SshBackendTest {
         Files.writeString(junk, "not a key", StandardCharsets.UTF_8);
         assertThatThrownBy(() -> SshBackend.builder().host(host("n2").privateKey(junk).build()).build())
                 .hasMessageContaining("host 'n2': privateKey '" + junk + "' is not allowed");
-    }
-
-    @Test
-    void theEnvFileQuotesEveryValue() throws Exception {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("A", "plain");
-        env.put("B", "it's $(x) `y`\nz");
-        String text = new String(SshBackend.envFile(env).readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(text).isEqualTo("A=plain\nB='it'\\''s $(x) `y`\nz'\n");
-        assertThatThrownBy(() -> SshBackend.envFile(Map.of("BAD-KEY", "v"))).hasMessageContaining("env key 'BAD-KEY'");
     }
 
     @Test
