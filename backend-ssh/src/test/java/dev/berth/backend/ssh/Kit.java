@@ -98,7 +98,7 @@ final class Kit {
     }
 
     /** A backend over every host of the kit with short timeouts and a fast heartbeat. */
-    SshBackend.Builder backend() {
+    SshBackendBuilder backend() {
         return SshBackend.builder().hosts(sshHosts()).connectTimeout(Duration.ofSeconds(1))
                 .authTimeout(Duration.ofSeconds(3)).checkTimeout(Duration.ofSeconds(2))
                 .heartbeat(Duration.ofMillis(300));

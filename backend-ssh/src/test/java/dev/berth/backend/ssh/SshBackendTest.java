@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.berth.api.Endpoint;
+import dev.berth.support.ExitCodes;
 
 /** Builder and host checks and the parsing of the liveness script's lines; no SSH needed. */
 class SshBackendTest {
@@ -55,7 +56,7 @@ class SshBackendTest {
 
     @Test
     void theBuilderRejectsBadValuesNamingTheOption(@TempDir Path dir) throws Exception {
-        SshBackend.Builder b = SshBackend.builder();
+        SshBackendBuilder b = SshBackend.builder();
         assertThatThrownBy(() -> b.connectTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("connectTimeout PT0S is not allowed: must be PT0.1S to PT5M");
         assertThatThrownBy(() -> b.authTimeout(null)).hasMessageContaining("authTimeout null is not allowed");
@@ -84,7 +85,7 @@ class SshBackendTest {
     @Test
     void linesOfTheLivenessScriptBecomeRunningInstances() {
         SshHost h = host("n1").build();
-        SshBackend.Seen s = SshBackend.Seen.parse("A web-1 4242 123456 v1 web r1 n1 8001 1700000000000 /srv/berth/instances/web-1 8001", h);
+        Seen s = Seen.parse("A web-1 4242 123456 v1 web r1 n1 8001 1700000000000 /srv/berth/instances/web-1 8001", h);
         assertThat(s).isNotNull();
         assertThat(s.running().instanceId()).isEqualTo("web-1");
         assertThat(s.running().app()).isEqualTo("web");
@@ -93,16 +94,16 @@ class SshBackendTest {
         assertThat(s.running().endpoint()).isEqualTo(new Endpoint("10.0.0.1", 8001));
         assertThat(s.running().handle()).isEqualTo("4242:123456");
         assertThat(s.running().startedAt()).isEqualTo(Instant.ofEpochMilli(1700000000000L));
-        assertThat(SshBackend.Seen.parse("A w 1 2 v1 w r1 n1 - 1700000000000 /x -", h).running().endpoint()).isNull();
-        assertThat(SshBackend.Seen.parse("A ../x 1 2 v1 w r1 n1 - 1 /x -", h)).isNull();
-        assertThat(SshBackend.Seen.parse("A w x 2 v1 w r1 n1 - 1 /x -", h)).isNull();
-        assertThat(SshBackend.Seen.parse("A w 1 2 v2 w r1 n1 - 1 /x -", h)).isNull();
-        assertThat(SshBackend.Seen.parse("A w 1 2", h)).isNull();
+        assertThat(Seen.parse("A w 1 2 v1 w r1 n1 - 1700000000000 /x -", h).running().endpoint()).isNull();
+        assertThat(Seen.parse("A ../x 1 2 v1 w r1 n1 - 1 /x -", h)).isNull();
+        assertThat(Seen.parse("A w x 2 v1 w r1 n1 - 1 /x -", h)).isNull();
+        assertThat(Seen.parse("A w 1 2 v2 w r1 n1 - 1 /x -", h)).isNull();
+        assertThat(Seen.parse("A w 1 2", h)).isNull();
     }
 
     @Test
     void exitStatusesAreDescribed() {
-        assertThat(SshBackend.describe(3)).isEqualTo("exited with 3");
-        assertThat(SshBackend.describe(137)).isEqualTo("exited with 137 (128+9: most likely killed by signal 9 (SIGKILL))");
+        assertThat(ExitCodes.describe(3)).isEqualTo("exited with 3");
+        assertThat(ExitCodes.describe(137)).isEqualTo("exited with 137 (128+9: most likely killed by signal 9 (SIGKILL))");
     }
 }

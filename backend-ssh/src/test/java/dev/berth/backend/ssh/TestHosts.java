@@ -24,13 +24,13 @@ public final class TestHosts implements AutoCloseable {
         return new TestHosts(Kit.withHosts(first, count));
     }
 
-    /** The hosts, ready for {@link SshBackend.Builder#hosts}. */
+    /** The hosts, ready for {@link SshBackendBuilder#hosts}. */
     public List<SshHost> hosts() {
         return kit.sshHosts();
     }
 
     /** A backend over every host with short timeouts and a 300 ms heartbeat. */
-    public SshBackend.Builder backend() {
+    public SshBackendBuilder backend() {
         return kit.backend();
     }
 
