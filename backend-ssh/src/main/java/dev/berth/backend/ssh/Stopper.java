@@ -46,12 +46,10 @@ final class Stopper {
         ctx.ensureOpen();
         IdLocks.Held lock = known.lock(id);
         try {
-            HostLink link = monitor.locate(id);
+            HostLink link = answeringHost(id, "stop", "stopping");
             if (link == null) {
-                LOG.debug("instance '{}' is not known on any host: stop is a no-op", id);
                 return;
             }
-            monitor.requireAnswering(link, "stopping instance '" + id + "'");
             TrackedRemote t = known.get(id);
             if (t != null && t.host.equals(link.host().id())) {
                 t.stopping = true;
@@ -101,12 +99,10 @@ final class Stopper {
         ctx.ensureOpen();
         IdLocks.Held lock = known.lock(id);
         try {
-            HostLink link = monitor.locate(id);
+            HostLink link = answeringHost(id, "kill", "killing");
             if (link == null) {
-                LOG.debug("instance '{}' is not known on any host: kill is a no-op", id);
                 return;
             }
-            monitor.requireAnswering(link, "killing instance '" + id + "'");
             TrackedRemote t = known.get(id);
             if (t != null) {
                 t.killing = true;
@@ -143,6 +139,17 @@ final class Stopper {
         } finally {
             lock.close();
         }
+    }
+
+    /** The host the id is on, failing at once if it does not answer; null (logged) if no host has it. */
+    private HostLink answeringHost(String id, String verb, String doing) {
+        HostLink link = monitor.locate(id);
+        if (link == null) {
+            LOG.debug("instance '{}' is not known on any host: {} is a no-op", id, verb);
+            return null;
+        }
+        monitor.requireAnswering(link, doing + " instance '" + id + "'");
+        return link;
     }
 
     private static BackendException stillRuns(String id, HostLink link) {
