@@ -1,3 +1,4 @@
+// Following an instance's output on a host: tail -F on an SSH session of its own, lines to the consumer.
 package dev.berth.backend.ssh;
 
 import java.io.IOException;

@@ -1,3 +1,4 @@
+// Host key verification for every SSH connection: each host's pinned key or known-hosts file.
 package dev.berth.backend.ssh;
 
 import java.io.IOException;

@@ -1,3 +1,4 @@
+// The connection to one host: a shared SSH session, reopened after it breaks, running commands as exec channels.
 package dev.berth.backend.ssh;
 
 import dev.berth.support.CappedOutput;

@@ -1,3 +1,4 @@
+// One host's long-lived liveness channel: a constant sh loop that answers a liveness round per request.
 package dev.berth.backend.ssh;
 
 import java.io.Closeable;

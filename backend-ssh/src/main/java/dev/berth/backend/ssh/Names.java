@@ -1,3 +1,4 @@
+// Validation of the names and paths that reach a remote shell or become path segments on a host.
 package dev.berth.backend.ssh;
 
 import java.util.regex.Pattern;

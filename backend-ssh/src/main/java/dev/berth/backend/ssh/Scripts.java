@@ -1,3 +1,4 @@
+// The constant POSIX sh scripts the SSH backend runs on hosts, and the layout they keep under the base dir.
 package dev.berth.backend.ssh;
 
 import dev.berth.support.OutputCaps;

@@ -1,3 +1,4 @@
+// POSIX shell quoting: argv lists and env files as a remote sh reads them back exactly.
 package dev.berth.backend.ssh;
 
 import java.io.ByteArrayInputStream;

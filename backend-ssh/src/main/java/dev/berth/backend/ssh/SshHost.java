@@ -1,3 +1,4 @@
+// One Linux host the SSH backend runs instances on, and the cluster node it is (public, immutable).
 package dev.berth.backend.ssh;
 
 import java.nio.file.Path;

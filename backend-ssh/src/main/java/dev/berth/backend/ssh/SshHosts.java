@@ -1,3 +1,4 @@
+// Reads SshHosts from a YAML hosts file (a list, or hosts with defaults).
 package dev.berth.backend.ssh;
 
 import java.io.IOException;
