@@ -58,17 +58,15 @@ import dev.berth.support.OutputCaps;
  * output on the host and returns at most 1 MiB; a failed setup quotes at most 64 KiB of its output,
  * exec results keep the first 1 MiB; followers cut lines the same way.
  *
- * <p>The work is done by parts that share an {@link SshContext}: {@link Launcher} (start, ports),
- * {@link SshReleases} (copy and setup), {@link Stopper} (stop, kill), {@link HostMonitor}
- * (heartbeat, liveness, node status), {@link ExitReports} and {@link SshConsole}; this class wires
- * them and owns the SSH client.
- *
  * <p>Thread-safe: operations on one instance id are serialized, on different ids run in parallel;
  * checks of one host are serialized, of different hosts run in parallel.
  */
 public final class SshBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(SshBackend.class);
 
+    // The work is done by parts that share the context: Launcher (start, ports), SshReleases (copy
+    // and setup), Stopper (stop, kill), HostMonitor (heartbeat, liveness, node status, list),
+    // ExitReports and SshConsole. This class wires them and owns the SSH client.
     private final SshClient client;
     private final SshContext ctx;
     private final ExitReports exits;
