@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,14 +15,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds instance directories {@code <base>/<node>/<app>/instances/<id>} and their pid files
- * ({@code instance.properties}) under a base directory. Names that are not valid segments and
- * symlinks are skipped. Stateless.
+ * ({@code instance.properties}) under a base directory, and retires a pid file whose process is
+ * gone. Names that are not valid segments and symlinks are skipped. Stateless.
  */
 final class InstanceDirs {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceDirs.class);
 
     /** A readable pid file and its directory. */
     record Found(Path dir, InstanceFile file) {
+        /** Whether the process its pid file describes still runs. */
+        boolean alive() {
+            return file.process().isPresent();
+        }
     }
 
     private InstanceDirs() {
@@ -82,5 +88,20 @@ final class InstanceDirs {
         }
         list.sort(null);
         return list;
+    }
+
+    /** Renames the pid file to the exited name if it still describes that pid. */
+    static void retire(Path dir, long pid) {
+        Path file = dir.resolve(InstanceFile.NAME);
+        try {
+            if (Files.exists(file) && InstanceFile.read(file).pid() == pid) {
+                Files.move(file, dir.resolve(InstanceFile.EXITED), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (NoSuchFileException e) {
+            LOG.debug("pid file {} was already retired (another backend on the same base dir)", file);
+        } catch (IOException e) {
+            LOG.warn("cannot retire pid file {}: {}", file, e.toString());
+        }
     }
 }

@@ -56,6 +56,11 @@ record InstanceFile(String instanceId, String node, String app, String release, 
                 workDir, env, runAs, l.wrapperPid(), OptionalLong.of(l.wrapperTicks()), cgroup);
     }
 
+    /** Its process if it still runs (same pid, same start time and ticks, not a zombie). */
+    Optional<ProcessHandle> process() {
+        return Procs.find(pid, startedAt, startTicks);
+    }
+
     /** Writes {@code file} atomically: temp file in the same directory, fsync, rename, fsync the directory. */
     void write(Path file) throws IOException {
         Properties p = new Properties();

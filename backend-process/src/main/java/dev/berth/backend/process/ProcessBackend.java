@@ -1,25 +1,15 @@
+// The process backend's public face: its builder and start, stop and kill of instances, with the package's parts.
 package dev.berth.backend.process;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -29,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import dev.berth.api.AppSpec;
 import dev.berth.api.Backend;
 import dev.berth.api.BackendException;
-import dev.berth.api.ExitInfo;
 import dev.berth.api.InstanceConsole;
 import dev.berth.api.LaunchRequest;
 import dev.berth.api.RunningInstance;
@@ -64,27 +53,19 @@ public final class ProcessBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessBackend.class);
     /** The directory an app without code that runs as another user may write, inside its instance directory. */
     static final String USER_WORK = UserDirs.WORK;
-    private static final String STOP_MARKER = "stop-requested";
     private static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
-    private static final long RETRY_MILLIS = 20;
 
     private final Path baseDir;
     private final String host;
     private final int portFrom;
     private final int portTo;
-    private final long logMaxBytes;
-    private final int logFiles;
     private final Releases releases;
     private final Ports ports;
     private final Cgroups cgroups;
-    private final ScheduledExecutorService ticker;
-    private final ExitWatcher watcher;
-    private final Map<String, TrackedProcess> tracked = new ConcurrentHashMap<>();
     private final IdLocks locks = new IdLocks();
-    private final Set<LogFiles.Follower> followers = ConcurrentHashMap.newKeySet();
+    private final TrackedInstances instances;
+    private final InstanceScanner scanner;
     private final ProcessConsole console;
-    private volatile ExitListener listener = (id, handle, exit) -> { };
-    private volatile boolean closed;
     /** Runs between an instance's launch and its record; tests make it throw to stand for a kill -9 of the JVM there. */
     volatile Consumer<String> afterLaunch = id -> { };
 
@@ -93,20 +74,13 @@ public final class ProcessBackend implements Backend {
         this.host = b.host;
         this.portFrom = b.portFrom;
         this.portTo = b.portTo;
-        this.logMaxBytes = b.logMaxBytes;
         this.releases = new Releases(b.setupTimeout, b.logMaxBytes);
-        this.ports = new Ports(host, portFrom, portTo, this::liveFiles);
-        this.console = new ProcessConsole(this, b.logFiles);
-        this.logFiles = b.logFiles;
         this.cgroups = b.cgroups ? Cgroups.detect(String.format("%08x", baseDir.toString().hashCode()))
                 : Cgroups.none();
-        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "berth-process-ticker");
-            t.setDaemon(true);
-            return t;
-        });
-        this.watcher = new ExitWatcher("berth-process-exits", this::exitSeen);
-        ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+        this.instances = new TrackedInstances(locks, b.logMaxBytes, b.logFiles);
+        this.scanner = new InstanceScanner(baseDir, locks, instances);
+        this.ports = new Ports(host, portFrom, portTo, scanner::liveFiles);
+        this.console = new ProcessConsole(scanner, this::ensureOpen, b.logFiles);
         LOG.debug("process backend on {}: cgroups {}", baseDir, cgroups.describe());
     }
 
@@ -133,7 +107,7 @@ public final class ProcessBackend implements Backend {
         String release = checked("release", request.release());
         IdLocks.Held lock = locks.lock(id);
         try {
-            Optional<TrackedProcess> running = findRunning(id);
+            Optional<TrackedProcess> running = scanner.findRunning(id);
             if (running.isPresent()) {
                 LOG.debug("{} already runs: start is a no-op", running.get());
                 return running.get().running();
@@ -155,67 +129,18 @@ public final class ProcessBackend implements Backend {
             }
             try {
                 Files.createDirectories(instanceDir);
-                Files.deleteIfExists(instanceDir.resolve(STOP_MARKER));
+                Files.deleteIfExists(instanceDir.resolve(TrackedInstances.STOP_MARKER));
             } catch (IOException e) {
                 throw new BackendException(what + ": cannot create " + instanceDir + ": " + e, e);
             }
             releases.prepare(releaseDir, app, release, node, source, spec.setup(), Ports.setupEnv(spec, node, release));
-            Path workDir = workDir(spec, source instanceof Source.None ? noCodeHome(instanceDir, what) : releaseDir,
-                    instanceDir, release, runAs, what);
+            Path home = source instanceof Source.None ? UserDirs.noCodeHome(instanceDir, what) : releaseDir;
+            Path workDir = UserDirs.workDir(spec, home, instanceDir, release, runAs, what);
             Map<String, String> env = ports.instanceEnv(spec, id, node, release);
             return launch(id, node, app, release, spec, instanceDir, workDir, env, runAs, what).running();
         } finally {
             lock.close();
         }
-    }
-
-    /**
-     * Where an app without code runs: {@code <instance>/work}, never the instance directory itself,
-     * which holds Berth's files ({@code instance.properties} with the resolved env, the output log):
-     * an app serving its working directory (say {@code python3 -m http.server}) must not serve them.
-     * A {@code work} that is not a plain directory (a link) is refused.
-     */
-    private static Path noCodeHome(Path instanceDir, String what) {
-        Path work = instanceDir.resolve(UserDirs.WORK);
-        try {
-            Files.createDirectory(work);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            if (!Files.isDirectory(work, LinkOption.NOFOLLOW_LINKS)) {
-                throw new BackendException(what + ": " + work + " is not a directory (a link or a file): refusing to use it");
-            }
-        } catch (IOException e) {
-            throw new BackendException(what + ": cannot create " + work + ": " + e, e);
-        }
-        return work;
-    }
-
-    /**
-     * The instance's working directory: {@code work/} of its instance directory (no code) or its release, and
-     * {@code workingDir} below. Another user without code gets {@code work/} of its own, made by
-     * {@link UserDirs} so that the platform follows no link the app placed.
-     */
-    private static Path workDir(AppSpec spec, Path home, Path instanceDir, String release, Optional<RunAs> runAs,
-                                String what) {
-        boolean noCode = home.equals(instanceDir.resolve(UserDirs.WORK));
-        if (runAs.isPresent() && noCode) {
-            return UserDirs.prepare(instanceDir, spec.workingDir(), runAs.get(), what);
-        }
-        if (spec.workingDir().isEmpty()) {
-            return home;
-        }
-        // AppSpec allows only a relative path without '..' here: it stays inside.
-        Path dir = home.resolve(spec.workingDir()).normalize();
-        if (noCode) {
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                throw new BackendException(what + ": cannot create " + dir + ": " + e, e);
-            }
-        } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new BackendException(what + ": workingDir '" + spec.workingDir() + "' is not a directory of release '"
-                    + release + "' (" + dir + ")");
-        }
-        return dir;
     }
 
     private TrackedProcess launch(String id, String node, String app, String release, AppSpec spec, Path instanceDir,
@@ -256,131 +181,10 @@ public final class ProcessBackend implements Backend {
                     + " (the process was killed): " + e, e);
         }
         InterruptedLaunch.deleteIntent(instanceDir);
-        TrackedProcess old = tracked.put(id, t);
-        if (old != null) {
-            old.finished.set(true);
-            watcher.unwatch(old);
-        }
-        watcher.watch(t);
-        if (Files.exists(instanceDir.resolve(Wrapper.EXIT))) {
-            later(() -> exitSeen(t), 0); // it ended before the watch began
-        }
+        instances.launched(t);
         LOG.info("app '{}' instance '{}' release '{}' started: pid {}, {}, in {}{}", app, id, release, l.pid(),
                 port == null ? "no port" : "port " + port, workDir, cgroup.isPresent() ? ", own cgroup" : "");
         return t;
-    }
-
-    /** The instance files of what runs under the base dir (tracked or found), for port allocation. */
-    private List<InstanceFile> liveFiles() {
-        List<InstanceFile> files = new ArrayList<>();
-        for (TrackedProcess t : tracked.values()) {
-            files.add(t.file);
-        }
-        for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, null)) {
-            if (Procs.find(f.file().pid(), f.file().startedAt(), f.file().startTicks()).isPresent()) {
-                files.add(f.file());
-            }
-        }
-        return files;
-    }
-
-    // ---------------------------------------------------------------- exits
-
-    /** The exit file of {@code t} appeared (or may have): report the recorded status. Never blocks. */
-    private void exitSeen(TrackedProcess t) {
-        if (t.finished.get() || t.stopRequested) {
-            return; // a stop deals with it
-        }
-        Optional<Integer> code = InstanceLauncher.readExit(t.dir.resolve(Wrapper.EXIT));
-        if (code.isEmpty()) {
-            return;
-        }
-        int c = code.get();
-        finish(t, c, t.killRequested ? "killed by Berth with SIGKILL (" + Procs.describe(c) + ")" : Procs.describe(c));
-    }
-
-    /** Runs {@code task} on the ticker after {@code millis}, unless the backend is closed. */
-    private void later(Runnable task, long millis) {
-        try {
-            ticker.schedule(task, millis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            LOG.debug("backend closed: {} not run", task);
-        }
-    }
-
-    /**
-     * Retires a gone instance and reports its exit unless a stop asked for it. Never blocks on the
-     * instance's lock: while a start, stop or kill holds it, it tries again a little later.
-     */
-    private void finish(TrackedProcess t, int code, String reason) {
-        IdLocks.Held lock = locks.tryLock(t.id());
-        if (lock == null) {
-            later(() -> finish(t, code, reason), RETRY_MILLIS);
-            return;
-        }
-        boolean expected;
-        try {
-            if (!t.finished.compareAndSet(false, true)) {
-                return;
-            }
-            tracked.remove(t.id(), t);
-            watcher.unwatch(t);
-            retire(t.dir, t.file.pid());
-            expected = t.stopRequested || stopMarked(t);
-        } finally {
-            lock.close();
-        }
-        if (expected) {
-            LOG.info("{} stopped: {}", t, reason);
-        } else if (closed) {
-            LOG.info("{} {} (not reported: the backend is closed)", t, reason);
-        } else {
-            LOG.warn("{} {}", t, reason);
-        }
-        boolean report = !expected && !closed;
-        Instant at = Instant.now();
-        // What it left is reaped and its cgroup removed BEFORE the exit is reported: the platform may
-        // start the same id again at once, and that start must neither meet nor lose its cgroup.
-        later(() -> {
-            Terminator.cleanUp(t.file, t.toString());
-            if (report) {
-                try {
-                    listener.exited(t.id(), Long.toString(t.file.pid()), new ExitInfo(code, at, reason));
-                } catch (RuntimeException e) {
-                    LOG.warn("exit listener failed for {}: {}", t, e.toString(), e);
-                }
-            }
-        }, 0);
-    }
-
-    private static boolean stopMarked(TrackedProcess t) {
-        try {
-            Path marker = t.dir.resolve(STOP_MARKER);
-            return Files.exists(marker)
-                    && Files.readString(marker, StandardCharsets.UTF_8).trim().equals(Long.toString(t.file.pid()));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** Renames the pid file to the exited name if it still describes that pid. */
-    private static void retire(Path dir, long pid) {
-        Path file = dir.resolve(InstanceFile.NAME);
-        try {
-            if (Files.exists(file) && InstanceFile.read(file).pid() == pid) {
-                Files.move(file, dir.resolve(InstanceFile.EXITED), StandardCopyOption.REPLACE_EXISTING,
-                        StandardCopyOption.ATOMIC_MOVE);
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            LOG.debug("pid file {} was already retired (another backend on the same base dir)", file);
-        } catch (IOException e) {
-            LOG.warn("cannot retire pid file {}: {}", file, e.toString());
-        }
-    }
-
-    @Override
-    public void onExit(ExitListener listener) {
-        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     // ---------------------------------------------------------------- stop, kill
@@ -394,25 +198,15 @@ public final class ProcessBackend implements Backend {
         }
         IdLocks.Held lock = locks.lock(id);
         try {
-            Optional<TrackedProcess> found = findRunning(id);
+            Optional<TrackedProcess> found = scanner.findRunning(id);
             if (found.isEmpty()) {
                 LOG.debug("instance '{}' does not run: stop is a no-op", id);
                 return;
             }
             TrackedProcess t = found.get();
-            t.stopRequested = true;
-            try {
-                InstanceFile.writeAtomically(t.dir.resolve(STOP_MARKER),
-                        (t.file.pid() + "\n").getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                LOG.warn("{}: cannot write the stop marker: {}", t, e.toString());
-            }
+            TrackedInstances.stopRequested(t);
             Terminator.stop(t, grace);
-            if (t.finished.compareAndSet(false, true)) {
-                tracked.remove(id, t);
-                watcher.unwatch(t);
-                retire(t.dir, t.file.pid());
-            }
+            instances.stopped(t);
             Terminator.cleanUp(t.file, t.toString()); // what it spawned during the grace period, its cgroup
             LOG.info("{} stopped", t);
         } finally {
@@ -425,7 +219,7 @@ public final class ProcessBackend implements Backend {
         String id = checked("instance id", instanceId);
         IdLocks.Held lock = locks.lock(id);
         try {
-            Optional<TrackedProcess> found = findRunning(id);
+            Optional<TrackedProcess> found = scanner.findRunning(id);
             if (found.isEmpty()) {
                 LOG.debug("instance '{}' does not run: kill is a no-op", id);
                 return;
@@ -439,120 +233,20 @@ public final class ProcessBackend implements Backend {
         // its exit is recorded by its wrapper and reported like a crash
     }
 
+    @Override
+    public void onExit(ExitListener listener) {
+        instances.onExit(listener);
+    }
+
     // ---------------------------------------------------------------- list, adopt
 
     @Override
     public List<RunningInstance> list() {
         ensureOpen();
-        completeInterruptedLaunches(null);
-        List<RunningInstance> result = new ArrayList<>();
-        for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, null)) {
-            String id = f.file().instanceId();
-            boolean alive = Procs.find(f.file().pid(), f.file().startedAt(), f.file().startTicks()).isPresent();
-            IdLocks.Held lock = locks.tryLock(id);
-            boolean locked = lock != null;
-            try {
-                if (alive) {
-                    TrackedProcess t = locked ? adopt(f) : new TrackedProcess(f.file(), f.dir());
-                    result.add(t.running());
-                } else if (locked) {
-                    TrackedProcess t = tracked.get(id);
-                    if (t == null || t.file.pid() != f.file().pid()) {
-                        LOG.info("app '{}' instance '{}': pid {} is gone, retiring its pid file", f.file().app(), id,
-                                f.file().pid());
-                        retire(f.dir(), f.file().pid());
-                        Terminator.cleanUp(f.file(), "app '" + f.file().app() + "' instance '" + id + "'");
-                    }
-                }
-            } finally {
-                if (locked) {
-                    lock.close();
-                }
-            }
-        }
-        return result;
+        return scanner.list();
     }
 
-    /** The tracked instance with that id if it runs, adopting it from its pid file if needed. */
-    Optional<TrackedProcess> findRunning(String id) {
-        TrackedProcess t = tracked.get(id);
-        if (t != null && !t.finished.get() && t.alive()) {
-            return Optional.of(t);
-        }
-        completeInterruptedLaunches(id);
-        for (InstanceDirs.Found f : InstanceDirs.scan(baseDir, id)) {
-            if (Procs.find(f.file().pid(), f.file().startedAt(), f.file().startTicks()).isPresent()) {
-                return Optional.of(adopt(f));
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** {@link InterruptedLaunch#complete} where a launch intent lies, of one id when not null, skipping ids locked elsewhere. */
-    private void completeInterruptedLaunches(String onlyId) {
-        for (Path dir : InstanceDirs.dirs(baseDir, onlyId)) {
-            if (!Files.exists(dir.resolve(InstanceFile.LAUNCHING), LinkOption.NOFOLLOW_LINKS)) {
-                continue;
-            }
-            IdLocks.Held lock = locks.tryLock(dir.getFileName().toString());
-            if (lock != null) { // re-entered by start, stop and kill; held elsewhere: a launch of that id is under way
-                try {
-                    InterruptedLaunch.complete(dir);
-                } finally {
-                    lock.close();
-                }
-            }
-        }
-    }
-
-    /** Tracks a live process found from its pid file and watches its exit file, unless already tracked. */
-    private TrackedProcess adopt(InstanceDirs.Found f) {
-        boolean[] created = new boolean[1];
-        TrackedProcess t = tracked.compute(f.file().instanceId(), (k, old) -> {
-            if (old != null && !old.finished.get() && old.file.pid() == f.file().pid()) {
-                return old;
-            }
-            created[0] = true;
-            return new TrackedProcess(f.file(), f.dir());
-        });
-        if (created[0]) {
-            LOG.info("adopted {} from {}", t, f.dir());
-            watcher.watch(t);
-            if (Files.exists(f.dir().resolve(Wrapper.EXIT))) {
-                later(() -> exitSeen(t), 0);
-            }
-        }
-        return t;
-    }
-
-    // ---------------------------------------------------------------- background
-
-    /**
-     * Every second: rotate output logs, and the safety net for exits: an exit file the watch
-     * missed, a wrapper that was itself killed, an instance from before wrappers.
-     */
-    private void tick() {
-        for (TrackedProcess t : tracked.values()) {
-            try {
-                if (LogFiles.rotateIfNeeded(t.dir.resolve(LogFiles.OUTPUT), logMaxBytes, logFiles)) {
-                    LOG.debug("rotated the output of {}", t);
-                }
-                if (t.finished.get()) {
-                    continue;
-                }
-                Optional<Integer> code = InstanceLauncher.readExit(t.dir.resolve(Wrapper.EXIT));
-                if (code.isPresent()) {
-                    finish(t, code.get(), Procs.describe(code.get()));
-                } else if (!t.alive() && !t.wrapperAlive()) {
-                    finish(t, ExitInfo.UNKNOWN, t.killRequested ? "killed by Berth with SIGKILL"
-                            : t.file.wrapperPid() > 0 ? "exited (status unknown: its wrapper, which records it, was killed)"
-                            : "exited (status unknown: it was started before exit statuses were recorded)");
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("background work on {} failed: {}", t, e.toString());
-            }
-        }
-    }
+    // ---------------------------------------------------------------- the rest
 
     /** Setup output is reported once the setup ends (it is written to {@code setup.log}, not piped), bounded. */
     @Override
@@ -568,21 +262,16 @@ public final class ProcessBackend implements Backend {
     /** Stops the background threads and followers; the instances keep running. Idempotent. */
     @Override
     public void close() {
-        if (closed) {
+        if (instances.isClosed()) {
             return;
         }
-        closed = true;
-        ticker.shutdownNow();
-        watcher.close();
-        for (LogFiles.Follower f : followers) {
-            f.close();
-        }
-        followers.clear();
-        LOG.info("process backend on {} closed; {} instance(s) keep running", baseDir, tracked.size());
+        instances.close();
+        console.closeFollowers();
+        LOG.info("process backend on {} closed; {} instance(s) keep running", baseDir, instances.size());
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (instances.isClosed()) {
             throw new IllegalStateException("the process backend on " + baseDir + " is closed");
         }
     }
@@ -598,49 +287,6 @@ public final class ProcessBackend implements Backend {
     @Override
     public String toString() {
         return "ProcessBackend[" + baseDir + ", " + host + ":" + portFrom + "-" + portTo + "]";
-    }
-
-    // ---------------------------------------------------------------- for the console
-
-    /** The instance's directory (live or exited), or a BackendException naming the id. */
-    Path instanceDir(String id) {
-        TrackedProcess t = tracked.get(id);
-        if (t != null) {
-            return t.dir;
-        }
-        for (Path dir : InstanceDirs.dirs(baseDir, id)) {
-            if (Files.exists(dir.resolve(InstanceFile.NAME)) || Files.exists(dir.resolve(InstanceFile.EXITED))) {
-                return dir;
-            }
-        }
-        throw new BackendException("unknown instance '" + id + "': no instance directory under " + baseDir);
-    }
-
-    InstanceFile instanceFile(String id) {
-        TrackedProcess t = tracked.get(id);
-        if (t != null) {
-            return t.file;
-        }
-        Path dir = instanceDir(id);
-        Path live = dir.resolve(InstanceFile.NAME);
-        Path file = Files.exists(live) ? live : dir.resolve(InstanceFile.EXITED);
-        try {
-            return InstanceFile.read(file);
-        } catch (IOException e) {
-            throw new BackendException("instance '" + id + "': cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Follows the instance's output until the returned handle is closed. */
-    AutoCloseable follow(String id, Consumer<String> consumer) {
-        ensureOpen();
-        Path dir = instanceDir(id);
-        LogFiles.Follower follower = new LogFiles.Follower(dir.resolve(LogFiles.OUTPUT), consumer, id);
-        followers.add(follower);
-        return () -> {
-            followers.remove(follower);
-            follower.close();
-        };
     }
 
     // ---------------------------------------------------------------- builder

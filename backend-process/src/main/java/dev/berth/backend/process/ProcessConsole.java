@@ -1,3 +1,4 @@
+// The console of a process instance: its environment, a description, its output (tail or followed) and exec.
 package dev.berth.backend.process;
 
 import java.io.IOException;
@@ -10,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -24,8 +27,8 @@ import dev.berth.api.NotFoundException;
 /**
  * The {@link InstanceConsole} of a {@link ProcessBackend}: environment and description of a
  * running instance, its output (tail bounded by {@link LogFiles#TAIL_CAP}, lines by
- * {@link LogFiles#LINE_CAP}), following it, and exec in its working directory, env and user.
- * Thread-safe.
+ * {@link LogFiles#LINE_CAP}), following it until the handle or the backend is closed, and exec in
+ * its working directory, env and user. Thread-safe.
  */
 final class ProcessConsole implements InstanceConsole {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessConsole.class);
@@ -33,11 +36,15 @@ final class ProcessConsole implements InstanceConsole {
     /** Enters the working directory as the app's user, then runs the argv: $0 is the directory. */
     private static final String CD_AS_USER = "cd -- \"$0\" || exit 126; exec \"$@\"";
 
-    private final ProcessBackend backend;
+    private final InstanceScanner instances;
+    private final Runnable ensureOpen;
     private final int logFiles;
+    private final Set<LogFiles.Follower> followers = ConcurrentHashMap.newKeySet();
 
-    ProcessConsole(ProcessBackend backend, int logFiles) {
-        this.backend = backend;
+    /** {@code ensureOpen} throws when the backend is closed (no new followers then). */
+    ProcessConsole(InstanceScanner instances, Runnable ensureOpen, int logFiles) {
+        this.instances = instances;
+        this.ensureOpen = ensureOpen;
         this.logFiles = logFiles;
     }
 
@@ -81,7 +88,7 @@ final class ProcessConsole implements InstanceConsole {
 
     private TrackedProcess running(String instanceId) {
         String id = Names.segment("instance id", instanceId);
-        return backend.findRunning(id).orElseThrow(() -> new NotFoundException("instance '" + id + "' does not run"));
+        return instances.findRunning(id).orElseThrow(() -> new NotFoundException("instance '" + id + "' does not run"));
     }
 
     /** At most {@code lines} lines, {@link LogFiles#TAIL_CAP} bytes in all, each line cut at {@link LogFiles#LINE_CAP}. */
@@ -91,7 +98,7 @@ final class ProcessConsole implements InstanceConsole {
         if (lines < 0) {
             throw new IllegalArgumentException("lines " + lines + " is not allowed: must be 0 or more");
         }
-        Path dir = backend.instanceDir(id);
+        Path dir = instances.instanceDir(id);
         try {
             return LogFiles.tail(dir.resolve(LogFiles.OUTPUT), lines, logFiles);
         } catch (IOException e) {
@@ -103,7 +110,22 @@ final class ProcessConsole implements InstanceConsole {
     public AutoCloseable follow(String instanceId, Consumer<String> consumer) {
         String id = Names.segment("instance id", instanceId);
         Objects.requireNonNull(consumer, "consumer");
-        return backend.follow(id, consumer);
+        ensureOpen.run();
+        Path dir = instances.instanceDir(id);
+        LogFiles.Follower follower = new LogFiles.Follower(dir.resolve(LogFiles.OUTPUT), consumer, id);
+        followers.add(follower);
+        return () -> {
+            followers.remove(follower);
+            follower.close();
+        };
+    }
+
+    /** Closes every follower still open (the backend closes). */
+    void closeFollowers() {
+        for (LogFiles.Follower f : followers) {
+            f.close();
+        }
+        followers.clear();
     }
 
     @Override
@@ -118,7 +140,7 @@ final class ProcessConsole implements InstanceConsole {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
         }
-        InstanceFile file = backend.instanceFile(id);
+        InstanceFile file = instances.instanceFile(id);
         List<String> command = argv;
         Path cwd = file.workDir();
         if (file.runAs().isPresent()) {
@@ -126,7 +148,7 @@ final class ProcessConsole implements InstanceConsole {
             command = new ArrayList<>(file.runAs().get().prefix());
             command.addAll(List.of(Wrapper.SH, "-c", CD_AS_USER, file.workDir().toString()));
             command.addAll(argv);
-            cwd = backend.instanceDir(id);
+            cwd = instances.instanceDir(id);
         }
         Launch.ExactLauncher launcher = new Launch.ExactLauncher(command, null);
         Launch.Executor executor = new Launch.Executor(launcher, cwd, "berth-process-exec-" + id);
