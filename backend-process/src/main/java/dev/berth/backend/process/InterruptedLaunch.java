@@ -37,7 +37,7 @@ final class InterruptedLaunch {
             Path recordFile = dir.resolve(InstanceFile.NAME);
             if (Files.exists(recordFile, LinkOption.NOFOLLOW_LINKS)) {
                 InstanceFile record = InstanceFile.read(recordFile);
-                if (Procs.find(record.pid(), record.startedAt(), record.startTicks()).isPresent()) {
+                if (record.process().isPresent()) {
                     return; // the instance that runs is recorded; a launch of it now would have found it
                 }
             }

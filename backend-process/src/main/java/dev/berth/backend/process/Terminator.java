@@ -28,10 +28,10 @@ final class Terminator {
         Map<Long, ProcessHandle> procs = new java.util.LinkedHashMap<>();
         if (f.cgroup().isPresent()) {
             // everything the app started is in its cgroup (joined before it ran): no scan of /proc
-            Procs.find(f.pid(), f.startedAt(), f.startTicks()).ifPresent(h -> procs.put(h.pid(), h));
+            f.process().ifPresent(h -> procs.put(h.pid(), h));
             f.cgroup().get().processes().forEach(h -> procs.putIfAbsent(h.pid(), h));
         } else {
-            Procs.find(f.pid(), f.startedAt(), f.startTicks()).ifPresent(h -> Procs.collect(h, procs));
+            f.process().ifPresent(h -> Procs.collect(h, procs));
             for (ProcessHandle h : Procs.session(f.sessionId(), f.sessionTicks())) {
                 procs.putIfAbsent(h.pid(), h);
             }

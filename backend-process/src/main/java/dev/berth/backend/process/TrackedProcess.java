@@ -32,7 +32,7 @@ final class TrackedProcess {
 
     /** Its process if it still runs (same pid, same start ticks, not a zombie). */
     Optional<ProcessHandle> handle() {
-        return Procs.find(file.pid(), file.startedAt(), file.startTicks());
+        return file.process();
     }
 
     boolean alive() {
