@@ -1,4 +1,4 @@
-// The Docker client as the backend's parts share it: connection, inspect/remove, node ownership, container to instance, error messages.
+// The Docker client as the backend's parts share it: inspect, remove, node ownership, container to instance, errors.
 package dev.berth.backend.docker;
 
 import static dev.berth.backend.docker.DockerBackend.APP;

@@ -1,3 +1,4 @@
+// The engine's die events of this node's containers, followed with reconnects and a resync after each.
 package dev.berth.backend.docker;
 
 import java.io.Closeable;

@@ -1,3 +1,4 @@
+// Where instances get cgroups of their own (v2, v1 or none), chosen once from what the machine has.
 package dev.berth.backend.process;
 
 import java.io.IOException;

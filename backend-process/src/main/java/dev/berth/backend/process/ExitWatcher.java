@@ -1,3 +1,4 @@
+// One thread that sees the exit files the wrappers write, for all instances (inotify through a WatchService).
 package dev.berth.backend.process;
 
 import java.io.IOException;

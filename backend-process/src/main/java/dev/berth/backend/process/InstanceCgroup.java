@@ -1,3 +1,4 @@
+// The cgroup of one instance: its limits, its processes, killing all of them, removing it once empty.
 package dev.berth.backend.process;
 
 import java.io.IOException;

@@ -1,3 +1,4 @@
+// Instance directories and pid files under the base directory: found, and retired when their process is gone.
 package dev.berth.backend.process;
 
 import java.io.IOException;

@@ -1,3 +1,4 @@
+// What the backend records about one launched instance (instance.properties): pids, env, user, cgroup.
 package dev.berth.backend.process;
 
 import dev.berth.support.AtomicFiles;

@@ -1,3 +1,4 @@
+// Launching one instance through its wrapper, detached from this JVM, and reading its pid and exit files.
 package dev.berth.backend.process;
 
 import java.io.File;

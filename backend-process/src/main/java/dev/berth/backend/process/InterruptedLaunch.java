@@ -1,3 +1,4 @@
+// Completing the record of a launch whose JVM died between the launch and instance.properties.
 package dev.berth.backend.process;
 
 import java.io.IOException;

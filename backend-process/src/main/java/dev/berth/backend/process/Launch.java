@@ -1,3 +1,4 @@
+// The Commons Exec pieces for setups and exec: a launcher without pipes to this JVM, an executor, a tree-killing watchdog.
 package dev.berth.backend.process;
 
 import java.io.File;

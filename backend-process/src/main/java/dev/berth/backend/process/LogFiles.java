@@ -1,3 +1,4 @@
+// An instance's output files: rotation (copy-truncate), bounded tails and followers.
 package dev.berth.backend.process;
 
 import java.io.IOException;

@@ -1,3 +1,4 @@
+// Validation of the names that become path segments under the base directory.
 package dev.berth.backend.process;
 
 import java.util.regex.Pattern;

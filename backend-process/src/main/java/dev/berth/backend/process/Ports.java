@@ -1,3 +1,4 @@
+// The environment of setups and instances, RANDOM_PORT values replaced by free ports of the range.
 package dev.berth.backend.process;
 
 import java.io.IOException;

@@ -1,3 +1,4 @@
+// OS process helpers: identity against pid reuse, zombie-aware liveness, signalling process trees.
 package dev.berth.backend.process;
 
 import dev.berth.support.ExitCodes;

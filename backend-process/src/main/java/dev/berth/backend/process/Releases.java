@@ -1,3 +1,4 @@
+// Release directories: a directory source copied once and the app's setup run once per release.
 package dev.berth.backend.process;
 
 import java.io.IOException;

@@ -1,3 +1,4 @@
+// An app's user resolved to numeric ids, and the setpriv prefix that runs a command as them.
 package dev.berth.backend.process;
 
 import dev.berth.api.BackendException;

@@ -1,3 +1,4 @@
+// Ending an instance's processes: its tree, its session but its wrapper, its cgroup; reaping what it left.
 package dev.berth.backend.process;
 
 import java.time.Duration;

@@ -1,3 +1,4 @@
+// An instance's working directory, made safely for an app without code that runs as another user.
 package dev.berth.backend.process;
 
 import java.io.IOException;

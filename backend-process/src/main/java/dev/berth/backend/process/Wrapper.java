@@ -1,3 +1,4 @@
+// The two constant sh scripts an instance is launched through, and the argv that runs them.
 package dev.berth.backend.process;
 
 import java.nio.file.Path;
