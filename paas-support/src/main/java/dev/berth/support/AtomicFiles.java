@@ -1,4 +1,4 @@
-// Atomic, durable file replacement: the one implementation the state store and the backends share.
+// Atomic, durable file replacement: the one implementation the state store, the backends and the routers share.
 package dev.berth.support;
 
 import java.io.IOException;
@@ -9,38 +9,68 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Writes files so that a crash at any moment leaves either the old or the new content: write a
- * temporary sibling (owner-only), fsync it, rename it over the target, fsync the directory. A file
- * system that cannot rename atomically is an error, never a silent non-atomic write. Stateless.
+ * temporary sibling (owner-only unless told otherwise), fsync it, rename it over the target, fsync the directory. A file
+ * system that cannot rename atomically is an error, never a silent non-atomic write. Stateless;
+ * thread-safe as long as no two threads write the same file.
  */
 public final class AtomicFiles {
+    private static final FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
     private AtomicFiles() {
     }
 
-    /** Replaces {@code target} with {@code bytes}, atomically and durably. */
+    /** Who may read a file that {@link #write(Path, byte[], Access)} writes. */
+    public enum Access {
+        /** Its owner only (mode 0600): instance env, state, certificate keys. */
+        OWNER_ONLY,
+        /** Whoever the umask lets: a proxy's configuration, which a proxy run as another user reads. */
+        UMASK
+    }
+
+    /** Replaces {@code target} with {@code bytes}, atomically and durably, readable by its owner only. */
     public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, bytes, Access.OWNER_ONLY);
+    }
+
+    /** Replaces {@code target} with {@code bytes}, atomically and durably, readable as {@code access} says. */
+    public static void write(Path target, byte[] bytes, Access access) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
-        // Owner-only: these files hold instance env, which may carry secrets.
-        java.nio.file.Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+        Files.deleteIfExists(tmp);
+        Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (FileChannel ch = access == Access.OWNER_ONLY ? FileChannel.open(tmp, options, OWNER_ONLY)
+                : FileChannel.open(tmp, options)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
             ch.force(true);
         }
+        move(tmp, target);
+    }
+
+    /**
+     * Renames {@code from} over {@code to} (in the same directory) atomically and makes the rename
+     * durable.
+     *
+     * @throws IOException also when the file system cannot rename atomically
+     */
+    public static void move(Path from, Path to) throws IOException {
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("the file system of " + dir + " cannot rename atomically", e);
+            throw new IOException("the file system of " + to.toAbsolutePath().getParent()
+                    + " cannot rename atomically", e);
         }
-        syncDirectory(dir);
+        syncDirectory(to.toAbsolutePath().getParent());
     }
 
     /** Deletes {@code target} if present and makes the deletion durable. */

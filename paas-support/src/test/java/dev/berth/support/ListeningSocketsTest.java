@@ -50,8 +50,8 @@ class ListeningSocketsTest {
 
     @Test
     void aProxyRunThroughSetsidLeadsItsOwnSessionWithTheSamePid() throws Exception {
-        List<String> argv = ProxyMaster.inNewSession(List.of("sleep", "30"));
-        assertThat(argv).containsExactly(ProxyMaster.SETSID, "sleep", "30");
+        List<String> argv = ProxyProcess.inNewSession(List.of("sleep", "30"));
+        assertThat(argv).containsExactly(ProxyProcess.SETSID, "sleep", "30");
         Process p = new ProcessBuilder(argv).start();
         try {
             until(Duration.ofSeconds(10), () -> stat(p.pid()).startsWith("sleep"));

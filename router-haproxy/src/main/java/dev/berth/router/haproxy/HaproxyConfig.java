@@ -6,6 +6,7 @@ import dev.berth.api.InvalidSpecException;
 import dev.berth.api.RouteSettings;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Tls;
+import dev.berth.support.ProxyProcess;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -33,9 +34,9 @@ final class HaproxyConfig {
     }
 
     /** The probe path on the default backend; answers the generation of the loaded configuration. */
-    static final String PROBE_PATH = "/.berth/generation";
+    static final String PROBE_PATH = ProxyProcess.PROBE_PATH;
     /** The Host header of the probe: no domain of ours, so it reaches the default backend. */
-    static final String PROBE_HOST = "berth-probe.invalid";
+    static final String PROBE_HOST = ProxyProcess.PROBE_HOST;
     static final String DEFAULT_BACKEND = "berth_default";
     /** What the access log shows instead of a domain for requests to unknown hosts. */
     static final String NO_DOMAIN = "-";

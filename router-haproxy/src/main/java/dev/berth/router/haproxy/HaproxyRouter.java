@@ -9,7 +9,7 @@ import dev.berth.api.Traffic;
 import dev.berth.support.ListeningSockets;
 import dev.berth.support.ProxyCommands;
 import dev.berth.support.ProxyEnvironment;
-import dev.berth.support.ProxyMaster;
+import dev.berth.support.ProxyProcess;
 import dev.berth.support.ProxyUser;
 import dev.berth.support.ProxyWatch;
 import java.io.ByteArrayOutputStream;
@@ -148,7 +148,7 @@ public final class HaproxyRouter implements Router {
     private HaproxyConfig.Files currentFiles;
     private Layout current; // what haproxy runs; null while unknown (external mode, before the first apply)
     private String lastGood;
-    private final ProxyMaster master = new ProxyMaster("haproxy"); // started, or adopted from an earlier router
+    private final ProxyProcess master; // started, or adopted from an earlier router
     private boolean closed;
     private ApplyPath lastPath = ApplyPath.UNCHANGED;
     private long reloads;
@@ -167,6 +167,7 @@ public final class HaproxyRouter implements Router {
         this.reloadTimeout = b.reloadTimeout;
         this.keepRunningOnClose = b.keepRunningOnClose;
         this.livenessInterval = b.livenessInterval;
+        this.master = new ProxyProcess("haproxy", b.listenAddress, b.httpPort, b.httpsPort, b.reloadTimeout);
         try {
             Files.createDirectories(configFile.getParent());
             Files.createDirectories(settings.conf().getParent());
@@ -476,7 +477,7 @@ public final class HaproxyRouter implements Router {
     /** Starts the haproxy master on the installed config file and waits until it serves {@code gen}. */
     private void launch(String gen) {
         // in a session of its own: a Ctrl-C in the terminal of this JVM does not reach haproxy
-        List<String> argv = ProxyMaster.inNewSession(List.of(binary.toString(), "-W", "-f", configFile.toString(),
+        List<String> argv = ProxyProcess.inNewSession(List.of(binary.toString(), "-W", "-f", configFile.toString(),
                 "-S", settings.masterSocket() + ",mode,600"));
         try {
             // only PATH and the locale: none of this JVM's secrets reach haproxy or its workers
@@ -509,7 +510,7 @@ public final class HaproxyRouter implements Router {
      * taken as unknown, so that the next {@link #apply} reloads; {@link #close} stops it.
      */
     private boolean adopt() {
-        ProcessHandle h = ProxyMaster.fromPidFile(settings.pidFile()).orElse(null); // none: nothing to adopt
+        ProcessHandle h = ProxyProcess.fromPidFile(settings.pidFile()).orElse(null); // none: nothing to adopt
         List<String> argv = h == null ? List.of() : commandLine(h);
         int f = argv.indexOf("-f");
         if (argv.isEmpty() || !argv.get(0).endsWith("haproxy") || f < 0 || f + 1 >= argv.size()

@@ -6,6 +6,7 @@ import dev.berth.api.InvalidSpecException;
 import dev.berth.api.RouteSettings;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Tls;
+import dev.berth.support.ProxyProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -39,7 +40,7 @@ final class NginxConfig {
     }
 
     /** The probe location on the default server; answers the generation of the loaded config. */
-    static final String PROBE_PATH = "/.berth/generation";
+    static final String PROBE_PATH = ProxyProcess.PROBE_PATH;
     /** The server name the default server logs; not a domain, so not counted as traffic. */
     static final String DEFAULT_SERVER_NAME = "_";
 

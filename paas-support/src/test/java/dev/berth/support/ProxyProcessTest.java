@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ProxyMasterTest {
+class ProxyProcessTest {
     @TempDir
     Path dir;
     private Process started;
@@ -44,7 +45,7 @@ class ProxyMasterTest {
     void stopEndsTheMasterAndWaitsForItsWorkers() throws Exception {
         ProcessHandle h = master(false);
         List<ProcessHandle> workers = h.descendants().toList();
-        ProxyMaster m = new ProxyMaster("test");
+        ProxyProcess m = new ProxyProcess("test", "127.0.0.1", 1, 2, Duration.ofSeconds(5));
         assertThat(m.owned()).isFalse();
         assertThat(m.livePid()).isEmpty();
         m.started(h);
@@ -68,14 +69,14 @@ class ProxyMasterTest {
     void aMasterThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
         ProcessHandle h = master(true);
         ProcessHandle worker = h.children().findAny().orElseThrow();
-        ProxyMaster m = new ProxyMaster("test");
+        ProxyProcess m = new ProxyProcess("test", "127.0.0.1", 1, 2, Duration.ofSeconds(5));
         m.started(h);
         long t0 = System.nanoTime();
         m.stop();
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
         assertThat(h.isAlive()).isFalse();
         // the master gets its grace period, then the worker that outlived it gets one
-        assertThat(seconds).isBetween(2L * ProxyMaster.GRACE_SECONDS - 1, 3L * ProxyMaster.GRACE_SECONDS);
+        assertThat(seconds).isBetween(2L * ProxyProcess.GRACE_SECONDS - 1, 3L * ProxyProcess.GRACE_SECONDS);
         worker.onExit().get(5, TimeUnit.SECONDS);
         assertThat(worker.isAlive()).isFalse();
     }
@@ -84,8 +85,8 @@ class ProxyMasterTest {
     void aPidFileNamingALiveProcessIsAdoptableAndDetachLeavesItRunning() throws Exception {
         ProcessHandle h = master(false);
         Path pidFile = Files.writeString(dir.resolve("proxy.pid"), h.pid() + "\n");
-        ProxyMaster m = new ProxyMaster("test");
-        m.adopt(ProxyMaster.fromPidFile(pidFile).orElseThrow());
+        ProxyProcess m = new ProxyProcess("test", "127.0.0.1", 1, 2, Duration.ofSeconds(5));
+        m.adopt(ProxyProcess.fromPidFile(pidFile).orElseThrow());
         assertThat(m.adopted()).isTrue();
         assertThat(m.livePid()).hasValue(h.pid());
         m.detach(dir);
@@ -96,10 +97,10 @@ class ProxyMasterTest {
 
     @Test
     void aMissingStaleOrGarbledPidFileNamesNothing() throws Exception {
-        assertThat(ProxyMaster.fromPidFile(dir.resolve("none.pid"))).isEmpty();
-        assertThat(ProxyMaster.fromPidFile(Files.writeString(dir.resolve("bad.pid"), "12ab\n"))).isEmpty();
+        assertThat(ProxyProcess.fromPidFile(dir.resolve("none.pid"))).isEmpty();
+        assertThat(ProxyProcess.fromPidFile(Files.writeString(dir.resolve("bad.pid"), "12ab\n"))).isEmpty();
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor(5, TimeUnit.SECONDS);
-        assertThat(ProxyMaster.fromPidFile(Files.writeString(dir.resolve("old.pid"), gone.pid() + "\n"))).isEmpty();
+        assertThat(ProxyProcess.fromPidFile(Files.writeString(dir.resolve("old.pid"), gone.pid() + "\n"))).isEmpty();
     }
 }
