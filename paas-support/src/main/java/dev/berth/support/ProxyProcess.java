@@ -267,6 +267,23 @@ public final class ProxyProcess {
         diedMaster = -1;
     }
 
+    /**
+     * Runs {@code action} (a reload, say); when it fails because the master died under it, runs
+     * {@code revive} (which starts the master again with the last good configuration) and then
+     * {@code action} once more. Returns what {@code action} returned.
+     */
+    public <T> T retryIfDied(Supplier<T> action, Runnable revive) {
+        try {
+            return action.get();
+        } catch (BerthException e) {
+            if (!exited()) {
+                throw e;
+            }
+            revive.run();
+            return action.get();
+        }
+    }
+
     /** Stops the proxy processes still listening on the HTTP or HTTPS port without a master. */
     public void retireOrphans() {
         try {

@@ -127,16 +127,8 @@ public final class NginxRouter implements Router {
                 validated[0] = System.nanoTime();
                 return nginx.reload(gen);
             };
-            long answered;
-            try {
-                answered = swap.swap(text, reload);
-            } catch (BerthException e) {
-                if (!process.exited()) {
-                    throw e;
-                }
-                nginx.reviveIfExited(); // it died under the reload: the last good table serves again, then this one
-                answered = swap.swap(text, reload);
-            }
+            // should nginx die under the reload, the last good table serves again, then this one
+            long answered = process.retryIfDied(() -> swap.swap(text, reload), nginx::reviveIfExited);
             long done = System.nanoTime();
             LOG.info("nginx router: {} domain(s) serving (generation {}) after {} ms: render and nginx -t {} ms, "
                     + "reload until the new generation answers {} ms, until the old workers stopped accepting {} ms",
