@@ -1,13 +1,18 @@
-// The owned proxy master with real processes: adopted from a pid file, stopped with its workers (killed when stubborn), or left running.
+// The owned proxy process with real processes: adopted from a pid file, stopped with its workers (killed when stubborn), left running, a failure retried once when it died.
 package dev.berth.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.api.BerthException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,5 +107,29 @@ class ProxyProcessTest {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor(5, TimeUnit.SECONDS);
         assertThat(ProxyProcess.fromPidFile(Files.writeString(dir.resolve("old.pid"), gone.pid() + "\n"))).isEmpty();
+    }
+
+    @Test
+    void aFailureIsRetriedOnceAfterARevivalOnlyWhenTheMasterDiedUnderIt() throws Exception {
+        ProxyProcess m = new ProxyProcess("test", "127.0.0.1", 1, 2, Duration.ofSeconds(5));
+        AtomicInteger tries = new AtomicInteger();
+        List<String> revived = new ArrayList<>();
+        Supplier<String> failsFirst = () -> {
+            if (tries.incrementAndGet() == 1) {
+                throw new BerthException("reload failed");
+            }
+            return "served";
+        };
+        // the master runs: the failure is the answer
+        m.started(master(false));
+        assertThatThrownBy(() -> m.retryIfDied(failsFirst, () -> revived.add("x")))
+                .hasMessage("reload failed");
+        assertThat(revived).isEmpty();
+        // the master died: revived, then tried once more
+        m.stop();
+        tries.set(0);
+        assertThat(m.retryIfDied(failsFirst, () -> revived.add("x"))).isEqualTo("served");
+        assertThat(revived).hasSize(1);
+        assertThat(tries).hasValue(2);
     }
 }
