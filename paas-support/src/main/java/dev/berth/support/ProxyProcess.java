@@ -126,6 +126,11 @@ public final class ProxyProcess {
         return nonce + "-" + (++generation);
     }
 
+    /** How long a generation is awaited, and a worker that should let go of the ports. */
+    public Duration timeout() {
+        return timeout;
+    }
+
     /** {@code ADDR:PORT} of the HTTP listener, an IPv6 address in brackets. */
     public String listen() {
         return (listenAddress.indexOf(':') >= 0 ? "[" + listenAddress + "]" : listenAddress) + ":" + httpPort;

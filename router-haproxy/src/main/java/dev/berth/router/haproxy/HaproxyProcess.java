@@ -42,19 +42,17 @@ final class HaproxyProcess {
     private final Path binary;
     private final Path configFile;
     private final List<String> reloadCommand; // empty when owned
-    private final Duration reloadTimeout;
     private final ProxyProcess process;
     private final Generations generations;
     private final ConfigSwap swap;
 
     /** Drives the haproxy of {@code configFile}; reads the text it holds as the last good one. */
     HaproxyProcess(HaproxyConfig.Settings settings, Path binary, Path configFile, List<String> reloadCommand,
-            Duration reloadTimeout, ProxyProcess process, Generations generations) throws IOException {
+            ProxyProcess process, Generations generations) throws IOException {
         this.settings = settings;
         this.binary = binary;
         this.configFile = configFile;
         this.reloadCommand = reloadCommand;
-        this.reloadTimeout = reloadTimeout;
         this.process = process;
         this.generations = generations;
         this.swap = new ConfigSwap("haproxy", configFile, this::test);
@@ -298,10 +296,10 @@ final class HaproxyProcess {
      * previous configuration.
      */
     private void awaitRetired(long oldWorker, Set<String> inodes) {
-        long deadline = System.nanoTime() + reloadTimeout.toNanos();
+        long deadline = System.nanoTime() + process.timeout().toNanos();
         while (Listeners.holds(oldWorker, inodes)) {
             if (System.nanoTime() > deadline) {
-                throw new BerthException("old haproxy worker " + oldWorker + " still listens after " + reloadTimeout);
+                throw new BerthException("old haproxy worker " + oldWorker + " still listens after " + process.timeout());
             }
             process.pause(1);
         }

@@ -118,8 +118,7 @@ public final class HaproxyRouter implements Router {
             Files.createDirectories(settings.accessLog().getParent());
             Files.createDirectories(settings.temp());
             this.accessLog = AccessLog.fromEnd(settings.accessLog());
-            this.haproxy = new HaproxyProcess(settings, binary, configFile, o.reloadCommand(), o.reloadTimeout(),
-                    process, generations);
+            this.haproxy = new HaproxyProcess(settings, binary, configFile, o.reloadCommand(), process, generations);
             this.swap = haproxy.swap();
         } catch (IOException e) {
             throw new BerthException("haproxy router: cannot prepare " + settings.prefix() + ": " + e.getMessage(), e);

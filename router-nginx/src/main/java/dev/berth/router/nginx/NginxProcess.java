@@ -40,18 +40,16 @@ final class NginxProcess {
     private final Path binary;
     private final Path configFile;
     private final List<String> reloadCommand; // empty when owned
-    private final Duration reloadTimeout;
     private final ProxyProcess process;
     private final ConfigSwap swap;
 
     /** Drives the nginx of {@code configFile}; reads the text it holds as the last good one. */
     NginxProcess(NginxConfig.Settings settings, Path binary, Path configFile, List<String> reloadCommand,
-            Duration reloadTimeout, ProxyProcess process) throws IOException {
+            ProxyProcess process) throws IOException {
         this.settings = settings;
         this.binary = binary;
         this.configFile = configFile;
         this.reloadCommand = reloadCommand;
-        this.reloadTimeout = reloadTimeout;
         this.process = process;
         this.swap = new ConfigSwap("nginx", configFile, this::test);
     }
@@ -276,14 +274,14 @@ final class NginxProcess {
      * Until then an old worker may still answer new connections with the old configuration.
      */
     private void awaitRetired(List<ProcessHandle> oldWorkers) {
-        long deadline = System.nanoTime() + reloadTimeout.toNanos();
+        long deadline = System.nanoTime() + process.timeout().toNanos();
         for (ProcessHandle w : oldWorkers) {
             while (w.isAlive() && !title(w).contains("shutting down")) {
                 if (process.exited()) {
                     throw new BerthException("nginx (pid " + process.pid() + ") exited before its old workers retired");
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new BerthException("old nginx worker " + w.pid() + " still accepts after " + reloadTimeout);
+                    throw new BerthException("old nginx worker " + w.pid() + " still accepts after " + process.timeout());
                 }
                 process.pause(2);
             }

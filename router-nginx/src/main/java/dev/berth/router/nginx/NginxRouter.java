@@ -95,7 +95,7 @@ public final class NginxRouter implements Router {
                 Files.createDirectories(settings.workerTemp().resolve(t)); // nginx hands them to the workers' user
             }
             this.accessLog = AccessLog.fromEnd(settings.accessLog());
-            this.nginx = new NginxProcess(settings, binary, configFile, o.reloadCommand(), o.reloadTimeout(), process);
+            this.nginx = new NginxProcess(settings, binary, configFile, o.reloadCommand(), process);
             this.swap = nginx.swap();
         } catch (IOException e) {
             throw new BerthException("nginx router: cannot prepare " + settings.prefix() + ": " + e.getMessage(), e);

@@ -2,6 +2,7 @@
 package dev.berth.router.nginx;
 
 import dev.berth.api.BerthException;
+import dev.berth.support.AtomicFiles;
 import dev.berth.support.ProxyUser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The parent of nginx's temp directories ({@code client_body}, {@code proxy}, ...), which its
@@ -65,10 +64,8 @@ final class WorkerTemp {
         if (dir.equals(prefixTemp) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            AtomicFiles.deleteTree(dir);
         } catch (IOException e) {
             // a leftover temp directory does no harm; the next router on this prefix reuses it
         }
