@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Generations {
     private static final Logger LOG = LoggerFactory.getLogger(Generations.class);
-    private static final FileAttribute<?> OWNER_ONLY_DIR =
+    /** The mode of a generation directory (and of the router's scratch directories): rwx------. */
+    static final FileAttribute<?> OWNER_ONLY_DIR =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private final HaproxyConfig.Settings settings;

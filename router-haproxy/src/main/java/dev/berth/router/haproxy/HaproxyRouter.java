@@ -14,7 +14,6 @@ import dev.berth.support.ProxyWatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -202,8 +201,7 @@ public final class HaproxyRouter implements Router {
             Layout layout = Layout.of(table, PemBundles.digests(certificates));
             Path dir = null;
             try {
-                dir = Files.createTempDirectory(settings.temp(), "check-",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                dir = Files.createTempDirectory(settings.temp(), "check-", Generations.OWNER_ONLY_DIR);
                 HaproxyConfig.Files files = new HaproxyConfig.Files(dir);
                 Generations.write(files, layout, certificates);
                 String text = HaproxyConfig.render(layout, settings, files, "check");
