@@ -57,6 +57,10 @@ final class ContainerControl {
 
     /** As {@link DockerBackend#start(LaunchRequest)}, for a checked {@code id} of this node. */
     RunningInstance start(String id, LaunchRequest request, String what) {
+        if (!request.app().setup().isEmpty()) {
+            throw new BackendException(what + ": a setup " + request.app().setup() + " is not run by the Docker backend: "
+                    + "build it into the image instead (RUN in the Dockerfile)");
+        }
         IdLocks.Held lock = locks.lock(id);
         try {
             InspectContainerResponse existing = engine.owned(engine.awaitCreated(containerName(id), what), id, what, true);
