@@ -1,3 +1,4 @@
+// Owns spread's exact choice across node sizes: the up nodes grouped into capacity classes, each indexed by load.
 package dev.berth.core.internal.scheduler;
 
 import java.util.ArrayList;
@@ -18,8 +19,8 @@ import java.util.Map;
  * that mixes sizes: there a large instance can land on a small node and overload it.
  *
  * <p>O(K log M) per instance for K classes (times the nodes, at most
- * {@value PipelineScheduler#WINDOW}, that are as loaded as a class's least loaded one); the engine uses it only when the classes are at
- * most {@value #MAX_CLASSES}, and the window of {@link PipelineScheduler} otherwise.
+ * {@value Pipeline#WINDOW}, that are as loaded as a class's least loaded one); the engine uses it only when the classes are at
+ * most {@value #MAX_CLASSES}, and the window of {@link PlaceOneByOne} otherwise.
  * Deterministic. Confined to one call; not thread-safe.
  */
 final class CapacityClasses {
@@ -96,7 +97,7 @@ final class CapacityClasses {
             // the class's least loaded node, and, when it already holds the app, those as loaded
             // right after it (up to a window): equally loaded nodes of a class differ only in
             // what the tie-breakers look at next, how many of the app they hold
-            int window = first >= 0 && table.count(app, first) > 0 ? PipelineScheduler.WINDOW : 1;
+            int window = first >= 0 && table.count(app, first) > 0 ? Pipeline.WINDOW : 1;
             for (int n = first, w = 0; n >= 0 && w < window; w++) {
                 for (int i = 0; i < scores.length; i++) {
                     scores[i] = pipeline.tieBreakers().get(i).score(table.view(n), ask);

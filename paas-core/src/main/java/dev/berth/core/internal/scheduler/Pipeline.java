@@ -1,3 +1,4 @@
+// Owns one placement pipeline: its feasibility filters, rankers and tie-breakers, and the reasons it gives for a node it turns down.
 package dev.berth.core.internal.scheduler;
 
 import java.util.ArrayList;
@@ -27,6 +28,9 @@ import java.util.Optional;
 final class Pipeline {
     /** Scores closer than this are equal, so that rounding noise does not break ties. */
     static final double TIE = 1e-9;
+
+    /** How many feasible nodes, the first in order, tie-breakers choose among. */
+    static final int WINDOW = 8;
 
     private final List<FeasibilityFilter> filters;
     private final List<Scorer> rankers;
@@ -133,7 +137,7 @@ final class Pipeline {
     public String toString() {
         return "filters " + filters.stream().map(FeasibilityFilter::name).toList()
                 + " -> scorers " + rankers.stream().map(Scorer::name).toList()
-                + (tieBreakers.isEmpty() ? "" : " -> among the first " + PipelineScheduler.WINDOW + ": "
+                + (tieBreakers.isEmpty() ? "" : " -> among the first " + WINDOW + ": "
                         + tieBreakers.stream().map(TieBreaker::name).toList())
                 + " -> select max (tie: first node)";
     }
