@@ -1,3 +1,4 @@
+// Owns Berth's entry point: the platform's parts wired together, its commands and queries, and its start and close.
 package dev.berth.core;
 
 import dev.berth.api.App;
@@ -11,34 +12,27 @@ import dev.berth.api.ExecResult;
 import dev.berth.api.Instance;
 import dev.berth.api.InstanceInfo;
 import dev.berth.api.InstanceRecord;
-import dev.berth.api.InstanceState;
 import dev.berth.api.Instances;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.NotFoundException;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
-import dev.berth.api.Resources;
 import dev.berth.api.Router;
 import dev.berth.api.Routing;
-import dev.berth.api.Scheduler;
 import dev.berth.api.Source;
 import dev.berth.api.StateStore;
 import dev.berth.api.Traffic;
 import dev.berth.core.internal.git.GitRepositories;
-import dev.berth.core.internal.git.GitServer;
 import dev.berth.core.internal.reconcile.EventBus;
 import dev.berth.core.internal.reconcile.Reconciler;
-import dev.berth.core.internal.reconcile.View;
 import dev.berth.core.internal.reconcile.Wiring;
 import dev.berth.core.internal.release.Releases;
-import dev.berth.core.internal.state.FileStateStore;
 import dev.berth.support.ArgvExpansion;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -81,13 +75,11 @@ public final class Platform implements AutoCloseable {
     private final StateStore store;
     private final List<NodeSpec> nodes;
     private final Releases releases;
-    private final GitServer gitServer;
-    /** Set once build() has started the loop: pushes before that are refused, not lost. */
-    private volatile boolean started;
-    /** Set once close() began: pushes waiting for their deploy stop waiting. */
-    private volatile boolean closing;
+    /** The git server, when the builder asked for one. */
+    private final GitDeployServer gitServer;
 
-    private Platform(Builder b, StateStore store, Path dataDir) {
+    /** A platform from {@code b}'s options, not yet started: see {@link PlatformBuilder#build()}. */
+    Platform(PlatformBuilder b, StateStore store, Path dataDir) {
         this.backend = b.backend;
         this.router = b.router;
         this.store = store;
@@ -102,14 +94,38 @@ public final class Platform implements AutoCloseable {
         this.reconciler = new Reconciler(new Wiring(nodes, releases.wrap(backend), router, store, b.scheduler,
                 events, b.clock, b.resyncInterval, b.stopGrace, b.releasesKept, b.nodeDownAfter,
                 b.readinessTimeout));
-        this.gitServer = b.gitPassword == null ? null
-                : GitServer.builder(releases.repositories()).bindAddress(b.gitBindAddress).port(b.gitPort)
-                        .password(b.gitPassword).listener(new GitPushes(releases, reconciler, events, this::logs,
-                                () -> started, () -> !closing, b.gitPushWaits)).build();
+        this.gitServer = b.gitPassword == null ? null : new GitDeployServer(b, releases, reconciler, events, this::logs);
     }
 
-    public static Builder builder() {
-        return new Builder();
+    /** A new builder; {@link PlatformBuilder#build()} starts the platform. */
+    public static PlatformBuilder builder() {
+        return new PlatformBuilder();
+    }
+
+    /**
+     * Starts what the constructor built. Everything that can refuse the start comes before the
+     * loop acts: the git server binds its port first (pushes wait for {@link GitDeployServer#started()}),
+     * then the loop loads and checks the state before it adopts, stops, respawns or writes
+     * anything. A refused start stops what it started and closes what the platform was given.
+     */
+    void start() {
+        try {
+            if (gitServer != null) {
+                gitServer.start();
+            }
+            reconciler.start();
+            if (gitServer != null) {
+                gitServer.started();
+            }
+        } catch (RuntimeException e) {
+            if (gitServer != null) {
+                gitServer.close();
+            }
+            reconciler.close();
+            PlatformBuilder.closeAll(e, backend, router, store);
+            events.close();
+            throw e instanceof BerthException ? e : new BerthException("platform failed to start: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -166,7 +182,7 @@ public final class Platform implements AutoCloseable {
         return releases.diskUsage(app);
     }
 
-    /** The port the git server listens on, when {@link Builder#gitServer} started one. */
+    /** The port the git server listens on, when {@link PlatformBuilder#gitServer} started one. */
     public OptionalInt gitPort() {
         return gitServer == null ? OptionalInt.empty() : OptionalInt.of(gitServer.port());
     }
@@ -181,7 +197,7 @@ public final class Platform implements AutoCloseable {
         return reconciler.rollback(app);
     }
 
-    /** The app's latest deploys (at most {@link Builder#releasesKept}), oldest first. */
+    /** The app's latest deploys (at most {@link PlatformBuilder#releasesKept}), oldest first. */
     public List<DeployRecord> history(String app) {
         AppRecord rec = reconciler.view().apps().get(app);
         if (rec == null) {
@@ -300,32 +316,14 @@ public final class Platform implements AutoCloseable {
 
     /** Runs {@code argv} in an instance's directory and env; it is killed after {@code timeout} (1 ms to 1 d). */
     public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
-        Builder.requireBetween("exec timeout", timeout, Duration.ofMillis(1), Duration.ofDays(1));
+        PlatformBuilder.requireBetween("exec timeout", timeout, Duration.ofMillis(1), Duration.ofDays(1));
         record(instanceId);
         return backend.console().exec(instanceId, argv, timeout);
     }
 
     /** The cluster's nodes and what is free on each. */
     public Cluster cluster() {
-        return () -> {
-            View v = reconciler.view();
-            Map<String, Resources> used = new HashMap<>();
-            Map<String, Integer> count = new HashMap<>();
-            for (InstanceRecord r : v.instances()) {
-                AppRecord app = v.apps().get(r.app());
-                if (app != null && r.state() != InstanceState.STOPPED) {
-                    used.merge(r.node(), app.spec().resources(), Resources::plus);
-                    count.merge(r.node(), 1, Integer::sum);
-                }
-            }
-            List<Cluster.Node> out = new ArrayList<>();
-            for (NodeSpec n : nodes) {
-                Resources u = used.getOrDefault(n.id(), Resources.none());
-                out.add(new Cluster.Node(n, !v.downNodes().contains(n.id()), u, n.capacity().minusClamped(u),
-                        count.getOrDefault(n.id(), 0)));
-            }
-            return out;
-        };
+        return new ClusterHandle(reconciler, nodes);
     }
 
     public void addListener(PlatformListener listener) {
@@ -341,7 +339,7 @@ public final class Platform implements AutoCloseable {
      * runs. This, not {@link #close()}, is how a host application takes its apps down.
      */
     public void stopAll(Duration timeout) {
-        Builder.requireBetween("stopAll timeout", timeout, Duration.ZERO, Duration.ofDays(1)); // before any app is stopped
+        PlatformBuilder.requireBetween("stopAll timeout", timeout, Duration.ZERO, Duration.ofDays(1)); // before any app is stopped
         reconciler.stopAll(timeout);
     }
 
@@ -356,7 +354,6 @@ public final class Platform implements AutoCloseable {
     /** Stops the control loop and releases the backend, router and store; instances keep running. */
     @Override
     public void close() {
-        closing = true;
         try {
             if (gitServer != null) {
                 gitServer.close();
@@ -394,282 +391,5 @@ public final class Platform implements AutoCloseable {
             throw new NotFoundException("no app named '" + name + "'");
         }
         return rec;
-    }
-
-    /**
-     * Builds a {@link Platform}. Each setter checks its value at once; {@link #build()} checks the
-     * whole, loads the state and adopts running instances.
-     */
-    public static final class Builder {
-        private final List<NodeSpec> nodes = new ArrayList<>();
-        private final List<PlatformListener> listeners = new ArrayList<>();
-        private Backend backend;
-        private Router router;
-        private Path stateDir;
-        private StateStore stateStore;
-        private Scheduler scheduler = Schedulers.spread();
-        private Clock clock = Clock.systemUTC();
-        private Duration nodeDownAfter = Wiring.NODE_DOWN_AFTER;
-        private Duration readinessTimeout = Wiring.READINESS_TIMEOUT;
-        private Duration resyncInterval = Duration.ofSeconds(5);
-        private Duration stopGrace = Duration.ofSeconds(10);
-        private int releasesKept = 10;
-        private Path dataDir;
-        private String deployBranch = "main";
-        private String gitPassword;
-        private String gitBindAddress = "127.0.0.1";
-        private int gitPort;
-        private boolean gitPushWaits = true;
-
-        private Builder() {
-        }
-
-        /** Adds one node. */
-        public Builder node(NodeSpec node) {
-            Objects.requireNonNull(node, "node");
-            if (nodes.stream().anyMatch(n -> n.id().equals(node.id()))) {
-                throw new IllegalArgumentException("node: '" + node.id() + "' is declared twice; node ids must be unique");
-            }
-            nodes.add(node);
-            return this;
-        }
-
-        /** Adds these nodes. */
-        public Builder cluster(List<NodeSpec> nodes) {
-            nodes.forEach(this::node);
-            return this;
-        }
-
-        /** Adds these nodes. */
-        public Builder cluster(NodeSpec... nodes) {
-            return cluster(List.of(nodes));
-        }
-
-        /** The backend that runs instances (required). */
-        public Builder backend(Backend backend) {
-            this.backend = Objects.requireNonNull(backend, "backend");
-            return this;
-        }
-
-        /** The router that sends domains to healthy instances (optional). */
-        public Builder router(Router router) {
-            this.router = Objects.requireNonNull(router, "router");
-            return this;
-        }
-
-        /** Keeps state in files under {@code dir} (the default store). */
-        public Builder stateDir(Path dir) {
-            this.stateDir = Objects.requireNonNull(dir, "stateDir");
-            return this;
-        }
-
-        /** Keeps state in {@code store} instead of files. */
-        public Builder stateStore(StateStore store) {
-            this.stateStore = Objects.requireNonNull(store, "stateStore");
-            return this;
-        }
-
-        /** The placement engine; default {@link Schedulers#spread()} (Mako's least-loaded node). */
-        public Builder scheduler(Scheduler scheduler) {
-            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-            return this;
-        }
-
-        /**
-         * How long a node may go without answering the backend's liveness checks before it is down
-         * (default 5 s): its instances are then lost and placed on the other nodes, and what it
-         * still runs when it answers again is stopped. Applies to backends that check their nodes
-         * over a network (SSH hosts); local backends report no node liveness.
-         */
-        public Builder nodeDownAfter(Duration after) {
-            if (after == null || after.compareTo(Duration.ofMillis(200)) < 0 || after.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("nodeDownAfter " + after + " is not allowed: must be 200 ms to 1 h");
-            }
-            this.nodeDownAfter = after;
-            return this;
-        }
-
-        /**
-         * How long an instance with an endpoint and no health check may take to accept its first
-         * connection (default 60 s, 100 ms to 1 h). Until then it is not routed; past it (outside a
-         * rollout, whose deadline decides there) it is restarted as a failed start, with back-off.
-         * With a health check the timeout is its grace period plus {@code maxConsecutiveFailures × interval}.
-         */
-        public Builder readinessTimeout(Duration timeout) {
-            if (timeout == null || timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("readinessTimeout " + timeout + " is not allowed: must be 100 ms to 1 h");
-            }
-            this.readinessTimeout = timeout;
-            return this;
-        }
-
-        /** The clock for timestamps and back-off; default UTC system clock. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /** How often the control loop resyncs when nothing happens; 100 ms to 1 h, default 5 s. */
-        public Builder resyncInterval(Duration interval) {
-            requireBetween("resyncInterval", interval, Duration.ofMillis(100), Duration.ofHours(1));
-            this.resyncInterval = interval;
-            return this;
-        }
-
-        /** Where git repositories ({@code git/}) and release checkouts ({@code releases/}) live; default the state dir. */
-        public Builder dataDir(Path dir) {
-            this.dataDir = Objects.requireNonNull(dir, "dataDir");
-            return this;
-        }
-
-        /**
-         * Starts the git smart-HTTP server on {@code port} (0 picks a free one; Mako used 4001) of
-         * 127.0.0.1 unless {@link #gitBindAddress} says otherwise: {@code git push
-         * http://git:PASSWORD@HOST:PORT/APP main} stores the code and deploys every app that
-         * follows that repository. Every request needs the password (HTTP basic auth, compared in
-         * constant time); without this option there is no git server.
-         */
-        public Builder gitServer(int port, String password) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("gitServer: port " + port + " is not allowed; must be 0-65535");
-            }
-            if (password == null || password.isBlank()) {
-                throw new IllegalArgumentException("gitServer: an empty or blank password is not allowed; set one (Mako's MASTER_PASS)");
-            }
-            this.gitPort = port;
-            this.gitPassword = password;
-            return this;
-        }
-
-        /**
-         * Whether a {@code git push} waits for its deploy (default {@code true}): the push then
-         * streams the release's build output, "k of n instances healthy" and the outcome back as
-         * {@code remote:} lines, and a release that is rolled back fails the push (the branch stays
-         * where it was) with the reason and the last lines of the failing instance's output. It
-         * waits at most the app's update deadline plus 30 s. {@code false} returns as soon as the
-         * deploy is accepted (persisted), for pushes from scripts or CI jobs that must not block for
-         * a rollout, or that follow the deploy through the events API instead.
-         */
-        public Builder gitPushWaits(boolean waits) {
-            this.gitPushWaits = waits;
-            return this;
-        }
-
-        /** The address the git server binds (default 127.0.0.1). */
-        public Builder gitBindAddress(String address) {
-            this.gitBindAddress = Objects.requireNonNull(address, "gitBindAddress");
-            return this;
-        }
-
-        /** The branch whose pushes deploy (default {@code main}, which also accepts Mako's {@code master}). */
-        public Builder deployBranch(String branch) {
-            if (branch == null || !branch.matches("[A-Za-z0-9][A-Za-z0-9._/-]{0,99}") || branch.contains("..")) {
-                throw new IllegalArgumentException("deployBranch: '" + branch + "' is not allowed; must be a branch "
-                        + "name of A-Z a-z 0-9 . _ / -");
-            }
-            this.deployBranch = branch;
-            return this;
-        }
-
-        /** How many deploys each app's history keeps, and so how far {@code rollback} reaches (default 10, 2-1000). */
-        public Builder releasesKept(int releases) {
-            if (releases < 2 || releases > 1000) {
-                throw new IllegalArgumentException("releasesKept: " + releases + " is not allowed; must be 2-1000");
-            }
-            this.releasesKept = releases;
-            return this;
-        }
-
-        /** How long a stopped instance gets between SIGTERM and SIGKILL; 0 to 10 min, default 10 s. */
-        public Builder stopGrace(Duration grace) {
-            requireBetween("stopGrace", grace, Duration.ZERO, Duration.ofMinutes(10));
-            this.stopGrace = grace;
-            return this;
-        }
-
-        /** Adds a listener that sees every event from the start, adoption included. */
-        public Builder listener(PlatformListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
-            return this;
-        }
-
-        static void requireBetween(String option, Duration d, Duration min, Duration max) {
-            if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-                throw new IllegalArgumentException(option + ": " + d + " is not allowed; must be " + min + " to " + max);
-            }
-        }
-
-        /**
-         * Loads the state, adopts instances that still run, stops what nothing wants and starts
-         * the control loop.
-         *
-         * @throws IllegalArgumentException when a required part is missing
-         * @throws dev.berth.api.StateStoreException when the state cannot be read
-         */
-        public Platform build() {
-            if (nodes.isEmpty()) {
-                throw new IllegalArgumentException("cluster: no node declared; add at least one with node(...)");
-            }
-            if (backend == null) {
-                throw new IllegalArgumentException("backend: none given; a platform needs one to run instances");
-            }
-            if ((stateDir == null) == (stateStore == null)) {
-                throw new IllegalArgumentException("state: give exactly one of stateDir(...) or stateStore(...)");
-            }
-            if (dataDir == null && stateDir == null) {
-                throw new IllegalArgumentException("dataDir: none given; with stateStore(...) set dataDir(...) for "
-                        + "git repositories and release checkouts");
-            }
-            StateStore store;
-            Platform p;
-            try {
-                store = stateStore != null ? stateStore : FileStateStore.open(stateDir);
-            } catch (RuntimeException e) {
-                closeGiven(null, e);
-                throw e;
-            }
-            try {
-                p = new Platform(this, store, dataDir != null ? dataDir : stateDir);
-            } catch (RuntimeException e) {
-                closeGiven(store, e);
-                throw e;
-            }
-            try {
-                // Everything that can refuse the start comes before the loop acts: the git server
-                // binds its port first (pushes wait for 'started'), then the loop loads and checks
-                // the state before it adopts, stops, respawns or writes anything.
-                if (p.gitServer != null) {
-                    p.gitServer.start();
-                }
-                p.reconciler.start();
-                p.started = true;
-            } catch (RuntimeException e) {
-                if (p.gitServer != null) {
-                    p.gitServer.close();
-                }
-                p.reconciler.close();
-                closeGiven(store, e);
-                p.events.close();
-                throw e instanceof BerthException ? e : new BerthException("platform failed to start: " + e.getMessage(), e);
-            }
-            return p;
-        }
-
-        /**
-         * A refused build closes what it was given (the backend, the router) and the store it
-         * opened, as {@link Platform#close} would have: nothing is left holding threads or files.
-         * Failures to close are added to {@code cause}.
-         */
-        private void closeGiven(StateStore store, RuntimeException cause) {
-            for (AutoCloseable c : new AutoCloseable[] {backend, router, store}) {
-                if (c != null) {
-                    try {
-                        c.close();
-                    } catch (Exception e) {
-                        cause.addSuppressed(e);
-                    }
-                }
-            }
-        }
     }
 }

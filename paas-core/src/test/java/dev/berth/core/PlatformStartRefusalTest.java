@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A start that {@link Platform.Builder#build()} refuses changes nothing: no state file, no process. */
+/** A start that {@link PlatformBuilder#build()} refuses changes nothing: no state file, no process. */
 class PlatformStartRefusalTest {
     @TempDir
     Path dir;
@@ -60,7 +60,7 @@ class PlatformStartRefusalTest {
         }
     }
 
-    private Platform.Builder builder() {
+    private PlatformBuilder builder() {
         return Platform.builder().node(NodeSpec.of("local", Resources.of(4, 4096))).backend(backend).stateDir(dir);
     }
 

@@ -7,6 +7,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import dev.berth.api.Routing;
 import dev.berth.core.Platform;
+import dev.berth.core.PlatformBuilder;
 import dev.berth.testkit.SimBackend;
 import dev.berth.testkit.SimRouter;
 import dev.berth.testkit.SimStateStore;
@@ -65,7 +66,7 @@ final class ScaleRun implements AutoCloseable {
         }
         SimBackend sim = SimBackend.builder().nodes(ids).build();
         try {
-            Platform.Builder b = Platform.builder().cluster(nodes).backend(sim).listener(counter)
+            PlatformBuilder b = Platform.builder().cluster(nodes).backend(sim).listener(counter)
                     .nodeDownAfter(ScaleWorkload.NODE_DOWN_AFTER);
             if (router != null) {
                 b.router(router);

@@ -10,6 +10,7 @@ import dev.berth.api.Router;
 import dev.berth.backend.docker.DockerBackend;
 import dev.berth.backend.ssh.SshBackend;
 import dev.berth.core.Platform;
+import dev.berth.core.PlatformBuilder;
 import dev.berth.core.internal.state.FileStateStore;
 import dev.berth.router.haproxy.HaproxyRouter;
 import dev.berth.router.nginx.NginxRouter;
@@ -159,7 +160,7 @@ public final class Serve implements Callable<Integer> {
             store.loadInstances();
             backend = backend(root, checked);
             proxy = router(root, checked.router());
-            Platform.Builder builder = Platform.builder().stateStore(store).dataDir(root.resolve("platform"))
+            PlatformBuilder builder = Platform.builder().stateStore(store).dataDir(root.resolve("platform"))
                     .listener(printer).backend(backend);
             if (backend instanceof DockerBackend engine) {
                 builder.node(engine.nodeSpec());

@@ -11,6 +11,7 @@ import dev.berth.api.Source;
 import dev.berth.api.UpdateStrategy;
 import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
+import dev.berth.core.PlatformBuilder;
 import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,7 +60,7 @@ class PushReportIT {
     }
 
     private Platform platform(int httpPort, boolean waits) {
-        Platform.Builder b = Platform.builder()
+        PlatformBuilder b = Platform.builder()
                 .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
                 .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
                 .stateDir(tmp.resolve("state"))

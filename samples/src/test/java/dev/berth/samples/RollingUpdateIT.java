@@ -14,6 +14,7 @@ import dev.berth.api.Routing;
 import dev.berth.api.UpdateStrategy;
 import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
+import dev.berth.core.PlatformBuilder;
 import dev.berth.router.nginx.NginxRouter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,7 +134,7 @@ class RollingUpdateIT {
 
     @Test
     void aRolloutInterruptedByARestartOfTheHostGoesOnFromTheSavedState() throws Exception {
-        Platform.Builder builder = Platform.builder()
+        PlatformBuilder builder = Platform.builder()
                 .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
                 .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
                 .stateDir(tmp.resolve("state"))
