@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
-import dev.berth.api.LaunchRequest;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.LaunchRequest;
+import dev.berth.spi.RunningInstance;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.berth.bench;
 
-import dev.berth.api.ClusterSnapshot;
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
-import dev.berth.api.Scheduler;
+import dev.berth.spi.ClusterSnapshot;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
+import dev.berth.spi.Scheduler;
 import dev.berth.core.Schedulers;
 import dev.berth.samples.PlacementWorkloads;
 import dev.berth.samples.Workload;

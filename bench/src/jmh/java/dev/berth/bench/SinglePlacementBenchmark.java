@@ -1,13 +1,13 @@
 // JMH benchmark of the control loop's common placement: one instance on a large cluster that changed on one node since the last call.
 package dev.berth.bench;
 
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.ClusterSnapshot;
 import dev.berth.api.Constraints;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
 import dev.berth.api.Resources;
-import dev.berth.api.Scheduler;
+import dev.berth.spi.Scheduler;
 import dev.berth.core.Schedulers;
 import java.util.ArrayList;
 import java.util.Arrays;

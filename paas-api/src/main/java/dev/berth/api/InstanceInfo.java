@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.spi.InstanceConsole;
 import java.util.Map;
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.spi.RunningInstance;
 import java.time.Instant;
 import java.util.Objects;
 

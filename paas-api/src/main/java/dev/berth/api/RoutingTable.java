@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.spi.Router;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 // The Cluster handle a Platform hands out: each node with what the loop's last published view allocates on it.
 package dev.berth.core;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.Cluster;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;

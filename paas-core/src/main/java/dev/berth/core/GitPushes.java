@@ -1,6 +1,6 @@
 package dev.berth.core;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.BerthException;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.InstanceRecord;

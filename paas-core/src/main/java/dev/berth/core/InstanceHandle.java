@@ -1,7 +1,7 @@
 // The Instance handle a Platform hands out: its record from the loop's view, its console from the backend.
 package dev.berth.core;
 
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.ExecResult;
 import dev.berth.api.Instance;
 import dev.berth.api.InstanceInfo;

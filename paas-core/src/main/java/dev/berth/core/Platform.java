@@ -2,9 +2,9 @@
 package dev.berth.core;
 
 import dev.berth.api.App;
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BerthException;
 import dev.berth.api.Cluster;
 import dev.berth.api.DeployRecord;
@@ -18,10 +18,10 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.NotFoundException;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.api.Routing;
 import dev.berth.api.Source;
-import dev.berth.api.StateStore;
+import dev.berth.spi.StateStore;
 import dev.berth.api.Traffic;
 import dev.berth.core.internal.git.GitRepositories;
 import dev.berth.core.internal.reconcile.EventBus;

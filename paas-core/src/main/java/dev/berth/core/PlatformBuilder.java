@@ -1,12 +1,12 @@
 // Owns the fluent configuration of a Platform: each option checked as it is set, the whole checked and started by build().
 package dev.berth.core;
 
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.PlatformListener;
-import dev.berth.api.Router;
-import dev.berth.api.Scheduler;
-import dev.berth.api.StateStore;
+import dev.berth.spi.Router;
+import dev.berth.spi.Scheduler;
+import dev.berth.spi.StateStore;
 import dev.berth.core.internal.reconcile.Wiring;
 import dev.berth.core.internal.state.FileStateStore;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.berth.core;
 
-import dev.berth.api.Scheduler;
+import dev.berth.spi.Scheduler;
 import dev.berth.core.internal.scheduler.PipelineScheduler;
 import java.util.Objects;
 
@@ -24,7 +24,7 @@ import java.util.Objects;
  * largest item and then the best pair of remaining sizes (minimum bin slack), in several the
  * demand best aligned with the node's remaining capacity (dot product), larger empty nodes
  * first; spread compares the least loaded node of each machine size. What cannot be placed
- * comes back as a {@link dev.berth.api.Placement.Unplaced} with a reason such as
+ * comes back as a {@link dev.berth.spi.Placement.Unplaced} with a reason such as
  * {@code "no node has 64.0 cpu free (largest free: 3.5)"} or
  * {@code "of 5 nodes: 2 down, 3 lack 2.0 memoryMb free (largest free: 1.0)"}.
  *

@@ -3,18 +3,18 @@ package dev.berth.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BerthException;
 import dev.berth.api.ExecResult;
-import dev.berth.api.InstanceConsole;
+import dev.berth.spi.InstanceConsole;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
-import dev.berth.api.LaunchRequest;
+import dev.berth.spi.LaunchRequest;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.api.StateStoreException;
 import dev.berth.core.internal.state.FileStateStore;
 import dev.berth.core.internal.state.StateDirs;
@@ -173,7 +173,7 @@ class PlatformStartRefusalTest {
     }
 
     /** A router that counts tables and notes its close. */
-    private static final class RecordingRouter implements dev.berth.api.Router {
+    private static final class RecordingRouter implements dev.berth.spi.Router {
         volatile int applied;
         volatile boolean closed;
 

@@ -1,14 +1,14 @@
 // SimBackend: the public in-memory Backend whose starts and stops cost nothing, and its builder.
 package dev.berth.testkit;
 
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BackendException;
 import dev.berth.api.Endpoint;
-import dev.berth.api.InstanceConsole;
+import dev.berth.spi.InstanceConsole;
 import dev.berth.api.InvalidSpecException;
-import dev.berth.api.LaunchRequest;
-import dev.berth.api.NodeStatus;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.LaunchRequest;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@
 package dev.berth.testkit;
 
 import dev.berth.api.ExecResult;
-import dev.berth.api.InstanceConsole;
+import dev.berth.spi.InstanceConsole;
 import dev.berth.api.NotFoundException;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

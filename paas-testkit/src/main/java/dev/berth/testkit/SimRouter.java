@@ -1,7 +1,7 @@
 // A router in memory: tables are taken at once and remembered; for tests and benchmarks of the loop with routing.
 package dev.berth.testkit;
 
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Traffic;
 import java.util.Map;

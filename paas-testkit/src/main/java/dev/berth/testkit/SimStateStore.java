@@ -1,10 +1,10 @@
 // A state store in memory: every write applied at once, nothing on disk; for tests and benchmarks of the loop.
 package dev.berth.testkit;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
-import dev.berth.api.StateChanges;
-import dev.berth.api.StateStore;
+import dev.berth.spi.StateChanges;
+import dev.berth.spi.StateStore;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

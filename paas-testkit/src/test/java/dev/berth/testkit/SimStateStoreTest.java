@@ -3,11 +3,11 @@ package dev.berth.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import org.junit.jupiter.api.Test;
 
 /** {@link SimStateStore}. */

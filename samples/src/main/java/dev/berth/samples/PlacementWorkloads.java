@@ -1,6 +1,6 @@
 package dev.berth.samples;
 
-import dev.berth.api.Scheduler;
+import dev.berth.spi.Scheduler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;

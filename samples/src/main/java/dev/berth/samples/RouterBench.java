@@ -3,7 +3,7 @@ package dev.berth.samples;
 import com.sun.net.httpserver.HttpServer;
 import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.api.RoutingTable;
 import dev.berth.router.haproxy.HaproxyRouter;
 import dev.berth.router.nginx.NginxRouter;

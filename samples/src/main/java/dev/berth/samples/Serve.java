@@ -2,11 +2,11 @@ package dev.berth.samples;
 
 import dev.berth.api.App;
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BerthException;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.backend.docker.DockerBackend;
 import dev.berth.backend.ssh.SshBackend;
 import dev.berth.core.Platform;

@@ -2,7 +2,7 @@
 package dev.berth.samples;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BackendException;
 import dev.berth.api.BerthException;
 import dev.berth.api.NodeSpec;

@@ -9,7 +9,7 @@ import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.Routing;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.backend.ssh.SshBackend;
 import dev.berth.backend.ssh.TestHosts;

@@ -49,7 +49,7 @@ class PlacementWorkloadsTest {
         assertThat(bytes(back)).isEqualTo(bytes(w));
         assertThat(back.requests()).hasSize(kind == Kind.TRIPLETS ? 198 : 200);
         assertThat(back.strategy()).isEqualTo(kind == Kind.SPREAD_2D
-                ? dev.berth.api.Scheduler.Strategy.SPREAD : dev.berth.api.Scheduler.Strategy.PACK);
+                ? dev.berth.spi.Scheduler.Strategy.SPREAD : dev.berth.spi.Scheduler.Strategy.PACK);
         PlacementBench.Result r = PlacementBench.measure(back, 0, 1);
         assertThat(r.assignments().size() + r.unplaced().size()).isEqualTo(back.requests().size());
     }

@@ -38,7 +38,7 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.backend.process.ProcessBackend;
 
 /**

@@ -8,7 +8,7 @@ import dev.berth.api.HealthCheck;
 import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.api.Routing;
 import dev.berth.api.Traffic;
 import dev.berth.backend.process.ProcessBackend;

@@ -24,8 +24,8 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 
 import dev.berth.api.BackendException;
-import dev.berth.api.LaunchRequest;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.LaunchRequest;
+import dev.berth.spi.RunningInstance;
 import dev.berth.support.IdLocks;
 
 /**

@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.ExitInfo;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.support.ExitCodes;
 
 /**

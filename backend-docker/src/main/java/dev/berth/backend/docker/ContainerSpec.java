@@ -25,7 +25,7 @@ import com.github.dockerjava.api.model.RestartPolicy;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
-import dev.berth.api.LaunchRequest;
+import dev.berth.spi.LaunchRequest;
 import dev.berth.api.Resources;
 import dev.berth.support.ArgvExpansion;
 import dev.berth.support.BerthEnv;

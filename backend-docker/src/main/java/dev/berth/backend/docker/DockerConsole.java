@@ -28,8 +28,8 @@ import com.github.dockerjava.api.model.HostConfig;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
-import dev.berth.api.InstanceConsole;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.InstanceConsole;
+import dev.berth.spi.RunningInstance;
 import dev.berth.support.CappedOutput;
 
 /**

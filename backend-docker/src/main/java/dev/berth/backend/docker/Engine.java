@@ -32,7 +32,7 @@ import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
 import dev.berth.api.Endpoint;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /**
  * One Docker Engine as this backend's node sees it: the docker-java client, whether the backend is

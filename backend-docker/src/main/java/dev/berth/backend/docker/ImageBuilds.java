@@ -22,7 +22,7 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BackendException;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.api.Source;

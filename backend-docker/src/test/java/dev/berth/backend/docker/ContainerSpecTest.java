@@ -20,7 +20,7 @@ import com.github.dockerjava.core.command.CreateContainerCmdImpl;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
-import dev.berth.api.LaunchRequest;
+import dev.berth.spi.LaunchRequest;
 import dev.berth.api.Resources;
 import dev.berth.api.Source;
 

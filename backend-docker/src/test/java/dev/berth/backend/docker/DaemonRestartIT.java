@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExitInfo;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /**
  * The Docker backend while the real dockerd goes down and comes back: clear errors while it is

@@ -29,7 +29,7 @@ import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /** The Docker backend against a real dockerd; containers publish on 127.0.0.1 only. */
 class DockerBackendIT {

@@ -20,7 +20,7 @@ import java.net.http.HttpResponse;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.api.Source;
 
 /** buildImageIfNotExist against a real dockerd, from the local busybox image (nothing is pulled). */

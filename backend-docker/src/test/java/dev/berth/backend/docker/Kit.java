@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionFactory;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.LaunchRequest;
+import dev.berth.spi.LaunchRequest;
 import dev.berth.api.Source;
 
 /**

@@ -19,7 +19,7 @@ import java.util.TreeMap;
 /**
  * What the backend records about one launched instance, in {@code instance.properties} inside
  * the instance directory: enough to find the process again (pid + start time), to rebuild its
- * {@link dev.berth.api.RunningInstance}, and to run commands in its directory and env; the pid and
+ * {@link dev.berth.spi.RunningInstance}, and to run commands in its directory and env; the pid and
  * start ticks of the wrapper that records its exit (0 and empty for instances started before
  * wrappers existed, which led their own session) and its cgroup. Written atomically (temp file,
  * fsync, rename). Immutable.

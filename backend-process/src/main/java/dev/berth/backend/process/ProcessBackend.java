@@ -17,11 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BackendException;
-import dev.berth.api.InstanceConsole;
-import dev.berth.api.LaunchRequest;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.InstanceConsole;
+import dev.berth.spi.LaunchRequest;
+import dev.berth.spi.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.support.ArgvExpansion;
 import dev.berth.support.IdLocks;

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 import dev.berth.support.CappedOutput;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
-import dev.berth.api.InstanceConsole;
+import dev.berth.spi.InstanceConsole;
 import dev.berth.api.NotFoundException;
 
 /**

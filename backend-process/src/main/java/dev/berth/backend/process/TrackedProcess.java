@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.berth.api.Endpoint;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /**
  * One instance this backend object watches: one it launched or one it adopted from a pid file;

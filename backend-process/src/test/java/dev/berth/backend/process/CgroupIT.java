@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.berth.api.Resources;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /**
  * Issue 12 item 8, as root on this machine's cgroups (v1 here and in CI; v2 where the machine has

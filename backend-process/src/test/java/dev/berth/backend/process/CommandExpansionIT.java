@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /** A Python process that listens on the port given as its argument and answers with its argv, one per line. */
 class CommandExpansionIT {

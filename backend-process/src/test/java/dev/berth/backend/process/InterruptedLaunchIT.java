@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /**
  * The platform's JVM dies (kill -9) after an instance's process is launched and before its

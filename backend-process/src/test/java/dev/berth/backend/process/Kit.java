@@ -11,9 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.core.ConditionFactory;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.ExitInfo;
-import dev.berth.api.LaunchRequest;
+import dev.berth.spi.LaunchRequest;
 
 /** Shared helpers for the process backend tests. */
 final class Kit {

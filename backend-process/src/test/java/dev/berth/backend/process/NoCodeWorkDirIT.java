@@ -4,7 +4,7 @@ import static dev.berth.backend.process.Kit.req;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 // The backend contract (backend-contract's BackendContract) against real processes under a temporary base dir.
 package dev.berth.backend.process;
 
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.contract.BackendContract;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

@@ -29,7 +29,7 @@ import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.NotFoundException;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.api.Source;
 
 /** The process backend against real processes. */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
-import dev.berth.api.LaunchRequest;
+import dev.berth.spi.LaunchRequest;
 import dev.berth.api.Source;
 
 /** Fast checks that start no instance: builder validation, names, unsupported sources, files. */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /** An instance outlives the JVM that started it, even a kill -9 of it, and a new backend adopts it. */
 class SurvivesJvmKillIT {

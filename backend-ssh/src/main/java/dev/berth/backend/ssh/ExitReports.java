@@ -9,7 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.berth.api.Backend.ExitListener;
+import dev.berth.spi.Backend.ExitListener;
 import dev.berth.api.ExitInfo;
 
 /**

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.berth.api.BackendException;
 import dev.berth.api.ExitInfo;
-import dev.berth.api.NodeStatus;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
 import dev.berth.support.ExitCodes;
 
 /**

@@ -4,7 +4,7 @@ package dev.berth.backend.ssh;
 import java.time.Instant;
 
 import dev.berth.api.Endpoint;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /** What one line of the liveness script says of a running instance. Immutable. */
 record Seen(String id, RunningInstance running) {

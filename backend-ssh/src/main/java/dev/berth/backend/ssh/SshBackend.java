@@ -13,13 +13,13 @@ import org.apache.sshd.client.SshClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BackendException;
-import dev.berth.api.InstanceConsole;
-import dev.berth.api.LaunchRequest;
+import dev.berth.spi.InstanceConsole;
+import dev.berth.spi.LaunchRequest;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.NodeStatus;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
 import dev.berth.support.OutputCaps;
 
 /**

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
-import dev.berth.api.InstanceConsole;
+import dev.berth.spi.InstanceConsole;
 import dev.berth.api.NotFoundException;
 import dev.berth.support.OutputCaps;
 

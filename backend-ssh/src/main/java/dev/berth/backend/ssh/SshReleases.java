@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend.BuildListener;
+import dev.berth.spi.Backend.BuildListener;
 import dev.berth.api.BackendException;
 import dev.berth.api.Source;
 import dev.berth.support.BerthEnv;

@@ -1,7 +1,7 @@
 // An instance the SSH backend believes runs: on which host, as what, since when, and whether Berth is ending it.
 package dev.berth.backend.ssh;
 
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 
 /**
  * An instance the backend believes runs: where, as what, and since when it is known, and whether

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.berth.api.NodeStatus;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
 
 /**
  * Hosts that die or drop off the network: the heartbeat marks them unreachable within a few

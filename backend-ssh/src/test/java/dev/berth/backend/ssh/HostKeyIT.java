@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.berth.api.BackendException;
-import dev.berth.api.NodeStatus;
+import dev.berth.spi.NodeStatus;
 
 /** Host keys are always verified: known-hosts files, trust on first use, pinned keys, changed keys. */
 class HostKeyIT {

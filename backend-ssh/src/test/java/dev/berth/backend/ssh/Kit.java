@@ -17,8 +17,8 @@ import java.util.List;
 import org.awaitility.core.ConditionFactory;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.LaunchRequest;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.LaunchRequest;
+import dev.berth.spi.RunningInstance;
 
 /**
  * Shared helpers of the SSH backend's integration tests: a client key made with ssh-keygen,

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.NodeStatus;
+import dev.berth.spi.NodeStatus;
 
 /**
  * The figure of issue 7: one liveness round over 10 hosts running 1,000 instances (100 real

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.support.OutputCaps;
 
 /** One real sshd host; apps that print lines of tens of megabytes. */

@@ -24,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.NodeStatus;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
 
 /**
  * Liveness over real OpenSSH hosts whose login shell is slow: root's bash reads a {@code .bashrc}

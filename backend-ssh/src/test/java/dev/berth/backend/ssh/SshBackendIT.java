@@ -26,8 +26,8 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
-import dev.berth.api.NodeStatus;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
 import dev.berth.api.Source;
 
 /** The SSH backend against three real OpenSSH hosts, each in its own network namespace. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.api.Balance;
 import dev.berth.api.Endpoint;
 import dev.berth.api.RouteSettings;
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.api.RoutingTable;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,7 +2,7 @@
 package dev.berth.router.nginx;
 
 import dev.berth.api.BerthException;
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Traffic;
 import dev.berth.support.ConfigSwap;

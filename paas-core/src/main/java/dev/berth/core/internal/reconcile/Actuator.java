@@ -1,14 +1,14 @@
 // Starts and stops instances through the backend on worker threads, and takes in what comes back: starts, exits, stops.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
-import dev.berth.api.LaunchRequest;
+import dev.berth.spi.LaunchRequest;
 import dev.berth.api.PlatformEvent;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.core.internal.health.HealthProber;
 import dev.berth.core.internal.reconcile.Tracked.AfterStop;
 import java.time.Duration;

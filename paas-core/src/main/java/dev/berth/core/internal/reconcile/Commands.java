@@ -1,7 +1,7 @@
 // The API's commands, run on the loop: desired state changed in memory, durable before the caller returns.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.BerthException;
 import dev.berth.api.DeployRecord;

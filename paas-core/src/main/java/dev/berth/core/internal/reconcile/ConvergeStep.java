@@ -1,12 +1,12 @@
 // What one app needs now, decided from what the loop sees: a pure function, no I/O, no threads, no clock.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.PlacementRequest;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Source;
 import java.time.Instant;

@@ -1,13 +1,13 @@
 // One pass over the apps touched since the last: what to stop, what to place and start, what to respawn or restart.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.AppRecord;
+import dev.berth.spi.ClusterSnapshot;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.Resources;
 import dev.berth.core.internal.reconcile.Tracked.AfterStop;

@@ -1,7 +1,7 @@
 // When the loop must wake up by itself: respawns after their back-off, and rollout deadlines, in time order.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,7 +1,7 @@
 // Takes in health probe results: readiness of new instances, and unhealthy ones replaced.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.HealthCheck;
 import dev.berth.api.InstanceState;
 import dev.berth.api.PlatformEvent;

@@ -1,7 +1,7 @@
 // The control loop's state, shared by its rooms and touched only by the loop thread: apps, tracked instances, marks.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.NotFoundException;
 import dev.berth.api.PlatformEvent;
 import java.time.Duration;

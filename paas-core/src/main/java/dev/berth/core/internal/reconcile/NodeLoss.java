@@ -2,9 +2,9 @@
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.InstanceState;
-import dev.berth.api.NodeStatus;
+import dev.berth.spi.NodeStatus;
 import dev.berth.api.PlatformEvent;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.core.internal.health.HealthProber;
 import java.time.Duration;
 import java.time.Instant;

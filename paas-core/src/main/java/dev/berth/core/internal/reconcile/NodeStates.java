@@ -1,7 +1,7 @@
 // The cluster as the scheduler sees it, kept node by node between placements: only changed nodes are rebuilt.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.ClusterSnapshot;
 import dev.berth.api.NodeSpec;
 import java.util.Arrays;
 import java.util.Collection;

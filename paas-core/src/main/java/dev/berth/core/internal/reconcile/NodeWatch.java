@@ -1,6 +1,6 @@
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.NodeStatus;
+import dev.berth.spi.NodeStatus;
 import dev.berth.api.PlatformEvent;
 import java.time.Duration;
 import java.time.Instant;

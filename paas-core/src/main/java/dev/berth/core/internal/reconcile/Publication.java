@@ -1,9 +1,9 @@
 // What the loop makes known after its tasks: changed app and instance records to the store, and the view to readers.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import dev.berth.api.StateStoreException;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.HealthCheck;
 import dev.berth.api.InstanceState;
 import dev.berth.core.internal.manifest.Durations;

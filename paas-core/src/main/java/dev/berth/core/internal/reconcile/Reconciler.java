@@ -1,11 +1,11 @@
 // The one control loop: its threads, its pass, what it publishes; the work itself is done by its rooms.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.PlacementRequest;
 import dev.berth.api.Routing;
 import dev.berth.core.internal.health.HealthProber;
 import java.time.Duration;

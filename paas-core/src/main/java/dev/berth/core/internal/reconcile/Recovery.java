@@ -1,13 +1,13 @@
 // Start-up: loads desired state, adopts what still runs without restarting it, stops what nothing wants.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.HealthCheck;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.PlatformEvent;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.RunningInstance;
 import dev.berth.core.internal.health.HealthProber;
 import dev.berth.core.internal.reconcile.Tracked.AfterStop;
 import java.time.Instant;

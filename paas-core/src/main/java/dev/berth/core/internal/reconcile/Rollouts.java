@@ -1,7 +1,7 @@
 // Releases and their rollouts: starting one, reporting its progress, and ending it in success or rollback.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.Endpoint;

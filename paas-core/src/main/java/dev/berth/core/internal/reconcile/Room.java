@@ -1,7 +1,7 @@
 // What every room of the control loop holds: the loop's shared state and the loop itself.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import java.util.Map;
 
 /**

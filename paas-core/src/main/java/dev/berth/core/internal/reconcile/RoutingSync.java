@@ -1,7 +1,7 @@
 // Keeps the router in step: one table of ready endpoints per change, and stops what was drained once it is applied.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InstanceState;
 import dev.berth.api.RoutingTable;

@@ -1,7 +1,7 @@
 // What readers of the control loop see: apps and instance records as of the loop's last task, immutable.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,11 +1,11 @@
 // Everything the control loop is wired to: nodes, backend, router, store, scheduler, events, clock and timings.
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.Router;
-import dev.berth.api.Scheduler;
-import dev.berth.api.StateStore;
+import dev.berth.spi.Router;
+import dev.berth.spi.Scheduler;
+import dev.berth.spi.StateStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

@@ -1,15 +1,15 @@
 package dev.berth.core.internal.release;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.DeployRecord;
-import dev.berth.api.InstanceConsole;
+import dev.berth.spi.InstanceConsole;
 import dev.berth.api.InvalidSpecException;
-import dev.berth.api.LaunchRequest;
-import dev.berth.api.NodeStatus;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.LaunchRequest;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
 import dev.berth.api.Source;
 import dev.berth.core.internal.git.DiskUsage;
 import dev.berth.core.internal.git.GitRepositories;

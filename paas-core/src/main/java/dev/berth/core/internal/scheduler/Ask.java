@@ -1,7 +1,7 @@
 package dev.berth.core.internal.scheduler;
 
 import dev.berth.api.Constraints;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.PlacementRequest;
 import dev.berth.api.Resources;
 
 /**

@@ -1,9 +1,9 @@
 // Owns one placement call's working state: its shapes in the order of work, the working copy they are placed on, and its indexes kept in step.
 package dev.berth.core.internal.scheduler;
 
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
-import dev.berth.api.Scheduler.Strategy;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
+import dev.berth.spi.Scheduler.Strategy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

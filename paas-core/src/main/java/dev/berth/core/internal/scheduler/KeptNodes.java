@@ -1,7 +1,7 @@
 // Owns what the placement engine keeps between calls: the working table, its node indexes, and their update by snapshot diff.
 package dev.berth.core.internal.scheduler;
 
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.ClusterSnapshot;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

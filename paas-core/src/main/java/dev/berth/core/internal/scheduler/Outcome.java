@@ -1,8 +1,8 @@
 // Owns what one placement call has placed and left unplaced, and the Placement built from them.
 package dev.berth.core.internal.scheduler;
 
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

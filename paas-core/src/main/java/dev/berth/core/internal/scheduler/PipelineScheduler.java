@@ -1,10 +1,10 @@
 // Owns the Scheduler the platform uses: pack's and spread's pipelines, and the working copy each keeps between calls.
 package dev.berth.core.internal.scheduler;
 
-import dev.berth.api.ClusterSnapshot;
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
-import dev.berth.api.Scheduler;
+import dev.berth.spi.ClusterSnapshot;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
+import dev.berth.spi.Scheduler;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,7 +1,7 @@
 // Owns the placement stage for ALL requests: one instance on every eligible node without one, and why the others were refused.
 package dev.berth.core.internal.scheduler;
 
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.PlacementRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 // Owns the item-centric placement stage: each instance to the best feasible node of its shape's index, and why a shape found none.
 package dev.berth.core.internal.scheduler;
 
-import dev.berth.api.Scheduler.Strategy;
+import dev.berth.spi.Scheduler.Strategy;
 import java.util.List;
 import java.util.PriorityQueue;
 

@@ -2,9 +2,9 @@
 package dev.berth.core.internal.scheduler;
 
 import dev.berth.api.Constraints;
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
-import dev.berth.api.Scheduler.Strategy;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
+import dev.berth.spi.Scheduler.Strategy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;

@@ -7,7 +7,7 @@ import java.util.TreeMap;
 
 /**
  * Why a filter turned a node down, as data. Alike rejections (same {@link #key()}) of one request
- * are merged and counted, then rendered into the reason of a {@link dev.berth.api.Placement.Unplaced}:
+ * are merged and counted, then rendered into the reason of a {@link dev.berth.spi.Placement.Unplaced}:
  * {@link #alone} when every node considered was turned down the same way, {@link #among} as one
  * part of a summary otherwise. Immutable.
  */

@@ -1,6 +1,6 @@
 /**
- * Berth's placement engine: a pure function from a {@link dev.berth.api.ClusterSnapshot} and a
- * list of {@link dev.berth.api.PlacementRequest}s to a {@link dev.berth.api.Placement}.
+ * Berth's placement engine: a pure function from a {@link dev.berth.spi.ClusterSnapshot} and a
+ * list of {@link dev.berth.spi.PlacementRequest}s to a {@link dev.berth.spi.Placement}.
  *
  * <p>The engine reads like Nomad's stack, one visible pipeline per strategy:
  * <ol>

@@ -1,10 +1,10 @@
 // Owns the default StateStore: the state dir's lock, and loading and writing its snapshot and journal.
 package dev.berth.core.internal.state;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
-import dev.berth.api.StateChanges;
-import dev.berth.api.StateStore;
+import dev.berth.spi.StateChanges;
+import dev.berth.spi.StateStore;
 import dev.berth.api.StateStoreException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

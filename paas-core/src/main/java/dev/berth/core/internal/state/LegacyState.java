@@ -1,7 +1,7 @@
 // Owns the state layout of earlier versions (apps/<name>.json and instances.json): reading it, and removing it once migrated.
 package dev.berth.core.internal.state;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.StateStoreException;
 import dev.berth.support.AtomicFiles;

@@ -1,9 +1,9 @@
 // Owns the in-memory copy of the whole state: apps by name and instance records by id.
 package dev.berth.core.internal.state;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;

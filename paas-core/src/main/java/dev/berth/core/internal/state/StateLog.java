@@ -1,7 +1,7 @@
 // Owns a loaded state dir of the journal layout: the image, the snapshot's generation, the journal appended to, and compaction.
 package dev.berth.core.internal.state;
 
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import dev.berth.api.StateStoreException;
 import dev.berth.support.AtomicFiles;
 import java.io.IOException;

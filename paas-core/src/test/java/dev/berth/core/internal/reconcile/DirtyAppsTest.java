@@ -3,7 +3,7 @@ package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import java.util.List;
 import java.util.Map;

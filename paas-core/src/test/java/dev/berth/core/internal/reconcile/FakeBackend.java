@@ -2,15 +2,15 @@
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppSpec;
-import dev.berth.api.Backend;
+import dev.berth.spi.Backend;
 import dev.berth.api.BackendException;
 import dev.berth.api.Endpoint;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
-import dev.berth.api.InstanceConsole;
-import dev.berth.api.LaunchRequest;
-import dev.berth.api.NodeStatus;
-import dev.berth.api.RunningInstance;
+import dev.berth.spi.InstanceConsole;
+import dev.berth.spi.LaunchRequest;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -10,7 +10,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.api.Routing;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Traffic;

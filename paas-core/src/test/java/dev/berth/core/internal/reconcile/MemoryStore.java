@@ -1,9 +1,9 @@
 package dev.berth.core.internal.reconcile;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
-import dev.berth.api.StateChanges;
-import dev.berth.api.StateStore;
+import dev.berth.spi.StateChanges;
+import dev.berth.spi.StateStore;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

@@ -3,7 +3,7 @@ package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.ClusterSnapshot;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import java.util.ArrayList;

@@ -4,13 +4,13 @@ package dev.berth.core.internal.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import dev.berth.api.StateStoreException;
 import dev.berth.core.Schedulers;
 import java.time.Clock;

@@ -6,7 +6,7 @@ import static dev.berth.core.internal.reconcile.LoopHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.Endpoint;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;

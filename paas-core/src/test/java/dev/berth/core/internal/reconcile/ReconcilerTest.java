@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.InstanceRecord;
@@ -15,7 +15,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
-import dev.berth.api.Router;
+import dev.berth.spi.Router;
 import dev.berth.api.Routing;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Traffic;

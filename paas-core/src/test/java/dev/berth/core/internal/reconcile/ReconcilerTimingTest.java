@@ -3,7 +3,7 @@ package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.HealthCheck;
 import dev.berth.api.InstanceRecord;
@@ -108,7 +108,7 @@ class ReconcilerTimingTest {
         AppSpec web = app("web").env(AppSpec.PORT, "8080").healthCheck(HealthCheck.tcp()
                 .withTimings(Duration.ofMillis(100), Duration.ofMillis(100)).withGracePeriod(Duration.ofMillis(500))).build();
         store.apps.put("web", new AppRecord(web, "r1-x", false));
-        backend.running.put("web-1", new dev.berth.api.RunningInstance("web-1", "web", "r1-x", "n1",
+        backend.running.put("web-1", new dev.berth.spi.RunningInstance("web-1", "web", "r1-x", "n1",
                 new dev.berth.api.Endpoint("127.0.0.1", 1), "77", Instant.MAX));
 
         loop = open();

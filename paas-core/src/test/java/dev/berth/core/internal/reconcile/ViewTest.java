@@ -6,7 +6,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;

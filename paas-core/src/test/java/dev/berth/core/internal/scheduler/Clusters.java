@@ -1,6 +1,6 @@
 package dev.berth.core.internal.scheduler;
 
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.ClusterSnapshot;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
 import java.util.ArrayList;

@@ -5,13 +5,13 @@ import static dev.berth.core.internal.scheduler.Clusters.res;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.ClusterSnapshot;
 import dev.berth.api.Constraints;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
 import dev.berth.api.Resources;
-import dev.berth.api.Scheduler;
+import dev.berth.spi.Scheduler;
 import dev.berth.core.Schedulers;
 import java.util.ArrayList;
 import java.util.Collections;

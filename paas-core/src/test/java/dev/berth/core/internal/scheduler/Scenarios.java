@@ -3,12 +3,12 @@ package dev.berth.core.internal.scheduler;
 import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.ClusterSnapshot;
 import dev.berth.api.Constraints;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.PlacementRequest;
 import dev.berth.api.Resources;
-import dev.berth.api.Scheduler;
+import dev.berth.spi.Scheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

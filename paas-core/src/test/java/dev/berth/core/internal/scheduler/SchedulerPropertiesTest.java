@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
-import dev.berth.api.ClusterSnapshot;
+import dev.berth.spi.ClusterSnapshot;
 import dev.berth.api.Constraints;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.Placement;
-import dev.berth.api.PlacementRequest;
+import dev.berth.spi.Placement;
+import dev.berth.spi.PlacementRequest;
 import dev.berth.api.Resources;
-import dev.berth.api.Scheduler;
+import dev.berth.spi.Scheduler;
 import dev.berth.core.Schedulers;
 import dev.berth.core.internal.scheduler.Scenarios.Scenario;
 import java.util.ArrayList;

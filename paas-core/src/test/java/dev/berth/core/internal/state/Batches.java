@@ -1,13 +1,13 @@
 // Test support: random but reproducible batches of app and instance records over small key pools.
 package dev.berth.core.internal.state;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.Endpoint;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import java.time.Instant;
 import java.util.Random;
 

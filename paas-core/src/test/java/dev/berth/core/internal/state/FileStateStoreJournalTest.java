@@ -4,7 +4,7 @@ package dev.berth.core.internal.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import dev.berth.api.StateStoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

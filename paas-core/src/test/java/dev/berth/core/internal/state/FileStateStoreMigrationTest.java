@@ -4,7 +4,7 @@ package dev.berth.core.internal.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.StateStoreException;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

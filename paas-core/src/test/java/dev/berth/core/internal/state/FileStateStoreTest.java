@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.Endpoint;
@@ -69,7 +69,7 @@ class FileStateStoreTest {
     @Test
     void aCorruptFileNamesItselfAndIsNeverReadAsEmpty() throws IOException {
         try (FileStateStore store = FileStateStore.open(dir)) {
-            store.write(dev.berth.api.StateChanges.builder().build());
+            store.write(dev.berth.spi.StateChanges.builder().build());
         }
         Files.writeString(dir.resolve("instances.json"), "{\"format\": 1, \"instances\": [ {\"id\": ");
         try (FileStateStore store = FileStateStore.open(dir)) {

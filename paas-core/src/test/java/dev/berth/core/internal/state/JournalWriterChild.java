@@ -3,7 +3,7 @@ package dev.berth.core.internal.state;
 
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

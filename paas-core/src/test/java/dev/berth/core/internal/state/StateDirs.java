@@ -3,9 +3,9 @@ package dev.berth.core.internal.state;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.api.AppRecord;
+import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
-import dev.berth.api.StateChanges;
+import dev.berth.spi.StateChanges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.Endpoint;
 import java.time.Instant;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.StateStoreException;
 import java.util.List;
 import java.util.Map;
 

@@ -1,5 +1,8 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.AppSpec;
+import dev.berth.api.BackendException;
+import dev.berth.api.ExitInfo;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,5 +1,6 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.Constraints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.AppSpec;
 import java.util.Objects;
 
 /**

@@ -1,5 +1,7 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.NodeSpec;
+import dev.berth.api.Resources;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

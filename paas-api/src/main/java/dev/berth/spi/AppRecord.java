@@ -1,5 +1,8 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.AppSpec;
+import dev.berth.api.DeployRecord;
+import dev.berth.api.Rollout;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.Constraints;
+import dev.berth.api.Resources;
 import java.util.Objects;
 
 /**

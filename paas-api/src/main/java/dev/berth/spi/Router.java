@@ -1,5 +1,7 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.RoutingTable;
+import dev.berth.api.Traffic;
 import java.util.Map;
 
 /**

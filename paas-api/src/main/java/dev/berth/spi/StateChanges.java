@@ -1,5 +1,6 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.InstanceRecord;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;

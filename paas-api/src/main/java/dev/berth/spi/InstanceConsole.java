@@ -1,5 +1,9 @@
-package dev.berth.api;
+package dev.berth.spi;
 
+import dev.berth.api.AppSpec;
+import dev.berth.api.BackendException;
+import dev.berth.api.ExecResult;
+import dev.berth.api.NotFoundException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.berth.api;
+package dev.berth.spi;
 
 import java.time.Instant;
 import java.util.List;
