@@ -82,9 +82,11 @@ class NginxReloadUnderLoadIT {
         int port = Fixtures.httpPort(router);
         Deque<Endpoint> live = new ArrayDeque<>();
         Map<Endpoint, String> names = new ConcurrentHashMap<>();
+        List<String> started = new ArrayList<>(); // by name: a later upstream may get a stopped one's port
         for (int i = 0; i < 3; i++) {
             Endpoint e = upstream("up-" + i);
             names.put(e, "up-" + i);
+            started.add("up-" + i);
             live.add(e);
         }
         router.apply(table(live));
@@ -124,6 +126,7 @@ class NginxReloadUnderLoadIT {
             String name = "up-" + (2 + round);
             Endpoint added = upstream(name);
             names.put(added, name);
+            started.add(name);
             live.addLast(added);
             applyMs.add(timed(() -> router.apply(table(live))));
             Endpoint removed = live.removeFirst();
@@ -151,7 +154,7 @@ class NginxReloadUnderLoadIT {
         assertThat(failures).as("failed requests").isEmpty();
         assertThat(loadCoveredEveryReplacement).as("the load still ran when the last replacement was done").isTrue();
         assertThat(requests.get()).as("requests answered").isGreaterThanOrEqualTo(1000);
-        assertThat(hits.keySet()).containsExactlyInAnyOrderElementsOf(names.values());
+        assertThat(hits.keySet()).containsExactlyInAnyOrderElementsOf(started);
         assertThat(hits).as("requests per endpoint").allSatisfy((n, c) -> assertThat(c.get()).as(n).isPositive());
 
         // the router counts exactly what the clients received (nginx logs after it answered)
