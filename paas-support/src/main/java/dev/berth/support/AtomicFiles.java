@@ -37,6 +37,18 @@ public final class AtomicFiles {
         UMASK
     }
 
+    /** Whether a write must survive a crash of the machine, or only never be seen half done. */
+    public enum Durability {
+        /** fsync the file and its directory: state, keys, what cannot be made again. */
+        DURABLE,
+        /**
+         * Only the rename: after a crash the old or the new content, or the old after a new one was
+         * seen. For files made again from the platform's state (a proxy's configuration), where
+         * three fsyncs cost hundreds of milliseconds per router update on a busy disk.
+         */
+        ATOMIC_ONLY
+    }
+
     /** Replaces {@code target} with {@code bytes}, atomically and durably, readable by its owner only. */
     public static void write(Path target, byte[] bytes) throws IOException {
         write(target, bytes, Access.OWNER_ONLY);
@@ -44,6 +56,11 @@ public final class AtomicFiles {
 
     /** Replaces {@code target} with {@code bytes}, atomically and durably, readable as {@code access} says. */
     public static void write(Path target, byte[] bytes, Access access) throws IOException {
+        write(target, bytes, access, Durability.DURABLE);
+    }
+
+    /** Replaces {@code target} with {@code bytes}, atomically, readable as {@code access} says, as durable as asked. */
+    public static void write(Path target, byte[] bytes, Access access, Durability durability) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
@@ -55,9 +72,11 @@ public final class AtomicFiles {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
+            if (durability == Durability.DURABLE) {
+                ch.force(true);
+            }
         }
-        move(tmp, target);
+        move(tmp, target, durability);
     }
 
     /**
@@ -67,13 +86,24 @@ public final class AtomicFiles {
      * @throws IOException also when the file system cannot rename atomically
      */
     public static void move(Path from, Path to) throws IOException {
+        move(from, to, Durability.DURABLE);
+    }
+
+    /**
+     * Renames {@code from} over {@code to} (in the same directory) atomically, as durable as asked.
+     *
+     * @throws IOException also when the file system cannot rename atomically
+     */
+    public static void move(Path from, Path to, Durability durability) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("the file system of " + to.toAbsolutePath().getParent()
                     + " cannot rename atomically", e);
         }
-        syncDirectory(to.toAbsolutePath().getParent());
+        if (durability == Durability.DURABLE) {
+            syncDirectory(to.toAbsolutePath().getParent());
+        }
     }
 
     /** Deletes {@code target} if present and makes the deletion durable. */

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * {@code validator}: {@code nginx -t}, {@code haproxy -c}; it throws with the proxy's words when it
  * refuses), renamed over the file atomically, then reloaded ({@link #swap}); when the reload fails,
  * the last good text goes back into the file, so that the file always holds what the proxy runs or
- * is about to run. A text the validator refuses never reaches the file. Every write is atomic and
- * durable ({@link AtomicFiles}) and readable as the umask says. Not thread-safe: the owning
+ * is about to run. A text the validator refuses never reaches the file. Every write is atomic
+ * ({@link AtomicFiles}) but not fsynced (the text is made again from the platform's state after a
+ * crash) and readable as the umask says. Not thread-safe: the owning
  * router's lock guards every call.
  */
 public final class ConfigSwap {
@@ -89,9 +90,9 @@ public final class ConfigSwap {
     public void install(String text) {
         Path next = file.resolveSibling(file.getFileName() + ".next");
         try {
-            AtomicFiles.write(next, text.getBytes(StandardCharsets.UTF_8), AtomicFiles.Access.UMASK);
+            put(next, text);
             validator.accept(next);
-            AtomicFiles.move(next, file);
+            AtomicFiles.move(next, file, AtomicFiles.Durability.ATOMIC_ONLY);
         } catch (IOException e) {
             throw new BerthException(proxy + " router: cannot write " + next + ": " + e.getMessage(), e);
         } finally {
@@ -111,7 +112,7 @@ public final class ConfigSwap {
      */
     public void write(String text) {
         try {
-            AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8), AtomicFiles.Access.UMASK);
+            put(file, text);
         } catch (IOException e) {
             throw new BerthException(proxy + " router: cannot write " + file + ": " + e.getMessage(), e);
         }
@@ -123,7 +124,7 @@ public final class ConfigSwap {
             return;
         }
         try {
-            AtomicFiles.write(file, lastGood.getBytes(StandardCharsets.UTF_8), AtomicFiles.Access.UMASK);
+            put(file, lastGood);
         } catch (IOException e) {
             LOG.error("{} router: could not put the last good configuration back into {}: {}", proxy, file,
                     e.getMessage());
@@ -139,10 +140,19 @@ public final class ConfigSwap {
      */
     public void check(Path scratch, String text) throws IOException {
         try {
-            AtomicFiles.write(scratch, text.getBytes(StandardCharsets.UTF_8), AtomicFiles.Access.UMASK);
+            put(scratch, text);
             validator.accept(scratch);
         } finally {
             Files.deleteIfExists(scratch);
         }
+    }
+
+    /**
+     * Writes a configuration atomically, readable as the umask says, without fsync: it is made
+     * again from the platform's state after a crash.
+     */
+    private static void put(Path target, String text) throws IOException {
+        AtomicFiles.write(target, text.getBytes(StandardCharsets.UTF_8), AtomicFiles.Access.UMASK,
+                AtomicFiles.Durability.ATOMIC_ONLY);
     }
 }

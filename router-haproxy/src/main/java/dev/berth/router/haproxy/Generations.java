@@ -88,14 +88,15 @@ final class Generations {
                 Files.createDirectory(files.dir(), OWNER_ONLY_DIR);
             }
             AtomicFiles.write(files.httpMap(), HaproxyConfig.httpMap(layout).getBytes(StandardCharsets.UTF_8),
-                    AtomicFiles.Access.UMASK);
+                    AtomicFiles.Access.UMASK, AtomicFiles.Durability.ATOMIC_ONLY);
             AtomicFiles.write(files.httpsMap(), HaproxyConfig.httpsMap(layout).getBytes(StandardCharsets.UTF_8),
-                    AtomicFiles.Access.UMASK);
+                    AtomicFiles.Access.UMASK, AtomicFiles.Durability.ATOMIC_ONLY);
             for (Map.Entry<String, PemBundles.Pem> e : certificates.entrySet()) {
-                AtomicFiles.write(files.pem(e.getKey()), e.getValue().content(), AtomicFiles.Access.OWNER_ONLY);
+                AtomicFiles.write(files.pem(e.getKey()), e.getValue().content(), AtomicFiles.Access.OWNER_ONLY,
+                        AtomicFiles.Durability.ATOMIC_ONLY);
             }
             AtomicFiles.write(files.crtList(), HaproxyConfig.crtList(layout, files).getBytes(StandardCharsets.UTF_8),
-                    AtomicFiles.Access.UMASK);
+                    AtomicFiles.Access.UMASK, AtomicFiles.Durability.ATOMIC_ONLY);
         } catch (IOException e) {
             deleteTree(files.dir());
             throw new BerthException("haproxy router: cannot write " + files.dir() + ": " + e.getMessage(), e);
