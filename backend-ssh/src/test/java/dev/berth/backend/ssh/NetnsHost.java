@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * there too. Needs root and iproute2. Traffic goes only to these namespace addresses.
  *
  * <p>{@link #killAll()} kills every process in the namespace (sshd and instances): the host is
- * dead. {@link #cut()} takes the root side of the link down, {@link #heal()} brings it back.
+ * dead. {@link #cut()} takes the root side of the link down (an unreachable route keeps its packets from
+ * leaving by the default route), {@link #heal()} brings it back.
  * {@link #close()} removes the namespace, the link and the files; {@link #removeLeftovers(int, int)}
  * removes those of earlier runs that crashed.
  */
@@ -216,20 +217,28 @@ final class NetnsHost implements AutoCloseable {
         }
     }
 
-    /** Takes the root side of the link down: the host runs on, unreachable. */
+    /**
+     * Takes the root side of the link down: the host runs on, unreachable. An unreachable route for its
+     * address goes in first: with the link down its connected route is gone, and packets for it would
+     * otherwise leave by the machine's default route, where a gateway may answer in its place (on a CI
+     * machine, the health probes of a cut host were answered with 404).
+     */
     void cut() throws IOException {
+        sh("ip", "route", "add", "unreachable", address + "/32");
         sh("ip", "link", "set", veth, "down");
     }
 
-    /** Brings the link back. */
+    /** Brings the link back and removes the unreachable route. */
     void heal() throws IOException {
         sh("ip", "link", "set", veth, "up");
+        run(List.of("ip", "route", "del", "unreachable", address + "/32"));
     }
 
     @Override
     public void close() {
         try {
             killAll();
+            run(List.of("ip", "route", "del", "unreachable", address + "/32"));
             run(List.of("ip", "link", "del", veth));
             run(List.of("ip", "netns", "del", ns));
             deleteTree(dir);
@@ -250,6 +259,9 @@ final class NetnsHost implements AutoCloseable {
                 killAll(name);
                 run(List.of("ip", "netns", "del", name));
             }
+        }
+        for (int n = first; n < first + count; n++) {
+            run(List.of("ip", "route", "del", "unreachable", "10.213." + n + ".2/32")); // left by a cut never healed
         }
         for (String line : run(List.of("ip", "-o", "link", "show")).out.lines().toList()) {
             String[] f = line.split(":\\s+");
