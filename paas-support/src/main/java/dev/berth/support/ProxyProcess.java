@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -48,6 +49,8 @@ public final class ProxyProcess {
     public static final String PROBE_PATH = "/.berth/generation";
     /** The Host the generation probe sends: no route's domain. */
     public static final String PROBE_HOST = "berth-probe.invalid";
+    /** How long an apply waits at most for the older generation's processes to finish what they hold. */
+    public static final Duration DRAIN_WAIT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(ProxyProcess.class);
 
     private final String proxy;
@@ -343,6 +346,32 @@ public final class ProxyProcess {
         }
         throw new BerthException(proxy + " did not serve generation " + gen + " on " + listen() + " within "
                 + timeout + " (last: " + last + ")");
+    }
+
+    /**
+     * Waits until the processes of the older generations, which accept nothing more, have exited:
+     * until then they may still send a request they hold to an endpoint that the new table lacks,
+     * and the platform stops a drained instance once an apply returns. Seen under CPU contention: an
+     * old nginx worker sent its accepted requests to instances 300 ms after it stopped accepting, as
+     * they were stopped, and with no other endpoint in its table they answered 502. A proxy exits an
+     * old process once its requests are done (idle keep-alive connections are closed), so this is
+     * quick; a WebSocket or a long download can hold one longer: after {@link #DRAIN_WAIT} this
+     * says so (WARN) and returns false.
+     */
+    public boolean awaitFinished(Collection<ProcessHandle> old) {
+        long deadline = System.nanoTime() + DRAIN_WAIT.toNanos();
+        for (ProcessHandle h : old) {
+            while (h.isAlive()) {
+                if (System.nanoTime() > deadline) {
+                    LOG.warn("{}: an old process ({}) still holds requests after {} ms (a WebSocket or a long "
+                            + "request?); instances drained by this table may stop under them", proxy, h.pid(),
+                            DRAIN_WAIT.toMillis());
+                    return false;
+                }
+                pause(2);
+            }
+        }
+        return true;
     }
 
     /** Sleeps {@code millis}; an interrupt becomes a {@link BerthException} (the interrupt flag is kept). */

@@ -57,6 +57,10 @@ class ServeChaosIT {
                 Files.copy(out, keep.resolve(out.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
+        Path errors = tmp.resolve("state/router-nginx/logs/error.log"); // nginx's word on any failed request
+        if (Files.exists(errors)) {
+            Files.copy(errors, keep.resolve("nginx-error.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         for (JavaMain s : serves) {
             s.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -263,6 +264,7 @@ final class HaproxyProcess {
             for (long oldWorker : oldWorkers) {
                 awaitRetired(oldWorker, inodes.isEmpty() ? process.listenerInodes() : inodes);
             }
+            process.awaitFinished(oldWorkers.stream().map(ProcessHandle::of).flatMap(Optional::stream).toList());
             return answered;
         } catch (BerthException e) {
             String said = logOffset >= 0 ? problems(ProxyLogs.since(settings.haproxyLog(), logOffset)) : "";

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * without healthy endpoints, 404 for unknown hosts), validated with {@code haproxy -c}, renamed
  * over the current file, and haproxy's master re-executes with it, handing the listening sockets to
  * the new worker so that no connection is refused; {@code apply} returns once the new worker
- * answers the generation probe and the old one stopped accepting. On any failure the previous file
+ * answers the generation probe and the old one stopped accepting and finished its requests (at
+ * most {@link dev.berth.support.ProxyProcess#DRAIN_WAIT}). On any failure the previous file
  * is put back, the running haproxy keeps serving the previous configuration and a
  * {@link BerthException} carries haproxy's own error text.
  *

@@ -155,7 +155,8 @@ final class NginxProcess {
 
     /**
      * Reloads the installed file and waits until nginx serves {@code gen} and the workers of the
-     * previous generation accept no more; returns when (nanoTime) the new generation answered.
+     * previous generations accept no more and have finished their requests ({@link
+     * ProxyProcess#awaitFinished}); returns when (nanoTime) the new generation answered.
      */
     long reload(String gen) {
         if (process.exited()) {
@@ -174,6 +175,7 @@ final class NginxProcess {
             awaitGeneration(gen, errorLogOffset);
             long answered = System.nanoTime();
             awaitRetired(oldWorkers);
+            process.awaitFinished(oldWorkers);
             return answered;
         } catch (Refused e) {
             throw e;

@@ -131,7 +131,7 @@ public final class NginxRouter implements Router {
             long answered = process.retryIfDied(() -> swap.swap(text, reload), nginx::reviveIfExited);
             long done = System.nanoTime();
             LOG.info("nginx router: {} domain(s) serving (generation {}) after {} ms: render and nginx -t {} ms, "
-                    + "reload until the new generation answers {} ms, until the old workers stopped accepting {} ms",
+                    + "reload until the new generation answers {} ms, until the old workers finished {} ms",
                     table.routes().size(), gen, millis(done - started), millis(validated[0] - started),
                     millis(answered - validated[0]), millis(done - answered));
         }
