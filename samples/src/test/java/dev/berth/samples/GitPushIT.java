@@ -113,8 +113,8 @@ class GitPushIT {
                 .instances(4)
                 .resources(Resources.builder().cpu(1).build())
                 .routing(Routing.of(DOMAIN))
-                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(300), Duration.ofMillis(300)))
-                .update(UpdateStrategy.defaults().withDeadline(Duration.ofSeconds(8)))
+                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(500), Duration.ofMillis(500)))
+                .update(UpdateStrategy.defaults().withDeadline(Duration.ofSeconds(15)))
                 .build());
         String r1 = releaseAfter(1);
         await().atMost(WAIT).until(() -> allHealthyOn(r1));
@@ -125,7 +125,7 @@ class GitPushIT {
 
         // push v2 under load: 0 failed requests, the answers switch from v1 to v2
         commit(repo, "v2", 200);
-        HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
+        HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(40));
         await().atMost(WAIT).until(() -> load.okSoFar() > 200);
         Instant pushed = Instant.now(); // the push deploys before git returns: time it from the start
         git(repo, false, "push", "-q", "http://git:" + PASSWORD + "@127.0.0.1:" + gitPort + "/beep", "main");
@@ -144,7 +144,7 @@ class GitPushIT {
 
         // push v3, whose health check fails: rolled back at its deadline, v2 serving throughout
         commit(repo, "v3", 503);
-        HostLoad load3 = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
+        HostLoad load3 = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(40));
         await().atMost(WAIT).until(() -> load3.okSoFar() > 200);
         // the push waits for the outcome: rolled back, it fails and says why (the branch stays on v2)
         String pushed3 = git(repo, true, "push", "-q", "http://git:" + PASSWORD + "@127.0.0.1:" + gitPort + "/beep", "main");
@@ -215,6 +215,6 @@ class GitPushIT {
         long total = Duration.between(pushed, succeeded).toMillis();
         long own = Duration.between(firstStarting, lastHealthy).toMillis();
         LOG.info("git push to all traffic on {}: {} ms; of which setup + start until healthy (the app's own, with "
-                + "health checks every 300 ms) {} ms; git's transfer and Berth's own {} ms", release, total, own, total - own);
+                + "health checks every 500 ms) {} ms; git's transfer and Berth's own {} ms", release, total, own, total - own);
     }
 }

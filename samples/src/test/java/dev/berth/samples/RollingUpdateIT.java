@@ -62,8 +62,8 @@ class RollingUpdateIT {
                 .instances(4)
                 .resources(Resources.builder().cpu(1).build())
                 .routing(Routing.of(DOMAIN))
-                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(300), Duration.ofMillis(300)))
-                .update(UpdateStrategy.defaults().withDeadline(Duration.ofSeconds(6)));
+                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(500), Duration.ofMillis(500)))
+                .update(UpdateStrategy.defaults().withDeadline(Duration.ofSeconds(15)));
         if (!healthy) {
             b.env("HELLO_UNHEALTHY", "yes");
         }
@@ -93,7 +93,7 @@ class RollingUpdateIT {
         await().atMost(WAIT).ignoreExceptions().until(() -> HostLoad.hello(port, DOMAIN).endsWith(r1));
 
         // v2 under load: 0 failed requests, answers switch from r1 to r2
-        HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
+        HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(40));
         await().atMost(WAIT).until(() -> load.okSoFar() > 200);
         long t0 = System.nanoTime();
         String r2 = platform.deploy(hello("2", true)).release();
@@ -111,7 +111,7 @@ class RollingUpdateIT {
         assertThat(events).anyMatch(e -> e instanceof PlatformEvent.TrafficSwitched t && t.release().equals(r2));
 
         // v3 never passes its health check: rolled back at its deadline, r2 serving throughout
-        HostLoad load3 = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
+        HostLoad load3 = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(40));
         await().atMost(WAIT).until(() -> load3.okSoFar() > 200);
         String r3 = platform.deploy(hello("3", false)).release();
         await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof PlatformEvent.DeployFailed f
@@ -124,7 +124,7 @@ class RollingUpdateIT {
         PlatformEvent.DeployFailed failed = events.stream().filter(e -> e instanceof PlatformEvent.DeployFailed)
                 .map(e -> (PlatformEvent.DeployFailed) e).findFirst().orElseThrow();
         assertThat(failed.rolledBackTo()).isEqualTo(r2);
-        assertThat(failed.reason()).contains("within 6s");
+        assertThat(failed.reason()).contains("within 15s");
         assertThat(platform.app("hello").release()).isEqualTo(r2);
         assertThat(platform.history("hello")).extracting(DeployRecord::release, DeployRecord::outcome).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(r1, DeployRecord.Outcome.SUCCEEDED),

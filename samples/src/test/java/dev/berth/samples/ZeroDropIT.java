@@ -62,7 +62,7 @@ class ZeroDropIT {
                 .instances(4)
                 .resources(Resources.builder().cpu(1).build())
                 .routing(Routing.of(DOMAIN))
-                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(300), Duration.ofMillis(300)))
+                .healthCheck(HealthCheck.http("/health").withTimings(Duration.ofMillis(500), Duration.ofMillis(500)))
                 .build();
     }
 
@@ -96,7 +96,7 @@ class ZeroDropIT {
         Traffic before = platform.traffic().get(DOMAIN);
         Set<String> first = healthyIds();
 
-        HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(20));
+        HostLoad load = HostLoad.start(port, DOMAIN, 24, Duration.ofSeconds(40));
         long t0 = System.nanoTime();
         await().atMost(WAIT).until(() -> load.okSoFar() > 200);
 
