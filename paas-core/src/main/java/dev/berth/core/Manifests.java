@@ -4,9 +4,11 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.core.internal.manifest.MakoManifest;
 import dev.berth.core.internal.manifest.ManifestLoader;
+import dev.berth.core.internal.manifest.SpecCodec;
 import dev.berth.core.internal.manifest.YamlManifest;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads and writes app manifests: Berth's YAML (with per-cluster variants) and Mako Master's
@@ -67,5 +69,22 @@ public final class Manifests {
      */
     public static String toMakoJson(List<AppSpec> specs) {
         return MakoManifest.write(specs);
+    }
+
+    /**
+     * One app's spec as the YAML schema's tree (maps, lists, strings, numbers, booleans), without
+     * its name: what the control API sends as an app's JSON. {@link #fromTree} reads it back.
+     */
+    public static Map<String, Object> toTree(AppSpec spec) {
+        return SpecCodec.toTree(spec);
+    }
+
+    /**
+     * The spec of app {@code name} from one app's tree of the YAML schema (e.g. a parsed JSON body).
+     *
+     * @throws InvalidSpecException naming the app, the field, the bad value and what is allowed
+     */
+    public static AppSpec fromTree(String name, Object tree) {
+        return SpecCodec.fromTree(name, tree);
     }
 }
