@@ -1,0 +1,205 @@
+// The control API server: Jetty on one address and port, serving a platform's operations as JSON to token holders.
+package dev.berth.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.BerthException;
+import dev.berth.core.Platform;
+import java.net.BindException;
+import java.util.Objects;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Berth's control API over HTTP, embeddable in any host application:
+ *
+ * <pre>{@code
+ * ControlServer api = ControlServer.builder()
+ *         .platform(platform)
+ *         .bind("127.0.0.1", 4000)
+ *         .tokens(Tokens.load(Path.of("/etc/berth/tokens")))
+ *         .build();            // listening; api.port() is the port (bind port 0 picks a free one)
+ * }</pre>
+ *
+ * The resources are under {@code /v1} ({@code docs/api.md}); JSON in and out, an app's JSON being
+ * one app of the YAML manifest schema. {@link #close()} stops it; the platform is not closed.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+    private final Server server;
+    private final String host;
+    private final int port;
+    private final Platform platform;
+    private final EventLog events;
+    private final EventStream streams;
+
+    private ControlServer(Server server, String host, int port, Platform platform, EventLog events, EventStream streams) {
+        this.server = server;
+        this.host = host;
+        this.port = port;
+        this.platform = platform;
+        this.events = events;
+        this.streams = streams;
+    }
+
+    /** A builder; {@link Builder#platform} and {@link Builder#tokens} are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return port;
+    }
+
+    /** Its base URL, such as {@code http://127.0.0.1:4000}. */
+    public String url() {
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** Stops serving (requests in progress get up to 2 s). */
+    @Override
+    public void close() {
+        streams.close();
+        platform.removeListener(events);
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("control API: stopping the server: {}", e.toString());
+        }
+    }
+
+    /** Builds and starts a {@link ControlServer}. */
+    public static final class Builder {
+        /** The largest request body accepted by default (an app spec is far smaller). */
+        public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+        private Platform platform;
+        private Tokens tokens;
+        private String host = "127.0.0.1";
+        private int port = 4000;
+        private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private java.nio.file.Path eventIndexFile;
+        private int eventBuffer = 10_000;
+        private java.time.Duration heartbeat = java.time.Duration.ofSeconds(15);
+
+        private Builder() {
+        }
+
+        /** The platform it drives. */
+        public Builder platform(Platform platform) {
+            this.platform = Objects.requireNonNull(platform, "platform");
+            return this;
+        }
+
+        /** The address and port to listen on (default 127.0.0.1:4000; port 0 picks a free one). */
+        public Builder bind(String host, int port) {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("bind: host must be an address such as 127.0.0.1, not '" + host + "'");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("bind: port " + port + " is not allowed; must be 0-65535");
+            }
+            this.host = host;
+            this.port = port;
+            return this;
+        }
+
+        /** The tokens it accepts. */
+        public Builder tokens(Tokens tokens) {
+            this.tokens = Objects.requireNonNull(tokens, "tokens");
+            return this;
+        }
+
+        /** The largest request body (1 KiB-64 MiB; default 1 MiB); a larger one gets 413. */
+        public Builder maxBodyBytes(int bytes) {
+            if (bytes < 1024 || bytes > 64 << 20) {
+                throw new IllegalArgumentException("maxBodyBytes " + bytes + " is not allowed; must be 1024-67108864");
+            }
+            this.maxBodyBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Where the event index is kept across restarts (e.g. {@code state/api-event-index}); without
+         * it, indexes start at 1 with each server and resuming clients get a resync.
+         */
+        public Builder eventIndexFile(java.nio.file.Path file) {
+            this.eventIndexFile = Objects.requireNonNull(file, "eventIndexFile");
+            return this;
+        }
+
+        /** How many recent events a resuming stream can get (100-1,000,000; default 10,000). */
+        public Builder eventBuffer(int events) {
+            if (events < 100 || events > 1_000_000) {
+                throw new IllegalArgumentException("eventBuffer " + events + " is not allowed; must be 100-1000000");
+            }
+            this.eventBuffer = events;
+            return this;
+        }
+
+        /** How often an idle event stream gets a comment line (100 ms-5 min; default 15 s). */
+        public Builder heartbeat(java.time.Duration every) {
+            if (every == null || every.toMillis() < 100 || every.toMinutes() > 5) {
+                throw new IllegalArgumentException("heartbeat " + every + " is not allowed; must be 100ms-5m");
+            }
+            this.heartbeat = every;
+            return this;
+        }
+
+        /**
+         * Starts the server.
+         *
+         * @throws BerthException naming the address when it cannot listen there
+         * @throws IllegalStateException without a platform or tokens
+         */
+        public ControlServer build() {
+            if (platform == null || tokens == null) {
+                throw new IllegalStateException("control API: set " + (platform == null ? "platform(...)" : "tokens(...)"));
+            }
+            QueuedThreadPool threads = new QueuedThreadPool(256, 2); // an event stream holds a thread
+            threads.setName("berth-api");
+            threads.setDaemon(true);
+            Server s = new Server(threads);
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            ServerConnector connector = new ServerConnector(s, 1, 1, new HttpConnectionFactory(http));
+            connector.setHost(host);
+            connector.setPort(port);
+            connector.setIdleTimeout(60_000);
+            s.addConnector(connector);
+            ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
+            context.setContextPath("/");
+            ObjectMapper json = new ObjectMapper();
+            EventLog events = new EventLog(eventBuffer, eventIndexFile);
+            EventStream streams = new EventStream(events, json, heartbeat.toMillis());
+            context.addServlet(new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams)), "/*");
+            s.setHandler(context);
+            s.setStopTimeout(2000);
+            platform.addListener(events);
+            try {
+                s.start();
+            } catch (Exception e) {
+                platform.removeListener(events);
+                try {
+                    s.stop();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                boolean inUse = e instanceof BindException || e.getCause() instanceof BindException;
+                throw new BerthException("control API: cannot listen on " + host + ":" + port
+                        + (inUse ? ": the address is in use or not available; choose another port (0 picks a free one)"
+                                : ": " + e.getMessage()), e);
+            }
+            ControlServer server = new ControlServer(s, host, connector.getLocalPort(), platform, events, streams);
+            LOG.info("control API listening on {} ({} token(s))", server.url(), tokens.size());
+            return server;
+        }
+    }
+}

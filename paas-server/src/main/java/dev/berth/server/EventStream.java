@@ -1,0 +1,117 @@
+// GET /v1/events: the platform's events as Server-Sent Events that resume from Last-Event-ID, with a resync event for any gap.
+package dev.berth.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The event stream. Each event goes out as {@code id: INDEX} and {@code data: JSON} (see {@link
+ * EventLog#toJson}); a client that reconnects with {@code Last-Event-ID} (or {@code ?index=N})
+ * gets every event after it. When some of those already left the buffer, an {@code event: resync}
+ * comes first, saying so: re-read the state, then go on. {@code ?app=} and {@code ?type=} filter;
+ * a token limited to apps sees only theirs (and the nodes'). A comment line every
+ * {@code heartbeatMillis} keeps idle streams open through proxies.
+ */
+final class EventStream {
+    /** The events written per round at most. */
+    private static final int PAGE = 500;
+    private final EventLog log;
+    private final ObjectMapper json;
+    private final long heartbeatMillis;
+    private volatile boolean closed;
+
+    EventStream(EventLog log, ObjectMapper json, long heartbeatMillis) {
+        this.log = log;
+        this.json = json;
+        this.heartbeatMillis = heartbeatMillis;
+    }
+
+    Route route() {
+        return Route.of("GET", "/v1/events", Scope.READ, this::open);
+    }
+
+    /** Ends every stream within a heartbeat. */
+    void close() {
+        closed = true;
+    }
+
+    private Object open(Call c) {
+        String resume = c.header("Last-Event-ID");
+        if (resume == null) {
+            resume = c.query().get("index");
+        }
+        long from;
+        if (resume == null || resume.isBlank()) {
+            from = log.last(); // from now on
+        } else {
+            try {
+                from = Long.parseLong(resume.strip());
+            } catch (NumberFormatException e) {
+                throw new ApiException(400, "the index to resume from must be a number", "Last-Event-ID", resume,
+                        "an event's id");
+            }
+        }
+        String app = c.query().get("app");
+        String type = c.query().get("type");
+        long start = from;
+        return (Streamer) resp -> stream(resp, start, app, type, c.grant());
+    }
+
+    private void stream(HttpServletResponse resp, long from, String app, String type, Tokens.Grant grant) throws IOException {
+        resp.setStatus(200);
+        resp.setContentType("text/event-stream");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setHeader("X-Accel-Buffering", "no"); // nginx in front must not hold events back
+        OutputStream out = resp.getOutputStream();
+        write(out, ": berth events after " + from + "\n\n");
+        long index = from;
+        while (!closed) {
+            EventLog.Page page;
+            try {
+                page = log.after(index, PAGE, heartbeatMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            StringBuilder b = new StringBuilder();
+            if (page.gap()) {
+                long resumed = page.events().isEmpty() ? page.last() : page.events().get(0).index() - 1;
+                b.append("event: resync\nid: ").append(resumed).append("\ndata: ").append(json.writeValueAsString(Map.of(
+                        "after", index, "resumedAfter", resumed, "reason", "events after " + index
+                                + " are no longer kept (or were never handed out); re-read the state, then go on")))
+                        .append("\n\n");
+                index = resumed;
+            }
+            for (EventLog.Indexed e : page.events()) {
+                index = e.index();
+                String eventApp = EventLog.app(e.event());
+                if ((app != null && !app.equals(eventApp)) || (type != null && !type.equals(e.event().getClass().getSimpleName()))
+                        || (eventApp != null && !grant.covers(eventApp))) {
+                    continue;
+                }
+                b.append("id: ").append(e.index()).append("\ndata: ").append(json.writeValueAsString(EventLog.toJson(e)))
+                        .append("\n\n");
+            }
+            if (b.isEmpty()) {
+                b.append(": heartbeat\n\n");
+            }
+            write(out, b.toString()); // a client that left ends the loop with an IOException
+        }
+    }
+
+    private static void write(OutputStream out, String s) throws IOException {
+        out.write(s.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** An answer that writes itself to the response instead of being JSON. */
+    @FunctionalInterface
+    interface Streamer {
+        void stream(HttpServletResponse resp) throws IOException;
+    }
+}
