@@ -105,6 +105,9 @@ public final class Serve implements Callable<Integer> {
             description = "ca.pem, cert.pem and key.pem for a tcp:// --docker address (as Docker's DOCKER_CERT_PATH)")
     Path dockerTls;
 
+    @picocli.CommandLine.Mixin
+    ServeApi api = new ServeApi();
+
     /** The environment variable holding the git server's password, as in Mako Master. */
     static final String MASTER_PASS = "MASTER_PASS";
     static final int DEFAULT_GIT_PORT = 4001;
@@ -129,8 +132,10 @@ public final class Serve implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Path root = state.toAbsolutePath().normalize();
         Preflight.Checked checked;
+        java.util.Optional<dev.berth.server.Tokens> tokens;
         try {
             checked = Preflight.check(this, root, System.getenv());
+            tokens = api.check(System.getenv());
         } catch (IOException | BerthException | IllegalArgumentException e) {
             return refuse(e.getMessage());
         }
@@ -187,6 +192,11 @@ public final class Serve implements Callable<Integer> {
             return refuse(e.getMessage());
         }
         printer.showOutputWith(exited -> lastLines(platform, exited.app(), exited.instance()));
+        try {
+            api.start(platform, tokens, root);
+        } catch (RuntimeException e) { // the port was taken since the check: Serve runs on without an API
+            System.err.println("Serve: no control API: " + e.getMessage());
+        }
         run(platform, checked);
         return 0;
     }
