@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control API's one servlet. {@code GET /v1/health} needs no token; everything else needs
+ * The control API's one servlet. A client outside the {@link AllowList} gets 403 before anything
+ * else. {@code GET /v1/health} needs no token; everything else needs
  * {@code Authorization: Bearer TOKEN} (401 without a known one), a scope that allows the route and,
  * for a token limited to apps, the route's app (403 otherwise). Bodies over the limit get 413.
  * Errors are JSON ({@code error}, {@code field}, {@code value}, {@code allowed}); a failure the
@@ -37,8 +38,10 @@ final class ApiServlet extends HttpServlet {
     private final transient ObjectMapper json;
     private final transient List<Route> routes = new ArrayList<>();
     private final int maxBodyBytes;
+    private final transient AllowList allowed;
 
-    ApiServlet(Platform platform, Tokens tokens, ObjectMapper json, int maxBodyBytes, EventStream events) {
+    ApiServlet(Platform platform, Tokens tokens, ObjectMapper json, int maxBodyBytes, EventStream events, AllowList allowed) {
+        this.allowed = allowed;
         this.platform = platform;
         this.tokens = tokens;
         this.json = json;
@@ -56,6 +59,9 @@ final class ApiServlet extends HttpServlet {
         int status = 200;
         Object answer;
         try {
+            if (!allowed.allows(java.net.InetAddress.getByName(req.getRemoteAddr()))) { // a literal: no lookup
+                throw new ApiException(403, "this address (" + req.getRemoteAddr() + ") is not on the API's allow-list");
+            }
             answer = dispatch(method, path, req);
         } catch (ApiException e) {
             status = e.status();

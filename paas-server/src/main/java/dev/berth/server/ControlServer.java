@@ -87,6 +87,7 @@ public final class ControlServer implements AutoCloseable {
         private java.nio.file.Path eventIndexFile;
         private int eventBuffer = 10_000;
         private java.time.Duration heartbeat = java.time.Duration.ofSeconds(15);
+        private AllowList allowList = AllowList.everyone();
 
         private Builder() {
         }
@@ -143,6 +144,12 @@ public final class ControlServer implements AutoCloseable {
             return this;
         }
 
+        /** The addresses that may call at all (default everyone); others get 403 before anything else. */
+        public Builder allow(AllowList allowList) {
+            this.allowList = Objects.requireNonNull(allowList, "allowList");
+            return this;
+        }
+
         /** How often an idle event stream gets a comment line (100 ms-5 min; default 15 s). */
         public Builder heartbeat(java.time.Duration every) {
             if (every == null || every.toMillis() < 100 || every.toMinutes() > 5) {
@@ -179,7 +186,7 @@ public final class ControlServer implements AutoCloseable {
             ObjectMapper json = new ObjectMapper();
             EventLog events = new EventLog(eventBuffer, eventIndexFile);
             EventStream streams = new EventStream(events, json, heartbeat.toMillis());
-            context.addServlet(new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams)), "/*");
+            context.addServlet(new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList)), "/*");
             s.setHandler(context);
             s.setStopTimeout(2000);
             platform.addListener(events);
@@ -198,7 +205,7 @@ public final class ControlServer implements AutoCloseable {
                                 : ": " + e.getMessage()), e);
             }
             ControlServer server = new ControlServer(s, host, connector.getLocalPort(), platform, events, streams);
-            LOG.info("control API listening on {} ({} token(s))", server.url(), tokens.size());
+            LOG.info("control API listening on {} ({} token(s), allowed: {})", server.url(), tokens.size(), allowList);
             return server;
         }
     }

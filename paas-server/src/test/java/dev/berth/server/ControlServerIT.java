@@ -170,6 +170,23 @@ class ControlServerIT {
     }
 
     @Test
+    void anAddressOutsideTheAllowListIsRefusedBeforeItsTokenIsLookedAt() throws Exception {
+        server.close();
+        server = ControlServer.builder().platform(platform).bind("127.0.0.1", 0).tokens(Tokens.admin(ADMIN))
+                .allow(AllowList.parse("10.0.0.0/8")).build();
+        Answer refused = call("GET", "/v1/apps", ADMIN, null);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.body().get("error").asText()).contains("127.0.0.1").contains("allow-list");
+        assertThat(call("GET", "/v1/health", null, null).status()).isEqualTo(403);
+        assertThat(call("PUT", "/v1/apps/web", ADMIN, APP).status()).isEqualTo(403);
+        assertThat(platform.apps()).isEmpty();
+        server.close();
+        server = ControlServer.builder().platform(platform).bind("127.0.0.1", 0).tokens(Tokens.admin(ADMIN))
+                .allow(AllowList.parse("10.0.0.0/8,127.0.0.0/8")).build();
+        assertThat(call("GET", "/v1/apps", ADMIN, null).status()).isEqualTo(200);
+    }
+
+    @Test
     void badRequestsAreAnsweredWithWhatIsWrongAndChangeNothing() throws Exception {
         Answer bad = call("PUT", "/v1/apps/web", ADMIN, "{\"command\": [\"sh\"], \"instances\": -2}");
         assertThat(bad.status()).isEqualTo(400);

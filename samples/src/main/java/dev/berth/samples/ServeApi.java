@@ -29,9 +29,15 @@ public final class ServeApi {
             description = "the address the control API listens on (default: ${DEFAULT-VALUE})")
     String bind;
 
+    @Option(names = "--api-allow", paramLabel = "CIDR,...",
+            description = "only these addresses may call the control API, e.g. 127.0.0.1/32,10.0.0.0/8 (default: any)")
+    String allow;
+
     @Option(names = "--tokens", paramLabel = "FILE",
             description = "the control API's tokens, one 'SCOPE TOKEN [APP,...]' per line (scope: read, deploy, admin)")
     Path tokensFile;
+
+    private dev.berth.server.AllowList allowList = dev.berth.server.AllowList.everyone();
 
     /** The tokens to serve with, or empty for no API; a bad file, token or port throws, naming the flag. */
     Optional<Tokens> check(Map<String, String> env) {
@@ -46,6 +52,13 @@ public final class ServeApi {
             }
         } else {
             return Optional.empty();
+        }
+        if (allow != null) {
+            try {
+                allowList = dev.berth.server.AllowList.parse(allow);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--api-allow: " + e.getMessage(), e);
+            }
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--api-port: " + port + " is not allowed; must be 0-65535");
@@ -68,9 +81,10 @@ public final class ServeApi {
                     + bind + ":" + port + ")");
             return Optional.empty();
         }
-        ControlServer server = ControlServer.builder().platform(platform).bind(bind, port).tokens(tokens.get())
+        ControlServer server = ControlServer.builder().platform(platform).bind(bind, port).tokens(tokens.get()).allow(allowList)
                 .eventIndexFile(root.resolve("platform").resolve("api-event-index")).build();
-        System.out.println("Serve: control API on " + server.url() + " (" + tokens.get().size() + " token(s))");
+        System.out.println("Serve: control API on " + server.url() + " (" + tokens.get().size() + " token(s); allowed: "
+                + allowList + ")");
         return Optional.of(server);
     }
 }
