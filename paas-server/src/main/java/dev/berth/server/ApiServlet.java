@@ -48,7 +48,7 @@ final class ApiServlet extends HttpServlet {
         this.maxBodyBytes = maxBodyBytes;
         routes.add(Route.of("GET", "/v1/health", null, c -> Map.of("status", "ok")));
         routes.addAll(new AppResources(platform, json).routes());
-        routes.addAll(new InstanceResources(platform).routes());
+        routes.addAll(new InstanceResources(platform, events.heartbeatMillis()).routes());
         routes.add(events.route());
     }
 

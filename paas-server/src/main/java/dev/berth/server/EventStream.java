@@ -34,6 +34,10 @@ final class EventStream {
         return Route.of("GET", "/v1/events", Scope.READ, this::open);
     }
 
+    long heartbeatMillis() {
+        return heartbeatMillis;
+    }
+
     /** Ends every stream within a heartbeat. */
     void close() {
         closed = true;

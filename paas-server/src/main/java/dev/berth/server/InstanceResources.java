@@ -17,9 +17,11 @@ final class InstanceResources {
     /** The longest an exec may run. */
     static final int MAX_EXEC_SECONDS = 600;
     private final Platform platform;
+    private final long heartbeatMillis;
 
-    InstanceResources(Platform platform) {
+    InstanceResources(Platform platform, long heartbeatMillis) {
         this.platform = platform;
+        this.heartbeatMillis = heartbeatMillis;
     }
 
     List<Route> routes() {
@@ -32,11 +34,23 @@ final class InstanceResources {
                 Route.of("DELETE", "/v1/instances/{id}", Scope.ADMIN, c -> done(c, () -> platform.instance(c.param("id")).remove())),
                 Route.of("GET", "/v1/instances/{id}/env", Scope.ADMIN, c -> new java.util.TreeMap<>(
                         platform.environment(c.param("id")))),
-                Route.of("GET", "/v1/instances/{id}/logs", Scope.READ, c -> Map.of("id", c.param("id"),
-                        "lines", platform.logs(c.param("id"), c.intQuery("lines", 100, 1, MAX_LINES)))),
+                Route.of("GET", "/v1/instances/{id}/logs", Scope.READ, this::logs),
                 Route.of("POST", "/v1/instances/{id}/exec", Scope.ADMIN, this::exec),
                 Route.of("GET", "/v1/nodes", Scope.READ, c -> Views.nodes(platform.cluster())),
                 Route.of("GET", "/v1/traffic", Scope.READ, c -> Views.traffic(platform.traffic())));
+    }
+
+    /** The last lines as JSON; with {@code follow=true}, those lines and every new one as a stream ({@link LogStream}). */
+    private Object logs(Call c) {
+        int lines = c.intQuery("lines", 100, 1, MAX_LINES);
+        String follow = c.query().getOrDefault("follow", "false");
+        if (!follow.equals("true") && !follow.equals("false")) {
+            throw new ApiException(400, "query parameter follow is not allowed: " + follow, "follow", follow, "true or false");
+        }
+        if (follow.equals("true")) {
+            return LogStream.of(platform.instance(c.param("id")), lines, heartbeatMillis);
+        }
+        return Map.of("id", c.param("id"), "lines", platform.logs(c.param("id"), lines));
     }
 
     /** {"argv": ["cmd", "arg"], "timeoutSeconds": N}: the exit code and the output. */

@@ -109,6 +109,19 @@ class EventStreamIT {
     }
 
     @Test
+    void aFollowedLogGoesOnAcrossARespawn() throws Exception {
+        start(10_000);
+        platform.deploy(AppSpec.builder("web").command("sh", "-c", "echo run of pid $$; exec sleep 300").build());
+        awaitStarted(1);
+        try (SseClient logs = new SseClient(server.port(), "/v1/instances/web-1/logs?follow=true&lines=10", TOKEN, null)) {
+            String first = logs.readUntil(e -> e.data().startsWith("run of pid ")).get(0).data();
+            platform.instance("web-1").kill(); // the platform respawns it under the same id
+            List<SseClient.Event> after = logs.readUntil(e -> e.data().startsWith("run of pid ") && !e.data().equals(first));
+            assertThat(after.get(after.size() - 1).data()).startsWith("run of pid ").isNotEqualTo(first);
+        }
+    }
+
+    @Test
     void eventsThatLeftTheBufferAreAnnouncedByAResyncAndTheIndexSurvivesARestart() throws Exception {
         start(100);
         platform.deploy(sleeper(1));
