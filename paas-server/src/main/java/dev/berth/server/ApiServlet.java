@@ -39,9 +39,12 @@ final class ApiServlet extends HttpServlet {
     private final transient List<Route> routes = new ArrayList<>();
     private final int maxBodyBytes;
     private final transient AllowList allowed;
+    private final transient Metrics metrics;
 
-    ApiServlet(Platform platform, Tokens tokens, ObjectMapper json, int maxBodyBytes, EventStream events, AllowList allowed) {
+    ApiServlet(Platform platform, Tokens tokens, ObjectMapper json, int maxBodyBytes, EventStream events, AllowList allowed,
+               Metrics metrics) {
         this.allowed = allowed;
+        this.metrics = metrics;
         this.platform = platform;
         this.tokens = tokens;
         this.json = json;
@@ -50,6 +53,13 @@ final class ApiServlet extends HttpServlet {
         routes.addAll(new AppResources(platform, json).routes());
         routes.addAll(new InstanceResources(platform, events.heartbeatMillis()).routes());
         routes.add(events.route());
+        routes.add(Route.of("GET", "/metrics", Scope.READ, c -> (EventStream.Streamer) resp -> {
+            byte[] text = metrics.scrape();
+            resp.setStatus(200);
+            resp.setContentType("text/plain; version=0.0.4; charset=utf-8");
+            resp.setContentLength(text.length);
+            resp.getOutputStream().write(text);
+        }));
     }
 
     @Override
@@ -86,6 +96,7 @@ final class ApiServlet extends HttpServlet {
             status = 500;
             answer = error("internal error; the server's log has the details", null, null, null);
         }
+        metrics.answered(method, answer instanceof EventStream.Streamer ? 200 : status);
         if (answer instanceof EventStream.Streamer streamer) {
             try {
                 streamer.stream(resp);

@@ -4,7 +4,9 @@ package dev.berth.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.BerthException;
 import dev.berth.core.Platform;
+import dev.berth.api.PlatformListener;
 import java.net.BindException;
+import java.util.List;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -36,15 +38,16 @@ public final class ControlServer implements AutoCloseable {
     private final String host;
     private final int port;
     private final Platform platform;
-    private final EventLog events;
+    private final List<PlatformListener> listeners;
     private final EventStream streams;
 
-    private ControlServer(Server server, String host, int port, Platform platform, EventLog events, EventStream streams) {
+    private ControlServer(Server server, String host, int port, Platform platform, List<PlatformListener> listeners,
+                          EventStream streams) {
         this.server = server;
         this.host = host;
         this.port = port;
         this.platform = platform;
-        this.events = events;
+        this.listeners = listeners;
         this.streams = streams;
     }
 
@@ -67,7 +70,7 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         streams.close();
-        platform.removeListener(events);
+        listeners.forEach(platform::removeListener);
         try {
             server.stop();
         } catch (Exception e) {
@@ -185,15 +188,18 @@ public final class ControlServer implements AutoCloseable {
             context.setContextPath("/");
             ObjectMapper json = new ObjectMapper();
             EventLog events = new EventLog(eventBuffer, eventIndexFile);
+            Metrics metrics = new Metrics(platform);
             EventStream streams = new EventStream(events, json, heartbeat.toMillis());
-            context.addServlet(new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList)), "/*");
+            context.addServlet(new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList, metrics)), "/*");
             s.setHandler(context);
             s.setStopTimeout(2000);
             platform.addListener(events);
+            platform.addListener(metrics);
             try {
                 s.start();
             } catch (Exception e) {
                 platform.removeListener(events);
+                platform.removeListener(metrics);
                 try {
                     s.stop();
                 } catch (Exception suppressed) {
@@ -204,7 +210,8 @@ public final class ControlServer implements AutoCloseable {
                         + (inUse ? ": the address is in use or not available; choose another port (0 picks a free one)"
                                 : ": " + e.getMessage()), e);
             }
-            ControlServer server = new ControlServer(s, host, connector.getLocalPort(), platform, events, streams);
+            ControlServer server = new ControlServer(s, host, connector.getLocalPort(), platform, List.of(events, metrics),
+                    streams);
             LOG.info("control API listening on {} ({} token(s), allowed: {})", server.url(), tokens.size(), allowList);
             return server;
         }

@@ -170,6 +170,39 @@ class ControlServerIT {
     }
 
     @Test
+    void metricsArePrometheusText() throws Exception {
+        call("PUT", "/v1/apps/web", ADMIN, APP);
+        awaitRunning("web", 2);
+        String id = platform.instances("web").get(0).id();
+        call("POST", "/v1/instances/" + id + "/kill", ADMIN, null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> platform.instance(id).record().restarts() == 1);
+        awaitRunning("web", 2);
+        call("GET", "/v1/nothing", READ, null);
+
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/metrics"))
+                .header("Authorization", "Bearer " + READ).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElseThrow()).startsWith("text/plain; version=0.0.4");
+        java.util.Map<String, Double> samples = new java.util.HashMap<>();
+        for (String line : r.body().lines().toList()) {
+            if (line.isEmpty() || line.startsWith("#")) {
+                assertThat(line).matches("|# (HELP|TYPE) [a-z_]+ .*");
+                continue;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("([a-zA-Z_:][a-zA-Z0-9_:]*(\\{[^}]*})?) ([-+0-9.eE]+|NaN)").matcher(line);
+            assertThat(m.matches()).as("a Prometheus sample line: %s", line).isTrue();
+            samples.put(m.group(1), Double.parseDouble(m.group(3)));
+        }
+        assertThat(samples.entrySet()).anyMatch(e -> e.getKey().matches("berth_instances\\{app=\"web\",state=\"(running|healthy)\"}")
+                && e.getValue() == 2.0);
+        assertThat(samples).containsEntry("berth_restarts_total{app=\"web\"}", 1.0);
+        assertThat(samples).containsEntry("berth_api_requests_total{method=\"GET\",status=\"404\"}", 1.0);
+        assertThat(samples.get("berth_api_requests_total{method=\"PUT\",status=\"200\"}")).isEqualTo(1.0);
+        assertThat(call("GET", "/metrics", null, null).status()).isEqualTo(401);
+    }
+
+    @Test
     void anAddressOutsideTheAllowListIsRefusedBeforeItsTokenIsLookedAt() throws Exception {
         server.close();
         server = ControlServer.builder().platform(platform).bind("127.0.0.1", 0).tokens(Tokens.admin(ADMIN))

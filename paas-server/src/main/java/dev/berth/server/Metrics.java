@@ -1,0 +1,93 @@
+// The platform's and the API's metrics through Micrometer, scraped as Prometheus text at GET /metrics.
+package dev.berth.server;
+
+import dev.berth.api.App;
+import dev.berth.api.Instance;
+import dev.berth.api.PlatformEvent;
+import dev.berth.api.PlatformListener;
+import dev.berth.api.Traffic;
+import dev.berth.core.Platform;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What {@code GET /metrics} answers, in Prometheus text format:
+ * <ul>
+ *   <li>{@code berth_instances{app,state}}: instances by app and state, read at each scrape;</li>
+ *   <li>{@code berth_restarts_total{app}}, {@code berth_health_check_failures_total{app}},
+ *       {@code berth_unplaced_total{app}} and {@code berth_deploys_total{app,outcome}} with
+ *       {@code berth_deploy_duration_seconds{app}}: counted from the platform's events;</li>
+ *   <li>{@code berth_traffic_requests_total{domain}} and {@code berth_traffic_bytes_sent_total{domain}}
+ *       from the router's access log, read at each scrape;</li>
+ *   <li>{@code berth_api_requests_total{method,status}}: the control API's own answers.</li>
+ * </ul>
+ */
+final class Metrics implements PlatformListener {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Platform platform;
+    private final MultiGauge instances;
+    /** The traffic read at the last scrape, by domain; the traffic counters read it. */
+    private final Map<String, Traffic> traffic = new ConcurrentHashMap<>();
+
+    Metrics(Platform platform) {
+        this.platform = platform;
+        this.instances = MultiGauge.builder("berth.instances").description("instances by app and state")
+                .register(registry);
+    }
+
+    @Override
+    public void onEvent(PlatformEvent event) {
+        if (event instanceof PlatformEvent.InstanceRespawning r) {
+            registry.counter("berth.restarts", "app", r.app()).increment();
+        } else if (event instanceof PlatformEvent.InstanceUnhealthy u) {
+            registry.counter("berth.health.check.failures", "app", u.app()).increment();
+        } else if (event instanceof PlatformEvent.InstancesUnplaced u) {
+            registry.counter("berth.unplaced", "app", u.app()).increment(u.count());
+        } else if (event instanceof PlatformEvent.DeploySucceeded d) {
+            registry.counter("berth.deploys", "app", d.app(), "outcome", "succeeded").increment();
+            registry.timer("berth.deploy.duration", "app", d.app()).record(d.took());
+        } else if (event instanceof PlatformEvent.DeployFailed d) {
+            registry.counter("berth.deploys", "app", d.app(), "outcome", d.rolledBackTo() == null ? "failed" : "rolled_back")
+                    .increment();
+        }
+    }
+
+    /** Counts one answer of the API. */
+    void answered(String method, int status) {
+        registry.counter("berth.api.requests", "method", method, "status", Integer.toString(status)).increment();
+    }
+
+    /** The current state in Prometheus text format. */
+    byte[] scrape() {
+        Map<String, Map<String, Integer>> byApp = new TreeMap<>();
+        for (App app : platform.apps()) {
+            Map<String, Integer> states = byApp.computeIfAbsent(app.name(), k -> new TreeMap<>());
+            for (Instance i : app.instances()) {
+                states.merge(i.record().state().name().toLowerCase(), 1, Integer::sum);
+            }
+        }
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        byApp.forEach((app, states) -> states.forEach((state, n) -> rows.add(MultiGauge.Row.of(Tags.of("app", app,
+                "state", state), n))));
+        instances.register(rows, true);
+        for (Map.Entry<String, Traffic> e : platform.traffic().entrySet()) {
+            if (traffic.put(e.getKey(), e.getValue()) == null) {
+                String domain = e.getKey();
+                FunctionCounter.builder("berth.traffic.requests", traffic, t -> t.getOrDefault(domain, Traffic.none()).requests())
+                        .tag("domain", domain).register(registry);
+                FunctionCounter.builder("berth.traffic.bytes.sent", traffic,
+                        t -> t.getOrDefault(domain, Traffic.none()).bytesSent()).tag("domain", domain).register(registry);
+            }
+        }
+        return registry.scrape().getBytes(StandardCharsets.UTF_8);
+    }
+}
