@@ -61,9 +61,13 @@ final class Metrics implements PlatformListener {
         }
     }
 
-    /** Counts one answer of the API. */
+    /** Counts one answer of the API; a method outside HTTP's usual ones counts as OTHER (no tag per invented method). */
     void answered(String method, int status) {
-        registry.counter("berth.api.requests", "method", method, "status", Integer.toString(status)).increment();
+        String m = switch (method) {
+            case "GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS" -> method;
+            default -> "OTHER";
+        };
+        registry.counter("berth.api.requests", "method", m, "status", Integer.toString(status)).increment();
     }
 
     /** The current state in Prometheus text format. */

@@ -591,7 +591,9 @@ class HaproxyRouterIT {
         router.apply(loadTable(live, side, false));
         long worker = router.workerPid().orElseThrow();
 
-        Load load = new Load(router.settings().httpPort(), List.of("load.test", "side.test"), 24, 12_000);
+        // bounded at 60 s as a safety net; the test stops it after its rounds (a 12 s bound ran out
+        // on a busy machine while one reload took 12.7 s, and the load could no longer progress)
+        Load load = new Load(router.settings().httpPort(), List.of("load.test", "side.test"), 24, 60_000);
         List<CompletableFuture<Void>> stopping = new ArrayList<>();
         load.start();
         try {
