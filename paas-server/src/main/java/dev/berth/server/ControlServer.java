@@ -6,6 +6,8 @@ import dev.berth.api.BerthException;
 import dev.berth.core.Platform;
 import dev.berth.api.PlatformListener;
 import java.net.BindException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -87,9 +89,9 @@ public final class ControlServer implements AutoCloseable {
         private String host = "127.0.0.1";
         private int port = 4000;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
-        private java.nio.file.Path eventIndexFile;
+        private Path eventIndexFile;
         private int eventBuffer = 10_000;
-        private java.time.Duration heartbeat = java.time.Duration.ofSeconds(15);
+        private Duration heartbeat = Duration.ofSeconds(15);
         private AllowList allowList = AllowList.everyone();
 
         private Builder() {
@@ -133,7 +135,7 @@ public final class ControlServer implements AutoCloseable {
          * Where the event index is kept across restarts (e.g. {@code state/api-event-index}); without
          * it, indexes start at 1 with each server and resuming clients get a resync.
          */
-        public Builder eventIndexFile(java.nio.file.Path file) {
+        public Builder eventIndexFile(Path file) {
             this.eventIndexFile = Objects.requireNonNull(file, "eventIndexFile");
             return this;
         }
@@ -154,7 +156,7 @@ public final class ControlServer implements AutoCloseable {
         }
 
         /** How often an idle event stream gets a comment line (100 ms-5 min; default 15 s). */
-        public Builder heartbeat(java.time.Duration every) {
+        public Builder heartbeat(Duration every) {
             if (every == null || every.toMillis() < 100 || every.toMinutes() > 5) {
                 throw new IllegalArgumentException("heartbeat " + every + " is not allowed; must be 100ms-5m");
             }
@@ -187,7 +189,7 @@ public final class ControlServer implements AutoCloseable {
             ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
             context.setContextPath("/");
             ObjectMapper json = new ObjectMapper();
-            EventLog events = new EventLog(eventBuffer, eventIndexFile);
+            EventLog events = new EventLog(eventBuffer, eventIndexFile, json);
             Metrics metrics = new Metrics(platform);
             EventStream streams = new EventStream(events, json, heartbeat.toMillis());
             context.addServlet(new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList, metrics)), "/*");

@@ -1,6 +1,8 @@
 // The platform's events numbered by a monotonically increasing index (kept across restarts) in a bounded buffer that streams read from.
 package dev.berth.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
 import java.io.IOException;
@@ -10,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,14 +27,23 @@ import java.util.Map;
 final class EventLog implements PlatformListener {
     /** Indexes reserved in the file at a time. */
     static final long BLOCK = 10_000;
-    private final int capacity;
     private final Path indexFile;
-    private final ArrayDeque<Indexed> buffer = new ArrayDeque<>();
+    private final ObjectMapper json;
+    /** The last events, event {@code i} at {@code i % ring.length}: a reader finds its place without a scan. */
+    private final Indexed[] ring;
+    /** The oldest index still in {@link #ring}, and the next one to hand out. */
+    private long first;
     private long next;
     private long reserved;
 
-    /** One event and its index, as the stream sends it. */
-    record Indexed(long index, PlatformEvent event) {
+    /**
+     * One event and its index, with what every stream needs of it worked out once.
+     *
+     * @param app  the app it is about, or null for a node's event
+     * @param type its type's simple name
+     * @param json its JSON ({@link #toJson})
+     */
+    record Indexed(long index, PlatformEvent event, String app, String type, String json) {
     }
 
     /**
@@ -47,9 +57,10 @@ final class EventLog implements PlatformListener {
     }
 
     /** A log of at most {@code capacity} events; {@code indexFile} (or null) keeps the index across restarts. */
-    EventLog(int capacity, Path indexFile) {
-        this.capacity = capacity;
+    EventLog(int capacity, Path indexFile, ObjectMapper json) {
+        this.ring = new Indexed[capacity];
         this.indexFile = indexFile;
+        this.json = json;
         long start = 1;
         if (indexFile != null && Files.exists(indexFile)) {
             try {
@@ -59,6 +70,7 @@ final class EventLog implements PlatformListener {
                         + "; delete it to start the index again (clients then resync)", e);
             }
         }
+        this.first = start;
         this.next = start;
         this.reserved = start - 1;
     }
@@ -68,10 +80,17 @@ final class EventLog implements PlatformListener {
         if (next > reserved) {
             reserve(next + BLOCK - 1);
         }
-        buffer.addLast(new Indexed(next++, event));
-        if (buffer.size() > capacity) {
-            buffer.removeFirst();
+        long index = next++;
+        Map<String, Object> fields = toJson(index, event);
+        String text;
+        try {
+            text = json.writeValueAsString(fields);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("event " + index + " as JSON", e);
         }
+        ring[(int) (index % ring.length)] = new Indexed(index, event, (String) fields.get("app"), event.getClass().getSimpleName(),
+                text);
+        first = Math.max(first, next - ring.length);
         notifyAll();
     }
 
@@ -88,17 +107,11 @@ final class EventLog implements PlatformListener {
             }
             wait(left);
         }
-        long first = buffer.isEmpty() ? next : buffer.peekFirst().index();
         // events after it were dropped from the buffer, or it is an index this log never handed out
         boolean gap = index + 1 < first && index < next - 1 || index >= next;
         List<Indexed> out = new ArrayList<>();
-        for (Indexed e : buffer) {
-            if (e.index() > index) {
-                out.add(e);
-                if (out.size() == max) {
-                    break;
-                }
-            }
+        for (long i = Math.max(index + 1, first); i < next && out.size() < max; i++) {
+            out.add(ring[(int) (i % ring.length)]);
         }
         return new Page(out, gap, next - 1);
     }
@@ -121,34 +134,20 @@ final class EventLog implements PlatformListener {
         reserved = upTo;
     }
 
-    /** An event as JSON: its index, its type, and its fields (times, durations and values as text). */
-    static Map<String, Object> toJson(Indexed e) {
+    /** An event as JSON fields: its index, its type, and its fields (times, durations and values as text). */
+    private static Map<String, Object> toJson(long index, PlatformEvent event) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("index", e.index());
-        m.put("type", e.event().getClass().getSimpleName());
-        for (RecordComponent c : e.event().getClass().getRecordComponents()) {
+        m.put("index", index);
+        m.put("type", event.getClass().getSimpleName());
+        for (RecordComponent c : event.getClass().getRecordComponents()) {
             Object v;
             try {
-                v = c.getAccessor().invoke(e.event());
+                v = c.getAccessor().invoke(event);
             } catch (ReflectiveOperationException ex) {
                 throw new IllegalStateException("event field " + c.getName(), ex);
             }
             m.put(c.getName(), v == null || v instanceof Number || v instanceof Boolean ? v : v.toString());
         }
         return m;
-    }
-
-    /** The app an event is about, or null for a node's event. */
-    static String app(PlatformEvent e) {
-        for (RecordComponent c : e.getClass().getRecordComponents()) {
-            if (c.getName().equals("app")) {
-                try {
-                    return (String) c.getAccessor().invoke(e);
-                } catch (ReflectiveOperationException ex) {
-                    throw new IllegalStateException("event field app", ex);
-                }
-            }
-        }
-        return null;
     }
 }

@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * The event stream. Each event goes out as {@code id: INDEX} and {@code data: JSON} (see {@link
- * EventLog#toJson}); a client that reconnects with {@code Last-Event-ID} (or {@code ?index=N})
+ * The event stream. Each event goes out as {@code id: INDEX} and {@code data: JSON} (its JSON made
+ * once, by {@link EventLog}); a client that reconnects with {@code Last-Event-ID} (or {@code ?index=N})
  * gets every event after it. When some of those already left the buffer, an {@code event: resync}
  * comes first, saying so: re-read the state, then go on. {@code ?app=} and {@code ?type=} filter;
  * a token limited to apps sees only theirs (and the nodes'). A comment line every
@@ -66,13 +65,8 @@ final class EventStream {
     }
 
     private void stream(HttpServletResponse resp, long from, String app, String type, Tokens.Grant grant) throws IOException {
-        resp.setStatus(200);
-        resp.setContentType("text/event-stream");
-        resp.setCharacterEncoding("UTF-8");
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setHeader("X-Accel-Buffering", "no"); // nginx in front must not hold events back
-        OutputStream out = resp.getOutputStream();
-        write(out, ": berth events after " + from + "\n\n");
+        OutputStream out = Sse.open(resp);
+        Sse.write(out, ": berth events after " + from + "\n\n");
         long index = from;
         while (!closed) {
             EventLog.Page page;
@@ -93,24 +87,17 @@ final class EventStream {
             }
             for (EventLog.Indexed e : page.events()) {
                 index = e.index();
-                String eventApp = EventLog.app(e.event());
-                if ((app != null && !app.equals(eventApp)) || (type != null && !type.equals(e.event().getClass().getSimpleName()))
-                        || (eventApp != null && !grant.covers(eventApp))) {
+                if ((app != null && !app.equals(e.app())) || (type != null && !type.equals(e.type()))
+                        || (e.app() != null && !grant.covers(e.app()))) {
                     continue;
                 }
-                b.append("id: ").append(e.index()).append("\ndata: ").append(json.writeValueAsString(EventLog.toJson(e)))
-                        .append("\n\n");
+                b.append("id: ").append(e.index()).append("\ndata: ").append(e.json()).append("\n\n");
             }
             if (b.isEmpty()) {
                 b.append(": heartbeat\n\n");
             }
-            write(out, b.toString()); // a client that left ends the loop with an IOException
+            Sse.write(out, b); // a client that left ends the loop with an IOException
         }
-    }
-
-    private static void write(OutputStream out, String s) throws IOException {
-        out.write(s.getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 
     /** An answer that writes itself to the response instead of being JSON. */

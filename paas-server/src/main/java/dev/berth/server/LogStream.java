@@ -5,7 +5,6 @@ import dev.berth.api.Instance;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,15 +27,10 @@ final class LogStream {
     static EventStream.Streamer of(Instance instance, int lines, long heartbeatMillis) {
         List<String> last = instance.logs(lines);
         return resp -> {
-            resp.setStatus(200);
-            resp.setContentType("text/event-stream");
-            resp.setCharacterEncoding("UTF-8");
-            resp.setHeader("Cache-Control", "no-store");
-            resp.setHeader("X-Accel-Buffering", "no");
-            OutputStream out = resp.getOutputStream();
+            OutputStream out = Sse.open(resp);
             StringBuilder b = new StringBuilder(": logs of " + instance.id() + "\n\n");
             last.forEach(l -> line(b, l));
-            write(out, b);
+            Sse.write(out, b);
             BlockingQueue<String> queue = new LinkedBlockingQueue<>(QUEUE);
             long[] dropped = new long[1];
             try (AutoCloseable follow = instance.follow(l -> {
@@ -78,16 +72,11 @@ final class LogStream {
                     line(b, l);
                 }
             }
-            write(out, b); // a client that left ends the follow with an IOException
+            Sse.write(out, b); // a client that left ends the follow with an IOException
         }
     }
 
     private static void line(StringBuilder b, String line) {
         b.append("data: ").append(line.replace("\r", "")).append("\n\n"); // a line holds no \n
-    }
-
-    private static void write(OutputStream out, StringBuilder b) throws IOException {
-        out.write(b.toString().getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 }

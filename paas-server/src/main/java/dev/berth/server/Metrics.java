@@ -2,7 +2,6 @@
 package dev.berth.server;
 
 import dev.berth.api.App;
-import dev.berth.api.Instance;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
 import dev.berth.api.Traffic;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -72,16 +70,11 @@ final class Metrics implements PlatformListener {
 
     /** The current state in Prometheus text format. */
     byte[] scrape() {
-        Map<String, Map<String, Integer>> byApp = new TreeMap<>();
-        for (App app : platform.apps()) {
-            Map<String, Integer> states = byApp.computeIfAbsent(app.name(), k -> new TreeMap<>());
-            for (Instance i : app.instances()) {
-                states.merge(i.record().state().name().toLowerCase(), 1, Integer::sum);
-            }
-        }
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
-        byApp.forEach((app, states) -> states.forEach((state, n) -> rows.add(MultiGauge.Row.of(Tags.of("app", app,
-                "state", state), n))));
+        for (App app : platform.apps()) {
+            Views.byState(app).forEach((state, n) -> rows.add(MultiGauge.Row.of(Tags.of("app", app.name(),
+                    "state", state.toLowerCase()), n)));
+        }
         instances.register(rows, true);
         for (Map.Entry<String, Traffic> e : platform.traffic().entrySet()) {
             if (traffic.put(e.getKey(), e.getValue()) == null) {

@@ -1,7 +1,10 @@
 // One API endpoint: method, path pattern, the scope it needs, and what it does.
 package dev.berth.server;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +25,7 @@ record Route(String method, String template, Pattern pattern, List<String> param
     static Route of(String method, String template, Scope scope, Handler handler) {
         Matcher m = PARAM.matcher(template);
         StringBuilder regex = new StringBuilder();
-        List<String> params = new java.util.ArrayList<>();
+        List<String> params = new ArrayList<>();
         int last = 0;
         while (m.find()) {
             regex.append(Pattern.quote(template.substring(last, m.start())));
@@ -35,12 +38,12 @@ record Route(String method, String template, Pattern pattern, List<String> param
     }
 
     /** The path's parameters by name, or null when {@code path} is not this route's. */
-    java.util.Map<String, String> match(String path) {
+    Map<String, String> match(String path) {
         Matcher m = pattern.matcher(path);
         if (!m.matches()) {
             return null;
         }
-        java.util.Map<String, String> values = new java.util.HashMap<>();
+        Map<String, String> values = new HashMap<>();
         for (int i = 0; i < params.size(); i++) {
             values.put(params.get(i), m.group(i + 1));
         }

@@ -29,12 +29,17 @@ final class Views {
         m.put("release", app.release());
         m.put("instances", count(app.spec().instances()));
         m.put("stopped", app.stopped());
+        m.put("states", byState(app));
+        return m;
+    }
+
+    /** The app's instances counted by state ({@code HEALTHY: 3}, ...), in state order. */
+    static Map<String, Integer> byState(App app) {
         Map<String, Integer> byState = new TreeMap<>();
         for (Instance i : app.instances()) {
             byState.merge(i.record().state().name(), 1, Integer::sum);
         }
-        m.put("states", byState);
-        return m;
+        return byState;
     }
 
     /** The text that stands for an env value to a caller who may not read it. */

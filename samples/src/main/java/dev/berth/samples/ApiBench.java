@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.AppSpec;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
+import dev.berth.api.PlatformListener;
 import dev.berth.api.Resources;
 import dev.berth.core.Platform;
 import dev.berth.server.ControlServer;
@@ -29,6 +30,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,7 +43,7 @@ import picocli.CommandLine.Option;
  * the in-memory {@link SimBackend} (so the API, not the backend, is measured), and prints one JSON
  * line: {@code GET /v1/apps} answered per second by {@code --clients} clients for
  * {@code --seconds}, and the events per second that each of {@code --sse-clients} event streams
- * received while the apps were scaled up and down.
+ * received while the apps were scaled up and down, until every stream had every event.
  */
 @Command(name = "ApiBench", mixinStandardHelpOptions = true,
         description = "Control API throughput: GET /v1/apps with many apps, and events/s to SSE clients; one JSON line.")
@@ -137,10 +141,14 @@ public final class ApiBench implements Callable<Integer> {
         return ok.get() / seconds;
     }
 
-    /** Events per second each stream received while the apps were scaled up and down for {@link #seconds}. */
+    /**
+     * Events per second each stream received while the apps were scaled up and down for
+     * {@link #seconds}, timed until every stream has every event the platform emitted meanwhile.
+     */
     private Map<String, Object> events(ControlServer api, Platform platform) throws Exception {
         List<AtomicLong> counts = new ArrayList<>();
         List<Socket> sockets = new ArrayList<>();
+        CountDownLatch opened = new CountDownLatch(sseClients);
         for (int c = 0; c < sseClients; c++) {
             AtomicLong n = new AtomicLong();
             counts.add(n);
@@ -154,6 +162,8 @@ public final class ApiBench implements Callable<Integer> {
                     for (String l = in.readLine(); l != null; l = in.readLine()) {
                         if (l.startsWith("id: ")) {
                             n.incrementAndGet();
+                        } else if (l.startsWith(": berth events after")) {
+                            opened.countDown(); // the stream is open: it gets every event from now on
                         }
                     }
                 } catch (java.io.IOException e) {
@@ -163,7 +173,12 @@ public final class ApiBench implements Callable<Integer> {
             reader.setDaemon(true);
             reader.start();
         }
-        Thread.sleep(300); // the streams are open
+        if (!opened.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the event streams did not open within 30 s");
+        }
+        AtomicLong emitted = new AtomicLong();
+        PlatformListener counter = e -> emitted.incrementAndGet();
+        platform.addListener(counter);
         long start = System.nanoTime();
         long end = start + Duration.ofSeconds(seconds).toNanos();
         int round = 0;
@@ -171,7 +186,14 @@ public final class ApiBench implements Callable<Integer> {
             platform.scale("app-" + (round % apps), Instances.of(round / apps % 2 == 0 ? 2 : 1));
             round++;
         }
-        Thread.sleep(1000); // the last events reach the streams
+        platform.removeListener(counter);
+        long caughtUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (counts.stream().anyMatch(n -> n.get() < emitted.get())) { // the last events reach every stream
+            if (System.nanoTime() > caughtUp) {
+                throw new IllegalStateException("the event streams did not get every event within 30 s");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
         double elapsed = (System.nanoTime() - start) / 1e9;
         for (Socket s : sockets) {
             s.close();
@@ -180,6 +202,7 @@ public final class ApiBench implements Callable<Integer> {
         long total = counts.stream().mapToLong(AtomicLong::get).sum();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("scaleCalls", round);
+        m.put("events", emitted.get());
         m.put("eventsPerSecondPerClient", Math.round(min / elapsed));
         m.put("eventsPerSecondAllClients", Math.round(total / elapsed));
         return m;

@@ -136,15 +136,21 @@ final class Preflight {
 
     /** A port in range and, when {@code mustBeFree}, free on 127.0.0.1 now (0: any free one). */
     static void port(String flag, int port, boolean mustBeFree) {
+        port(flag, port, mustBeFree, InetAddress.getLoopbackAddress());
+    }
+
+    /** A port in range and, when {@code mustBeFree}, free on {@code address} now (0: any free one). */
+    static void port(String flag, int port, boolean mustBeFree, InetAddress address) {
         if (port < (mustBeFree ? 0 : 1) || port > 65535) {
             throw new IllegalArgumentException(flag + ": " + port + " is not allowed; must be " + (mustBeFree ? 0 : 1)
                     + "-65535");
         }
         if (mustBeFree && port > 0) {
             try (ServerSocket probe = new ServerSocket()) {
-                probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                probe.bind(new InetSocketAddress(address, port));
             } catch (IOException e) {
-                throw new IllegalArgumentException(flag + ": port " + port + " on 127.0.0.1 is already in use ("
+                throw new IllegalArgumentException(flag + ": port " + port + " on " + address.getHostAddress()
+                        + " is already in use ("
                         + e.getMessage() + "); choose a free port", e);
             }
         }

@@ -5,8 +5,6 @@ import dev.berth.core.Platform;
 import dev.berth.server.ControlServer;
 import dev.berth.server.Tokens;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -60,17 +58,13 @@ public final class ServeApi {
                 throw new IllegalArgumentException("--api-allow: " + e.getMessage(), e);
             }
         }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--api-port: " + port + " is not allowed; must be 0-65535");
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(bind);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("--api-bind: '" + bind + "' is not an address of this machine", e);
         }
-        if (port > 0) {
-            try (ServerSocket probe = new ServerSocket()) {
-                probe.bind(new InetSocketAddress(InetAddress.getByName(bind), port));
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException("--api-port: port " + port + " on " + bind + " cannot be listened on ("
-                        + e.getMessage() + "); choose a free port or another --api-bind", e);
-            }
-        }
+        Preflight.port("--api-port", port, true, address);
         return Optional.of(tokens);
     }
 
