@@ -5,6 +5,7 @@ import dev.berth.spi.AppRecord;
 import dev.berth.api.InstanceRecord;
 import dev.berth.spi.StateChanges;
 import dev.berth.api.StateStoreException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,25 +23,41 @@ import org.slf4j.LoggerFactory;
  * commit: what changes while a write is in flight goes out together in the next one, newest
  * record per name or id). {@link #publish} answers a future for the apps it handed over: a
  * command's caller waits for it, so a command returns once its desired state is durable while the
- * loop goes on. A failed write fails those futures and is retried with the next publication.
+ * loop goes on. Nobody waits for instance records alone: they linger up to {@link #LINGER} for the
+ * next command's write (Kafka's {@code linger.ms}), so a command seldom queues behind a write of
+ * instance records and a burst of deploys costs one fsync per command, not two. A failed write
+ * fails those futures and is retried with the next publication.
  * {@link #publish} and {@link #refreshView} run on the loop thread; {@link #view} is read from
  * any thread.
  */
 final class Publication {
     private static final Logger log = LoggerFactory.getLogger(Publication.class);
+    /** The longest instance records wait for a command's write to go out with. */
+    static final Duration LINGER = Duration.ofMillis(5);
+
+    /** Runs a task after a delay (the loop's timer). */
+    @FunctionalInterface
+    interface Later {
+        void run(Runnable task, Duration delay);
+    }
 
     private final LoopState state;
     private final Executor writer;
+    private final Later later;
     private volatile View view = View.EMPTY;
     private final Object lock = new Object();
     /** Records waiting for the writer, and who waits for them; guarded by {@link #lock}. */
     private Batch pending = new Batch();
     /** Whether a drain is queued or running on the writer; guarded by {@link #lock}. */
     private boolean draining;
+    /** Whether a drain of records nobody waits for is due after {@link #LINGER}; guarded by {@link #lock}. */
+    private boolean lingering;
 
-    Publication(LoopState state, Executor writer) {
+    /** Writes on {@code writer}; instance records alone are written {@link #LINGER} later, timed by {@code later}. */
+    Publication(LoopState state, Executor writer, Later later) {
         this.state = state;
         this.writer = writer;
+        this.later = later;
     }
 
     /** The view as of the loop's last task. */
@@ -50,10 +67,12 @@ final class Publication {
 
     /**
      * Hands the app and instance records changed since the last call to the writer, then refreshes
-     * the view; returns a future completed once the apps among them are durable (at once when
-     * there were none), or failed with the store's error.
+     * the view; returns a future completed once the apps among them are durable, or failed with
+     * the store's error. Only a command's caller waits ({@code acknowledged}): its records are
+     * written at once; the loop's own changes (a pass's) linger. The future of an unacknowledged
+     * publication, or of one with no app record, is complete at once.
      */
-    CompletableFuture<Void> publish() {
+    CompletableFuture<Void> publish(boolean acknowledged) {
         Map<String, AppRecord> apps = new LinkedHashMap<>();
         for (String name : state.instances.changes.takeAppsToSave()) {
             apps.put(name, state.apps.get(name));
@@ -63,26 +82,52 @@ final class Publication {
             Tracked t = state.instances.get(id);
             records.put(id, t == null ? null : t.record());
         }
-        CompletableFuture<Void> saved = apps.isEmpty() ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
+        CompletableFuture<Void> saved = apps.isEmpty() || !acknowledged ? CompletableFuture.completedFuture(null)
+                : new CompletableFuture<>();
         synchronized (lock) {
             pending.apps.putAll(apps);
             pending.instances.putAll(records);
-            if (!apps.isEmpty()) {
+            if (!saved.isDone()) {
                 pending.waiters.add(saved);
             }
             if (!draining && !pending.isEmpty()) { // new records, or ones a failed write left for this try
-                startDrain();
+                drainOrLinger();
             }
         }
         refreshView();
         return saved;
     }
 
+    /** Starts a drain when a command waits for the pending records, else arms the linger's timer once. Holds {@link #lock}. */
+    private void drainOrLinger() {
+        if (!pending.waiters.isEmpty()) {
+            startDrain();
+        } else if (!lingering) {
+            lingering = true;
+            try {
+                later.run(this::lingered, LINGER);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                lingering = false;
+                startDrain(); // the loop is closing: write now
+            }
+        }
+    }
+
+    /** The linger is over: what is still pending goes out. */
+    private void lingered() {
+        synchronized (lock) {
+            lingering = false;
+            if (!draining && !pending.isEmpty()) {
+                startDrain();
+            }
+        }
+    }
+
     /** Queues a drain on the writer; a writer that refuses it (shut down) fails the waiting commands. Holds {@link #lock}. */
     private void startDrain() {
         draining = true;
         try {
-            writer.execute(this::drain);
+            writer.execute(() -> drain(false));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             draining = false;
             StateStoreException closed = new StateStoreException("the platform is closing: the change was not saved", e);
@@ -92,17 +137,21 @@ final class Publication {
     }
 
     /**
-     * Writes what is pending, batch after batch, until nothing is. On a failure the records stay
-     * pending for the next publication (newer changes of the same names and ids win), and every
-     * command waiting, in the failed batch or queued behind it, is told: none waits for a retry
-     * that only a later change would start.
+     * Writes what is pending: all of it, then batch after batch while a command waits for some
+     * (records nobody waits for linger), or until nothing is left when {@code all}. On a failure
+     * the records stay pending for the next publication (newer changes of the same names and ids
+     * win), and every command waiting, in the failed batch or queued behind it, is told: none
+     * waits for a retry that only a later change would start.
      */
-    private void drain() {
-        while (true) {
+    private void drain(boolean all) {
+        for (boolean first = true; ; first = false) {
             Batch batch;
             synchronized (lock) {
-                if (pending.isEmpty()) {
+                if (pending.isEmpty() || !(first || all || !pending.waiters.isEmpty())) {
                     draining = false;
+                    if (!pending.isEmpty()) {
+                        drainOrLinger();
+                    }
                     return;
                 }
                 batch = pending;
@@ -181,7 +230,7 @@ final class Publication {
     CompletableFuture<Void> written() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         writer.execute(() -> {
-            drain();
+            drain(true);
             boolean left;
             synchronized (lock) {
                 left = !pending.isEmpty();

@@ -93,7 +93,8 @@ public final class Reconciler implements AutoCloseable {
         this.nodeLoss = new NodeLoss(state, control, nodeWatch, lost, prober, () -> closed);
         this.recovery = new Recovery(state, control, actuator, prober);
         this.commands = new Commands(state, control, actuator, rollouts);
-        this.publication = new Publication(state, threads.stateWriter());
+        this.publication = new Publication(state, threads.stateWriter(),
+                (task, delay) -> loop.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS));
         this.wakeUp = new WakeUp(loop, wiring.clock());
     }
 
@@ -228,7 +229,7 @@ public final class Reconciler implements AutoCloseable {
             passSoon(); // the rest of a sweep, after whatever else is queued
         }
         routing.route();
-        publishIfRecovered();
+        publishIfRecovered(false);
         scheduleWakeUp();
     }
 
@@ -244,8 +245,8 @@ public final class Reconciler implements AutoCloseable {
      * Hands what changed to the state writer, publishes the view, completes the waits of stopAll;
      * returns a future completed once the app records among it are durable.
      */
-    private CompletableFuture<Void> publish() {
-        CompletableFuture<Void> saved = publication.publish();
+    private CompletableFuture<Void> publish(boolean acknowledged) {
+        CompletableFuture<Void> saved = publication.publish(acknowledged);
         commands.settleIdleWaiters();
         return saved;
     }
@@ -254,9 +255,9 @@ public final class Reconciler implements AutoCloseable {
      * {@link #publish} once recovery has completed; before, only the view is refreshed (a loop
      * whose start fails saves nothing: a refused start changes nothing on disk).
      */
-    private CompletableFuture<Void> publishIfRecovered() {
+    private CompletableFuture<Void> publishIfRecovered(boolean acknowledged) {
         if (recovered) {
-            return publish();
+            return publish(acknowledged);
         }
         refreshView();
         return CompletableFuture.completedFuture(null);
@@ -321,7 +322,7 @@ public final class Reconciler implements AutoCloseable {
             // returns, and the desired state the command changed is durable by then. The loop
             // does not wait for the disk: the caller does.
             try {
-                CompletableFuture<Void> saved = publishIfRecovered();
+                CompletableFuture<Void> saved = publishIfRecovered(true);
                 flushEvents();
                 saved.whenComplete((ok, failed) -> {
                     if (failed != null) {
@@ -380,7 +381,7 @@ public final class Reconciler implements AutoCloseable {
         try {
             call(() -> {
                 if (recovered) {
-                    publish(); // a loop whose start failed saves nothing: a refused start changes nothing on disk
+                    publish(false); // a loop whose start failed saves nothing: a refused start changes nothing on disk
                 }
                 return null;
             });

@@ -22,8 +22,9 @@ import java.util.Map;
  *
  * <p>Layout: {@code snapshot.json} holds every app and instance record and its generation G
  * (absent before the first compaction: G = 0, empty); {@code journal-G.log} holds one line per
- * batch written since ({@link JournalFrames}: length, CRC32, JSON). {@link #write} appends one
- * record and fsyncs it before returning. When the journal has grown past max(1 MiB, the
+ * batch written since ({@link JournalFrames}: length, CRC32, JSON), then zero bytes the
+ * {@link Journal} preallocated. {@link #write} writes one record after the last and fsyncs it
+ * before returning. When the journal has grown past max(1 MiB, the
  * snapshot's size), the next write compacts: whole-state work once per journal's worth of
  * changes, so amortized O(1) per changed byte. A load reads the snapshot and replays its journal,
  * with the same checks of every record as the earlier layout had ({@link StateReader}), then
@@ -39,7 +40,8 @@ import java.util.Map;
  * by loads and deleted by the next compaction. A batch is one record, so it is applied wholly or
  * not at all: a torn or checksum-failing last record was never acknowledged (each acknowledged
  * record was fsynced before the next began) and is ignored, then cut off at the next write; a bad
- * record followed by more is corruption, reported with the file and byte offset.
+ * record followed by more is corruption, reported with the file and byte offset; zeros after the
+ * last record are preallocated space (a torn record followed only by zeros is still a torn tail).
  *
  * <p>A dir of the earlier layout ({@code apps/<name>.json}, {@code instances.json}) is read as it
  * always was, with the same errors, and carried into snapshot 1 by the first write. Opening and

@@ -8,7 +8,9 @@ import java.util.zip.CRC32;
 
 /**
  * A journal record is one line: {@code <payload length> <CRC32 of the payload, 8 hex digits>
- * <payload>\n}, the payload being compact JSON (which holds no raw newline). A scan reads the
+ * <payload>\n}, the payload being compact JSON (which holds no raw newline). Zero bytes from a
+ * record's end to the file's end are space the journal preallocated for records not written yet
+ * ({@link Journal}), so they end the records cleanly. A scan reads the
  * records in order and stops at the first that is not whole and intact: when nothing but that
  * record follows (no newline before the file's last byte) it is the torn tail of a write that
  * was never acknowledged (every acknowledged record was fsynced before the next began); when more
@@ -52,7 +54,7 @@ final class JournalFrames {
     static Scan scan(byte[] bytes) {
         List<Entry> entries = new ArrayList<>();
         int pos = 0;
-        while (pos < bytes.length) {
+        while (pos < bytes.length && !zeroFrom(bytes, pos)) {
             Read read = readAt(bytes, pos);
             if (read.problem() != null) {
                 return new Scan(entries, pos, read.problem(), onlyOneRecordLeft(bytes, pos));
@@ -63,9 +65,26 @@ final class JournalFrames {
         return new Scan(entries, pos, null, false);
     }
 
-    /** Whether no newline ends a line before the last byte, from {@code pos} on: so no record can follow. */
+    /** Whether every byte from {@code pos} on is zero: preallocated space, no record. */
+    static boolean zeroFrom(byte[] bytes, int pos) {
+        for (int i = pos; i < bytes.length; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether no newline ends a line before the last byte that is not a preallocated zero, from
+     * {@code pos} on: so no record can follow.
+     */
     private static boolean onlyOneRecordLeft(byte[] bytes, int pos) {
-        for (int i = pos; i < bytes.length - 1; i++) {
+        int end = bytes.length;
+        while (end > pos && bytes[end - 1] == 0) {
+            end--;
+        }
+        for (int i = pos; i < end - 1; i++) {
             if (bytes[i] == '\n') {
                 return false;
             }

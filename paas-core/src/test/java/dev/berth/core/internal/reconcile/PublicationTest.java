@@ -44,11 +44,14 @@ class PublicationTest {
     private final LoopState state = new LoopState(new Wiring(List.of(NodeSpec.of("n1", Resources.of(4, 4096))),
             new FakeBackend(), null, store, Schedulers.spread(), new EventBus(), Clock.systemUTC(), Duration.ofSeconds(5),
             Duration.ofSeconds(1)), Set.of("n1"), Set.of());
-    private final Publication publication = new Publication(state, writerQueue::add);
+    /** Lingering drains, due when the test says. */
+    private final List<Runnable> lingerQueue = new ArrayList<>();
+    private final Publication publication = new Publication(state, writerQueue::add, (task, delay) -> lingerQueue.add(task));
 
+    /** Runs the writer's queue, the linger's timers falling due as soon as the writer is idle. */
     private void runWriter() {
-        while (!writerQueue.isEmpty()) {
-            writerQueue.remove(0).run();
+        while (!writerQueue.isEmpty() || !lingerQueue.isEmpty()) {
+            (writerQueue.isEmpty() ? lingerQueue : writerQueue).remove(0).run();
         }
     }
 
@@ -62,11 +65,12 @@ class PublicationTest {
     void recordsChangedWhileAWriteIsPendingGoOutTogetherNewestFirstAndDeletesToo() {
         Tracked one = track("web-1", InstanceState.STARTING);
         track("web-2", InstanceState.STARTING);
-        publication.publish();
+        publication.publish(false);
         one.update(one.record().withState(InstanceState.HEALTHY));
         state.instances.remove("web-2");
-        publication.publish();
-        assertThat(writerQueue).as("one drain for both publications").hasSize(1);
+        publication.publish(false);
+        assertThat(lingerQueue).as("nobody waits for them: one linger for both publications").hasSize(1);
+        assertThat(writerQueue).isEmpty();
 
         runWriter();
 
@@ -77,15 +81,68 @@ class PublicationTest {
     }
 
     @Test
+    void instanceRecordsLingerForTheNextCommandAndGoOutInItsWrite() {
+        track("web-1", InstanceState.STARTING);
+        publication.publish(false);
+        assertThat(writerQueue).as("lingering, not written yet").isEmpty();
+
+        state.putApp(new AppRecord(AppSpec.builder("web").command("sleep", "1000").build(), "r1", false));
+        CompletableFuture<Void> command = publication.publish(true);
+        assertThat(writerQueue).as("a command waits: written at once").hasSize(1);
+        writerQueue.remove(0).run();
+
+        assertThat(command).isCompleted();
+        assertThat(store.writes).as("the instance went out with the command's app").isEqualTo(1);
+        assertThat(store.loadInstances()).extracting(InstanceRecord::id).containsExactly("web-1");
+        runWriter(); // the linger falls due with nothing left to write
+        assertThat(store.writes).isEqualTo(1);
+    }
+
+    @Test
+    void anAppRecordTheLoopChangedItselfLingersToo() {
+        state.putApp(new AppRecord(AppSpec.builder("web").command("sleep", "1000").build(), "r1", false));
+        assertThat(publication.publish(false)).as("a pass's change (a rollout's end, say): nobody waits").isCompleted();
+        assertThat(writerQueue).isEmpty();
+        runWriter();
+        assertThat(store.loadApps()).containsKey("web");
+        assertThat(store.writes).isEqualTo(1);
+    }
+
+    @Test
+    void recordsChangedDuringACommandsWriteLingerUnlessAnotherCommandWaits() {
+        state.putApp(new AppRecord(AppSpec.builder("web").command("sleep", "1000").build(), "r1", false));
+        CompletableFuture<Void> first = publication.publish(true);
+        List<CompletableFuture<Void>> second = new ArrayList<>();
+        duringWrite = () -> {
+            track("web-1", InstanceState.STARTING);
+            publication.publish(false); // nobody waits for this one
+            duringWrite = () -> {
+                state.putApp(state.apps.get("web").withStopped(true));
+                second.add(publication.publish(true));
+            };
+        };
+        writerQueue.remove(0).run();
+        assertThat(first).isCompleted();
+        assertThat(store.writes).as("the instance lingers after the command's write").isEqualTo(1);
+        assertThat(lingerQueue).hasSize(1);
+
+        lingerQueue.remove(0).run();
+        writerQueue.remove(0).run(); // writes the instance; a second command arrives meanwhile and is written next
+        assertThat(second).singleElement().matches(CompletableFuture::isDone);
+        assertThat(store.writes).isEqualTo(3);
+        assertThat(store.loadApps().get("web").stopped()).isTrue();
+    }
+
+    @Test
     void aFailedWriteIsTriedAgainByTheNextPublicationEvenWithNothingNewToSave() {
         track("web-1", InstanceState.HEALTHY);
         failing = true;
-        publication.publish();
+        publication.publish(false);
         runWriter();
         assertThat(store.loadInstances()).isEmpty();
 
         failing = false;
-        publication.publish(); // a pass that changed nothing
+        publication.publish(false); // a pass that changed nothing
         runWriter();
         assertThat(store.loadInstances()).extracting(InstanceRecord::id).containsExactly("web-1");
     }
@@ -96,7 +153,7 @@ class PublicationTest {
         state.putApp(web);
         track("web-1", InstanceState.PENDING);
 
-        CompletableFuture<Void> saved = publication.publish();
+        CompletableFuture<Void> saved = publication.publish(true);
 
         assertThat(saved).as("the loop returned before the disk").isNotDone();
         assertThat(publication.view().apps()).as("readers see it at once").containsKey("web");
@@ -104,7 +161,7 @@ class PublicationTest {
         assertThat(saved).isCompleted();
         assertThat(store.loadApps()).containsKey("web");
         assertThat(store.writes).as("the app and its instance in one batch").isEqualTo(1);
-        assertThat(publication.publish()).as("nothing new: nothing to wait for").isCompleted();
+        assertThat(publication.publish(true)).as("nothing new: nothing to wait for").isCompleted();
     }
 
     @Test
@@ -112,7 +169,7 @@ class PublicationTest {
         AppRecord web = new AppRecord(AppSpec.builder("web").command("sleep", "1000").build(), "r1", false);
         state.putApp(web);
         failing = true;
-        CompletableFuture<Void> saved = publication.publish();
+        CompletableFuture<Void> saved = publication.publish(true);
         runWriter();
         assertThat(saved).isCompletedExceptionally();
         assertThatThrownBy(saved::join).hasRootCauseInstanceOf(StateStoreException.class)
@@ -120,7 +177,7 @@ class PublicationTest {
 
         failing = false;
         state.removeApp("web");
-        CompletableFuture<Void> next = publication.publish();
+        CompletableFuture<Void> next = publication.publish(true);
         runWriter();
         assertThat(next).isCompleted();
         assertThat(store.loadApps()).as("the newer change (the removal) won").isEmpty();
@@ -131,11 +188,11 @@ class PublicationTest {
     void aRemovalThatCameDuringAFailedWriteStaysTheNewestAndEveryWaitingCommandIsTold() {
         state.putApp(new AppRecord(AppSpec.builder("web").command("sleep", "1000").build(), "r1", false));
         failing = true;
-        CompletableFuture<Void> deploy = publication.publish();
+        CompletableFuture<Void> deploy = publication.publish(true);
         List<CompletableFuture<Void>> remove = new ArrayList<>();
         duringWrite = () -> { // the loop removes the app while the deploy's write is on its way
             state.removeApp("web");
-            remove.add(publication.publish());
+            remove.add(publication.publish(true));
         };
 
         runWriter();
@@ -144,7 +201,7 @@ class PublicationTest {
         assertThat(remove).singleElement().as("queued behind the failed write: told, not left waiting")
                 .matches(CompletableFuture::isCompletedExceptionally);
         failing = false;
-        publication.publish();
+        publication.publish(true);
         runWriter();
         assertThat(store.loadApps()).as("the removal, newer than the failed deploy, won").isEmpty();
     }

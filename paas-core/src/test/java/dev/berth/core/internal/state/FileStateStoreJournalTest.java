@@ -45,8 +45,15 @@ class FileStateStoreJournalTest {
         }
     }
 
+    /** Writes {@code bytes} right after the journal's records, into its preallocated zeros, as a write cut short would leave them. */
     private static void append(Path file, byte[] bytes) throws IOException {
-        Files.write(file, bytes, StandardOpenOption.APPEND);
+        long end = StateDirs.records(file).length;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                end += ch.write(buf, end);
+            }
+        }
     }
 
     @ParameterizedTest
@@ -54,7 +61,7 @@ class FileStateStoreJournalTest {
     void aTornLastRecordWasNeverAcknowledgedAndIsCutOffAtTheNextWrite(int kept) throws IOException {
         writeBatches(3);
         Path journal = StateDirs.journal(dir, 0);
-        byte[] good = Files.readAllBytes(journal);
+        byte[] good = StateDirs.records(journal);
         byte[] torn = StateDirs.frame(StateDirs.payload(Batches.random(random, 6)));
         append(journal, Arrays.copyOf(torn, kept < 0 ? torn.length - 1 : kept));
         byte[] withTail = Files.readAllBytes(journal);
@@ -69,8 +76,27 @@ class FileStateStoreJournalTest {
         model.apply(next);
         assertLoadsModel();
         byte[] expected = concat(good, StateDirs.frame(StateDirs.payload(next)));
-        assertThat(Files.readAllBytes(journal)).as("the tail cut off, the new record right after the good ones")
+        assertThat(StateDirs.records(journal)).as("the tail cut off, the new record right after the good ones")
                 .isEqualTo(expected);
+    }
+
+    @Test
+    void recordsAreWrittenIntoPreallocatedZerosWhichReadAsTheCleanEnd() throws IOException {
+        writeBatches(3);
+        Path journal = StateDirs.journal(dir, 0);
+        byte[] records = StateDirs.records(journal);
+        assertThat(Files.size(journal)).as("a chunk preallocated ahead").isEqualTo(1 << 20);
+        assertLoadsModel();
+        assertThat(Files.readAllBytes(journal)).as("a load cuts nothing off").hasSize(1 << 20).startsWith(records);
+
+        StateChanges next = Batches.random(random, 6);
+        try (FileStateStore store = FileStateStore.open(dir)) {
+            store.write(next);
+        }
+        model.apply(next);
+        assertLoadsModel();
+        assertThat(StateDirs.records(journal)).isEqualTo(concat(records, StateDirs.frame(StateDirs.payload(next))));
+        assertThat(Files.size(journal)).as("written into the space it had").isEqualTo(1 << 20);
     }
 
     @Test
@@ -114,7 +140,7 @@ class FileStateStoreJournalTest {
     void aWellFramedRecordWithAnUnsafeIdNamesFileOffsetFieldAndValue() throws IOException {
         writeBatches(2);
         Path journal = StateDirs.journal(dir, 0);
-        long offset = Files.size(journal);
+        long offset = StateDirs.records(journal).length;
         String payload = new String(StateDirs.payload(StateChanges.builder()
                 .saveInstance(Batches.instance("i1", 7)).build()), StandardCharsets.UTF_8).replace("\"r7\"", "\"../../x\"");
         append(journal, StateDirs.frame(payload.getBytes(StandardCharsets.UTF_8)));
@@ -138,7 +164,7 @@ class FileStateStoreJournalTest {
                 assertThat(journals).hasSize(1);
                 long snapshot = Files.exists(StateDirs.snapshot(dir)) ? Files.size(StateDirs.snapshot(dir)) : 0;
                 long lastFrame = StateDirs.frame(StateDirs.payload(c)).length;
-                assertThat(Files.size(journals.get(0))).isLessThanOrEqualTo(Math.max(min, snapshot) + lastFrame);
+                assertThat((long) StateDirs.records(journals.get(0)).length).isLessThanOrEqualTo(Math.max(min, snapshot) + lastFrame);
             }
         }
         assertThat(journals().get(0).getFileName().toString()).isNotEqualTo("journal-0.log"); // it did compact
@@ -161,7 +187,8 @@ class FileStateStoreJournalTest {
                 StateChanges one = StateChanges.builder().saveInstance(Batches.instance("web-" + i, i + 1)).build();
                 store.write(one);
                 expected += StateDirs.frame(StateDirs.payload(one)).length;
-                assertThat(Files.size(journal)).as("the journal grows by each record's frame only").isEqualTo(expected);
+                assertThat((long) StateDirs.records(journal).length).as("the journal's records grow by each record's frame only")
+                        .isEqualTo(expected);
             }
             assertThat(Files.readAllBytes(StateDirs.snapshot(dir))).as("no whole-state rewrite").isEqualTo(snapshot);
             assertThat(expected).isLessThan(snapshot.length / 4);

@@ -56,6 +56,16 @@ public final class StateDirs {
         return StateLog.journalFile(dir, generation);
     }
 
+    /** The bytes of {@code journal}'s records: the file less the zero bytes preallocated after them. */
+    public static byte[] records(Path journal) throws IOException {
+        byte[] all = Files.readAllBytes(journal);
+        int end = all.length;
+        while (end > 0 && all[end - 1] == 0) {
+            end--;
+        }
+        return java.util.Arrays.copyOf(all, end);
+    }
+
     /** The snapshot file. */
     public static Path snapshot(Path dir) {
         return StateLog.snapshotFile(dir);
