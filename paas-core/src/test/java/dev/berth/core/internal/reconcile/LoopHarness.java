@@ -1,4 +1,4 @@
-// One control loop over the fake backend, a recording router and a memory store, on real or stepped threads.
+// One control loop over the fake backend, a recording router and a memory store, stepped by the test on a manual clock.
 package dev.berth.core.internal.reconcile;
 
 import dev.berth.api.AppSpec;
@@ -15,7 +15,6 @@ import dev.berth.api.Routing;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Traffic;
 import dev.berth.core.Schedulers;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-/** One control loop over the fake backend, a recording router and a memory store, for the loop's unit tests. */
+/** One control loop over the fake backend, a recording router and a memory store, on {@link SteppedThreads}, for the loop's unit tests. */
 final class LoopHarness implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(10);
     static final String DOMAIN = "web.test";
@@ -37,27 +36,20 @@ final class LoopHarness implements AutoCloseable {
     final List<PlatformEvent> events = new CopyOnWriteArrayList<>();
     final RecordingRouter router = new RecordingRouter();
     Reconciler loop;
-    /** Set by {@link #stepped}: the loop's threads and clock, stepped by the test. */
-    private SteppedThreads threads;
+    /** The loop's threads and clock, stepped by the test: tasks, timers, probes and event deliveries run on its thread. */
+    private SteppedThreads threads = new SteppedThreads(java.time.Instant.parse("2026-12-06T01:00:00Z"));
+
+    LoopHarness() {
+        backend.clock = threads.clock();
+    }
 
     /** A router that remembers every table it applied, and the set of endpoints it ever routed. */
     static final class RecordingRouter implements Router {
         final List<RoutingTable> applied = new CopyOnWriteArrayList<>();
         final Set<Endpoint> everRouted = ConcurrentHashMap.newKeySet();
-        /** While set, a table it matches is held (not applied) until {@link #release} counts down. */
-        volatile java.util.function.Predicate<RoutingTable> holdIf;
-        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
         @Override
         public void apply(RoutingTable table) {
-            java.util.function.Predicate<RoutingTable> hold = holdIf;
-            if (hold != null && hold.test(table)) {
-                try {
-                    release.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
             table.routes().values().forEach(r -> everRouted.addAll(r.endpoints()));
             applied.add(table);
         }
@@ -97,27 +89,28 @@ final class LoopHarness implements AutoCloseable {
     }
 
     LoopHarness open(List<NodeSpec> nodes, Duration nodeDownAfter, Duration readinessTimeout) {
-        EventBus bus = threads == null ? new EventBus() : new EventBus(Runnable::run);
-        bus.add(events::add);
-        Wiring w = new Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
-                threads == null ? Clock.systemUTC() : threads.clock(), Duration.ofMillis(200), Duration.ofSeconds(1), 10,
-                nodeDownAfter, readinessTimeout);
-        loop = threads == null ? new Reconciler(w) : new Reconciler(w, threads);
-        loop.start();
-        if (threads != null) {
-            threads.runUntilIdle();
+        if (loop != null) { // the last loop shut its executors down: the next one gets new ones
+            threads = threads.next();
+            backend.clock = threads.clock();
         }
+        EventBus bus = new EventBus(Runnable::run); // delivered on the test's thread, as the loop publishes
+        bus.add(events::add);
+        Wiring w = new Wiring(nodes, backend, router, store, Schedulers.spread(), bus, threads.clock(),
+                Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter, readinessTimeout);
+        loop = new Reconciler(w, threads);
+        loop.start();
+        threads.runUntilIdle();
         return this;
     }
 
-    /**
-     * Makes the next {@link #open} run the loop on {@link SteppedThreads}: tasks, timers, probes
-     * and event deliveries on the test's thread when it steps them ({@link #until}, {@link #advance}).
-     */
-    LoopHarness stepped() {
-        threads = new SteppedThreads(java.time.Instant.parse("2026-12-06T01:00:00Z"));
-        backend.clock = threads.clock();
-        return this;
+    /** From now on the router's tables wait, unapplied, until {@link #releaseRouter} (a router that takes its time). */
+    void holdRouter() {
+        threads.holdRouter();
+    }
+
+    /** The held tables are applied with the next steps. */
+    void releaseRouter() {
+        threads.releaseRouter();
     }
 
     /** Runs what is queued, then moves the clock on 5 ms at a time until {@code done} holds; fails after {@link #WAIT} of it. */
@@ -125,27 +118,19 @@ final class LoopHarness implements AutoCloseable {
         threads.until(done, TICK, WAIT);
     }
 
-    /** Waits until {@code done} holds: {@link #until} on stepped threads, Awaitility on real ones. */
+    /** The same as {@link #until}. */
     void eventually(java.util.function.BooleanSupplier done) {
-        if (threads != null) {
-            until(done);
-        } else {
-            org.awaitility.Awaitility.await().atMost(WAIT).until(done::getAsBoolean);
-        }
+        until(done);
     }
 
-    /** Checks that {@code holds} stays true for {@code d}: {@link #throughout} on stepped threads, Awaitility on real ones. */
+    /** The same as {@link #throughout}: {@code holds} stays true for {@code d} on the loop's clock. */
     void during(Duration d, java.util.function.BooleanSupplier holds) {
-        if (threads != null) {
-            throughout(d, holds);
-        } else {
-            org.awaitility.Awaitility.await().during(d).atMost(d.plus(WAIT)).until(holds::getAsBoolean);
-        }
+        throughout(d, holds);
     }
 
-    /** The loop's time: the manual clock's when stepped. */
+    /** The loop's time: the manual clock's. */
     java.time.Instant now() {
-        return threads == null ? java.time.Instant.now() : threads.clock().instant();
+        return threads.clock().instant();
     }
 
     /** Moves the clock on by {@code d}, running what falls due. */

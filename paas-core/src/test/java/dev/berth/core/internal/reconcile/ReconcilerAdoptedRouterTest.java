@@ -2,9 +2,7 @@
 package dev.berth.core.internal.reconcile;
 
 import static dev.berth.core.internal.reconcile.LoopHarness.DOMAIN;
-import static dev.berth.core.internal.reconcile.LoopHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.berth.spi.AppRecord;
 import dev.berth.api.Endpoint;
@@ -36,20 +34,20 @@ class ReconcilerAdoptedRouterTest {
     void anAdoptedInstanceNoLongerWantedLeavesTheAdoptedProxyBeforeItIsStopped() {
         h.open(LoopHarness.nodes(1), Duration.ofSeconds(30));
         h.loop.deploy(LoopHarness.web(2, RestartPolicy.defaults()).build());
-        await().atMost(WAIT).until(() -> h.inState(InstanceState.HEALTHY).size() == 2 && h.router.routed(DOMAIN).size() == 2);
+        h.until(() -> h.inState(InstanceState.HEALTHY).size() == 2 && h.router.routed(DOMAIN).size() == 2);
         Set<Endpoint> served = h.router.routed(DOMAIN); // what the proxy keeps serving after the loop dies
         h.loop.close();
         AppRecord web = h.store.apps.get("web");
         h.store.apps.put("web", web.withSpec(web.spec().withInstances(Instances.of(1)))); // one is no longer wanted
-        h.router.holdIf = t -> true; // the new loop's tables are held until released
+        h.holdRouter(); // the new loop's tables wait until released
 
         h.open(LoopHarness.nodes(1), Duration.ofSeconds(30));
-        await().atMost(WAIT).until(() -> h.events(PlatformEvent.InstanceAdopted.class).size() == 2);
+        h.until(() -> h.events(PlatformEvent.InstanceAdopted.class).size() == 2);
         h.during(Duration.ofMillis(600), h.backend.stops::isEmpty); // the adopted proxy may still send to them
         assertThat(h.router.routed(DOMAIN)).isEqualTo(served);
 
-        h.router.release.countDown();
-        await().atMost(WAIT).until(() -> h.backend.stops.size() == 1);
+        h.releaseRouter();
+        h.until(() -> h.backend.stops.size() == 1);
         Set<Endpoint> left = h.instances().stream().filter(r -> !h.backend.stops.contains(r.id()))
                 .map(InstanceRecord::endpoint).collect(Collectors.toSet());
         assertThat(h.router.routed(DOMAIN)).isEqualTo(left).hasSize(1);

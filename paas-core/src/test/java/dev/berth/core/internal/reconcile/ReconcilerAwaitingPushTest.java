@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReconcilerAwaitingPushTest {
     private static final String COMMIT = "8b72433" + "0".repeat(33);
-    private final LoopHarness h = new LoopHarness().stepped();
+    private final LoopHarness h = new LoopHarness();
 
     @AfterEach
     void close() {

@@ -2,11 +2,9 @@
 package dev.berth.core.internal.reconcile;
 
 import static dev.berth.core.internal.reconcile.LoopHarness.DOMAIN;
-import static dev.berth.core.internal.reconcile.LoopHarness.WAIT;
 import static dev.berth.core.internal.reconcile.LoopHarness.nodes;
 import static dev.berth.core.internal.reconcile.LoopHarness.web;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.Endpoint;
 import dev.berth.api.InstanceRecord;
@@ -58,7 +56,6 @@ class ReconcilerNodesTest {
 
     @Test
     void whenMostNodesFallSilentAtOnceTheControlPlaneIsSuspectedAndNothingIsEvicted() {
-        h.stepped();
         List<InstanceRecord> before = deployOnePerNode(3);
         Instant now = h.now();
         h.backend.cutOff.put("n1", now);
@@ -81,7 +78,6 @@ class ReconcilerNodesTest {
 
     @Test
     void aSingleNodeThatFallsSilentIsSuspicionNotDown() {
-        h.stepped();
         List<InstanceRecord> before = deployOnePerNode(1);
         h.backend.cutOff.put("n1", h.now());
 
@@ -94,7 +90,6 @@ class ReconcilerNodesTest {
 
     @Test
     void oneOfTwoNodesFallingSilentIsDown() {
-        h.stepped();
         deployOnePerNode(2);
         h.backend.cutOff.put("n1", h.now());
 
@@ -106,7 +101,6 @@ class ReconcilerNodesTest {
 
     @Test
     void aDownNodesInstanceStaysRoutedUntilItsReplacementIsReady() {
-        h.stepped();
         List<InstanceRecord> before = deployOnePerNode(3);
         InstanceRecord lost = before.stream().filter(r -> r.node().equals("n1")).findFirst().orElseThrow();
         h.backend.listenLate = true; // the replacement will take its time to listen
@@ -136,21 +130,21 @@ class ReconcilerNodesTest {
         List<InstanceRecord> before = deployOnePerNode(3);
         InstanceRecord lost = before.stream().filter(r -> r.node().equals("n1")).findFirst().orElseThrow();
         h.backend.listenLate = true; // its replacement never gets ready in this test
-        h.backend.cutOff.put("n1", Instant.now());
-        await().atMost(WAIT).until(() -> h.events(PlatformEvent.InstanceLost.class).size() == 1);
+        h.backend.cutOff.put("n1", h.now());
+        h.until(() -> h.events(PlatformEvent.InstanceLost.class).size() == 1);
         h.during(Duration.ofMillis(300), () -> h.router.routed(DOMAIN).contains(lost.endpoint()));
-        h.router.holdIf = t -> !t.routes().get(DOMAIN).endpoints().contains(lost.endpoint());
+        h.holdRouter(); // the next tables (the one that leaves it out among them) wait until released
 
         h.backend.cutOff.remove("n1"); // it answers again, still running the lost instance
 
-        await().atMost(WAIT).until(() -> !h.events(PlatformEvent.NodeUp.class).isEmpty());
+        h.until(() -> !h.events(PlatformEvent.NodeUp.class).isEmpty());
         h.during(Duration.ofMillis(600), () -> !h.backend.stops.contains(lost.id())); // the router may still send to it
         assertThat(h.backend.running).containsKey(lost.id());
-        h.router.release.countDown();
-        await().atMost(WAIT).until(() -> h.backend.stops.contains(lost.id()));
+        h.releaseRouter();
+        h.until(() -> h.backend.stops.contains(lost.id()));
         assertThat(h.router.routed(DOMAIN)).doesNotContain(lost.endpoint());
         // the event follows the backend's stop through the loop's queue
-        await().atMost(WAIT).until(() -> !h.events(PlatformEvent.StaleInstanceStopped.class).isEmpty());
+        h.until(() -> !h.events(PlatformEvent.StaleInstanceStopped.class).isEmpty());
         assertThat(h.events(PlatformEvent.StaleInstanceStopped.class)).extracting(PlatformEvent.StaleInstanceStopped::instance)
                 .containsExactly(lost.id());
     }

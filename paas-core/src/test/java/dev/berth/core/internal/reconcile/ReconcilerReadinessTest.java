@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 class ReconcilerReadinessTest {
     private static final RestartPolicy POLICY = new RestartPolicy(Duration.ofMillis(100), Duration.ofMillis(400), 2,
             Duration.ofMinutes(1));
-    private final LoopHarness h = new LoopHarness().stepped();
+    private final LoopHarness h = new LoopHarness();
 
     @AfterEach
     void close() {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * with no time passing.
  */
 class ReconcilerRespawnTest {
-    private final LoopHarness h = new LoopHarness().stepped();
+    private final LoopHarness h = new LoopHarness();
 
     @AfterEach
     void close() {

@@ -3,7 +3,6 @@ package dev.berth.core.internal.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
-import static org.awaitility.Awaitility.await;
 
 import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
@@ -20,15 +19,12 @@ import dev.berth.api.Routing;
 import dev.berth.api.RoutingTable;
 import dev.berth.api.Traffic;
 import dev.berth.core.Schedulers;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,9 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The control loop's decisions, against an in-memory backend and store, on {@link SteppedThreads}:
  * every task, timer and event delivery runs on the test's thread when the test steps the loop, on a
- * clock only the test moves, so each test is a sequence of exact steps with no waiting. One test
- * needs a real health prober (its app listens on a port) and a router that holds a table; it runs
- * on real threads.
+ * clock only the test moves, so each test is a sequence of exact steps with no waiting. A router
+ * that takes its time is a router whose tasks the test holds ({@link SteppedThreads#holdRouter}).
  */
 class ReconcilerTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -55,26 +50,21 @@ class ReconcilerTest {
 
     /** A loop whose node watch declares a node down after {@code nodeDownAfter} of silence. */
     private Reconciler open(List<NodeSpec> nodes, Duration nodeDownAfter) {
+        return open(nodes, nodeDownAfter, null);
+    }
+
+    /** A loop with {@code router} (or none). */
+    private Reconciler open(List<NodeSpec> nodes, Duration nodeDownAfter, Router router) {
         if (loop != null) { // a restart: the closed loop's threads are shut down
-            threads = new SteppedThreads(threads.clock().instant());
+            threads = threads.next();
         }
         backend.clock = threads.clock();
         EventBus bus = new EventBus(Runnable::run); // delivered on the test's thread, as the loop publishes
         bus.add(events::add);
-        Reconciler r = new Reconciler(new Wiring(nodes, backend, null, store, Schedulers.spread(), bus,
+        Reconciler r = new Reconciler(new Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
                 threads.clock(), Duration.ofMillis(200), Duration.ofSeconds(1), 10, nodeDownAfter), threads);
         r.start();
         threads.runUntilIdle();
-        return r;
-    }
-
-    /** A loop on real threads and the system clock, with {@code router}. */
-    private Reconciler openOnRealThreads(List<NodeSpec> nodes, Router router) {
-        EventBus bus = new EventBus();
-        bus.add(events::add);
-        Reconciler r = new Reconciler(new Wiring(nodes, backend, router, store, Schedulers.spread(), bus,
-                Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(1)));
-        r.start();
         return r;
     }
 
@@ -344,20 +334,11 @@ class ReconcilerTest {
     }
 
     @Test
-    void aRoutedInstanceIsStoppedOnlyAfterTheRouterStoppedSendingToIt() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicBoolean armed = new AtomicBoolean();
-        List<RoutingTable> applied = new CopyOnWriteArrayList<>();
+    void aRoutedInstanceIsStoppedOnlyAfterTheRouterStoppedSendingToIt() {
+        List<RoutingTable> applied = new ArrayList<>();
         Router router = new Router() {
             @Override
             public void apply(RoutingTable table) {
-                if (armed.get() && table.routes().get("web.test").endpoints().size() == 1) {
-                    try { // the table that drains an instance: hold it until the test lets go
-                        release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
                 applied.add(table);
             }
 
@@ -370,21 +351,18 @@ class ReconcilerTest {
             public void close() {
             }
         };
-        loop = openOnRealThreads(nodes(1), router);
+        loop = open(nodes(1), Duration.ofSeconds(30), router);
         loop.deploy(app("web", Instances.of(2)).toBuilder().env(AppSpec.PORT, AppSpec.RANDOM_PORT)
                 .routing(Routing.of("web.test")).build());
-        await().atMost(WAIT).until(() -> !applied.isEmpty()
-                && applied.get(applied.size() - 1).routes().get("web.test").endpoints().size() == 2);
+        until(() -> !applied.isEmpty() && applied.get(applied.size() - 1).routes().get("web.test").endpoints().size() == 2);
 
-        armed.set(true);
+        threads.holdRouter(); // the table that drains an instance waits until the test lets go
         loop.scale("web", Instances.of(1));
-        await().during(Duration.ofMillis(600)).atMost(WAIT) // three resync passes: nothing may stop it meanwhile
-                .until(() -> backend.stops.isEmpty());
+        throughout(Duration.ofMillis(600), backend.stops::isEmpty); // three resync passes: nothing may stop it meanwhile
 
-        assertThat(backend.stops).as("no stop while the router still sends to it").isEmpty();
         assertThat(loop.view().instancesOf("web")).extracting(InstanceRecord::state).contains(InstanceState.STOPPING);
-        release.countDown();
-        await().atMost(WAIT).until(() -> backend.stops.size() == 1 && loop.view().instancesOf("web").size() == 1);
+        threads.releaseRouter();
+        until(() -> backend.stops.size() == 1 && loop.view().instancesOf("web").size() == 1);
         assertThat(applied.get(applied.size() - 1).routes().get("web.test").endpoints()).singleElement()
                 .isEqualTo(loop.view().instancesOf("web").get(0).endpoint());
     }

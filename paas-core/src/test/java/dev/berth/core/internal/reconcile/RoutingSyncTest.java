@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * changed: checked on stepped threads against the tables a recording router applied.
  */
 class RoutingSyncTest {
-    private final LoopHarness h = new LoopHarness().stepped();
+    private final LoopHarness h = new LoopHarness();
 
     @AfterEach
     void close() {

@@ -40,9 +40,33 @@ final class SteppedThreads implements LoopThreads {
     private long timerSeq;
     private final Scheduler loop = new Scheduler();
     private final Scheduler others = new Scheduler();
+    /** The router's executor: its tasks go to the queue, or wait in {@link #heldRouterTasks} while held. */
+    private final Scheduler routerThread = new Scheduler() {
+        @Override
+        public void execute(Runnable command) {
+            if (routerHeld) {
+                heldRouterTasks.add(command);
+            } else {
+                super.execute(command);
+            }
+        }
+    };
+    private final List<Runnable> heldRouterTasks = new ArrayList<>();
+    private boolean routerHeld;
 
     SteppedThreads(Instant start) {
         this.clock = new ManualClock(start);
+    }
+
+    /**
+     * Fresh threads for the next loop (a loop's close shuts its executors down), on a clock going
+     * on from this one's time, holding the router's tasks if this one does.
+     */
+    SteppedThreads next() {
+        runUntilIdle();
+        SteppedThreads next = new SteppedThreads(clock.instant());
+        next.routerHeld = routerHeld;
+        return next;
     }
 
     /** The clock the loop reads (give it to the {@link Wiring}). */
@@ -62,7 +86,19 @@ final class SteppedThreads implements LoopThreads {
 
     @Override
     public ExecutorService router() {
-        return others;
+        return routerThread;
+    }
+
+    /** From now on the router's tasks wait (a router that takes its time to apply a table) until {@link #releaseRouter}. */
+    void holdRouter() {
+        routerHeld = true;
+    }
+
+    /** The held router tasks run, in order, with the next steps; later ones run as they come. */
+    void releaseRouter() {
+        routerHeld = false;
+        queue.addAll(heldRouterTasks);
+        heldRouterTasks.clear();
     }
 
     @Override
@@ -213,7 +249,7 @@ final class SteppedThreads implements LoopThreads {
     }
 
     /** An executor whose tasks go to the shared queue and whose timers run on the manual clock. */
-    private final class Scheduler extends AbstractExecutorService implements ScheduledExecutorService {
+    private class Scheduler extends AbstractExecutorService implements ScheduledExecutorService {
         private boolean shutdown;
 
         @Override
