@@ -121,8 +121,9 @@ public final class Reconciler implements AutoCloseable {
         });
         loop.scheduleWithFixedDelay(() -> safely(this::resync), w.resyncInterval().toMillis(),
                 w.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
-        // Node liveness is read from the backend's last checks (no round trip) a few times per threshold.
-        long every = Math.max(50, Math.min(500, w.nodeDownAfter().toMillis() / 4));
+        // Node liveness is read from the backend's last checks (no round trip), 20 times per threshold
+        // and at least every 250 ms: a node is declared down at most that long after its threshold.
+        long every = Math.max(50, Math.min(250, w.nodeDownAfter().toMillis() / 20));
         loop.scheduleWithFixedDelay(() -> safely(nodeLoss::watchNodes), every, every, TimeUnit.MILLISECONDS);
     }
 
