@@ -7,6 +7,7 @@ import dev.berth.api.AppSpec;
 import dev.berth.spi.Backend;
 import dev.berth.api.BerthException;
 import dev.berth.api.Cluster;
+import dev.berth.api.DeployPlan;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.ExecResult;
 import dev.berth.api.Instance;
@@ -146,6 +147,18 @@ public final class Platform implements AutoCloseable {
             releases.prune(rec);
         }
         return app(spec.name());
+    }
+
+    /**
+     * What {@link #deploy} of {@code spec} would do now, changing nothing (Nomad's {@code job
+     * plan}): the fields that change, whether it makes a new release, what the first pass would
+     * start (per node) and stop, the rolling update's steps, and what cannot be placed and why.
+     *
+     * @throws InvalidSpecException what {@link #deploy} would throw for the spec
+     */
+    public DeployPlan plan(AppSpec spec) {
+        checkDeployable(spec);
+        return reconciler.plan(releases.resolve(spec));
     }
 
     /**

@@ -1,4 +1,4 @@
-// The /v1/apps endpoints: list, deploy, inspect, remove, scale, stop/start/restart, rollback, releases, env, domains, disk.
+// The /v1/apps endpoints: list, deploy, plan, inspect, remove, scale, stop/start/restart, rollback, releases, env, domains, disk.
 package dev.berth.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,6 +29,7 @@ final class AppResources {
                 Route.of("GET", "/v1/apps/{app}", Scope.READ, c -> Views.app(platform.app(c.param("app")),
                         c.grant().scope().allows(Scope.ADMIN))),
                 Route.of("PUT", "/v1/apps/{app}", Scope.DEPLOY, this::deploy),
+                Route.of("POST", "/v1/apps/{app}/plan", Scope.READ, c -> Views.plan(platform.plan(spec(c)))),
                 Route.of("DELETE", "/v1/apps/{app}", Scope.ADMIN, c -> {
                     platform.remove(c.param("app"));
                     return Map.of("app", c.param("app"), "removed", true);
@@ -58,14 +59,17 @@ final class AppResources {
     /** PUT: the body is one app of the YAML manifest schema; answers the release (which is also the deploy's id). */
     private Object deploy(Call c) throws Exception {
         String name = c.param("app");
-        Object tree = json.treeToValue(c.object(), Object.class);
-        AppSpec spec = Manifests.fromTree(name, tree);
-        App app = platform.deploy(spec);
+        App app = platform.deploy(spec(c));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("app", name);
         m.put("release", app.release());
         m.put("deployId", app.release());
         return m;
+    }
+
+    /** The body as the spec of the path's app: one app of the YAML manifest schema. */
+    private AppSpec spec(Call c) throws Exception {
+        return Manifests.fromTree(c.param("app"), json.treeToValue(c.object(), Object.class));
     }
 
     /** Back to the newest earlier release that succeeded; 409 when there is none. */

@@ -3,6 +3,7 @@ package dev.berth.server;
 
 import dev.berth.api.App;
 import dev.berth.api.Cluster;
+import dev.berth.api.DeployPlan;
 import dev.berth.api.DeployRecord;
 import dev.berth.api.Instance;
 import dev.berth.api.InstanceInfo;
@@ -20,6 +21,34 @@ import java.util.TreeMap;
 /** Turns the platform's records into JSON trees (ordered maps); field names are part of the API. */
 final class Views {
     private Views() {
+    }
+
+    /** A deploy's dry run ({@code POST /v1/apps/{app}/plan}); env values are hidden in it already. */
+    static Map<String, Object> plan(DeployPlan p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("app", p.app());
+        m.put("currentRelease", p.currentRelease());
+        m.put("newRelease", p.newRelease());
+        m.put("unchanged", p.unchanged());
+        m.put("changes", p.changes().stream().map(c -> {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("field", c.field());
+            f.put("before", c.before());
+            f.put("after", c.after());
+            return f;
+        }).toList());
+        m.put("placement", new TreeMap<>(p.placement()));
+        m.put("toStart", p.toStart());
+        m.put("toStop", p.toStop());
+        m.put("steps", p.steps().stream().map(s -> {
+            Map<String, Object> step = new LinkedHashMap<>();
+            step.put("start", s.start());
+            step.put("stop", s.stop());
+            return step;
+        }).toList());
+        m.put("unplaced", p.unplaced());
+        m.put("unplacedReason", p.unplacedReason());
+        return m;
     }
 
     /** An app in the list: name, release, desired count, stopped, and its instances counted by state. */

@@ -170,6 +170,46 @@ class ControlServerIT {
     }
 
     @Test
+    void aPlanSaysWhatADeployWouldDoAndChangesNothing() throws Exception {
+        Answer fresh = call("POST", "/v1/apps/web/plan", READ, APP);
+        assertThat(fresh.status()).isEqualTo(200);
+        assertThat(fresh.body().get("newRelease").asBoolean()).isTrue();
+        assertThat(fresh.body().get("currentRelease").isNull()).isTrue();
+        assertThat(fresh.body().at("/placement/local").asInt()).isEqualTo(2);
+        assertThat(fresh.body().get("toStart").asInt()).isEqualTo(2);
+        assertThat(fresh.toString()).doesNotContain("s3cret-value");
+        assertThat(call("GET", "/v1/apps", READ, null).body()).isEmpty();
+        assertThat(platform.apps()).isEmpty();
+
+        String r1 = call("PUT", "/v1/apps/web", ADMIN, APP).body().get("release").asText();
+        awaitRunning("web", 2);
+        List<String> running = platform.instances("web").stream().map(i -> i.id()).sorted().toList();
+        JsonNode plan = call("POST", "/v1/apps/web/plan", DEPLOY_WEB, APP.replace("s3cret-value", "n3w-s3cret")).body();
+        assertThat(plan.get("currentRelease").asText()).isEqualTo(r1);
+        assertThat(plan.get("newRelease").asBoolean()).isTrue();
+        assertThat(plan.get("changes")).hasSize(1);
+        assertThat(plan.at("/changes/0/field").asText()).isEqualTo("env.SECRET");
+        assertThat(plan.at("/changes/0/before").asText()).isEqualTo("(hidden)");
+        assertThat(plan.toString()).doesNotContain("s3cret");
+        assertThat(plan.get("steps")).hasSize(2);
+        assertThat(plan.at("/steps/0/start").asInt()).isEqualTo(2);
+        List<String> stopped = new java.util.ArrayList<>();
+        plan.at("/steps/1/stop").forEach(n -> stopped.add(n.asText()));
+        assertThat(stopped).containsExactlyInAnyOrderElementsOf(running);
+
+        JsonNode same = call("POST", "/v1/apps/web/plan", READ, APP).body();
+        assertThat(same.get("unchanged").asBoolean()).isTrue();
+        assertThat(same.get("steps")).isEmpty();
+        assertThat(platform.app("web").release()).isEqualTo(r1);
+        assertThat(platform.instances("web").stream().map(i -> i.id()).sorted().toList()).isEqualTo(running);
+
+        Answer bad = call("POST", "/v1/apps/web/plan", READ, "{\"command\": [\"sh\"], \"instances\": -2}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body().get("field").asText()).isEqualTo("instances");
+        assertThat(call("POST", "/v1/apps/db/plan", DEPLOY_WEB, APP).status()).as("a token for web only").isEqualTo(403);
+    }
+
+    @Test
     void metricsArePrometheusText() throws Exception {
         call("PUT", "/v1/apps/web", ADMIN, APP);
         awaitRunning("web", 2);

@@ -64,6 +64,24 @@ interface LoopThreads {
         }
     }
 
+    /**
+     * Stops the loop at once, lets the workers and the router finish what they hold (up to 10 s
+     * each), then stops the state writer, last: a last task of the loop may still hand it records.
+     */
+    default void shutdown() {
+        loop().shutdownNow();
+        workers().shutdown();
+        router().shutdown();
+        try {
+            workers().awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            router().awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            loop().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stateWriter().shutdown();
+    }
+
     /** Real threads: the loop's, four workers, the router's, the state writer's; all daemons. */
     static LoopThreads standard() {
         ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(named("berth-reconciler"));

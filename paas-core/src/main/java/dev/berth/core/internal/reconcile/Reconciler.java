@@ -3,6 +3,7 @@ package dev.berth.core.internal.reconcile;
 
 import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
+import dev.berth.api.DeployPlan;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
 import dev.berth.spi.PlacementRequest;
@@ -49,7 +50,6 @@ public final class Reconciler implements AutoCloseable {
     private final LoopThreads threads;
     private final ScheduledExecutorService loop;
     private final ExecutorService workers;
-    private final ExecutorService routerThread;
     private final HealthProber prober;
     private final LoopState state;
     private final Commands commands;
@@ -60,6 +60,7 @@ public final class Reconciler implements AutoCloseable {
     private final RoutingSync routing;
     private final NodeLoss nodeLoss;
     private final Recovery recovery;
+    private final Planner planner;
     private final Publication publication;
 
     /** Set once recovery has completed: only then may the loop's state be saved over the stored one. */
@@ -81,18 +82,18 @@ public final class Reconciler implements AutoCloseable {
         this.state = new LoopState(wiring, nodeIds, nodeWatch.down());
         this.loop = threads.loop();
         this.workers = threads.workers();
-        this.routerThread = threads.router();
         LoopControl control = new Control();
         this.prober = threads.prober(r -> post(() -> healthGate().onProbe(r)));
         LostRoutes lost = new LostRoutes();
         this.rollouts = new Rollouts(state, control, () -> routing().appliedTable());
-        this.routing = new RoutingSync(state, control, routerThread, lost, t -> actuator().stopInBackend(t), rollouts::recheck);
+        this.routing = new RoutingSync(state, control, threads.router(), lost, t -> actuator().stopInBackend(t), rollouts::recheck);
         this.actuator = new Actuator(state, control, prober, routing, rollouts);
         this.healthGate = new HealthGate(state, control, actuator, rollouts);
         this.convergence = new Convergence(state, control, actuator);
         this.nodeLoss = new NodeLoss(state, control, nodeWatch, lost, prober, () -> closed);
         this.recovery = new Recovery(state, control, actuator, prober);
         this.commands = new Commands(state, control, actuator, rollouts);
+        this.planner = new Planner(state, control, convergence);
         this.publication = new Publication(state, threads.stateWriter(),
                 (task, delay) -> loop.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS));
         this.wakeUp = new WakeUp(loop, wiring.clock());
@@ -132,6 +133,11 @@ public final class Reconciler implements AutoCloseable {
     /** Deploys (or updates) an app; returns its release. */
     public String deploy(AppSpec spec) {
         return commands.deploy(spec);
+    }
+
+    /** What deploying {@code spec} would do now, changing nothing ({@link Planner}). */
+    public DeployPlan plan(AppSpec spec) {
+        return call(() -> planner.plan(spec, w.clock().instant()));
     }
 
     /** Goes back to the newest earlier release that rolled out successfully; returns that release. */
@@ -392,16 +398,6 @@ public final class Reconciler implements AutoCloseable {
         }
         closed = true;
         prober.close();
-        loop.shutdownNow();
-        workers.shutdown();
-        routerThread.shutdown();
-        try {
-            workers.awaitTermination(10, TimeUnit.SECONDS);
-            routerThread.awaitTermination(10, TimeUnit.SECONDS);
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        threads.stateWriter().shutdown(); // after the loop: a last task of it may still hand records over
+        threads.shutdown();
     }
 }
