@@ -19,6 +19,7 @@ import dev.berth.api.NodeSpec;
 import dev.berth.api.NotFoundException;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
+import dev.berth.api.PlatformStats;
 import dev.berth.spi.Router;
 import dev.berth.api.Routing;
 import dev.berth.api.Source;
@@ -149,13 +150,7 @@ public final class Platform implements AutoCloseable {
         return app(spec.name());
     }
 
-    /**
-     * What {@link #deploy} of {@code spec} would do now, changing nothing (Nomad's {@code job
-     * plan}): the fields that change, whether it makes a new release, what the first pass would
-     * start (per node) and stop, the rolling update's steps, and what cannot be placed and why.
-     *
-     * @throws InvalidSpecException what {@link #deploy} would throw for the spec
-     */
+    /** What {@link #deploy} of {@code spec} would do now, changing nothing (a {@link DeployPlan}); throws as deploy would. */
     public DeployPlan plan(AppSpec spec) {
         checkDeployable(spec);
         return reconciler.plan(releases.resolve(spec));
@@ -193,6 +188,11 @@ public final class Platform implements AutoCloseable {
             throw new NotFoundException("no app named '" + app + "'");
         }
         return releases.diskUsage(app);
+    }
+
+    /** How long the control loop's placements and router applies took so far (for metrics). */
+    public PlatformStats stats() {
+        return reconciler.stats();
     }
 
     /** The port the git server listens on, when {@link PlatformBuilder#gitServer} started one. */

@@ -4,11 +4,14 @@ package dev.berth.server;
 import dev.berth.api.App;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
+import dev.berth.api.PlatformStats;
 import dev.berth.api.Traffic;
 import dev.berth.core.Platform;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * What {@code GET /metrics} answers, in Prometheus text format:
@@ -26,6 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@code berth_deploy_duration_seconds{app}}: counted from the platform's events;</li>
  *   <li>{@code berth_traffic_requests_total{domain}} and {@code berth_traffic_bytes_sent_total{domain}}
  *       from the router's access log, read at each scrape;</li>
+ *   <li>{@code berth_placements_seconds} and {@code berth_router_applies_seconds} (count, sum) with
+ *       {@code berth_placement_max_seconds} and {@code berth_router_apply_max_seconds}: the control
+ *       loop's scheduler calls and the router's applies of new tables ({@link Platform#stats});</li>
  *   <li>{@code berth_api_requests_total{method,status}}: the control API's own answers.</li>
  * </ul>
  */
@@ -40,6 +48,18 @@ final class Metrics implements PlatformListener {
         this.platform = platform;
         this.instances = MultiGauge.builder("berth.instances").description("instances by app and state")
                 .register(registry);
+        timings("berth.placements", "berth.placement.max", "the control loop's scheduler calls",
+                p -> p.stats().placements());
+        timings("berth.router.applies", "berth.router.apply.max", "the router's applies of a new routing table",
+                p -> p.stats().routerApplies());
+    }
+
+    /** A timer of count and total, and a gauge of the longest, read from the platform at each scrape. */
+    private void timings(String name, String maxName, String what, Function<Platform, PlatformStats.Timing> timing) {
+        FunctionTimer.builder(name, platform, p -> timing.apply(p).count(), p -> timing.apply(p).totalNanos(),
+                TimeUnit.NANOSECONDS).description(what).register(registry);
+        TimeGauge.builder(maxName, platform, TimeUnit.NANOSECONDS, p -> timing.apply(p).maxNanos())
+                .description("the longest of " + what).register(registry);
     }
 
     @Override

@@ -239,6 +239,11 @@ class ControlServerIT {
         assertThat(samples).containsEntry("berth_restarts_total{app=\"web\"}", 1.0);
         assertThat(samples).containsEntry("berth_api_requests_total{method=\"GET\",status=\"404\"}", 1.0);
         assertThat(samples.get("berth_api_requests_total{method=\"PUT\",status=\"200\"}")).isEqualTo(1.0);
+        assertThat(samples.get("berth_placements_seconds_count")).isGreaterThanOrEqualTo(1.0);
+        assertThat(samples.get("berth_placements_seconds_sum")).isPositive();
+        assertThat(samples.get("berth_placement_max_seconds")).isPositive().isLessThanOrEqualTo(
+                samples.get("berth_placements_seconds_sum"));
+        assertThat(samples).containsEntry("berth_router_applies_seconds_count", 0.0); // this platform has no router
         assertThat(call("GET", "/metrics", null, null).status()).isEqualTo(401);
     }
 

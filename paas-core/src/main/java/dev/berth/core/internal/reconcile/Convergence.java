@@ -71,7 +71,9 @@ final class Convergence extends Room {
     }
 
     void placeAndStart(List<PlacementRequest> requests, List<AppRecord> requesters) {
+        long start = System.nanoTime();
         Placement placement = w.scheduler().place(snapshot(), requests);
+        state.placements.since(start);
         for (Placement.Assignment a : placement.assignments()) {
             AppRecord app = requesters.get(a.request());
             String id = state.nextId(app.name());

@@ -43,6 +43,9 @@ final class LoopState {
     final NodeStates nodeStates = new NodeStates();
     /** Respawns and rollout deadlines by due time. */
     final DueTimes due = new DueTimes();
+    /** The scheduler's calls of the passes, and the router's applies: read by any thread ({@link Reconciler#stats}). */
+    final Timings placements = new Timings();
+    final Timings routerApplies = new Timings();
     /** Events of the running task, published once the view shows their effect. */
     final List<PlatformEvent> outbox = new ArrayList<>();
     /**

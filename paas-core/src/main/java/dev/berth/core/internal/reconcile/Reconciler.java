@@ -4,6 +4,7 @@ package dev.berth.core.internal.reconcile;
 import dev.berth.spi.AppRecord;
 import dev.berth.api.AppSpec;
 import dev.berth.api.DeployPlan;
+import dev.berth.api.PlatformStats;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
 import dev.berth.spi.PlacementRequest;
@@ -193,6 +194,11 @@ public final class Reconciler implements AutoCloseable {
     /** Stops every app (specs kept, marked stopped) and returns when no instance runs. */
     public void stopAll(Duration timeout) {
         commands.stopAll(timeout);
+    }
+
+    /** The loop's placement and router-apply timings so far; any thread. */
+    public PlatformStats stats() {
+        return new PlatformStats(state.placements.snapshot(), state.routerApplies.snapshot());
     }
 
     public View view() {

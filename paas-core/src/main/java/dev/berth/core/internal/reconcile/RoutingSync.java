@@ -185,8 +185,10 @@ final class RoutingSync extends Room {
         lastBuildNanos = System.nanoTime();
         buildCostNanos = lastBuildNanos - start;
         routerThread.execute(() -> {
+            long applyStart = System.nanoTime();
             try {
                 w.router().apply(table);
+                state.routerApplies.since(applyStart);
                 loop.post(() -> {
                     if (seq > appliedSeq) {
                         appliedTable = table;
@@ -197,6 +199,7 @@ final class RoutingSync extends Room {
                     }
                 });
             } catch (RuntimeException e) {
+                state.routerApplies.since(applyStart);
                 log.error("router rejected the new table; the last good one keeps serving: {}", e.getMessage(), e);
                 loop.post(() -> {
                     if (table.equals(lastTable)) {

@@ -9,6 +9,7 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.DeployPlan;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
+import dev.berth.api.PlatformStats;
 import dev.berth.api.Instances;
 import dev.berth.api.Resources;
 import dev.berth.api.RestartPolicy;
@@ -59,7 +60,8 @@ class ReconcilerPlanTest {
     void aChangedEnvIsANewReleaseRolledInTwoStepsWithItsValuesHidden() {
         List<InstanceRecord> running = deployed(2);
         h.advance(Duration.ofSeconds(1)); // lingering records written
-        int writes = h.store.writes;
+        Map<String, ?> storedApps = Map.copyOf(h.store.loadApps());
+        List<InstanceRecord> storedInstances = h.store.loadInstances();
         int events = h.events.size();
         String release = h.loop.view().apps().get("web").release();
 
@@ -79,7 +81,8 @@ class ReconcilerPlanTest {
         h.advance(Duration.ofSeconds(2));
         assertThat(h.loop.view().apps().get("web").release()).isEqualTo(release);
         assertThat(h.instances()).isEqualTo(running);
-        assertThat(h.store.writes).isEqualTo(writes);
+        assertThat(h.store.loadApps()).isEqualTo(storedApps);
+        assertThat(h.store.loadInstances()).isEqualTo(storedInstances);
         assertThat(h.events).hasSize(events);
     }
 
@@ -94,6 +97,20 @@ class ReconcilerPlanTest {
         assertThat(plan.toStop()).hasSize(2);
         assertThat(plan.steps()).containsExactly(new DeployPlan.Step(0, plan.toStop()));
         assertThat(h.loop.plan(web(3, RestartPolicy.defaults()).build()).unchanged()).isTrue();
+    }
+
+    @Test
+    void placementsAndRouterAppliesAreCountedButPlansAreNot() {
+        h.open(nodes(3), Duration.ofSeconds(30));
+        h.loop.plan(web(3, RestartPolicy.defaults()).build());
+        assertThat(h.loop.stats().placements().count()).as("a plan is no placement").isZero();
+
+        h.loop.deploy(web(3, RestartPolicy.defaults()).build());
+        h.until(() -> h.inState(InstanceState.HEALTHY).size() == 3 && h.router.routed(LoopHarness.DOMAIN).size() == 3);
+        PlatformStats stats = h.loop.stats();
+        assertThat(stats.placements().count()).isPositive();
+        assertThat(stats.placements().totalNanos()).isPositive().isGreaterThanOrEqualTo(stats.placements().maxNanos());
+        assertThat(stats.routerApplies().count()).isEqualTo(h.router.applied.size()).isPositive();
     }
 
     @Test
