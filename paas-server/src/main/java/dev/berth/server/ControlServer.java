@@ -12,10 +12,13 @@ import java.util.List;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,11 +31,13 @@ import org.slf4j.LoggerFactory;
  *         .platform(platform)
  *         .bind("127.0.0.1", 4000)
  *         .tokens(Tokens.load(Path.of("/etc/berth/tokens")))
+ *         .tlsPem(Path.of("/etc/berth/cert.pem"), Path.of("/etc/berth/key.pem"))   // optional: HTTPS only
  *         .build();            // listening; api.port() is the port (bind port 0 picks a free one)
  * }</pre>
  *
  * The resources are under {@code /v1} ({@code docs/api.md}); JSON in and out, an app's JSON being
- * one app of the YAML manifest schema. {@link #close()} stops it; the platform is not closed.
+ * one app of the YAML manifest schema. With TLS, changed certificate files are served to new
+ * connections without a restart. {@link #close()} stops it; the platform is not closed. Thread-safe.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -42,10 +47,12 @@ public final class ControlServer implements AutoCloseable {
     private final Platform platform;
     private final List<PlatformListener> listeners;
     private final EventStream streams;
+    private final TlsReloader tls; // null without TLS
 
     private ControlServer(Server server, String host, int port, Platform platform, List<PlatformListener> listeners,
-                          EventStream streams) {
+                          EventStream streams, TlsReloader tls) {
         this.server = server;
+        this.tls = tls;
         this.host = host;
         this.port = port;
         this.platform = platform;
@@ -63,14 +70,22 @@ public final class ControlServer implements AutoCloseable {
         return port;
     }
 
-    /** Its base URL, such as {@code http://127.0.0.1:4000}. */
+    /** Its base URL, such as {@code http://127.0.0.1:4000}, or {@code https://...} with TLS. */
     public String url() {
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return (tls == null ? "http://" : "https://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** Stops serving (requests in progress get up to 2 s). */
+    /** The TLS reloader, or null without TLS (for tests). */
+    TlsReloader tls() {
+        return tls;
+    }
+
+    /** Stops serving (requests in progress get up to 2 s) and watching the certificate files. */
     @Override
     public void close() {
+        if (tls != null) {
+            tls.close();
+        }
         streams.close();
         listeners.forEach(platform::removeListener);
         try {
@@ -93,6 +108,8 @@ public final class ControlServer implements AutoCloseable {
         private int eventBuffer = 10_000;
         private Duration heartbeat = Duration.ofSeconds(15);
         private AllowList allowList = AllowList.everyone();
+        private TlsKeys.Source tlsSource;
+        private Duration tlsReloadInterval = Duration.ofSeconds(2);
 
         private Builder() {
         }
@@ -165,15 +182,58 @@ public final class ControlServer implements AutoCloseable {
         }
 
         /**
+         * Serves HTTPS only (TLS 1.2 and 1.3) with a PEM certificate chain (one or more
+         * {@code CERTIFICATE} blocks, the server's first) and its unencrypted PKCS#8
+         * {@code PRIVATE KEY} (RSA or EC). Both are read and checked at {@link #build()}, and again
+         * whenever they change ({@link #tlsReloadInterval}).
+         */
+        public Builder tlsPem(Path certificateChain, Path privateKey) {
+            noOtherTls("tlsPem");
+            this.tlsSource = TlsKeys.Source.pem(certificateChain, privateKey);
+            return this;
+        }
+
+        /**
+         * Serves HTTPS only (TLS 1.2 and 1.3) with a PKCS#12 file holding one private key (RSA or EC)
+         * and its chain; read and checked at {@link #build()} and again whenever it changes.
+         *
+         * @param password the file's password (empty for none); copied, so the caller may clear it
+         */
+        public Builder tlsPkcs12(Path file, char[] password) {
+            noOtherTls("tlsPkcs12");
+            this.tlsSource = TlsKeys.Source.pkcs12(file, password);
+            return this;
+        }
+
+        /** How often the TLS files are looked at for changes (100 ms-10 min; default 2 s). */
+        public Builder tlsReloadInterval(Duration every) {
+            if (every == null || every.toMillis() < 100 || every.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException("tlsReloadInterval " + every + " is not allowed; must be 100ms-10m");
+            }
+            this.tlsReloadInterval = every;
+            return this;
+        }
+
+        private void noOtherTls(String option) {
+            if (tlsSource != null) {
+                throw new IllegalArgumentException(option + ": " + tlsSource.option()
+                        + "(...) is already set; give either tlsPem or tlsPkcs12, not both");
+            }
+        }
+
+        /**
          * Starts the server.
          *
          * @throws BerthException naming the address when it cannot listen there
+         * @throws IllegalArgumentException naming the option and file when a TLS file is missing or
+         *         bad (then nothing listens)
          * @throws IllegalStateException without a platform or tokens
          */
         public ControlServer build() {
             if (platform == null || tokens == null) {
                 throw new IllegalStateException("control API: set " + (platform == null ? "platform(...)" : "tokens(...)"));
             }
+            TlsReloader tls = tlsSource == null ? null : TlsReloader.load(tlsSource, tlsReloadInterval);
             QueuedThreadPool threads = new QueuedThreadPool(256, 2); // an event stream holds a thread
             threads.setName("berth-api");
             threads.setDaemon(true);
@@ -181,7 +241,14 @@ public final class ControlServer implements AutoCloseable {
             HttpConfiguration http = new HttpConfiguration();
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
-            ServerConnector connector = new ServerConnector(s, 1, 1, new HttpConnectionFactory(http));
+            ServerConnector connector;
+            if (tls == null) {
+                connector = new ServerConnector(s, 1, 1, new HttpConnectionFactory(http));
+            } else {
+                http.addCustomizer(new SecureRequestCustomizer(false)); // one certificate: no SNI host check
+                connector = new ServerConnector(s, 1, 1, new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()),
+                        new HttpConnectionFactory(http));
+            }
             connector.setHost(host);
             connector.setPort(port);
             connector.setIdleTimeout(60_000);
@@ -213,7 +280,10 @@ public final class ControlServer implements AutoCloseable {
                                 : ": " + e.getMessage()), e);
             }
             ControlServer server = new ControlServer(s, host, connector.getLocalPort(), platform, List.of(events, metrics),
-                    streams);
+                    streams, tls);
+            if (tls != null) {
+                tls.start();
+            }
             LOG.info("control API listening on {} ({} token(s), allowed: {})", server.url(), tokens.size(), allowList);
             return server;
         }

@@ -1,8 +1,9 @@
-// Serve's control API flags (--api-port, --api-bind, --tokens, BERTH_TOKEN): checked before anything starts, the server started after the platform.
+// Serve's control API flags (--api-port, --api-bind, --tokens, BERTH_TOKEN, --api-tls-*): checked before anything starts, the server started after the platform.
 package dev.berth.samples;
 
 import dev.berth.core.Platform;
 import dev.berth.server.ControlServer;
+import dev.berth.server.TlsKeys;
 import dev.berth.server.Tokens;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -13,11 +14,15 @@ import picocli.CommandLine.Option;
 /**
  * The control API of {@link Serve}. With {@code --tokens FILE} or a {@code BERTH_TOKEN} admin
  * token in the environment, Serve starts it on {@code --api-bind}:{@code --api-port} (default
- * 127.0.0.1:4000); without either it starts none and says so.
+ * 127.0.0.1:4000); without either it starts none and says so. With {@code --api-tls-cert} and
+ * {@code --api-tls-key} (PEM) or {@code --api-tls-p12} (its password in
+ * {@code BERTH_API_TLS_PASSWORD}) it serves HTTPS only, reloading the files when they change.
  */
 public final class ServeApi {
     /** The environment variable holding a single admin token. */
     public static final String BERTH_TOKEN = "BERTH_TOKEN";
+    /** The environment variable holding the password of {@code --api-tls-p12} (never a flag: it would show in ps). */
+    public static final String BERTH_API_TLS_PASSWORD = "BERTH_API_TLS_PASSWORD";
 
     @Option(names = "--api-port", paramLabel = "N", defaultValue = "4000",
             description = "the control API's port (default: ${DEFAULT-VALUE}; 0 picks a free one)")
@@ -35,10 +40,27 @@ public final class ServeApi {
             description = "the control API's tokens, one 'SCOPE TOKEN [APP,...]' per line (scope: read, deploy, admin)")
     Path tokensFile;
 
-    private dev.berth.server.AllowList allowList = dev.berth.server.AllowList.everyone();
+    @Option(names = "--api-tls-cert", paramLabel = "FILE",
+            description = "serve the control API over HTTPS only with this PEM certificate chain (with --api-tls-key; "
+                    + "both reloaded when they change)")
+    Path tlsCert;
 
-    /** The tokens to serve with, or empty for no API; a bad file, token or port throws, naming the flag. */
+    @Option(names = "--api-tls-key", paramLabel = "FILE",
+            description = "the PEM private key of --api-tls-cert: unencrypted PKCS#8 'PRIVATE KEY', RSA or EC")
+    Path tlsKey;
+
+    @Option(names = "--api-tls-p12", paramLabel = "FILE",
+            description = "serve the control API over HTTPS only with this PKCS#12 file (password in "
+                    + BERTH_API_TLS_PASSWORD + ", empty when unset; reloaded when it changes)")
+    Path tlsP12;
+
+    private dev.berth.server.AllowList allowList = dev.berth.server.AllowList.everyone();
+    private char[] tlsPassword;
+    private TlsKeys tlsKeys; // as checked, for the start message
+
+    /** The tokens to serve with, or empty for no API; a bad file, token, TLS file or port throws, naming the flag. */
     Optional<Tokens> check(Map<String, String> env) {
+        checkTls(env);
         Tokens tokens;
         if (tokensFile != null) {
             tokens = Tokens.load(tokensFile);
@@ -68,6 +90,31 @@ public final class ServeApi {
         return Optional.of(tokens);
     }
 
+    /** Checks the TLS flags and loads their key pair once, so a bad file refuses the start. */
+    private void checkTls(Map<String, String> env) {
+        if (tlsP12 != null && (tlsCert != null || tlsKey != null)) {
+            throw new IllegalArgumentException("--api-tls-p12 cannot go with --api-tls-cert/--api-tls-key: give the PEM pair "
+                    + "or the PKCS#12 file, not both");
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("--api-tls-cert and --api-tls-key go together: give both (the PEM certificate "
+                    + "chain and its private key) or neither; " + (tlsCert == null ? "--api-tls-cert" : "--api-tls-key")
+                    + " is missing");
+        }
+        try {
+            if (tlsCert != null) {
+                tlsKeys = TlsKeys.pem(tlsCert, tlsKey);
+            } else if (tlsP12 != null) {
+                String password = env.get(BERTH_API_TLS_PASSWORD);
+                tlsPassword = password == null ? new char[0] : password.toCharArray();
+                tlsKeys = TlsKeys.pkcs12(tlsP12, tlsPassword);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((tlsCert != null ? "--api-tls-cert/--api-tls-key: "
+                    : "--api-tls-p12 (password from " + BERTH_API_TLS_PASSWORD + "): ") + e.getMessage(), e);
+        }
+    }
+
     /** Starts the API for {@code platform} when {@code tokens} are given, and says where (or that there is none). */
     Optional<ControlServer> start(Platform platform, Optional<Tokens> tokens, Path root) {
         if (tokens.isEmpty()) {
@@ -75,10 +122,16 @@ public final class ServeApi {
                     + bind + ":" + port + ")");
             return Optional.empty();
         }
-        ControlServer server = ControlServer.builder().platform(platform).bind(bind, port).tokens(tokens.get()).allow(allowList)
-                .eventIndexFile(root.resolve("platform").resolve("api-event-index")).build();
+        ControlServer.Builder builder = ControlServer.builder().platform(platform).bind(bind, port).tokens(tokens.get())
+                .allow(allowList).eventIndexFile(root.resolve("platform").resolve("api-event-index"));
+        if (tlsCert != null) {
+            builder.tlsPem(tlsCert, tlsKey);
+        } else if (tlsP12 != null) {
+            builder.tlsPkcs12(tlsP12, tlsPassword);
+        }
+        ControlServer server = builder.build();
         System.out.println("Serve: control API on " + server.url() + " (" + tokens.get().size() + " token(s); allowed: "
-                + allowList + ")");
+                + allowList + (tlsKeys == null ? "" : "; certificate " + tlsKeys + ", reloaded when its files change") + ")");
         return Optional.of(server);
     }
 }
