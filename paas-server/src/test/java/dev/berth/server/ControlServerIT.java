@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.api.NodeSpec;
-import dev.berth.api.Resources;
-import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,11 +43,7 @@ class ControlServerIT {
 
     @BeforeEach
     void start() {
-        platform = Platform.builder()
-                .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
-                .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
-                .stateDir(tmp.resolve("state"))
-                .build();
+        platform = TestPlatforms.processes(tmp, 8, b -> b);
         server = ControlServer.builder().platform(platform).bind("127.0.0.1", 0).maxBodyBytes(64 << 10)
                 .tokens(Tokens.parse(List.of("admin " + ADMIN, "deploy " + DEPLOY_WEB + " web", "read " + READ), "test"))
                 .build();
@@ -58,13 +51,7 @@ class ControlServerIT {
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (platform != null) {
-            platform.stopAll(Duration.ofSeconds(30));
-            platform.close();
-        }
+        TestPlatforms.stop(server, platform);
     }
 
     record Answer(int status, JsonNode body) {

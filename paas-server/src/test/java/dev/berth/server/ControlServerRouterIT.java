@@ -7,9 +7,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.InstanceState;
-import dev.berth.api.NodeSpec;
-import dev.berth.api.Resources;
-import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
 import java.io.IOException;
@@ -52,25 +49,16 @@ class ControlServerRouterIT {
     @BeforeEach
     void start() throws IOException {
         routerPort = freePort();
-        platform = Platform.builder()
-                .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
-                .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
-                .router(NginxRouter.builder().prefix(tmp.resolve("nginx")).httpPort(routerPort).httpsPort(freePort()).build())
-                .stateDir(tmp.resolve("state"))
-                .build();
+        int httpsPort = freePort();
+        platform = TestPlatforms.processes(tmp, 8, b -> b.router(NginxRouter.builder().prefix(tmp.resolve("nginx"))
+                .httpPort(routerPort).httpsPort(httpsPort).build()));
         server = ControlServer.builder().platform(platform).bind("127.0.0.1", 0)
                 .tokens(Tokens.parse(List.of("admin " + ADMIN), "test")).build();
     }
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (platform != null) {
-            platform.stopAll(Duration.ofSeconds(30));
-            platform.close();
-        }
+        TestPlatforms.stop(server, platform);
     }
 
     private static int freePort() throws IOException {

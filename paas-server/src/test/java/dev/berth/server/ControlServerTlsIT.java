@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.api.NodeSpec;
-import dev.berth.api.Resources;
-import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -45,22 +42,12 @@ class ControlServerTlsIT {
 
     @BeforeEach
     void startPlatform() {
-        platform = Platform.builder()
-                .node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
-                .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
-                .stateDir(tmp.resolve("state"))
-                .build();
+        platform = TestPlatforms.processes(tmp, 8, b -> b);
     }
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (platform != null) {
-            platform.stopAll(Duration.ofSeconds(30));
-            platform.close();
-        }
+        TestPlatforms.stop(server, platform);
     }
 
     private ControlServer.Builder builder() {

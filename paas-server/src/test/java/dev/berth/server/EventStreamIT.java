@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.AppSpec;
-import dev.berth.api.NodeSpec;
-import dev.berth.api.Resources;
-import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,21 +31,11 @@ class EventStreamIT {
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (platform != null) {
-            platform.stopAll(Duration.ofSeconds(30));
-            platform.close();
-        }
+        TestPlatforms.stop(server, platform);
     }
 
     private void start(int buffer) {
-        platform = Platform.builder()
-                .node(NodeSpec.of("local", Resources.builder().cpu(64).build()))
-                .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
-                .stateDir(tmp.resolve("state"))
-                .build();
+        platform = TestPlatforms.processes(tmp, 64, b -> b);
         startServer(buffer);
     }
 
