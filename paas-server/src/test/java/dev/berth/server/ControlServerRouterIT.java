@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.DeployRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.core.Platform;
 import dev.berth.router.nginx.NginxRouter;
@@ -98,14 +99,16 @@ class ControlServerRouterIT {
         JsonNode plan = call("POST", "/v1/apps/web/plan", APP);
         assertThat(plan.at("/placement/local").asInt()).isEqualTo(2);
         call("PUT", "/v1/apps/web", APP);
-        await().atMost(Duration.ofSeconds(30)).until(() -> platform.instances("web").stream()
-                .filter(i -> i.record().state() == InstanceState.HEALTHY).count() == 2);
-        await().atMost(Duration.ofSeconds(30)).until(() -> throughNginx()[0].equals("200"));
+        // The rollout ends once nginx routes both instances (its apply returns when the old workers,
+        // which answered "no healthy instance" before, have finished).
+        await().atMost(Duration.ofSeconds(30)).until(() -> platform.history("web").stream()
+                .anyMatch(d -> d.outcome() == DeployRecord.Outcome.SUCCEEDED));
+        assertThat(platform.instances("web")).allMatch(i -> i.record().state() == InstanceState.HEALTHY).hasSize(2);
 
         int sent = 20;
         for (int i = 0; i < sent; i++) {
             String[] r = throughNginx();
-            assertThat(r[0]).isEqualTo("200");
+            assertThat(r[0]).as("request %d: %s", i, r[1]).isEqualTo("200");
             assertThat(r[1]).isEqualTo("hello\n");
         }
 
