@@ -81,4 +81,48 @@ class ServeApiIT {
         assertThat(refused.lines()).noneMatch(l -> l.contains("nobody-knows-this"));
         assertThat(tmp.resolve("state2")).doesNotExist();
     }
+
+    @Test
+    void tlsFlagsServeHttpsWithTheGivenCertificateAndABadPairRefusesTheStart() throws Exception {
+        Path cert = tmp.resolve("cert.pem");
+        Path key = tmp.resolve("key.pem");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                key.toString(), "-out", cert.toString(), "-subj", "/CN=serve-api", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("openssl.out").toFile()).start();
+        assertThat(openssl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && openssl.exitValue() == 0)
+                .as("openssl made a certificate").isTrue();
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(cert)) {
+            trust.setCertificateEntry("serve", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(ssl).build();
+
+        int port = TestTools.freePort();
+        try (JavaMain serve = new JavaMain(Map.of(ServeApi.BERTH_TOKEN, TOKEN), tmp.resolve("serve.out"), Serve.class,
+                "--manifests", manifests().toString(), "--state", tmp.resolve("state").toString(), "--router", "none",
+                "--stop-on-exit", "--api-port", Integer.toString(port), "--api-tls-cert", cert.toString(),
+                "--api-tls-key", key.toString())) {
+            await().atMost(WAIT).until(() -> serve.count("control API on https://127.0.0.1:" + port) == 1
+                    || !serve.process.isAlive());
+            assertThat(serve.process.isAlive()).as("%s", serve.lines()).isTrue();
+            HttpResponse<String> health = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port
+                    + "/v1/health")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.sslSession()).hasValueSatisfying(session -> assertThat(session.getProtocol()).startsWith("TLSv1."));
+        }
+
+        JavaMain refused = new JavaMain(Map.of(ServeApi.BERTH_TOKEN, TOKEN), tmp.resolve("refused.out"), Serve.class,
+                "--manifests", manifests().toString(), "--state", tmp.resolve("state2").toString(), "--router", "none",
+                "--api-tls-cert", cert.toString());
+        assertThat(refused.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("Serve ended").isTrue();
+        assertThat(refused.process.exitValue()).isEqualTo(2);
+        assertThat(refused.lines()).anyMatch(l -> l.contains("--api-tls-cert and --api-tls-key go together"));
+        assertThat(tmp.resolve("state2")).doesNotExist();
+    }
 }
