@@ -60,18 +60,24 @@ final class EventStream {
         }
         String app = c.query().get("app");
         String type = c.query().get("type");
+        String followed = c.query().getOrDefault("follow", "true");
+        if (!followed.equals("true") && !followed.equals("false")) {
+            throw new ApiException(400, "follow must be true or false", "follow", followed, "true (the default) or false");
+        }
         long start = from;
-        return (Streamer) resp -> stream(resp, start, app, type, c.grant());
+        boolean follow = followed.equals("true");
+        return (Streamer) resp -> stream(resp, start, app, type, follow, c.grant());
     }
 
-    private void stream(HttpServletResponse resp, long from, String app, String type, Tokens.Grant grant) throws IOException {
+    private void stream(HttpServletResponse resp, long from, String app, String type, boolean follow, Tokens.Grant grant)
+            throws IOException {
         OutputStream out = Sse.open(resp);
         Sse.write(out, ": berth events after " + from + "\n\n");
         long index = from;
         while (!closed) {
             EventLog.Page page;
             try {
-                page = log.after(index, PAGE, heartbeatMillis);
+                page = log.after(index, PAGE, follow ? heartbeatMillis : 0);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -93,10 +99,13 @@ final class EventStream {
                 }
                 b.append("id: ").append(e.index()).append("\ndata: ").append(e.json()).append("\n\n");
             }
-            if (b.isEmpty()) {
+            if (b.isEmpty() && follow) {
                 b.append(": heartbeat\n\n");
             }
             Sse.write(out, b); // a client that left ends the loop with an IOException
+            if (!follow && page.events().size() < PAGE) {
+                return; // caught up: a stream that does not follow ends here
+            }
         }
     }
 

@@ -1,0 +1,24 @@
+// The base of the commands that talk to a server: the shared options, and one method to do the work.
+package dev.berth.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+
+/** A command that talks to the control API ({@link Connection}); answers its exit code. */
+abstract class ClientCommand implements Callable<Integer> {
+    @Mixin
+    Connection connection;
+
+    @Override
+    public final Integer call() throws Exception {
+        return run(connection.client());
+    }
+
+    /** Does the work; 0 when it went as asked, 1 when it did not. */
+    abstract int run(ApiClient api) throws Exception;
+
+    /** {@code s} as a path segment (app names, ids and domains are checked by the server; this only escapes). */
+    static String seg(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
