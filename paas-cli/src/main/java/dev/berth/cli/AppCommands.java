@@ -30,15 +30,10 @@ final class AppCommands {
         @Override
         int run(ApiClient api) {
             JsonNode apps = api.get("v1/apps");
-            if (connection.json) {
-                connection.printJson(apps);
-                return 0;
-            }
             Table t = new Table("APP", "RELEASE", "WANTED", "STOPPED", "INSTANCES");
             apps.forEach(a -> t.row(a.path("name").asText(), a.path("release").asText(), a.path("instances").asText(),
                     a.path("stopped").asBoolean() ? "yes" : "no", states(a.path("states"))));
-            t.print(connection.out());
-            return 0;
+            return show(apps, t::print);
         }
     }
 
@@ -50,20 +45,16 @@ final class AppCommands {
         @Override
         int run(ApiClient api) {
             JsonNode a = api.get("v1/apps/" + seg(app));
-            if (connection.json) {
-                connection.printJson(a);
-                return 0;
-            }
-            var out = connection.out();
-            out.println("app:       " + a.path("name").asText());
-            out.println("release:   " + a.path("release").asText());
-            out.println("wanted:    " + a.path("instances").asText() + (a.path("stopped").asBoolean() ? " (stopped)" : ""));
-            out.println("instances: " + states(a.path("states")));
-            out.println("command:   " + a.path("spec").path("command"));
-            out.println("domains:   " + a.path("spec").path("routing").path("domains"));
-            out.println();
-            PsCommands.instanceTable(a.path("instanceRecords")).print(out);
-            return 0;
+            return show(a, out -> {
+                out.println("app:       " + a.path("name").asText());
+                out.println("release:   " + a.path("release").asText());
+                out.println("wanted:    " + a.path("instances").asText() + (a.path("stopped").asBoolean() ? " (stopped)" : ""));
+                out.println("instances: " + states(a.path("states")));
+                out.println("command:   " + a.path("spec").path("command"));
+                out.println("domains:   " + a.path("spec").path("routing").path("domains"));
+                out.println();
+                PsCommands.instanceTable(a.path("instanceRecords")).print(out);
+            });
         }
     }
 
@@ -94,15 +85,10 @@ final class AppCommands {
         @Override
         int run(ApiClient api) {
             JsonNode list = api.get("v1/apps/" + seg(app) + "/releases");
-            if (connection.json) {
-                connection.printJson(list);
-                return 0;
-            }
             Table t = new Table("RELEASE", "OUTCOME", "STARTED", "FINISHED", "REASON");
             list.forEach(r -> t.row(r.path("release").asText(), r.path("outcome").asText(), r.path("startedAt").asText(null),
                     r.path("finishedAt").asText(null), r.path("reason").asText(null)));
-            t.print(connection.out());
-            return 0;
+            return show(list, t::print);
         }
     }
 
@@ -114,14 +100,9 @@ final class AppCommands {
         @Override
         int run(ApiClient api) {
             JsonNode env = api.get("v1/apps/" + seg(app)).path("spec").path("env");
-            if (connection.json) {
-                connection.printJson(env);
-                return 0;
-            }
             Table t = new Table("NAME", "VALUE");
             env.fields().forEachRemaining(e -> t.row(e.getKey(), e.getValue().asText()));
-            t.print(connection.out());
-            return 0;
+            return show(env, t::print);
         }
     }
 

@@ -17,6 +17,17 @@ abstract class ClientCommand implements Callable<Integer> {
     /** Does the work; 0 when it went as asked, 1 when it did not. */
     abstract int run(ApiClient api) throws Exception;
 
+    /** Prints {@code answer} as JSON with {@code --json}, else as {@code text} prints it for people; 0. */
+    int show(com.fasterxml.jackson.databind.JsonNode answer, java.util.function.Consumer<java.io.PrintWriter> text) {
+        if (connection.json) {
+            connection.printJson(answer);
+        } else {
+            text.accept(connection.out());
+            connection.out().flush();
+        }
+        return 0;
+    }
+
     /** {@code s} as a path segment (app names, ids and domains are checked by the server; this only escapes). */
     static String seg(String s) {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");

@@ -19,15 +19,10 @@ final class ClusterCommands {
         @Override
         int run(ApiClient api) {
             JsonNode nodes = api.get("v1/nodes");
-            if (connection.json) {
-                connection.printJson(nodes);
-                return 0;
-            }
             Table t = new Table("NODE", "UP", "INSTANCES", "CPU FREE", "MEMORY FREE (MiB)", "LABELS");
             nodes.forEach(n -> t.row(n.path("id").asText(), n.path("up").asBoolean() ? "yes" : "NO", n.path("instances").asInt(),
                     free(n, "cpu"), free(n, "memoryMb"), n.path("labels").isEmpty() ? null : n.path("labels").toString()));
-            t.print(connection.out());
-            return 0;
+            return show(nodes, t::print);
         }
 
         private static String free(JsonNode n, String dimension) {
@@ -41,15 +36,10 @@ final class ClusterCommands {
         @Override
         int run(ApiClient api) {
             JsonNode traffic = api.get("v1/traffic");
-            if (connection.json) {
-                connection.printJson(traffic);
-                return 0;
-            }
             Table t = new Table("DOMAIN", "REQUESTS", "BYTES SENT");
             traffic.fields().forEachRemaining(e -> t.row(e.getKey(), e.getValue().path("requests").asLong(),
                     e.getValue().path("bytesSent").asLong()));
-            t.print(connection.out());
-            return 0;
+            return show(traffic, t::print);
         }
     }
 

@@ -30,12 +30,7 @@ final class PsCommands {
         @Override
         int run(ApiClient api) {
             JsonNode list = api.get("v1/apps/" + seg(app) + "/instances");
-            if (connection.json) {
-                connection.printJson(list);
-            } else {
-                instanceTable(list).print(connection.out());
-            }
-            return 0;
+            return show(list, instanceTable(list)::print);
         }
     }
 
