@@ -36,6 +36,18 @@ public interface InstanceConsole {
     }
 
     /**
+     * Runs {@code argv} (a shell, usually) in the instance's directory, environment and user on a
+     * pseudo-terminal of {@code cols} by {@code rows}: Docker's {@code exec -it}, SSH with a PTY,
+     * a local pseudo-terminal for a process. The caller closes it.
+     *
+     * @throws NotFoundException when no such instance runs
+     * @throws BackendException  when this backend cannot open a terminal
+     */
+    default Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
+        throw new BackendException("instance '" + instanceId + "': this backend cannot open a terminal");
+    }
+
+    /**
      * What the backend knows of a running instance, for people and tools: for a container its id,
      * image, state and limits; for a process its pid and directory. Keys are backend-specific,
      * lowercase, dot-separated, in a stable order.

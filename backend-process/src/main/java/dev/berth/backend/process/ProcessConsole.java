@@ -129,6 +129,23 @@ final class ProcessConsole implements InstanceConsole {
     }
 
     @Override
+    public dev.berth.spi.Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
+        String id = Names.segment("instance id", instanceId);
+        Objects.requireNonNull(argv, "argv");
+        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
+            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
+                    + "arguments without NUL");
+        }
+        InstanceFile file = instances.instanceFile(id);
+        String what = "app '" + file.app() + "' instance '" + id + "'";
+        if (file.runAs().isPresent()) {
+            return ProcessTerminal.start(file.runAs().get().prefix(), instances.instanceDir(id),
+                    List.of(Wrapper.SH, "-c", CD_AS_USER, file.workDir().toString()), file.env(), argv, cols, rows, what);
+        }
+        return ProcessTerminal.start(List.of(), file.workDir(), List.of(), file.env(), argv, cols, rows, what);
+    }
+
+    @Override
     public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
         String id = Names.segment("instance id", instanceId);
         Objects.requireNonNull(argv, "argv");

@@ -1,12 +1,12 @@
-// POSIX shell quoting: argv lists and env files as a remote sh reads them back exactly.
+// POSIX shell quoting for the SSH hosts: argv lists (through paas-support's ShellWords) and env files as a remote sh reads them back exactly.
 package dev.berth.backend.ssh;
 
+import dev.berth.support.ShellWords;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * POSIX shell quoting of argv lists: how every command reaches a remote shell. An argument made
@@ -17,40 +17,24 @@ import java.util.regex.Pattern;
  * {@code KEY='value'} lines for a shell to source. Stateless and thread-safe.
  */
 final class ShellQuote {
-    /** Characters that never mean anything to sh, in any position (no '=', '~', '#', glob or brace chars). */
-    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+:,./-]+");
-
     private ShellQuote() {
     }
 
-    /** One argument, quoted for a POSIX shell. */
+    /** One argument, quoted for a POSIX shell ({@link ShellWords#quote}; NUL refused naming the argument). */
     static String quote(String arg) {
-        if (arg == null) {
-            throw new IllegalArgumentException("argument null is not allowed: must be a string");
-        }
-        if (arg.indexOf('\0') >= 0) {
+        if (arg != null && arg.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("argument '" + Names.printable(arg)
                     + "' is not allowed: a shell argument cannot contain NUL");
         }
-        if (SAFE.matcher(arg).matches()) {
-            return arg;
-        }
-        return "'" + arg.replace("'", "'\\''") + "'";
+        return ShellWords.quote(arg);
     }
 
     /** A command line that a POSIX shell splits back into exactly {@code argv}. */
     static String join(List<String> argv) {
-        if (argv == null || argv.isEmpty()) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list");
+        if (argv != null) {
+            argv.forEach(ShellQuote::quote); // NUL named as the SSH backend names it
         }
-        StringBuilder sb = new StringBuilder();
-        for (String arg : argv) {
-            if (sb.length() > 0) {
-                sb.append(' ');
-            }
-            sb.append(quote(arg));
-        }
-        return sb.toString();
+        return ShellWords.join(argv);
     }
 
     /** The env as sh assignments ({@code KEY='value'} lines) that the instance's shell sources with {@code set -a}. */
