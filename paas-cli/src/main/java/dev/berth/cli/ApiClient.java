@@ -75,6 +75,16 @@ final class ApiClient {
         return new Events(r.body());
     }
 
+    /** The absolute URI of {@code path}. */
+    URI uri(String path) {
+        return base.resolve(path);
+    }
+
+    /** The failure a server's answer of {@code status} with {@code body} (JSON or not) means. */
+    CliException failureOf(int status, String body) {
+        return failure(status, parse(body.getBytes(StandardCharsets.UTF_8)));
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
         if (token != null && !token.isEmpty()) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
                 AppCommands.Apps.class, AppCommands.Info.class, DeployCommand.class, AppCommands.Destroy.class,
                 PsCommands.Ps.class, PsCommands.Scale.class, PsCommands.Restart.class, PsCommands.Stop.class,
                 PsCommands.Start.class, PsCommands.Kill.class, PsCommands.StopOne.class, PsCommands.RestartOne.class,
-                LogsCommand.class, ClusterCommands.Exec.class,
+                LogsCommand.class, ClusterCommands.Exec.class, ShellCommand.class,
                 AppCommands.Config.class, AppCommands.ConfigSet.class, AppCommands.ConfigUnset.class,
                 AppCommands.DomainsAdd.class, AppCommands.DomainsRemove.class,
                 AppCommands.Releases.class, AppCommands.Rollback.class,

@@ -191,6 +191,12 @@ class BerthCliIT {
 
         Run readOnly = berth(READ, "ps:scale", "web", "2");
         assertThat(readOnly.code()).isEqualTo(1);
+        Run noInstance = berth(ADMIN, "shell", "web-9");
+        assertThat(noInstance.code()).isEqualTo(1);
+        assertThat(noInstance.err()).contains("web-9");
+        Run readShell = berth(READ, "shell", "web-9");
+        assertThat(readShell.code()).isEqualTo(1);
+        assertThat(readShell.err()).contains("scope (read)", "admin");
 
         assertThat(berth(ADMIN, "ps:scale", "web").code()).as("a missing N is a usage error").isEqualTo(2);
         assertThat(berth(ADMIN, "ps:scale", "web", "lots").code()).isEqualTo(2);

@@ -119,4 +119,63 @@ class LauncherIT {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> count(out, "web-3 | started web-3") == 1);
     }
+
+    /** The slave pseudo-terminal (/dev/pts/N) the launcher's JVM runs on, found under the outer script. */
+    private static Path ttyOf(Process outerScript) throws IOException {
+        for (ProcessHandle h : outerScript.descendants().toList()) {
+            Path fd0 = Path.of("/proc/" + h.pid() + "/fd/0");
+            if (h.info().command().orElse("").endsWith("java") && Files.exists(fd0)) {
+                Path tty = Files.readSymbolicLink(fd0);
+                if (tty.toString().startsWith("/dev/pts/")) {
+                    return tty;
+                }
+            }
+        }
+        throw new AssertionError("berth runs on no pseudo-terminal under " + outerScript.pid());
+    }
+
+    @Test
+    void aShellInAnInstanceGetsTheWindowSizeCtrlCAndGivesBackItsExitCode() throws Exception {
+        Path out = tmp.resolve("shell");
+        // A real terminal for berth: util-linux's script runs it on a pseudo-terminal of 90x33.
+        ProcessBuilder pb = new ProcessBuilder("script", "-q", "-e", "-c",
+                "stty cols 90 rows 33; exec " + LAUNCHER.toAbsolutePath() + " shell web-1", "/dev/null")
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("BERTH_ADDR", server.url());
+        pb.environment().put("BERTH_TOKEN", TOKEN);
+        Process shell = pb.start();
+        processes.add(shell);
+        java.io.OutputStream keys = shell.getOutputStream();
+        java.util.function.Consumer<String> type = k -> {
+            try {
+                keys.write(k.getBytes(StandardCharsets.UTF_8));
+                keys.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        java.util.concurrent.Callable<String> screen = () -> Files.readString(out, StandardCharsets.ISO_8859_1);
+
+        type.accept("stty size; pwd; echo hi-$((6 * 7))\r");
+        await().atMost(Duration.ofSeconds(30)).until(() -> screen.call().contains("hi-42"));
+        assertThat(screen.call()).contains("33 90").contains("/web/instances/web-1/work");
+
+        Process resize = new ProcessBuilder("stty", "-F", ttyOf(shell).toString(), "cols", "120", "rows", "40").start();
+        assertThat(resize.waitFor()).isZero(); // the kernel tells berth (SIGWINCH), berth tells the remote terminal
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            type.accept("stty size\r");
+            return screen.call().contains("40 120");
+        });
+
+        type.accept("sleep 60; echo after-sleep\r");
+        Thread.sleep(500);
+        type.accept("\u0003"); // Ctrl-C reaches the remote sleep, not berth
+        type.accept("echo still-$((6 * 7))\r");
+        await().atMost(Duration.ofSeconds(10)).until(() -> screen.call().contains("still-42"));
+        assertThat(shell.isAlive()).as("Ctrl-C did not end berth").isTrue();
+
+        type.accept("exit 5\r");
+        assertThat(shell.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(shell.exitValue()).as("the remote shell's exit code, through berth and script").isEqualTo(5);
+    }
 }

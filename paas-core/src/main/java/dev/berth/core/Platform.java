@@ -24,6 +24,7 @@ import dev.berth.spi.Router;
 import dev.berth.api.Routing;
 import dev.berth.api.Source;
 import dev.berth.spi.StateStore;
+import dev.berth.spi.Terminal;
 import dev.berth.api.Traffic;
 import dev.berth.core.internal.git.GitRepositories;
 import dev.berth.core.internal.reconcile.EventBus;
@@ -332,6 +333,13 @@ public final class Platform implements AutoCloseable {
         PlatformBuilder.requireBetween("exec timeout", timeout, Duration.ofMillis(1), Duration.ofDays(1));
         record(instanceId);
         return backend.console().exec(instanceId, argv, timeout);
+    }
+
+    /** Runs {@code argv} in an instance on a pseudo-terminal of {@code cols} by {@code rows} (a shell); the caller closes it. */
+    public Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
+        Terminal.checkSize(cols, rows);
+        record(instanceId);
+        return backend.console().terminal(instanceId, argv, cols, rows);
     }
 
     /** The cluster's nodes and what is free on each. */

@@ -96,7 +96,11 @@ final class ApiServlet extends HttpServlet {
             status = 500;
             answer = error("internal error; the server's log has the details", null, null, null);
         }
-        metrics.answered(method, answer instanceof EventStream.Streamer ? 200 : status);
+        metrics.answered(method, answer instanceof EventStream.Streamer || answer instanceof TerminalSocket.Upgrade ? 200 : status);
+        if (answer instanceof TerminalSocket.Upgrade upgrade) {
+            upgrade.upgrade(req, resp);
+            return;
+        }
         if (answer instanceof EventStream.Streamer streamer) {
             try {
                 streamer.stream(resp);

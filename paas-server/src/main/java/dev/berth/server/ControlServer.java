@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -259,6 +260,7 @@ public final class ControlServer implements AutoCloseable {
             EventLog events = new EventLog(eventBuffer, eventIndexFile, json);
             Metrics metrics = new Metrics(platform);
             EventStream streams = new EventStream(events, json, heartbeat.toMillis());
+            JettyWebSocketServletContainerInitializer.configure(context, null); // the terminals' WebSockets
             context.addServlet(new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList, metrics)), "/*");
             s.setHandler(context);
             s.setStopTimeout(2000);

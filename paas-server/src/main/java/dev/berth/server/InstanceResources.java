@@ -1,4 +1,4 @@
-// The /v1/instances endpoints and the cluster's: one instance's record, stop/restart/kill/remove, env, logs, exec; nodes and traffic.
+// The /v1/instances endpoints and the cluster's: one instance's record, stop/restart/kill/remove, env, logs, exec, shell; nodes and traffic.
 package dev.berth.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +36,7 @@ final class InstanceResources {
                         platform.environment(c.param("id")))),
                 Route.of("GET", "/v1/instances/{id}/logs", Scope.READ, this::logs),
                 Route.of("POST", "/v1/instances/{id}/exec", Scope.ADMIN, this::exec),
+                Route.of("GET", "/v1/instances/{id}/shell", Scope.ADMIN, this::shell),
                 Route.of("GET", "/v1/nodes", Scope.READ, c -> Views.nodes(platform.cluster())),
                 Route.of("GET", "/v1/traffic", Scope.READ, c -> Views.traffic(platform.traffic())));
     }
@@ -51,6 +52,23 @@ final class InstanceResources {
             return LogStream.of(platform.instance(c.param("id")), lines, heartbeatMillis);
         }
         return Map.of("id", c.param("id"), "lines", platform.logs(c.param("id"), lines));
+    }
+
+    /**
+     * {@code ?cols=80&rows=24&command=/bin/sh}: a terminal in the instance over a WebSocket
+     * ({@link TerminalSocket}); opened before the upgrade, so a missing instance or a backend
+     * without terminals is a JSON error.
+     */
+    private Object shell(Call c) {
+        int cols = c.intQuery("cols", 80, 1, 1000);
+        int rows = c.intQuery("rows", 24, 1, 1000);
+        String command = c.query().getOrDefault("command", "/bin/sh");
+        if (!command.matches("[A-Za-z0-9_./+-]{1,255}")) {
+            throw new ApiException(400, "command must be a program's path or name", "command", command,
+                    "1-255 of A-Z a-z 0-9 _ . / + - (a program, no arguments: no shell reads it)");
+        }
+        String id = c.param("id");
+        return TerminalSocket.upgrade(platform.terminal(id, List.of(command), cols, rows), "instance " + id);
     }
 
     /** {"argv": ["cmd", "arg"], "timeoutSeconds": N}: the exit code and the output. */
