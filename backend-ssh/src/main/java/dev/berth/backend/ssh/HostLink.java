@@ -34,7 +34,9 @@ import dev.berth.api.BackendException;
  * shared by every command to the host (each an exec channel), and reopened on the next use after
  * it broke. At most {@code maxChannels} command channels are open on it at once, beside the one
  * long-lived {@link LivenessChannel} (OpenSSH's MaxSessions is 10 by default). Followers of output
- * get a session of their own ({@link #openExtraSession()}).
+ * get a session of their own ({@link #openExtraSession()}). A terminal ({@link SshTerminal}) holds
+ * one of those channels while it is open, and at most half of them are terminals, so that open
+ * shells never starve the backend's own commands.
  * Thread-safe.
  */
 final class HostLink implements Closeable {
@@ -71,6 +73,8 @@ final class HostLink implements Closeable {
     private final Duration connectTimeout;
     private final Duration authTimeout;
     private final Semaphore channels;
+    private final Semaphore terminals;
+    private final int maxChannels;
     private final Object lock = new Object();
     /** The shared session; guarded by lock. */
     private ClientSession session;
@@ -88,6 +92,8 @@ final class HostLink implements Closeable {
         this.connectTimeout = connectTimeout;
         this.authTimeout = authTimeout;
         this.channels = new Semaphore(maxChannels, true);
+        this.maxChannels = maxChannels;
+        this.terminals = new Semaphore(maxChannels / 2);
     }
 
     SshHost host() {
@@ -269,6 +275,40 @@ final class HostLink implements Closeable {
         } finally {
             channels.release();
         }
+    }
+
+    /**
+     * Takes a channel for a terminal, waiting up to {@code timeout} for a free one; throws a
+     * BackendException naming the host when half the host's channels are terminals already.
+     * {@link #releaseTerminalChannel()} gives it back.
+     */
+    void takeTerminalChannel(String what, Duration timeout) {
+        if (!terminals.tryAcquire()) {
+            throw new BackendException(what + ": cannot open a terminal: " + (maxChannels / 2) + " are open on "
+                    + where() + " already, the most it allows (half of maxChannelsPerHost " + maxChannels
+                    + ", so that terminals never starve the backend's own commands)");
+        }
+        boolean taken = false;
+        try {
+            taken = channels.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (!taken) {
+                throw new BackendException(what + ": cannot open a terminal: no free SSH channel on " + where()
+                        + " within " + timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(what + ": interrupted while waiting for an SSH channel on " + where(), e);
+        } finally {
+            if (!taken) {
+                terminals.release();
+            }
+        }
+    }
+
+    /** Gives back a channel {@link #takeTerminalChannel} took. */
+    void releaseTerminalChannel() {
+        channels.release();
+        terminals.release();
     }
 
     private static Duration remaining(long deadline) {

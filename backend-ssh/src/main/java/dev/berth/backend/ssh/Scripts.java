@@ -175,7 +175,7 @@ final class Scripts {
             """;
 
     /** The environment every command starts from: the login's basics only, then its env file. */
-    private static final String BASE_ENV = "env -i \"PATH=$PATH\" \"HOME=$HOME\" ${USER+\"USER=$USER\"} "
+    static final String BASE_ENV = "env -i \"PATH=$PATH\" \"HOME=$HOME\" ${USER+\"USER=$USER\"} "
             + "${LOGNAME+\"LOGNAME=$LOGNAME\"} ${LANG+\"LANG=$LANG\"} ${TZ+\"TZ=$TZ\"} "
             + "sh -c 'set -a; . \"$0\"; set +a; exec \"$@\"'";
 

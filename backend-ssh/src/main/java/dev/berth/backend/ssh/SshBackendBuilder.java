@@ -131,7 +131,8 @@ public final class SshBackendBuilder {
 
     /**
      * How many command channels may be open at once on a host's session (default 8; 1-64), plus
-     * one kept for liveness checks. OpenSSH refuses more than its MaxSessions (10 by default).
+     * one kept for liveness checks. OpenSSH refuses more than its MaxSessions (10 by default). An
+     * open terminal holds one of them, and at most half of them (rounded down) are terminals.
      */
     public SshBackendBuilder maxChannelsPerHost(int maxChannels) {
         if (maxChannels < 1 || maxChannels > 64) {

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.spi.InstanceConsole;
+import dev.berth.spi.Terminal;
 import dev.berth.api.NotFoundException;
 import dev.berth.support.OutputCaps;
 
@@ -26,7 +27,8 @@ import dev.berth.support.OutputCaps;
  * The {@link InstanceConsole} of the SSH backend. Logs read at most the last 1 MiB of an
  * instance's {@code output.log} on its host and return at most 1 MiB; a follower has an SSH session
  * of its own ({@link Follower}); exec runs a command in the instance's working dir and env, its
- * output kept up to 1 MiB; the environment is read from {@code /proc/<pid>/environ}, once the pid
+ * output kept up to 1 MiB; a terminal runs a program the way exec does, on a PTY of an exec channel
+ * ({@link SshTerminal}); the environment is read from {@code /proc/<pid>/environ}, once the pid
  * is checked to be the instance.
  *
  * <p>Thread-safe.
@@ -38,6 +40,7 @@ final class SshConsole implements InstanceConsole {
     private final SshContext ctx;
     private final HostMonitor monitor;
     private final Set<AutoCloseable> followers = ConcurrentHashMap.newKeySet();
+    private final Set<SshTerminal> terminals = ConcurrentHashMap.newKeySet();
 
     SshConsole(SshContext ctx, HostMonitor monitor) {
         this.ctx = ctx;
@@ -186,6 +189,34 @@ final class SshConsole implements InstanceConsole {
         return new ExecResult(r.exitCode(), output);
     }
 
+    /**
+     * Runs argv on a pseudo-terminal in the instance's working dir and env, as {@link #exec} does
+     * but without a timeout ({@link SshTerminal}). Throws NotFoundException for an id no host has.
+     */
+    @Override
+    public Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
+        String id = Names.segment("instance id", instanceId);
+        Objects.requireNonNull(argv, "argv");
+        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
+            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
+                    + "arguments without NUL");
+        }
+        Terminal.checkSize(cols, rows);
+        ctx.ensureOpen();
+        HostLink link = monitor.locate(id);
+        if (link == null) {
+            throw new NotFoundException("instance '" + id + "' does not run on any host " + ctx.links().keySet()
+                    + ": cannot open a terminal in it");
+        }
+        SshTerminal t = SshTerminal.open(link, id, argv, cols, rows, ctx.options().commandTimeout(),
+                "instance '" + id + "' on " + link.where(), terminals::remove);
+        terminals.add(t);
+        if (t.isEnded()) {
+            terminals.remove(t); // it ended before it was added
+        }
+        return t;
+    }
+
     /** The host the instance was last seen on; throws for an id no host has. */
     private HostLink home(String id) {
         HostLink link = monitor.locate(id);
@@ -195,8 +226,12 @@ final class SshConsole implements InstanceConsole {
         return link;
     }
 
-    /** Closes every follower still open. */
+    /** Closes every follower and terminal still open. */
     void close() {
+        for (SshTerminal t : terminals) {
+            t.close();
+        }
+        terminals.clear();
         for (AutoCloseable f : followers) {
             try {
                 f.close();
