@@ -1,4 +1,4 @@
-// The console of a container instance: its environment, a description, its logs (last lines or followed) and exec.
+// The console of a container instance: its environment, a description, its logs (last lines or followed), exec and terminals.
 package dev.berth.backend.docker;
 
 import static dev.berth.backend.docker.DockerBackend.checkedId;
@@ -36,7 +36,8 @@ import dev.berth.support.CappedOutput;
  * The {@link InstanceConsole} of the Docker backend: reads a container's environment and settings
  * from the engine, its logs through the engine's log stream ({@link LogLines}: lines cut after
  * 4 KiB, at most 1 MiB per call), follows them until the handle or the backend is closed, and runs
- * commands in it with {@code docker exec} (output capped at 1 MiB). Thread-safe.
+ * commands in it with {@code docker exec} (output capped at 1 MiB) and opens terminals in it
+ * ({@link DockerTerminal}). Thread-safe.
  */
 final class DockerConsole implements InstanceConsole {
     private static final Logger LOG = LoggerFactory.getLogger(DockerConsole.class);
@@ -198,7 +199,28 @@ final class DockerConsole implements InstanceConsole {
         return new ExecResult(code == null ? ExitInfo.UNKNOWN : code.intValue(), output);
     }
 
-    /** Closes every follower still open (the backend closes). */
+    /**
+     * Opens {@code argv} in the instance's running container on a terminal ({@link DockerTerminal}:
+     * Docker's {@code exec -it}, as the container's user in its working directory). The backend's
+     * close closes it too.
+     */
+    @Override
+    public dev.berth.spi.Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
+        Objects.requireNonNull(argv, "argv");
+        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
+            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
+                    + "arguments without NUL");
+        }
+        dev.berth.spi.Terminal.checkSize(cols, rows);
+        engine.ensureOpen();
+        InspectContainerResponse c = runningContainer(instanceId);
+        String what = "instance '" + checkedId(instanceId) + "'";
+        DockerTerminal t = DockerTerminal.start(engine, c, argv, cols, rows, what, followers::remove);
+        followers.add(t);
+        return t;
+    }
+
+    /** Closes every follower and terminal still open (the backend closes). */
     void closeFollowers() {
         for (AutoCloseable f : followers) {
             try {

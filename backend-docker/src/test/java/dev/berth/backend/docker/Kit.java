@@ -24,13 +24,13 @@ import dev.berth.api.Source;
  * clean-up by label through the docker CLI (argv lists only).
  */
 final class Kit {
-    /** The test image: a root file system of Debian's busybox-static, imported once per run. */
-    static final String IMAGE = "berth-test/busybox:1";
+    /** The test image: a root file system of Debian's busybox-static, imported once per run (2: with stty and tty). */
+    static final String IMAGE = "berth-test/busybox:2";
     /** Every container and image the tests make carries this label. */
     static final String TEST_LABEL = "dev.berth.test";
     static final String RELEASE = "r1";
     private static final List<String> APPLETS = List.of("sh", "httpd", "echo", "cat", "sleep", "mkdir", "ls", "env",
-            "id", "true", "false", "kill", "ps", "wget", "printf", "head", "tail", "pwd");
+            "id", "true", "false", "kill", "ps", "wget", "printf", "head", "tail", "pwd", "stty", "tty");
 
     private Kit() {
     }
