@@ -88,7 +88,7 @@ abstract class ProgressCommand extends ClientCommand {
                 }
                 case "DeploySucceeded" -> {
                     if (ours) {
-                        return report(app, release, "succeeded", "rolled out in " + ev.path("took").asText());
+                        return report(app, release, "succeeded", "rolled out in " + human(ev.path("took").asText()));
                     }
                 }
                 case "DeployFailed" -> {
@@ -102,6 +102,16 @@ abstract class ProgressCommand extends ClientCommand {
             }
         }
         throw new IOException("the server closed it");
+    }
+
+    /** An ISO-8601 duration ({@code PT0.37S}) as people read it: {@code 370 ms}, {@code 12.4 s}; as it is when not one. */
+    static String human(String iso) {
+        try {
+            long ms = java.time.Duration.parse(iso).toMillis();
+            return ms < 10_000 ? ms + " ms" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+        } catch (java.time.format.DateTimeParseException e) {
+            return iso;
+        }
     }
 
     private static String currentRelease(ApiClient api, String app) {

@@ -102,6 +102,7 @@ class BerthCliIT {
         Run deploy = berth(ADMIN, "deploy", "-f", m.toString());
         assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
         assertThat(deploy.out()).contains("app web: release", "rolling out", "web-1 started on local", "succeeded")
+                .containsPattern("rolled out in [0-9]+ ms")
                 .contains("app worker: release");
 
         JsonNode apps = berth(READ, "apps", "--json").json();
