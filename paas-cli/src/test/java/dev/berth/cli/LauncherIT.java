@@ -168,7 +168,8 @@ class LauncherIT {
         });
 
         type.accept("sleep 60; echo after-sleep\r");
-        Thread.sleep(500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.allProcesses()
+                .anyMatch(h -> h.info().commandLine().orElse("").endsWith("sleep 60"))); // the remote sleep is in front
         type.accept("\u0003"); // Ctrl-C reaches the remote sleep, not berth
         type.accept("echo still-$((6 * 7))\r");
         await().atMost(Duration.ofSeconds(10)).until(() -> screen.call().contains("still-42"));

@@ -53,7 +53,7 @@ final class ApiServlet extends HttpServlet {
         routes.addAll(new AppResources(platform, json).routes());
         routes.addAll(new InstanceResources(platform, events.heartbeatMillis()).routes());
         routes.add(events.route());
-        routes.add(Route.of("GET", "/metrics", Scope.READ, c -> (EventStream.Streamer) resp -> {
+        routes.add(Route.of("GET", "/metrics", Scope.READ, c -> (EventStream.Streamer) (request, resp) -> {
             byte[] text = metrics.scrape();
             resp.setStatus(200);
             resp.setContentType("text/plain; version=0.0.4; charset=utf-8");
@@ -96,14 +96,10 @@ final class ApiServlet extends HttpServlet {
             status = 500;
             answer = error("internal error; the server's log has the details", null, null, null);
         }
-        metrics.answered(method, answer instanceof EventStream.Streamer || answer instanceof TerminalSocket.Upgrade ? 200 : status);
-        if (answer instanceof TerminalSocket.Upgrade upgrade) {
-            upgrade.upgrade(req, resp);
-            return;
-        }
+        metrics.answered(method, answer instanceof EventStream.Streamer ? 200 : status);
         if (answer instanceof EventStream.Streamer streamer) {
             try {
-                streamer.stream(resp);
+                streamer.stream(req, resp);
             } catch (IOException e) {
                 LOG.debug("control API: a stream of {} ended: {}", path, e.toString()); // the client left
             }

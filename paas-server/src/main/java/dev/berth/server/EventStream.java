@@ -66,7 +66,7 @@ final class EventStream {
         }
         long start = from;
         boolean follow = followed.equals("true");
-        return (Streamer) resp -> stream(resp, start, app, type, follow, c.grant());
+        return (Streamer) (req, resp) -> stream(resp, start, app, type, follow, c.grant());
     }
 
     private void stream(HttpServletResponse resp, long from, String app, String type, boolean follow, Tokens.Grant grant)
@@ -109,9 +109,9 @@ final class EventStream {
         }
     }
 
-    /** An answer that writes itself to the response instead of being JSON. */
+    /** An answer that takes the exchange over (a stream of events or lines, a WebSocket upgrade) instead of being JSON. */
     @FunctionalInterface
     interface Streamer {
-        void stream(HttpServletResponse resp) throws IOException;
+        void stream(jakarta.servlet.http.HttpServletRequest req, HttpServletResponse resp) throws IOException;
     }
 }

@@ -26,7 +26,7 @@ final class LogStream {
 
     static EventStream.Streamer of(Instance instance, int lines, long heartbeatMillis) {
         List<String> last = instance.logs(lines);
-        return resp -> {
+        return (req, resp) -> {
             OutputStream out = Sse.open(resp);
             StringBuilder b = new StringBuilder(": logs of " + instance.id() + "\n\n");
             last.forEach(l -> line(b, l));

@@ -4,8 +4,6 @@ package dev.berth.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.spi.Terminal;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -43,14 +41,8 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
         this.what = what;
     }
 
-    /** An answer that takes the connection over (a WebSocket upgrade) instead of being JSON. */
-    @FunctionalInterface
-    interface Upgrade {
-        void upgrade(HttpServletRequest req, HttpServletResponse resp) throws IOException;
-    }
-
     /** Upgrades a {@code GET /v1/instances/{id}/shell} to a socket over {@code terminal}; a request that is no WebSocket gets 400. */
-    static Upgrade upgrade(Terminal terminal, String what) {
+    static EventStream.Streamer upgrade(Terminal terminal, String what) {
         return (req, resp) -> {
             boolean upgraded;
             try {
@@ -84,10 +76,11 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
         try (InputStream screen = terminal.output()) {
             for (int n; (n = screen.read(buf)) > 0; ) {
                 ByteBuffer frame = ByteBuffer.wrap(Arrays.copyOf(buf, n));
-                send(s -> s.sendBinary(frame, callbackOf(s)));
+                send((s, sent) -> s.sendBinary(frame, sent));
             }
             int code = terminal.waitFor();
-            send(s -> s.sendText(JSON.writeValueAsString(java.util.Map.of("exit", code)), callbackOf(s)));
+            String exit = JSON.writeValueAsString(java.util.Map.of("exit", code));
+            send((s, sent) -> s.sendText(exit, sent));
             session.close(1000, "exited with " + code, Callback.NOOP);
             LOG.info("control API: terminal of {} ended with exit code {}", what, code);
         } catch (IOException | ExecutionException | TimeoutException e) {
@@ -99,23 +92,12 @@ public final class TerminalSocket implements Session.Listener.AutoDemanding {
         }
     }
 
-    private CompletableFuture<Void> pending;
-
-    private Callback callbackOf(Session s) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        pending = f;
-        return Callback.from(() -> f.complete(null), f::completeExceptionally);
-    }
-
-    /** A frame send, waited for (one frame in flight at a time). */
-    private void send(Sender sender) throws IOException, InterruptedException, ExecutionException, TimeoutException {
-        sender.send(session);
-        pending.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    @FunctionalInterface
-    private interface Sender {
-        void send(Session s) throws IOException;
+    /** Sends one frame and waits until it is sent (one frame in flight at a time). */
+    private void send(java.util.function.BiConsumer<Session, Callback> frame)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        frame.accept(session, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
+        sent.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
     @Override

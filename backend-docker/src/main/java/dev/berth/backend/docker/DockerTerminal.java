@@ -159,10 +159,15 @@ final class DockerTerminal implements Terminal {
     @Override
     public int waitFor() throws InterruptedException {
         screen.await();
+        // Docker records the exit a moment after the stream ends: look again briefly, bounded.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             InspectExecResponse r = inspect();
             if (!Boolean.TRUE.equals(r.isRunning()) && r.getExitCodeLong() != null) {
                 return r.getExitCodeLong().intValue();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new BackendException(what + ": its terminal's output ended but Docker recorded no exit code within 10 s");
             }
             Thread.sleep(50);
         }

@@ -6,10 +6,7 @@ import static dev.berth.backend.docker.Kit.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import dev.berth.contract.TerminalScreen;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,62 +49,30 @@ class DockerTerminalIT {
         Kit.removeTestContainers();
     }
 
-    /** What the terminal shows, read on a thread of its own until it ends. */
-    private static final class Screen {
-        private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
-
-        Screen(InputStream in) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        synchronized (seen) {
-                            seen.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    // the terminal ended
-                }
-            }, "screen");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        String text() {
-            synchronized (seen) {
-                return seen.toString(StandardCharsets.UTF_8);
-            }
-        }
-    }
-
-    private static void type(Terminal t, String keys) throws IOException {
-        t.input().write(keys.getBytes(StandardCharsets.UTF_8));
-        t.input().flush();
-    }
-
     @Test
     void aShellGetsItsWindowSizeCtrlCAndExitCodeAsTheContainersUserInItsDirectory() throws Exception {
         backend.start(req("web-1", node, Kit.sh("web", "exec sleep 300").env("GREETING", "hi").workingDir("/tmp")
                 .user("65534:65534").build()));
 
         try (Terminal t = backend.console().terminal("web-1", List.of("/bin/sh"), 100, 30)) {
-            Screen screen = new Screen(t.output());
-            type(t, "stty size; echo \"$GREETING from $(id -u) in $(pwd)\"; tty\r");
+            TerminalScreen screen = new TerminalScreen(t);
+            screen.type("stty size; echo \"$GREETING from $(id -u) in $(pwd)\"; tty\r");
             waiting().until(() -> screen.text().contains("30 100") && screen.text().contains("hi from 65534 in /tmp"));
             assertThat(screen.text()).contains("/dev/pts/");
 
             t.resize(120, 40);
-            type(t, "stty size\r");
+            screen.type("stty size\r");
             waiting().until(() -> screen.text().contains("40 120"));
 
-            type(t, "sleep 60; echo after-sleep\r");
-            Thread.sleep(300);
-            type(t, "\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
-            type(t, "echo still-$((6 * 7))\r");
+            screen.type("sleep 60; echo after-sleep\r");
+            waiting().until(() -> backend.console().exec("web-1", List.of("ps"), Duration.ofSeconds(10)).output()
+                    .contains("sleep 60")); // the sleep is in front
+            screen.type("\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
+            screen.type("echo still-$((6 * 7))\r");
             waiting().until(() -> screen.text().contains("still-42"));
-            assertThat(screen.text().split("\r?\n")).as("the sleep and its list were interrupted").doesNotContain("after-sleep");
+            assertThat(screen.lines()).as("the sleep and its list were interrupted").doesNotContain("after-sleep");
 
-            type(t, "exit 3\r");
+            screen.type("exit 3\r");
             assertThat(t.waitFor()).isEqualTo(3);
         }
     }
@@ -116,7 +81,7 @@ class DockerTerminalIT {
     void closingHangsUpAndArgumentsAreNeverShellWords() throws Exception {
         backend.start(req("web-2", node, Kit.sh("web", "exec sleep 300").build()));
         Terminal t = backend.console().terminal("web-2", List.of("/bin/echo", "a; touch pwned", "$(id)"), 80, 24);
-        Screen screen = new Screen(t.output());
+        TerminalScreen screen = new TerminalScreen(t);
         assertThat(t.waitFor()).isZero();
         waiting().until(() -> screen.text().contains("a; touch pwned $(id)"));
         t.close();
@@ -124,10 +89,10 @@ class DockerTerminalIT {
                 .doesNotContain("pwned");
 
         Terminal hung = backend.console().terminal("web-2", List.of("/bin/sh"), 80, 24);
-        Screen shown = new Screen(hung.output());
-        type(hung, "echo ready-$((1 + 1)); sleep 120\r"); // the hang-up reaches the program in front too
-        waiting().until(() -> shown.text().contains("ready-2"));
-        Thread.sleep(300);
+        TerminalScreen shown = new TerminalScreen(hung);
+        shown.type("echo ready-$((1 + 1)); sleep 120\r"); // the hang-up reaches the program in front too
+        waiting().until(() -> shown.text().contains("ready-2") && backend.console().exec("web-2", List.of("ps"),
+                Duration.ofSeconds(10)).output().contains("sleep 120"));
         long start = System.nanoTime();
         hung.close();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));

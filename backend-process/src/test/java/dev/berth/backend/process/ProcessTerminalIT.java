@@ -3,11 +3,9 @@ package dev.berth.backend.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.contract.TerminalScreen;
 import dev.berth.spi.Terminal;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -37,62 +35,30 @@ class ProcessTerminalIT {
         Kit.stopAll(base);
     }
 
-    /** What the terminal shows, read on a thread of its own until it ends. */
-    private static final class Screen {
-        private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
-
-        Screen(InputStream in) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        synchronized (seen) {
-                            seen.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    // the terminal ended
-                }
-            }, "screen");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        String text() {
-            synchronized (seen) {
-                return seen.toString(StandardCharsets.UTF_8);
-            }
-        }
-    }
-
-    private static void type(Terminal t, String keys) throws IOException {
-        t.input().write(keys.getBytes(StandardCharsets.UTF_8));
-        t.input().flush();
-    }
-
     @Test
     void aShellGetsItsWindowSizeCtrlCAndExitCodeAsTheInstancesUserInItsDirectory() throws Exception {
         backend.start(Kit.req("web-1", Kit.sh("web", "exec sleep 300").env("GREETING", "hi").user("nobody").build()));
         Kit.waiting().until(() -> backend.console().describe("web-1").containsKey("pid"));
 
         try (Terminal t = backend.console().terminal("web-1", List.of("/bin/sh"), 100, 30)) {
-            Screen screen = new Screen(t.output());
-            type(t, "stty size; echo \"$GREETING from $(id -un) in $(pwd)\"; tty\r");
+            TerminalScreen screen = new TerminalScreen(t);
+            screen.type("stty size; echo \"$GREETING from $(id -un) in $(pwd)\"; tty\r");
             Kit.waiting().until(() -> screen.text().contains("30 100") && screen.text().contains("hi from nobody in "));
             assertThat(screen.text()).contains("/dev/pts/");
 
             t.resize(120, 40);
-            type(t, "stty size\r");
+            screen.type("stty size\r");
             Kit.waiting().until(() -> screen.text().contains("40 120"));
 
-            type(t, "sleep 60; echo after-sleep\r");
-            Thread.sleep(300);
-            type(t, "\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
-            type(t, "echo still-$((6 * 7))\r");
+            screen.type("sleep 60; echo after-sleep\r");
+            Kit.waiting().until(() -> ProcessHandle.allProcesses()
+                    .anyMatch(h -> h.info().commandLine().orElse("").endsWith("sleep 60"))); // the sleep is in front
+            screen.type("\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
+            screen.type("echo still-$((6 * 7))\r");
             Kit.waiting().until(() -> screen.text().contains("still-42"));
-            assertThat(screen.text().split("\r?\n")).as("the sleep and its list were interrupted").doesNotContain("after-sleep");
+            assertThat(screen.lines()).as("the sleep and its list were interrupted").doesNotContain("after-sleep");
 
-            type(t, "exit 3\r");
+            screen.type("exit 3\r");
             assertThat(t.waitFor()).isEqualTo(3);
         }
     }
@@ -102,7 +68,7 @@ class ProcessTerminalIT {
         backend.start(Kit.req("web-2", Kit.sh("web", "exec sleep 300").build()));
         Kit.waiting().until(() -> backend.console().describe("web-2").containsKey("pid"));
         Terminal t = backend.console().terminal("web-2", List.of("/bin/echo", "a; touch pwned", "$(id)"), 80, 24);
-        Screen screen = new Screen(t.output());
+        TerminalScreen screen = new TerminalScreen(t);
         assertThat(t.waitFor()).isZero();
         Kit.waiting().until(() -> screen.text().contains("a; touch pwned $(id)"));
         t.close();
