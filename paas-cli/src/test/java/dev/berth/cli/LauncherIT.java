@@ -167,9 +167,9 @@ class LauncherIT {
             return screen.call().contains("40 120");
         });
 
-        type.accept("sleep 60; echo after-sleep\r");
+        type.accept("sleep 62; echo after-sleep\r");
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.allProcesses()
-                .anyMatch(h -> h.info().commandLine().orElse("").endsWith("sleep 60"))); // the remote sleep is in front
+                .anyMatch(h -> h.info().commandLine().orElse("").endsWith("sleep 62"))); // the remote sleep is in front
         type.accept("\u0003"); // Ctrl-C reaches the remote sleep, not berth
         type.accept("echo still-$((6 * 7))\r");
         await().atMost(Duration.ofSeconds(10)).until(() -> screen.call().contains("still-42"));

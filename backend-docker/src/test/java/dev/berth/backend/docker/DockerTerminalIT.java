@@ -64,9 +64,9 @@ class DockerTerminalIT {
             screen.type("stty size\r");
             waiting().until(() -> screen.text().contains("40 120"));
 
-            screen.type("sleep 60; echo after-sleep\r");
+            screen.type("sleep 63; echo after-sleep\r");
             waiting().until(() -> backend.console().exec("web-1", List.of("ps"), Duration.ofSeconds(10)).output()
-                    .contains("sleep 60")); // the sleep is in front
+                    .contains("sleep 63")); // the sleep is in front
             screen.type("\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
             screen.type("echo still-$((6 * 7))\r");
             waiting().until(() -> screen.text().contains("still-42"));

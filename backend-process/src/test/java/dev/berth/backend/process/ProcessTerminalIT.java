@@ -50,9 +50,9 @@ class ProcessTerminalIT {
             screen.type("stty size\r");
             Kit.waiting().until(() -> screen.text().contains("40 120"));
 
-            screen.type("sleep 60; echo after-sleep\r");
+            screen.type("sleep 61; echo after-sleep\r");
             Kit.waiting().until(() -> ProcessHandle.allProcesses()
-                    .anyMatch(h -> h.info().commandLine().orElse("").endsWith("sleep 60"))); // the sleep is in front
+                    .anyMatch(h -> h.info().commandLine().orElse("").endsWith("sleep 61"))); // the sleep is in front
             screen.type("\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
             screen.type("echo still-$((6 * 7))\r");
             Kit.waiting().until(() -> screen.text().contains("still-42"));

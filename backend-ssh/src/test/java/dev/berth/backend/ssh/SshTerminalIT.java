@@ -87,8 +87,8 @@ class SshTerminalIT {
             screen.type("stty size\r");
             waiting().until(() -> screen.text().contains("40 120"));
 
-            screen.type("sleep 60; echo after-sleep\r");
-            waiting().until(() -> !Kit.pidsWithCmdline("sleep 60 ").isEmpty());
+            screen.type("sleep 64; echo after-sleep\r");
+            waiting().until(() -> !Kit.pidsWithCmdline("sleep 64 ").isEmpty());
             screen.type("\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
             screen.type("echo still-$((6 * 7))\r");
             waiting().until(() -> screen.text().contains("still-42"));
