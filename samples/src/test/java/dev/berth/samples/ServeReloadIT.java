@@ -61,6 +61,9 @@ class ServeReloadIT {
                 "--state", state.toString(), "--router", proxy, "--http-port", Integer.toString(port),
                 "--stop-on-exit")) {
             await().atMost(WAIT).until(() -> serve.count(": healthy") == 3);
+            // Each rollout ends once the router's table holds its app and the workers of the tables
+            // before (which answered 503 for it) have finished: from then on every answer is the app's.
+            await().atMost(WAIT).until(() -> java.util.Set.copyOf(serve.all("(api|web|old): release \\S+ rolled out in")).size() == 3);
             seen.addAll(serve.all("started, pid (\\d+)"));
             String api = pidOf(serve, "api-1");
             String old = pidOf(serve, "old-1");
