@@ -49,6 +49,34 @@ public final class TerminalScreen {
         return text().split("\r?\n");
     }
 
+    /**
+     * Whether a process of this machine whose command line is {@code command} (such as
+     * {@code sleep 61}) is in its terminal's foreground (its process group is the terminal's
+     * foreground group, as /proc/PID/stat tells): from then on Ctrl-C reaches it, not its shell.
+     * A process that merely exists may not be there yet: its shell sets the foreground a moment
+     * after the fork.
+     */
+    public static boolean inForeground(String command) {
+        try (java.util.stream.Stream<java.nio.file.Path> procs = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("[0-9]+")).anyMatch(p -> {
+                try {
+                    String cmd = new String(java.nio.file.Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                            .replace('\0', ' ').strip();
+                    if (!cmd.equals(command) && !cmd.endsWith("/" + command)) {
+                        return false;
+                    }
+                    String stat = java.nio.file.Files.readString(p.resolve("stat"), StandardCharsets.US_ASCII);
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    return f[2].equals(f[5]); // pgrp == tpgid
+                } catch (IOException | RuntimeException e) {
+                    return false; // gone meanwhile
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing /proc", e);
+        }
+    }
+
     /** Types {@code keys} (a carriage return ends a line, as the Enter key does). */
     public void type(String keys) {
         try {

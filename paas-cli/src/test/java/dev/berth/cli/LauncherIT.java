@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.AppSpec;
+import dev.berth.contract.TerminalScreen;
 import dev.berth.api.Instances;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
@@ -168,8 +169,7 @@ class LauncherIT {
         });
 
         type.accept("sleep 62; echo after-sleep\r");
-        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.allProcesses()
-                .anyMatch(h -> h.info().commandLine().orElse("").endsWith("sleep 62"))); // the remote sleep is in front
+        await().atMost(Duration.ofSeconds(10)).until(() -> TerminalScreen.inForeground("sleep 62")); // the remote sleep is in front
         type.accept("\u0003"); // Ctrl-C reaches the remote sleep, not berth
         type.accept("echo still-$((6 * 7))\r");
         await().atMost(Duration.ofSeconds(10)).until(() -> screen.call().contains("still-42"));

@@ -51,8 +51,7 @@ class ProcessTerminalIT {
             Kit.waiting().until(() -> screen.text().contains("40 120"));
 
             screen.type("sleep 61; echo after-sleep\r");
-            Kit.waiting().until(() -> ProcessHandle.allProcesses()
-                    .anyMatch(h -> h.info().commandLine().orElse("").endsWith("sleep 61"))); // the sleep is in front
+            Kit.waiting().until(() -> TerminalScreen.inForeground("sleep 61")); // the sleep is in front
             screen.type("\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
             screen.type("echo still-$((6 * 7))\r");
             Kit.waiting().until(() -> screen.text().contains("still-42"));

@@ -88,7 +88,7 @@ class SshTerminalIT {
             waiting().until(() -> screen.text().contains("40 120"));
 
             screen.type("sleep 64; echo after-sleep\r");
-            waiting().until(() -> !Kit.pidsWithCmdline("sleep 64 ").isEmpty());
+            waiting().until(() -> TerminalScreen.inForeground("sleep 64"));
             screen.type("\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
             screen.type("echo still-$((6 * 7))\r");
             waiting().until(() -> screen.text().contains("still-42"));
