@@ -6,11 +6,14 @@ import static dev.berth.backend.ssh.Kit.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.contract.TerminalScreen;
 import dev.berth.api.BackendException;
 import dev.berth.api.NotFoundException;
 import dev.berth.spi.RunningInstance;
 import dev.berth.spi.Terminal;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +68,39 @@ class SshTerminalIT {
         }
     }
 
+    /** What the terminal shows, read on a thread of its own until it ends. */
+    private static final class Screen {
+        private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
+
+        Screen(InputStream in) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[4096];
+                try {
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        synchronized (seen) {
+                            seen.write(buf, 0, n);
+                        }
+                    }
+                } catch (IOException e) {
+                    // the terminal ended
+                }
+            }, "screen");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String text() {
+            synchronized (seen) {
+                return seen.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+
+    private static void type(Terminal t, String keys) throws IOException {
+        t.input().write(keys.getBytes(StandardCharsets.UTF_8));
+        t.input().flush();
+    }
+
     private void startSleeper(String id) {
         backend.start(req(id, NODE, Kit.sh("term", "exec sleep 300").workingDir("data").env("GREETING", "hi").build()));
         waiting().until(() -> backend.console().describe(id).containsKey("pid"));
@@ -77,24 +113,24 @@ class SshTerminalIT {
         assertThat(workDir).endsWith("/instances/term-1/work/data");
 
         try (Terminal t = backend.console().terminal("term-1", List.of("/bin/sh"), 100, 30)) {
-            TerminalScreen screen = new TerminalScreen(t);
-            screen.type("stty size; echo \"$GREETING from $(id -un) in $(pwd) as $TERM\"; tty\r");
+            Screen screen = new Screen(t.output());
+            type(t, "stty size; echo \"$GREETING from $(id -un) in $(pwd) as $TERM\"; tty\r");
             waiting().until(() -> screen.text().contains("30 100")
                     && screen.text().contains("hi from root in " + workDir + " as xterm-256color"));
             assertThat(screen.text()).contains("/dev/pts/");
 
             t.resize(120, 40);
-            screen.type("stty size\r");
+            type(t, "stty size\r");
             waiting().until(() -> screen.text().contains("40 120"));
 
-            screen.type("sleep 64; echo after-sleep\r");
-            waiting().until(() -> TerminalScreen.inForeground("sleep 64"));
-            screen.type("\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
-            screen.type("echo still-$((6 * 7))\r");
+            type(t, "sleep 60; echo after-sleep\r");
+            waiting().until(() -> !Kit.pidsWithCmdline("sleep 60 ").isEmpty());
+            type(t, "\u0003"); // Ctrl-C: SIGINT to the sleep in front, not to the shell
+            type(t, "echo still-$((6 * 7))\r");
             waiting().until(() -> screen.text().contains("still-42"));
-            assertThat(screen.lines()).as("the sleep and its list were interrupted").doesNotContain("after-sleep");
+            assertThat(screen.text().split("\r?\n")).as("the sleep and its list were interrupted").doesNotContain("after-sleep");
 
-            screen.type("exit 3\r");
+            type(t, "exit 3\r");
             assertThat(t.waitFor()).isEqualTo(3);
         }
         // the shared session carried it: no session of its own, and exec still has its channels
@@ -107,7 +143,7 @@ class SshTerminalIT {
         startSleeper("term-2");
         Path base = kit.netns(NODE).baseDir;
         Terminal t = backend.console().terminal("term-2", List.of("/bin/echo", "a; touch pwned", "$(id)"), 80, 24);
-        TerminalScreen screen = new TerminalScreen(t);
+        Screen screen = new Screen(t.output());
         assertThat(t.waitFor()).isZero();
         waiting().until(() -> screen.text().contains("a; touch pwned $(id)"));
         t.close();
@@ -116,7 +152,7 @@ class SshTerminalIT {
         }
 
         try (Terminal killed = backend.console().terminal("term-2", List.of("/bin/sh", "-c", "kill -TERM $$"), 80, 24)) {
-            new TerminalScreen(killed);
+            new Screen(killed.output());
             assertThat(killed.waitFor()).as("128+SIGTERM").isEqualTo(143);
         }
 
@@ -130,8 +166,8 @@ class SshTerminalIT {
     void closingHangsUpTheShellWithinSecondsAndGivesItsChannelBack() throws Exception {
         startSleeper("term-3");
         Terminal hung = backend.console().terminal("term-3", List.of("/bin/sh"), 80, 24);
-        TerminalScreen screen = new TerminalScreen(hung);
-        screen.type("echo pid-$$\r");
+        Screen screen = new Screen(hung.output());
+        type(hung, "echo pid-$$\r");
         Pattern pidLine = Pattern.compile("pid-([0-9]+)");
         waiting().until(() -> pidLine.matcher(screen.text()).find());
         Matcher m = pidLine.matcher(screen.text());
@@ -150,7 +186,7 @@ class SshTerminalIT {
         try {
             for (int i = 0; i < 4; i++) {
                 Terminal t = backend.console().terminal("term-3", List.of("/bin/sh"), 80, 24);
-                new TerminalScreen(t);
+                new Screen(t.output());
                 open.add(t);
             }
             assertThatThrownBy(() -> backend.console().terminal("term-3", List.of("/bin/sh"), 80, 24))
