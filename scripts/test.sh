@@ -15,7 +15,10 @@ start=$(date +%s)
 # openssh-server, iproute2: the SSH backend's tests run real sshd hosts, each in a network
 # namespace of its own (ip netns, veth) with its own config, host key and base dir; ssh-keygen
 # (openssh-client, pulled in by openssh-server) makes their keys. busybox httpd is their web app.
-packages=(util-linux procps git nginx haproxy openssl docker.io busybox-static openssh-server iproute2)
+# chromium, chromium-driver, fonts-liberation: the web page's tests drive headless Chromium through
+# ChromeDriver (Selenium), and its screenshots need a font.
+packages=(util-linux procps git nginx haproxy openssl docker.io busybox-static openssh-server iproute2
+  chromium chromium-driver fonts-liberation)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -37,6 +37,10 @@ final class ApiServlet extends HttpServlet {
     private final transient Tokens tokens;
     private final transient ObjectMapper json;
     private final transient List<Route> routes = new ArrayList<>();
+    /** How many times the body limit is read and dropped before a 413 (see {@link #tooLarge}). */
+    private static final int DRAINED_BODIES = 8;
+    /** A request attribute: the rest of the body was not read, so the connection must close. */
+    private static final String UNREAD_BODY = "berth.unreadBody";
     private final int maxBodyBytes;
     private final transient AllowList allowed;
     private final transient Metrics metrics;
@@ -106,7 +110,7 @@ final class ApiServlet extends HttpServlet {
             return;
         }
         resp.setStatus(status);
-        if (status == 413) {
+        if (req.getAttribute(UNREAD_BODY) != null) {
             resp.setHeader("Connection", "close"); // the rest of the body is not read
         }
         resp.setContentType("application/json");
@@ -179,15 +183,15 @@ final class ApiServlet extends HttpServlet {
     }
 
     private JsonNode body(HttpServletRequest req) throws IOException {
-        if (req.getContentLengthLong() > maxBodyBytes) {
-            throw new ApiException(413, "the request body is over " + maxBodyBytes + " bytes");
-        }
         byte[] bytes;
         try (InputStream in = req.getInputStream()) {
+            if (req.getContentLengthLong() > maxBodyBytes) {
+                throw tooLarge(req, in);
+            }
             bytes = in.readNBytes(maxBodyBytes + 1);
-        }
-        if (bytes.length > maxBodyBytes) {
-            throw new ApiException(413, "the request body is over " + maxBodyBytes + " bytes");
+            if (bytes.length > maxBodyBytes) {
+                throw tooLarge(req, in);
+            }
         }
         if (bytes.length == 0) {
             return json.missingNode();
@@ -199,6 +203,27 @@ final class ApiServlet extends HttpServlet {
             throw new ApiException(400, "the request body is not JSON: " + e.getOriginalMessage(), "body",
                     bytes.length + " bytes", "JSON");
         }
+    }
+
+    /**
+     * The 413 for a body over the limit. Up to {@value #DRAINED_BODIES} times the limit is read and
+     * dropped first: closing a connection with unread bytes resets it, and a client still sending
+     * would then lose the answer. A larger body is not read: its connection is closed.
+     */
+    private ApiException tooLarge(HttpServletRequest req, InputStream in) throws IOException {
+        long left = (long) DRAINED_BODIES * maxBodyBytes;
+        while (left > 0) {
+            long skipped = in.skip(left);
+            if (skipped <= 0) {
+                if (in.read() < 0) {
+                    return new ApiException(413, "the request body is over " + maxBodyBytes + " bytes");
+                }
+                skipped = 1;
+            }
+            left -= skipped;
+        }
+        req.setAttribute(UNREAD_BODY, Boolean.TRUE);
+        return new ApiException(413, "the request body is over " + maxBodyBytes + " bytes");
     }
 
     private static Map<String, Object> error(String error, String field, String value, String allowed) {

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * The resources are under {@code /v1} ({@code docs/api.md}); JSON in and out, an app's JSON being
- * one app of the YAML manifest schema. With TLS, changed certificate files are served to new
+ * one app of the YAML manifest schema. The web page is at {@code /}, with the same tokens. With TLS, changed certificate files are served to new
  * connections without a restart. {@link #close()} stops it; the platform is not closed. Thread-safe.
  */
 public final class ControlServer implements AutoCloseable {
@@ -261,7 +261,12 @@ public final class ControlServer implements AutoCloseable {
             Metrics metrics = new Metrics(platform);
             EventStream streams = new EventStream(events, json, heartbeat.toMillis());
             JettyWebSocketServletContainerInitializer.configure(context, null); // the terminals' WebSockets
-            context.addServlet(new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList, metrics)), "/*");
+            ServletHolder api = new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList, metrics));
+            context.addServlet(api, "/v1/*");
+            context.addServlet(api, "/metrics");
+            WebServlet web = new WebServlet(platform, new WebSession(tokens, tls != null), allowList,
+                    new WebLive(events, streams), heartbeat.toMillis());
+            context.addServlet(new ServletHolder("web", web), "/"); // everything else: the web page
             s.setHandler(context);
             s.setStopTimeout(2000);
             platform.addListener(events);

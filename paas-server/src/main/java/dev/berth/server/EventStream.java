@@ -42,6 +42,11 @@ final class EventStream {
         closed = true;
     }
 
+    /** Whether {@link #close()} was called. */
+    boolean closed() {
+        return closed;
+    }
+
     private Object open(Call c) {
         String resume = c.header("Last-Event-ID");
         if (resume == null) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A followed instance log: its last {@code lines} lines, then each new line as it is written (the
@@ -25,11 +26,16 @@ final class LogStream {
     }
 
     static EventStream.Streamer of(Instance instance, int lines, long heartbeatMillis) {
+        return of(instance, lines, heartbeatMillis, l -> l.replace("\r", "")); // a line holds no \n
+    }
+
+    /** The same, each line sent as {@code format} makes it (one line of text). */
+    static EventStream.Streamer of(Instance instance, int lines, long heartbeatMillis, UnaryOperator<String> format) {
         List<String> last = instance.logs(lines);
         return (req, resp) -> {
             OutputStream out = Sse.open(resp);
             StringBuilder b = new StringBuilder(": logs of " + instance.id() + "\n\n");
-            last.forEach(l -> line(b, l));
+            last.forEach(l -> line(b, format.apply(l)));
             Sse.write(out, b);
             BlockingQueue<String> queue = new LinkedBlockingQueue<>(QUEUE);
             long[] dropped = new long[1];
@@ -77,6 +83,6 @@ final class LogStream {
     }
 
     private static void line(StringBuilder b, String line) {
-        b.append("data: ").append(line.replace("\r", "")).append("\n\n"); // a line holds no \n
+        b.append("data: ").append(line).append("\n\n");
     }
 }
