@@ -53,7 +53,7 @@ final class ApiServlet extends HttpServlet {
         this.tokens = tokens;
         this.json = json;
         this.maxBodyBytes = maxBodyBytes;
-        routes.add(Route.of("GET", "/v1/health", null, c -> Map.of("status", "ok")));
+        routes.add(Route.of("GET", "/v1/health", null, c -> Views.fields("status", "ok")));
         routes.addAll(new AppResources(platform, json).routes());
         routes.addAll(new InstanceResources(platform, events.heartbeatMillis()).routes());
         routes.add(events.route());

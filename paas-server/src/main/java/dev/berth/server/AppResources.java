@@ -32,7 +32,7 @@ final class AppResources {
                 Route.of("POST", "/v1/apps/{app}/plan", Scope.READ, c -> Views.plan(platform.plan(spec(c)))),
                 Route.of("DELETE", "/v1/apps/{app}", Scope.ADMIN, c -> {
                     platform.remove(c.param("app"));
-                    return Map.of("app", c.param("app"), "removed", true);
+                    return Views.fields("app", c.param("app"), "removed", true);
                 }),
                 Route.of("POST", "/v1/apps/{app}/scale", Scope.DEPLOY, this::scale),
                 Route.of("POST", "/v1/apps/{app}/stop", Scope.DEPLOY, c -> done(c, () -> platform.stop(c.param("app")))),
@@ -52,7 +52,7 @@ final class AppResources {
                     platform.removeHostname(c.param("app"), c.param("domain"));
                     return domains(c.param("app"));
                 }),
-                Route.of("GET", "/v1/apps/{app}/disk", Scope.READ, c -> Map.of("app", c.param("app"),
+                Route.of("GET", "/v1/apps/{app}/disk", Scope.READ, c -> Views.fields("app", c.param("app"),
                         "bytes", platform.diskUsage(c.param("app")))));
     }
 
@@ -76,7 +76,7 @@ final class AppResources {
     private Object rollback(Call c) {
         String app = platform.app(c.param("app")).name(); // 404 for no such app
         try {
-            return Map.of("app", app, "release", platform.rollback(app));
+            return Views.fields("app", app, "release", platform.rollback(app));
         } catch (dev.berth.api.NotFoundException e) {
             throw new ApiException(409, e.getMessage());
         }
@@ -95,7 +95,7 @@ final class AppResources {
                     n == null ? "" : n.toString(), "0-" + Instances.MAX + " or \"*\" (one on every node)");
         }
         platform.scale(c.param("app"), count);
-        return Map.of("app", c.param("app"), "instances", Views.count(count));
+        return Views.fields("app", c.param("app"), "instances", Views.count(count));
     }
 
     /** {"set": {"K": "v"}, "unset": ["K"]}: a new release through the rolling update (Dokku's config:set/unset). */
@@ -126,16 +126,16 @@ final class AppResources {
             unset.forEach(k -> env.remove(k.asText()));
         }
         App next = platform.deploy(app.spec().toBuilder().env(env).build());
-        return Map.of("app", next.name(), "release", next.release());
+        return Views.fields("app", next.name(), "release", next.release());
     }
 
     private Map<String, Object> domains(String app) {
-        return Map.of("app", app, "domains", platform.app(app).spec().routing().domains());
+        return Views.fields("app", app, "domains", platform.app(app).spec().routing().domains());
     }
 
     private static Map<String, Object> done(Call c, Runnable action) {
         action.run();
-        return Map.of("app", c.param("app"), "ok", true);
+        return Views.fields("app", c.param("app"), "ok", true);
     }
 
     static String text(JsonNode object, String field) {

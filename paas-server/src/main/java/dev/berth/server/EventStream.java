@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Map;
 
 /**
  * The event stream. Each event goes out as {@code id: INDEX} and {@code data: JSON} (its JSON made
@@ -90,7 +89,7 @@ final class EventStream {
             StringBuilder b = new StringBuilder();
             if (page.gap()) {
                 long resumed = page.events().isEmpty() ? page.last() : page.events().get(0).index() - 1;
-                b.append("event: resync\nid: ").append(resumed).append("\ndata: ").append(json.writeValueAsString(Map.of(
+                b.append("event: resync\nid: ").append(resumed).append("\ndata: ").append(json.writeValueAsString(Views.fields(
                         "after", index, "resumedAfter", resumed, "reason", "events after " + index
                                 + " are no longer kept (or were never handed out); re-read the state, then go on")))
                         .append("\n\n");

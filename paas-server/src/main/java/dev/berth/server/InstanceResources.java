@@ -51,7 +51,7 @@ final class InstanceResources {
         if (follow.equals("true")) {
             return LogStream.of(platform.instance(c.param("id")), lines, heartbeatMillis);
         }
-        return Map.of("id", c.param("id"), "lines", platform.logs(c.param("id"), lines));
+        return Views.fields("id", c.param("id"), "lines", platform.logs(c.param("id"), lines));
     }
 
     /**
@@ -104,6 +104,6 @@ final class InstanceResources {
 
     private static Map<String, Object> done(Call c, Runnable action) {
         action.run();
-        return Map.of("id", c.param("id"), "ok", true);
+        return Views.fields("id", c.param("id"), "ok", true);
     }
 }

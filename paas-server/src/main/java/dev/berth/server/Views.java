@@ -23,6 +23,18 @@ final class Views {
     private Views() {
     }
 
+    /**
+     * An answer's fields in the order given (name, value, name, value, ...): field order is part of
+     * what a script or a golden file sees, and {@code Map.of} has none.
+     */
+    static Map<String, Object> fields(Object... namesAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            m.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return m;
+    }
+
     /** A deploy's dry run ({@code POST /v1/apps/{app}/plan}); env values are hidden in it already. */
     static Map<String, Object> plan(DeployPlan p) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -150,7 +162,7 @@ final class Views {
 
     static Map<String, Object> traffic(Map<String, Traffic> traffic) {
         Map<String, Object> out = new TreeMap<>();
-        traffic.forEach((domain, t) -> out.put(domain, Map.of("requests", t.requests(), "bytesSent", t.bytesSent())));
+        traffic.forEach((domain, t) -> out.put(domain, fields("requests", t.requests(), "bytesSent", t.bytesSent())));
         return out;
     }
 }
