@@ -132,6 +132,7 @@ public final class ServeApi {
         ControlServer server = builder.build();
         System.out.println("Serve: control API on " + server.url() + " (" + tokens.get().size() + " token(s); allowed: "
                 + allowList + (tlsKeys == null ? "" : "; certificate " + tlsKeys + ", reloaded when its files change") + ")");
+        System.out.println("Serve: web page on " + server.url() + "/ (log in with a token)");
         return Optional.of(server);
     }
 }

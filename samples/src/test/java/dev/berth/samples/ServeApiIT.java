@@ -61,6 +61,8 @@ class ServeApiIT {
             assertThat(get(port, "/v1/apps", null).statusCode()).isEqualTo(401);
             assertThat(get(port, "/v1/apps", "another-token-0123456789").statusCode()).isEqualTo(401);
             assertThat(get(port, "/v1/health", null).statusCode()).isEqualTo(200);
+            assertThat(serve.count("web page on http://127.0.0.1:" + port + "/")).isEqualTo(1);
+            assertThat(get(port, "/login", null).body()).contains("<label for=\"token\">API token</label>");
             assertThat(serve.lines()).noneMatch(l -> l.contains(TOKEN));
         }
     }
