@@ -50,7 +50,8 @@ final class WebFragments {
     /** An app's instances, each with its state, node, release and buttons. */
     Html instances(App app, WebSession.Caller caller) {
         Html h = new Html();
-        List<Instance> instances = app.instances();
+        List<Instance> instances = app.instances().stream() // web-9 before web-10
+                .sorted(java.util.Comparator.comparingInt((Instance i) -> i.id().length()).thenComparing(Instance::id)).toList();
         h.raw("<table id=\"instances\"><caption>Instances (").text(instances.size()).raw(")</caption><thead><tr>"
                 + "<th scope=\"col\">Instance</th><th scope=\"col\">State</th><th scope=\"col\">Node</th>"
                 + "<th scope=\"col\">Release</th><th scope=\"col\">Restarts</th><th scope=\"col\">Endpoint</th>"

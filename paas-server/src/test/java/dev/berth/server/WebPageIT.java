@@ -151,8 +151,11 @@ class WebPageIT {
         web.deploy(3, "one");
         browser = Browser.open(tmp.resolve("chrome"), false);
         logIn(WebFixture.ADMIN);
+        browser.findElement(By.tagName("body")).sendKeys(Keys.TAB); // the keyboard's first stop skips to the content
+        assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Skip to the content");
         browser.findElement(By.linkText("web")).click();
         assertThat(browser.findElements(By.cssSelector("#instances tbody tr"))).hasSize(3);
+        assertThat(browser.findElements(By.cssSelector("label[for='instances']"))).hasSize(1); // every field has a label
         assertThat(browser.findElements(By.cssSelector("#releases tbody tr"))).hasSize(1);
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("GREETING").doesNotContain(WebFixture.SECRET);
         WebElement count = browser.findElement(By.id("instances"));
