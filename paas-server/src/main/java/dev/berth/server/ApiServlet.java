@@ -184,6 +184,10 @@ final class ApiServlet extends HttpServlet {
 
     private JsonNode body(HttpServletRequest req) throws IOException {
         byte[] bytes;
+        if (req.getContentLengthLong() > maxBodyBytes && "100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
+            req.setAttribute(UNREAD_BODY, Boolean.TRUE); // the client waits to be asked for the body: it is not asked
+            throw new ApiException(413, "the request body is over " + maxBodyBytes + " bytes");
+        }
         try (InputStream in = req.getInputStream()) {
             if (req.getContentLengthLong() > maxBodyBytes) {
                 throw tooLarge(req, in);

@@ -19,6 +19,8 @@ import java.util.function.UnaryOperator;
  * that they are dropped and a {@code event: dropped} says how many.
  */
 final class LogStream {
+    /** The event id that marks the last lines as sent. */
+    static final String REPLAYED = "replayed";
     /** Lines held for a slow client at most. */
     static final int QUEUE = 10_000;
 
@@ -35,12 +37,17 @@ final class LogStream {
         return (req, resp) -> {
             OutputStream out = Sse.open(resp);
             StringBuilder b = new StringBuilder(": logs of " + instance.id() + "\n\n");
-            last.forEach(l -> line(b, format.apply(l)));
+            if (req.getHeader("Last-Event-ID") == null) {
+                // the id tells a browser's EventSource that it had the last lines: when it
+                // reconnects it says so, and gets only new lines instead of the last ones again
+                b.append("id: ").append(REPLAYED).append("\n\n");
+                last.forEach(l -> line(b, format.apply(l)));
+            }
             Sse.write(out, b);
             BlockingQueue<String> queue = new LinkedBlockingQueue<>(QUEUE);
             long[] dropped = new long[1];
             try (AutoCloseable follow = instance.follow(l -> {
-                if (!queue.offer(l)) {
+                if (!queue.offer(format.apply(l))) { // every line formatted (escaped, for the web page) before it is queued
                     synchronized (dropped) {
                         dropped[0]++;
                     }

@@ -100,8 +100,8 @@ final class WebFragments {
     Html nodes() {
         Html h = new Html().raw("<ul class=\"nodes\">");
         for (Cluster.Node n : platform.cluster().nodes()) {
-            h.raw("<li><h3>").text(n.spec().id()).raw(" <span").attr("class", n.up() ? "state healthy" : "state exited")
-                    .raw(">").text(n.up() ? "up" : "down").raw("</span></h3><p>").text(n.instances()).raw(" instance(s)</p>");
+            h.raw("<li><h2>").text(n.spec().id()).raw(" <span").attr("class", n.up() ? "state healthy" : "state exited")
+                    .raw(">").text(n.up() ? "up" : "down").raw("</span></h2><p>").text(n.instances()).raw(" instance(s)</p>");
             for (Map.Entry<String, Double> capacity : n.spec().capacity().amounts().entrySet()) {
                 String dim = capacity.getKey();
                 double total = capacity.getValue();
@@ -120,8 +120,10 @@ final class WebFragments {
 
     /** A form with one button that posts to {@code action} with the caller's form token. */
     static void button(Html h, WebSession.Caller caller, String action, String label, String what) {
+        // a stable id: htmx gives the focus back to it when a live update replaces the table
         h.raw("<form method=\"post\" class=\"inline\"").attr("action", action).raw("><input type=\"hidden\"")
-                .attr("name", WebSession.FORM_TOKEN).attr("value", caller.formToken()).raw("><button type=\"submit\">")
+                .attr("name", WebSession.FORM_TOKEN).attr("value", caller.formToken()).raw("><button type=\"submit\"")
+                .attr("id", label.toLowerCase(java.util.Locale.ROOT).replace(' ', '-') + "-" + what).raw(">")
                 .text(label).raw("<span class=\"sr\"> ").text(what).raw("</span></button></form>");
     }
 

@@ -35,11 +35,12 @@ final class WebLive {
             OutputStream out = Sse.open(resp);
             Map<String, String> sent = new HashMap<>();
             long index = log.last();
-            send(out, render.get(), sent);
             long written = System.currentTimeMillis();
             try {
+                send(out, render.get(), sent);
                 while (!streams.closed()) {
-                    EventLog.Page page = log.after(index, 1000, streams.heartbeatMillis());
+                    long quiet = System.currentTimeMillis() - written; // wait only until the next heartbeat is due
+                    EventLog.Page page = log.after(index, 1000, Math.max(1, streams.heartbeatMillis() - quiet));
                     boolean changed = page.gap() || page.events().stream().anyMatch(relevant);
                     index = page.events().isEmpty() ? page.last() : page.events().get(page.events().size() - 1).index();
                     if (changed) {
@@ -54,6 +55,10 @@ final class WebLive {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // the server stops
+            } catch (dev.berth.api.NotFoundException e) {
+                // what the page follows is gone (an app removed): say so; the page closes its stream on it
+                Sse.write(out, "event: gone\ndata: <p role=\"alert\" class=\"error\">"
+                        + Html.escape(e.getMessage()) + "</p>\n\n");
             }
         };
     }

@@ -66,14 +66,15 @@ final class WebPages {
                 : Views.count(app.spec().instances()) + " instance(s) desired").raw(".</p>");
         if (caller.may(Scope.DEPLOY)) {
             body.raw("<div class=\"controls\"><form method=\"post\" class=\"inline\"").attr("action", "/apps/" + name + "/scale")
-                    .raw(">").add(formToken(caller)).raw("<label for=\"instances\">Instances</label><input id=\"instances\" "
+                    .raw(">").add(formToken(caller)).raw("<label for=\"scale-count\">Instances</label><input id=\"scale-count\" "
                             + "name=\"instances\" size=\"4\" inputmode=\"numeric\" required").attr("value",
                             Views.count(app.spec().instances())).raw("><button type=\"submit\">Scale</button></form>");
             WebFragments.button(body, caller, "/apps/" + name + "/restart", "Restart", name);
             WebFragments.button(body, caller, "/apps/" + name + "/rollback", "Roll back", name);
             body.raw("</div>");
         }
-        body.raw("<div hx-ext=\"sse\"").attr("sse-connect", "/live/apps/" + name).raw("><div sse-swap=\"instances\">")
+        body.raw("<div hx-ext=\"sse\" sse-close=\"gone\"").attr("sse-connect", "/live/apps/" + name)
+                .raw("><div sse-swap=\"gone\"></div><div sse-swap=\"instances\">")
                 .add(fragments.instances(app, caller)).raw("</div><div sse-swap=\"releases\">").add(fragments.releases(app))
                 .raw("</div></div>");
         List<String> domains = app.spec().routing().domains();

@@ -38,6 +38,13 @@ final class WebServlet extends HttpServlet {
         Object handle(Map<String, String> params, HttpServletRequest req, WebSession.Caller caller) throws Exception;
     }
 
+    /**
+     * Live streams open at most: each holds one of the server's threads (256, shared with the
+     * API), so pages cannot take them all.
+     */
+    static final int MAX_LIVE = 128;
+    private static final java.util.concurrent.atomic.AtomicInteger LIVE = new java.util.concurrent.atomic.AtomicInteger();
+
     private record Page(Route route, Handler handler) {
     }
 
@@ -204,10 +211,20 @@ final class WebServlet extends HttpServlet {
         if (answer instanceof Redirect r) {
             redirect(resp, r.location());
         } else if (answer instanceof EventStream.Streamer s) {
+            if (LIVE.incrementAndGet() > MAX_LIVE) {
+                LIVE.decrementAndGet();
+                resp.setHeader("Retry-After", "10");
+                page(resp, 503, WebPages.error(503, "too many live pages are open (" + MAX_LIVE + "); close some", null));
+                return;
+            }
             try {
                 s.stream(req, resp);
             } catch (IOException e) {
                 LOG.debug("web page: a live stream ended: {}", e.toString()); // the browser left
+            } catch (RuntimeException e) {
+                LOG.warn("web page: a live stream failed: {}", e.toString());
+            } finally {
+                LIVE.decrementAndGet();
             }
         } else {
             page(resp, status, (Html) answer);
