@@ -1,0 +1,82 @@
+// The hooks' file: presets and each module's checkpoint per app, written whole and atomically (temp file, fsync, rename).
+package dev.berth.hooks;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.StateStoreException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * {@code hooks.json} beside the platform's state: {@code {"presets": [...], "checkpoints":
+ * {module: {app: [instance, ...]}}}}. A write is a new file made durable and renamed over the old
+ * one, so a {@code kill -9} leaves the old file or the new one, never half of one.
+ */
+final class HookStore {
+    /** What the file holds. */
+    record Snapshot(List<Preset> presets, Map<String, Map<String, Set<String>>> checkpoints) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
+
+    HookStore(Path file) {
+        this.file = file;
+    }
+
+    Snapshot load() {
+        if (file == null || !Files.exists(file)) {
+            return new Snapshot(List.of(), Map.of());
+        }
+        try {
+            Map<String, Object> tree = JSON.readValue(file.toFile(), new TypeReference<Map<String, Object>>() { });
+            List<Preset> presets = new ArrayList<>();
+            for (Object o : (List<?>) tree.getOrDefault("presets", List.of())) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                @SuppressWarnings("unchecked")
+                Map<String, Object> options = (Map<String, Object>) p.get("options");
+                presets.add(new Preset((String) p.get("module"), (String) p.get("app"), Boolean.TRUE.equals(p.get("enabled")),
+                        options == null ? Map.of() : options));
+            }
+            Map<String, Map<String, Set<String>>> checkpoints = new TreeMap<>();
+            ((Map<?, ?>) tree.getOrDefault("checkpoints", Map.of())).forEach((module, apps) ->
+                    ((Map<?, ?>) apps).forEach((app, ids) -> checkpoints.computeIfAbsent((String) module, m -> new TreeMap<>())
+                            .put((String) app, new TreeSet<>(((List<?>) ids).stream().map(String::valueOf).toList()))));
+            return new Snapshot(presets, checkpoints);
+        } catch (IOException | ClassCastException e) {
+            throw new StateStoreException("hooks file " + file + " cannot be read: " + e.getMessage()
+                    + "; move it away to start with no presets", e);
+        }
+    }
+
+    synchronized void save(Snapshot s) {
+        if (file == null) {
+            return;
+        }
+        Map<String, Object> tree = new TreeMap<>();
+        tree.put("presets", s.presets().stream().map(p -> Map.of("module", p.module(), "app", p.app(), "enabled", p.enabled(),
+                "options", new TreeMap<>(p.options()))).toList());
+        tree.put("checkpoints", s.checkpoints());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.createDirectories(file.getParent());
+            Files.write(tmp, JSON.writeValueAsBytes(tree));
+            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new StateStoreException("hooks file " + file + " cannot be written: " + e.getMessage(), e);
+        }
+    }
+}
