@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
                 AppCommands.DomainsAdd.class, AppCommands.DomainsRemove.class,
                 AppCommands.Releases.class, AppCommands.Rollback.class,
                 ClusterCommands.Nodes.class, ClusterCommands.Traffic.class, EventsCommand.class,
+                HookCommands.Modules.class, HookCommands.PresetsSet.class, HookCommands.PresetsRemove.class,
+                HookCommands.Jobs.class,
                 AutoComplete.GenerateCompletion.class})
 public final class Berth implements Runnable {
     @CommandLine.Spec

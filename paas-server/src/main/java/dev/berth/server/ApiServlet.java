@@ -46,7 +46,7 @@ final class ApiServlet extends HttpServlet {
     private final transient Metrics metrics;
 
     ApiServlet(Platform platform, Tokens tokens, ObjectMapper json, int maxBodyBytes, EventStream events, AllowList allowed,
-               Metrics metrics) {
+               Metrics metrics, HookResources hooks) {
         this.allowed = allowed;
         this.metrics = metrics;
         this.platform = platform;
@@ -57,6 +57,7 @@ final class ApiServlet extends HttpServlet {
         routes.addAll(new AppResources(platform, json).routes());
         routes.addAll(new InstanceResources(platform, events.heartbeatMillis()).routes());
         routes.add(events.route());
+        routes.addAll(hooks.routes());
         routes.add(Route.of("GET", "/metrics", Scope.READ, c -> (EventStream.Streamer) (request, resp) -> {
             byte[] text = metrics.scrape();
             resp.setStatus(200);

@@ -111,6 +111,7 @@ public final class ControlServer implements AutoCloseable {
         private AllowList allowList = AllowList.everyone();
         private TlsKeys.Source tlsSource;
         private Duration tlsReloadInterval = Duration.ofSeconds(2);
+        private dev.berth.hooks.Hooks hooks;
 
         private Builder() {
         }
@@ -164,6 +165,12 @@ public final class ControlServer implements AutoCloseable {
                 throw new IllegalArgumentException("eventBuffer " + events + " is not allowed; must be 100-1000000");
             }
             this.eventBuffer = events;
+            return this;
+        }
+
+        /** The hook modules whose presets and jobs it serves ({@code /v1/modules}, {@code /v1/jobs}); optional. */
+        public Builder hooks(dev.berth.hooks.Hooks hooks) {
+            this.hooks = Objects.requireNonNull(hooks, "hooks");
             return this;
         }
 
@@ -261,7 +268,8 @@ public final class ControlServer implements AutoCloseable {
             Metrics metrics = new Metrics(platform);
             EventStream streams = new EventStream(events, json, heartbeat.toMillis());
             JettyWebSocketServletContainerInitializer.configure(context, null); // the terminals' WebSockets
-            ServletHolder api = new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList, metrics));
+            ServletHolder api = new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList, metrics,
+                    new HookResources(hooks, json)));
             context.addServlet(api, "/v1/*");
             context.addServlet(api, "/metrics");
             WebServlet web = new WebServlet(platform, new WebSession(tokens, tls != null), allowList,

@@ -107,6 +107,7 @@ public final class Serve implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     ServeApi api = new ServeApi();
+    private volatile dev.berth.hooks.Hooks hooks;
 
     /** The environment variable holding the git server's password, as in Mako Master. */
     static final String MASTER_PASS = "MASTER_PASS";
@@ -192,8 +193,9 @@ public final class Serve implements Callable<Integer> {
             return refuse(e.getMessage());
         }
         printer.showOutputWith(exited -> lastLines(platform, exited.app(), exited.instance()));
+        hooks = ServeHooks.start(platform, root);
         try {
-            api.start(platform, tokens, root);
+            api.start(platform, tokens, root, hooks);
         } catch (RuntimeException e) { // the port was taken since the check: Serve runs on without an API
             System.err.println("Serve: no control API: " + e.getMessage());
         }
@@ -230,6 +232,9 @@ public final class Serve implements Callable<Integer> {
             System.out.println("Serve: leaving the instances" + (checked.router().equals("none") ? ""
                     : " and " + checked.router()) + " running; a new Serve with --state " + state
                     + " adopts them.");
+        }
+        if (hooks != null) {
+            hooks.close(); // checkpoints saved: the next Serve sends only what changed
         }
         platform.close(); // the router was built to keep its proxy serving unless --stop-on-exit
     }

@@ -116,13 +116,13 @@ public final class ServeApi {
     }
 
     /** Starts the API for {@code platform} when {@code tokens} are given, and says where (or that there is none). */
-    Optional<ControlServer> start(Platform platform, Optional<Tokens> tokens, Path root) {
+    Optional<ControlServer> start(Platform platform, Optional<Tokens> tokens, Path root, dev.berth.hooks.Hooks hooks) {
         if (tokens.isEmpty()) {
             System.out.println("Serve: no control API (give --tokens FILE or set " + BERTH_TOKEN + " to start one on "
                     + bind + ":" + port + ")");
             return Optional.empty();
         }
-        ControlServer.Builder builder = ControlServer.builder().platform(platform).bind(bind, port).tokens(tokens.get())
+        ControlServer.Builder builder = ControlServer.builder().platform(platform).bind(bind, port).tokens(tokens.get()).hooks(hooks)
                 .allow(allowList).eventIndexFile(root.resolve("platform").resolve("api-event-index"));
         if (tlsCert != null) {
             builder.tlsPem(tlsCert, tlsKey);
