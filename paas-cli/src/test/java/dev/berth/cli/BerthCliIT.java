@@ -142,6 +142,30 @@ class BerthCliIT {
     }
 
     @Test
+    void hookPresetsAreSetListedAndRemovedAndTheirJobsShown() throws Exception {
+        berth(ADMIN, "deploy", "-f", manifest("apps.yml", TWO_APPS).toString());
+        Path dir = tmp.resolve("sd");
+        CliFixture.Run set = berth(ADMIN, "presets:set", "file-sd", "web", "--enabled", "--option", "dir=" + dir);
+        assertThat(set.code()).as(set.err()).isZero();
+        assertThat(set.out()).contains("module file-sd for app web: enabled");
+        assertThat(berth(READ, "modules").out()).startsWith("MODULE").contains("file-sd", "web", "yes", dir.toString());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> berth(READ, "jobs", "--json").json().get(0).path("acknowledged").asInt() == 2);
+        assertThat(berth(READ, "jobs", "--app", "web").out()).startsWith("MODULE").contains("file-sd");
+        assertThat(Files.exists(dir.resolve("web.json"))).isTrue();
+
+        CliFixture.Run bad = berth(ADMIN, "presets:set", "file-sd", "web", "--enabled", "--option", "dir=relative/dir");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("options.dir", "an absolute directory");
+        assertThat(berth(READ, "presets:set", "file-sd", "web", "--disabled").err()).contains("scope (read)");
+        assertThat(berth(ADMIN, "presets:set", "file-sd", "web").code()).as("--enabled or --disabled is needed").isEqualTo(2);
+        assertThat(berth(ADMIN, "presets:set", "file-sd", "web", "--enabled", "--json-option", "dir=[").code()).isEqualTo(2);
+        assertThat(berth(ADMIN, "presets:set", "file-sd", "web", "--disabled", "--option", "dir=" + dir).code()).isZero();
+        assertThat(berth(ADMIN, "presets:remove", "file-sd", "web").code()).isZero();
+        assertThat(berth(READ, "modules", "--json").out()).doesNotContain("\"web\"");
+    }
+
+    @Test
     void mistakesSayWhatToDoWithExitCodesOneAndTwo() {
         CliFixture.Run noServer = new CliFixture.Run(Berth.run(new String[] {"apps", "--addr", "http://127.0.0.1:1"}, new PrintWriter(new StringWriter()),
                 new PrintWriter(new StringWriter())), "", "");

@@ -16,13 +16,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One node "local" of 16 CPUs, instances as processes under the test's folder, an admin and a read token. */
+/** One node "local" of 16 CPUs, instances as processes under the test's folder, the file-sd hook module, an admin and a read token. */
 final class CliFixture implements AutoCloseable {
     static final String ADMIN = "admin-token-0123456789";
     static final String READ = "read-token-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();
 
     final Platform platform;
+    final dev.berth.hooks.Hooks hooks;
     final ControlServer server;
 
     /** What one run printed, and its exit code. */
@@ -38,7 +39,9 @@ final class CliFixture implements AutoCloseable {
                 .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
                 .stateDir(tmp.resolve("state"))
                 .build();
-        server = ControlServer.builder().platform(platform).bind("127.0.0.1", 0)
+        hooks = dev.berth.hooks.Hooks.builder().platform(platform).module(new dev.berth.hooks.FileSdModule())
+                .stateFile(tmp.resolve("hooks.json")).build();
+        server = ControlServer.builder().platform(platform).hooks(hooks).bind("127.0.0.1", 0)
                 .tokens(Tokens.parse(List.of("admin " + ADMIN, "read " + READ), "test")).build();
     }
 
@@ -57,6 +60,7 @@ final class CliFixture implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        hooks.close();
         platform.stopAll(Duration.ofSeconds(30));
         platform.close();
     }

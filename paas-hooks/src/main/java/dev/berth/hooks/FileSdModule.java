@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * {@code file-sd}: keeps {@code DIR/APP.json} (option {@code dir}, an absolute directory) in
  * Prometheus' {@code file_sd_configs} format: a list of target groups, one per ready instance,
  * {@code {"targets": ["host:port"], "labels": {"app", "instance", "node", "release"}}}. Instances
- * without an endpoint are left out. The file is rewritten whole through a temporary file and a
+ * without an endpoint are left out (an app without any gets an empty list). The file is rewritten whole through a temporary file and a
  * rename (Prometheus watches it and never reads half of one); it is read back before each change,
  * so the module holds no state of its own and is idempotent by instance.
  */
@@ -50,10 +50,8 @@ public final class FileSdModule implements HookModule {
             labels.put("node", job.node() == null ? "" : job.node());
             labels.put("release", job.release() == null ? "" : job.release());
             groups.put(job.instance(), Map.of("targets", List.of(job.endpoint()), "labels", labels));
-        } else if (job.type() == HookJob.Type.DOWN) {
-            groups.remove(job.instance());
         } else {
-            return; // an UP without an endpoint: nothing to scrape
+            groups.remove(job.instance()); // a DOWN, or an UP without an endpoint: nothing to scrape (the file still exists)
         }
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");

@@ -94,7 +94,7 @@ public final class Hooks implements AutoCloseable {
         long sync = b.syncInterval.toMillis();
         timer.scheduleWithFixedDelay(this::syncAll, 0, sync, TimeUnit.MILLISECONDS); // the first one at once
         timer.scheduleWithFixedDelay(this::flush, 100, 100, TimeUnit.MILLISECONDS);
-        LOG.info("hooks: modules {}, {} preset(s), sync every {} ms", modules.keySet(), presets.size(), sync);
+        LOG.info("hooks: modules {}, {} preset(s), sync every {} ms", modules(), presets.size(), sync);
     }
 
     /** A builder; {@link Builder#platform} is required. */
