@@ -273,7 +273,7 @@ public final class ControlServer implements AutoCloseable {
             context.addServlet(api, "/v1/*");
             context.addServlet(api, "/metrics");
             WebServlet web = new WebServlet(platform, new WebSession(tokens, tls != null), allowList,
-                    new WebLive(events, streams), heartbeat.toMillis());
+                    new WebLive(events, streams), heartbeat.toMillis(), hooks);
             context.addServlet(new ServletHolder("web", web), "/"); // everything else: the web page
             s.setHandler(context);
             s.setStopTimeout(2000);

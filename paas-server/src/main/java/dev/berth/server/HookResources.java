@@ -74,10 +74,15 @@ final class HookResources {
     }
 
     private static Map<String, Object> preset(Preset p, Call c) {
+        return Views.fields("module", p.module(), "app", p.app(), "enabled", p.enabled(), "options",
+                options(p, c.grant().scope().allows(Scope.ADMIN)));
+    }
+
+    /** A preset's options as {@code grant} may see them: secret-looking ones hidden but from admins. */
+    static Map<String, Object> options(Preset p, boolean admin) {
         Map<String, Object> options = new TreeMap<>();
-        boolean admin = c.grant().scope().allows(Scope.ADMIN);
         p.options().forEach((k, v) -> options.put(k, admin || !SECRET.matcher(k).matches() ? v : Views.HIDDEN));
-        return Views.fields("module", p.module(), "app", p.app(), "enabled", p.enabled(), "options", options);
+        return options;
     }
 
     private static Map<String, Object> lane(LaneStatus l) {

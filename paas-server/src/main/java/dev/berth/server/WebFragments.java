@@ -118,6 +118,30 @@ final class WebFragments {
         return h.raw("</ul>");
     }
 
+    /** The hook modules' presets the caller may see, and their lanes: pending jobs, acknowledged instances, the last error. */
+    static Html hooks(dev.berth.hooks.Hooks hooks, WebSession.Caller caller) {
+        Html h = new Html();
+        if (hooks == null) {
+            return h.raw("<p>This server runs no hook modules.</p>");
+        }
+        h.raw("<p>Modules: ").text(String.join(", ", hooks.modules()))
+                .raw(". Set a preset with <code>berth presets:set MODULE APP --enabled --option NAME=VALUE</code>.</p>");
+        h.raw("<table id=\"presets\"><caption>Presets</caption><thead><tr><th scope=\"col\">Module</th><th scope=\"col\">App</th>"
+                + "<th scope=\"col\">Enabled</th><th scope=\"col\">Options</th></tr></thead><tbody>");
+        boolean admin = caller.may(Scope.ADMIN);
+        hooks.presets().stream().filter(p -> caller.grant().covers(p.app())).forEach(p -> h.raw("<tr><th scope=\"row\">")
+                .text(p.module()).raw("</th><td>").text(p.app()).raw("</td><td>").text(p.enabled() ? "yes" : "no").raw("</td><td>")
+                .text(HookResources.options(p, admin)).raw("</td></tr>"));
+        h.raw("</tbody></table><table id=\"lanes\"><caption>Job lanes</caption><thead><tr><th scope=\"col\">Module</th>"
+                + "<th scope=\"col\">App</th><th scope=\"col\">Pending</th><th scope=\"col\">Acknowledged up</th>"
+                + "<th scope=\"col\">Failed attempts</th><th scope=\"col\">Last error</th></tr></thead><tbody>");
+        hooks.lanes().stream().filter(l -> caller.grant().covers(l.app())).forEach(l -> h.raw("<tr").attr("data-lane",
+                l.module() + "/" + l.app()).raw("><th scope=\"row\">").text(l.module()).raw("</th><td>").text(l.app())
+                .raw("</td><td>").text(l.pending().size()).raw("</td><td>").text(l.acknowledged()).raw("</td><td>")
+                .text(l.attempts()).raw("</td><td>").text(l.lastError() == null ? "" : l.lastError()).raw("</td></tr>"));
+        return h.raw("</tbody></table>");
+    }
+
     /** A form with one button that posts to {@code action} with the caller's form token. */
     static void button(Html h, WebSession.Caller caller, String action, String label, String what) {
         // a stable id: htmx gives the focus back to it when a live update replaces the table

@@ -31,6 +31,14 @@ final class WebLive {
      * {@code relevant} accepts.
      */
     EventStream.Streamer view(Supplier<Map<String, Html>> render, Predicate<EventLog.Indexed> relevant) {
+        return view(render, relevant, false);
+    }
+
+    /**
+     * The same; with {@code periodic}, also rendered at each heartbeat (for what changes without a
+     * platform event, such as the hook queue's lanes), sending only what changed.
+     */
+    EventStream.Streamer view(Supplier<Map<String, Html>> render, Predicate<EventLog.Indexed> relevant, boolean periodic) {
         return (req, resp) -> {
             OutputStream out = Sse.open(resp);
             Map<String, String> sent = new HashMap<>();
@@ -49,6 +57,9 @@ final class WebLive {
                         send(out, render.get(), sent);
                         written = System.currentTimeMillis();
                     } else if (System.currentTimeMillis() - written >= streams.heartbeatMillis()) {
+                        if (periodic) {
+                            send(out, render.get(), sent);
+                        }
                         Sse.write(out, ": heartbeat\n\n"); // a client that left ends the loop with an IOException
                         written = System.currentTimeMillis();
                     }

@@ -45,6 +45,13 @@ final class WebPages {
         return layout("Apps", caller, body);
     }
 
+    /** The hook modules' presets and lanes, live. */
+    Html hooks(dev.berth.hooks.Hooks hooks, WebSession.Caller caller) {
+        Html body = new Html().raw("<h1>Hooks</h1><div hx-ext=\"sse\" sse-connect=\"/live/hooks\"><div sse-swap=\"hooks\">")
+                .add(WebFragments.hooks(hooks, caller)).raw("</div></div>");
+        return layout("Hooks", caller, body);
+    }
+
     /** The nodes with their capacity as bars, live. */
     Html nodes(WebSession.Caller caller) {
         Html body = new Html().raw("<h1>Nodes</h1><div hx-ext=\"sse\" sse-connect=\"/live/nodes\"><div sse-swap=\"nodes\">")
@@ -152,7 +159,7 @@ final class WebPages {
                         + "</head><body><a class=\"skip\" href=\"#main\">Skip to the content</a><header><nav aria-label=\"Berth\">"
                         + "<a class=\"brand\" href=\"/\">Berth</a>");
         if (caller != null) {
-            h.raw("<a href=\"/\">Apps</a><a href=\"/nodes\">Nodes</a><form method=\"post\" action=\"/logout\" class=\"inline\">")
+            h.raw("<a href=\"/\">Apps</a><a href=\"/nodes\">Nodes</a><a href=\"/hooks\">Hooks</a><form method=\"post\" action=\"/logout\" class=\"inline\">")
                     .add(formToken(caller)).raw("<button type=\"submit\">Log out</button></form>");
         }
         return h.raw("</nav></header><main id=\"main\">").add(main).raw("</main></body></html>");

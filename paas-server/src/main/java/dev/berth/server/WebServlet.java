@@ -59,7 +59,8 @@ final class WebServlet extends HttpServlet {
     private final transient StaticFiles files = new StaticFiles();
     private final transient List<Page> routes = new ArrayList<>();
 
-    WebServlet(Platform platform, WebSession session, AllowList allowed, WebLive live, long heartbeatMillis) {
+    WebServlet(Platform platform, WebSession session, AllowList allowed, WebLive live, long heartbeatMillis,
+               dev.berth.hooks.Hooks hooks) {
         this.platform = platform;
         this.session = session;
         this.allowed = allowed;
@@ -71,6 +72,9 @@ final class WebServlet extends HttpServlet {
                 "show".equals(r.getParameter("env")), WebForms.notice(r.getParameter("done"))));
         get("/instances/{id}/logs", Scope.READ, (p, r, c) -> pages.logs(platform.instance(p.get("id")), c));
         get("/live/apps", Scope.READ, (p, r, c) -> live.view(() -> Map.of("apps", fragments.apps(c)), e -> e.app() != null));
+        get("/hooks", Scope.READ, (p, r, c) -> pages.hooks(hooks, c));
+        get("/live/hooks", Scope.READ, (p, r, c) -> live.view(() -> Map.of("hooks", WebFragments.hooks(hooks, c)), e -> true,
+                true));
         get("/live/nodes", Scope.READ, (p, r, c) -> live.view(() -> Map.of("nodes", fragments.nodes()), e -> true));
         get("/live/apps/{app}", Scope.READ, (p, r, c) -> {
             String name = platform.app(p.get("app")).name(); // 404 for no such app

@@ -61,6 +61,16 @@ class HookApiIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The web page at {@code path}, after logging in with {@code token}. */
+    private String webPage(String path, String token) throws Exception {
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + token)).build(), HttpResponse.BodyHandlers.ofString());
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        return http.send(HttpRequest.newBuilder(URI.create(server.url() + path)).header("Cookie", cookie).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     @Test
     void onlyAnAdminSetsAPresetAndOthersNeverSeeItsSecret() throws Exception {
         String preset = "{\"enabled\": true, \"options\": {\"url\": \"http://127.0.0.1:9/hook\", \"secret\": \"" + SECRET + "\"}}";
@@ -88,6 +98,10 @@ class HookApiIT {
         assertThat(call("PUT", "/v1/modules/webhook/presets/web", ADMIN, "{\"options\": {}}").statusCode()).isEqualTo(400);
         assertThat(call("PUT", "/v1/modules/nope/presets/web", ADMIN, preset).statusCode()).isEqualTo(404);
         assertThat(hooks.preset("webhook", "web").orElseThrow().options()).containsEntry("url", "http://127.0.0.1:9/hook");
+
+        String page = webPage("/hooks", READ_WEB);
+        assertThat(page).contains("<table id=\"presets\">", ">webhook<", "http://127.0.0.1:9/hook").doesNotContain(SECRET);
+        assertThat(webPage("/hooks", ADMIN)).contains(SECRET);
 
         assertThat(call("DELETE", "/v1/modules/webhook/presets/web", ADMIN, null).statusCode()).isEqualTo(200);
         assertThat(hooks.presets()).isEmpty();
