@@ -32,7 +32,8 @@ public final class WebhookModule implements HookModule {
     /** The signature header. */
     public static final String SIGNATURE = "X-Berth-Signature";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1).build(); // no h2c upgrade attempt on each plain-http request
 
     @Override
     public String name() {
