@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real platform (process backend: busybox httpd instances on loopback ports, SIGKILLed and
- * respawned for real) with the real webhook, command and file-sd modules. Node loss is covered
- * on the test kit's SimBackend in {@code HooksTest}, where nodes can be switched off.
+ * respawned for real) with the real webhook, command and file-sd modules; for a node loss, the
+ * test kit's SimBackend (whose nodes can be switched off) with the real webhook.
  */
 class HooksIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -116,6 +116,37 @@ class HooksIT {
                 .containsExactly("id", "type", "app", "instance", "release", "node", "endpoint", "reason", "at");
         assertThat(receiver.of("quiet")).as("a disabled preset gets nothing").isEmpty();
         assertThat(receiver.refused).as("every request was signed").isEmpty();
+    }
+
+    @Test
+    void aNodeLossReachesTheWebhookAsDownLostThenUpElsewhere() throws Exception {
+        // nodes that can be switched off: the test kit's SimBackend, with the real webhook over real HTTP
+        dev.berth.testkit.SimBackend sim = dev.berth.testkit.SimBackend.builder().nodes(List.of("n1", "n2")).build();
+        try (Platform cluster = Platform.builder().cluster(List.of(NodeSpec.of("n1", Resources.of(16, 65536)),
+                        NodeSpec.of("n2", Resources.of(16, 65536)))).backend(sim).stateDir(tmp.resolve("sim-state"))
+                .nodeDownAfter(Duration.ofMillis(300)).build();
+             Hooks simHooks = Hooks.builder().platform(cluster).module(new WebhookModule()).build()) {
+            simHooks.setPreset("webhook", "api", true, webhook());
+            cluster.deploy(AppSpec.builder("api").command("serve").instances(2).resources(Resources.of(1, 256)).build());
+            @SuppressWarnings("unchecked")
+            Set<String>[] ready = new Set[1];
+            java.util.function.Supplier<Set<String>> healthy = () -> cluster.instances("api").stream().map(i -> i.record())
+                    .filter(r -> r.state() == InstanceState.HEALTHY).map(r -> r.id()).collect(Collectors.toSet());
+            await().atMost(WAIT).until(() -> healthy.get().size() == 2 && receiver.view("api").equals(healthy.get()));
+            String lost = cluster.instance(healthy.get().iterator().next()).record().node();
+            String other = lost.equals("n1") ? "n2" : "n1";
+            sim.setNodeAlive(lost, false);
+            await().atMost(WAIT).until(() -> {
+                ready[0] = healthy.get();
+                return ready[0].size() == 2 && ready[0].stream().allMatch(id -> cluster.instance(id).record().node().equals(other))
+                        && receiver.view("api").equals(ready[0]);
+            });
+            List<JsonNode> jobs = receiver.of("api");
+            assertThat(jobs).anyMatch(j -> j.path("type").asText().equals("DOWN") && j.path("reason").asText().equals("lost")
+                    && j.path("node").asText().equals(lost));
+            assertThat(jobs.get(jobs.size() - 1).path("type").asText()).isEqualTo("UP");
+            assertThat(jobs.get(jobs.size() - 1).path("node").asText()).isEqualTo(other);
+        }
     }
 
     @Test
