@@ -33,10 +33,10 @@ final class HookQueue implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
     private final Duration minBackoff;
-    private final Runnable checkpointChanged;
+    private final Runnable changed;
     private final AtomicLong handled = new AtomicLong();
 
-    HookQueue(int parallelism, ScheduledExecutorService timer, Duration minBackoff, Runnable checkpointChanged) {
+    HookQueue(int parallelism, ScheduledExecutorService timer, Duration minBackoff, Runnable changed) {
         this.workers = Executors.newFixedThreadPool(parallelism, r -> {
             Thread t = new Thread(r, "berth-hooks-worker");
             t.setDaemon(true);
@@ -44,7 +44,7 @@ final class HookQueue implements AutoCloseable {
         });
         this.timer = timer;
         this.minBackoff = minBackoff;
-        this.checkpointChanged = checkpointChanged;
+        this.changed = changed;
     }
 
     /** The lane of {@code module} for {@code app}, made (disabled) when there is none. */
@@ -86,7 +86,9 @@ final class HookQueue implements AutoCloseable {
 
     /** Queues {@code job} on one lane (an inventory sync's job is for one module). */
     void offer(Lane lane, HookJob job) {
-        if (lane.offer(job)) {
+        boolean run = lane.offer(job);
+        changed.run(); // the pending jobs are saved with the checkpoints
+        if (run) {
             schedule(lane);
         }
     }
@@ -114,7 +116,7 @@ final class HookQueue implements AutoCloseable {
             }
             lane.done(job);
             handled.incrementAndGet();
-            checkpointChanged.run();
+            changed.run();
         }
         schedule(lane); // more to do: back in line behind the other lanes
     }

@@ -3,6 +3,7 @@ package dev.berth.hooks;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.HookJob;
 import dev.berth.api.StateStoreException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -19,12 +20,13 @@ import java.util.TreeSet;
 
 /**
  * {@code hooks.json} beside the platform's state: {@code {"presets": [...], "checkpoints":
- * {module: {app: [instance, ...]}}}}. A write is a new file made durable and renamed over the old
+ * {module: {app: [instance, ...]}}, "jobs": {module: {app: [job, ...]}}}} (the jobs not yet handled). A write is a new file made durable and renamed over the old
  * one, so a {@code kill -9} leaves the old file or the new one, never half of one.
  */
 final class HookStore {
     /** What the file holds. */
-    record Snapshot(List<Preset> presets, Map<String, Map<String, Set<String>>> checkpoints) {
+    record Snapshot(List<Preset> presets, Map<String, Map<String, Set<String>>> checkpoints,
+                    Map<String, Map<String, List<HookJob>>> jobs) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,7 +38,7 @@ final class HookStore {
 
     Snapshot load() {
         if (file == null || !Files.exists(file)) {
-            return new Snapshot(List.of(), Map.of());
+            return new Snapshot(List.of(), Map.of(), Map.of());
         }
         try {
             Map<String, Object> tree = JSON.readValue(file.toFile(), new TypeReference<Map<String, Object>>() { });
@@ -52,11 +54,35 @@ final class HookStore {
             ((Map<?, ?>) tree.getOrDefault("checkpoints", Map.of())).forEach((module, apps) ->
                     ((Map<?, ?>) apps).forEach((app, ids) -> checkpoints.computeIfAbsent((String) module, m -> new TreeMap<>())
                             .put((String) app, new TreeSet<>(((List<?>) ids).stream().map(String::valueOf).toList()))));
-            return new Snapshot(presets, checkpoints);
-        } catch (IOException | ClassCastException e) {
+            Map<String, Map<String, List<HookJob>>> jobs = new TreeMap<>();
+            ((Map<?, ?>) tree.getOrDefault("jobs", Map.of())).forEach((module, apps) ->
+                    ((Map<?, ?>) apps).forEach((app, list) -> jobs.computeIfAbsent((String) module, m -> new TreeMap<>())
+                            .put((String) app, ((List<?>) list).stream().map(j -> job((Map<?, ?>) j)).toList())));
+            return new Snapshot(presets, checkpoints, jobs);
+        } catch (IOException | RuntimeException e) { // unreadable JSON, a wrong shape, a bad job
             throw new StateStoreException("hooks file " + file + " cannot be read: " + e.getMessage()
                     + "; move it away to start with no presets", e);
         }
+    }
+
+    private static Map<String, Object> tree(HookJob j) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("id", j.id());
+        m.put("type", j.type().name());
+        m.put("app", j.app());
+        m.put("instance", j.instance());
+        m.put("release", j.release());
+        m.put("node", j.node());
+        m.put("endpoint", j.endpoint());
+        m.put("reason", j.reason());
+        m.put("at", j.at().toString());
+        return m;
+    }
+
+    private static HookJob job(Map<?, ?> m) {
+        return new HookJob((String) m.get("id"), HookJob.Type.valueOf((String) m.get("type")), (String) m.get("app"),
+                (String) m.get("instance"), (String) m.get("release"), (String) m.get("node"), (String) m.get("endpoint"),
+                (String) m.get("reason"), java.time.Instant.parse((String) m.get("at")));
     }
 
     synchronized void save(Snapshot s) {
@@ -67,6 +93,13 @@ final class HookStore {
         tree.put("presets", s.presets().stream().map(p -> Map.of("module", p.module(), "app", p.app(), "enabled", p.enabled(),
                 "options", new TreeMap<>(p.options()))).toList());
         tree.put("checkpoints", s.checkpoints());
+        Map<String, Map<String, List<Map<String, Object>>>> jobs = new TreeMap<>();
+        s.jobs().forEach((module, apps) -> apps.forEach((app, list) -> {
+            if (!list.isEmpty()) {
+                jobs.computeIfAbsent(module, m -> new TreeMap<>()).put(app, list.stream().map(HookStore::tree).toList());
+            }
+        }));
+        tree.put("jobs", jobs);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.createDirectories(file.getParent());

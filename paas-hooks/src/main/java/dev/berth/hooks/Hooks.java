@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * Every instance that becomes ready is an UP job, every one that stops being so a DOWN job, queued
  * on one ordered lane per (module, app) whose preset is enabled; lanes run in parallel. Each
- * module's checkpoint (the instances it acknowledged as up) is saved in the state file; on start,
- * every {@code syncInterval} and when a preset is enabled or its options change, an inventory sync
- * queues what a module lacks, so after a crash, a module that was failing or a preset enabled
+ * module's checkpoint (the instances it acknowledged as up) and its pending jobs are saved in the
+ * state file (within 100 ms of a change). On start the saved jobs are resumed; then, and every
+ * {@code syncInterval}, and when a preset is enabled or its options change, an inventory sync
+ * queues what a module still lacks, so after a crash, a module that was failing or a preset enabled
  * late, each module comes to hold the app's ready instances. Delivery is at least once.
  * Thread-safe.
  */
@@ -83,12 +84,14 @@ public final class Hooks implements AutoCloseable {
             }
             presets.put(p.module() + "/" + p.app(), p);
             Lane lane = queue.lane(m, p.app());
-            lane.restore(saved.checkpoints().getOrDefault(p.module(), Map.of()).getOrDefault(p.app(), Set.of()));
+            lane.restore(saved.checkpoints().getOrDefault(p.module(), Map.of()).getOrDefault(p.app(), Set.of()),
+                    saved.jobs().getOrDefault(p.module(), Map.of()).getOrDefault(p.app(), List.of()));
             lane.preset(p.enabled(), p.options(), false);
         }
         this.dispatcher = new Thread(this::dispatch, "berth-hooks-dispatcher");
         dispatcher.setDaemon(true);
         dispatcher.start();
+        queue.all().forEach(queue::schedule); // jobs saved before a restart go first, in their order
         this.listener = event -> intake.add(() -> jobs.on(event));
         platform.addListener(listener);
         long sync = b.syncInterval.toMillis();
@@ -222,11 +225,13 @@ public final class Hooks implements AutoCloseable {
 
     private void save() {
         Map<String, Map<String, Set<String>>> checkpoints = new TreeMap<>();
+        Map<String, Map<String, List<dev.berth.api.HookJob>>> jobs = new TreeMap<>();
         for (Lane lane : queue.all()) {
             checkpoints.computeIfAbsent(lane.module.name(), k -> new TreeMap<>()).put(lane.app,
                     new java.util.TreeSet<>(lane.acknowledged()));
+            jobs.computeIfAbsent(lane.module.name(), k -> new TreeMap<>()).put(lane.app, lane.pending());
         }
-        store.save(new HookStore.Snapshot(new ArrayList<>(presets.values()), checkpoints));
+        store.save(new HookStore.Snapshot(new ArrayList<>(presets.values()), checkpoints, jobs));
     }
 
     /** Stops delivering: the job in progress may be delivered again after a restart. Checkpoints are saved. */

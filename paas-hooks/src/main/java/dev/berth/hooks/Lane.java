@@ -119,10 +119,16 @@ final class Lane {
         return Set.copyOf(acknowledged);
     }
 
-    /** Restores the checkpoint read at start. */
-    synchronized void restore(Set<String> ids) {
+    /** Restores the checkpoint and the pending jobs read at start. */
+    synchronized void restore(Set<String> ids, List<HookJob> pending) {
         acknowledged.addAll(ids);
+        jobs.addAll(pending);
         rebuildView();
+    }
+
+    /** The jobs not yet handled, oldest first. */
+    synchronized List<HookJob> pending() {
+        return List.copyOf(jobs);
     }
 
     /** The view: the checkpoint with the queued jobs applied in order. */

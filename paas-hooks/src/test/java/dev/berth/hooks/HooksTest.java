@@ -166,6 +166,22 @@ class HooksTest {
     }
 
     @Test
+    void pendingJobsSurviveARestartAndKeepTheirIdsAndOrder() {
+        start();
+        hooks.setPreset("rec", "web", true, Map.of());
+        module.failNext("web", Integer.MAX_VALUE); // the receiver is down: every job stays pending
+        platform.deploy(app("web", 3, "serve"));
+        await().atMost(WAIT).until(() -> hooks.lanes().get(0).pending().size() == 3 && ready("web").size() == 3);
+        List<String> pending = hooks.lanes().get(0).pending().stream().map(HookJob::id).toList();
+        hooks.close(); // as a crash would, but for the last save (a crash loses at most the last 100 ms)
+
+        RecordingModule again = new RecordingModule("rec");
+        hooks = hooks(again);
+        awaitView(again, "web");
+        assertThat(again.of("web").stream().map(HookJob::id).toList()).isEqualTo(pending); // the saved jobs, in order
+    }
+
+    @Test
     void aRestartedHooksKeepsItsPresetsAndCheckpointsAndSendsOnlyWhatChanged() {
         start();
         hooks.setPreset("rec", "web", true, Map.of());
