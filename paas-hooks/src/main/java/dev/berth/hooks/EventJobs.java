@@ -97,7 +97,9 @@ final class EventJobs {
             return;
         }
         Map<String, Up> truth = readyNow(lane.app);
-        up.put(lane.app, new HashMap<>(truth));
+        // learn what is up (after a restart this map starts empty), but forget nothing: a DOWN event
+        // still waiting in the intake must find its instance, for the other modules' sake
+        up.computeIfAbsent(lane.app, a -> new HashMap<>()).putAll(truth);
         Set<String> view = lane.view();
         Instant now = Instant.now();
         for (Map.Entry<String, Up> e : truth.entrySet()) {

@@ -34,9 +34,12 @@ final class HookQueue implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Duration minBackoff;
     private final Runnable changed;
+    /** Whether jobs are saved before they are handed out (there is a state file). */
+    private final boolean persisted;
     private final AtomicLong handled = new AtomicLong();
 
-    HookQueue(int parallelism, ScheduledExecutorService timer, Duration minBackoff, Runnable changed) {
+    HookQueue(int parallelism, ScheduledExecutorService timer, Duration minBackoff, boolean persisted, Runnable changed) {
+        this.persisted = persisted;
         this.workers = Executors.newFixedThreadPool(parallelism, r -> {
             Thread t = new Thread(r, "berth-hooks-worker");
             t.setDaemon(true);
@@ -47,22 +50,16 @@ final class HookQueue implements AutoCloseable {
         this.changed = changed;
     }
 
-    /** The lane of {@code module} for {@code app}, made (disabled) when there is none. */
+    /** The lane of {@code module} for {@code app}, made (disabled) when there is none; kept for good once made. */
     Lane lane(HookModule module, String app) {
-        return lanes.computeIfAbsent(app, a -> new ConcurrentHashMap<>()).computeIfAbsent(module.name(), m -> new Lane(module, app));
+        return lanes.computeIfAbsent(app, a -> new ConcurrentHashMap<>())
+                .computeIfAbsent(module.name(), m -> new Lane(module, app, persisted));
     }
 
     /** The lane, or null. */
     Lane existing(String module, String app) {
         Map<String, Lane> byModule = lanes.get(app);
         return byModule == null ? null : byModule.get(module);
-    }
-
-    void remove(String module, String app) {
-        Map<String, Lane> byModule = lanes.get(app);
-        if (byModule != null) {
-            byModule.remove(module);
-        }
     }
 
     /** The lanes of {@code app}. */
@@ -86,10 +83,11 @@ final class HookQueue implements AutoCloseable {
 
     /** Queues {@code job} on one lane (an inventory sync's job is for one module). */
     void offer(Lane lane, HookJob job) {
-        boolean run = lane.offer(job);
-        changed.run(); // the pending jobs are saved with the checkpoints
-        if (run) {
-            schedule(lane);
+        if (lane.offer(job)) {
+            changed.run(); // saved with the checkpoints; handed out once saved
+            if (!persisted) {
+                schedule(lane);
+            }
         }
     }
 
@@ -104,29 +102,35 @@ final class HookQueue implements AutoCloseable {
 
     private void run(Lane lane) {
         for (int n = 0; n < BATCH; n++) {
-            HookJob job = lane.take();
-            if (job == null) {
+            Lane.Turn turn = lane.take();
+            if (turn == null) {
                 return;
             }
             try {
-                lane.module.handle(job, lane.options());
-            } catch (Exception e) {
-                fail(lane, job, e);
+                lane.module.handle(turn.job(), turn.options());
+            } catch (Exception | Error e) { // an Error too: the lane must not stay "running" for good
+                fail(lane, turn, e);
                 return;
             }
-            lane.done(job);
+            lane.done(turn);
             handled.incrementAndGet();
             changed.run();
         }
         schedule(lane); // more to do: back in line behind the other lanes
     }
 
-    private void fail(Lane lane, HookJob job, Exception e) {
+    private void fail(Lane lane, Lane.Turn turn, Throwable e) {
+        HookJob job = turn.job();
         String error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        Duration wait = backoff(lane.status().attempts() + 1);
-        int attempts = lane.failed(error, Instant.now().plus(wait));
+        Duration wait = backoff(lane.attempts() + 1);
+        if (!lane.failed(turn, error, Instant.now().plus(wait))) {
+            LOG.info("hooks: module {} failed job {} of a preset since disabled or changed: dropped", lane.module.name(), job.id());
+            changed.run();
+            schedule(lane);
+            return;
+        }
         LOG.warn("hooks: module {} failed job {} ({} {} of app {}), attempt {}: {}; trying again in {} ms",
-                lane.module.name(), job.id(), job.type(), job.instance(), job.app(), attempts, error, wait.toMillis());
+                lane.module.name(), job.id(), job.type(), job.instance(), job.app(), lane.attempts(), error, wait.toMillis());
         try {
             timer.schedule(() -> {
                 lane.retryNow();

@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.HookJob;
 import dev.berth.api.StateStoreException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +17,10 @@ import java.util.TreeSet;
 
 /**
  * {@code hooks.json} beside the platform's state: {@code {"presets": [...], "checkpoints":
- * {module: {app: [instance, ...]}}, "jobs": {module: {app: [job, ...]}}}} (the jobs not yet handled). A write is a new file made durable and renamed over the old
- * one, so a {@code kill -9} leaves the old file or the new one, never half of one.
+ * {module: {app: [instance, ...]}}, "jobs": {module: {app: [job, ...]}}}} (the jobs not yet
+ * handled). A write goes to a temporary file, made durable and renamed over the old one (then the
+ * directory is synced), so a {@code kill -9} or a power loss leaves the old file or the new one,
+ * never half of one. Owner-only: presets hold webhook secrets.
  */
 final class HookStore {
     /** What the file holds. */
@@ -100,14 +99,9 @@ final class HookStore {
             }
         }));
         tree.put("jobs", jobs);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Files.createDirectories(file.getParent());
-            Files.write(tmp, JSON.writeValueAsBytes(tree));
-            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                c.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // owner-only (webhook secrets are in it), fsync of the file and of its directory, then rename
+            dev.berth.support.AtomicFiles.write(file, JSON.writeValueAsBytes(tree));
         } catch (IOException e) {
             throw new StateStoreException("hooks file " + file + " cannot be written: " + e.getMessage(), e);
         }

@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * Every instance that becomes ready is an UP job, every one that stops being so a DOWN job, queued
  * on one ordered lane per (module, app) whose preset is enabled; lanes run in parallel. Each
  * module's checkpoint (the instances it acknowledged as up) and its pending jobs are saved in the
- * state file (within 100 ms of a change). On start the saved jobs are resumed; then, and every
+ * state file as soon as they change (a job reaches its module only once saved). On start the saved
+ * jobs are resumed; then, and every
  * {@code syncInterval}, and when a preset is enabled or its options change, an inventory sync
  * queues what a module still lacks, so after a crash, a module that was failing or a preset enabled
  * late, each module comes to hold the app's ready instances. Delivery is at least once.
@@ -59,7 +59,15 @@ public final class Hooks implements AutoCloseable {
     private final BlockingQueue<Runnable> intake = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timer;
     private final Thread dispatcher;
-    private final AtomicBoolean dirty = new AtomicBoolean();
+    /** Whether something to save changed since the last save; guarded by {@link #saveSignal}. */
+    private boolean dirty;
+    private final Object saveSignal = new Object();
+    private final Thread saver;
+    /** What was saved for presets whose module is not installed now: kept as it was in each save. */
+    private final Map<String, Orphan> orphans = new TreeMap<>();
+
+    private record Orphan(Set<String> checkpoint, List<dev.berth.api.HookJob> jobs) {
+    }
     private final PlatformListener listener;
     private volatile boolean closed;
 
@@ -72,7 +80,7 @@ public final class Hooks implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.queue = new HookQueue(b.parallelism, timer, b.minBackoff, () -> dirty.set(true));
+        this.queue = new HookQueue(b.parallelism, timer, b.minBackoff, b.stateFile != null, this::changed);
         this.jobs = new EventJobs(platform, queue);
         HookStore.Snapshot saved = store.load();
         for (Preset p : saved.presets()) {
@@ -80,6 +88,9 @@ public final class Hooks implements AutoCloseable {
             if (m == null) {
                 LOG.warn("hooks: preset for module '{}' (app {}) kept but idle: no such module is installed", p.module(), p.app());
                 presets.put(p.module() + "/" + p.app(), p);
+                orphans.put(p.module() + "/" + p.app(), new Orphan(
+                        saved.checkpoints().getOrDefault(p.module(), Map.of()).getOrDefault(p.app(), Set.of()),
+                        saved.jobs().getOrDefault(p.module(), Map.of()).getOrDefault(p.app(), List.of())));
                 continue;
             }
             presets.put(p.module() + "/" + p.app(), p);
@@ -96,7 +107,9 @@ public final class Hooks implements AutoCloseable {
         platform.addListener(listener);
         long sync = b.syncInterval.toMillis();
         timer.scheduleWithFixedDelay(this::syncAll, 0, sync, TimeUnit.MILLISECONDS); // the first one at once
-        timer.scheduleWithFixedDelay(this::flush, 100, 100, TimeUnit.MILLISECONDS);
+        this.saver = new Thread(this::saveLoop, "berth-hooks-saver");
+        saver.setDaemon(true);
+        saver.start();
         LOG.info("hooks: modules {}, {} preset(s), sync every {} ms", modules(), presets.size(), sync);
     }
 
@@ -134,7 +147,12 @@ public final class Hooks implements AutoCloseable {
         if (app == null || !NAME.matcher(app).matches()) {
             throw new InvalidSpecException("app", app, "an app name: 1-63 of a-z, 0-9 and '-', not starting or ending with '-'");
         }
-        Map<String, Object> opts = Map.copyOf(Objects.requireNonNull(options, "options"));
+        Objects.requireNonNull(options, "options").forEach((k, v) -> {
+            if (v == null) {
+                throw new InvalidSpecException("options." + k, null, "a value (text, number, boolean, list or map), not null");
+            }
+        });
+        Map<String, Object> opts = Map.copyOf(options);
         m.validate(opts);
         Preset next = new Preset(module, app, enabled, opts);
         Lane lane;
@@ -146,6 +164,7 @@ public final class Hooks implements AutoCloseable {
             save();
         }
         if (enabled) {
+            queue.schedule(lane); // jobs left from before (a failure, a disable) go on
             intake.add(() -> jobs.sync(lane));
         }
         LOG.info("hooks: preset {} for app {}: {}", module, app, enabled ? "enabled" : "disabled");
@@ -161,16 +180,20 @@ public final class Hooks implements AutoCloseable {
             }
             Lane lane = queue.existing(module, app);
             if (lane != null) {
-                lane.preset(false, Map.of(), true);
-                queue.remove(module, app);
+                lane.preset(false, Map.of(), true); // kept (disabled, started over): a running job of it ends harmlessly
             }
+            orphans.remove(module + "/" + app);
             save();
         }
     }
 
     /** Every lane: its pending jobs, the one in progress, the last failure; by module then app. */
     public List<LaneStatus> lanes() {
-        return queue.all().stream().map(Lane::status)
+        Set<String> withPreset;
+        synchronized (this) {
+            withPreset = Set.copyOf(presets.keySet());
+        }
+        return queue.all().stream().filter(l -> withPreset.contains(l.module.name() + "/" + l.app)).map(Lane::status)
                 .sorted(Comparator.comparing(LaneStatus::module).thenComparing(LaneStatus::app)).toList();
     }
 
@@ -210,28 +233,72 @@ public final class Hooks implements AutoCloseable {
         }
     }
 
-    private void flush() {
-        if (dirty.getAndSet(false)) {
+    /** Marks the file out of date and wakes the saver. */
+    private void changed() {
+        synchronized (saveSignal) {
+            dirty = true;
+            saveSignal.notifyAll();
+        }
+    }
+
+    /**
+     * Saves whenever something changed, at once (changes made during a save go in the next one:
+     * a group commit), then hands the lanes their newly saved jobs.
+     */
+    private void saveLoop() {
+        while (!closed) {
             try {
-                synchronized (this) {
-                    save();
+                synchronized (saveSignal) {
+                    while (!dirty && !closed) {
+                        saveSignal.wait();
+                    }
+                    dirty = false;
                 }
+                Map<Lane, List<dev.berth.api.HookJob>> written;
+                synchronized (this) {
+                    written = save();
+                }
+                written.forEach((lane, jobs) -> {
+                    if (lane.saved(jobs)) {
+                        queue.schedule(lane);
+                    }
+                });
+            } catch (InterruptedException e) {
+                return;
             } catch (RuntimeException e) {
-                dirty.set(true);
-                LOG.warn("hooks: saving checkpoints: {}", e.getMessage());
+                LOG.warn("hooks: saving {}: {}; trying again in 1 s", "hooks.json", e.getMessage());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException stop) {
+                    return;
+                }
+                changed();
             }
         }
     }
 
-    private void save() {
+    /** Writes presets, checkpoints and pending jobs; answers the pending jobs written, by lane. */
+    private Map<Lane, List<dev.berth.api.HookJob>> save() {
         Map<String, Map<String, Set<String>>> checkpoints = new TreeMap<>();
         Map<String, Map<String, List<dev.berth.api.HookJob>>> jobs = new TreeMap<>();
+        Map<Lane, List<dev.berth.api.HookJob>> written = new java.util.HashMap<>();
         for (Lane lane : queue.all()) {
+            if (!presets.containsKey(lane.module.name() + "/" + lane.app)) {
+                continue; // a removed preset: nothing of it is kept
+            }
+            List<dev.berth.api.HookJob> pending = lane.pending();
             checkpoints.computeIfAbsent(lane.module.name(), k -> new TreeMap<>()).put(lane.app,
                     new java.util.TreeSet<>(lane.acknowledged()));
-            jobs.computeIfAbsent(lane.module.name(), k -> new TreeMap<>()).put(lane.app, lane.pending());
+            jobs.computeIfAbsent(lane.module.name(), k -> new TreeMap<>()).put(lane.app, pending);
+            written.put(lane, pending);
         }
+        orphans.forEach((key, o) -> {
+            String[] ma = key.split("/", 2);
+            checkpoints.computeIfAbsent(ma[0], k -> new TreeMap<>()).put(ma[1], o.checkpoint());
+            jobs.computeIfAbsent(ma[0], k -> new TreeMap<>()).put(ma[1], o.jobs());
+        });
         store.save(new HookStore.Snapshot(new ArrayList<>(presets.values()), checkpoints, jobs));
+        return written;
     }
 
     /** Stops delivering: the job in progress may be delivered again after a restart. Checkpoints are saved. */
@@ -240,6 +307,7 @@ public final class Hooks implements AutoCloseable {
         closed = true;
         platform.removeListener(listener);
         dispatcher.interrupt();
+        saver.interrupt();
         timer.shutdownNow();
         queue.close();
         synchronized (this) {

@@ -52,6 +52,9 @@ public final class WebhookModule implements HookModule {
         if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
             throw new InvalidSpecException("options.url", url, "an http:// or https:// URL with a host");
         }
+        if (options.get("secret") != null && !(options.get("secret") instanceof String)) {
+            throw new InvalidSpecException("options.secret", "(not a text)", "a text of at least 16 characters");
+        }
         String secret = Options.text(options, "secret", null);
         if (secret.length() < 16) {
             // the secret itself is never quoted

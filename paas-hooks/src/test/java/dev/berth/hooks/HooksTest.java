@@ -150,7 +150,8 @@ class HooksTest {
         await().atMost(WAIT).until(() -> ready("web").size() == 3);
         platform.deploy(app("other", 1, "serve")); // no preset at all
         await().atMost(WAIT).until(() -> ready("other").size() == 1);
-        assertThat(module.jobs).isEmpty();
+        hooks.sync();
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> module.jobs.isEmpty());
 
         hooks.setPreset("rec", "web", true, Map.of());
         awaitView(module, "web");
@@ -163,6 +164,50 @@ class HooksTest {
                 .hasMessageContaining("installed: [rec]");
         assertThatThrownBy(() -> hooks.setPreset("rec", "Web App", true, Map.of())).isInstanceOf(InvalidSpecException.class);
         assertThat(hooks.preset("rec", "web")).hasValueSatisfying(p -> assertThat(p.options()).isEmpty());
+    }
+
+    @Test
+    void aFailingJobOfAPresetDisabledMeanwhileIsDroppedAndReEnablingGoesOn() {
+        start();
+        hooks.setPreset("rec", "web", true, Map.of());
+        module.failWithError = true; // an Error, not an Exception: the lane must still be retried
+        module.failNext("web", Integer.MAX_VALUE);
+        platform.deploy(app("web", 2, "serve"));
+        await().atMost(WAIT).until(() -> hooks.lanes().get(0).attempts() >= 2);
+        hooks.setPreset("rec", "web", false, Map.of());
+        await().atMost(WAIT).until(() -> hooks.lanes().get(0).pending().isEmpty());
+        module.failNext("web", 0);
+        hooks.setPreset("rec", "web", true, Map.of());
+        awaitView(module, "web");
+        assertThat(module.overlapped).isFalse();
+    }
+
+    @Test
+    void newOptionsSendEverythingAgainAndARemovedPresetStartsOver() {
+        start();
+        hooks.setPreset("rec", "web", true, Map.of("target", "a"));
+        platform.deploy(app("web", 3, "serve"));
+        awaitView(module, "web");
+        hooks.setPreset("rec", "web", true, Map.of("target", "b")); // a new target knows nothing yet
+        await().atMost(WAIT).until(() -> module.of("web").size() == 6);
+        assertThat(module.of("web").subList(3, 6)).allMatch(j -> j.type() == HookJob.Type.UP);
+        hooks.setPreset("rec", "web", true, Map.of("target", "b")); // the same options: nothing again
+        hooks.removePreset("rec", "web");
+        assertThat(hooks.lanes()).isEmpty();
+        assertThatThrownBy(() -> hooks.removePreset("rec", "web")).isInstanceOf(NotFoundException.class);
+        hooks.setPreset("rec", "web", true, Map.of("target", "c"));
+        await().atMost(WAIT).until(() -> module.of("web").size() == 9);
+        assertThat(module.overlapped).isFalse();
+        assertThatThrownBy(() -> hooks.setPreset("rec", "web", true, java.util.Collections.singletonMap("x", null)))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("options.x");
+    }
+
+    @Test
+    void aCorruptStateFileIsRefusedWithWhatToDo() throws Exception {
+        platform = Platform.builder().cluster(NODES).backend(sim).stateDir(state.resolve("platform")).build();
+        java.nio.file.Files.writeString(state.resolve("hooks.json"), "{\"presets\": [{\"module\": 3}]");
+        assertThatThrownBy(() -> hooks(module)).isInstanceOf(dev.berth.api.StateStoreException.class)
+                .hasMessageContaining("hooks.json").hasMessageContaining("move it away");
     }
 
     @Test

@@ -18,6 +18,11 @@ final class RecordingModule implements HookModule {
     final List<HookJob> jobs = new CopyOnWriteArrayList<>();
     final List<String> failures = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> failing = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    /** Set when two jobs of one app were ever handled at once (a lane must be one at a time). */
+    volatile boolean overlapped;
+    /** Throw an Error (not an Exception) while failing. */
+    volatile boolean failWithError;
 
     RecordingModule(String name) {
         this.name = name;
@@ -37,12 +42,24 @@ final class RecordingModule implements HookModule {
 
     @Override
     public void handle(HookJob job, Map<String, Object> options) {
-        AtomicInteger left = failing.get(job.app());
-        if (left != null && left.getAndDecrement() > 0) {
-            failures.add(job.id());
-            throw new IllegalStateException("told to fail " + job.app());
+        AtomicInteger running = inFlight.computeIfAbsent(job.app(), a -> new AtomicInteger());
+        if (running.incrementAndGet() > 1) {
+            overlapped = true;
         }
-        jobs.add(job);
+        try {
+            Thread.onSpinWait();
+            AtomicInteger left = failing.get(job.app());
+            if (left != null && left.getAndDecrement() > 0) {
+                failures.add(job.id());
+                if (failWithError) {
+                    throw new AssertionError("told to fail " + job.app() + " with an Error");
+                }
+                throw new IllegalStateException("told to fail " + job.app());
+            }
+            jobs.add(job);
+        } finally {
+            running.decrementAndGet();
+        }
     }
 
     void failNext(String app, int count) {

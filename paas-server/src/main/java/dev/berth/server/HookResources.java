@@ -12,15 +12,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Presets configure what runs outside the platform (a command module's argv runs on the
- * controller), so changing one needs an admin token. Option values whose names look secret
- * ({@code secret}, {@code token}, {@code password}, {@code key}) are shown to admin tokens only.
+ * controller), so changing one needs an admin token; option values, and a module's errors (a
+ * command's output), are shown to admin tokens only.
  */
 final class HookResources {
-    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|token|password|key).*");
+    /** What stands for an option value, or a module's error, to a caller who is not an admin. */
+    static final String HIDDEN = "(hidden: admin tokens see it)";
     private final Hooks hooks; // null: no hook modules on this server
     private final ObjectMapper json;
 
@@ -45,7 +45,7 @@ final class HookResources {
                 }),
                 Route.of("GET", "/v1/jobs", Scope.READ, c -> hooks == null ? List.of() : hooks.lanes().stream()
                         .filter(l -> c.grant().covers(l.app()) && (c.query().get("app") == null || c.query().get("app").equals(l.app())))
-                        .map(HookResources::lane).toList()));
+                        .map(l -> lane(l, c.grant().scope().allows(Scope.ADMIN))).toList()));
     }
 
     /** {"enabled": true|false, "options": {...}}; answers the preset as saved. */
@@ -78,14 +78,17 @@ final class HookResources {
                 options(p, c.grant().scope().allows(Scope.ADMIN)));
     }
 
-    /** A preset's options as {@code grant} may see them: secret-looking ones hidden but from admins. */
+    /**
+     * A preset's options as a caller may see them: every value to admin tokens; to others the names
+     * only (a webhook's URL may carry a token, a command's arguments a password).
+     */
     static Map<String, Object> options(Preset p, boolean admin) {
         Map<String, Object> options = new TreeMap<>();
-        p.options().forEach((k, v) -> options.put(k, admin || !SECRET.matcher(k).matches() ? v : Views.HIDDEN));
+        p.options().forEach((k, v) -> options.put(k, admin ? v : HIDDEN));
         return options;
     }
 
-    private static Map<String, Object> lane(LaneStatus l) {
+    private static Map<String, Object> lane(LaneStatus l, boolean admin) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("module", l.module());
         m.put("app", l.app());
@@ -93,7 +96,7 @@ final class HookResources {
         m.put("pending", l.pending().size());
         m.put("inProgress", l.inProgress());
         m.put("attempts", l.attempts());
-        m.put("lastError", l.lastError());
+        m.put("lastError", l.lastError() == null || admin ? l.lastError() : HIDDEN);
         m.put("nextAttempt", l.nextAttempt() == null ? null : l.nextAttempt().toString());
         m.put("acknowledged", l.acknowledged());
         m.put("jobs", l.pending().stream().limit(20).map(HookResources::job).toList());

@@ -138,7 +138,8 @@ final class WebFragments {
         hooks.lanes().stream().filter(l -> caller.grant().covers(l.app())).forEach(l -> h.raw("<tr").attr("data-lane",
                 l.module() + "/" + l.app()).raw("><th scope=\"row\">").text(l.module()).raw("</th><td>").text(l.app())
                 .raw("</td><td>").text(l.pending().size()).raw("</td><td>").text(l.acknowledged()).raw("</td><td>")
-                .text(l.attempts()).raw("</td><td>").text(l.lastError() == null ? "" : l.lastError()).raw("</td></tr>"));
+                .text(l.attempts()).raw("</td><td>").text(l.lastError() == null ? "" : admin ? l.lastError() : HookResources.HIDDEN)
+                .raw("</td></tr>"));
         return h.raw("</tbody></table>");
     }
 
