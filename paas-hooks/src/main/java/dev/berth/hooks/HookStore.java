@@ -56,32 +56,12 @@ final class HookStore {
             Map<String, Map<String, List<HookJob>>> jobs = new TreeMap<>();
             ((Map<?, ?>) tree.getOrDefault("jobs", Map.of())).forEach((module, apps) ->
                     ((Map<?, ?>) apps).forEach((app, list) -> jobs.computeIfAbsent((String) module, m -> new TreeMap<>())
-                            .put((String) app, ((List<?>) list).stream().map(j -> job((Map<?, ?>) j)).toList())));
+                            .put((String) app, ((List<?>) list).stream().map(j -> JobJson.parse((Map<?, ?>) j)).toList())));
             return new Snapshot(presets, checkpoints, jobs);
         } catch (IOException | RuntimeException e) { // unreadable JSON, a wrong shape, a bad job
             throw new StateStoreException("hooks file " + file + " cannot be read: " + e.getMessage()
                     + "; move it away to start with no presets", e);
         }
-    }
-
-    private static Map<String, Object> tree(HookJob j) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("id", j.id());
-        m.put("type", j.type().name());
-        m.put("app", j.app());
-        m.put("instance", j.instance());
-        m.put("release", j.release());
-        m.put("node", j.node());
-        m.put("endpoint", j.endpoint());
-        m.put("reason", j.reason());
-        m.put("at", j.at().toString());
-        return m;
-    }
-
-    private static HookJob job(Map<?, ?> m) {
-        return new HookJob((String) m.get("id"), HookJob.Type.valueOf((String) m.get("type")), (String) m.get("app"),
-                (String) m.get("instance"), (String) m.get("release"), (String) m.get("node"), (String) m.get("endpoint"),
-                (String) m.get("reason"), java.time.Instant.parse((String) m.get("at")));
     }
 
     synchronized void save(Snapshot s) {
@@ -95,7 +75,7 @@ final class HookStore {
         Map<String, Map<String, List<Map<String, Object>>>> jobs = new TreeMap<>();
         s.jobs().forEach((module, apps) -> apps.forEach((app, list) -> {
             if (!list.isEmpty()) {
-                jobs.computeIfAbsent(module, m -> new TreeMap<>()).put(app, list.stream().map(HookStore::tree).toList());
+                jobs.computeIfAbsent(module, m -> new TreeMap<>()).put(app, list.stream().map(JobJson::fields).toList());
             }
         }));
         tree.put("jobs", jobs);

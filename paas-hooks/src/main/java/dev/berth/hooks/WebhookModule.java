@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -80,17 +79,7 @@ public final class WebhookModule implements HookModule {
 
     /** The job as the webhook's body. */
     static byte[] body(HookJob job) throws IOException {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", job.id());
-        m.put("type", job.type().name());
-        m.put("app", job.app());
-        m.put("instance", job.instance());
-        m.put("release", job.release());
-        m.put("node", job.node());
-        m.put("endpoint", job.endpoint());
-        m.put("reason", job.reason());
-        m.put("at", job.at().toString());
-        return JSON.writeValueAsBytes(m);
+        return JSON.writeValueAsBytes(JobJson.fields(job));
     }
 
     /** HEX of HMAC-SHA256(secret, t + "." + body). */

@@ -3,7 +3,6 @@ package dev.berth.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.api.HookJob;
 import dev.berth.api.NotFoundException;
 import dev.berth.hooks.Hooks;
 import dev.berth.hooks.LaneStatus;
@@ -99,12 +98,7 @@ final class HookResources {
         m.put("lastError", l.lastError() == null || admin ? l.lastError() : HIDDEN);
         m.put("nextAttempt", l.nextAttempt() == null ? null : l.nextAttempt().toString());
         m.put("acknowledged", l.acknowledged());
-        m.put("jobs", l.pending().stream().limit(20).map(HookResources::job).toList());
+        m.put("jobs", l.pending().stream().limit(20).map(dev.berth.hooks.JobJson::fields).toList());
         return m;
-    }
-
-    static Map<String, Object> job(HookJob j) {
-        return Views.fields("id", j.id(), "type", j.type().name(), "app", j.app(), "instance", j.instance(),
-                "release", j.release(), "node", j.node(), "endpoint", j.endpoint(), "reason", j.reason(), "at", j.at().toString());
     }
 }
