@@ -28,18 +28,23 @@ final class LogStream {
     }
 
     static EventStream.Streamer of(Instance instance, int lines, long heartbeatMillis) {
-        return of(instance, lines, heartbeatMillis, l -> l.replace("\r", "")); // a line holds no \n
+        return of(instance, lines, heartbeatMillis, l -> l.replace("\r", ""), false); // a line holds no \n
     }
 
-    /** The same, each line sent as {@code format} makes it (one line of text). */
-    static EventStream.Streamer of(Instance instance, int lines, long heartbeatMillis, UnaryOperator<String> format) {
+    /**
+     * The same, each line sent as {@code format} makes it (one line of text). With
+     * {@code markReplay}, the last lines carry the event id {@value #REPLAYED}: a browser's
+     * EventSource that reconnects sends it back, and gets only new lines, not the last ones again.
+     */
+    static EventStream.Streamer of(Instance instance, int lines, long heartbeatMillis, UnaryOperator<String> format,
+                                   boolean markReplay) {
         List<String> last = instance.logs(lines);
         return (req, resp) -> {
             OutputStream out = Sse.open(resp);
             StringBuilder b = new StringBuilder(": logs of " + instance.id() + "\n\n");
-            if (req.getHeader("Last-Event-ID") == null) {
-                // the id tells a browser's EventSource that it had the last lines: when it
-                // reconnects it says so, and gets only new lines instead of the last ones again
+            if (!markReplay) {
+                last.forEach(l -> line(b, format.apply(l)));
+            } else if (!REPLAYED.equals(req.getHeader("Last-Event-ID"))) {
                 b.append("id: ").append(REPLAYED).append("\n\n");
                 last.forEach(l -> line(b, format.apply(l)));
             }

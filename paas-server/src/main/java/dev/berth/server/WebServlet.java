@@ -84,7 +84,7 @@ final class WebServlet extends HttpServlet {
             }, e -> name.equals(e.app()));
         });
         get("/live/instances/{id}/logs", Scope.READ, (p, r, c) -> LogStream.of(platform.instance(p.get("id")),
-                WebPages.LOG_LINES, heartbeatMillis, l -> "<div class=\"line\">" + Html.escape(l) + "</div>"));
+                WebPages.LOG_LINES, heartbeatMillis, l -> "<div class=\"line\">" + Html.escape(l) + "</div>", true));
         post("/apps/{app}/scale", Scope.DEPLOY, (p, r, c) -> {
             platform.scale(p.get("app"), WebForms.instances(r.getParameter("instances")));
             return back(p, "scaled");
