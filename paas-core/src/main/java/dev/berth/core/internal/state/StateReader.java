@@ -180,6 +180,16 @@ final class StateReader {
         return out;
     }
 
+    /** One instance record, as {@link StateWriter#instance} encodes it. */
+    static InstanceRecord instance(JsonNode node) {
+        return instance(Fields.root(node));
+    }
+
+    /** One app record, as {@link StateWriter#app} encodes it (no {@code format} field). */
+    static AppRecord appRecord(JsonNode node) {
+        return app(Fields.root(node), null);
+    }
+
     private static InstanceRecord instance(Fields n) {
         Endpoint endpoint = null;
         Fields e = n.optObject("endpoint");

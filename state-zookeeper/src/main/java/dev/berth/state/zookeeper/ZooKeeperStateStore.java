@@ -1,0 +1,222 @@
+// The platform's state in ZooKeeper: one znode per app and per instance record, each batch one transaction fenced by the leader's epoch.
+package dev.berth.state.zookeeper;
+
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.StateStoreException;
+import dev.berth.core.StateRecords;
+import dev.berth.spi.AppRecord;
+import dev.berth.spi.StateChanges;
+import dev.berth.spi.StateStore;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+
+/**
+ * A {@link StateStore} under {@code ROOT/apps/NAME} and {@code ROOT/instances/ID}, each znode one
+ * record's JSON ({@link StateRecords}, as the file store writes it; an app record with its deploy
+ * history stays far below ZooKeeper's 1 MB). {@link #write} sends a batch as one ZooKeeper
+ * transaction ({@code multi}) that first checks the epoch node's version against the leader's
+ * epoch: a controller that is no longer the leader, or never was, writes nothing, and gets a
+ * {@link StateStoreException} saying it was fenced. A batch larger than {@value #MAX_TRANSACTION_BYTES}
+ * bytes (ZooKeeper's request limit is 1 MB) is sent as several transactions, each fenced and
+ * atomic, in order. Thread-safe.
+ */
+public final class ZooKeeperStateStore implements StateStore {
+    /** The most bytes of records in one transaction. */
+    static final int MAX_TRANSACTION_BYTES = 768 * 1024;
+    private final CuratorFramework client;
+    private final String apps;
+    private final String instances;
+    private final String epochPath;
+    private final LongSupplier epoch;
+    /** The record znodes known to exist (create or set is decided by it); guarded by this. */
+    private final Set<String> known = new HashSet<>();
+
+    /**
+     * A store under {@code root} whose writes are fenced by {@code leadership}'s epoch. The client
+     * must be started; it is not closed with the store.
+     */
+    public ZooKeeperStateStore(CuratorFramework client, String root, Leadership leadership) {
+        this(client, root, leadership.epochPath(), leadership::epoch);
+    }
+
+    ZooKeeperStateStore(CuratorFramework client, String root, String epochPath, LongSupplier epoch) {
+        this.client = Objects.requireNonNull(client, "client");
+        ZkRoot.check(root);
+        this.apps = root + "/apps";
+        this.instances = root + "/instances";
+        this.epochPath = epochPath;
+        this.epoch = epoch;
+        try {
+            for (String dir : List.of(apps, instances)) {
+                if (client.checkExists().forPath(dir) == null) {
+                    client.create().orSetData().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(dir);
+                }
+            }
+        } catch (Exception e) {
+            throw new StateStoreException("ZooKeeper state under " + root + ": cannot make its folders: " + e, e);
+        }
+    }
+
+    @Override
+    public Map<String, AppRecord> loadApps() {
+        Map<String, AppRecord> out = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : children(apps).entrySet()) {
+            AppRecord app = StateRecords.app(e.getValue(), "ZooKeeper node " + apps + "/" + e.getKey());
+            if (!app.name().equals(e.getKey())) {
+                throw new StateStoreException("ZooKeeper node " + apps + "/" + e.getKey() + " holds app '" + app.name() + "'", null);
+            }
+            out.put(app.name(), app);
+        }
+        return out;
+    }
+
+    @Override
+    public List<InstanceRecord> loadInstances() {
+        List<InstanceRecord> out = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : children(instances).entrySet()) {
+            out.add(StateRecords.instance(e.getValue(), "ZooKeeper node " + instances + "/" + e.getKey()));
+        }
+        return out;
+    }
+
+    private synchronized Map<String, byte[]> children(String dir) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        try {
+            for (String name : client.getChildren().forPath(dir)) {
+                try {
+                    out.put(name, client.getData().forPath(dir + "/" + name));
+                    known.add(dir + "/" + name);
+                } catch (KeeperException.NoNodeException gone) {
+                    known.remove(dir + "/" + name); // deleted between the list and the read
+                }
+            }
+        } catch (Exception e) {
+            throw new StateStoreException("ZooKeeper state " + dir + " cannot be read: " + e, e);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void write(StateChanges changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        Map<String, byte[]> saves = new LinkedHashMap<>();
+        changes.savedApps().forEach(a -> saves.put(apps + "/" + a.name(), StateRecords.encode(a)));
+        changes.savedInstances().forEach(i -> saves.put(instances + "/" + i.id(), StateRecords.encode(i)));
+        List<String> deletes = new ArrayList<>();
+        changes.deletedApps().forEach(n -> deletes.add(apps + "/" + n));
+        changes.deletedInstances().forEach(id -> deletes.add(instances + "/" + id));
+        List<List<String>> chunks = chunks(saves, deletes);
+        for (List<String> chunk : chunks) {
+            commit(chunk, saves);
+        }
+    }
+
+    /** The paths of a batch in transactions of at most {@link #MAX_TRANSACTION_BYTES} of records. */
+    private static List<List<String>> chunks(Map<String, byte[]> saves, List<String> deletes) {
+        List<List<String>> chunks = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        long bytes = 0;
+        List<String> all = new ArrayList<>(saves.keySet());
+        all.addAll(deletes);
+        for (String path : all) {
+            int size = (saves.containsKey(path) ? saves.get(path).length : 0) + path.length() + 64;
+            if (!current.isEmpty() && bytes + size > MAX_TRANSACTION_BYTES) {
+                chunks.add(current);
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(path);
+            bytes += size;
+        }
+        chunks.add(current);
+        return chunks;
+    }
+
+    /** One fenced transaction; a stale idea of which znodes exist is refreshed and the transaction tried once more. */
+    private void commit(List<String> paths, Map<String, byte[]> saves) {
+        long fence = epoch.getAsLong();
+        if (fence < 0) {
+            throw new StateStoreException("not the leader: this controller's writes are refused (fenced)", null);
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                List<CuratorOp> ops = new ArrayList<>();
+                ops.add(client.transactionOp().check().withVersion((int) fence).forPath(epochPath));
+                for (String p : paths) {
+                    byte[] data = saves.get(p);
+                    if (data == null) {
+                        if (known.contains(p)) {
+                            ops.add(client.transactionOp().delete().forPath(p));
+                        }
+                    } else if (known.contains(p)) {
+                        ops.add(client.transactionOp().setData().forPath(p, data));
+                    } else {
+                        ops.add(client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(p, data));
+                    }
+                }
+                client.transaction().forOperations(ops);
+                for (String p : paths) {
+                    if (saves.containsKey(p)) {
+                        known.add(p);
+                    } else {
+                        known.remove(p);
+                    }
+                }
+                return;
+            } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+                if (e instanceof KeeperException.BadVersionException || !refresh(paths) || attempt > 0) {
+                    throw fencedOr(e);
+                }
+            } catch (KeeperException.NodeExistsException e) {
+                if (!refresh(paths) || attempt > 0) {
+                    throw new StateStoreException("ZooKeeper state write failed: " + e, e);
+                }
+            } catch (Exception e) {
+                throw new StateStoreException("ZooKeeper state write failed (nothing of this batch was written): " + e, e);
+            }
+        }
+    }
+
+    /** Re-reads which of {@code paths} exist; false when the epoch node is gone (then it is not a stale cache). */
+    private boolean refresh(List<String> paths) {
+        try {
+            if (client.checkExists().forPath(epochPath) == null) {
+                return false;
+            }
+            for (String p : paths) {
+                if (client.checkExists().forPath(p) != null) {
+                    known.add(p);
+                } else {
+                    known.remove(p);
+                }
+            }
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private StateStoreException fencedOr(Exception e) {
+        try {
+            if (client.checkExists().forPath(epochPath) != null) {
+                return new StateStoreException("fenced: another controller leads now (the epoch moved past "
+                        + epoch.getAsLong() + "); nothing of this batch was written", e);
+            }
+        } catch (Exception ignored) {
+            // the cause says enough
+        }
+        return new StateStoreException("ZooKeeper state write failed (nothing of this batch was written): " + e, e);
+    }
+}
