@@ -148,7 +148,8 @@ class BerthCliIT {
         CliFixture.Run set = berth(ADMIN, "presets:set", "file-sd", "web", "--enabled", "--option", "dir=" + dir);
         assertThat(set.code()).as(set.err()).isZero();
         assertThat(set.out()).contains("module file-sd for app web: enabled");
-        assertThat(berth(READ, "modules").out()).startsWith("MODULE").contains("file-sd", "web", "yes", dir.toString());
+        assertThat(berth(ADMIN, "modules").out()).startsWith("MODULE").contains("file-sd", "web", "yes", dir.toString());
+        assertThat(berth(READ, "modules").out()).contains("file-sd", "web", "hidden").doesNotContain(dir.toString());
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> berth(READ, "jobs", "--json").json().get(0).path("acknowledged").asInt() == 2);
         assertThat(berth(READ, "jobs", "--app", "web").out()).startsWith("MODULE").contains("file-sd");
