@@ -46,7 +46,7 @@ final class ApiServlet extends HttpServlet {
     private final transient Metrics metrics;
 
     ApiServlet(Platform platform, Tokens tokens, ObjectMapper json, int maxBodyBytes, EventStream events, AllowList allowed,
-               Metrics metrics, HookResources hooks) {
+               Metrics metrics, HookResources hooks, java.util.function.Supplier<Optional<String>> leader) {
         this.allowed = allowed;
         this.metrics = metrics;
         this.platform = platform;
@@ -54,6 +54,8 @@ final class ApiServlet extends HttpServlet {
         this.json = json;
         this.maxBodyBytes = maxBodyBytes;
         routes.add(Route.of("GET", "/v1/health", null, c -> Views.fields("status", "ok")));
+        // which controller leads (this one, when it serves the platform); followers answer it too
+        routes.add(Route.of("GET", "/v1/leader", null, c -> Views.fields("leader", leader.get().orElse(null), "self", true)));
         routes.addAll(new AppResources(platform, json).routes());
         routes.addAll(new InstanceResources(platform, events.heartbeatMillis()).routes());
         routes.add(events.route());

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.BerthException;
 import dev.berth.core.Platform;
 import dev.berth.api.PlatformListener;
-import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,14 +12,7 @@ import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
-import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,8 +79,12 @@ public final class ControlServer implements AutoCloseable {
         if (tls != null) {
             tls.close();
         }
-        streams.close();
-        listeners.forEach(platform::removeListener);
+        if (streams != null) {
+            streams.close();
+        }
+        if (platform != null) {
+            listeners.forEach(platform::removeListener);
+        }
         try {
             server.stop();
         } catch (Exception e) {
@@ -112,6 +108,8 @@ public final class ControlServer implements AutoCloseable {
         private TlsKeys.Source tlsSource;
         private Duration tlsReloadInterval = Duration.ofSeconds(2);
         private dev.berth.hooks.Hooks hooks;
+        private java.util.function.Supplier<java.util.Optional<String>> leader;
+        private boolean follower;
 
         private Builder() {
         }
@@ -171,6 +169,25 @@ public final class ControlServer implements AutoCloseable {
         /** The hook modules whose presets and jobs it serves ({@code /v1/modules}, {@code /v1/jobs}); optional. */
         public Builder hooks(dev.berth.hooks.Hooks hooks) {
             this.hooks = Objects.requireNonNull(hooks, "hooks");
+            return this;
+        }
+
+        /**
+         * Where the leader's API is, among several controllers ({@code GET /v1/leader}): a
+         * controller that leads answers its own URL; see {@link #follower}.
+         */
+        public Builder leader(java.util.function.Supplier<java.util.Optional<String>> leaderUrl) {
+            this.leader = Objects.requireNonNull(leaderUrl, "leader");
+            return this;
+        }
+
+        /**
+         * Serves as a follower: every request is forwarded to the leader that {@link #leader} names
+         * (503 with {@code Retry-After} while there is none); no platform is needed.
+         */
+        public Builder follower(java.util.function.Supplier<java.util.Optional<String>> leaderUrl) {
+            leader(leaderUrl);
+            this.follower = true;
             return this;
         }
 
@@ -238,29 +255,14 @@ public final class ControlServer implements AutoCloseable {
          * @throws IllegalStateException without a platform or tokens
          */
         public ControlServer build() {
+            if (follower) {
+                return buildFollower();
+            }
             if (platform == null || tokens == null) {
                 throw new IllegalStateException("control API: set " + (platform == null ? "platform(...)" : "tokens(...)"));
             }
             TlsReloader tls = tlsSource == null ? null : TlsReloader.load(tlsSource, tlsReloadInterval);
-            QueuedThreadPool threads = new QueuedThreadPool(256, 2); // an event stream holds a thread
-            threads.setName("berth-api");
-            threads.setDaemon(true);
-            Server s = new Server(threads);
-            HttpConfiguration http = new HttpConfiguration();
-            http.setSendServerVersion(false);
-            http.setSendXPoweredBy(false);
-            ServerConnector connector;
-            if (tls == null) {
-                connector = new ServerConnector(s, 1, 1, new HttpConnectionFactory(http));
-            } else {
-                http.addCustomizer(new SecureRequestCustomizer(false)); // one certificate: no SNI host check
-                connector = new ServerConnector(s, 1, 1, new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()),
-                        new HttpConnectionFactory(http));
-            }
-            connector.setHost(host);
-            connector.setPort(port);
-            connector.setIdleTimeout(60_000);
-            s.addConnector(connector);
+            Server s = JettyServers.server(host, port, tls);
             ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
             context.setContextPath("/");
             ObjectMapper json = new ObjectMapper();
@@ -268,38 +270,48 @@ public final class ControlServer implements AutoCloseable {
             Metrics metrics = new Metrics(platform);
             EventStream streams = new EventStream(events, json, heartbeat.toMillis());
             JettyWebSocketServletContainerInitializer.configure(context, null); // the terminals' WebSockets
+            java.util.concurrent.atomic.AtomicReference<String> self = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.function.Supplier<java.util.Optional<String>> leaderUrl = leader != null ? leader
+                    : () -> java.util.Optional.ofNullable(self.get()); // alone: it leads
             ServletHolder api = new ServletHolder("api", new ApiServlet(platform, tokens, json, maxBodyBytes, streams, allowList, metrics,
-                    new HookResources(hooks, json)));
+                    new HookResources(hooks, json), leaderUrl));
             context.addServlet(api, "/v1/*");
             context.addServlet(api, "/metrics");
             WebServlet web = new WebServlet(platform, new WebSession(tokens, tls != null), allowList,
                     new WebLive(events, streams), heartbeat.toMillis(), hooks);
             context.addServlet(new ServletHolder("web", web), "/"); // everything else: the web page
             s.setHandler(context);
-            s.setStopTimeout(2000);
             platform.addListener(events);
             platform.addListener(metrics);
-            try {
-                s.start();
-            } catch (Exception e) {
+            JettyServers.start(s, host, port, () -> {
                 platform.removeListener(events);
                 platform.removeListener(metrics);
-                try {
-                    s.stop();
-                } catch (Exception suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                boolean inUse = e instanceof BindException || e.getCause() instanceof BindException;
-                throw new BerthException("control API: cannot listen on " + host + ":" + port
-                        + (inUse ? ": the address is in use or not available; choose another port (0 picks a free one)"
-                                : ": " + e.getMessage()), e);
-            }
-            ControlServer server = new ControlServer(s, host, connector.getLocalPort(), platform, List.of(events, metrics),
+            });
+            ControlServer server = new ControlServer(s, host, JettyServers.port(s), platform, List.of(events, metrics),
                     streams, tls);
+            self.set(server.url());
             if (tls != null) {
                 tls.start();
             }
             LOG.info("control API listening on {} ({} token(s), allowed: {})", server.url(), tokens.size(), allowList);
+            return server;
+        }
+
+        /** A follower's server: everything forwarded to the leader ({@link LeaderForwarder}). */
+        private ControlServer buildFollower() {
+            TlsReloader tls = tlsSource == null ? null : TlsReloader.load(tlsSource, tlsReloadInterval);
+            Server s = JettyServers.server(host, port, tls);
+            ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
+            context.setContextPath("/");
+            String self = (tls == null ? "http://" : "https://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            context.addServlet(new ServletHolder("follower", new LeaderForwarder(leader, self)), "/*");
+            s.setHandler(context);
+            JettyServers.start(s, host, port, () -> { });
+            ControlServer server = new ControlServer(s, host, JettyServers.port(s), null, List.of(), null, tls);
+            if (tls != null) {
+                tls.start();
+            }
+            LOG.info("control API on {} follows: requests go to the leader", server.url());
             return server;
         }
     }

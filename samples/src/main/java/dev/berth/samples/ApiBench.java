@@ -103,6 +103,7 @@ public final class ApiBench implements Callable<Integer> {
                 line.put("getAppsPerSecond", getApps(api));
                 line.put("sseClients", sseClients);
                 line.putAll(events(api, platform));
+                line.putAll(throughFollower(api));
                 out.println(new ObjectMapper().writeValueAsString(line));
             }
         } finally {
@@ -112,6 +113,39 @@ public final class ApiBench implements Callable<Integer> {
     }
 
     /** GET /v1/apps answered per second by {@link #clients} clients (each answer checked to hold every app). */
+    /**
+     * The latency of {@code GET /v1/apps/app-0} from one client, straight to the leader and through
+     * a follower that forwards it (1,000 calls each after 200 to warm up): p50 and p99 in ms.
+     */
+    private static Map<String, Object> throughFollower(ControlServer api) throws Exception {
+        Map<String, Object> m = new LinkedHashMap<>();
+        try (ControlServer follower = ControlServer.builder().bind("127.0.0.1", 0)
+                .follower(() -> java.util.Optional.of(api.url())).build()) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            for (ControlServer to : List.of(api, follower)) {
+                long[] nanos = new long[1000];
+                for (int i = -200; i < nanos.length; i++) {
+                    long t0 = System.nanoTime();
+                    java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create(to.url() + "/v1/apps/app-0")).header("Authorization", "Bearer " + TOKEN).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("GET /v1/apps/app-0 answered " + r.statusCode());
+                    }
+                    if (i >= 0) {
+                        nanos[i] = System.nanoTime() - t0;
+                    }
+                }
+                java.util.Arrays.sort(nanos);
+                String who = to == api ? "leader" : "follower";
+                m.put(who + "GetP50Ms", Math.round(ScaleRun.percentile(nanos, 0.50) / 1e4) / 100.0);
+                m.put(who + "GetP99Ms", Math.round(ScaleRun.percentile(nanos, 0.99) / 1e4) / 100.0);
+            }
+        }
+        return m;
+    }
+
     private long getApps(ControlServer api) throws InterruptedException {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest req = HttpRequest.newBuilder(URI.create(api.url() + "/v1/apps"))

@@ -25,6 +25,7 @@ class ApiBenchTest {
         assertThat(line.get("getAppsPerSecond").asLong()).isPositive();
         assertThat(line.get("scaleCalls").asLong()).isPositive();
         assertThat(line.get("eventsPerSecondPerClient").asLong()).isPositive(); // every stream received events
+        assertThat(line.get("followerGetP50Ms").asDouble()).isPositive(); // a follower forwarded every call
         assertThat(line.get("eventsPerSecondAllClients").asLong())
                 .isGreaterThanOrEqualTo(3 * line.get("eventsPerSecondPerClient").asLong());
     }
