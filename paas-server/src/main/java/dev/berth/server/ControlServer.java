@@ -304,7 +304,7 @@ public final class ControlServer implements AutoCloseable {
             ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
             context.setContextPath("/");
             String self = (tls == null ? "http://" : "https://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-            context.addServlet(new ServletHolder("follower", new LeaderForwarder(leader, self)), "/*");
+            context.addServlet(new ServletHolder("follower", new LeaderForwarder(leader, self, allowList)), "/*");
             s.setHandler(context);
             JettyServers.start(s, host, port, () -> { });
             ControlServer server = new ControlServer(s, host, JettyServers.port(s), null, List.of(), null, tls);

@@ -33,6 +33,8 @@ final class LeaderForwarder extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderForwarder.class);
     /** The header that names the leader's API. */
     static final String LEADER_HEADER = "X-Berth-Leader";
+    /** Set on a forwarded request: a controller that gets one does not forward it again (no loops). */
+    static final String FORWARDED_HEADER = "X-Berth-Forwarded-By";
     /** Request headers passed on (the rest, hop-by-hop ones included, are not). */
     private static final List<String> PASSED = List.of("Authorization", "Content-Type", "Accept", "Cookie", "Origin",
             "Last-Event-ID");
@@ -45,13 +47,26 @@ final class LeaderForwarder extends HttpServlet {
             .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER).build();
     private final String self;
 
-    LeaderForwarder(Supplier<Optional<String>> leader, String self) {
+    private final transient AllowList allowed;
+
+    LeaderForwarder(Supplier<Optional<String>> leader, String self, AllowList allowed) {
         this.leader = leader;
         this.self = self;
+        this.allowed = allowed;
     }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!allowed.allows(java.net.InetAddress.getByName(req.getRemoteAddr()))) { // a literal: no lookup
+            json(resp, 403, "{\"error\": \"this address is not on the API's allow-list\"}");
+            return;
+        }
+        if (req.getHeader(FORWARDED_HEADER) != null) {
+            resp.setHeader("Retry-After", "2");
+            json(resp, 503, "{\"error\": \"forwarded to a controller that does not lead either (the lead is changing); "
+                    + "try again\"}");
+            return;
+        }
         Optional<String> to = leader.get().filter(url -> !url.equals(self));
         if (req.getRequestURI().equals("/v1/leader") && req.getMethod().equals("GET")) {
             json(resp, 200, "{\"leader\": " + (to.isEmpty() ? "null" : quote(to.get())) + ", \"self\": false}");
@@ -64,7 +79,8 @@ final class LeaderForwarder extends HttpServlet {
         }
         resp.setHeader(LEADER_HEADER, to.get());
         if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
-            json(resp, 409, "{\"error\": \"a shell is opened at the leader: " + to.get() + "\", \"leader\": " + quote(to.get()) + "}");
+            json(resp, 409, "{\"error\": " + quote("a shell is opened at the leader: " + to.get()) + ", \"leader\": "
+                    + quote(to.get()) + "}");
             return;
         }
         forward(req, resp, to.get());
@@ -83,15 +99,21 @@ final class LeaderForwarder extends HttpServlet {
         for (String h : PASSED) {
             String v = req.getHeader(h);
             if (v != null) {
-                b.header(h, v);
+                // a browser's page of this follower is a page of the leader's API: same-origin checks there must say so
+                b.header(h, h.equals("Origin") && v.equalsIgnoreCase(req.getScheme() + "://" + req.getHeader("Host")) ? leaderUrl : v);
             }
         }
-        b.header("X-Forwarded-For", req.getRemoteAddr());
+        b.header(FORWARDED_HEADER, self);
+        if (!"text/event-stream".equals(req.getHeader("Accept")) && !req.getRequestURI().contains("/live/")
+                && (req.getQueryString() == null || !req.getQueryString().contains("follow=true"))) { // not getParameter: it reads a form body
+            b.timeout(Duration.ofSeconds(60)); // a leader that stopped answering (SIGSTOP) must not hold this thread
+        }
         HttpResponse<InputStream> answer;
         try {
             answer = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            json(resp, 503, "{\"error\": \"this controller is stopping; try again\"}");
             return;
         } catch (IOException e) {
             LOG.info("api: the leader {} did not answer a forwarded {} {}: {}", leaderUrl, req.getMethod(), req.getRequestURI(),

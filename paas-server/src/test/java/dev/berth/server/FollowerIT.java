@@ -89,11 +89,22 @@ class FollowerIT {
         // the web page's login through the follower: its cookie comes back and opens the page
         HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(follower.url() + "/login"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", follower.url()) // a browser on the follower's page: the leader must see its own origin
                 .POST(HttpRequest.BodyPublishers.ofString("token=" + ADMIN)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).isEqualTo(303);
         String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
         assertThat(http.send(HttpRequest.newBuilder(URI.create(follower.url() + "/")).header("Cookie", cookie).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).contains("href=\"/apps/web\"");
+    }
+
+    @Test
+    void aRequestForwardedOnceIsNotForwardedAgain() throws Exception {
+        leaderUrl = Optional.of(leader.url());
+        HttpResponse<String> twice = http.send(HttpRequest.newBuilder(URI.create(follower.url() + "/v1/apps"))
+                .header("Authorization", "Bearer " + ADMIN).header(LeaderForwarder.FORWARDED_HEADER, "http://127.0.0.1:1").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(twice.statusCode()).isEqualTo(503);
+        assertThat(twice.body()).contains("does not lead either");
     }
 
     @Test

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * at a time on a thread of their own. Thread-safe.
  *
  * <pre>{@code
- * HaController c = HaController.builder().client(zk).root("/berth/prod").id("10.0.0.5:4000")
+ * HaController c = HaController.builder().client(zk).root("/berth/prod").id("http://10.0.0.5:4000")
  *         .platform(store -> Platform.builder().stateStore(store).backend(...).router(...).build())
  *         .build();
  * c.start();
@@ -89,14 +89,16 @@ public final class HaController implements AutoCloseable {
             return; // deposed again meanwhile, or already leading
         }
         try {
-            Platform p = factory.apply(new ZooKeeperStateStore(client, root, leadership));
+            // fenced by this lead's epoch only: once it ends, the store refuses at once
+            Platform p = factory.apply(new ZooKeeperStateStore(client, root, leadership.epochPath(),
+                    () -> leadership.epoch() == epoch ? epoch : -1));
             platform = p;
             LOG.info("ha: {} leads (epoch {}): the platform runs here", leadership.id(), epoch);
             onLead.accept(p);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.error("ha: {} was elected but could not start the platform; giving the lead back", leadership.id(), e);
             stepDown();
-            leadership.close();
+            leadership.rejoin(); // another controller may do better; this one stays in the election
         }
     }
 
@@ -108,9 +110,9 @@ public final class HaController implements AutoCloseable {
         }
         LOG.warn("ha: {} no longer leads: closing its platform (instances keep running)", leadership.id());
         try {
-            onStepDown.accept(p);
+            p.close(); // first: a deposed controller must stop acting on backends and the router at once
         } finally {
-            p.close();
+            onStepDown.accept(p);
         }
     }
 
@@ -152,7 +154,7 @@ public final class HaController implements AutoCloseable {
             return this;
         }
 
-        /** This controller's id, as the others see the leader's (its API address, say). */
+        /** This controller's id: its API URL (such as {@code http://10.0.0.5:4000}), where followers forward to. */
         public Builder id(String id) {
             this.id = Objects.requireNonNull(id, "id");
             return this;
@@ -170,7 +172,7 @@ public final class HaController implements AutoCloseable {
             return this;
         }
 
-        /** Called with the platform just before it is closed on a step-down. */
+        /** Called with the platform just after it was closed on a step-down (switch the API, stop hook modules). */
         public Builder onStepDown(Consumer<Platform> action) {
             this.onStepDown = Objects.requireNonNull(action, "onStepDown");
             return this;

@@ -28,11 +28,16 @@ import org.apache.zookeeper.KeeperException;
  * epoch: a controller that is no longer the leader, or never was, writes nothing, and gets a
  * {@link StateStoreException} saying it was fenced. A batch larger than {@value #MAX_TRANSACTION_BYTES}
  * bytes (ZooKeeper's request limit is 1 MB) is sent as several transactions, each fenced and
- * atomic, in order. Thread-safe.
+ * atomic, in order: the one exception to the SPI's all-or-nothing batch (a failure part-way leaves
+ * the parts before it written, and says so). The loop's batches are far smaller but for a mass
+ * start; each record stays valid on its own. Loading reads one record at a time: fine for
+ * thousands of records, slow for a hundred thousand (and ZooKeeper's 1 MB answer limit caps one
+ * folder's listing at some tens of thousands of names). Thread-safe.
  */
 public final class ZooKeeperStateStore implements StateStore {
     /** The most bytes of records in one transaction. */
     static final int MAX_TRANSACTION_BYTES = 768 * 1024;
+    private static final java.util.regex.Pattern NODE = java.util.regex.Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._-]{1,253}");
     private final CuratorFramework client;
     private final String apps;
     private final String instances;
@@ -84,7 +89,12 @@ public final class ZooKeeperStateStore implements StateStore {
     public List<InstanceRecord> loadInstances() {
         List<InstanceRecord> out = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : children(instances).entrySet()) {
-            out.add(StateRecords.instance(e.getValue(), "ZooKeeper node " + instances + "/" + e.getKey()));
+            InstanceRecord r = StateRecords.instance(e.getValue(), "ZooKeeper node " + instances + "/" + e.getKey());
+            if (!r.id().equals(e.getKey())) {
+                throw new StateStoreException("ZooKeeper node " + instances + "/" + e.getKey() + " holds instance '" + r.id() + "'",
+                        null);
+            }
+            out.add(r);
         }
         return out;
     }
@@ -111,6 +121,10 @@ public final class ZooKeeperStateStore implements StateStore {
         if (changes.isEmpty()) {
             return;
         }
+        changes.savedApps().forEach(a -> node(a.name()));
+        changes.deletedApps().forEach(ZooKeeperStateStore::node);
+        changes.savedInstances().forEach(i -> node(i.id()));
+        changes.deletedInstances().forEach(ZooKeeperStateStore::node);
         Map<String, byte[]> saves = new LinkedHashMap<>();
         changes.savedApps().forEach(a -> saves.put(apps + "/" + a.name(), StateRecords.encode(a)));
         changes.savedInstances().forEach(i -> saves.put(instances + "/" + i.id(), StateRecords.encode(i)));
@@ -118,9 +132,26 @@ public final class ZooKeeperStateStore implements StateStore {
         changes.deletedApps().forEach(n -> deletes.add(apps + "/" + n));
         changes.deletedInstances().forEach(id -> deletes.add(instances + "/" + id));
         List<List<String>> chunks = chunks(saves, deletes);
-        for (List<String> chunk : chunks) {
-            commit(chunk, saves);
+        for (int i = 0; i < chunks.size(); i++) {
+            try {
+                commit(chunks.get(i), saves);
+            } catch (StateStoreException e) {
+                if (i == 0) {
+                    throw e;
+                }
+                throw new StateStoreException("part " + (i + 1) + " of " + chunks.size() + " of a large batch was not written "
+                        + "(the parts before it were): " + e.getMessage(), e);
+            }
         }
+    }
+
+    /** A record's name as a znode name: app names and instance ids are such names; anything else is refused. */
+    private static String node(String name) {
+        if (name == null || !NODE.matcher(name).matches()) {
+            throw new StateStoreException("'" + name + "' cannot be a ZooKeeper node name (1-253 of A-Z a-z 0-9 . _ -, "
+                    + "not . or ..); nothing of this batch was written", null);
+        }
+        return name;
     }
 
     /** The paths of a batch in transactions of at most {@link #MAX_TRANSACTION_BYTES} of records. */
@@ -157,7 +188,8 @@ public final class ZooKeeperStateStore implements StateStore {
                 for (String p : paths) {
                     byte[] data = saves.get(p);
                     if (data == null) {
-                        if (known.contains(p)) {
+                        // a record the cache does not know may still exist (a write whose answer was lost)
+                        if (known.contains(p) || client.checkExists().forPath(p) != null) {
                             ops.add(client.transactionOp().delete().forPath(p));
                         }
                     } else if (known.contains(p)) {

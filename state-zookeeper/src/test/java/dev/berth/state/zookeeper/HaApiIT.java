@@ -39,6 +39,7 @@ class HaApiIT {
     private final List<CuratorFramework> clients = new ArrayList<>();
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final List<Platform> built = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -47,6 +48,13 @@ class HaApiIT {
 
     @AfterEach
     void stop() throws Exception {
+        for (Platform p : built) {
+            try {
+                p.stopAll(Duration.ofSeconds(30));
+            } catch (RuntimeException closed) {
+                // closed on a step-down: the next leader's stops them
+            }
+        }
         for (int i = closing.size() - 1; i >= 0; i--) {
             closing.get(i).close();
         }
@@ -72,7 +80,10 @@ class HaApiIT {
                 .platform(store -> Platform.builder().node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
                         .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
                         .stateStore(store).dataDir(tmp.resolve("data-" + port)).build())
-                .onLead(p -> api[0].leading(p)).onStepDown(p -> api[0].following())
+                .onLead(p -> {
+                    built.add(p);
+                    api[0].leading(p);
+                }).onStepDown(p -> api[0].following())
                 .build();
         api[0] = new HaApi("127.0.0.1", port, c.leadership(), b -> b.tokens(Tokens.admin(TOKEN)));
         api[0].start();
@@ -112,6 +123,5 @@ class HaApiIT {
         JsonNode apps = json.readTree(call(p1, "GET", "/v1/apps", null).body()); // the old leader's port, now forwarding
         assertThat(apps.get(0).path("name").asText()).isEqualTo("web");
         assertThat(json.readTree(call(p2, "GET", "/v1/leader", null).body()).path("self").asBoolean()).isTrue();
-        c2.platform().orElseThrow().stopAll(Duration.ofSeconds(30));
     }
 }

@@ -39,6 +39,7 @@ class HaControllerIT {
     private TestingServer zk;
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final List<CuratorFramework> clients = new ArrayList<>();
+    private final List<Platform> built = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -47,6 +48,14 @@ class HaControllerIT {
 
     @AfterEach
     void stop() throws Exception {
+        // whatever the test did: the processes end with it (through the last platform built, by the shared base dir)
+        for (Platform p : built) {
+            try {
+                p.stopAll(Duration.ofSeconds(30));
+            } catch (RuntimeException closed) {
+                // closed on a step-down: the next leader's stops them
+            }
+        }
         for (int i = closing.size() - 1; i >= 0; i--) {
             closing.get(i).close();
         }
@@ -63,6 +72,7 @@ class HaControllerIT {
                 .platform(store -> Platform.builder().node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
                         .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
                         .stateStore(store).dataDir(tmp.resolve("data-" + id)).build())
+                .onLead(built::add)
                 .build();
         closing.add(c);
         c.start();
@@ -97,6 +107,5 @@ class HaControllerIT {
         p2.scale("web", Instances.of(3)); // the new leader writes and acts
         await().atMost(WAIT).until(() -> p2.instances("web").stream().filter(i -> i.record().state() == InstanceState.HEALTHY)
                 .count() == 3);
-        p2.stopAll(Duration.ofSeconds(30));
     }
 }

@@ -69,6 +69,18 @@ class LeadershipIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> controllers.stream()
                 .allMatch(l -> l.leader().equals(java.util.Optional.of(first.id()))));
         int index = controllers.indexOf(first);
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        Thread watcher = new Thread(() -> { // never two leaders at once, sampled every millisecond through the failover
+            while (!Thread.currentThread().isInterrupted()) {
+                most.accumulateAndGet(leaders().size(), Math::max);
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        watcher.start();
         long t0 = System.nanoTime();
         // the leader's machine dies: its session expires on the servers, its client never says goodbye
         clients.get(index).getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
@@ -78,6 +90,9 @@ class LeadershipIT {
         assertThat(second.epoch()).isGreaterThan(epoch);
         assertThat(events).contains(first.id() + " deposed");
         assertThat(ms).as("failover").isLessThan(SESSION_MS + 2000);
+        watcher.interrupt();
+        watcher.join();
+        assertThat(most.get()).as("controllers leading at once").isEqualTo(1);
     }
 
     @Test

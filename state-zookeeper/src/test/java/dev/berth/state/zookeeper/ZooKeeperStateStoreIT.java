@@ -82,6 +82,13 @@ class ZooKeeperStateStoreIT {
         assertThatThrownBy(() -> other.write(StateChanges.builder().deleteApp("web").build()))
                 .isInstanceOf(StateStoreException.class).hasMessageContaining("not the leader");
         assertThat(other.loadApps()).containsKey("web");
+
+        // a store that has read nothing yet (a new leader's) still deletes what exists
+        new ZooKeeperStateStore(c, ROOT, l).write(StateChanges.builder().deleteApp("api").deleteInstance("api-1").build());
+        assertThat(other.loadApps().keySet()).containsExactly("web");
+        assertThat(other.loadInstances()).extracting(InstanceRecord::id).containsExactly("web-1");
+        assertThatThrownBy(() -> store.write(StateChanges.builder().deleteApp("../web").build()))
+                .isInstanceOf(StateStoreException.class).hasMessageContaining("cannot be a ZooKeeper node name");
     }
 
     @Test
