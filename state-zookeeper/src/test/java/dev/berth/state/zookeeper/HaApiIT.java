@@ -6,10 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.api.NodeSpec;
-import dev.berth.api.Resources;
-import dev.berth.backend.process.ProcessBackend;
-import dev.berth.core.Platform;
 import dev.berth.server.Tokens;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -18,12 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,31 +24,18 @@ class HaApiIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir
     Path tmp;
-    private TestingServer zk;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private final List<CuratorFramework> clients = new ArrayList<>();
+    private Controllers controllers;
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private final List<Platform> built = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
-        zk = new TestingServer(true);
+        controllers = new Controllers(tmp);
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (Platform p : built) {
-            try {
-                p.stopAll(Duration.ofSeconds(30));
-            } catch (RuntimeException closed) {
-                // closed on a step-down: the next leader's stops them
-            }
-        }
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        zk.close();
+        controllers.close();
     }
 
     private static int freePort() throws Exception {
@@ -67,29 +44,14 @@ class HaApiIT {
         }
     }
 
-    /** A controller: its ZooKeeper client, its election, its API on {@code port}, its platform while it leads. */
+    /** A controller whose API is on {@code port}: the leader's ControlServer while it leads, a follower's otherwise. */
     private HaController controller(int port) throws Exception {
-        CuratorFramework client = CuratorFrameworkFactory.builder().connectString(zk.getConnectString())
-                .sessionTimeoutMs(4000).connectionTimeoutMs(2000).retryPolicy(new ExponentialBackoffRetry(100, 5)).build();
-        client.start();
-        closing.add(client);
-        clients.add(client);
-        String url = HaApi.url("127.0.0.1", port);
         HaApi[] api = new HaApi[1];
-        HaController c = HaController.builder().client(client).root("/berth/api").id(url)
-                .platform(store -> Platform.builder().node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
-                        .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
-                        .stateStore(store).dataDir(tmp.resolve("data-" + port)).build())
-                .onLead(p -> {
-                    built.add(p);
-                    api[0].leading(p);
-                }).onStepDown(p -> api[0].following())
-                .build();
+        HaController c = controllers.start(HaApi.url("127.0.0.1", port), "/berth/api",
+                b -> b.onLead(p -> api[0].leading(p)).onStepDown(p -> api[0].following()));
         api[0] = new HaApi("127.0.0.1", port, c.leadership(), b -> b.tokens(Tokens.admin(TOKEN)));
         api[0].start();
-        closing.add(api[0]);
-        closing.add(c);
-        c.start();
+        controllers.closeLater(api[0]);
         return c;
     }
 
@@ -114,7 +76,7 @@ class HaApiIT {
         assertThat(deploy.statusCode()).as(deploy.body()).isEqualTo(200); // sent to the follower, done by the leader
         await().atMost(WAIT).until(() -> c1.platform().orElseThrow().instances("web").size() == 2);
 
-        clients.get(0).getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+        controllers.expireSession(0);
         await().atMost(WAIT).until(() -> c2.platform().isPresent() && c1.platform().isEmpty());
         await().atMost(WAIT).ignoreExceptions().until(() -> {
             JsonNode who = json.readTree(call(p1, "GET", "/v1/leader", null).body());

@@ -8,20 +8,11 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.InstanceRecord;
 import dev.berth.api.InstanceState;
 import dev.berth.api.Instances;
-import dev.berth.api.NodeSpec;
-import dev.berth.api.Resources;
-import dev.berth.backend.process.ProcessBackend;
 import dev.berth.core.Platform;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,47 +27,16 @@ class HaControllerIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir
     Path tmp;
-    private TestingServer zk;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private final List<CuratorFramework> clients = new ArrayList<>();
-    private final List<Platform> built = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private Controllers controllers;
 
     @BeforeEach
     void start() throws Exception {
-        zk = new TestingServer(true);
+        controllers = new Controllers(tmp);
     }
 
     @AfterEach
     void stop() throws Exception {
-        // whatever the test did: the processes end with it (through the last platform built, by the shared base dir)
-        for (Platform p : built) {
-            try {
-                p.stopAll(Duration.ofSeconds(30));
-            } catch (RuntimeException closed) {
-                // closed on a step-down: the next leader's stops them
-            }
-        }
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        zk.close();
-    }
-
-    private HaController controller(String id) throws Exception {
-        CuratorFramework client = CuratorFrameworkFactory.builder().connectString(zk.getConnectString())
-                .sessionTimeoutMs(4000).connectionTimeoutMs(2000).retryPolicy(new ExponentialBackoffRetry(100, 5)).build();
-        client.start();
-        closing.add(client);
-        clients.add(client);
-        HaController c = HaController.builder().client(client).root("/berth/ha").id(id)
-                .platform(store -> Platform.builder().node(NodeSpec.of("local", Resources.builder().cpu(8).build()))
-                        .backend(ProcessBackend.builder().baseDir(tmp.resolve("instances")).build())
-                        .stateStore(store).dataDir(tmp.resolve("data-" + id)).build())
-                .onLead(built::add)
-                .build();
-        closing.add(c);
-        c.start();
-        return c;
+        controllers.close();
     }
 
     private static Map<String, String> handles(Platform p) {
@@ -86,9 +46,9 @@ class HaControllerIT {
 
     @Test
     void whenTheLeadersSessionDiesTheOtherAdoptsItsInstancesWithoutARestart() throws Exception {
-        HaController first = controller("c1");
+        HaController first = controllers.start("c1", "/berth/ha", b -> b);
         await().atMost(WAIT).until(() -> first.platform().isPresent());
-        HaController second = controller("c2");
+        HaController second = controllers.start("c2", "/berth/ha", b -> b);
         Platform p1 = first.platform().orElseThrow();
         p1.deploy(AppSpec.builder("web").command("sh", "-c", "exec sleep 300").instances(2).build());
         await().atMost(WAIT).until(() -> p1.instances("web").size() == 2 && p1.instances("web").stream()
@@ -96,7 +56,7 @@ class HaControllerIT {
         Map<String, String> before = handles(p1);
         assertThat(second.platform()).as("a follower runs no platform").isEmpty();
 
-        clients.get(0).getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration(); // c1's machine "dies"
+        controllers.expireSession(0); // c1's machine "dies"
         await().atMost(Duration.ofSeconds(10)).until(() -> second.platform().isPresent() && first.platform().isEmpty());
         Platform p2 = second.platform().orElseThrow();
         await().atMost(WAIT).until(() -> p2.instances("web").size() == 2 && p2.instances("web").stream()
