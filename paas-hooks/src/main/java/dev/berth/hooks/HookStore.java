@@ -22,11 +22,7 @@ import java.util.TreeSet;
  * directory is synced), so a {@code kill -9} or a power loss leaves the old file or the new one,
  * never half of one. Owner-only: presets hold webhook secrets.
  */
-final class HookStore {
-    /** What the file holds. */
-    record Snapshot(List<Preset> presets, Map<String, Map<String, Set<String>>> checkpoints,
-                    Map<String, Map<String, List<HookJob>>> jobs) {
-    }
+final class HookStore implements HookState {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
@@ -35,7 +31,8 @@ final class HookStore {
         this.file = file;
     }
 
-    Snapshot load() {
+    @Override
+    public Snapshot load() {
         if (file == null || !Files.exists(file)) {
             return new Snapshot(List.of(), Map.of(), Map.of());
         }
@@ -64,7 +61,8 @@ final class HookStore {
         }
     }
 
-    synchronized void save(Snapshot s) {
+    @Override
+    public synchronized void save(Snapshot s) {
         if (file == null) {
             return;
         }

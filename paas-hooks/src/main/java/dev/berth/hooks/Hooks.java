@@ -52,7 +52,7 @@ public final class Hooks implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private final Platform platform;
     private final Map<String, HookModule> modules;
-    private final HookStore store;
+    private final HookState store;
     private final HookQueue queue;
     private final EventJobs jobs;
     private final Map<String, Preset> presets = new TreeMap<>(); // "module/app"; guarded by this
@@ -74,15 +74,15 @@ public final class Hooks implements AutoCloseable {
     private Hooks(Builder b) {
         this.platform = b.platform;
         this.modules = Map.copyOf(b.modules);
-        this.store = new HookStore(b.stateFile);
+        this.store = b.state != null ? b.state : new HookStore(b.stateFile);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "berth-hooks-timer");
             t.setDaemon(true);
             return t;
         });
-        this.queue = new HookQueue(b.parallelism, timer, b.minBackoff, b.stateFile != null, this::changed);
+        this.queue = new HookQueue(b.parallelism, timer, b.minBackoff, b.stateFile != null || b.state != null, this::changed);
         this.jobs = new EventJobs(platform, queue);
-        HookStore.Snapshot saved = store.load();
+        HookState.Snapshot saved = store.load();
         for (Preset p : saved.presets()) {
             HookModule m = modules.get(p.module());
             if (m == null) {
@@ -297,7 +297,7 @@ public final class Hooks implements AutoCloseable {
             checkpoints.computeIfAbsent(ma[0], k -> new TreeMap<>()).put(ma[1], o.checkpoint());
             jobs.computeIfAbsent(ma[0], k -> new TreeMap<>()).put(ma[1], o.jobs());
         });
-        store.save(new HookStore.Snapshot(new ArrayList<>(presets.values()), checkpoints, jobs));
+        store.save(new HookState.Snapshot(new ArrayList<>(presets.values()), checkpoints, jobs));
         return written;
     }
 
@@ -310,8 +310,12 @@ public final class Hooks implements AutoCloseable {
         saver.interrupt();
         timer.shutdownNow();
         queue.close();
-        synchronized (this) {
-            save();
+        try {
+            synchronized (this) {
+                save();
+            }
+        } catch (RuntimeException e) { // a fenced store (this controller no longer leads), a full disk: nothing more to do
+            LOG.warn("hooks: the last save on close failed: {}", e.getMessage());
         }
     }
 
@@ -320,6 +324,7 @@ public final class Hooks implements AutoCloseable {
         private Platform platform;
         private final Map<String, HookModule> modules = new LinkedHashMap<>();
         private Path stateFile;
+        private HookState state;
         private Duration syncInterval = Duration.ofSeconds(60);
         private int parallelism = 4;
         private Duration minBackoff = Duration.ofMillis(500);
@@ -347,6 +352,12 @@ public final class Hooks implements AutoCloseable {
         /** Where presets and checkpoints are kept (e.g. {@code state/hooks.json}); without it, nothing survives a restart. */
         public Builder stateFile(Path file) {
             this.stateFile = Objects.requireNonNull(file, "stateFile");
+            return this;
+        }
+
+        /** Keeps presets and checkpoints in {@code state} instead of a file (ZooKeeper, for several controllers). */
+        public Builder state(HookState state) {
+            this.state = Objects.requireNonNull(state, "state");
             return this;
         }
 

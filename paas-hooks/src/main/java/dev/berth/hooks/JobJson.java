@@ -27,7 +27,7 @@ public final class JobJson {
     }
 
     /** The job of {@link #fields} read back. */
-    static HookJob parse(Map<?, ?> m) {
+    public static HookJob parse(Map<?, ?> m) {
         return new HookJob((String) m.get("id"), HookJob.Type.valueOf((String) m.get("type")), (String) m.get("app"),
                 (String) m.get("instance"), (String) m.get("release"), (String) m.get("node"), (String) m.get("endpoint"),
                 (String) m.get("reason"), Instant.parse((String) m.get("at")));
