@@ -118,12 +118,8 @@ final class AppCommands {
         int run(ApiClient api) throws Exception {
             Map<String, String> set = new LinkedHashMap<>();
             for (String p : pairs) {
-                int eq = p.indexOf('=');
-                if (eq <= 0) {
-                    throw new picocli.CommandLine.ParameterException(connection.spec.commandLine(),
-                            "'" + p.replaceAll("=.*", "=...") + "' is not NAME=VALUE");
-                }
-                set.put(p.substring(0, eq), p.substring(eq + 1));
+                String[] kv = nameValue(p, "");
+                set.put(kv[0], kv[1]);
             }
             return rollout(api, app, () -> api.call("PATCH", "v1/apps/" + seg(app) + "/env", Map.of("set", set)));
         }

@@ -28,6 +28,19 @@ abstract class ClientCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * {@code arg} split at its first {@code =} into name and value; a usage error (exit 2) when it
+     * has none or no name. The value is never quoted in the error: it may be a secret.
+     */
+    String[] nameValue(String arg, String what) {
+        int eq = arg.indexOf('=');
+        if (eq <= 0) {
+            throw new picocli.CommandLine.ParameterException(connection.spec.commandLine(),
+                    what + "'" + arg.replaceAll("=.*", "=...") + "' is not NAME=VALUE");
+        }
+        return new String[] {arg.substring(0, eq), arg.substring(eq + 1)};
+    }
+
     /** {@code s} as a path segment (app names, ids and domains are checked by the server; this only escapes). */
     static String seg(String s) {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");

@@ -68,7 +68,7 @@ final class HookCommands {
         int run(ApiClient api) throws Exception {
             Map<String, Object> opts = new LinkedHashMap<>();
             for (String o : options) {
-                String[] kv = pair(o, "--option");
+                String[] kv = nameValue(o, "--option ");
                 Object before = opts.get(kv[0]);
                 if (before == null) {
                     opts.put(kv[0], kv[1]);
@@ -79,7 +79,7 @@ final class HookCommands {
                 }
             }
             for (String o : jsonOptions) {
-                String[] kv = pair(o, "--json-option");
+                String[] kv = nameValue(o, "--json-option ");
                 try {
                     opts.put(kv[0], JSON.readValue(kv[1], Object.class));
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -91,15 +91,6 @@ final class HookCommands {
                     Map.of("enabled", state.enabled, "options", opts));
             return show(r, out -> out.println("module " + module + " for app " + app + ": "
                     + (r.path("enabled").asBoolean() ? "enabled" : "disabled") + " " + r.path("options")));
-        }
-
-        private String[] pair(String o, String flag) {
-            int eq = o.indexOf('=');
-            if (eq <= 0) {
-                throw new ParameterException(connection.spec.commandLine(), flag + " '" + o.replaceAll("=.*", "=...")
-                        + "' is not NAME=VALUE");
-            }
-            return new String[] {o.substring(0, eq), o.substring(eq + 1)};
         }
     }
 

@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.HookJob;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.spi.HookModule;
+import dev.berth.support.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +19,9 @@ import java.util.TreeMap;
  * {@code file-sd}: keeps {@code DIR/APP.json} (option {@code dir}, an absolute directory) in
  * Prometheus' {@code file_sd_configs} format: a list of target groups, one per ready instance,
  * {@code {"targets": ["host:port"], "labels": {"app", "instance", "node", "release"}}}. Instances
- * without an endpoint are left out (an app without any gets an empty list). The file is rewritten whole through a temporary file and a
- * rename (Prometheus watches it and never reads half of one); it is read back before each change,
+ * without an endpoint are left out (an app without any gets an empty list). The file is replaced
+ * whole through a fresh temporary file and a rename, with the project's {@code AtomicFiles}
+ * (Prometheus watches it and never reads half of one); it is read back before each change,
  * so the module holds no state of its own and is idempotent by instance.
  */
 public final class FileSdModule implements HookModule {
@@ -53,10 +54,10 @@ public final class FileSdModule implements HookModule {
         } else {
             groups.remove(job.instance()); // a DOWN, or an UP without an endpoint: nothing to scrape (the file still exists)
         }
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new ArrayList<>(groups.values())));
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // the project's atomic write: a fresh temporary file (a planted link is never followed), then a rename;
+        // readable by Prometheus' user, and not fsynced: the file is made again from the platform's state
+        AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new ArrayList<>(groups.values())),
+                AtomicFiles.Access.UMASK, AtomicFiles.Durability.ATOMIC_ONLY);
     }
 
     private static Map<String, Map<String, Object>> read(Path file) throws IOException {

@@ -81,14 +81,8 @@ public final class ApiBench implements Callable<Integer> {
                     "--apps 1-100000, --clients 1-64, --sse-clients 1-100, --seconds 1-600");
         }
         Path dir = Files.createTempDirectory("berth-api-bench");
-        int nodes = Math.max(1, apps / 100);
-        List<String> ids = new ArrayList<>();
-        List<NodeSpec> specs = new ArrayList<>();
-        for (int i = 0; i < nodes; i++) {
-            ids.add("n" + i);
-            specs.add(NodeSpec.of("n" + i, Resources.of(1000, 1 << 20)));
-        }
-        try (SimBackend sim = SimBackend.builder().nodes(ids).build();
+        List<NodeSpec> specs = simNodes(Math.max(1, apps / 100));
+        try (SimBackend sim = SimBackend.builder().nodes(specs.stream().map(NodeSpec::id).toList()).build();
              Platform platform = Platform.builder().cluster(specs).backend(sim).stateStore(new SimStateStore())
                      .dataDir(dir).build()) {
             for (int i = 0; i < apps; i++) {
@@ -113,6 +107,15 @@ public final class ApiBench implements Callable<Integer> {
     }
 
     /** GET /v1/apps answered per second by {@link #clients} clients (each answer checked to hold every app). */
+    /** {@code count} simulated nodes {@code n0, n1, ...}, each large enough for any of these benchmarks' loads. */
+    static List<NodeSpec> simNodes(int count) {
+        List<NodeSpec> specs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            specs.add(NodeSpec.of("n" + i, Resources.of(1000, 1 << 20)));
+        }
+        return specs;
+    }
+
     /**
      * The latency of {@code GET /v1/apps/app-0} from one client, straight to the leader and through
      * a follower that forwards it (1,000 calls each after 200 to warm up): p50 and p99 in ms.

@@ -8,7 +8,6 @@ import dev.berth.api.AppSpec;
 import dev.berth.api.HookJob;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.NodeSpec;
-import dev.berth.api.Resources;
 import dev.berth.core.Platform;
 import dev.berth.hooks.Hooks;
 import dev.berth.hooks.WebhookModule;
@@ -21,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,17 +111,11 @@ public final class HookBench implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--apps 1-100000, --instances 1-100, --lag-apps 1-10000");
         }
         Path dir = Files.createTempDirectory("berth-hook-bench");
-        int nodes = Math.max(1, (apps * instances + lagApps * 5) / 100);
-        List<String> ids = new ArrayList<>();
-        List<NodeSpec> specs = new ArrayList<>();
-        for (int i = 0; i < nodes; i++) {
-            ids.add("n" + i);
-            specs.add(NodeSpec.of("n" + i, Resources.of(1000, 1 << 20)));
-        }
+        List<NodeSpec> specs = ApiBench.simNodes(Math.max(1, (apps * instances + lagApps * 5) / 100));
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("benchmark", "hooks");
         boolean completed;
-        try (SimBackend sim = SimBackend.builder().nodes(ids).build();
+        try (SimBackend sim = SimBackend.builder().nodes(specs.stream().map(NodeSpec::id).toList()).build();
              Platform platform = Platform.builder().cluster(specs).backend(sim).stateStore(new SimStateStore())
                      .dataDir(dir).listener(e -> {
                          if (e instanceof PlatformEvent.InstanceHealthy) {

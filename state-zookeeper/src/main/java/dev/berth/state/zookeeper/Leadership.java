@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
@@ -127,19 +128,42 @@ public final class Leadership implements AutoCloseable {
         return id;
     }
 
-    /** The leader's id as ZooKeeper has it now, if there is one. */
+    /**
+     * The leader's id as ZooKeeper had it at most {@value #LEADER_CACHE_MILLIS} ms ago, if there is
+     * one (a follower asks on every request it forwards: two ZooKeeper reads each would cost more
+     * than the forwarding). This controller's own lead is known at once.
+     */
     public Optional<String> leader() {
+        if (epoch >= 0) {
+            return Optional.of(id);
+        }
+        long now = System.nanoTime();
+        Known k = known;
+        if (k != null && now - k.at() < TimeUnit.MILLISECONDS.toNanos(LEADER_CACHE_MILLIS)) {
+            return k.leader();
+        }
         LeaderLatch l;
         synchronized (this) {
             l = latch;
         }
+        Optional<String> found;
         try {
             Participant p = l == null ? null : l.getLeader();
-            return p != null && p.isLeader() ? Optional.of(p.getId()) : Optional.empty();
+            found = p != null && p.isLeader() ? Optional.of(p.getId()) : Optional.empty();
         } catch (Exception e) {
-            return Optional.empty(); // no quorum: nobody can be known to lead
+            found = Optional.empty(); // no quorum: nobody can be known to lead
         }
+        known = new Known(found, now);
+        return found;
     }
+
+    /** How long a looked-up leader is reused. */
+    static final long LEADER_CACHE_MILLIS = 250;
+
+    private record Known(Optional<String> leader, long at) {
+    }
+
+    private volatile Known known;
 
     /** Takes the epoch, if {@code l} still leads and its latch node (its session) still exists. */
     private void elected(LeaderLatch l) {
