@@ -37,6 +37,14 @@ interface LoopThreads {
         return new HealthProber(2, results);
     }
 
+    /**
+     * What the loop measures its own work's cost with, in nanoseconds (by default
+     * {@link System#nanoTime}); how long it then waits is on the wiring's clock.
+     */
+    default java.util.function.LongSupplier ticker() {
+        return System::nanoTime;
+    }
+
     /** Waits for the result of a call posted to the loop (by default, blocking until it completes). */
     default <T> T await(CompletableFuture<T> result) throws InterruptedException, ExecutionException {
         return result.get();

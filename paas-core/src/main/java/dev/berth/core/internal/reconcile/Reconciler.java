@@ -87,7 +87,7 @@ public final class Reconciler implements AutoCloseable {
         this.prober = threads.prober(r -> post(() -> healthGate().onProbe(r)));
         LostRoutes lost = new LostRoutes();
         this.rollouts = new Rollouts(state, control, () -> routing().appliedTable());
-        this.routing = new RoutingSync(state, control, threads.router(), lost, t -> actuator().stopInBackend(t), rollouts::recheck);
+        this.routing = new RoutingSync(state, control, threads.router(), threads.ticker(), lost, t -> actuator().stopInBackend(t), rollouts::recheck);
         this.actuator = new Actuator(state, control, prober, routing, rollouts);
         this.healthGate = new HealthGate(state, control, actuator, rollouts);
         this.convergence = new Convergence(state, control, actuator);

@@ -38,8 +38,12 @@ final class RoutingSync extends Room {
     static final long THROTTLE_FROM_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
     /** A costly table is built at most once per this many times its cost. */
     static final int SPACING = 10;
+    /** How early a pass may come on the loop's clock and still count as due. */
+    private static final Duration DUE_SLACK = Duration.ofMillis(1);
 
     private final ExecutorService routerThread;
+    /** Measures what building a table costs. */
+    private final java.util.function.LongSupplier ticker;
     private final LostRoutes lost;
     private final java.util.function.Consumer<Tracked> stopInBackend;
     private final java.util.function.BooleanSupplier rolloutsToRecheck;
@@ -50,10 +54,13 @@ final class RoutingSync extends Room {
     private final Map<String, RoutingTable.Route> routes = new TreeMap<>();
     /** Whether {@link #routes} differ from {@link #lastTable}'s. */
     private boolean unsubmitted;
-    /** When the last table was built, what building it cost, and whether a pass waits to build the next. */
-    private long lastBuildNanos;
+    /**
+     * When the last table was built (on the loop's clock, which its timers keep), what building it
+     * cost (measured time), and when the pass asked for to build the next is due (null: none).
+     */
+    private java.time.Instant lastBuiltAt;
     private long buildCostNanos;
-    private boolean buildWaiting;
+    private java.time.Instant passDue;
     /** The last table handed to the router, its sequence number, and the last one it finished applying. */
     private RoutingTable lastTable;
     private long tableSeq;
@@ -66,9 +73,11 @@ final class RoutingSync extends Room {
     /** Instances taken out of the table before their stop, until the router has applied a table without them. */
     private final Set<Tracked> draining = new java.util.LinkedHashSet<>();
 
-    RoutingSync(LoopState state, LoopControl loop, ExecutorService routerThread, LostRoutes lost, java.util.function.Consumer<Tracked> stopInBackend, java.util.function.BooleanSupplier rolloutsToRecheck) {
+    RoutingSync(LoopState state, LoopControl loop, ExecutorService routerThread, java.util.function.LongSupplier ticker,
+            LostRoutes lost, java.util.function.Consumer<Tracked> stopInBackend, java.util.function.BooleanSupplier rolloutsToRecheck) {
         super(state, loop);
         this.routerThread = routerThread;
+        this.ticker = ticker;
         this.lost = lost;
         this.stopInBackend = stopInBackend;
         this.rolloutsToRecheck = rolloutsToRecheck;
@@ -148,27 +157,30 @@ final class RoutingSync extends Room {
 
     /**
      * Whether to wait before building the next table: the last one was costly and built less than
-     * {@link #SPACING} times its cost ago. A pass is then asked for when that time is up.
+     * {@link #SPACING} times its cost ago. A pass is then asked for when that time is up, once for
+     * each due time; that pass builds the table even if the clock, slewed against the timer's,
+     * reads up to {@link #DUE_SLACK} early.
      */
     private boolean holdBack() {
         if (buildCostNanos < THROTTLE_FROM_NANOS || lastTable == null) {
             return false;
         }
-        long wait = lastBuildNanos + SPACING * buildCostNanos - System.nanoTime();
-        if (wait <= 0) {
+        java.time.Instant now = w.clock().instant();
+        java.time.Instant due = lastBuiltAt.plusNanos(SPACING * buildCostNanos);
+        if (!now.plus(DUE_SLACK).isBefore(due)) {
             return false;
         }
-        if (!buildWaiting) {
-            buildWaiting = true;
-            loop.passAfter(Duration.ofNanos(wait));
+        if (!due.equals(passDue)) {
+            passDue = due;
+            loop.passAfter(Duration.between(now, due));
         }
         return true;
     }
 
     /** Builds the table from the kept routes and hands it to the router's thread. */
     private void submit() {
-        long start = System.nanoTime();
-        buildWaiting = false;
+        long start = ticker.getAsLong();
+        passDue = null;
         unsubmitted = false;
         RoutingTable table = new RoutingTable(routes);
         lastTable = table;
@@ -182,8 +194,8 @@ final class RoutingSync extends Room {
         }
         unsubmittedApps.clear();
         long seq = ++tableSeq;
-        lastBuildNanos = System.nanoTime();
-        buildCostNanos = lastBuildNanos - start;
+        buildCostNanos = ticker.getAsLong() - start;
+        lastBuiltAt = w.clock().instant();
         routerThread.execute(() -> {
             long applyStart = System.nanoTime();
             try {

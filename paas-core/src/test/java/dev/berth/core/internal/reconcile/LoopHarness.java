@@ -41,16 +41,26 @@ final class LoopHarness implements AutoCloseable {
 
     LoopHarness() {
         backend.clock = threads.clock();
+        router.clock = threads.clock();
+    }
+
+    /** From now on every piece of work the loop measures costs {@code d} ({@link SteppedThreads#workCost}). */
+    void workCost(Duration d) {
+        threads.workCost(d);
     }
 
     /** A router that remembers every table it applied, and the set of endpoints it ever routed. */
     static final class RecordingRouter implements Router {
         final List<RoutingTable> applied = new CopyOnWriteArrayList<>();
+        /** When each of {@link #applied} was, on {@link #clock}. */
+        final List<java.time.Instant> appliedAt = new CopyOnWriteArrayList<>();
         final Set<Endpoint> everRouted = ConcurrentHashMap.newKeySet();
+        volatile java.time.Clock clock = java.time.Clock.systemUTC();
 
         @Override
         public void apply(RoutingTable table) {
             table.routes().values().forEach(r -> everRouted.addAll(r.endpoints()));
+            appliedAt.add(clock.instant());
             applied.add(table);
         }
 
@@ -92,6 +102,7 @@ final class LoopHarness implements AutoCloseable {
         if (loop != null) { // the last loop shut its executors down: the next one gets new ones
             threads = threads.next();
             backend.clock = threads.clock();
+            router.clock = threads.clock();
         }
         EventBus bus = new EventBus(Runnable::run); // delivered on the test's thread, as the loop publishes
         bus.add(events::add);

@@ -42,20 +42,26 @@ final class Ports {
                 ServerSocket s = new ServerSocket();
                 s.setReuseAddress(true);
                 s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), number), 50);
-                server = s;
-                Thread t = new Thread(() -> acceptAll(s), "fake-instance-" + number);
-                t.setDaemon(true);
-                t.start();
+                serve(s);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot listen on 127.0.0.1:" + number, e);
             }
+        }
+
+        private synchronized void serve(ServerSocket s) {
+            server = s;
+            Thread t = new Thread(() -> acceptAll(s), "fake-instance-" + number);
+            t.setDaemon(true);
+            t.start();
         }
 
         /** The "process" is gone: nothing listens and nothing holds the port. */
         synchronized void close() {
             closed = true;
             try {
-                reservation.close();
+                if (reservation != null) {
+                    reservation.close();
+                }
                 if (server != null) {
                     server.close();
                 }
@@ -75,17 +81,25 @@ final class Ports {
         }
     }
 
-    /** A fresh port, listening at once or only reserved (bound, not listening: every connect is refused). */
+    /**
+     * A fresh port, listening at once or only reserved (bound, not listening: every connect is
+     * refused). A listening one is bound by its server socket directly: closing a reservation and
+     * binding again would leave a moment in which another process (a parallel build's tests) may
+     * take the port.
+     */
     static Port open(boolean listening) {
         try {
+            if (listening) {
+                ServerSocket s = new ServerSocket();
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+                Port p = new Port(s.getLocalPort(), null);
+                p.serve(s);
+                return p;
+            }
             Socket reservation = new Socket();
             reservation.setReuseAddress(true);
             reservation.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            Port p = new Port(reservation.getLocalPort(), reservation);
-            if (listening) {
-                p.listen();
-            }
-            return p;
+            return new Port(reservation.getLocalPort(), reservation);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reserve a port on 127.0.0.1", e);
         }

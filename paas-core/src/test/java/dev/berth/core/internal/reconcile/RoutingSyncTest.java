@@ -61,4 +61,22 @@ class RoutingSyncTest {
         assertThat(last()).containsOnlyKeys("api.test");
         assertThat(h.inState(InstanceState.HEALTHY)).isEmpty();
     }
+
+    @Test
+    void aCostlyTableIsBuiltAtMostOncePerTenTimesItsCostAndTheLastChangeStillArrives() {
+        h.workCost(Duration.ofMillis(2)); // building a table costs 2 ms: the next waits 20 ms on the loop's clock
+        h.open(nodes(2), Duration.ofSeconds(5));
+        h.loop.deploy(LoopHarness.web(4, RestartPolicy.defaults()).build());
+        h.until(() -> !h.router.applied.isEmpty() && last().containsKey(DOMAIN) && last().get(DOMAIN).endpoints().size() == 4);
+
+        h.loop.scale("web", Instances.of(1));
+        h.until(() -> last().get(DOMAIN).endpoints().size() == 1 && h.backend.stops.size() == 3);
+
+        java.util.List<java.time.Instant> at = h.router.appliedAt;
+        assertThat(at).hasSizeGreaterThan(2);
+        for (int i = 1; i < at.size(); i++) {
+            assertThat(Duration.between(at.get(i - 1), at.get(i))).as("between tables %d and %d", i - 1, i)
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(20).minusMillis(1));
+        }
+    }
 }

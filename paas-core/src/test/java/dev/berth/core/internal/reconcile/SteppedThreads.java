@@ -66,6 +66,7 @@ final class SteppedThreads implements LoopThreads {
         runUntilIdle();
         SteppedThreads next = new SteppedThreads(clock.instant());
         next.routerHeld = routerHeld;
+        next.workCostNanos = workCostNanos;
         return next;
     }
 
@@ -104,6 +105,24 @@ final class SteppedThreads implements LoopThreads {
     @Override
     public ExecutorService stateWriter() {
         return others;
+    }
+
+    /** How long each measured piece of the loop's work takes by {@link #ticker} (none by default). */
+    private long workCostNanos;
+    private long ticks;
+
+    /** From now on every piece of work the loop measures costs {@code d} (a loop on a slow machine). */
+    void workCost(Duration d) {
+        workCostNanos = d.toNanos();
+    }
+
+    /** The manual clock's time, and {@link #workCost} more at every reading, so measured costs are exact too. */
+    @Override
+    public java.util.function.LongSupplier ticker() {
+        return () -> {
+            ticks += workCostNanos;
+            return Duration.between(Instant.EPOCH, clock.now).toNanos() + ticks;
+        };
     }
 
     /** Probes run on the loop's timers, at the standard pace on the manual clock, each answered before the next step. */
