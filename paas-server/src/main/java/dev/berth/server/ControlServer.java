@@ -101,7 +101,7 @@ public final class ControlServer implements AutoCloseable {
         private String host = "127.0.0.1";
         private int port = 4000;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
-        private Path eventIndexFile;
+        private EventIndexStore eventIndex;
         private int eventBuffer = 10_000;
         private Duration heartbeat = Duration.ofSeconds(15);
         private AllowList allowList = AllowList.everyone();
@@ -153,7 +153,12 @@ public final class ControlServer implements AutoCloseable {
          * it, indexes start at 1 with each server and resuming clients get a resync.
          */
         public Builder eventIndexFile(Path file) {
-            this.eventIndexFile = Objects.requireNonNull(file, "eventIndexFile");
+            return eventIndex(EventIndexStore.file(Objects.requireNonNull(file, "eventIndexFile")));
+        }
+
+        /** Where the event index is kept: {@link EventIndexStore#file}, or a store the controllers of one platform share. */
+        public Builder eventIndex(EventIndexStore store) {
+            this.eventIndex = Objects.requireNonNull(store, "eventIndex");
             return this;
         }
 
@@ -266,7 +271,7 @@ public final class ControlServer implements AutoCloseable {
             ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
             context.setContextPath("/");
             ObjectMapper json = new ObjectMapper();
-            EventLog events = new EventLog(eventBuffer, eventIndexFile, json);
+            EventLog events = new EventLog(eventBuffer, eventIndex, json);
             Metrics metrics = new Metrics(platform);
             EventStream streams = new EventStream(events, json, heartbeat.toMillis());
             JettyWebSocketServletContainerInitializer.configure(context, null); // the terminals' WebSockets

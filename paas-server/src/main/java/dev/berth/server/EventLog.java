@@ -5,13 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.PlatformEvent;
 import dev.berth.api.PlatformListener;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,14 +14,15 @@ import java.util.Map;
 /**
  * Every {@link PlatformEvent} gets the next index. The last {@code capacity} events are kept for
  * streams that resume ({@link #after}); a stream asking for an index that left the buffer learns it
- * ({@link Page#gap}) instead of silently missing events. The index survives restarts when a file
- * is given: blocks of {@value #BLOCK} indexes are reserved in it ahead of use, so a restarted
- * server starts past every index it may have handed out, without a write per event.
+ * ({@link Page#gap}) instead of silently missing events. The index survives restarts when a store
+ * is given ({@link EventIndexStore}: a file, or ZooKeeper for several controllers): blocks of
+ * {@value #BLOCK} indexes are reserved in it ahead of use, so a restarted server starts past every
+ * index it may have handed out, without a write per event.
  */
 final class EventLog implements PlatformListener {
     /** Indexes reserved in the file at a time. */
     static final long BLOCK = 10_000;
-    private final Path indexFile;
+    private final EventIndexStore indexStore;
     private final ObjectMapper json;
     /** The last events, event {@code i} at {@code i % ring.length}: a reader finds its place without a scan. */
     private final Indexed[] ring;
@@ -56,20 +51,12 @@ final class EventLog implements PlatformListener {
     record Page(List<Indexed> events, boolean gap, long last) {
     }
 
-    /** A log of at most {@code capacity} events; {@code indexFile} (or null) keeps the index across restarts. */
-    EventLog(int capacity, Path indexFile, ObjectMapper json) {
+    /** A log of at most {@code capacity} events; {@code indexStore} (or null) keeps the index across restarts. */
+    EventLog(int capacity, EventIndexStore indexStore, ObjectMapper json) {
         this.ring = new Indexed[capacity];
-        this.indexFile = indexFile;
+        this.indexStore = indexStore;
         this.json = json;
-        long start = 1;
-        if (indexFile != null && Files.exists(indexFile)) {
-            try {
-                start = Long.parseLong(Files.readString(indexFile, StandardCharsets.US_ASCII).strip()) + 1;
-            } catch (IOException | NumberFormatException e) {
-                throw new IllegalStateException("event index file " + indexFile + " is unreadable: " + e.getMessage()
-                        + "; delete it to start the index again (clients then resync)", e);
-            }
-        }
+        long start = indexStore == null ? 1 : indexStore.reserved() + 1;
         this.first = start;
         this.next = start;
         this.reserved = start - 1;
@@ -122,14 +109,8 @@ final class EventLog implements PlatformListener {
     }
 
     private void reserve(long upTo) {
-        if (indexFile != null) {
-            try {
-                Path tmp = indexFile.resolveSibling(indexFile.getFileName() + ".tmp");
-                Files.writeString(tmp, Long.toString(upTo), StandardCharsets.US_ASCII);
-                Files.move(tmp, indexFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException("event index file " + indexFile + ": " + e.getMessage(), e);
-            }
+        if (indexStore != null) {
+            indexStore.reserve(upTo);
         }
         reserved = upTo;
     }

@@ -119,6 +119,32 @@ class ZooKeeperStateStoreIT {
     }
 
     @Test
+    void theEventIndexGoesOnAtTheNextLeaderAndADeposedLeaderReservesNothing() throws Exception {
+        CuratorFramework a = client();
+        Leadership first = leader(a, "a");
+        await().atMost(Duration.ofSeconds(10)).until(first::isLeader);
+        long oldEpoch = first.epoch();
+        ZooKeeperEventIndex mine = new ZooKeeperEventIndex(a, ROOT, first.epochPath(), () -> oldEpoch);
+        assertThat(mine.reserved()).isZero();
+        mine.reserve(10_000);
+        mine.reserve(20_000);
+
+        CuratorFramework b = client();
+        Leadership second = leader(b, "b");
+        first.close();
+        await().atMost(Duration.ofSeconds(10)).until(second::isLeader);
+        ZooKeeperEventIndex next = new ZooKeeperEventIndex(b, ROOT, second, second.epoch());
+        assertThat(next.reserved()).as("where the next leader's API numbers from").isEqualTo(20_000);
+
+        assertThatThrownBy(() -> mine.reserve(30_000)).isInstanceOf(StateStoreException.class).hasMessageContaining("fenced");
+        assertThat(next.reserved()).isEqualTo(20_000);
+        next.reserve(30_000);
+        assertThat(new ZooKeeperEventIndex(a, ROOT, first, oldEpoch).reserved()).isEqualTo(30_000);
+        assertThatThrownBy(() -> new ZooKeeperEventIndex(a, ROOT, first, oldEpoch).reserve(40_000))
+                .isInstanceOf(StateStoreException.class).hasMessageContaining("not the leader");
+    }
+
+    @Test
     void aBatchLargerThanOneTransactionIsWrittenInFencedParts() throws Exception {
         CuratorFramework c = client();
         Leadership l = leader(c, "a");
