@@ -68,6 +68,9 @@ final class ManifestWatch implements AutoCloseable {
 
     /** Asks for a reload now; merged with one already waiting to run. */
     void request() {
+        if (runner.isShutdown()) {
+            return; // closed (a controller that stopped leading): its SIGHUP handler may still call
+        }
         if (queued.compareAndSet(false, true)) {
             runner.execute(() -> {
                 queued.set(false);

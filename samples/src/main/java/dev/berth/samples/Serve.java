@@ -1,3 +1,4 @@
+// Serve: runs the apps of a manifest folder until stopped, on local processes, SSH hosts or Docker, routed by nginx or haproxy.
 package dev.berth.samples;
 
 import dev.berth.api.App;
@@ -12,8 +13,6 @@ import dev.berth.backend.ssh.SshBackend;
 import dev.berth.core.Platform;
 import dev.berth.core.PlatformBuilder;
 import dev.berth.core.internal.state.FileStateStore;
-import dev.berth.router.haproxy.HaproxyRouter;
-import dev.berth.router.nginx.NginxRouter;
 import dev.berth.support.Redactor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -107,6 +106,9 @@ public final class Serve implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     ServeApi api = new ServeApi();
+
+    @picocli.CommandLine.Mixin
+    ServeZooKeeper zooKeeper = new ServeZooKeeper();
     private volatile dev.berth.hooks.Hooks hooks;
 
     /** The environment variable holding the git server's password, as in Mako Master. */
@@ -145,6 +147,15 @@ public final class Serve implements Callable<Integer> {
                     : "Serve: --router not given: using " + checked.router() + (checked.router().equals("none")
                             ? " (nginx is not installed; domains are not served)" : ""));
         }
+        if (zooKeeper.enabled()) {
+            try {
+                zooKeeper.check(this, api);
+                Files.createDirectories(root.resolve("platform"));
+            } catch (IOException | IllegalArgumentException e) {
+                return refuse(e.getMessage());
+            }
+            return zooKeeper.run(this, api, root, checked, tokens); // no state lock: the controllers of a machine share --state
+        }
         Path made = Preflight.firstMissing(root); // what this start creates: a refusal removes it
         boolean fresh = made != null;
         FileStateStore store;
@@ -165,27 +176,13 @@ public final class Serve implements Callable<Integer> {
             store.loadApps(); // a corrupt state stops Serve here, before any process starts
             store.loadInstances();
             backend = backend(root, checked);
-            proxy = router(root, checked.router());
-            PlatformBuilder builder = Platform.builder().stateStore(store).dataDir(root.resolve("platform"))
-                    .listener(printer).backend(backend);
-            if (backend instanceof DockerBackend engine) {
-                builder.node(engine.nodeSpec());
-            } else if (checked.hosts() == null) {
-                builder.node(NodeSpec.of("local", Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build()));
-            } else {
-                builder.cluster(((SshBackend) backend).nodes());
-            }
-            if (proxy != null) {
-                builder.router(proxy);
-            }
-            if (checked.password() != null) {
-                builder.gitServer(gitPort == null ? DEFAULT_GIT_PORT : gitPort, checked.password()).gitPushWaits(!noPushWait);
-            }
+            proxy = ServeRouters.build(this, root, checked.router());
+            PlatformBuilder builder = platformBuilder(root, checked, backend, proxy).stateStore(store).listener(printer);
             platform = builder.build();
             built.complete(platform);
         } catch (RuntimeException e) { // a taken port, an unreachable host, a corrupt state file...
             built.complete(null);
-            giveUp(proxy, backend);
+            ServeRouters.giveUp(proxy, backend);
             if (fresh) {
                 deleteTree(made); // still ours: the lock is held
             }
@@ -204,14 +201,35 @@ public final class Serve implements Callable<Integer> {
     }
 
     /**
+     * The platform Serve builds on {@code backend} and {@code proxy}: its nodes (the Docker Engine,
+     * this machine, or the SSH hosts), data folder and git server; the state store and listeners
+     * are the caller's.
+     */
+    PlatformBuilder platformBuilder(Path root, Preflight.Checked checked, Backend backend, Router proxy) {
+        PlatformBuilder builder = Platform.builder().dataDir(root.resolve("platform")).backend(backend);
+        if (backend instanceof DockerBackend engine) {
+            builder.node(engine.nodeSpec());
+        } else if (checked.hosts() == null) {
+            builder.node(NodeSpec.of("local", Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build()));
+        } else {
+            builder.cluster(((SshBackend) backend).nodes());
+        }
+        if (proxy != null) {
+            builder.router(proxy);
+        }
+        if (checked.password() != null) {
+            builder.gitServer(gitPort == null ? DEFAULT_GIT_PORT : gitPort, checked.password()).gitPushWaits(!noPushWait);
+        }
+        return builder;
+    }
+
+    /**
      * On exit (Ctrl-C, SIGTERM, the end of {@code call}): once the build has an outcome, stops every
      * instance with {@code --stop-on-exit} (else leaves them running for the next Serve to adopt)
      * and closes the platform. A build that failed, or still runs after a minute, has nothing to close.
      */
     private void shutdown(CompletableFuture<Platform> built, Preflight.Checked checked) {
-        synchronized (changes) {
-            exiting = true; // no deploy, removal or reload from now on: stopAll must not race one
-        }
+        stopChanges(); // no deploy, removal or reload from now on: stopAll must not race one
         Platform platform;
         try {
             platform = built.get(60, TimeUnit.SECONDS);
@@ -239,12 +257,19 @@ public final class Serve implements Callable<Integer> {
         platform.close(); // the router was built to keep its proxy serving unless --stop-on-exit
     }
 
+    /** From now on no change of the apps starts (Serve is exiting); one under way has ended. */
+    void stopChanges() {
+        synchronized (changes) {
+            exiting = true;
+        }
+    }
+
     /**
      * Runs a change of the apps (the first deploys, a reload) unless Serve is exiting; returns
      * whether it ran. Changes and the shutdown hook exclude each other, so a SIGTERM never races a
      * deploy: a change under way ends first, none starts after.
      */
-    private boolean change(Runnable apply) {
+    boolean change(Runnable apply) {
         synchronized (changes) {
             if (exiting) {
                 return false;
@@ -266,6 +291,18 @@ public final class Serve implements Callable<Integer> {
 
     /** Deploys the apps, removes those no manifest names any more, and serves until stopped. */
     private void run(Platform platform, Preflight.Checked checked) throws InterruptedException {
+        sayGit(platform, checked);
+        deployAndWatch(platform, checked.specs(), true, () -> { });
+        synchronized (changes) {
+            if (exiting) {
+                return; // the shutdown hook has the platform
+            }
+        }
+        new CountDownLatch(1).await();
+    }
+
+    /** Says where the git server listens, or how to have one. */
+    void sayGit(Platform platform, Preflight.Checked checked) {
         int git = platform.gitPort().orElse(gitPort == null ? DEFAULT_GIT_PORT : gitPort);
         if (checked.password() == null) {
             System.out.println("Serve: no git server (set " + MASTER_PASS + " to push code to port " + git + ")");
@@ -273,10 +310,21 @@ public final class Serve implements Callable<Integer> {
             System.out.println("Serve: git server on port " + git + ": git push http://git:$" + MASTER_PASS
                     + "@127.0.0.1:" + git + "/APP main");
         }
+    }
 
-        List<AppSpec> specs = checked.specs();
+    /**
+     * Deploys {@code specs} and removes the apps no manifest names (unless {@code deploy} is false:
+     * they run as these specs already), then watches the folder and SIGHUP to reload it on change;
+     * {@code applied} runs after the deploy and after each reload. Returns the watch to close;
+     * null when Serve is exiting (then nothing was done) or the folder cannot be watched (then it
+     * said so).
+     */
+    ManifestWatch deployAndWatch(Platform platform, List<AppSpec> specs, boolean deploy, Runnable applied) {
         Set<String> wanted = specs.stream().map(AppSpec::name).collect(Collectors.toSet());
         boolean deployed = change(() -> {
+            if (!deploy) {
+                return;
+            }
             for (App app : platform.apps()) {
                 if (!wanted.contains(app.name())) {
                     System.out.println("Serve: " + app.name() + " is no longer in " + manifests + ": removing it");
@@ -286,9 +334,10 @@ public final class Serve implements Callable<Integer> {
             for (AppSpec spec : specs) {
                 platform.deploy(spec);
             }
+            applied.run();
         });
         if (!deployed) {
-            return; // exiting already: the shutdown hook has the platform
+            return null;
         }
         System.out.println("Serve: running " + specs.size() + " app(s) from " + manifests + "; Ctrl-C to stop.");
         ManifestReload reload = new ManifestReload(platform, manifests, cluster, specs, System.out, spec -> {
@@ -296,13 +345,17 @@ public final class Serve implements Callable<Integer> {
             platform.check(spec);
         });
         try {
-            ManifestWatch.start(manifests, RELOAD_DEBOUNCE, true, () -> change(reload::reload));
+            ManifestWatch watch = ManifestWatch.start(manifests, RELOAD_DEBOUNCE, true, () -> change(() -> {
+                reload.reload();
+                applied.run();
+            }));
             System.out.println("Serve: a change in " + manifests + " is applied " + RELOAD_DEBOUNCE.toMillis()
                     + " ms after it (or at once on kill -HUP " + ProcessHandle.current().pid() + ")");
+            return watch;
         } catch (java.io.IOException e) {
             System.out.println("Serve: cannot watch " + manifests + " (" + e + "): the manifests are not reloaded");
+            return null;
         }
-        new CountDownLatch(1).await();
     }
 
     private int refuse(String why) {
@@ -312,30 +365,8 @@ public final class Serve implements Callable<Integer> {
     }
 
     /** Local processes, the SSH hosts of --hosts, or the Docker Engine of --docker. */
-    private Backend backend(Path root, Preflight.Checked checked) {
+    Backend backend(Path root, Preflight.Checked checked) {
         return ServeBackends.build(this, root, checked.hosts());
-    }
-
-    /** Undoes what was built before a refusal: a proxy this Serve started stops, one it adopted keeps running. */
-    private static void giveUp(Router proxy, Backend backend) {
-        if (proxy instanceof NginxRouter n) {
-            if (n.adopted()) {
-                n.detach();
-            } else {
-                n.stop();
-            }
-        } else if (proxy instanceof HaproxyRouter h) {
-            if (h.adopted()) {
-                h.detach();
-            } else {
-                h.stop();
-            }
-        } else if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
     }
 
     private static void deleteTree(Path dir) {
@@ -345,27 +376,6 @@ public final class Serve implements Callable<Integer> {
             }
         } catch (IOException e) {
             System.err.println("Serve: could not remove " + dir + ", made by this refused start: " + e.getMessage());
-        }
-    }
-
-    /** The router {@link Preflight#router} chose, said plainly; null for none. */
-    private Router router(Path root, String choice) {
-        switch (choice) {
-            case "nginx" -> {
-                Router r = NginxRouter.builder().prefix(root.resolve("router-nginx")).httpPort(httpPort)
-                        .keepRunningOnClose(!stopOnExit).build(); // Ctrl-C leaves the domains served
-                System.out.println("Serve: nginx routes the apps' domains on http://127.0.0.1:" + httpPort);
-                return r;
-            }
-            case "haproxy" -> {
-                Router r = HaproxyRouter.builder().prefix(root.resolve("router-haproxy")).httpPort(httpPort)
-                        .keepRunningOnClose(!stopOnExit).build(); // Ctrl-C leaves the domains served
-                System.out.println("Serve: haproxy routes the apps' domains on http://127.0.0.1:" + httpPort);
-                return r;
-            }
-            default -> {
-                return null;
-            }
         }
     }
 }

@@ -122,17 +122,33 @@ public final class ServeApi {
                     + bind + ":" + port + ")");
             return Optional.empty();
         }
-        ControlServer.Builder builder = ControlServer.builder().platform(platform).bind(bind, port).tokens(tokens.get()).hooks(hooks)
-                .allow(allowList).eventIndexFile(root.resolve("platform").resolve("api-event-index"));
+        ControlServer server = configure(ControlServer.builder().platform(platform).bind(bind, port), tokens.get()).hooks(hooks)
+                .eventIndexFile(root.resolve("platform").resolve("api-event-index")).build();
+        say(server.url(), tokens.get());
+        return Optional.of(server);
+    }
+
+    /** {@code builder} with the tokens, the allow-list and the TLS keys of the flags. */
+    ControlServer.Builder configure(ControlServer.Builder builder, Tokens tokens) {
+        builder.tokens(tokens).allow(allowList);
         if (tlsCert != null) {
             builder.tlsPem(tlsCert, tlsKey);
         } else if (tlsP12 != null) {
             builder.tlsPkcs12(tlsP12, tlsPassword);
         }
-        ControlServer server = builder.build();
-        System.out.println("Serve: control API on " + server.url() + " (" + tokens.get().size() + " token(s); allowed: "
+        return builder;
+    }
+
+    /** This API's URL by the flags (https with TLS), as other controllers reach it. */
+    String url() {
+        String host = bind.contains(":") ? "[" + bind + "]" : bind;
+        return (tlsKeys == null ? "http" : "https") + "://" + host + ":" + port;
+    }
+
+    /** Says where the API and the web page are. */
+    void say(String url, Tokens tokens) {
+        System.out.println("Serve: control API on " + url + " (" + tokens.size() + " token(s); allowed: "
                 + allowList + (tlsKeys == null ? "" : "; certificate " + tlsKeys + ", reloaded when its files change") + ")");
-        System.out.println("Serve: web page on " + server.url() + "/ (log in with a token)");
-        return Optional.of(server);
+        System.out.println("Serve: web page on " + url + "/ (log in with a token)");
     }
 }

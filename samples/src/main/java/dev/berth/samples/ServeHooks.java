@@ -14,9 +14,15 @@ final class ServeHooks {
     }
 
     static Hooks start(Platform platform, Path root) {
-        return Hooks.builder().platform(platform)
-                .module(new WebhookModule()).module(new CommandModule()).module(new FileSdModule()).module(new HelloModule())
-                .stateFile(root.resolve("platform").resolve("hooks.json"))
-                .build();
+        return modules(Hooks.builder().platform(platform)).stateFile(root.resolve("platform").resolve("hooks.json")).build();
+    }
+
+    /** The same modules, their presets and checkpoints in {@code state} (ZooKeeper, for several controllers). */
+    static Hooks start(Platform platform, dev.berth.hooks.HookState state) {
+        return modules(Hooks.builder().platform(platform)).state(state).build();
+    }
+
+    private static Hooks.Builder modules(Hooks.Builder b) {
+        return b.module(new WebhookModule()).module(new CommandModule()).module(new FileSdModule()).module(new HelloModule());
     }
 }

@@ -64,4 +64,44 @@ class ServeFlagsTest {
         Files.createDirectories(tmp.resolve("a"));
         assertThat(Preflight.firstMissing(tmp.resolve("a/b/c"))).isEqualTo(tmp.resolve("a/b"));
     }
+
+    /** Serve's options parsed from {@code args} (picocli, as on the command line), nothing run. */
+    private static Serve parsed(String... args) {
+        Serve s = new Serve();
+        new picocli.CommandLine(s).parseArgs(args);
+        return s;
+    }
+
+    private static void zkRefused(String message, String... args) {
+        Serve s = parsed(args);
+        assertThatThrownBy(() -> s.zooKeeper.check(s, s.api)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void zooKeeperFlagsAreCheckedAloneAndWithTheOthers() {
+        String[] base = {"--manifests", "m", "--state", "s"};
+        Serve ok = parsed(concat(base, "--zookeeper", "zk1:2181,zk2:2181,[::1]:2181", "--zk-root", "/berth/prod"));
+        ok.zooKeeper.check(ok, ok.api);
+        assertThat(ok.zooKeeper.enabled()).isTrue();
+        assertThat(parsed(base).zooKeeper.enabled()).isFalse();
+
+        zkRefused("--zookeeper: 'zk1' is not allowed; give HOST:PORT", concat(base, "--zookeeper", "zk1"));
+        zkRefused("--zookeeper: 'zk1:2181;rm -rf /' is not allowed", concat(base, "--zookeeper", "zk1:2181;rm -rf /"));
+        zkRefused("--zookeeper: port 70000 of 'zk1:70000' is not allowed: 1-65535", concat(base, "--zookeeper", "zk1:70000"));
+        zkRefused("--zk-root: ZooKeeper root '/berth/../x' is not allowed",
+                concat(base, "--zookeeper", "zk1:2181", "--zk-root", "/berth/../x"));
+        zkRefused("--zk-root: ZooKeeper root 'berth' is not allowed", concat(base, "--zookeeper", "zk1:2181", "--zk-root", "berth"));
+        zkRefused("--zk-session: 1 is not allowed: 2-600 seconds", concat(base, "--zookeeper", "zk1:2181", "--zk-session", "1"));
+        zkRefused("--stop-on-exit is not allowed with --zookeeper", concat(base, "--zookeeper", "zk1:2181", "--stop-on-exit"));
+        zkRefused("--api-port 0 is not allowed with --zookeeper", concat(base, "--zookeeper", "zk1:2181", "--api-port", "0"));
+        zkRefused("--api-bind 0.0.0.0 is not allowed with --zookeeper",
+                concat(base, "--zookeeper", "zk1:2181", "--api-bind", "0.0.0.0"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

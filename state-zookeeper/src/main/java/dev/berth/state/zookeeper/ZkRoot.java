@@ -4,13 +4,14 @@ package dev.berth.state.zookeeper;
 import java.util.regex.Pattern;
 
 /** A root path such as {@code /berth/prod}: absolute, segments of {@code A-Z a-z 0-9 . _ -}, no trailing slash. */
-final class ZkRoot {
+public final class ZkRoot {
     private static final Pattern ROOT = Pattern.compile("(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){1,8}");
 
     private ZkRoot() {
     }
 
-    static String check(String root) {
+    /** {@code root} when it is allowed; else an {@link IllegalArgumentException} saying what is. */
+    public static String check(String root) {
         if (root == null || !ROOT.matcher(root).matches() || root.contains("/..") || root.contains("/./")) {
             throw new IllegalArgumentException("ZooKeeper root '" + root + "' is not allowed: an absolute path of 1-8 "
                     + "segments of A-Z a-z 0-9 . _ - (not starting with . or -), such as /berth/prod");
