@@ -21,7 +21,9 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 
 /**
- * A {@link StateStore} under {@code ROOT/apps/NAME} and {@code ROOT/instances/ID}, each znode one
+ * A {@link StateStore} under {@code ROOT/apps/NAME} and {@code ROOT/instances/BUCKET/ID} (256
+ * buckets by the id's hash, so no folder lists more than a few thousand names at a million
+ * instances, below ZooKeeper's 1 MB answer), each znode one
  * record's JSON ({@link StateRecords}, as the file store writes it; an app record with its deploy
  * history stays far below ZooKeeper's 1 MB). {@link #write} sends a batch as one ZooKeeper
  * transaction ({@code multi}) that first checks the epoch node's version against the leader's
@@ -30,13 +32,18 @@ import org.apache.zookeeper.KeeperException;
  * bytes (ZooKeeper's request limit is 1 MB) is sent as several transactions, each fenced and
  * atomic, in order: the one exception to the SPI's all-or-nothing batch (a failure part-way leaves
  * the parts before it written, and says so). The loop's batches are far smaller but for a mass
- * start; each record stays valid on its own. Loading reads one record at a time: fine for
- * thousands of records, slow for a hundred thousand (and ZooKeeper's 1 MB answer limit caps one
- * folder's listing at some tens of thousands of names). Thread-safe.
+ * start; each record stays valid on its own. Loading lists the folders, then reads the records
+ * asynchronously, {@value #READS_IN_FLIGHT} at a time. Thread-safe.
  */
 public final class ZooKeeperStateStore implements StateStore {
     /** The most bytes of records in one transaction. */
     static final int MAX_TRANSACTION_BYTES = 768 * 1024;
+    /** The instance folder's buckets, {@code 00} to {@code ff}. */
+    static final int BUCKETS = 256;
+    /** Reads sent before their answers come back, while loading. */
+    static final int READS_IN_FLIGHT = 2000;
+    /** How long loading may take before it fails. */
+    private static final long LOAD_TIMEOUT_SECONDS = 300;
     private static final java.util.regex.Pattern NODE = java.util.regex.Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._-]{1,253}");
     private final CuratorFramework client;
     private final String apps;
@@ -67,18 +74,49 @@ public final class ZooKeeperStateStore implements StateStore {
                     client.create().orSetData().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(dir);
                 }
             }
+            makeBuckets();
         } catch (Exception e) {
             throw new StateStoreException("ZooKeeper state under " + root + ": cannot make its folders: " + e, e);
         }
     }
 
+    /** Makes the buckets that are missing, in one transaction (empty folders: no fence needed; a race is retried). */
+    private void makeBuckets() throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            Set<String> there = new HashSet<>(client.getChildren().forPath(instances));
+            List<CuratorOp> ops = new ArrayList<>();
+            for (int b = 0; b < BUCKETS; b++) {
+                String name = String.format("%02x", b);
+                if (!there.contains(name)) {
+                    ops.add(client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(instances + "/" + name));
+                }
+            }
+            if (ops.isEmpty()) {
+                return;
+            }
+            try {
+                client.transaction().forOperations(ops);
+                return;
+            } catch (KeeperException.NodeExistsException e) {
+                if (attempt > 2) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Where instance {@code id}'s record lives: its bucket by the id's hash (String.hashCode, fixed by the JLS). */
+    private String instancePath(String id) {
+        return instances + "/" + String.format("%02x", id.hashCode() & (BUCKETS - 1)) + "/" + id;
+    }
+
     @Override
     public Map<String, AppRecord> loadApps() {
         Map<String, AppRecord> out = new LinkedHashMap<>();
-        for (Map.Entry<String, byte[]> e : children(apps).entrySet()) {
-            AppRecord app = StateRecords.app(e.getValue(), "ZooKeeper node " + apps + "/" + e.getKey());
-            if (!app.name().equals(e.getKey())) {
-                throw new StateStoreException("ZooKeeper node " + apps + "/" + e.getKey() + " holds app '" + app.name() + "'", null);
+        for (Map.Entry<String, byte[]> e : children(List.of(apps)).entrySet()) {
+            AppRecord app = StateRecords.app(e.getValue(), "ZooKeeper node " + e.getKey());
+            if (!(apps + "/" + app.name()).equals(e.getKey())) {
+                throw new StateStoreException("ZooKeeper node " + e.getKey() + " holds app '" + app.name() + "'", null);
             }
             out.put(app.name(), app);
         }
@@ -88,32 +126,80 @@ public final class ZooKeeperStateStore implements StateStore {
     @Override
     public List<InstanceRecord> loadInstances() {
         List<InstanceRecord> out = new ArrayList<>();
-        for (Map.Entry<String, byte[]> e : children(instances).entrySet()) {
-            InstanceRecord r = StateRecords.instance(e.getValue(), "ZooKeeper node " + instances + "/" + e.getKey());
-            if (!r.id().equals(e.getKey())) {
-                throw new StateStoreException("ZooKeeper node " + instances + "/" + e.getKey() + " holds instance '" + r.id() + "'",
-                        null);
+        List<String> buckets = new ArrayList<>();
+        for (int b = 0; b < BUCKETS; b++) {
+            buckets.add(instances + "/" + String.format("%02x", b));
+        }
+        for (Map.Entry<String, byte[]> e : children(buckets).entrySet()) {
+            InstanceRecord r = StateRecords.instance(e.getValue(), "ZooKeeper node " + e.getKey());
+            if (!instancePath(r.id()).equals(e.getKey())) {
+                throw new StateStoreException("ZooKeeper node " + e.getKey() + " holds instance '" + r.id() + "'", null);
             }
             out.add(r);
         }
         return out;
     }
 
-    private synchronized Map<String, byte[]> children(String dir) {
-        Map<String, byte[]> out = new LinkedHashMap<>();
+    /**
+     * Every record in the folders {@code dirs}, by path: the folders listed one by one, the records
+     * read asynchronously, at most {@link #READS_IN_FLIGHT} at a time (a record deleted between the
+     * listing and its read is left out), in the order listed.
+     */
+    private synchronized Map<String, byte[]> children(List<String> dirs) {
+        List<String> paths = new ArrayList<>();
         try {
-            for (String name : client.getChildren().forPath(dir)) {
-                try {
-                    out.put(name, client.getData().forPath(dir + "/" + name));
-                    known.add(dir + "/" + name);
-                } catch (KeeperException.NoNodeException gone) {
-                    known.remove(dir + "/" + name); // deleted between the list and the read
+            for (String dir : dirs) {
+                for (String name : client.getChildren().forPath(dir)) {
+                    paths.add(dir + "/" + name);
                 }
             }
+            Map<String, byte[]> read = new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(READS_IN_FLIGHT);
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(paths.size());
+            java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            for (String p : paths) {
+                window.acquire();
+                client.getData().inBackground((c, event) -> {
+                    try {
+                        KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+                        if (code == KeeperException.Code.OK) {
+                            read.put(p, event.getData());
+                        } else if (code != KeeperException.Code.NONODE) {
+                            failure.compareAndSet(null, KeeperException.create(code, p));
+                        }
+                    } finally {
+                        window.release();
+                        done.countDown();
+                    }
+                }).forPath(p);
+            }
+            if (!done.await(LOAD_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new StateStoreException("ZooKeeper state " + dirs.get(0) + "...: " + done.getCount() + " of " + paths.size()
+                        + " records unread after " + LOAD_TIMEOUT_SECONDS + " s", null);
+            }
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+            Map<String, byte[]> out = new LinkedHashMap<>();
+            for (String p : paths) {
+                byte[] data = read.get(p);
+                if (data != null) {
+                    out.put(p, data);
+                    known.add(p);
+                } else {
+                    known.remove(p); // deleted between the list and the read
+                }
+            }
+            return out;
+        } catch (StateStoreException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateStoreException("interrupted while loading the ZooKeeper state", e);
         } catch (Exception e) {
-            throw new StateStoreException("ZooKeeper state " + dir + " cannot be read: " + e, e);
+            throw new StateStoreException("ZooKeeper state " + (dirs.size() == 1 ? dirs.get(0) : instances) + " cannot be read: "
+                    + e, e);
         }
-        return out;
     }
 
     @Override
@@ -127,10 +213,10 @@ public final class ZooKeeperStateStore implements StateStore {
         changes.deletedInstances().forEach(ZooKeeperStateStore::node);
         Map<String, byte[]> saves = new LinkedHashMap<>();
         changes.savedApps().forEach(a -> saves.put(apps + "/" + a.name(), StateRecords.encode(a)));
-        changes.savedInstances().forEach(i -> saves.put(instances + "/" + i.id(), StateRecords.encode(i)));
+        changes.savedInstances().forEach(i -> saves.put(instancePath(i.id()), StateRecords.encode(i)));
         List<String> deletes = new ArrayList<>();
         changes.deletedApps().forEach(n -> deletes.add(apps + "/" + n));
-        changes.deletedInstances().forEach(id -> deletes.add(instances + "/" + id));
+        changes.deletedInstances().forEach(id -> deletes.add(instancePath(id)));
         List<List<String>> chunks = chunks(saves, deletes);
         for (int i = 0; i < chunks.size(); i++) {
             try {

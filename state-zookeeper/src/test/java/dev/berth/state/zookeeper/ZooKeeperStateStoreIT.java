@@ -157,4 +157,35 @@ class ZooKeeperStateStoreIT {
         store.write(big.build());
         assertThat(store.loadInstances()).hasSize(6000);
     }
+
+    /**
+     * A hundred thousand instance records (ten thousand apps of ten) go in and come back whole: in
+     * one folder their names alone would pass ZooKeeper's 1 MB answer limit. The times are logged
+     * (a figure for docs/ha.md, not a target: that is a benchmark's business).
+     */
+    @Test
+    void aHundredThousandInstanceRecordsGoInBucketsAndComeBackWhole() throws Exception {
+        CuratorFramework c = client();
+        Leadership l = leader(c, "a");
+        await().atMost(Duration.ofSeconds(10)).until(l::isLeader);
+        ZooKeeperStateStore store = new ZooKeeperStateStore(c, ROOT, l);
+        StateChanges.Builder all = StateChanges.builder();
+        for (int app = 0; app < 10_000; app++) {
+            for (int i = 1; i <= 10; i++) {
+                all.saveInstance(instance("app-" + app + "-" + i, "app-" + app));
+            }
+        }
+        long start = System.nanoTime();
+        store.write(all.build());
+        long written = System.nanoTime();
+        java.util.List<InstanceRecord> back = new ZooKeeperStateStore(client(), ROOT, l).loadInstances();
+        long loaded = System.nanoTime();
+        org.slf4j.LoggerFactory.getLogger(ZooKeeperStateStoreIT.class).info(
+                "100,000 instance records: written in {} ms, loaded by a new store in {} ms",
+                (written - start) / 1_000_000, (loaded - written) / 1_000_000);
+        assertThat(back).hasSize(100_000);
+        assertThat(back).contains(instance("app-9999-10", "app-9999"), instance("app-0-1", "app-0"));
+        store.write(StateChanges.builder().deleteInstance("app-0-1").build());
+        assertThat(new ZooKeeperStateStore(client(), ROOT, "/berth/test/epoch", () -> -1).loadInstances()).hasSize(99_999);
+    }
 }
