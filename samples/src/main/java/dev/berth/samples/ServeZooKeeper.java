@@ -13,6 +13,7 @@ import dev.berth.state.zookeeper.HaApi;
 import dev.berth.state.zookeeper.HaController;
 import dev.berth.state.zookeeper.Leadership;
 import dev.berth.state.zookeeper.ZkRoot;
+import dev.berth.state.zookeeper.ZooKeeperClients;
 import dev.berth.state.zookeeper.ZooKeeperEventIndex;
 import dev.berth.state.zookeeper.ZooKeeperHookState;
 import dev.berth.state.zookeeper.ZooKeeperValue;
@@ -23,8 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import picocli.CommandLine.Option;
 
 /**
@@ -82,6 +81,9 @@ public final class ServeZooKeeper {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--zk-root: " + e.getMessage(), e);
         }
+        if (System.getenv(ZooKeeperClients.AUTH_ENV) != null) {
+            ZooKeeperClients.checkCredentials(System.getenv(ZooKeeperClients.AUTH_ENV));
+        }
         if (sessionSeconds < 2 || sessionSeconds > 600) {
             throw new IllegalArgumentException("--zk-session: " + sessionSeconds + " is not allowed: 2-600 seconds");
         }
@@ -106,10 +108,12 @@ public final class ServeZooKeeper {
     /** Serves as one of the controllers until stopped (SIGTERM, Ctrl-C): a leader leaves its instances running. */
     int run(Serve s, ServeApi api, Path state, Preflight.Checked checked, Optional<Tokens> tokens) throws InterruptedException {
         String id = api.url();
-        CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(ensemble)
-                .sessionTimeoutMs(sessionSeconds * 1000).connectionTimeoutMs(Math.min(sessionSeconds * 1000, 15_000))
-                .retryPolicy(new BoundedExponentialBackoffRetry(100, 1000, 3)).build(); // few: a leader cut off steps down
-        zk.start();
+        Optional<String> credentials = Optional.ofNullable(System.getenv(ZooKeeperClients.AUTH_ENV));
+        CuratorFramework zk = ZooKeeperClients.start(ensemble, java.time.Duration.ofSeconds(sessionSeconds), credentials);
+        System.out.println(credentials.isPresent() ? "Serve: ZooKeeper nodes under " + root + " are readable and writable with "
+                + ZooKeeperClients.AUTH_ENV + "'s credentials only" : "Serve: ZooKeeper nodes under " + root + " are open to "
+                + "anyone who reaches the ensemble (set " + ZooKeeperClients.AUTH_ENV + "=USER:PASSWORD on every controller "
+                + "to close them)");
         EventPrinter printer = new EventPrinter(System.out);
         HaApi[] haApi = new HaApi[1];
         HaController[] self = new HaController[1];

@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 class ServeHaIT {
     private static final Logger LOG = LoggerFactory.getLogger(ServeHaIT.class);
     private static final String TOKEN = "ha-serve-admin-token-0123456789";
+    /** The controllers' ZooKeeper credentials: their nodes are closed to anyone without them. */
+    private static final String ZK_PASSWORD = "zk-secret-9f3a61c2";
     private static final String DOMAIN = "beep.test";
     private static final int SESSION_SECONDS = 3;
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -196,6 +198,10 @@ class ServeHaIT {
                 result.failures().stream().limit(5).toList()).isZero();
         assertThat(result.ok()).isGreaterThan(1000);
         assertThat(sessions.ranTwice()).as("instance ids that ran twice at once").isEmpty();
+        for (JavaMain c : all) {
+            assertThat(c.count("readable and writable with BERTH_ZK_AUTH's credentials only")).isEqualTo(1);
+            assertThat(c.count(ZK_PASSWORD)).as("the ZooKeeper password in a controller's output").isZero();
+        }
     }
 
     /** Three ZooKeeper servers ticking every 500 ms, so sessions of 1-10 s are granted as asked. */
@@ -208,7 +214,7 @@ class ServeHaIT {
     }
 
     private JavaMain controller(int i) throws Exception {
-        JavaMain c = new JavaMain(Map.of("BERTH_TOKEN", TOKEN), tmp.resolve("controller" + i + "-" + all.size() + ".out"),
+        JavaMain c = new JavaMain(Map.of("BERTH_TOKEN", TOKEN, "BERTH_ZK_AUTH", "berth:" + ZK_PASSWORD), tmp.resolve("controller" + i + "-" + all.size() + ".out"),
                 Serve.class, "--manifests", apps.toString(), "--state", state.toString(), "--router", "nginx",
                 "--http-port", Integer.toString(httpPort), "--api-port", Integer.toString(apiPorts[i]),
                 "--zookeeper", zk.getConnectString(), "--zk-root", "/berth/ha", "--zk-session", Integer.toString(SESSION_SECONDS));
