@@ -144,18 +144,36 @@ class ServeHaIT {
             controllers[first] = controller(first); // back, as a follower
             await().atMost(WAIT).ignoreExceptions().until(() -> leaderSeenBy(first).equals(url(second)));
 
+            // 1b. kill -9 of the leader in the middle of a rolling update: the next one finishes it
+            Set<String> before = releases();
+            HttpResponse<String> env = call(first, "PATCH", "/v1/apps/beep/env", "{\"set\": {\"GREETING\": \"two\"}}");
+            assertThat(env.statusCode()).as(env.body()).isEqualTo(200);
+            await().atMost(WAIT).ignoreExceptions().until(() -> !before.containsAll(releases())); // the new release answers
+            controllers[second].process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            int next = awaitNewLeader(second);
+            await().atMost(WAIT).ignoreExceptions().until(() -> {
+                Set<String> now = releases();
+                return now.size() == 1 && !before.containsAll(now) && answering().size() == 4 && targets(sd).size() == 4;
+            });
+            figures.add("kill -9 of the leader during a rollout: " + releases() + " on every instance after it");
+            pids = appPids();
+            assertThat(pids).as("4 instances of the new release, no more").hasSize(4);
+            controllers[second] = controller(second);
+            await().atMost(WAIT).ignoreExceptions().until(() -> leaderSeenBy(second).equals(url(next)));
+
             // 2. SIGSTOP of the new leader past its session, then SIGCONT: it comes back as a follower
+            int paused = next;
             long stopped = System.nanoTime();
-            signal("STOP", controllers[second].process.pid());
-            int third = awaitNewLeader(second);
+            signal("STOP", controllers[paused].process.pid());
+            int third = awaitNewLeader(paused);
             figures.add("SIGSTOP of the leader: the next leads after " + (System.nanoTime() - stopped) / 1_000_000 + " ms");
             Thread.sleep(1000);
-            signal("CONT", controllers[second].process.pid());
+            signal("CONT", controllers[paused].process.pid());
             // until it hears from ZooKeeper, the woken one believes it leads (its writes are refused: fenced)
-            await().atMost(WAIT).ignoreExceptions().until(() -> controllers[second].count("this controller no longer leads") == 1
-                    && leaderSeenBy(second).equals(url(third)));
+            await().atMost(WAIT).ignoreExceptions().until(() -> controllers[paused].count("this controller no longer leads") == 1
+                    && leaderSeenBy(paused).equals(url(third)));
             assertThat(appPids()).as("after the paused leader woke").isEqualTo(pids);
-            assertThat(call(second, "GET", "/v1/apps/beep", null).statusCode()).isEqualTo(200);
+            assertThat(call(paused, "GET", "/v1/apps/beep", null).statusCode()).isEqualTo(200);
 
             // 3. two of three ZooKeeper servers stop: no leader, the API answers 503, the apps serve on
             long leadsBefore = leads();
@@ -279,6 +297,15 @@ class ServeHaIT {
             ids.add(HostLoad.hello(httpPort, DOMAIN).split(" ")[0]);
         }
         return ids;
+    }
+
+    /** The releases answering through nginx in 30 requests. */
+    private Set<String> releases() throws Exception {
+        Set<String> out = new TreeSet<>();
+        for (int n = 0; n < 30; n++) {
+            out.add(HostLoad.hello(httpPort, DOMAIN).split(" ")[1]);
+        }
+        return out;
     }
 
     /** The pids of the app's python processes (this test's only). */
