@@ -223,6 +223,17 @@ final class Publication {
         }
     }
 
+    /** How long a closing loop waits for its last records to be saved before it gives up on them. */
+    static final java.time.Duration LAST_SAVE_WAIT = java.time.Duration.ofSeconds(5);
+
+    /**
+     * {@link #written}, failed with a timeout after {@link #LAST_SAVE_WAIT}: a store that cannot
+     * answer (ZooKeeper without a quorum) must not hold a close.
+     */
+    CompletableFuture<Void> lastWritten() {
+        return written().orTimeout(LAST_SAVE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /**
      * A future completed once every record handed over so far has been written, or failed with
      * the store's error when some could not be.

@@ -45,8 +45,6 @@ import org.slf4j.LoggerFactory;
  * {@link View} published after every pass.
  */
 public final class Reconciler implements AutoCloseable {
-    /** How long a close waits for the last records to be saved before it gives up on them. */
-    private static final Duration LAST_SAVE_WAIT = Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
     private final Wiring w;
@@ -400,9 +398,7 @@ public final class Reconciler implements AutoCloseable {
                 }
                 return null;
             });
-            // bounded: a store that cannot answer (ZooKeeper without a quorum) must not hold the close
-            threads.join(publication.written().copy().orTimeout(LAST_SAVE_WAIT.toSeconds(), TimeUnit.SECONDS),
-                    "the last records' save");
+            threads.join(publication.lastWritten(), "the last records' save");
         } catch (RuntimeException e) {
             log.warn("final save failed: {}", e.getMessage());
         }
