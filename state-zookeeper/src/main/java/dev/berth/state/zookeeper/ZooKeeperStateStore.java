@@ -140,6 +140,32 @@ public final class ZooKeeperStateStore implements StateStore {
         return out;
     }
 
+    /** The paths in each of {@code dirs}, in their order: every listing asked for at once, answered asynchronously. */
+    private List<List<String>> listings(List<String> dirs) throws Exception {
+        List<java.util.concurrent.CompletableFuture<List<String>>> asked = new ArrayList<>();
+        for (String dir : dirs) {
+            java.util.concurrent.CompletableFuture<List<String>> f = new java.util.concurrent.CompletableFuture<>();
+            client.getChildren().inBackground((c, event) -> {
+                KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+                if (code == KeeperException.Code.OK) {
+                    f.complete(event.getChildren().stream().map(name -> dir + "/" + name).toList());
+                } else {
+                    f.completeExceptionally(KeeperException.create(code, dir));
+                }
+            }).forPath(dir);
+            asked.add(f);
+        }
+        List<List<String>> out = new ArrayList<>();
+        for (java.util.concurrent.CompletableFuture<List<String>> f : asked) {
+            try {
+                out.add(f.get(LOAD_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS));
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+        }
+        return out;
+    }
+
     /**
      * Every record in the folders {@code dirs}, by path: the folders listed one by one, the records
      * read asynchronously, at most {@link #READS_IN_FLIGHT} at a time (a record deleted between the
@@ -148,10 +174,8 @@ public final class ZooKeeperStateStore implements StateStore {
     private synchronized Map<String, byte[]> children(List<String> dirs) {
         List<String> paths = new ArrayList<>();
         try {
-            for (String dir : dirs) {
-                for (String name : client.getChildren().forPath(dir)) {
-                    paths.add(dir + "/" + name);
-                }
+            for (List<String> names : listings(dirs)) {
+                paths.addAll(names);
             }
             Map<String, byte[]> read = new java.util.concurrent.ConcurrentHashMap<>();
             java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(READS_IN_FLIGHT);
