@@ -1,0 +1,230 @@
+// A Backend on a Docker Swarm: each instance one single-replica service pinned to its node, tasks and nodes watched.
+package dev.berth.backend.swarm;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.BackendException;
+import dev.berth.api.ExecResult;
+import dev.berth.api.ExitInfo;
+import dev.berth.api.NodeSpec;
+import dev.berth.api.Resources;
+import dev.berth.api.Source;
+import dev.berth.spi.Backend;
+import dev.berth.spi.InstanceConsole;
+import dev.berth.spi.LaunchRequest;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs Berth's instances as Docker Swarm services, through one manager's Engine API. Berth still
+ * places: each instance is a service of one replica pinned to the Swarm node Berth chose
+ * ({@code node.id==...}), and Swarm restarts nothing (Berth respawns, rolls out and re-places off
+ * nodes that go down, as on its other backends). Ports are published in host mode on the node
+ * ({@link ServiceSpecs}), so a router reaches each task at its node's address. The swarm's nodes are
+ * the platform's nodes ({@link #nodes()}: a node's {@code berth.node} label, or its Swarm id), and
+ * their states, read every {@link #POLL}, are the liveness {@link #nodeStatus()} reports. Labels
+ * on each service name its app, release, instance and node, so a restarted platform adopts them
+ * ({@link #list()}). Apps run images ({@code source.image}): the image must be on the nodes or in a
+ * registry they reach. Thread-safe.
+ */
+public final class SwarmBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(SwarmBackend.class);
+    /** How often tasks and nodes are read. */
+    static final Duration POLL = Duration.ofMillis(500);
+    /** How long a start waits for its task to run. */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,19}");
+    private final SwarmApi api;
+    private final String name;
+    private final SwarmWatch watch;
+
+    private SwarmBackend(Builder b) {
+        this.api = new SwarmApi(b.manager);
+        this.name = b.name;
+        this.watch = new SwarmWatch(api, name);
+        try {
+            watch.start();
+        } catch (RuntimeException e) {
+            api.close();
+            throw e;
+        }
+    }
+
+    /** A builder: the manager's API address is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return "swarm";
+    }
+
+    /** The swarm's nodes as the platform's: id ({@code berth.node} label or Swarm id), cpu, memory, labels. */
+    public List<NodeSpec> nodes() {
+        List<NodeSpec> out = new ArrayList<>();
+        for (SwarmApi.NodeView n : api.nodes()) {
+            Resources capacity = Resources.builder().cpu(n.cpu()).memoryMb(Math.floor(n.memoryMb())).build();
+            out.add(new NodeSpec(SwarmWatch.berthId(n), capacity, n.labels()));
+        }
+        return out;
+    }
+
+    @Override
+    public RunningInstance start(LaunchRequest r) {
+        Optional<RunningInstance> running = watch.runningNow(r.instanceId());
+        if (running.isPresent()) {
+            return running.get(); // idempotent: it runs
+        }
+        String image = image(r.app());
+        String swarmNode = watch.swarmId(r.node()).orElseThrow(() -> new BackendException("instance " + r.instanceId()
+                + ": node '" + r.node() + "' is not a node of the swarm at " + api.manager));
+        String service = ServiceSpecs.name(name, r.instanceId());
+        Optional<String> ended = watch.serviceId(service);
+        if (ended.isPresent()) { // an ended task of an earlier start: its service goes, a new one comes
+            api.remove(ended.get());
+            watch.awaitGone(ended.get(), START_TIMEOUT);
+        }
+        String serviceId = api.create(ServiceSpecs.of(r, image, name, swarmNode));
+        SwarmApi.TaskView task = watch.awaitRunning(serviceId, START_TIMEOUT, r.instanceId());
+        RunningInstance ri = watch.toInstance(r.instanceId(), r.app().name(), r.release(), r.node(), task,
+                ServiceSpecs.endpointPort(r.app()) != null);
+        watch.tracking(r.instanceId(), serviceId, task.id());
+        LOG.info("swarm: instance {} of app {} runs as task {} of service {} on node {} ({})", r.instanceId(), r.app().name(),
+                task.id(), service, r.node(), ri.endpoint());
+        return ri;
+    }
+
+    private static String image(AppSpec app) {
+        if (app.source() instanceof Source.Image img) {
+            return img.image();
+        }
+        throw new BackendException("app '" + app.name() + "': the swarm backend runs images; give it source.image (a build "
+                + "from git or a directory, loaded on every node, is not there yet)");
+    }
+
+    @Override
+    public void stop(String instanceId, Duration grace) {
+        watch.stopping(instanceId);
+        try {
+            Optional<String> id = watch.serviceId(ServiceSpecs.name(name, instanceId));
+            if (id.isPresent()) {
+                api.remove(id.get());
+                watch.awaitGone(id.get(), grace.plus(ServiceSpecs.GRACE).plusSeconds(10));
+            }
+        } finally {
+            watch.untrack(instanceId);
+        }
+    }
+
+    /**
+     * Kills an instance: its service is removed at once (the manager has no kill; the container gets
+     * its stop signal and {@link ServiceSpecs#GRACE}), and its exit is reported as a SIGKILL's.
+     */
+    @Override
+    public void kill(String instanceId) {
+        Optional<String> handle = watch.handleOf(instanceId);
+        watch.stopping(instanceId);
+        try {
+            api.remove(ServiceSpecs.name(name, instanceId));
+        } finally {
+            watch.untrack(instanceId);
+        }
+        handle.ifPresent(h -> watch.reportExit(instanceId, h, new ExitInfo(137, java.time.Instant.now(), "killed (service removed)")));
+    }
+
+    @Override
+    public List<RunningInstance> list() {
+        return watch.adoptAll();
+    }
+
+    @Override
+    public void onExit(ExitListener listener) {
+        watch.onExit(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public List<NodeStatus> nodeStatus() {
+        return watch.nodeStatus();
+    }
+
+    @Override
+    public InstanceConsole console() {
+        return new InstanceConsole() {
+            @Override
+            public List<String> logs(String instanceId, int lines) {
+                return api.logs(ServiceSpecs.name(name, instanceId), lines);
+            }
+
+            @Override
+            public AutoCloseable follow(String instanceId, Consumer<String> consumer) {
+                return watch.follow(ServiceSpecs.name(name, instanceId), consumer);
+            }
+
+            @Override
+            public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
+                throw new BackendException("instance '" + instanceId + "': exec on the swarm backend needs the node's own "
+                        + "Engine API, which this backend does not reach yet");
+            }
+
+            @Override
+            public Map<String, String> describe(String instanceId) {
+                return Map.of("service", ServiceSpecs.name(name, instanceId), "task", watch.handleOf(instanceId).orElse(""),
+                        "manager", api.manager);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        watch.close();
+        api.close();
+    }
+
+    /** Builds a {@link SwarmBackend}. */
+    public static final class Builder {
+        private String manager;
+        private String name = "berth";
+
+        private Builder() {
+        }
+
+        /** A swarm manager's Engine API: {@code unix:///var/run/docker.sock} or {@code tcp://HOST:2375}. */
+        public Builder manager(String manager) {
+            if (manager == null || !(manager.startsWith("unix:///") || manager.startsWith("tcp://"))) {
+                throw new IllegalArgumentException("swarm manager '" + manager + "' is not allowed: unix:///PATH or tcp://HOST:PORT");
+            }
+            this.manager = manager;
+            return this;
+        }
+
+        /**
+         * The name of this platform's services ({@code NAME-INSTANCE}) and the value of their
+         * {@code berth.managed} label, so that two platforms can share a swarm (default {@code berth}).
+         */
+        public Builder name(String name) {
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("swarm backend name '" + name + "' is not allowed: 1-20 of a-z 0-9 -, "
+                        + "starting with a letter");
+            }
+            this.name = name;
+            return this;
+        }
+
+        public SwarmBackend build() {
+            if (manager == null) {
+                throw new IllegalStateException("swarm backend: set manager(...)");
+            }
+            return new SwarmBackend(this);
+        }
+    }
+}

@@ -1,0 +1,273 @@
+// What the swarm runs, read every half second: the instances' tasks (their exits reported), the nodes' states, their logs.
+package dev.berth.backend.swarm;
+
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.Service;
+import dev.berth.api.BackendException;
+import dev.berth.api.Endpoint;
+import dev.berth.api.ExitInfo;
+import dev.berth.spi.Backend;
+import dev.berth.spi.NodeStatus;
+import dev.berth.spi.RunningInstance;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backend's view of the swarm, refreshed every {@link SwarmBackend#POLL} on a thread of its
+ * own: the nodes (and since when each is not ready), and the task each tracked instance runs as. A
+ * tracked task that ended, or whose service went, without Berth asking is reported to the exit
+ * listener once. Thread-safe.
+ */
+final class SwarmWatch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SwarmWatch.class);
+    private final SwarmApi api;
+    private final String managed;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "berth-swarm-watch");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Each tracked instance's service and task ids. */
+    private final Map<String, String[]> tracked = new ConcurrentHashMap<>();
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
+    private final Map<String, Instant> downSince = new ConcurrentHashMap<>();
+    private volatile List<SwarmApi.NodeView> nodes = List.of();
+    private volatile List<NodeStatus> status = List.of();
+    private volatile Backend.ExitListener listener = (id, handle, exit) -> { };
+
+    SwarmWatch(SwarmApi api, String managed) {
+        this.api = api;
+        this.managed = managed;
+    }
+
+    /** Reads the nodes once (a manager that does not answer fails the build), then every poll. */
+    void start() {
+        nodes = api.nodes();
+        timer.scheduleWithFixedDelay(this::pollSafely, 0, SwarmBackend.POLL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A node's id for the platform: its {@code berth.node} label, else its Swarm id. */
+    static String berthId(SwarmApi.NodeView n) {
+        return n.labels().getOrDefault(ServiceSpecs.NODE, n.id());
+    }
+
+    Optional<String> swarmId(String berthNode) {
+        return nodes.stream().filter(n -> berthId(n).equals(berthNode)).map(SwarmApi.NodeView::id).findFirst();
+    }
+
+    void onExit(Backend.ExitListener l) {
+        this.listener = l;
+    }
+
+    void tracking(String instanceId, String serviceId, String taskId) {
+        stopping.remove(instanceId);
+        tracked.put(instanceId, new String[] {serviceId, taskId});
+    }
+
+    void untrack(String instanceId) {
+        tracked.remove(instanceId);
+    }
+
+    /** Berth asked it to stop: its end is no exit to report. */
+    void stopping(String instanceId) {
+        stopping.add(instanceId);
+    }
+
+    Optional<String> handleOf(String instanceId) {
+        String[] t = tracked.get(instanceId);
+        return t == null ? Optional.empty() : Optional.of(t[1]);
+    }
+
+    void reportExit(String instanceId, String handle, ExitInfo exit) {
+        listener.exited(instanceId, handle, exit);
+    }
+
+    /** The instance as it runs now (a fresh read), if its service has a running task. */
+    Optional<RunningInstance> runningNow(String instanceId) {
+        return adopt(instanceId).stream().findFirst();
+    }
+
+    /** Every instance of this backend's services that runs now, tracked from now on. */
+    List<RunningInstance> adoptAll() {
+        return adopt(null);
+    }
+
+    private List<RunningInstance> adopt(String only) {
+        nodes = api.nodes();
+        List<SwarmApi.TaskView> tasks = api.tasks();
+        List<RunningInstance> out = new ArrayList<>();
+        for (Service s : api.services(ServiceSpecs.MANAGED, managed)) {
+            Map<String, String> labels = s.getSpec().getLabels();
+            String id = labels.get(ServiceSpecs.INSTANCE);
+            if (id == null || (only != null && !only.equals(id))) {
+                continue;
+            }
+            boolean hasPorts = s.getSpec().getEndpointSpec() != null && s.getSpec().getEndpointSpec().getPorts() != null
+                    && !s.getSpec().getEndpointSpec().getPorts().isEmpty();
+            for (SwarmApi.TaskView t : tasks) {
+                if (t.serviceId().equals(s.getId()) && t.running() && (!hasPorts || !t.publishedPorts().isEmpty())) {
+                    out.add(toInstance(id, labels.get(ServiceSpecs.APP), labels.get(ServiceSpecs.RELEASE),
+                            labels.get(ServiceSpecs.NODE), t, hasPorts));
+                    tracking(id, s.getId(), t.id());
+                }
+            }
+        }
+        return out;
+    }
+
+    RunningInstance toInstance(String id, String app, String release, String node, SwarmApi.TaskView task, boolean endpoint) {
+        Endpoint ep = null;
+        if (endpoint) {
+            String address = nodes.stream().filter(n -> n.id().equals(task.nodeId())).map(SwarmApi.NodeView::address)
+                    .findFirst().orElseThrow(() -> new BackendException("task " + task.id() + " runs on node " + task.nodeId()
+                            + ", which the swarm does not list"));
+            ep = new Endpoint(address, task.publishedPorts().get(0));
+        }
+        return new RunningInstance(id, app, release, node, ep, task.id(), task.at());
+    }
+
+    /** Waits until a task of {@code serviceId} runs with its ports published; a task that fails throws with Swarm's word. */
+    SwarmApi.TaskView awaitRunning(String serviceId, Duration timeout, String instanceId) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no task yet";
+        while (System.nanoTime() < deadline) {
+            for (SwarmApi.TaskView t : api.tasks()) {
+                if (!t.serviceId().equals(serviceId)) {
+                    continue;
+                }
+                if (t.running()) {
+                    return t;
+                }
+                if (t.ended()) {
+                    throw new BackendException("instance " + instanceId + ": its task " + t.state() + ": " + t.message());
+                }
+                last = t.state() + (t.message().isEmpty() ? "" : " (" + t.message() + ")");
+            }
+            sleep(200);
+        }
+        throw new BackendException("instance " + instanceId + ": its task did not run within " + timeout.toSeconds() + " s; "
+                + "last: " + last);
+    }
+
+    /** The id of this backend's service named {@code service}, if there is one. */
+    Optional<String> serviceId(String service) {
+        return api.services(ServiceSpecs.MANAGED, managed).stream().filter(s -> service.equals(s.getSpec().getName()))
+                .map(Service::getId).findFirst();
+    }
+
+    /** Waits until no task of service {@code serviceId} (removed) runs or stops any more. */
+    void awaitGone(String serviceId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (api.tasks().stream().noneMatch(t -> t.serviceId().equals(serviceId) && !t.ended())) {
+                return;
+            }
+            sleep(200);
+        }
+        LOG.warn("swarm: a task of service {} still ran {} s after the service's removal", serviceId, timeout.toSeconds());
+    }
+
+    List<NodeStatus> nodeStatus() {
+        return status;
+    }
+
+    /** Follows the service's log from now on, a line at a time; closing stops it. */
+    AutoCloseable follow(String service, Consumer<String> consumer) {
+        StringBuilder partial = new StringBuilder();
+        ResultCallback.Adapter<Frame> cb = new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(Frame frame) {
+                partial.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                for (int nl; (nl = partial.indexOf("\n")) >= 0; ) {
+                    consumer.accept(partial.substring(0, nl));
+                    partial.delete(0, nl + 1);
+                }
+            }
+        };
+        return api.docker.logServiceCmd(service).withFollow(true).withTail(0).withStdout(true).withStderr(true).exec(cb);
+    }
+
+    private void pollSafely() {
+        try {
+            poll();
+        } catch (RuntimeException e) {
+            LOG.debug("swarm: reading tasks and nodes failed: {}", e.getMessage());
+        }
+    }
+
+    private void poll() {
+        Instant at = Instant.now();
+        List<SwarmApi.NodeView> ns = api.nodes();
+        List<SwarmApi.TaskView> tasks = api.tasks();
+        Map<String, Map<String, String>> labelsOf = new java.util.HashMap<>();
+        for (Service s : api.services(ServiceSpecs.MANAGED, managed)) {
+            labelsOf.put(s.getId(), s.getSpec().getLabels());
+        }
+        Map<String, SwarmApi.TaskView> byId = new java.util.HashMap<>();
+        tasks.forEach(t -> byId.put(t.id(), t));
+        for (Map.Entry<String, String[]> e : tracked.entrySet()) {
+            String id = e.getKey();
+            SwarmApi.TaskView t = byId.get(e.getValue()[1]);
+            if (stopping.contains(id) || (t != null && !t.ended())) {
+                continue;
+            }
+            if (tracked.remove(id, e.getValue())) {
+                int code = t == null || t.exitCode() == null ? ExitInfo.UNKNOWN : t.exitCode();
+                String why = t == null ? "its service is gone" : "task " + t.state() + (t.message().isEmpty() ? "" : ": " + t.message());
+                LOG.warn("swarm: instance {} ended: {}", id, why);
+                listener.exited(id, e.getValue()[1], new ExitInfo(code, at, why));
+            }
+        }
+        List<NodeStatus> out = new ArrayList<>();
+        for (SwarmApi.NodeView n : ns) {
+            List<RunningInstance> there = new ArrayList<>();
+            for (SwarmApi.TaskView t : tasks) {
+                Map<String, String> l = labelsOf.get(t.serviceId());
+                if (l != null && t.running() && n.id().equals(t.nodeId())) {
+                    Endpoint ep = t.publishedPorts().isEmpty() ? null : new Endpoint(n.address(), t.publishedPorts().get(0));
+                    there.add(new RunningInstance(l.get(ServiceSpecs.INSTANCE), l.get(ServiceSpecs.APP), l.get(ServiceSpecs.RELEASE),
+                            l.get(ServiceSpecs.NODE), ep, t.id(), t.at()));
+                }
+            }
+            Instant contact = at;
+            String error = null;
+            if (n.ready()) {
+                downSince.remove(n.id());
+            } else {
+                contact = downSince.computeIfAbsent(n.id(), k -> at);
+                error = "swarm node " + n.state() + (n.message().isEmpty() ? "" : ": " + n.message());
+            }
+            out.add(new NodeStatus(berthId(n), contact, error, there));
+        }
+        nodes = ns;
+        status = List.copyOf(out);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted while waiting for the swarm", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

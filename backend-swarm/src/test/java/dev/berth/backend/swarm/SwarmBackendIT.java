@@ -1,0 +1,170 @@
+// The platform on a real 3-node swarm behind a real nginx: instances on every node, routed, respawned, adopted, logged.
+package dev.berth.backend.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.api.AppSpec;
+import dev.berth.api.BackendException;
+import dev.berth.api.InstanceRecord;
+import dev.berth.api.InstanceState;
+import dev.berth.api.Resources;
+import dev.berth.api.Routing;
+import dev.berth.api.Source;
+import dev.berth.core.Platform;
+import dev.berth.router.nginx.NginxRouter;
+import dev.berth.spi.LaunchRequest;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link SwarmBackend} under the platform, against {@link SwarmCluster} (three dockerds in network
+ * namespaces joined into a swarm) and nginx on 127.0.0.1. The app is busybox's httpd answering its
+ * instance id; requests go through nginx to each task's port on its node's address.
+ */
+class SwarmBackendIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final String DOMAIN = "hello.swarm.test";
+    @TempDir
+    static Path tmp;
+    private static SwarmCluster swarm;
+
+    @BeforeAll
+    static void up() throws Exception {
+        swarm = SwarmCluster.start(tmp.resolve("swarm"));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (swarm != null) {
+            swarm.close();
+        }
+    }
+
+    private static AppSpec hello(int instances) {
+        return AppSpec.builder("hello").source(new Source.Image(SwarmCluster.IMAGE))
+                .command(List.of("sh", "-c", "mkdir -p /www && echo \"$BERTH_INSTANCE_ID\" > /www/index.html && exec httpd -f -p $PORT -h /www"))
+                .env(AppSpec.PORT, AppSpec.RANDOM_PORT).instances(instances).resources(Resources.of(0.1, 16))
+                .routing(Routing.of(DOMAIN)).constraints(new dev.berth.api.Constraints(false, 2, Map.of())).build();
+    }
+
+    private static List<InstanceRecord> records(Platform p) {
+        return p.instances("hello").stream().map(dev.berth.api.Instance::record).toList();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** One GET through nginx; the instance id that answered. */
+    private static String get(int port) throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET / HTTP/1.1\r\nHost: " + DOMAIN + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (!text.startsWith("HTTP/1.1 200")) {
+                throw new AssertionError("through nginx: " + text.lines().findFirst().orElse(""));
+            }
+            return text.substring(text.indexOf("\r\n\r\n") + 4).strip();
+        }
+    }
+
+    private static Set<String> answering(int port) throws Exception {
+        Set<String> ids = new TreeSet<>();
+        for (int i = 0; i < 40; i++) {
+            ids.add(get(port));
+        }
+        return ids;
+    }
+
+    @Test
+    void sixInstancesOnThreeNodesAreRoutedRespawnedAndAdoptedByTheNextPlatform() throws Exception {
+        int http = freePort();
+        SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).build();
+        assertThat(backend.nodes()).hasSize(3);
+        Platform p = Platform.builder().cluster(backend.nodes()).backend(backend)
+                .router(NginxRouter.builder().prefix(tmp.resolve("nginx")).httpPort(http).keepRunningOnClose(true).build())
+                .stateDir(tmp.resolve("state")).build();
+        Map<String, String> handles;
+        try {
+            p.deploy(hello(6));
+            await().atMost(WAIT).until(() -> records(p).stream().filter(r -> r.state() == InstanceState.HEALTHY).count() == 6);
+            List<InstanceRecord> six = records(p);
+            assertThat(six.stream().collect(Collectors.groupingBy(InstanceRecord::node, Collectors.counting())))
+                    .as("two on each node (at most 2 per node)").hasSize(3).allSatisfy((node, n) -> assertThat(n).isEqualTo(2));
+            assertThat(six).allSatisfy(r -> assertThat(r.endpoint().host()).startsWith("10.214.0."));
+            await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).size() == 6);
+            assertThat(swarm.docker(1, "service", "ls", "--format", "{{.Name}}").lines().filter(l -> l.startsWith("berth-hello-")))
+                    .hasSize(6);
+
+            // a task that ends is respawned by Berth as a new service, on the node Berth chose
+            String victim = six.get(0).id();
+            swarm.docker(1, "service", "rm", "berth-" + victim);
+            await().atMost(WAIT).until(() -> records(p).stream().anyMatch(r -> r.id().equals(victim)
+                    && r.state() == InstanceState.HEALTHY && r.restarts() == 1));
+            await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).size() == 6);
+            assertThat(p.logs(victim, 10)).as("the task's own log, through the manager").isNotNull();
+
+            handles = records(p).stream().collect(Collectors.toMap(InstanceRecord::id, InstanceRecord::handle));
+        } finally {
+            p.close(); // the services keep running, nginx keeps serving
+        }
+        assertThat(answering(http)).hasSize(6);
+
+        SwarmBackend again = SwarmBackend.builder().manager(swarm.socket(2)).build(); // another manager of the same swarm
+        Platform next = Platform.builder().cluster(again.nodes()).backend(again)
+                .router(NginxRouter.builder().prefix(tmp.resolve("nginx")).httpPort(http).build())
+                .stateDir(tmp.resolve("state")).build();
+        try {
+            await().atMost(WAIT).until(() -> records(next).stream().filter(r -> r.state() == InstanceState.HEALTHY).count() == 6);
+            assertThat(records(next).stream().collect(Collectors.toMap(InstanceRecord::id, InstanceRecord::handle)))
+                    .as("the same tasks, adopted, none restarted").isEqualTo(handles);
+            assertThat(answering(http)).hasSize(6);
+            next.scale("hello", dev.berth.api.Instances.of(2));
+            await().atMost(WAIT).until(() -> records(next).size() == 2);
+            await().atMost(WAIT).until(() -> swarm.docker(1, "service", "ls", "--format", "{{.Name}}").lines()
+                    .filter(l -> l.startsWith("berth-hello-")).count() == 2);
+            await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).size() == 2);
+            next.remove("hello");
+            await().atMost(WAIT).until(() -> swarm.docker(1, "service", "ls", "-q").isBlank());
+        } finally {
+            next.stopAll(Duration.ofSeconds(30));
+            next.close();
+        }
+    }
+
+    @Test
+    void anAppWithoutAnImageOrOnANodeOutsideTheSwarmIsRefusedNamingWhy() {
+        try (SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).build()) {
+            AppSpec noImage = AppSpec.builder("plain").command(List.of("sleep", "60")).build();
+            assertThatThrownBy(() -> backend.start(new LaunchRequest("plain-1", backend.nodes().get(0).id(), noImage, "r1-a")))
+                    .isInstanceOf(BackendException.class).hasMessageContaining("runs images; give it source.image");
+            assertThatThrownBy(() -> backend.start(new LaunchRequest("hello-1", "nowhere", hello(1), "r1-a")))
+                    .isInstanceOf(BackendException.class).hasMessageContaining("node 'nowhere' is not a node of the swarm");
+        }
+        assertThatThrownBy(() -> SwarmBackend.builder().manager("http://x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unix:///PATH or tcp://HOST:PORT");
+        assertThatThrownBy(() -> SwarmBackend.builder().name("Bad Name")).hasMessageContaining("1-20 of a-z 0-9 -");
+    }
+}
