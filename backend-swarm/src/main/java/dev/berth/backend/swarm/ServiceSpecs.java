@@ -29,7 +29,8 @@ import java.util.Map;
  * ({@code node.id==...}), never restarted by Swarm (Berth respawns), each {@code RANDOM_PORT} env
  * value a container port from {@value #FIRST_PORT} up published in host mode on a port the node
  * picks (Swarm's ingress mesh and VIPs need IPVS: endpoint mode dnsrr, no ingress), cpu and memory
- * as limits and reservations, and Berth's labels on the service and its containers. Stateless.
+ * as limits and reservations, Docker's init as PID 1 (a stop's SIGTERM reaches the app), and
+ * Berth's labels on the service and its containers. Stateless.
  */
 final class ServiceSpecs {
     /** The container port of an instance's first {@code RANDOM_PORT} value; the next ones follow it. */
@@ -86,7 +87,8 @@ final class ServiceSpecs {
                         .withPublishMode(PortConfig.PublishMode.host));
             }
         });
-        ContainerSpec container = new ContainerSpec().withImage(image).withEnv(env).withLabels(labels)
+        // under Docker's init (tini): SIGTERM reaches the app even when its command is PID 1, and zombies are reaped
+        ContainerSpec container = new ContainerSpec().withImage(image).withEnv(env).withLabels(labels).withInit(true)
                 .withStopGracePeriod(GRACE.toNanos());
         if (!app.command().isEmpty()) {
             container = container.withCommand(app.command());

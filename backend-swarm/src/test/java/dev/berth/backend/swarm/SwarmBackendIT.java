@@ -64,8 +64,17 @@ class SwarmBackendIT {
                 .routing(Routing.of(DOMAIN)).constraints(new dev.berth.api.Constraints(false, 2, Map.of())).build();
     }
 
-    private static List<InstanceRecord> records(Platform p) {
-        return p.instances("hello").stream().map(dev.berth.api.Instance::record).toList();
+    /** The app's instance records now (one removed between the listing and its read is left out). */
+    static List<InstanceRecord> records(Platform p) {
+        List<InstanceRecord> out = new java.util.ArrayList<>();
+        for (dev.berth.api.Instance i : p.instances("hello")) {
+            try {
+                out.add(i.record());
+            } catch (dev.berth.api.NotFoundException gone) {
+                // stopped meanwhile
+            }
+        }
+        return out;
     }
 
     private static int freePort() throws Exception {
@@ -166,5 +175,75 @@ class SwarmBackendIT {
         assertThatThrownBy(() -> SwarmBackend.builder().manager("http://x")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unix:///PATH or tcp://HOST:PORT");
         assertThatThrownBy(() -> SwarmBackend.builder().name("Bad Name")).hasMessageContaining("1-20 of a-z 0-9 -");
+    }
+
+    /** A bounded load through nginx: {@code clients} threads, a fresh connection per request, until stopped or 3 minutes. */
+    static final class Load implements AutoCloseable {
+        final java.util.concurrent.atomic.LongAdder ok = new java.util.concurrent.atomic.LongAdder();
+        final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        private final List<Thread> threads = new java.util.ArrayList<>();
+
+        Load(int port, int clients) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            for (int i = 0; i < clients; i++) {
+                Thread t = new Thread(() -> {
+                    while (!stop.get() && System.nanoTime() < deadline) {
+                        try {
+                            get(port);
+                            ok.increment();
+                        } catch (Exception | AssertionError e) {
+                            failures.add(e.toString());
+                        }
+                    }
+                }, "load-" + i);
+                t.setDaemon(true);
+                threads.add(t);
+                t.start();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(15_000);
+            }
+        }
+    }
+
+    @Test
+    void aRollingUpdateOnTheSwarmUnderLoadFailsNoRequest() throws Exception {
+        int http = freePort();
+        SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).name("roll").build();
+        Platform p = Platform.builder().cluster(backend.nodes()).backend(backend)
+                .router(NginxRouter.builder().prefix(tmp.resolve("nginx-roll")).httpPort(http).build())
+                .stateDir(tmp.resolve("state-roll")).build();
+        try {
+            p.deploy(hello(6).toBuilder().env("GREETING", "one").build());
+            await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).size() == 6);
+            String first = p.app("hello").release();
+            Load load = new Load(http, 4);
+            try {
+                await().atMost(WAIT).until(() -> load.ok.sum() > 200);
+                p.deploy(hello(6).toBuilder().env("GREETING", "two").build());
+                await().atMost(WAIT).until(() -> !p.app("hello").release().equals(first) && records(p).size() == 6
+                        && records(p).stream().allMatch(r -> r.release().equals(p.app("hello").release())
+                                && r.state() == InstanceState.HEALTHY));
+                await().atMost(WAIT).until(() -> swarm.docker(1, "service", "ls", "--format", "{{.Name}}").lines()
+                        .filter(l -> l.startsWith("roll-hello-")).count() == 6);
+                long seen = load.ok.sum();
+                await().atMost(WAIT).until(() -> load.ok.sum() > seen + 200);
+            } finally {
+                load.close();
+            }
+            org.slf4j.LoggerFactory.getLogger(SwarmBackendIT.class).info("rolling update on the swarm: {} requests ok, {} failed",
+                    load.ok.sum(), load.failures.size());
+            assertThat(load.failures).as("failed requests of %d", load.ok.sum()).isEmpty();
+            assertThat(answering(http)).hasSize(6).allSatisfy(id -> assertThat(records(p)).extracting(InstanceRecord::id).contains(id));
+        } finally {
+            p.stopAll(Duration.ofSeconds(30));
+            p.close();
+        }
     }
 }
