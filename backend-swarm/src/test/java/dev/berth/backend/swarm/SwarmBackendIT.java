@@ -57,7 +57,7 @@ class SwarmBackendIT {
         }
     }
 
-    private static AppSpec hello(int instances) {
+    static AppSpec hello(int instances) {
         return AppSpec.builder("hello").source(new Source.Image(SwarmCluster.IMAGE))
                 .command(List.of("sh", "-c", "mkdir -p /www && echo \"$BERTH_INSTANCE_ID\" > /www/index.html && exec httpd -f -p $PORT -h /www"))
                 .env(AppSpec.PORT, AppSpec.RANDOM_PORT).instances(instances).resources(Resources.of(0.1, 16))
@@ -99,7 +99,7 @@ class SwarmBackendIT {
         }
     }
 
-    private static Set<String> answering(int port) throws Exception {
+    static Set<String> answering(int port) throws Exception {
         Set<String> ids = new TreeSet<>();
         for (int i = 0; i < 40; i++) {
             ids.add(get(port));
