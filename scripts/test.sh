@@ -15,6 +15,8 @@ start=$(date +%s)
 # openssh-server, iproute2: the SSH backend's tests run real sshd hosts, each in a network
 # namespace of its own (ip netns, veth) with its own config, host key and base dir; ssh-keygen
 # (openssh-client, pulled in by openssh-server) makes their keys. busybox httpd is their web app.
+# The swarm backend's tests start three more dockerds, each in a network namespace (iproute2,
+# nsenter from util-linux, iptables and tini from docker.io's dependencies), joined into a swarm.
 # chromium, chromium-driver, fonts-liberation: the web page's tests drive headless Chromium through
 # ChromeDriver (Selenium), and its screenshots need a font.
 packages=(util-linux procps git nginx haproxy openssl docker.io busybox-static openssh-server iproute2
