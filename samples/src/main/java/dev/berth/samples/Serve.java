@@ -100,6 +100,12 @@ public final class Serve implements Callable<Integer> {
                     + "has no value: " + ServeBackends.DEFAULT_DOCKER + ") or tcp://HOST:PORT with --docker-tls")
     String docker;
 
+    @Option(names = "--swarm", paramLabel = "URL",
+            description = "run the apps as services on the Docker Swarm whose manager's Engine API this is: unix:///PATH "
+                    + "or tcp://HOST:PORT (each instance a service pinned to the node Berth places it on; apps need "
+                    + "source.image; docs/swarm.md)")
+    String swarm;
+
     @Option(names = "--docker-tls", paramLabel = "DIR",
             description = "ca.pem, cert.pem and key.pem for a tcp:// --docker address (as Docker's DOCKER_CERT_PATH)")
     Path dockerTls;
@@ -209,6 +215,8 @@ public final class Serve implements Callable<Integer> {
         PlatformBuilder builder = Platform.builder().dataDir(root.resolve("platform")).backend(backend);
         if (backend instanceof DockerBackend engine) {
             builder.node(engine.nodeSpec());
+        } else if (backend instanceof dev.berth.backend.swarm.SwarmBackend sw) {
+            builder.cluster(sw.nodes());
         } else if (checked.hosts() == null) {
             builder.node(NodeSpec.of("local", Resources.builder().cpu(Runtime.getRuntime().availableProcessors()).build()));
         } else {
@@ -341,7 +349,7 @@ public final class Serve implements Callable<Integer> {
         }
         System.out.println("Serve: running " + specs.size() + " app(s) from " + manifests + "; Ctrl-C to stop.");
         ManifestReload reload = new ManifestReload(platform, manifests, cluster, specs, System.out, spec -> {
-            ServeBackends.apps(docker != null, List.of(spec)); // an image needs --docker; setup is refused with it
+            ServeBackends.apps(this, List.of(spec)); // an image needs --docker or --swarm; setup is refused with them
             platform.check(spec);
         });
         try {

@@ -47,10 +47,44 @@ final class ServeBackends {
      * must answer, else the message says how to start it.
      */
     static void check(Serve s, List<AppSpec> specs) {
+        swarmFlags(s.swarm, s.docker, s.hostsFile);
         flags(s.docker, s.dockerTls, s.hostsFile);
-        apps(s.docker != null, specs);
+        apps(s, specs);
         if (s.docker != null) {
             ping(s.docker, s.dockerTls);
+        }
+    }
+
+    /** {@code --swarm}: an allowed address, and not with {@code --docker} or {@code --hosts}. */
+    static void swarmFlags(String swarm, String docker, Path hosts) {
+        if (swarm == null) {
+            return;
+        }
+        if (docker != null || hosts != null) {
+            throw new IllegalArgumentException("--swarm cannot go with " + (docker != null ? "--docker" : "--hosts " + hosts)
+                    + ": the apps run on one backend: a swarm (--swarm), one Docker Engine (--docker) or SSH hosts (--hosts)");
+        }
+        if (!UNIX.matcher(swarm).matches() && !TCP.matcher(swarm).matches()) {
+            throw new IllegalArgumentException("--swarm: '" + swarm + "' is not allowed; use the Engine API of a swarm manager: "
+                    + "unix:///PATH or tcp://HOST:PORT");
+        }
+    }
+
+    /** Each app can run on the backend Serve's flags choose. */
+    static void apps(Serve s, List<AppSpec> specs) {
+        if (s.swarm == null) {
+            apps(s.docker != null, specs);
+            return;
+        }
+        for (AppSpec spec : specs) {
+            if (!(spec.source() instanceof Source.Image)) {
+                throw new IllegalArgumentException("app '" + spec.name() + "': --swarm runs images: give the app source.image "
+                        + "(a build from git or a directory is not there yet on the swarm)");
+            }
+            if (!spec.setup().isEmpty()) {
+                throw new IllegalArgumentException("app '" + spec.name() + "': setup is not allowed with --swarm: build it into "
+                        + "the image instead (RUN in the Dockerfile)");
+            }
         }
     }
 
@@ -149,6 +183,12 @@ final class ServeBackends {
 
     /** Local processes under {@code root/instances}, the SSH hosts of --hosts, or the Docker Engine of --docker. */
     static Backend build(Serve s, Path root, List<SshHost> hosts) {
+        if (s.swarm != null) {
+            dev.berth.backend.swarm.SwarmBackend swarm = dev.berth.backend.swarm.SwarmBackend.builder().manager(s.swarm).build();
+            System.out.println("Serve: the apps run as services on the Docker Swarm of " + s.swarm + " (" + swarm.nodes().size()
+                    + " node(s))");
+            return swarm;
+        }
         if (s.docker != null) {
             DockerBackend docker = docker(s.docker, s.dockerTls, dockerNode(root));
             try {

@@ -102,4 +102,18 @@ class ServeBackendsTest {
         assertThat(a).matches("docker-[0-9a-f]{8}").isEqualTo(ServeBackends.dockerNode(tmp.resolve("x/../a")));
         assertThat(ServeBackends.dockerNode(tmp.resolve("b"))).isNotEqualTo(a);
     }
+
+    @Test
+    void swarmFlagsAreAnEngineAddressAndGoWithNoOtherBackend() {
+        ServeBackends.swarmFlags(null, null, null);
+        ServeBackends.swarmFlags("unix:///run/swarm/manager.sock", null, null);
+        ServeBackends.swarmFlags("tcp://10.0.0.5:2375", null, null);
+        assertThatThrownBy(() -> ServeBackends.swarmFlags("http://10.0.0.5", null, null))
+                .hasMessage("--swarm: 'http://10.0.0.5' is not allowed; use the Engine API of a swarm manager: unix:///PATH or "
+                        + "tcp://HOST:PORT");
+        assertThatThrownBy(() -> ServeBackends.swarmFlags("unix:///a.sock", "unix:///b.sock", null))
+                .hasMessageStartingWith("--swarm cannot go with --docker");
+        assertThatThrownBy(() -> ServeBackends.swarmFlags("unix:///a.sock", null, Path.of("hosts.yml")))
+                .hasMessageStartingWith("--swarm cannot go with --hosts hosts.yml");
+    }
 }

@@ -24,9 +24,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #close()} stops every daemon (their containers with them) and removes it all. Needs root,
  * iproute2, iptables, dockerd and the host's engine with {@code berth-test/busybox:2}.
  */
-final class SwarmCluster implements AutoCloseable {
+public final class SwarmCluster implements AutoCloseable {
     /** The test image as the swarm's tasks name it. */
-    static final String IMAGE = "127.0.0.1:1/berth-test/busybox:2";
+    public static final String IMAGE = "127.0.0.1:1/berth-test/busybox:2";
     private static final String HOST_IMAGE = "berth-test/busybox:2";
     private static final String BRIDGE = "bswarm0";
     static final int NODES = 3;
@@ -38,7 +38,7 @@ final class SwarmCluster implements AutoCloseable {
     }
 
     /** The swarm, up and joined, under {@code dir}. */
-    static SwarmCluster start(Path dir) throws Exception {
+    public static SwarmCluster start(Path dir) throws Exception {
         removeLeftovers();
         SwarmCluster c = new SwarmCluster(dir);
         try {
@@ -51,7 +51,7 @@ final class SwarmCluster implements AutoCloseable {
     }
 
     /** The Docker API of node {@code n} (1-3). */
-    String socket(int n) {
+    public String socket(int n) {
         return "unix://" + dir.resolve("node-" + n).resolve("docker.sock");
     }
 
@@ -115,7 +115,7 @@ final class SwarmCluster implements AutoCloseable {
     }
 
     /** Runs the docker CLI against node {@code n}; returns its output, failing the test unless it exits 0. */
-    String docker(int n, String... args) throws Exception {
+    public String docker(int n, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("docker", "-H", socket(n)));
         cmd.addAll(List.of(args));
         return run(cmd);

@@ -1,0 +1,109 @@
+// Serve --swarm: a manifest folder runs as services on a real 3-node swarm, routed by nginx; apps it cannot run are refused.
+package dev.berth.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.backend.swarm.SwarmCluster;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServeSwarmIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final String DOMAIN = "hello.swarm.test";
+    @TempDir
+    Path tmp;
+    private SwarmCluster swarm;
+    private JavaMain serve;
+
+    @AfterEach
+    void down() throws Exception {
+        if (serve != null) {
+            serve.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        Path pid = tmp.resolve("state/router-nginx/nginx.pid");
+        if (Files.exists(pid)) {
+            ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).ifPresent(ProcessHandle::destroy);
+        }
+        if (swarm != null) {
+            swarm.close();
+        }
+    }
+
+    private static String get(int port) throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET / HTTP/1.1\r\nHost: " + DOMAIN + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(text).startsWith("HTTP/1.1 200");
+            return text.substring(text.indexOf("\r\n\r\n") + 4).strip();
+        }
+    }
+
+    @Test
+    void aManifestFolderRunsOnTheSwarmBehindNginxAndACommandWithoutAnImageIsRefused() throws Exception {
+        swarm = SwarmCluster.start(tmp.resolve("swarm"));
+        Path apps = Files.createDirectories(tmp.resolve("apps"));
+        Files.writeString(apps.resolve("hello.yml"), """
+                apps:
+                  hello:
+                    source: {image: "%s"}
+                    command: [sh, -c, 'mkdir -p /www && echo "$BERTH_INSTANCE_ID" > /www/index.html && exec httpd -f -p $PORT -h /www']
+                    env: {PORT: RANDOM_PORT}
+                    instances: 3
+                    routing: {domains: [%s]}
+                """.formatted(SwarmCluster.IMAGE, DOMAIN));
+        int http = TestTools.freePort();
+        serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(), "--state",
+                tmp.resolve("state").toString(), "--router", "nginx", "--http-port", Integer.toString(http),
+                "--swarm", swarm.socket(1));
+        Set<String> ids = new TreeSet<>();
+        try {
+            await().atMost(WAIT).ignoreExceptions().until(() -> {
+                for (int i = 0; i < 30; i++) {
+                    ids.add(get(http));
+                }
+                return ids.size() == 3;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(String.join("\n", serve.lines()), e);
+        }
+        assertThat(ids).containsExactly("hello-1", "hello-2", "hello-3");
+        assertThat(serve.count("run as services on the Docker Swarm of " + swarm.socket(1) + " (3 node(s))")).isEqualTo(1);
+        assertThat(swarm.docker(2, "service", "ls", "--format", "{{.Name}}").lines().sorted().toList())
+                .containsExactly("berth-hello-1", "berth-hello-2", "berth-hello-3");
+        serve.terminate(); // the services keep running, nginx keeps serving
+        assertThat(get(http)).startsWith("hello-");
+
+        Files.writeString(apps.resolve("hello.yml"), """
+                apps:
+                  plain:
+                    command: [sleep, "60"]
+                """);
+        JavaMain refused = new JavaMain(tmp.resolve("refused.out"), Serve.class, "--manifests", apps.toString(), "--state",
+                tmp.resolve("state2").toString(), "--router", "none", "--swarm", swarm.socket(1));
+        assertThat(refused.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(refused.process.exitValue()).isEqualTo(2);
+        assertThat(String.join("\n", refused.lines())).contains("app 'plain': --swarm runs images: give the app source.image")
+                .contains("nothing was changed");
+        JavaMain both = new JavaMain(tmp.resolve("both.out"), Serve.class, "--manifests", apps.toString(), "--state",
+                tmp.resolve("state3").toString(), "--router", "none", "--swarm", swarm.socket(1), "--docker");
+        assertThat(both.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(String.join("\n", both.lines())).contains("--swarm cannot go with --docker");
+    }
+}
