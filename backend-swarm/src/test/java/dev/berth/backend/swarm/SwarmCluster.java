@@ -17,17 +17,16 @@ import java.util.concurrent.TimeUnit;
  * (10.214.0.1/24 in the root namespace) by a veth pair, the node at {@code 10.214.0.1N}, with a
  * {@code dockerd} of its own (data root, exec root, socket and pid file under the test's folder)
  * entered with {@code nsenter --net} only ({@code ip netns exec} would remount /sys and dockerd
- * could not find its cgroups). Each node has the test image, loaded from the host's engine and
- * tagged under {@link #IMAGE}: Swarm's agents always try to pull a task's image, and a name under
+ * could not find its cgroups). Each node has the test image, a busybox root file system imported
+ * under {@link #IMAGE}: Swarm's agents always try to pull a task's image, and a name under
  * 127.0.0.1:1 fails at once (nothing listens there) where a Docker Hub name would wait for a DNS
  * time-out, so each node uses its loaded copy. {@link #cut(int)} takes a node's link down;
  * {@link #close()} stops every daemon (their containers with them) and removes it all. Needs root,
- * iproute2, iptables, dockerd and the host's engine with {@code berth-test/busybox:2}.
+ * iproute2, iptables, dockerd, tini (Docker's init) and /bin/busybox; not the host's own engine.
  */
 public final class SwarmCluster implements AutoCloseable {
     /** The test image as the swarm's tasks name it. */
     public static final String IMAGE = "127.0.0.1:1/berth-test/busybox:2";
-    private static final String HOST_IMAGE = "berth-test/busybox:2";
     private static final String BRIDGE = "bswarm0";
     static final int NODES = 3;
     private final Path dir;
@@ -90,14 +89,27 @@ public final class SwarmCluster implements AutoCloseable {
         for (int n = 2; n <= NODES; n++) {
             docker(n, "swarm", "join", "--token", token, "--advertise-addr", address(n), address(1) + ":2377");
         }
+        Path tar = busyboxRoot();
         for (int n = 1; n <= NODES; n++) {
-            Process save = new ProcessBuilder("docker", "save", HOST_IMAGE).start();
-            Process load = new ProcessBuilder("docker", "-H", socket(n), "load", "-q").redirectErrorStream(true).start();
-            save.getInputStream().transferTo(load.getOutputStream());
-            load.getOutputStream().close();
-            assertThat(load.waitFor(60, TimeUnit.SECONDS) && load.exitValue() == 0).as("image loaded on node %d", n).isTrue();
-            docker(n, "tag", HOST_IMAGE, IMAGE);
+            docker(n, "import", "--change", "ENV PATH=/bin", tar.toString(), IMAGE);
         }
+    }
+
+    /** A root file system of Debian's /bin/busybox (busybox-static) and the applets the tests' apps use, as a tar. */
+    private Path busyboxRoot() throws Exception {
+        Path busybox = Path.of("/bin/busybox");
+        assertThat(busybox).as("the swarm tests need /bin/busybox from Debian's busybox-static (scripts/test.sh installs it)")
+                .isRegularFile();
+        Path root = Files.createDirectories(dir.resolve("busybox-root"));
+        Files.createDirectories(root.resolve("bin"));
+        Files.createDirectories(root.resolve("tmp"));
+        Files.copy(busybox, root.resolve("bin/busybox"));
+        for (String applet : List.of("sh", "mkdir", "echo", "cat", "httpd", "sleep", "ls")) {
+            Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
+        }
+        Path tar = dir.resolve("busybox-root.tar");
+        run(List.of("tar", "-C", root.toString(), "-cf", tar.toString(), "."));
+        return tar;
     }
 
     private void awaitDaemon(int n) throws Exception {
