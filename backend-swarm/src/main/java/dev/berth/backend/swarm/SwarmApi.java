@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One swarm manager's Engine API. Services are created and removed through docker-java; tasks and
+ * One swarm manager's Engine API (or a node's own, for exec). Services are created and removed through docker-java; tasks and
  * nodes are read as JSON straight from the API ({@code GET /tasks}, {@code GET /nodes}), since
  * docker-java's task model lacks the ports a task publishes in host mode. Every failure is a
  * {@link BackendException} naming the call and the manager. Thread-safe.
@@ -37,7 +37,7 @@ final class SwarmApi implements AutoCloseable {
 
     /** A task as the backend reads it. */
     record TaskView(String id, String serviceId, String nodeId, String state, String desiredState, Integer exitCode,
-                    String message, List<Integer> publishedPorts, Instant at) {
+                    String message, List<Integer> publishedPorts, Instant at, String containerId) {
         boolean running() {
             return "running".equals(state);
         }
@@ -104,7 +104,8 @@ final class SwarmApi implements AutoCloseable {
             JsonNode exit = status.path("ContainerStatus").path("ExitCode");
             out.add(new TaskView(t.path("ID").asText(), t.path("ServiceID").asText(), t.path("NodeID").asText(null),
                     status.path("State").asText(), t.path("DesiredState").asText(), exit.isNumber() ? exit.asInt() : null,
-                    status.path("Err").asText(status.path("Message").asText("")), ports, instant(status.path("Timestamp").asText(null))));
+                    status.path("Err").asText(status.path("Message").asText("")), ports, instant(status.path("Timestamp").asText(null)),
+                    status.path("ContainerStatus").path("ContainerID").asText(null)));
         }
         return out;
     }

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * their states, read every {@link #POLL}, are the liveness {@link #nodeStatus()} reports. Labels
  * on each service name its app, release, instance and node, so a restarted platform adopts them
  * ({@link #list()}). Apps run images ({@code source.image}): the image must be on the nodes or in a
- * registry they reach. Thread-safe.
+ * registry they reach. Logs come through the manager; {@code exec} through the node's own Engine
+ * API, when {@link Builder#engine} gives it. Thread-safe.
  */
 public final class SwarmBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmBackend.class);
@@ -46,10 +47,14 @@ public final class SwarmBackend implements Backend {
     private final SwarmApi api;
     private final String name;
     private final SwarmWatch watch;
+    private final Map<String, SwarmApi> engines = new java.util.LinkedHashMap<>();
+    private final SwarmExec exec;
 
     private SwarmBackend(Builder b) {
         this.api = new SwarmApi(b.manager);
         this.name = b.name;
+        b.engines.forEach((node, url) -> engines.put(node, new SwarmApi(url)));
+        this.exec = new SwarmExec(engines);
         this.watch = new SwarmWatch(api, name);
         try {
             watch.start();
@@ -172,8 +177,9 @@ public final class SwarmBackend implements Backend {
 
             @Override
             public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
-                throw new BackendException("instance '" + instanceId + "': exec on the swarm backend needs the node's own "
-                        + "Engine API, which this backend does not reach yet");
+                SwarmApi.TaskView task = watch.task(instanceId).filter(SwarmApi.TaskView::running)
+                        .orElseThrow(() -> new BackendException("instance '" + instanceId + "' does not run on the swarm"));
+                return exec.exec(instanceId, watch.berthNodeOf(task.nodeId()), task.containerId(), argv, timeout);
             }
 
             @Override
@@ -188,14 +194,29 @@ public final class SwarmBackend implements Backend {
     public void close() {
         watch.close();
         api.close();
+        engines.values().forEach(SwarmApi::close);
     }
 
     /** Builds a {@link SwarmBackend}. */
     public static final class Builder {
         private String manager;
         private String name = "berth";
+        private final Map<String, String> engines = new java.util.LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * The Engine API of node {@code node} (its platform id: {@code berth.node} label or Swarm
+         * id), for {@code exec} in the containers that run there (a swarm manager has no exec).
+         */
+        public Builder engine(String node, String url) {
+            if (url == null || !(url.startsWith("unix:///") || url.startsWith("tcp://"))) {
+                throw new IllegalArgumentException("engine of node " + node + ": '" + url + "' is not allowed: unix:///PATH or "
+                        + "tcp://HOST:PORT");
+            }
+            engines.put(Objects.requireNonNull(node, "node"), url);
+            return this;
         }
 
         /** A swarm manager's Engine API: {@code unix:///var/run/docker.sock} or {@code tcp://HOST:2375}. */

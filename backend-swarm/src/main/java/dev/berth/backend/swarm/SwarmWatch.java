@@ -69,6 +69,20 @@ final class SwarmWatch implements AutoCloseable {
         return nodes.stream().filter(n -> berthId(n).equals(berthNode)).map(SwarmApi.NodeView::id).findFirst();
     }
 
+    /** The task the instance runs as, as the manager reports it now. */
+    Optional<SwarmApi.TaskView> task(String instanceId) {
+        Optional<String> handle = handleOf(instanceId);
+        if (handle.isEmpty()) {
+            return Optional.empty();
+        }
+        return api.tasks().stream().filter(t -> t.id().equals(handle.get())).findFirst();
+    }
+
+    /** The platform's id of the Swarm node {@code swarmNodeId}, or that id when the swarm no longer lists it. */
+    String berthNodeOf(String swarmNodeId) {
+        return nodes.stream().filter(n -> n.id().equals(swarmNodeId)).map(SwarmWatch::berthId).findFirst().orElse(swarmNodeId);
+    }
+
     void onExit(Backend.ExitListener l) {
         this.listener = l;
     }

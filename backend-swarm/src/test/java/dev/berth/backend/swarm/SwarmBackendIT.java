@@ -110,7 +110,11 @@ class SwarmBackendIT {
     @Test
     void sixInstancesOnThreeNodesAreRoutedRespawnedAndAdoptedByTheNextPlatform() throws Exception {
         int http = freePort();
-        SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).build();
+        SwarmBackend.Builder b = SwarmBackend.builder().manager(swarm.socket(1));
+        for (int n = 1; n <= SwarmCluster.NODES; n++) { // each node's own engine, for exec
+            b.engine(swarm.docker(n, "info", "--format", "{{.Swarm.NodeID}}").strip(), swarm.socket(n));
+        }
+        SwarmBackend backend = b.build();
         assertThat(backend.nodes()).hasSize(3);
         Platform p = Platform.builder().cluster(backend.nodes()).backend(backend)
                 .router(NginxRouter.builder().prefix(tmp.resolve("nginx")).httpPort(http).keepRunningOnClose(true).build())
@@ -134,6 +138,10 @@ class SwarmBackendIT {
                     && r.state() == InstanceState.HEALTHY && r.restarts() == 1));
             await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).size() == 6);
             assertThat(p.logs(victim, 10)).as("the task's own log, through the manager").isNotNull();
+            dev.berth.api.ExecResult inside = p.exec(victim, List.of("cat", "/www/index.html"));
+            assertThat(inside.exitCode()).isZero();
+            assertThat(inside.output().strip()).as("exec in the task's container, on its node's engine").isEqualTo(victim);
+            assertThat(p.exec(victim, List.of("sh", "-c", "exit 3")).exitCode()).isEqualTo(3);
 
             handles = records(p).stream().collect(Collectors.toMap(InstanceRecord::id, InstanceRecord::handle));
         } finally {

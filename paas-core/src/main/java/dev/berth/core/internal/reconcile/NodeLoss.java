@@ -118,8 +118,11 @@ final class NodeLoss extends Room {
             loop.workers().execute(() -> {
                 try {
                     w.backend().stop(ri.instanceId(), grace);
-                    loop.post(() -> state.emit(new PlatformEvent.StaleInstanceStopped(w.clock().instant(), ri.app(), ri.instanceId(),
-                            s.node())));
+                    loop.post(() -> {
+                        // a report taken before this stop may still list it: such a report must not stop it again
+                        state.retired.put(ri.instanceId(), w.clock().instant());
+                        state.emit(new PlatformEvent.StaleInstanceStopped(w.clock().instant(), ri.app(), ri.instanceId(), s.node()));
+                    });
                 } catch (Throwable e) {
                     log.warn("stopping stale instance {} on node {} failed: {}", ri.instanceId(), s.node(), e.toString());
                 } finally {

@@ -140,6 +140,7 @@ class ReconcilerNodesTest {
         h.until(() -> !h.events(PlatformEvent.NodeUp.class).isEmpty());
         h.during(Duration.ofMillis(600), () -> !h.backend.stops.contains(lost.id())); // the router may still send to it
         assertThat(h.backend.running).containsKey(lost.id());
+        List<dev.berth.spi.NodeStatus> stale = h.backend.nodeStatus(); // n1 still lists the lost instance
         h.releaseRouter();
         h.until(() -> h.backend.stops.contains(lost.id()));
         assertThat(h.router.routed(DOMAIN)).doesNotContain(lost.endpoint());
@@ -147,5 +148,13 @@ class ReconcilerNodesTest {
         h.until(() -> !h.events(PlatformEvent.StaleInstanceStopped.class).isEmpty());
         assertThat(h.events(PlatformEvent.StaleInstanceStopped.class)).extracting(PlatformEvent.StaleInstanceStopped::instance)
                 .containsExactly(lost.id());
+
+        // a slow heartbeat's report, taken before that stop, still lists it: it is not stopped again
+        h.backend.frozen = stale;
+        h.advance(Duration.ofMillis(300));
+        h.backend.frozen = null;
+        h.advance(Duration.ofMillis(300));
+        assertThat(h.events(PlatformEvent.StaleInstanceStopped.class)).hasSize(1);
+        assertThat(h.backend.stops).filteredOn(lost.id()::equals).hasSize(1);
     }
 }
