@@ -23,6 +23,12 @@ public interface App {
     /** Its instances, as the control loop last saw them. */
     List<Instance> instances();
 
+    /**
+     * Its instances' records, all from the control loop's last view at once: unlike reading each of
+     * {@link #instances()} in turn, none can be gone (removed meanwhile) when it is read.
+     */
+    List<InstanceRecord> records();
+
     /** Changes the instance count. */
     void scale(Instances instances);
 

@@ -4,6 +4,7 @@ package dev.berth.core;
 import dev.berth.api.App;
 import dev.berth.api.AppSpec;
 import dev.berth.api.Instance;
+import dev.berth.api.InstanceRecord;
 import dev.berth.api.Instances;
 import dev.berth.api.InvalidSpecException;
 import dev.berth.core.internal.reconcile.Reconciler;
@@ -44,6 +45,12 @@ final class AppHandle implements App {
     @Override
     public List<Instance> instances() {
         return platform.instances(name);
+    }
+
+    @Override
+    public List<InstanceRecord> records() {
+        platform.appRecord(name); // an app that is gone is an error, as for the other reads
+        return reconciler.view().instancesOf(name);
     }
 
     @Override

@@ -120,7 +120,7 @@ final class EventJobs {
     private Map<String, Up> readyNow(String app) {
         Map<String, Up> out = new LinkedHashMap<>();
         try {
-            platform.instances(app).stream().map(i -> i.record()).filter(r -> r.state() == InstanceState.HEALTHY)
+            platform.app(app).records().stream().filter(r -> r.state() == InstanceState.HEALTHY)
                     .sorted(java.util.Comparator.comparing(InstanceRecord::id))
                     .forEach(r -> out.put(r.id(), new Up(r.release(), r.node(),
                             r.endpoint() == null ? null : r.endpoint().toString())));

@@ -65,7 +65,7 @@ class HooksIT {
     }
 
     private Set<String> ready(String app) {
-        return platform.instances(app).stream().map(i -> i.record()).filter(r -> r.state() == InstanceState.HEALTHY)
+        return platform.app(app).records().stream().filter(r -> r.state() == InstanceState.HEALTHY)
                 .map(r -> r.id()).collect(Collectors.toSet());
     }
 
@@ -130,7 +130,7 @@ class HooksIT {
             cluster.deploy(AppSpec.builder("api").command("serve").instances(2).resources(Resources.of(1, 256)).build());
             @SuppressWarnings("unchecked")
             Set<String>[] ready = new Set[1];
-            java.util.function.Supplier<Set<String>> healthy = () -> cluster.instances("api").stream().map(i -> i.record())
+            java.util.function.Supplier<Set<String>> healthy = () -> cluster.app("api").records().stream()
                     .filter(r -> r.state() == InstanceState.HEALTHY).map(r -> r.id()).collect(Collectors.toSet());
             await().atMost(WAIT).until(() -> healthy.get().size() == 2 && receiver.view("api").equals(healthy.get()));
             String lost = cluster.instance(healthy.get().iterator().next()).record().node();

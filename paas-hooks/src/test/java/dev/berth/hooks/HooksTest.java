@@ -65,7 +65,7 @@ class HooksTest {
     }
 
     private Set<String> ready(String app) {
-        return platform.instances(app).stream().map(i -> i.record()).filter(r -> r.state() == InstanceState.HEALTHY)
+        return platform.app(app).records().stream().filter(r -> r.state() == InstanceState.HEALTHY)
                 .map(r -> r.id()).collect(Collectors.toSet());
     }
 

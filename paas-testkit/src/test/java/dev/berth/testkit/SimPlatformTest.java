@@ -44,7 +44,7 @@ class SimPlatformTest {
     }
 
     private List<InstanceRecord> healthy() {
-        return platform.instances("web").stream().map(i -> i.record())
+        return platform.app("web").records().stream()
                 .filter(r -> r.state() == InstanceState.HEALTHY).toList();
     }
 
@@ -61,7 +61,7 @@ class SimPlatformTest {
 
         sim.kill(victim.id(), 1);
 
-        await().atMost(WAIT).until(() -> platform.instances("web").stream().map(i -> i.record())
+        await().atMost(WAIT).until(() -> platform.app("web").records().stream()
                 .anyMatch(r -> r.id().equals(victim.id()) && r.restarts() == 1 && r.state() == InstanceState.HEALTHY));
         assertThat(events).anyMatch(e -> e instanceof PlatformEvent.InstanceExited x && x.instance().equals(victim.id())
                 && x.exit().code() == 1);

@@ -183,7 +183,7 @@ class DockerPlatformIT {
 
     /** Instance id to container id, for the live instances. */
     private static Map<String, String> containers(Platform p) {
-        return p.instances(APP).stream().map(i -> i.record()).filter(r -> r.handle() != null)
+        return p.app(APP).records().stream().filter(r -> r.handle() != null)
                 .collect(Collectors.toMap(InstanceRecord::id, InstanceRecord::handle));
     }
 }

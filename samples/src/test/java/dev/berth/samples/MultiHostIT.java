@@ -225,11 +225,11 @@ class MultiHostIT {
     }
 
     private static List<InstanceRecord> healthy(Platform p) {
-        return p.instances(APP).stream().map(i -> i.record()).filter(r -> r.state() == InstanceState.HEALTHY).toList();
+        return p.app(APP).records().stream().filter(r -> r.state() == InstanceState.HEALTHY).toList();
     }
 
     private static Set<String> idsOn(Platform p, String node) {
-        return p.instances(APP).stream().map(i -> i.record()).filter(r -> r.node().equals(node))
+        return p.app(APP).records().stream().filter(r -> r.node().equals(node))
                 .map(InstanceRecord::id).collect(Collectors.toSet());
     }
 

@@ -110,7 +110,7 @@ class SlowHostsIT {
     }
 
     private List<InstanceRecord> healthy() {
-        return platform.instances(APP).stream().map(i -> i.record())
+        return platform.app(APP).records().stream()
                 .filter(r -> r.state() == InstanceState.HEALTHY).toList();
     }
 

@@ -40,7 +40,7 @@ class HaControllerIT {
     }
 
     private static Map<String, String> handles(Platform p) {
-        return p.instances("web").stream().map(i -> i.record())
+        return p.app("web").records().stream()
                 .collect(Collectors.toMap(InstanceRecord::id, r -> String.valueOf(r.handle())));
     }
 
