@@ -40,6 +40,8 @@ final class ServiceSpecs {
     static final String RELEASE = "berth.release";
     static final String INSTANCE = "berth.instance";
     static final String NODE = "berth.node";
+    /** The container port of the instance's endpoint (its {@code PORT}), when it has one. */
+    static final String PORT = "berth.port";
     /** How long a stopped task's container gets between SIGTERM and SIGKILL. */
     static final Duration GRACE = Duration.ofSeconds(10);
 
@@ -75,6 +77,9 @@ final class ServiceSpecs {
         labels.put(RELEASE, r.release());
         labels.put(INSTANCE, r.instanceId());
         labels.put(NODE, r.node());
+        if (endpointPort(app) != null) {
+            labels.put(PORT, Integer.toString(endpointPort(app)));
+        }
         List<String> env = new ArrayList<>();
         List<PortConfig> ports = new ArrayList<>();
         Map<String, String> values = env(app);

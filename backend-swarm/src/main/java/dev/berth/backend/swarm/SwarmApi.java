@@ -35,9 +35,9 @@ final class SwarmApi implements AutoCloseable {
     final DockerClient docker;
     private final DockerHttpClient http;
 
-    /** A task as the backend reads it. */
+    /** A task as the backend reads it; {@code publishedPorts} maps each container port to the port its node publishes. */
     record TaskView(String id, String serviceId, String nodeId, String state, String desiredState, Integer exitCode,
-                    String message, List<Integer> publishedPorts, Instant at, String containerId) {
+                    String message, Map<Integer, Integer> publishedPorts, Instant at, String containerId) {
         boolean running() {
             return "running".equals(state);
         }
@@ -99,8 +99,8 @@ final class SwarmApi implements AutoCloseable {
         List<TaskView> out = new ArrayList<>();
         for (JsonNode t : get("/tasks")) {
             JsonNode status = t.path("Status");
-            List<Integer> ports = new ArrayList<>();
-            status.path("PortStatus").path("Ports").forEach(p -> ports.add(p.path("PublishedPort").asInt()));
+            Map<Integer, Integer> ports = new java.util.TreeMap<>(); // container port to the node's port
+            status.path("PortStatus").path("Ports").forEach(p -> ports.put(p.path("TargetPort").asInt(), p.path("PublishedPort").asInt()));
             JsonNode exit = status.path("ContainerStatus").path("ExitCode");
             out.add(new TaskView(t.path("ID").asText(), t.path("ServiceID").asText(), t.path("NodeID").asText(null),
                     status.path("State").asText(), t.path("DesiredState").asText(), exit.isNumber() ? exit.asInt() : null,

@@ -100,9 +100,9 @@ public final class SwarmBackend implements Backend {
             watch.awaitGone(ended.get(), START_TIMEOUT);
         }
         String serviceId = api.create(ServiceSpecs.of(r, image, name, swarmNode));
-        SwarmApi.TaskView task = watch.awaitRunning(serviceId, START_TIMEOUT, r.instanceId());
+        SwarmApi.TaskView task = watch.awaitRunning(serviceId, ServiceSpecs.endpointPort(r.app()), START_TIMEOUT, r.instanceId());
         RunningInstance ri = watch.toInstance(r.instanceId(), r.app().name(), r.release(), r.node(), task,
-                ServiceSpecs.endpointPort(r.app()) != null);
+                ServiceSpecs.endpointPort(r.app()));
         watch.tracking(r.instanceId(), serviceId, task.id());
         LOG.info("swarm: instance {} of app {} runs as task {} of service {} on node {} ({})", r.instanceId(), r.app().name(),
                 task.id(), service, r.node(), ri.endpoint());

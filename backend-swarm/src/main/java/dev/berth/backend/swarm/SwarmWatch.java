@@ -130,12 +130,11 @@ final class SwarmWatch implements AutoCloseable {
             if (id == null || (only != null && !only.equals(id))) {
                 continue;
             }
-            boolean hasPorts = s.getSpec().getEndpointSpec() != null && s.getSpec().getEndpointSpec().getPorts() != null
-                    && !s.getSpec().getEndpointSpec().getPorts().isEmpty();
+            Integer port = endpointPort(labels);
             for (SwarmApi.TaskView t : tasks) {
-                if (t.serviceId().equals(s.getId()) && t.running() && (!hasPorts || !t.publishedPorts().isEmpty())) {
+                if (t.serviceId().equals(s.getId()) && t.running() && (port == null || t.publishedPorts().containsKey(port))) {
                     out.add(toInstance(id, labels.get(ServiceSpecs.APP), labels.get(ServiceSpecs.RELEASE),
-                            labels.get(ServiceSpecs.NODE), t, hasPorts));
+                            labels.get(ServiceSpecs.NODE), t, port));
                     tracking(id, s.getId(), t.id());
                 }
             }
@@ -143,19 +142,33 @@ final class SwarmWatch implements AutoCloseable {
         return out;
     }
 
-    RunningInstance toInstance(String id, String app, String release, String node, SwarmApi.TaskView task, boolean endpoint) {
+    /** The endpoint's container port a service's labels name, or null for none. */
+    static Integer endpointPort(Map<String, String> labels) {
+        String p = labels.get(ServiceSpecs.PORT);
+        return p == null ? null : Integer.valueOf(p);
+    }
+
+    /** The instance a running task is; its endpoint (when {@code port}, its container port, is given) at its node's address. */
+    RunningInstance toInstance(String id, String app, String release, String node, SwarmApi.TaskView task, Integer port) {
         Endpoint ep = null;
-        if (endpoint) {
+        if (port != null) {
             String address = nodes.stream().filter(n -> n.id().equals(task.nodeId())).map(SwarmApi.NodeView::address)
                     .findFirst().orElseThrow(() -> new BackendException("task " + task.id() + " runs on node " + task.nodeId()
                             + ", which the swarm does not list"));
-            ep = new Endpoint(address, task.publishedPorts().get(0));
+            Integer published = task.publishedPorts().get(port);
+            if (published == null) {
+                throw new BackendException("task " + task.id() + " publishes no port for container port " + port);
+            }
+            ep = new Endpoint(address, published);
         }
         return new RunningInstance(id, app, release, node, ep, task.id(), task.at());
     }
 
-    /** Waits until a task of {@code serviceId} runs with its ports published; a task that fails throws with Swarm's word. */
-    SwarmApi.TaskView awaitRunning(String serviceId, Duration timeout, String instanceId) {
+    /**
+     * Waits until a task of {@code serviceId} runs with container port {@code port} (or null)
+     * published; a task that fails throws with Swarm's word.
+     */
+    SwarmApi.TaskView awaitRunning(String serviceId, Integer port, Duration timeout, String instanceId) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no task yet";
         while (System.nanoTime() < deadline) {
@@ -163,7 +176,7 @@ final class SwarmWatch implements AutoCloseable {
                 if (!t.serviceId().equals(serviceId)) {
                     continue;
                 }
-                if (t.running()) {
+                if (t.running() && (port == null || t.publishedPorts().containsKey(port))) {
                     return t;
                 }
                 if (t.ended()) {
@@ -252,7 +265,9 @@ final class SwarmWatch implements AutoCloseable {
             for (SwarmApi.TaskView t : tasks) {
                 Map<String, String> l = labelsOf.get(t.serviceId());
                 if (l != null && t.running() && n.id().equals(t.nodeId())) {
-                    Endpoint ep = t.publishedPorts().isEmpty() ? null : new Endpoint(n.address(), t.publishedPorts().get(0));
+                    Integer port = endpointPort(l);
+                    Integer published = port == null ? null : t.publishedPorts().get(port);
+                    Endpoint ep = published == null ? null : new Endpoint(n.address(), published);
                     there.add(new RunningInstance(l.get(ServiceSpecs.INSTANCE), l.get(ServiceSpecs.APP), l.get(ServiceSpecs.RELEASE),
                             l.get(ServiceSpecs.NODE), ep, t.id(), t.at()));
                 }

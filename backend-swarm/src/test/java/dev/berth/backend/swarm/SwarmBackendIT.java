@@ -60,7 +60,9 @@ class SwarmBackendIT {
     static AppSpec hello(int instances) {
         return AppSpec.builder("hello").source(new Source.Image(SwarmCluster.IMAGE))
                 .command(List.of("sh", "-c", "mkdir -p /www && echo \"$BERTH_INSTANCE_ID\" > /www/index.html && exec httpd -f -p $PORT -h /www"))
-                .env(AppSpec.PORT, AppSpec.RANDOM_PORT).instances(instances).resources(Resources.of(0.1, 16))
+                // a second random port (sorted first: container port 8080) that nothing listens on: the endpoint is PORT's
+                .env(AppSpec.PORT, AppSpec.RANDOM_PORT).env("ADMIN_PORT", AppSpec.RANDOM_PORT).instances(instances)
+                .resources(Resources.of(0.1, 16))
                 .routing(Routing.of(DOMAIN)).constraints(new dev.berth.api.Constraints(false, 2, Map.of())).build();
     }
 
