@@ -174,7 +174,6 @@ public final class SwarmCluster implements AutoCloseable {
     /** Removes the namespaces, links and rule of an earlier run that did not close (a killed test JVM). */
     static void removeLeftovers() {
         for (int n = 1; n <= NODES; n++) {
-            quietly("ip", "netns", "pids", "berth-swarm-" + n); // (nothing to read: kill below)
             quietly("sh", "-c", "ip netns pids berth-swarm-" + n + " 2>/dev/null | xargs -r kill -9");
             quietly("ip", "netns", "del", "berth-swarm-" + n);
             quietly("ip", "link", "del", "bsw" + n + "h");
