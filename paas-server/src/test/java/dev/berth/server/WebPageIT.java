@@ -77,7 +77,7 @@ class WebPageIT {
         String r2 = web.deploy(3, "two");
         browser = Browser.open(tmp.resolve("chrome"), true);
         logIn(WebFixture.ADMIN);
-        assertThat(browser.findElement(By.linkText("web")).isDisplayed()).isTrue();
+        waitFor(Duration.ofSeconds(10), () -> browser.findElement(By.linkText("web")).isDisplayed());
         Browser.screenshot(browser, "apps");
 
         browser.findElement(By.linkText("web")).click();
@@ -97,9 +97,14 @@ class WebPageIT {
         Browser.screenshot(browser, "app-scaled");
 
         // kill one: it is respawned (same id, one more restart) and ready again, seen live
-        WebElement first = browser.findElement(By.cssSelector("#instances tbody tr"));
-        String id = first.getAttribute("data-instance");
-        first.findElement(By.xpath(".//button[starts-with(normalize-space(.), 'Kill')]")).click();
+        String[] picked = new String[1];
+        waitFor(Duration.ofSeconds(10), () -> { // the row is found again when a live update replaced it meanwhile
+            WebElement first = browser.findElement(By.cssSelector("#instances tbody tr"));
+            picked[0] = first.getAttribute("data-instance");
+            first.findElement(By.xpath(".//button[starts-with(normalize-space(.), 'Kill')]")).click();
+            return true;
+        });
+        String id = picked[0];
         waitFor(Duration.ofSeconds(10), () -> browser.getCurrentUrl().endsWith("?done=killed"));
         mark();
         waitFor(Duration.ofSeconds(60), () -> web.platform.instance(id).record().restarts() == 1);
@@ -109,7 +114,8 @@ class WebPageIT {
         assertThat(marked()).as("the respawn was seen without a reload").isTrue();
 
         // roll back from r2 to r1: the releases table says so, live
-        assertThat(browser.findElement(By.cssSelector("#releases tr[data-release='" + r2 + "']")).getText()).contains("(current)");
+        waitFor(Duration.ofSeconds(10), () -> browser.findElement(By.cssSelector("#releases tr[data-release='" + r2 + "']")).getText()
+                .contains("(current)"));
         browser.findElement(By.xpath("//button[starts-with(normalize-space(.), 'Roll back')]")).click();
         waitFor(Duration.ofSeconds(10), () -> browser.getCurrentUrl().endsWith("?done=rolledback"));
         mark();
@@ -125,9 +131,9 @@ class WebPageIT {
 
         // the nodes page: the one node's CPU as a bar, live
         browser.findElement(By.linkText("Nodes")).click();
-        WebElement cpu = browser.findElement(By.id("node-local-cpu"));
-        assertThat(cpu.getTagName()).isEqualTo("meter");
-        assertThat(browser.findElement(By.cssSelector("label[for='node-local-cpu']")).getText()).contains("of 16 allocated");
+        // found afresh at each look: the live stream may swap the fragment between a find and a read
+        waitFor(Duration.ofSeconds(30), () -> browser.findElement(By.id("node-local-cpu")).getTagName().equals("meter")
+                && browser.findElement(By.cssSelector("label[for='node-local-cpu']")).getText().contains("of 16 allocated"));
         Browser.screenshot(browser, "nodes");
     }
 
