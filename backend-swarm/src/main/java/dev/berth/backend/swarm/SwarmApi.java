@@ -85,10 +85,10 @@ final class SwarmApi implements AutoCloseable {
         }
     }
 
-    /** The services carrying label {@code key=value}. */
-    List<Service> services(String key, String value) {
+    /** The services carrying every label of {@code labels}. */
+    List<Service> services(Map<String, String> labels) {
         try {
-            return docker.listServicesCmd().withLabelFilter(Map.of(key, value)).exec();
+            return docker.listServicesCmd().withLabelFilter(labels).exec();
         } catch (DockerException e) {
             throw fail("list services", e);
         }
@@ -96,8 +96,18 @@ final class SwarmApi implements AutoCloseable {
 
     /** Every task the manager knows (running and ended ones it still keeps). */
     List<TaskView> tasks() {
+        return tasks(get("/tasks"));
+    }
+
+    /** The tasks of one service only (a start or stop must not read the whole swarm's). */
+    List<TaskView> tasks(String serviceId) {
+        String filter = "{\"service\":[\"" + serviceId + "\"]}";
+        return tasks(get("/tasks?filters=" + URLEncoder.encode(filter, StandardCharsets.UTF_8)));
+    }
+
+    private static List<TaskView> tasks(JsonNode all) {
         List<TaskView> out = new ArrayList<>();
-        for (JsonNode t : get("/tasks")) {
+        for (JsonNode t : all) {
             JsonNode status = t.path("Status");
             Map<Integer, Integer> ports = new java.util.TreeMap<>(); // container port to the node's port
             status.path("PortStatus").path("Ports").forEach(p -> ports.put(p.path("TargetPort").asInt(), p.path("PublishedPort").asInt()));

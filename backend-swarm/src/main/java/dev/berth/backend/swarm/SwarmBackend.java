@@ -94,7 +94,7 @@ public final class SwarmBackend implements Backend {
         String swarmNode = watch.swarmId(r.node()).orElseThrow(() -> new BackendException("instance " + r.instanceId()
                 + ": node '" + r.node() + "' is not a node of the swarm at " + api.manager));
         String service = ServiceSpecs.name(name, r.instanceId());
-        Optional<String> ended = watch.serviceId(service);
+        Optional<String> ended = watch.serviceId(r.instanceId());
         if (ended.isPresent()) { // an ended task of an earlier start: its service goes, a new one comes
             api.remove(ended.get());
             watch.awaitGone(ended.get(), START_TIMEOUT);
@@ -121,7 +121,7 @@ public final class SwarmBackend implements Backend {
     public void stop(String instanceId, Duration grace) {
         watch.stopping(instanceId);
         try {
-            Optional<String> id = watch.serviceId(ServiceSpecs.name(name, instanceId));
+            Optional<String> id = watch.serviceId(instanceId);
             if (id.isPresent()) {
                 api.remove(id.get());
                 watch.awaitGone(id.get(), grace.plus(ServiceSpecs.GRACE).plusSeconds(10));

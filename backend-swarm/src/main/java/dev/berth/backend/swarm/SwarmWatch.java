@@ -75,7 +75,8 @@ final class SwarmWatch implements AutoCloseable {
         if (handle.isEmpty()) {
             return Optional.empty();
         }
-        return api.tasks().stream().filter(t -> t.id().equals(handle.get())).findFirst();
+        String[] t = tracked.get(instanceId);
+        return t == null ? Optional.empty() : api.tasks(t[0]).stream().filter(v -> v.id().equals(handle.get())).findFirst();
     }
 
     /** The platform's id of the Swarm node {@code swarmNodeId}, or that id when the swarm no longer lists it. */
@@ -110,36 +111,41 @@ final class SwarmWatch implements AutoCloseable {
         listener.exited(instanceId, handle, exit);
     }
 
-    /** The instance as it runs now (a fresh read), if its service has a running task. */
+    /** The instance as it runs now (a fresh read of its own service and tasks), if its service has a running task. */
     Optional<RunningInstance> runningNow(String instanceId) {
-        return adopt(instanceId).stream().findFirst();
+        List<RunningInstance> out = new ArrayList<>();
+        for (Service s : api.services(Map.of(ServiceSpecs.MANAGED, managed, ServiceSpecs.INSTANCE, instanceId))) {
+            adopt(s, api.tasks(s.getId()), out);
+        }
+        return out.stream().findFirst();
     }
 
     /** Every instance of this backend's services that runs now, tracked from now on. */
     List<RunningInstance> adoptAll() {
-        return adopt(null);
-    }
-
-    private List<RunningInstance> adopt(String only) {
         nodes = api.nodes();
         List<SwarmApi.TaskView> tasks = api.tasks();
         List<RunningInstance> out = new ArrayList<>();
-        for (Service s : api.services(ServiceSpecs.MANAGED, managed)) {
-            Map<String, String> labels = s.getSpec().getLabels();
-            String id = labels.get(ServiceSpecs.INSTANCE);
-            if (id == null || (only != null && !only.equals(id))) {
-                continue;
-            }
-            Integer port = endpointPort(labels);
-            for (SwarmApi.TaskView t : tasks) {
-                if (t.serviceId().equals(s.getId()) && t.running() && (port == null || t.publishedPorts().containsKey(port))) {
-                    out.add(toInstance(id, labels.get(ServiceSpecs.APP), labels.get(ServiceSpecs.RELEASE),
-                            labels.get(ServiceSpecs.NODE), t, port));
-                    tracking(id, s.getId(), t.id());
-                }
-            }
+        for (Service s : api.services(Map.of(ServiceSpecs.MANAGED, managed))) {
+            adopt(s, tasks, out);
         }
         return out;
+    }
+
+    /** Adds (and tracks) the running task of service {@code s} among {@code tasks}, if it has one. */
+    private void adopt(Service s, List<SwarmApi.TaskView> tasks, List<RunningInstance> out) {
+        Map<String, String> labels = s.getSpec().getLabels();
+        String id = labels.get(ServiceSpecs.INSTANCE);
+        if (id == null) {
+            return;
+        }
+        Integer port = endpointPort(labels);
+        for (SwarmApi.TaskView t : tasks) {
+            if (t.serviceId().equals(s.getId()) && t.running() && (port == null || t.publishedPorts().containsKey(port))) {
+                out.add(toInstance(id, labels.get(ServiceSpecs.APP), labels.get(ServiceSpecs.RELEASE),
+                        labels.get(ServiceSpecs.NODE), t, port));
+                tracking(id, s.getId(), t.id());
+            }
+        }
     }
 
     /** The endpoint's container port a service's labels name, or null for none. */
@@ -172,10 +178,7 @@ final class SwarmWatch implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no task yet";
         while (System.nanoTime() < deadline) {
-            for (SwarmApi.TaskView t : api.tasks()) {
-                if (!t.serviceId().equals(serviceId)) {
-                    continue;
-                }
+            for (SwarmApi.TaskView t : api.tasks(serviceId)) {
                 if (t.running() && (port == null || t.publishedPorts().containsKey(port))) {
                     return t;
                 }
@@ -190,9 +193,9 @@ final class SwarmWatch implements AutoCloseable {
                 + "last: " + last);
     }
 
-    /** The id of this backend's service named {@code service}, if there is one. */
-    Optional<String> serviceId(String service) {
-        return api.services(ServiceSpecs.MANAGED, managed).stream().filter(s -> service.equals(s.getSpec().getName()))
+    /** The id of this backend's service of instance {@code instanceId}, if there is one. */
+    Optional<String> serviceId(String instanceId) {
+        return api.services(Map.of(ServiceSpecs.MANAGED, managed, ServiceSpecs.INSTANCE, instanceId)).stream()
                 .map(Service::getId).findFirst();
     }
 
@@ -200,7 +203,7 @@ final class SwarmWatch implements AutoCloseable {
     void awaitGone(String serviceId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (api.tasks().stream().noneMatch(t -> t.serviceId().equals(serviceId) && !t.ended())) {
+            if (api.tasks(serviceId).stream().noneMatch(t -> !t.ended())) {
                 return;
             }
             sleep(200);
@@ -241,7 +244,7 @@ final class SwarmWatch implements AutoCloseable {
         List<SwarmApi.NodeView> ns = api.nodes();
         List<SwarmApi.TaskView> tasks = api.tasks();
         Map<String, Map<String, String>> labelsOf = new java.util.HashMap<>();
-        for (Service s : api.services(ServiceSpecs.MANAGED, managed)) {
+        for (Service s : api.services(Map.of(ServiceSpecs.MANAGED, managed))) {
             labelsOf.put(s.getId(), s.getSpec().getLabels());
         }
         Map<String, SwarmApi.TaskView> byId = new java.util.HashMap<>();

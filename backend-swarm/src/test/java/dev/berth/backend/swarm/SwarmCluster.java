@@ -113,17 +113,17 @@ public final class SwarmCluster implements AutoCloseable {
     }
 
     private void awaitDaemon(int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            Process p = new ProcessBuilder("docker", "-H", socket(n), "info", "--format", "{{.ServerVersion}}")
-                    .redirectErrorStream(true).start();
-            if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                return;
-            }
-            Thread.sleep(200);
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(200))
+                    .until(() -> {
+                        Process p = new ProcessBuilder("docker", "-H", socket(n), "info", "--format", "{{.ServerVersion}}")
+                                .redirectErrorStream(true).start();
+                        return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("dockerd of swarm node " + n + " did not answer on " + socket(n) + " within 60 s: "
+                    + Files.readString(dir.resolve("node-" + n).resolve("dockerd.log")), e);
         }
-        throw new AssertionError("dockerd of swarm node " + n + " did not answer on " + socket(n) + " within 60 s: "
-                + Files.readString(dir.resolve("node-" + n).resolve("dockerd.log")));
     }
 
     /** Runs the docker CLI against node {@code n}; returns its output, failing the test unless it exits 0. */
