@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -271,6 +272,61 @@ public final class GitRepositories {
                 }
             }
         }
+    }
+
+    /**
+     * Removes the lock files that a process killed during a ref update left in the repositories
+     * ({@code HEAD.lock}, {@code packed-refs.lock}, {@code config.lock}, and any {@code *.lock}
+     * under {@code refs/} and {@code logs/}), if they are older than {@code before}. Git leaves such
+     * a file for a person to remove; Berth owns its repositories, and until it is removed every
+     * push of that branch is refused ("failed to lock"). Called when the git server starts, with
+     * the time this JVM started: no lock of a live push is that old.
+     *
+     * @return how many lock files were removed
+     */
+    public int clearStaleLocks(Instant before) {
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        int removed = 0;
+        try (Stream<Path> repos = Files.list(root)) {
+            for (Path repo : (Iterable<Path>) repos.filter(d -> d.getFileName().toString().endsWith(SUFFIX))::iterator) {
+                if (isRepository(repo)) {
+                    removed += clearStaleLocks(repo, before);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("git: cannot look for stale lock files in {}", root, e);
+        }
+        return removed;
+    }
+
+    private static int clearStaleLocks(Path repo, Instant before) throws IOException {
+        List<Path> locks = new ArrayList<>();
+        try (Stream<Path> top = Files.list(repo)) {
+            top.filter(GitRepositories::isLockFile).forEach(locks::add);
+        }
+        for (String sub : List.of("refs", "logs")) {
+            Path dir = repo.resolve(sub);
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.filter(GitRepositories::isLockFile).forEach(locks::add);
+                }
+            }
+        }
+        int removed = 0;
+        for (Path lock : locks) {
+            if (Files.getLastModifiedTime(lock, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
+                Files.deleteIfExists(lock);
+                LOG.warn("git: removed {}, left by a process that died while updating a ref", lock);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static boolean isLockFile(Path p) {
+        return p.getFileName().toString().endsWith(".lock") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static boolean isRepository(Path dir) {

@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.BindException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -89,6 +90,7 @@ public final class GitServer implements AutoCloseable {
         if (server != null || closed) {
             throw new IllegalStateException("git server already " + (closed ? "closed" : "started"));
         }
+        repositories.clearStaleLocks(ProcessHandle.current().info().startInstant().orElse(Instant.now()));
         QueuedThreadPool threads = new QueuedThreadPool(16, 2);
         threads.setName("berth-git");
         threads.setDaemon(true);

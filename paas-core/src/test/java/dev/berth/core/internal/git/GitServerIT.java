@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +101,33 @@ class GitServerIT {
         assertThat(Files.isExecutable(release.resolve("bin/start"))).isTrue();
         assertThat(Files.isExecutable(release.resolve("README.md"))).isFalse();
         assertThat(repos.diskUsage("beep")).isPositive();
+    }
+
+    @Test
+    void aLockFileLeftByAKilledServerIsRemovedWhenTheNextStartsAndPushesGoOn() throws Exception {
+        git.run(work, "push", "-q", url("git", PASSWORD, "/beep"), "master").ok();
+        server.close();
+        // What a kill -9 in the middle of a ref update leaves behind, from before this JVM started.
+        Path stale = repos.root().resolve("beep.git/refs/heads/master.lock");
+        Path stalePacked = repos.root().resolve("beep.git/packed-refs.lock");
+        for (Path lock : List.of(stale, stalePacked)) {
+            Files.writeString(lock, "0000000000000000000000000000000000000000\n");
+            Files.setLastModifiedTime(lock, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+        }
+        // A lock younger than this JVM may be a live update's: it stays.
+        Path young = repos.root().resolve("beep.git/refs/heads/other.lock");
+        Files.writeString(young, "0000000000000000000000000000000000000000\n");
+
+        server = GitServer.builder(repos).password(PASSWORD)
+                .listener((app, branch, commit) -> pushes.add(List.of(app, branch, commit)))
+                .build().start();
+        assertThat(stale).doesNotExist();
+        assertThat(stalePacked).doesNotExist();
+        assertThat(young).exists();
+        Files.writeString(work.resolve("README.md"), "# beep, after the crash\n");
+        git.run(work, "commit", "-q", "-am", "after").ok();
+        git.run(work, "push", "-q", url("git", PASSWORD, "/beep"), "master").ok();
+        assertThat(repos.resolve("beep", "master")).contains(head(work));
     }
 
     @Test
