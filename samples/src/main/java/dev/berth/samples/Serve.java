@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -102,9 +103,14 @@ public final class Serve implements Callable<Integer> {
 
     @Option(names = "--swarm", paramLabel = "URL",
             description = "run the apps as services on the Docker Swarm whose manager's Engine API this is: unix:///PATH "
-                    + "or tcp://HOST:PORT (each instance a service pinned to the node Berth places it on; apps need "
-                    + "source.image; docs/swarm.md)")
+                    + "or tcp://HOST:PORT (each instance a service pinned to the node Berth places it on; apps run "
+                    + "source.image, or a directory or git push with a Dockerfile; docs/swarm.md)")
     String swarm;
+
+    @Option(names = "--swarm-engine", paramLabel = "NODE=URL",
+            description = "with --swarm, the Engine API of one swarm node (NODE: its id, as berth nodes lists it): images "
+                    + "built on the manager are loaded into it, and exec runs there; repeat for each node")
+    List<String> swarmEngines = new ArrayList<>();
 
     @Option(names = "--docker-tls", paramLabel = "DIR",
             description = "ca.pem, cert.pem and key.pem for a tcp:// --docker address (as Docker's DOCKER_CERT_PATH)")

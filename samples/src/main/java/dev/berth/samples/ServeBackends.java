@@ -17,7 +17,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -34,6 +36,7 @@ final class ServeBackends {
     /** The files of a {@code --docker-tls} directory, as in Docker's own {@code DOCKER_CERT_PATH}. */
     static final List<String> TLS_FILES = List.of("ca.pem", "cert.pem", "key.pem");
     private static final Pattern UNIX = Pattern.compile("unix:///[A-Za-z0-9._/-]{1,1000}");
+    private static final Pattern SWARM_NODE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern TCP = Pattern.compile("tcp://([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]):([0-9]{1,5})");
 
     private ServeBackends() {
@@ -48,6 +51,7 @@ final class ServeBackends {
      */
     static void check(Serve s, List<AppSpec> specs) {
         swarmFlags(s.swarm, s.docker, s.hostsFile);
+        swarmEngines(s.swarm, s.swarmEngines);
         flags(s.docker, s.dockerTls, s.hostsFile);
         apps(s, specs);
         if (s.docker != null) {
@@ -70,6 +74,28 @@ final class ServeBackends {
         }
     }
 
+    /** {@code --swarm-engine NODE=URL}s as a map, checked: only with {@code --swarm}, a node id, an engine address, once each. */
+    static Map<String, String> swarmEngines(String swarm, List<String> flags) {
+        Map<String, String> engines = new LinkedHashMap<>();
+        for (String flag : flags) {
+            if (swarm == null) {
+                throw new IllegalArgumentException("--swarm-engine " + flag + " needs --swarm URL: it names the engine of a "
+                        + "swarm node");
+            }
+            int eq = flag.indexOf('=');
+            String node = eq < 0 ? "" : flag.substring(0, eq);
+            String url = flag.substring(eq + 1);
+            if (!SWARM_NODE.matcher(node).matches() || !(UNIX.matcher(url).matches() || TCP.matcher(url).matches())) {
+                throw new IllegalArgumentException("--swarm-engine: '" + flag + "' is not allowed; use NODE=URL, NODE a node "
+                        + "id (1-64 of A-Z a-z 0-9 . _ -), URL unix:///PATH or tcp://HOST:PORT");
+            }
+            if (engines.put(node, url) != null) {
+                throw new IllegalArgumentException("--swarm-engine: node '" + node + "' is given twice");
+            }
+        }
+        return engines;
+    }
+
     /** Each app can run on the backend Serve's flags choose. */
     static void apps(Serve s, List<AppSpec> specs) {
         if (s.swarm == null) {
@@ -77,9 +103,10 @@ final class ServeBackends {
             return;
         }
         for (AppSpec spec : specs) {
-            if (!(spec.source() instanceof Source.Image)) {
-                throw new IllegalArgumentException("app '" + spec.name() + "': --swarm runs images: give the app source.image "
-                        + "(a build from git or a directory is not there yet on the swarm)");
+            if (!(spec.source() instanceof Source.Image || spec.source() instanceof Source.Directory
+                    || spec.source() instanceof Source.Git)) {
+                throw new IllegalArgumentException("app '" + spec.name() + "': --swarm runs images: give the app source.image, "
+                        + "or a directory (or git push) holding a Dockerfile");
             }
             if (!spec.setup().isEmpty()) {
                 throw new IllegalArgumentException("app '" + spec.name() + "': setup is not allowed with --swarm: build it into "
@@ -184,7 +211,9 @@ final class ServeBackends {
     /** Local processes under {@code root/instances}, the SSH hosts of --hosts, or the Docker Engine of --docker. */
     static Backend build(Serve s, Path root, List<SshHost> hosts) {
         if (s.swarm != null) {
-            dev.berth.backend.swarm.SwarmBackend swarm = dev.berth.backend.swarm.SwarmBackend.builder().manager(s.swarm).build();
+            dev.berth.backend.swarm.SwarmBackend.Builder b = dev.berth.backend.swarm.SwarmBackend.builder().manager(s.swarm);
+            swarmEngines(s.swarm, s.swarmEngines).forEach(b::engine);
+            dev.berth.backend.swarm.SwarmBackend swarm = b.build();
             System.out.println("Serve: the apps run as services on the Docker Swarm of " + s.swarm + " (" + swarm.nodes().size()
                     + " node(s))");
             return swarm;

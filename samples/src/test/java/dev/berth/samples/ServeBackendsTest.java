@@ -10,6 +10,7 @@ import dev.berth.api.Source;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -115,5 +116,21 @@ class ServeBackendsTest {
                 .hasMessageStartingWith("--swarm cannot go with --docker");
         assertThatThrownBy(() -> ServeBackends.swarmFlags("unix:///a.sock", null, Path.of("hosts.yml")))
                 .hasMessageStartingWith("--swarm cannot go with --hosts hosts.yml");
+    }
+
+    @Test
+    void swarmEnginesAreNodeEqualsAddressOnlyWithSwarmAndOnceEach() {
+        assertThat(ServeBackends.swarmEngines("unix:///m.sock", List.of("k3lq9x=unix:///run/n1.sock", "node-2=tcp://10.0.0.6:2375")))
+                .containsExactly(Map.entry("k3lq9x", "unix:///run/n1.sock"), Map.entry("node-2", "tcp://10.0.0.6:2375"));
+        assertThat(ServeBackends.swarmEngines(null, List.of())).isEmpty();
+        assertThatThrownBy(() -> ServeBackends.swarmEngines(null, List.of("a=unix:///a.sock")))
+                .hasMessage("--swarm-engine a=unix:///a.sock needs --swarm URL: it names the engine of a swarm node");
+        for (String bad : List.of("unix:///a.sock", "a b=unix:///a.sock", "a=http://x", "=tcp://h:1", "a=unix:///a;rm")) {
+            assertThatThrownBy(() -> ServeBackends.swarmEngines("unix:///m.sock", List.of(bad))).as(bad)
+                    .hasMessage("--swarm-engine: '" + bad + "' is not allowed; use NODE=URL, NODE a node id (1-64 of A-Z a-z "
+                            + "0-9 . _ -), URL unix:///PATH or tcp://HOST:PORT");
+        }
+        assertThatThrownBy(() -> ServeBackends.swarmEngines("unix:///m.sock", List.of("a=unix:///a.sock", "a=unix:///b.sock")))
+                .hasMessage("--swarm-engine: node 'a' is given twice");
     }
 }

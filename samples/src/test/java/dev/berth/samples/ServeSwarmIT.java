@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -43,16 +45,28 @@ class ServeSwarmIT {
     }
 
     private static String get(int port) throws Exception {
+        return get(port, DOMAIN);
+    }
+
+    private static String get(int port, String host) throws Exception {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             s.setSoTimeout(5000);
             OutputStream out = s.getOutputStream();
-            out.write(("GET / HTTP/1.1\r\nHost: " + DOMAIN + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             assertThat(text).startsWith("HTTP/1.1 200");
             return text.substring(text.indexOf("\r\n\r\n") + 4).strip();
         }
+    }
+
+    /** A directory holding a Dockerfile on the test image, serving a page. */
+    private Path site() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("site"));
+        Files.writeString(dir.resolve("Dockerfile"), "FROM " + SwarmCluster.IMAGE + "\nCOPY index.html /www/index.html\n");
+        Files.writeString(dir.resolve("index.html"), "built by berth\n");
+        return dir;
     }
 
     @Test
@@ -67,11 +81,22 @@ class ServeSwarmIT {
                     env: {PORT: RANDOM_PORT}
                     instances: 3
                     routing: {domains: [%s]}
-                """.formatted(SwarmCluster.IMAGE, DOMAIN));
+                  site:
+                    source: {directory: %s}
+                    command: [sh, -c, 'exec httpd -f -p $PORT -h /www']
+                    env: {PORT: RANDOM_PORT}
+                    instances: 3
+                    routing: {domains: [site.swarm.test]}
+                """.formatted(SwarmCluster.IMAGE, DOMAIN, site()));
         int http = TestTools.freePort();
-        serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, "--manifests", apps.toString(), "--state",
+        List<String> args = new ArrayList<>(List.of("--manifests", apps.toString(), "--state",
                 tmp.resolve("state").toString(), "--router", "nginx", "--http-port", Integer.toString(http),
-                "--swarm", swarm.socket(1));
+                "--swarm", swarm.socket(1)));
+        for (int n = 2; n <= 3; n++) { // the other nodes' engines, to load the site's image into (the manager builds it)
+            args.addAll(List.of("--swarm-engine", swarm.docker(n, "info", "--format", "{{.Swarm.NodeID}}").strip() + "="
+                    + swarm.socket(n)));
+        }
+        serve = new JavaMain(tmp.resolve("serve.out"), Serve.class, args.toArray(String[]::new));
         Set<String> ids = new TreeSet<>();
         try {
             await().atMost(WAIT).ignoreExceptions().until(() -> {
@@ -84,9 +109,12 @@ class ServeSwarmIT {
             throw new AssertionError(String.join("\n", serve.lines()), e);
         }
         assertThat(ids).containsExactly("hello-1", "hello-2", "hello-3");
+        await().atMost(WAIT).ignoreExceptions().until(() -> get(http, "site.swarm.test").equals("built by berth"));
+        assertThat(swarm.docker(3, "service", "ls", "--format", "{{.Name}} {{.Image}}").lines().filter(l -> l.startsWith("berth-site-")))
+                .as("the site's image, built by Berth").hasSize(3).allSatisfy(l -> assertThat(l).contains(" berth/site:"));
         assertThat(serve.count("run as services on the Docker Swarm of " + swarm.socket(1) + " (3 node(s))")).isEqualTo(1);
-        assertThat(swarm.docker(2, "service", "ls", "--format", "{{.Name}}").lines().sorted().toList())
-                .containsExactly("berth-hello-1", "berth-hello-2", "berth-hello-3");
+        assertThat(swarm.docker(2, "service", "ls", "--format", "{{.Name}}").lines().filter(l -> l.startsWith("berth-hello-"))
+                .sorted().toList()).containsExactly("berth-hello-1", "berth-hello-2", "berth-hello-3");
         serve.terminate(); // the services keep running, nginx keeps serving
         assertThat(get(http)).startsWith("hello-");
 
@@ -99,7 +127,7 @@ class ServeSwarmIT {
                 tmp.resolve("state2").toString(), "--router", "none", "--swarm", swarm.socket(1));
         assertThat(refused.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(refused.process.exitValue()).isEqualTo(2);
-        assertThat(String.join("\n", refused.lines())).contains("app 'plain': --swarm runs images: give the app source.image")
+        assertThat(String.join("\n", refused.lines())).contains("app 'plain': --swarm runs images: give the app source.image, or a directory (or git push) holding a Dockerfile")
                 .contains("nothing was changed");
         JavaMain both = new JavaMain(tmp.resolve("both.out"), Serve.class, "--manifests", apps.toString(), "--state",
                 tmp.resolve("state3").toString(), "--router", "none", "--swarm", swarm.socket(1), "--docker");

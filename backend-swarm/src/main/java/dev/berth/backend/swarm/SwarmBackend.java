@@ -1,13 +1,11 @@
 // A Backend on a Docker Swarm: each instance one single-replica service pinned to its node, tasks and nodes watched.
 package dev.berth.backend.swarm;
 
-import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
 import dev.berth.api.NodeSpec;
 import dev.berth.api.Resources;
-import dev.berth.api.Source;
 import dev.berth.spi.Backend;
 import dev.berth.spi.InstanceConsole;
 import dev.berth.spi.LaunchRequest;
@@ -33,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * the platform's nodes ({@link #nodes()}: a node's {@code berth.node} label, or its Swarm id), and
  * their states, read every {@link #POLL}, are the liveness {@link #nodeStatus()} reports. Labels
  * on each service name its app, release, instance and node, so a restarted platform adopts them
- * ({@link #list()}). Apps run images ({@code source.image}): the image must be on the nodes or in a
- * registry they reach. Logs come through the manager; {@code exec} through the node's own Engine
- * API, when {@link Builder#engine} gives it. Thread-safe.
+ * ({@link #list()}). Apps run an image ({@code source.image}, on the nodes or in a registry they
+ * reach), or a directory or git push with a Dockerfile, built on the manager and loaded into each
+ * node's own Engine API ({@link SwarmImages}). Logs come through the manager; {@code exec} and
+ * image loads through the node's own Engine API, when {@link Builder#engine} gives it. Thread-safe.
  */
 public final class SwarmBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmBackend.class);
@@ -49,12 +48,14 @@ public final class SwarmBackend implements Backend {
     private final SwarmWatch watch;
     private final Map<String, SwarmApi> engines = new java.util.LinkedHashMap<>();
     private final SwarmExec exec;
+    private final SwarmImages images;
 
     private SwarmBackend(Builder b) {
         this.api = new SwarmApi(b.manager);
         this.name = b.name;
         b.engines.forEach((node, url) -> engines.put(node, new SwarmApi(url)));
         this.exec = new SwarmExec(engines);
+        this.images = new SwarmImages(api, engines);
         this.watch = new SwarmWatch(api, name);
         try {
             watch.start();
@@ -90,9 +91,9 @@ public final class SwarmBackend implements Backend {
         if (running.isPresent()) {
             return running.get(); // idempotent: it runs
         }
-        String image = image(r.app());
         String swarmNode = watch.swarmId(r.node()).orElseThrow(() -> new BackendException("instance " + r.instanceId()
                 + ": node '" + r.node() + "' is not a node of the swarm at " + api.manager));
+        String image = images.imageFor(r.app(), r.release(), r.node(), swarmNode);
         String service = ServiceSpecs.name(name, r.instanceId());
         Optional<String> ended = watch.serviceId(r.instanceId());
         if (ended.isPresent()) { // an ended task of an earlier start: its service goes, a new one comes
@@ -109,12 +110,14 @@ public final class SwarmBackend implements Backend {
         return ri;
     }
 
-    private static String image(AppSpec app) {
-        if (app.source() instanceof Source.Image img) {
-            return img.image();
-        }
-        throw new BackendException("app '" + app.name() + "': the swarm backend runs images; give it source.image (a build "
-                + "from git or a directory, loaded on every node, is not there yet)");
+    @Override
+    public void onBuildOutput(BuildListener listener) {
+        images.onBuildOutput(listener);
+    }
+
+    /** How many images were copied to a node by {@code docker save | docker load}. */
+    int imageLoads() {
+        return images.loads();
     }
 
     @Override
@@ -208,7 +211,8 @@ public final class SwarmBackend implements Backend {
 
         /**
          * The Engine API of node {@code node} (its platform id: {@code berth.node} label or Swarm
-         * id), for {@code exec} in the containers that run there (a swarm manager has no exec).
+         * id), for {@code exec} in the containers that run there (a swarm manager has no exec) and to
+         * load images built on the manager.
          */
         public Builder engine(String node, String url) {
             if (url == null || !(url.startsWith("unix:///") || url.startsWith("tcp://"))) {

@@ -165,12 +165,64 @@ class SwarmBackendIT {
         }
     }
 
+    /** A directory holding a Dockerfile on the test image that serves {@code text}. */
+    private static Path site(String name, String text) throws Exception {
+        Path dir = java.nio.file.Files.createDirectories(tmp.resolve(name));
+        java.nio.file.Files.writeString(dir.resolve("Dockerfile"), "FROM " + SwarmCluster.IMAGE + "\nCOPY index.html /www/index.html\n");
+        java.nio.file.Files.writeString(dir.resolve("index.html"), text + "\n");
+        return dir;
+    }
+
+    @Test
+    void aDirectoryIsBuiltOnceOnTheManagerAndLoadedIntoEachOtherNodeWithoutARegistry() throws Exception {
+        int http = freePort();
+        SwarmBackend.Builder b = SwarmBackend.builder().manager(swarm.socket(1)).name("img");
+        for (int n = 1; n <= SwarmCluster.NODES; n++) { // each node's own engine, to load images into
+            b.engine(swarm.docker(n, "info", "--format", "{{.Swarm.NodeID}}").strip(), swarm.socket(n));
+        }
+        SwarmBackend backend = b.build();
+        List<String> buildLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Platform p = Platform.builder().cluster(backend.nodes()).backend(backend)
+                .router(NginxRouter.builder().prefix(tmp.resolve("nginx-img")).httpPort(http).build())
+                .stateDir(tmp.resolve("state-img")).build();
+        p.addListener(e -> {
+            if (e instanceof dev.berth.api.PlatformEvent.BuildOutput out) {
+                buildLines.add(out.line());
+            }
+        });
+        try {
+            AppSpec built = hello(3).toBuilder().source(Source.directory(site("site-one", "built one")))
+                    .command(List.of("sh", "-c", "exec httpd -f -p $PORT -h /www"))
+                    .constraints(new dev.berth.api.Constraints(false, 1, Map.of())).build();
+            p.deploy(built);
+            await().atMost(WAIT).until(() -> records(p).stream().filter(r -> r.state() == InstanceState.HEALTHY).count() == 3);
+            assertThat(records(p)).extracting(InstanceRecord::node).as("one per node").doesNotHaveDuplicates().hasSize(3);
+            await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).equals(Set.of("built one")));
+            assertThat(backend.imageLoads()).as("saved on the manager, loaded into each of the two other nodes once").isEqualTo(2);
+            assertThat(buildLines).as("the build's output reached the build listener").anyMatch(l -> l.contains("COPY"));
+            String image = swarm.docker(1, "service", "inspect", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
+                    "img-" + records(p).get(0).id()).strip();
+            assertThat(image).startsWith("berth/hello:");
+            for (int n = 1; n <= SwarmCluster.NODES; n++) {
+                assertThat(swarm.docker(n, "image", "ls", "-q", image).strip()).as("node %d has %s", n, image).isNotEmpty();
+            }
+
+            // A new release (new code) is a new image: built once more, loaded once more per other node.
+            p.deploy(built.toBuilder().source(Source.directory(site("site-two", "built two"))).build());
+            await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).equals(Set.of("built two")));
+            assertThat(backend.imageLoads()).isEqualTo(4);
+        } finally {
+            p.stopAll(Duration.ofSeconds(30));
+            p.close();
+        }
+    }
+
     @Test
     void anAppWithoutAnImageOrOnANodeOutsideTheSwarmIsRefusedNamingWhy() {
         try (SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).build()) {
             AppSpec noImage = AppSpec.builder("plain").command(List.of("sleep", "60")).build();
             assertThatThrownBy(() -> backend.start(new LaunchRequest("plain-1", backend.nodes().get(0).id(), noImage, "r1-a")))
-                    .isInstanceOf(BackendException.class).hasMessageContaining("runs images; give it source.image");
+                    .isInstanceOf(BackendException.class).hasMessageContaining("runs source.image, or a directory or git push holding a Dockerfile");
             assertThatThrownBy(() -> backend.start(new LaunchRequest("hello-1", "nowhere", hello(1), "r1-a")))
                     .isInstanceOf(BackendException.class).hasMessageContaining("node 'nowhere' is not a node of the swarm");
         }

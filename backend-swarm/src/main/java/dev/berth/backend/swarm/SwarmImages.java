@@ -1,0 +1,227 @@
+// The images tasks run: an image source as is; a directory's Dockerfile built once on the manager and loaded into each node.
+package dev.berth.backend.swarm;
+
+import com.github.dockerjava.api.command.BuildImageResultCallback;
+import com.github.dockerjava.api.exception.DockerClientException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.BuildResponseItem;
+import dev.berth.api.AppSpec;
+import dev.berth.api.BackendException;
+import dev.berth.api.Source;
+import dev.berth.spi.Backend;
+import dev.berth.support.IdLocks;
+import dev.berth.support.OutputCaps;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the image a task runs, without a registry. An image source is used as is (Swarm's agent
+ * pulls it, or uses the node's copy). A directory source (a {@code git push}'s checked-out release
+ * is one) is built from its Dockerfile on the manager's engine into
+ * {@code berth/APP:RELEASE-HASH}, once per release, and then made present on the node the task
+ * goes to: if that node's engine lacks it, the manager's {@code docker save} streams straight into
+ * the node's {@code docker load}, once per image and node. Builds and loads of one image are
+ * serialized; others run in parallel. Thread-safe.
+ */
+final class SwarmImages {
+    private static final Logger LOG = LoggerFactory.getLogger(SwarmImages.class);
+    /** Lines of a failed build quoted in its error. */
+    static final int TAIL_LINES = 20;
+
+    private final SwarmApi manager;
+    private final Map<String, SwarmApi> engines;
+    private final IdLocks locks = new IdLocks();
+    private final Set<String> present = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger loads = new AtomicInteger();
+    private volatile Backend.BuildListener listener = (app, release, node, line) -> { };
+    private volatile String managerNode;
+
+    /**
+     * @param manager the swarm manager's engine, where images are built
+     * @param engines each platform node's own engine, by platform node id, where images are loaded
+     */
+    SwarmImages(SwarmApi manager, Map<String, SwarmApi> engines) {
+        this.manager = manager;
+        this.engines = Map.copyOf(engines);
+    }
+
+    void onBuildOutput(Backend.BuildListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** How many {@code docker save | docker load} copies were made. */
+    int loads() {
+        return loads.get();
+    }
+
+    /**
+     * The image {@code app}'s {@code release} runs on platform node {@code node} (Swarm id
+     * {@code swarmNode}), built and loaded there first for a directory source.
+     */
+    String imageFor(AppSpec app, String release, String node, String swarmNode) {
+        if (app.source() instanceof Source.Image img) {
+            return img.image();
+        }
+        if (!(app.source() instanceof Source.Directory dir)) {
+            throw new BackendException("app '" + app.name() + "': the swarm backend runs source.image, or a directory or git "
+                    + "push holding a Dockerfile; not " + app.source());
+        }
+        Path context = dir.path().toAbsolutePath().normalize();
+        if (!Files.isRegularFile(context.resolve("Dockerfile"))) {
+            throw new BackendException("app '" + app.name() + "': " + context + " has no Dockerfile; the swarm backend builds "
+                    + "an image from it (or give the app source.image)");
+        }
+        String image = releaseImage(app.name(), release, context);
+        try (IdLocks.Held lock = locks.lock(image)) {
+            if (present.add(image + "@manager")) {
+                try {
+                    build(app.name(), release, node, image, context);
+                } catch (RuntimeException e) {
+                    present.remove(image + "@manager");
+                    throw e;
+                }
+            }
+            if (!swarmNode.equals(managerNode()) && !present.contains(image + "@" + node)) {
+                load(image, node);
+                present.add(image + "@" + node);
+            }
+        }
+        return image;
+    }
+
+    private void build(String app, String release, String node, String image, Path context) {
+        if (exists(manager, image)) {
+            LOG.debug("swarm: image {} is on the manager: not built", image);
+            return;
+        }
+        LOG.info("swarm: building image {} from {} on the manager {}", image, context, manager.manager);
+        BuildLines lines = new BuildLines(line -> listener.output(app, release, node, line));
+        try {
+            manager.docker.buildImageCmd(context.toFile()).withTags(Set.of(image)).withPull(false).withRemove(true)
+                    .withForcerm(true).exec(lines).awaitImageId();
+        } catch (DockerClientException | DockerException e) {
+            throw new BackendException("app '" + app + "': building image " + image + " from " + context + " failed: "
+                    + OutputCaps.cutText(String.valueOf(e.getMessage()), 4096) + "\nlast lines of the build:\n" + lines.tail(), e);
+        }
+        LOG.info("swarm: built image {}", image);
+    }
+
+    /** {@code docker save} on the manager, streamed into {@code docker load} on the node's engine. */
+    private void load(String image, String node) {
+        SwarmApi engine = engines.get(node);
+        if (engine == null) {
+            throw new BackendException("image " + image + " is built on the manager; node " + node + " needs it loaded through "
+                    + "its own Engine API: give it with SwarmBackend.builder().engine(\"" + node + "\", URL)");
+        }
+        if (exists(engine, image)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try (InputStream saved = manager.docker.saveImageCmd(image).exec()) {
+            engine.docker.loadImageCmd(saved).exec();
+        } catch (IOException | DockerException | DockerClientException e) {
+            throw new BackendException("image " + image + ": docker save on the manager into docker load on node " + node
+                    + " (" + engine.manager + ") failed: " + e.getMessage(), e);
+        }
+        if (!exists(engine, image)) {
+            throw new BackendException("image " + image + ": node " + node + " (" + engine.manager + ") does not have it after "
+                    + "docker load");
+        }
+        loads.incrementAndGet();
+        LOG.info("swarm: image {} loaded into node {} in {} ms", image, node, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private String managerNode() {
+        String id = managerNode;
+        if (id == null) {
+            try {
+                id = manager.docker.infoCmd().exec().getSwarm().getNodeID();
+            } catch (DockerException e) {
+                throw new BackendException("swarm manager " + manager.manager + ": info failed: " + e.getMessage(), e);
+            }
+            managerNode = id;
+        }
+        return id;
+    }
+
+    private static boolean exists(SwarmApi engine, String image) {
+        try {
+            engine.docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        } catch (DockerException e) {
+            throw new BackendException("engine " + engine.manager + ": inspect image " + image + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A directory source's release image: {@code berth/APP:RELEASE-HASH}, the hash of the directory's
+     * path, so that another platform's release of the same name never reuses this one's image.
+     */
+    static String releaseImage(String app, String release, Path context) {
+        byte[] digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256").digest(context.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        String repo = app.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-").replaceAll("^[^a-z0-9]+", "");
+        String tag = (release + "-" + HexFormat.of().formatHex(digest, 0, 4)).replaceAll("[^A-Za-z0-9_.-]", "_");
+        tag = Character.isLetterOrDigit(tag.charAt(0)) ? tag : "r" + tag;
+        return "berth/" + (repo.isEmpty() ? "app" : repo) + ":" + (tag.length() > 128 ? tag.substring(0, 128) : tag);
+    }
+
+    /** A build's output: each non-blank line to the listener, the last {@value #TAIL_LINES} kept for an error. */
+    private static final class BuildLines extends BuildImageResultCallback {
+        private final java.util.function.Consumer<String> out;
+        private final Deque<String> last = new ArrayDeque<>();
+
+        BuildLines(java.util.function.Consumer<String> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onNext(BuildResponseItem item) {
+            String text = item.getStream() != null ? item.getStream()
+                    : item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : null;
+            if (text != null) {
+                text.lines().filter(l -> !l.isBlank()).map(l -> OutputCaps.cutText(l, 4096)).forEach(this::line);
+            }
+            super.onNext(item);
+        }
+
+        private synchronized void line(String line) {
+            last.addLast(line);
+            if (last.size() > TAIL_LINES) {
+                last.removeFirst();
+            }
+            try {
+                out.accept(line);
+            } catch (RuntimeException e) {
+                LOG.debug("build output listener failed: {}", e.toString());
+            }
+        }
+
+        synchronized String tail() {
+            return String.join("\n", last);
+        }
+    }
+}
