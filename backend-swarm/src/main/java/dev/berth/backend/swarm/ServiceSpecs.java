@@ -42,7 +42,7 @@ final class ServiceSpecs {
     static final String NODE = "berth.node";
     /** The container port of the instance's endpoint (its {@code PORT}), when it has one. */
     static final String PORT = "berth.port";
-    /** How long a stopped task's container gets between SIGTERM and SIGKILL. */
+    /** How long a stopped task's container gets between SIGTERM and SIGKILL, unless the builder says otherwise. */
     static final Duration GRACE = Duration.ofSeconds(10);
 
     private ServiceSpecs() {
@@ -69,7 +69,7 @@ final class ServiceSpecs {
         return AppSpec.RANDOM_PORT.equals(app.env().get(AppSpec.PORT)) ? Integer.valueOf(env.get(AppSpec.PORT)) : null;
     }
 
-    static ServiceSpec of(LaunchRequest r, String image, String managed, String swarmNode) {
+    static ServiceSpec of(LaunchRequest r, String image, String managed, String swarmNode, Duration grace) {
         AppSpec app = r.app();
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(MANAGED, managed);
@@ -94,7 +94,7 @@ final class ServiceSpecs {
         });
         // under Docker's init (tini): SIGTERM reaches the app even when its command is PID 1, and zombies are reaped
         ContainerSpec container = new ContainerSpec().withImage(image).withEnv(env).withLabels(labels).withInit(true)
-                .withStopGracePeriod(GRACE.toNanos());
+                .withStopGracePeriod(grace.toNanos());
         if (!app.command().isEmpty()) {
             container = container.withCommand(app.command());
         }

@@ -49,10 +49,12 @@ public final class SwarmBackend implements Backend {
     private final Map<String, SwarmApi> engines = new java.util.LinkedHashMap<>();
     private final SwarmExec exec;
     private final SwarmImages images;
+    private final Duration stopGrace;
 
     private SwarmBackend(Builder b) {
         this.api = new SwarmApi(b.manager);
         this.name = b.name;
+        this.stopGrace = b.stopGrace;
         b.engines.forEach((node, url) -> engines.put(node, new SwarmApi(url)));
         this.exec = new SwarmExec(engines);
         this.images = new SwarmImages(api, engines);
@@ -100,7 +102,7 @@ public final class SwarmBackend implements Backend {
             api.remove(ended.get());
             watch.awaitGone(ended.get(), START_TIMEOUT);
         }
-        String serviceId = api.create(ServiceSpecs.of(r, image, name, swarmNode));
+        String serviceId = api.create(ServiceSpecs.of(r, image, name, swarmNode, stopGrace));
         SwarmApi.TaskView task = watch.awaitRunning(serviceId, ServiceSpecs.endpointPort(r.app()), START_TIMEOUT, r.instanceId());
         RunningInstance ri = watch.toInstance(r.instanceId(), r.app().name(), r.release(), r.node(), task,
                 ServiceSpecs.endpointPort(r.app()));
@@ -127,7 +129,7 @@ public final class SwarmBackend implements Backend {
             Optional<String> id = watch.serviceId(instanceId);
             if (id.isPresent()) {
                 api.remove(id.get());
-                watch.awaitGone(id.get(), grace.plus(ServiceSpecs.GRACE).plusSeconds(10));
+                watch.awaitGone(id.get(), grace.plus(stopGrace).plusSeconds(10));
             }
         } finally {
             watch.untrack(instanceId);
@@ -136,7 +138,7 @@ public final class SwarmBackend implements Backend {
 
     /**
      * Kills an instance: its service is removed at once (the manager has no kill; the container gets
-     * its stop signal and {@link ServiceSpecs#GRACE}), and its exit is reported as a SIGKILL's.
+     * its stop signal and the builder's {@code stopGrace}), and its exit is reported as a SIGKILL's.
      */
     @Override
     public void kill(String instanceId) {
@@ -204,6 +206,7 @@ public final class SwarmBackend implements Backend {
     public static final class Builder {
         private String manager;
         private String name = "berth";
+        private Duration stopGrace = ServiceSpecs.GRACE;
         private final Map<String, String> engines = new java.util.LinkedHashMap<>();
 
         private Builder() {
@@ -242,6 +245,19 @@ public final class SwarmBackend implements Backend {
                         + "starting with a letter");
             }
             this.name = name;
+            return this;
+        }
+
+        /**
+         * How long a task's container gets between its stop signal and SIGKILL when its service is
+         * removed (Swarm's stop grace period, fixed when the service is created): give it the
+         * platform's {@code stopGrace} (both default to 10 s); 0 to 10 minutes.
+         */
+        public Builder stopGrace(Duration grace) {
+            if (grace == null || grace.isNegative() || grace.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException("swarm stopGrace " + grace + " is not allowed: 0 to 10 minutes");
+            }
+            this.stopGrace = grace;
             return this;
         }
 

@@ -176,7 +176,7 @@ class SwarmBackendIT {
     @Test
     void aDirectoryIsBuiltOnceOnTheManagerAndLoadedIntoEachOtherNodeWithoutARegistry() throws Exception {
         int http = freePort();
-        SwarmBackend.Builder b = SwarmBackend.builder().manager(swarm.socket(1)).name("img");
+        SwarmBackend.Builder b = SwarmBackend.builder().manager(swarm.socket(1)).name("img").stopGrace(Duration.ofSeconds(3));
         for (int n = 1; n <= SwarmCluster.NODES; n++) { // each node's own engine, to load images into
             b.engine(swarm.docker(n, "info", "--format", "{{.Swarm.NodeID}}").strip(), swarm.socket(n));
         }
@@ -203,6 +203,8 @@ class SwarmBackendIT {
             String image = swarm.docker(1, "service", "inspect", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
                     "img-" + records(p).get(0).id()).strip();
             assertThat(image).startsWith("berth/hello:");
+            assertThat(swarm.docker(1, "service", "inspect", "--format", "{{.Spec.TaskTemplate.ContainerSpec.StopGracePeriod}}",
+                    "img-" + records(p).get(0).id()).strip()).as("the builder's stop grace").isEqualTo("3s");
             for (int n = 1; n <= SwarmCluster.NODES; n++) {
                 assertThat(swarm.docker(n, "image", "ls", "-q", image).strip()).as("node %d has %s", n, image).isNotEmpty();
             }
@@ -218,6 +220,31 @@ class SwarmBackendIT {
     }
 
     @Test
+    void aNodeLabelIsAConstraintHonouredOnTheSwarm() throws Exception {
+        String blue = swarm.docker(2, "info", "--format", "{{.Swarm.NodeID}}").strip();
+        swarm.docker(1, "node", "update", "--label-add", "zone=blue", blue);
+        int http = freePort();
+        SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).name("lbl").build();
+        assertThat(backend.nodes()).filteredOn(n -> n.id().equals(blue)).singleElement()
+                .satisfies(n -> assertThat(n.labels()).containsEntry("zone", "blue"));
+        Platform p = Platform.builder().cluster(backend.nodes()).backend(backend)
+                .router(NginxRouter.builder().prefix(tmp.resolve("nginx-lbl")).httpPort(http).build())
+                .stateDir(tmp.resolve("state-lbl")).build();
+        try {
+            p.deploy(hello(3).toBuilder().constraints(new dev.berth.api.Constraints(false, 0, Map.of("zone", "blue"))).build());
+            await().atMost(WAIT).until(() -> records(p).stream().filter(r -> r.state() == InstanceState.HEALTHY).count() == 3);
+            assertThat(records(p)).extracting(InstanceRecord::node).as("only the node labelled zone=blue").containsOnly(blue);
+            await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).size() == 3);
+            assertThat(swarm.docker(2, "ps", "--format", "{{.Names}}").lines().filter(l -> l.startsWith("lbl-hello-")))
+                    .as("the tasks' containers run on that node's engine").hasSize(3);
+        } finally {
+            p.stopAll(Duration.ofSeconds(30));
+            p.close();
+            swarm.docker(1, "node", "update", "--label-rm", "zone", blue);
+        }
+    }
+
+    @Test
     void anAppWithoutAnImageOrOnANodeOutsideTheSwarmIsRefusedNamingWhy() {
         try (SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).build()) {
             AppSpec noImage = AppSpec.builder("plain").command(List.of("sleep", "60")).build();
@@ -229,6 +256,8 @@ class SwarmBackendIT {
         assertThatThrownBy(() -> SwarmBackend.builder().manager("http://x")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unix:///PATH or tcp://HOST:PORT");
         assertThatThrownBy(() -> SwarmBackend.builder().name("Bad Name")).hasMessageContaining("1-20 of a-z 0-9 -");
+        assertThatThrownBy(() -> SwarmBackend.builder().stopGrace(Duration.ofMinutes(11)))
+                .hasMessage("swarm stopGrace PT11M is not allowed: 0 to 10 minutes");
     }
 
     /** A bounded load through nginx: {@code clients} threads, a fresh connection per request, until stopped or 3 minutes. */
