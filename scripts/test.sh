@@ -41,6 +41,11 @@ if ! docker version >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   log="${TMPDIR:-/tmp}/berth-dockerd.log"
+  # A pid file left by a dockerd that is gone (the machine was restarted) stops a new one from starting.
+  if [ -f /var/run/docker.pid ] && [ ! -d "/proc/$(cat /var/run/docker.pid 2>/dev/null)" ]; then
+    echo "test.sh: removing /var/run/docker.pid, left by a dockerd that no longer runs"
+    $sudo rm -f /var/run/docker.pid
+  fi
   echo "test.sh: starting dockerd (log: $log)"
   $sudo sh -c "nohup setsid dockerd >'$log' 2>&1 &"
   for _ in $(seq 1 30); do

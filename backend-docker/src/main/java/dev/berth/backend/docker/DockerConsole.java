@@ -26,6 +26,7 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 
 import dev.berth.api.BackendException;
+import dev.berth.support.docker.DockerTerminal;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
 import dev.berth.spi.InstanceConsole;
@@ -215,7 +216,7 @@ final class DockerConsole implements InstanceConsole {
         engine.ensureOpen();
         InspectContainerResponse c = runningContainer(instanceId);
         String what = "instance '" + checkedId(instanceId) + "'";
-        DockerTerminal t = DockerTerminal.start(engine, c, argv, cols, rows, what, followers::remove);
+        DockerTerminal t = DockerTerminal.start(engine.docker, engine.dockerHost, c, argv, cols, rows, what, followers::remove);
         followers.add(t);
         return t;
     }

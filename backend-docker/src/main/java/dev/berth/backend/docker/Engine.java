@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
@@ -31,6 +30,7 @@ import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 
 import dev.berth.api.AppSpec;
 import dev.berth.api.BackendException;
+import dev.berth.support.docker.DockerFailures;
 import dev.berth.api.Endpoint;
 import dev.berth.spi.RunningInstance;
 
@@ -218,22 +218,7 @@ final class Engine {
 
     /** A BackendException naming the operation; "cannot reach the Docker daemon" when it is down. */
     BackendException failure(String what, RuntimeException e) {
-        if (e instanceof BackendException be) {
-            return be;
-        }
-        if (e instanceof DockerException de) {
-            return new BackendException(what + " failed: the Docker Engine at " + dockerHost + " answered "
-                    + de.getHttpStatus() + ": " + de.getMessage().trim(), e);
-        }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root instanceof IOException || e.getCause() instanceof IOException) {
-            return new BackendException(what + " failed: cannot reach the Docker daemon at " + dockerHost
-                    + " (is dockerd running?): " + root, e);
-        }
-        return new BackendException(what + " failed: " + e, e);
+        return DockerFailures.of(dockerHost, what, e);
     }
 
     static void sleep(long millis) {

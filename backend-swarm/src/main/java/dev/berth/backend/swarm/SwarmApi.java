@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One swarm manager's Engine API (or a node's own, for exec). Services are created and removed through docker-java; tasks and
@@ -99,10 +100,16 @@ final class SwarmApi implements AutoCloseable {
         return tasks(get("/tasks"));
     }
 
-    /** The tasks of one service only (a start or stop must not read the whole swarm's). */
+    /** The tasks of one service only (a start or stop must not read the whole swarm's); none once the service is gone. */
     List<TaskView> tasks(String serviceId) {
+        return serviceTasks(serviceId).orElse(List.of());
+    }
+
+    /** The tasks of one service, or empty when the manager no longer knows the service (it answers 404 then). */
+    Optional<List<TaskView>> serviceTasks(String serviceId) {
         String filter = "{\"service\":[\"" + serviceId + "\"]}";
-        return tasks(get("/tasks?filters=" + URLEncoder.encode(filter, StandardCharsets.UTF_8)));
+        JsonNode all = get("/tasks?filters=" + URLEncoder.encode(filter, StandardCharsets.UTF_8), true);
+        return all == null ? Optional.empty() : Optional.of(tasks(all));
     }
 
     private static List<TaskView> tasks(JsonNode all) {
@@ -150,8 +157,16 @@ final class SwarmApi implements AutoCloseable {
     }
 
     private JsonNode get(String path) {
+        return get(path, false);
+    }
+
+    /** The JSON answer to GET {@code path}; null for a 404 when {@code notFoundIsNull}. */
+    private JsonNode get(String path, boolean notFoundIsNull) {
         DockerHttpClient.Request req = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET).path(path).build();
         try (DockerHttpClient.Response r = http.execute(req); InputStream body = r.getBody()) {
+            if (r.getStatusCode() == 404 && notFoundIsNull) {
+                return null;
+            }
             if (r.getStatusCode() != 200) {
                 throw new BackendException("swarm manager " + manager + ": GET " + path + " answered HTTP " + r.getStatusCode() + ": "
                         + new String(body.readNBytes(500), StandardCharsets.UTF_8));

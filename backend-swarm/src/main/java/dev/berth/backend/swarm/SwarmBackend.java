@@ -11,6 +11,7 @@ import dev.berth.spi.InstanceConsole;
 import dev.berth.spi.LaunchRequest;
 import dev.berth.spi.NodeStatus;
 import dev.berth.spi.RunningInstance;
+import dev.berth.spi.Terminal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -182,9 +183,14 @@ public final class SwarmBackend implements Backend {
 
             @Override
             public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
-                SwarmApi.TaskView task = watch.task(instanceId).filter(SwarmApi.TaskView::running)
-                        .orElseThrow(() -> new BackendException("instance '" + instanceId + "' does not run on the swarm"));
+                SwarmApi.TaskView task = runningTask(instanceId);
                 return exec.exec(instanceId, watch.berthNodeOf(task.nodeId()), task.containerId(), argv, timeout);
+            }
+
+            @Override
+            public Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
+                SwarmApi.TaskView task = runningTask(instanceId);
+                return exec.terminal(instanceId, watch.berthNodeOf(task.nodeId()), task.containerId(), argv, cols, rows);
             }
 
             @Override
@@ -195,8 +201,14 @@ public final class SwarmBackend implements Backend {
         };
     }
 
+    private SwarmApi.TaskView runningTask(String instanceId) {
+        return watch.task(instanceId).filter(SwarmApi.TaskView::running)
+                .orElseThrow(() -> new BackendException("instance '" + instanceId + "' does not run on the swarm"));
+    }
+
     @Override
     public void close() {
+        exec.close();
         watch.close();
         api.close();
         engines.values().forEach(SwarmApi::close);

@@ -48,6 +48,11 @@ final class SwarmWatch implements AutoCloseable {
     private volatile List<SwarmApi.NodeView> nodes = List.of();
     private volatile List<NodeStatus> status = List.of();
     private volatile Backend.ExitListener listener = (id, handle, exit) -> { };
+    private volatile TaskListing lastTasks = new TaskListing(System.nanoTime() - 1, List.of());
+
+    /** The swarm's tasks as a poll read them, and when the read began ({@link System#nanoTime()}). */
+    private record TaskListing(long readAt, List<SwarmApi.TaskView> tasks) {
+    }
 
     SwarmWatch(SwarmApi api, String managed) {
         this.api = api;
@@ -178,7 +183,9 @@ final class SwarmWatch implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no task yet";
         while (System.nanoTime() < deadline) {
-            for (SwarmApi.TaskView t : api.tasks(serviceId)) {
+            List<SwarmApi.TaskView> tasks = api.serviceTasks(serviceId).orElseThrow(() -> new BackendException("instance "
+                    + instanceId + ": its service " + serviceId + " was removed before its task ran"));
+            for (SwarmApi.TaskView t : tasks) {
                 if (t.running() && (port == null || t.publishedPorts().containsKey(port))) {
                     return t;
                 }
@@ -201,12 +208,19 @@ final class SwarmWatch implements AutoCloseable {
 
     /** Waits until no task of service {@code serviceId} (removed) runs or stops any more. */
     void awaitGone(String serviceId, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long since = System.nanoTime();
+        long deadline = since + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (api.tasks(serviceId).stream().noneMatch(t -> !t.ended())) {
+            // A removed service's tasks are no longer found by its id (404), but are listed until they have stopped:
+            // then the watch's next full listing (one for every stop in progress) tells.
+            Optional<List<SwarmApi.TaskView>> own = api.serviceTasks(serviceId);
+            TaskListing listing = lastTasks;
+            if (own.isPresent() ? own.get().stream().allMatch(SwarmApi.TaskView::ended)
+                    : listing.readAt() - since > 0 && listing.tasks().stream()
+                            .noneMatch(t -> t.serviceId().equals(serviceId) && !t.ended())) {
                 return;
             }
-            sleep(200);
+            sleep(own.isPresent() ? 200 : 100);
         }
         LOG.warn("swarm: a task of service {} still ran {} s after the service's removal", serviceId, timeout.toSeconds());
     }
@@ -242,7 +256,9 @@ final class SwarmWatch implements AutoCloseable {
     private void poll() {
         Instant at = Instant.now();
         List<SwarmApi.NodeView> ns = api.nodes();
+        long readAt = System.nanoTime();
         List<SwarmApi.TaskView> tasks = api.tasks();
+        lastTasks = new TaskListing(readAt, tasks);
         Map<String, Map<String, String>> labelsOf = new java.util.HashMap<>();
         for (Service s : api.services(Map.of(ServiceSpecs.MANAGED, managed))) {
             labelsOf.put(s.getId(), s.getSpec().getLabels());

@@ -136,6 +136,17 @@ class SwarmBackendIT {
             assertThat(inside.exitCode()).isZero();
             assertThat(inside.output().strip()).as("exec in the task's container, on its node's engine").isEqualTo(victim);
             assertThat(p.exec(victim, List.of("sh", "-c", "exit 3")).exitCode()).isEqualTo(3);
+            try (dev.berth.spi.Terminal t = backend.console().terminal(victim, List.of("/bin/sh"), 100, 30)) {
+                dev.berth.contract.TerminalScreen screen = new dev.berth.contract.TerminalScreen(t);
+                screen.type("stty size; echo \"in $(cat /www/index.html)\"\r");
+                await().atMost(Duration.ofSeconds(20)).until(() -> screen.text().contains("30 100")
+                        && screen.text().contains("in " + victim));
+                t.resize(120, 40);
+                screen.type("stty size\r");
+                await().atMost(Duration.ofSeconds(20)).until(() -> screen.text().contains("40 120"));
+                screen.type("exit 4\r");
+                assertThat(t.waitFor()).as("a terminal in the task's container, on its node's engine").isEqualTo(4);
+            }
 
             handles = records(p).stream().collect(Collectors.toMap(InstanceRecord::id, InstanceRecord::handle));
         } finally {

@@ -104,7 +104,7 @@ public final class SwarmCluster implements AutoCloseable {
         Files.createDirectories(root.resolve("bin"));
         Files.createDirectories(root.resolve("tmp"));
         Files.copy(busybox, root.resolve("bin/busybox"));
-        for (String applet : List.of("sh", "mkdir", "echo", "cat", "httpd", "sleep", "ls")) {
+        for (String applet : List.of("sh", "mkdir", "echo", "cat", "httpd", "sleep", "ls", "stty")) {
             Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
         }
         Path tar = dir.resolve("busybox-root.tar");

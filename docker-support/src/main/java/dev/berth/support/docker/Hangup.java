@@ -1,5 +1,5 @@
 // Hanging up a container terminal's program: its session's processes in this host's /proc, and signals to them.
-package dev.berth.backend.docker;
+package dev.berth.support.docker;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

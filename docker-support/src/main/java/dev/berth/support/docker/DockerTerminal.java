@@ -1,7 +1,5 @@
 // A terminal in a container instance: Docker's exec -it through docker-java (keystrokes, screen, resize, exit code, hang-up).
-package dev.berth.backend.docker;
-
-import static dev.berth.backend.docker.DockerBackend.shortId;
+package dev.berth.support.docker;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +16,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectExecResponse;
@@ -31,8 +30,8 @@ import dev.berth.spi.Terminal;
 /**
  * A program on a pseudo-terminal in a running container: Docker's {@code exec -it}. The exec is
  * created with a TTY and stdin, stdout and stderr attached, {@code argv} as its command (no shell)
- * and the container's user, working directory and environment (Docker's defaults for an exec, as
- * {@link DockerConsole#exec} relies on), plus {@code TERM} when the container sets none. Its start
+ * and the container's user, working directory and environment (Docker's defaults for an exec),
+ * plus {@code TERM} when the container sets none. Its start
  * is a hijacked connection: what is written to {@link #input} goes through a pipe to that
  * connection, and the one stream a TTY has comes back through another pipe to {@link #output}.
  * The window size is set right after the start (Docker waits for the exec to run) and on every
@@ -47,12 +46,13 @@ import dev.berth.spi.Terminal;
  * ({@link #output} reads its end then).
  * Thread-safe.
  */
-final class DockerTerminal implements Terminal {
+public final class DockerTerminal implements Terminal {
     private static final Logger LOG = LoggerFactory.getLogger(DockerTerminal.class);
     private static final long HUP_GRACE_MILLIS = 3_000;
     private static final long KILL_GRACE_MILLIS = 2_000;
 
-    private final Engine engine;
+    private final DockerClient docker;
+    private final String host;
     private final String containerId;
     private final String execId;
     private final String what;
@@ -65,9 +65,10 @@ final class DockerTerminal implements Terminal {
     private final Consumer<? super DockerTerminal> onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DockerTerminal(Engine engine, String containerId, String execId, String what, Pipe keys,
+    private DockerTerminal(DockerClient docker, String host, String containerId, String execId, String what, Pipe keys,
                            Pipe.SourceChannel screenSource, Screen screen, Consumer<? super DockerTerminal> onClose) {
-        this.engine = engine;
+        this.docker = docker;
+        this.host = host;
         this.containerId = containerId;
         this.execId = execId;
         this.what = what;
@@ -81,27 +82,29 @@ final class DockerTerminal implements Terminal {
     }
 
     /**
-     * Starts {@code argv} in the running container {@code c} on a terminal of {@code cols} by
-     * {@code rows}; {@code onClose} is told once when the terminal is closed.
+     * Starts {@code argv} in the running container {@code c} of the engine {@code docker} (at
+     * address {@code host}, for messages) on a terminal of {@code cols} by {@code rows};
+     * {@code what} names it in messages and logs; {@code onClose} is told once when the terminal
+     * is closed.
      */
-    static DockerTerminal start(Engine engine, InspectContainerResponse c, List<String> argv, int cols, int rows,
-                                String what, Consumer<? super DockerTerminal> onClose) {
+    public static DockerTerminal start(DockerClient docker, String host, InspectContainerResponse c, List<String> argv,
+                                       int cols, int rows, String what, Consumer<? super DockerTerminal> onClose) {
         Terminal.checkSize(cols, rows);
         String execId;
         try {
-            var create = engine.docker.execCreateCmd(c.getId()).withCmd(argv.toArray(String[]::new)).withTty(true)
+            var create = docker.execCreateCmd(c.getId()).withCmd(argv.toArray(String[]::new)).withTty(true)
                     .withAttachStdin(true).withAttachStdout(true).withAttachStderr(true);
-            if (!Engine.envOf(c).containsKey("TERM")) {
+            if (!hasTerm(c)) {
                 create.withEnv(List.of("TERM=xterm-256color"));
             }
             execId = create.exec().getId();
         } catch (NotFoundException e) {
             throw new dev.berth.api.NotFoundException(what + ": no running container " + shortId(c.getId()) + " on "
-                    + engine.dockerHost + " (" + e.getMessage().trim() + ")");
+                    + host + " (" + e.getMessage().trim() + ")");
         } catch (ConflictException e) {
             throw new BackendException(what + ": container " + shortId(c.getId()) + " does not run: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw engine.failure(what + ": open a terminal for " + argv.get(0), e);
+            throw DockerFailures.of(host, what + ": open a terminal for " + argv.get(0), e);
         }
         Pipe in;
         Pipe out;
@@ -112,17 +115,27 @@ final class DockerTerminal implements Terminal {
             throw new BackendException(what + ": cannot open a terminal: no pipe: " + e.getMessage(), e);
         }
         Screen screen = new Screen(out.sink(), in.sink(), what);
-        DockerTerminal t = new DockerTerminal(engine, c.getId(), execId, what, in, out.source(), screen, onClose);
+        DockerTerminal t = new DockerTerminal(docker, host, c.getId(), execId, what, in, out.source(), screen, onClose);
         try {
-            engine.docker.execStartCmd(execId).withTty(true).withDetach(false)
+            docker.execStartCmd(execId).withTty(true).withDetach(false)
                     .withStdIn(Channels.newInputStream(in.source())).exec(screen);
         } catch (RuntimeException e) {
             t.close();
-            throw engine.failure(what + ": start a terminal for " + argv.get(0), e);
+            throw DockerFailures.of(host, what + ": start a terminal for " + argv.get(0), e);
         }
         LOG.info("{}: terminal {} ({}x{}, exec {})", what, argv.get(0), cols, rows, shortId(execId));
         t.resize(cols, rows);
         return t;
+    }
+
+    private static boolean hasTerm(InspectContainerResponse c) {
+        String[] env = c.getConfig() == null ? null : c.getConfig().getEnv();
+        return env != null && java.util.Arrays.stream(env).anyMatch(e -> e.startsWith("TERM="));
+    }
+
+    /** The first 12 characters of a Docker id, as {@code docker ps} shows it. */
+    static String shortId(String id) {
+        return id == null || id.length() <= 12 ? String.valueOf(id) : id.substring(0, 12);
     }
 
     @Override
@@ -144,13 +157,13 @@ final class DockerTerminal implements Terminal {
             return;
         }
         try {
-            engine.docker.resizeExecCmd(execId).withSize(rows, cols).exec();
+            docker.resizeExecCmd(execId).withSize(rows, cols).exec();
         } catch (RuntimeException e) {
             if (closed.get() || screen.ended() || !running()) {
                 LOG.debug("{}: no terminal to resize (it has ended): {}", what, e.toString());
             } else {
                 LOG.warn("{}: cannot resize its terminal to {}x{}: {}", what, cols, rows,
-                        engine.failure("resize exec " + shortId(execId), e).getMessage());
+                        DockerFailures.of(host, "resize exec " + shortId(execId), e).getMessage());
             }
         }
     }
@@ -213,7 +226,7 @@ final class DockerTerminal implements Terminal {
             if (running()) {
                 LOG.warn("{}: cannot hang up its terminal: the processes of exec {} are not visible on this host "
                         + "(is the engine {} elsewhere?); the program runs on in the container until it exits", what,
-                        shortId(execId), engine.dockerHost);
+                        shortId(execId), host);
             }
             return;
         }
@@ -245,9 +258,9 @@ final class DockerTerminal implements Terminal {
             argv.add(Long.toString(Hangup.containerPid(pid)));
         }
         try {
-            String id = engine.docker.execCreateCmd(containerId).withUser("0").withCmd(argv.toArray(String[]::new))
+            String id = docker.execCreateCmd(containerId).withUser("0").withCmd(argv.toArray(String[]::new))
                     .exec().getId();
-            engine.docker.execStartCmd(id).withDetach(true).exec(new ResultCallback.Adapter<>()).awaitCompletion(5,
+            docker.execStartCmd(id).withDetach(true).exec(new ResultCallback.Adapter<>()).awaitCompletion(5,
                     TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -266,12 +279,12 @@ final class DockerTerminal implements Terminal {
 
     private InspectExecResponse inspect() {
         try {
-            return engine.docker.inspectExecCmd(execId).exec();
+            return docker.inspectExecCmd(execId).exec();
         } catch (NotFoundException e) {
             throw new BackendException(what + ": its terminal's exec " + shortId(execId) + " is gone from "
-                    + engine.dockerHost, e);
+                    + host, e);
         } catch (RuntimeException e) {
-            throw engine.failure(what + ": inspect the terminal's exec " + shortId(execId), e);
+            throw DockerFailures.of(host, what + ": inspect the terminal's exec " + shortId(execId), e);
         }
     }
 
