@@ -3,13 +3,8 @@ package dev.berth.backend.docker;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -28,10 +23,11 @@ import dev.berth.api.InvalidSpecException;
 import dev.berth.api.Source;
 import dev.berth.support.IdLocks;
 import dev.berth.support.OutputCaps;
+import dev.berth.support.docker.ReleaseImages;
 
 /**
  * Finds the image an app's release runs: an image source's reference as is (nothing is pulled), or
- * for a directory source the image {@link #releaseImage(String, String, Path)} built from its
+ * for a directory source the image {@link ReleaseImages#name} built from its
  * Dockerfile unless the engine has it, its output going to the build listener. Builds of one image
  * are serialized; different images build in parallel. Thread-safe.
  */
@@ -57,7 +53,7 @@ final class ImageBuilds {
             return img.image(); // a missing image is told by the create call (one round trip less)
         }
         if (source instanceof Source.Directory dir) {
-            String tag = releaseImage(spec.name(), release, dir.path());
+            String tag = ReleaseImages.name(spec.name(), release, dir.path());
             buildIfNotExist(tag, dir.path(), line -> {
                 LOG.debug("{}: build: {}", what, line);
                 listener.output(spec.name(), release, engine.node, line);
@@ -66,34 +62,6 @@ final class ImageBuilds {
         }
         throw new BackendException(what + ": the Docker backend runs an image source or a directory with a "
                 + "Dockerfile; not " + source);
-    }
-
-    /**
-     * The image a directory source's release is built into: {@code berth/<app>:<release>-<hash>},
-     * where the hash is of the directory's path, so that another platform's release of the same
-     * name on this engine (its own state, its own code) never reuses this image.
-     */
-    static String releaseImage(String app, String release, Path context) {
-        byte[] digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256")
-                    .digest(context.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-        String hash = HexFormat.of().formatHex(digest, 0, 4);
-        return releaseImage(app, release + "-" + hash);
-    }
-
-    /** {@code berth/<app>:<tag>}, lowercased and cut to what Docker allows. */
-    static String releaseImage(String app, String release) {
-        String repo = app.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
-        repo = repo.replaceAll("^[^a-z0-9]+", "");
-        String tag = release.replaceAll("[^A-Za-z0-9_.-]", "_");
-        if (tag.isEmpty() || !Character.isLetterOrDigit(tag.charAt(0))) {
-            tag = "r" + tag;
-        }
-        return "berth/" + (repo.isEmpty() ? "app" : repo) + ":" + (tag.length() > 128 ? tag.substring(0, 128) : tag);
     }
 
     /** As {@link DockerBackend#buildImageIfNotExist(String, Path, Consumer)}. */

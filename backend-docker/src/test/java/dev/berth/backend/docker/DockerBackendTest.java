@@ -32,12 +32,12 @@ class DockerBackendTest {
     @Test
     void namesOfContainersAndReleaseImages() {
         assertThat(DockerBackend.containerName("web-1")).isEqualTo("berth-web-1");
-        assertThat(ImageBuilds.releaseImage("Web_App", "r1")).isEqualTo("berth/web_app:r1");
-        assertThat(ImageBuilds.releaseImage("web", "-odd/rel")).isEqualTo("berth/web:r-odd_rel");
+        assertThat(dev.berth.support.docker.ReleaseImages.name("Web_App", "r1")).isEqualTo("berth/web_app:r1");
+        assertThat(dev.berth.support.docker.ReleaseImages.name("web", "-odd/rel")).isEqualTo("berth/web:r-odd_rel");
         // a directory's release: the tag carries the release and a hash of the directory's path
-        assertThat(ImageBuilds.releaseImage("web", "r2", java.nio.file.Path.of("/srv/a")))
+        assertThat(dev.berth.support.docker.ReleaseImages.name("web", "r2", java.nio.file.Path.of("/srv/a")))
                 .matches("berth/web:r2-[0-9a-f]{8}")
-                .isNotEqualTo(ImageBuilds.releaseImage("web", "r2", java.nio.file.Path.of("/srv/b")));
+                .isNotEqualTo(dev.berth.support.docker.ReleaseImages.name("web", "r2", java.nio.file.Path.of("/srv/b")));
         assertThat(DockerBackend.shortId("0123456789abcdef")).isEqualTo("0123456789ab");
     }
 }

@@ -12,17 +12,13 @@ import dev.berth.api.Source;
 import dev.berth.spi.Backend;
 import dev.berth.support.IdLocks;
 import dev.berth.support.OutputCaps;
+import dev.berth.support.docker.ReleaseImages;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -88,7 +84,7 @@ final class SwarmImages {
             throw new BackendException("app '" + app.name() + "': " + context + " has no Dockerfile; the swarm backend builds "
                     + "an image from it (or give the app source.image)");
         }
-        String image = releaseImage(app.name(), release, context);
+        String image = ReleaseImages.name(app.name(), release, context);
         try (IdLocks.Held lock = locks.lock(image)) {
             if (present.add(image + "@manager")) {
                 try {
@@ -170,23 +166,6 @@ final class SwarmImages {
         } catch (DockerException e) {
             throw new BackendException("engine " + engine.manager + ": inspect image " + image + " failed: " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * A directory source's release image: {@code berth/APP:RELEASE-HASH}, the hash of the directory's
-     * path, so that another platform's release of the same name never reuses this one's image.
-     */
-    static String releaseImage(String app, String release, Path context) {
-        byte[] digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256").digest(context.toString().getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-        String repo = app.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-").replaceAll("^[^a-z0-9]+", "");
-        String tag = (release + "-" + HexFormat.of().formatHex(digest, 0, 4)).replaceAll("[^A-Za-z0-9_.-]", "_");
-        tag = Character.isLetterOrDigit(tag.charAt(0)) ? tag : "r" + tag;
-        return "berth/" + (repo.isEmpty() ? "app" : repo) + ":" + (tag.length() > 128 ? tag.substring(0, 128) : tag);
     }
 
     /** A build's output: each non-blank line to the listener, the last {@value #TAIL_LINES} kept for an error. */
