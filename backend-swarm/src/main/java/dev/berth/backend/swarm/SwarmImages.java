@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * is one) is built from its Dockerfile on the manager's engine into
  * {@code berth/APP:RELEASE-HASH}, once per release, and then made present on the node the task
  * goes to: if that node's engine lacks it, the manager's {@code docker save} streams straight into
- * the node's {@code docker load}, once per image and node. Builds and loads of one image are
- * serialized; others run in parallel. Thread-safe.
+ * the node's {@code docker load}, once per image and node. The builds of one image, and its loads
+ * into one node, are serialized; loads into different nodes run in parallel. Thread-safe.
  */
 final class SwarmImages {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmImages.class);
@@ -86,17 +86,17 @@ final class SwarmImages {
         }
         String image = ReleaseImages.name(app.name(), release, context);
         try (IdLocks.Held lock = locks.lock(image)) {
-            if (present.add(image + "@manager")) {
-                try {
-                    build(app.name(), release, node, image, context);
-                } catch (RuntimeException e) {
-                    present.remove(image + "@manager");
-                    throw e;
-                }
+            if (!present.contains(image)) {
+                build(app.name(), release, node, image, context);
+                present.add(image);
             }
-            if (!swarmNode.equals(managerNode()) && !present.contains(image + "@" + node)) {
-                load(image, node);
-                present.add(image + "@" + node);
+        }
+        if (!swarmNode.equals(managerNode())) {
+            try (IdLocks.Held lock = locks.lock(image + "@" + node)) { // loads into different nodes run in parallel
+                if (!present.contains(image + "@" + node)) {
+                    load(image, node);
+                    present.add(image + "@" + node);
+                }
             }
         }
         return image;
