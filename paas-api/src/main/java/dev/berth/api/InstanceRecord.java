@@ -37,9 +37,12 @@ public record InstanceRecord(String id, String app, String release, String node,
         return new InstanceRecord(id, app, release, node, state, endpoint, handle, restarts, startedAt, lastExit);
     }
 
-    /** This record for a freshly started process. */
+    /**
+     * This record for a freshly started process, on the node the backend reports (the one it was
+     * placed on, unless the backend's own engine placed it: see {@link RunningInstance#node()}).
+     */
     public InstanceRecord started(RunningInstance running, InstanceState state) {
-        return new InstanceRecord(id, app, release, node, state, running.endpoint(), running.handle(), restarts,
+        return new InstanceRecord(id, app, release, running.node(), state, running.endpoint(), running.handle(), restarts,
                 running.startedAt(), lastExit);
     }
 

@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param instanceId the instance's id
  * @param app        the app's name
  * @param release    the release it runs
- * @param node       the node it runs on
+ * @param node       the node it runs on: the request's, unless the backend's own engine places
+ *                   instances (a Swarm that schedules); the platform then records this one
  * @param endpoint   where it listens, or null when its env has no PORT
  * @param handle     the backend's handle (pid, container id)
  * @param startedAt  when its process started

@@ -112,6 +112,10 @@ public final class Serve implements Callable<Integer> {
                     + "built on the manager are loaded into it, and exec runs there; repeat for each node")
     List<String> swarmEngines = new ArrayList<>();
 
+    @Option(names = "--swarm-schedules", description = "with --swarm, Swarm places, restarts and moves the tasks (node labels, "
+            + "uniqueHost and maxPerNode as its placement constraints); Berth still gates, routes and rolls out (docs/swarm.md)")
+    boolean swarmSchedules;
+
     @Option(names = "--docker-tls", paramLabel = "DIR",
             description = "ca.pem, cert.pem and key.pem for a tcp:// --docker address (as Docker's DOCKER_CERT_PATH)")
     Path dockerTls;

@@ -52,6 +52,9 @@ final class ServeBackends {
     static void check(Serve s, List<AppSpec> specs) {
         swarmFlags(s.swarm, s.docker, s.hostsFile);
         swarmEngines(s.swarm, s.swarmEngines);
+        if (s.swarmSchedules && s.swarm == null) {
+            throw new IllegalArgumentException("--swarm-schedules needs --swarm URL: it lets that swarm place and restart the tasks");
+        }
         flags(s.docker, s.dockerTls, s.hostsFile);
         apps(s, specs);
         if (s.docker != null) {
@@ -213,9 +216,10 @@ final class ServeBackends {
         if (s.swarm != null) {
             dev.berth.backend.swarm.SwarmBackend.Builder b = dev.berth.backend.swarm.SwarmBackend.builder().manager(s.swarm);
             swarmEngines(s.swarm, s.swarmEngines).forEach(b::engine);
+            b.swarmSchedules(s.swarmSchedules);
             dev.berth.backend.swarm.SwarmBackend swarm = b.build();
             System.out.println("Serve: the apps run as services on the Docker Swarm of " + s.swarm + " (" + swarm.nodes().size()
-                    + " node(s))");
+                    + " node(s))" + (s.swarmSchedules ? "; Swarm places and restarts them" : ""));
             return swarm;
         }
         if (s.docker != null) {

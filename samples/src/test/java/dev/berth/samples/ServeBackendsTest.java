@@ -133,4 +133,12 @@ class ServeBackendsTest {
         assertThatThrownBy(() -> ServeBackends.swarmEngines("unix:///m.sock", List.of("a=unix:///a.sock", "a=unix:///b.sock")))
                 .hasMessage("--swarm-engine: node 'a' is given twice");
     }
+
+    @Test
+    void swarmSchedulesNeedsASwarm() {
+        assertThat(parse("--swarm", "unix:///m.sock", "--swarm-schedules").swarmSchedules).isTrue();
+        assertThat(parse().swarmSchedules).isFalse();
+        assertThatThrownBy(() -> ServeBackends.check(parse("--swarm-schedules"), List.of()))
+                .hasMessage("--swarm-schedules needs --swarm URL: it lets that swarm place and restart the tasks");
+    }
 }

@@ -42,6 +42,8 @@ final class ServiceSpecs {
     static final String NODE = "berth.node";
     /** The container port of the instance's endpoint (its {@code PORT}), when it has one. */
     static final String PORT = "berth.port";
+    /** How long Swarm waits before it restarts a task that ended, when Swarm schedules. */
+    static final Duration RESTART_DELAY = Duration.ofSeconds(1);
     /** How long a stopped task's container gets between SIGTERM and SIGKILL, unless the builder says otherwise. */
     static final Duration GRACE = Duration.ofSeconds(10);
 
@@ -69,7 +71,13 @@ final class ServiceSpecs {
         return AppSpec.RANDOM_PORT.equals(app.env().get(AppSpec.PORT)) ? Integer.valueOf(env.get(AppSpec.PORT)) : null;
     }
 
-    static ServiceSpec of(LaunchRequest r, String image, String managed, String swarmNode, Duration grace) {
+    /**
+     * The service of one instance: its task placed within {@code constraints} (Berth's choice pinned
+     * as {@code node.id==...}, or what Swarm may choose among), restarted by Swarm when
+     * {@code swarmRestarts} (condition any, after {@link #RESTART_DELAY}), else never.
+     */
+    static ServiceSpec of(LaunchRequest r, String image, String managed, List<String> constraints, Duration grace,
+                          boolean swarmRestarts) {
         AppSpec app = r.app();
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(MANAGED, managed);
@@ -105,8 +113,10 @@ final class ServiceSpecs {
             container = container.withUser(app.user());
         }
         TaskSpec task = new TaskSpec().withContainerSpec(container)
-                .withPlacement(new ServicePlacement().withConstraints(List.of("node.id==" + swarmNode)))
-                .withRestartPolicy(new ServiceRestartPolicy().withCondition(ServiceRestartCondition.NONE))
+                .withPlacement(new ServicePlacement().withConstraints(constraints))
+                .withRestartPolicy(swarmRestarts
+                        ? new ServiceRestartPolicy().withCondition(ServiceRestartCondition.ANY).withDelay(RESTART_DELAY.toNanos())
+                        : new ServiceRestartPolicy().withCondition(ServiceRestartCondition.NONE))
                 .withResources(resources(app.resources()));
         return new ServiceSpec().withName(name(managed, r.instanceId())).withLabels(labels).withTaskTemplate(task)
                 .withMode(new ServiceModeConfig().withReplicated(new ServiceReplicatedModeOptions().withReplicas(1)))

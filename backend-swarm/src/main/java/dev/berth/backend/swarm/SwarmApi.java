@@ -47,6 +47,11 @@ final class SwarmApi implements AutoCloseable {
         boolean ended() {
             return List.of("complete", "failed", "shutdown", "rejected", "orphaned", "remove").contains(state);
         }
+
+        /** On its way out, whatever it does now: Swarm wants it shut down or removed (its service went, or it is replaced). */
+        boolean retired() {
+            return "shutdown".equals(desiredState) || "remove".equals(desiredState);
+        }
     }
 
     /** A node as the backend reads it. */

@@ -12,6 +12,7 @@ import dev.berth.spi.LaunchRequest;
 import dev.berth.spi.NodeStatus;
 import dev.berth.spi.RunningInstance;
 import dev.berth.spi.Terminal;
+import dev.berth.support.IdLocks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,8 @@ public final class SwarmBackend implements Backend {
     private final SwarmExec exec;
     private final SwarmImages images;
     private final Duration stopGrace;
+    private final boolean swarmSchedules;
+    private final IdLocks appLocks = new IdLocks();
 
     private SwarmBackend(Builder b) {
         this.api = new SwarmApi(b.manager);
@@ -59,7 +62,8 @@ public final class SwarmBackend implements Backend {
         b.engines.forEach((node, url) -> engines.put(node, new SwarmApi(url)));
         this.exec = new SwarmExec(engines);
         this.images = new SwarmImages(api, engines);
-        this.watch = new SwarmWatch(api, name);
+        this.swarmSchedules = b.swarmSchedules;
+        this.watch = new SwarmWatch(api, name, swarmSchedules);
         try {
             watch.start();
         } catch (RuntimeException e) {
@@ -94,23 +98,47 @@ public final class SwarmBackend implements Backend {
         if (running.isPresent()) {
             return running.get(); // idempotent: it runs
         }
-        String swarmNode = watch.swarmId(r.node()).orElseThrow(() -> new BackendException("instance " + r.instanceId()
-                + ": node '" + r.node() + "' is not a node of the swarm at " + api.manager));
-        String image = images.imageFor(r.app(), r.release(), r.node(), swarmNode);
-        String service = ServiceSpecs.name(name, r.instanceId());
-        Optional<String> ended = watch.serviceId(r.instanceId());
-        if (ended.isPresent()) { // an ended task of an earlier start: its service goes, a new one comes
-            api.remove(ended.get());
-            watch.awaitGone(ended.get(), START_TIMEOUT);
+        boolean swarmPlaces = swarmSchedules && !r.app().instances().all(); // else pinned to Berth's node
+        String swarmNode = swarmPlaces ? null : watch.swarmId(r.node()).orElseThrow(() -> new BackendException("instance "
+                + r.instanceId() + ": node '" + r.node() + "' is not a node of the swarm at " + api.manager));
+        Integer port = ServiceSpecs.endpointPort(r.app());
+        Optional<String> existing = watch.serviceId(r.instanceId());
+        String serviceId;
+        SwarmApi.TaskView task;
+        if (swarmSchedules && existing.isPresent()) { // Swarm restarts or moves its task: the new one is waited for
+            serviceId = existing.get();
+            task = watch.awaitRunning(serviceId, port, START_TIMEOUT, r.instanceId());
+        } else {
+            if (existing.isPresent()) { // an ended task of an earlier start: its service goes, a new one comes
+                api.remove(existing.get());
+                watch.awaitGone(existing.get(), START_TIMEOUT);
+            }
+            String image = swarmPlaces ? imageOnEveryNode(r) : images.imageFor(r.app(), r.release(), r.node(), swarmNode);
+            boolean limited = swarmPlaces && SwarmPlacement.limited(r.app());
+            // a limited app's services are created one after another, each placed before the next reads the nodes
+            try (IdLocks.Held one = limited ? appLocks.lock(r.app().name()) : null) {
+                // pinned to Berth's node unless Swarm places; an app on every node ("*") stays where Berth put it
+                List<String> constraints = swarmPlaces
+                        ? SwarmPlacement.constraints(r.app(), limited ? SwarmPlacement.tasksPerNode(api, name, r.app().name(), r.release()) : Map.of())
+                        : List.of("node.id==" + swarmNode);
+                serviceId = api.create(ServiceSpecs.of(r, image, name, constraints, stopGrace, swarmSchedules));
+                task = watch.awaitRunning(serviceId, port, START_TIMEOUT, r.instanceId());
+            }
         }
-        String serviceId = api.create(ServiceSpecs.of(r, image, name, swarmNode, stopGrace));
-        SwarmApi.TaskView task = watch.awaitRunning(serviceId, ServiceSpecs.endpointPort(r.app()), START_TIMEOUT, r.instanceId());
-        RunningInstance ri = watch.toInstance(r.instanceId(), r.app().name(), r.release(), r.node(), task,
-                ServiceSpecs.endpointPort(r.app()));
+        RunningInstance ri = watch.toInstance(r.instanceId(), r.app().name(), r.release(), task, port);
         watch.tracking(r.instanceId(), serviceId, task.id());
         LOG.info("swarm: instance {} of app {} runs as task {} of service {} on node {} ({})", r.instanceId(), r.app().name(),
-                task.id(), service, r.node(), ri.endpoint());
+                task.id(), ServiceSpecs.name(name, r.instanceId()), ri.node(), ri.endpoint());
         return ri;
+    }
+
+    /** When Swarm places: the image, built and loaded on every node first (Swarm may put or move the task anywhere). */
+    private String imageOnEveryNode(LaunchRequest r) {
+        String image = null;
+        for (SwarmApi.NodeView n : api.nodes()) {
+            image = images.imageFor(r.app(), r.release(), SwarmWatch.berthId(n), n.id());
+        }
+        return image;
     }
 
     @Override
@@ -219,6 +247,7 @@ public final class SwarmBackend implements Backend {
         private String manager;
         private String name = "berth";
         private Duration stopGrace = ServiceSpecs.GRACE;
+        private boolean swarmSchedules;
         private final Map<String, String> engines = new java.util.LinkedHashMap<>();
 
         private Builder() {
@@ -270,6 +299,23 @@ public final class SwarmBackend implements Backend {
                 throw new IllegalArgumentException("swarm stopGrace " + grace + " is not allowed: 0 to 10 minutes");
             }
             this.stopGrace = grace;
+            return this;
+        }
+
+        /**
+         * Whether Swarm schedules (default: Berth does). Then Swarm places each instance's task
+         * (Berth's choice of node is not pinned: the app's node labels, {@code uniqueHost} and
+         * {@code maxPerNode} become placement constraints), restarts it when it ends (condition
+         * any), and moves it off a node that goes down; the platform records the node Swarm chose,
+         * takes a restarted or moved task as its instance respawned, and watches no node
+         * liveness of its own ({@link #nodeStatus()} is empty). Images built by Berth are loaded
+         * into every node first. Berth still names the instances, gates them by readiness, routes
+         * them and rolls releases out (a new instance's service first, the old one drained, then
+         * removed), so rollouts lose no request. An app on every node (instances {@code "*"}) keeps
+         * one task pinned to each node Berth gives it; Swarm restarts it there.
+         */
+        public Builder swarmSchedules(boolean swarmSchedules) {
+            this.swarmSchedules = swarmSchedules;
             return this;
         }
 

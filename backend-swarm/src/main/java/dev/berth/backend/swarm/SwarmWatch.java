@@ -48,15 +48,25 @@ final class SwarmWatch implements AutoCloseable {
     private volatile List<SwarmApi.NodeView> nodes = List.of();
     private volatile List<NodeStatus> status = List.of();
     private volatile Backend.ExitListener listener = (id, handle, exit) -> { };
+    /** How long a task may stay pending for want of a node before its start fails (Swarm keeps trying meanwhile). */
+    static final Duration UNPLACEABLE = Duration.ofSeconds(15);
     private volatile TaskListing lastTasks = new TaskListing(System.nanoTime() - 1, List.of());
 
     /** The swarm's tasks as a poll read them, and when the read began ({@link System#nanoTime()}). */
     private record TaskListing(long readAt, List<SwarmApi.TaskView> tasks) {
     }
 
-    SwarmWatch(SwarmApi api, String managed) {
+    private final boolean swarmSchedules;
+
+    /**
+     * @param swarmSchedules whether Swarm restarts and moves tasks: a tracked task that Swarm
+     *                       retires (to replace it) is then an exit too, and no node liveness is
+     *                       reported (the platform must not re-place what Swarm moves)
+     */
+    SwarmWatch(SwarmApi api, String managed, boolean swarmSchedules) {
         this.api = api;
         this.managed = managed;
+        this.swarmSchedules = swarmSchedules;
     }
 
     /** Reads the nodes once (a manager that does not answer fails the build), then every poll. */
@@ -145,9 +155,9 @@ final class SwarmWatch implements AutoCloseable {
         }
         Integer port = endpointPort(labels);
         for (SwarmApi.TaskView t : tasks) {
-            if (t.serviceId().equals(s.getId()) && t.running() && (port == null || t.publishedPorts().containsKey(port))) {
-                out.add(toInstance(id, labels.get(ServiceSpecs.APP), labels.get(ServiceSpecs.RELEASE),
-                        labels.get(ServiceSpecs.NODE), t, port));
+            if (t.serviceId().equals(s.getId()) && t.running() && !t.retired()
+                    && (port == null || t.publishedPorts().containsKey(port))) {
+                out.add(toInstance(id, labels.get(ServiceSpecs.APP), labels.get(ServiceSpecs.RELEASE), t, port));
                 tracking(id, s.getId(), t.id());
             }
         }
@@ -159,8 +169,11 @@ final class SwarmWatch implements AutoCloseable {
         return p == null ? null : Integer.valueOf(p);
     }
 
-    /** The instance a running task is; its endpoint (when {@code port}, its container port, is given) at its node's address. */
-    RunningInstance toInstance(String id, String app, String release, String node, SwarmApi.TaskView task, Integer port) {
+    /**
+     * The instance a running task is, on the task's node; its endpoint (when {@code port}, its
+     * container port, is given) at that node's address.
+     */
+    RunningInstance toInstance(String id, String app, String release, SwarmApi.TaskView task, Integer port) {
         Endpoint ep = null;
         if (port != null) {
             String address = nodes.stream().filter(n -> n.id().equals(task.nodeId())).map(SwarmApi.NodeView::address)
@@ -172,20 +185,25 @@ final class SwarmWatch implements AutoCloseable {
             }
             ep = new Endpoint(address, published);
         }
-        return new RunningInstance(id, app, release, node, ep, task.id(), task.at());
+        return new RunningInstance(id, app, release, berthNodeOf(task.nodeId()), ep, task.id(), task.at());
     }
 
     /**
      * Waits until a task of {@code serviceId} runs with container port {@code port} (or null)
-     * published; a task that fails throws with Swarm's word.
+     * published; a task that fails throws with Swarm's word. When Swarm schedules, the tasks it
+     * retires (the ones it replaces) are passed over: their successor is waited for.
      */
     SwarmApi.TaskView awaitRunning(String serviceId, Integer port, Duration timeout, String instanceId) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no task yet";
+        long unplaceableSince = 0;
         while (System.nanoTime() < deadline) {
             List<SwarmApi.TaskView> tasks = api.serviceTasks(serviceId).orElseThrow(() -> new BackendException("instance "
                     + instanceId + ": its service " + serviceId + " was removed before its task ran"));
             for (SwarmApi.TaskView t : tasks) {
+                if (swarmSchedules && t.retired()) {
+                    continue;
+                }
                 if (t.running() && (port == null || t.publishedPorts().containsKey(port))) {
                     return t;
                 }
@@ -193,6 +211,13 @@ final class SwarmWatch implements AutoCloseable {
                     throw new BackendException("instance " + instanceId + ": its task " + t.state() + ": " + t.message());
                 }
                 last = t.state() + (t.message().isEmpty() ? "" : " (" + t.message() + ")");
+                if ("pending".equals(t.state()) && t.message().contains("no suitable node")) {
+                    unplaceableSince = unplaceableSince == 0 ? System.nanoTime() : unplaceableSince;
+                    if (System.nanoTime() - unplaceableSince > UNPLACEABLE.toNanos()) {
+                        throw new BackendException("instance " + instanceId + ": Swarm found no node for its task for "
+                                + UNPLACEABLE.toSeconds() + " s: " + t.message());
+                    }
+                }
             }
             sleep(200);
         }
@@ -226,7 +251,7 @@ final class SwarmWatch implements AutoCloseable {
     }
 
     List<NodeStatus> nodeStatus() {
-        return status;
+        return swarmSchedules ? List.of() : status;
     }
 
     /** Follows the service's log from now on, a line at a time; closing stops it. */
@@ -268,12 +293,15 @@ final class SwarmWatch implements AutoCloseable {
         for (Map.Entry<String, String[]> e : tracked.entrySet()) {
             String id = e.getKey();
             SwarmApi.TaskView t = byId.get(e.getValue()[1]);
-            if (stopping.contains(id) || (t != null && !t.ended())) {
+            boolean replaced = swarmSchedules && t != null && !t.ended() && t.retired(); // Swarm moves or restarts it
+            if (stopping.contains(id) || (t != null && !t.ended() && !replaced)) {
                 continue;
             }
             if (tracked.remove(id, e.getValue())) {
                 int code = t == null || t.exitCode() == null ? ExitInfo.UNKNOWN : t.exitCode();
-                String why = t == null ? "its service is gone" : "task " + t.state() + (t.message().isEmpty() ? "" : ": " + t.message());
+                String why = t == null ? "its service is gone"
+                        : replaced ? "Swarm replaces task " + t.id() + " (it was " + t.state() + " on node " + berthNodeOf(t.nodeId()) + ")"
+                        : "task " + t.state() + (t.message().isEmpty() ? "" : ": " + t.message());
                 LOG.warn("swarm: instance {} ended: {}", id, why);
                 listener.exited(id, e.getValue()[1], new ExitInfo(code, at, why));
             }

@@ -99,7 +99,14 @@ final class Actuator extends Room {
             // a start time in the future (a skewed clock, a bogus pid file) would stretch the grace period without end
             ri = new RunningInstance(ri.instanceId(), ri.app(), ri.release(), ri.node(), ri.endpoint(), ri.handle(), now);
         }
-        t.update(t.record().started(ri, gated ? InstanceState.RUNNING : InstanceState.HEALTHY));
+        InstanceRecord next = t.record().started(ri, gated ? InstanceState.RUNNING : InstanceState.HEALTHY);
+        if (next.node().equals(t.record().node())) {
+            t.update(next);
+        } else { // a backend whose engine places instances (a Swarm that schedules) ran it elsewhere
+            log.info("instance {} of app {} runs on node {}, where the backend's engine placed it (asked: {})", t.id(),
+                    t.record().app(), next.node(), t.record().node());
+            instances.moved(t, next);
+        }
         t.runningSince = now;
         if (gated) {
             prober.watch(t.id(), ri.handle(), ri.endpoint(), spec.healthCheck());

@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * keep the three maps equal; iteration is in id order everywhere, as the loop has always seen it.
  *
  * <p>The app and node of a {@link Tracked} never change while it is indexed (the loop replaces
- * its record only with copies of the same id, app and node); {@link #put} of a {@code Tracked}
+ * its record only with copies of the same id, app and node), except through {@link #moved},
+ * which re-indexes it; {@link #put} of a {@code Tracked}
  * whose id is already indexed replaces the old one in every index. Not thread-safe: touched only
  * by the loop thread.
  */
@@ -48,6 +49,17 @@ final class InstanceIndex {
         changed(t.record());
         byApp.computeIfAbsent(t.record().app(), k -> new TreeMap<>()).put(t.id(), t);
         byNode.computeIfAbsent(t.record().node(), k -> new TreeMap<>()).put(t.id(), t);
+    }
+
+    /**
+     * Replaces {@code t}'s record with {@code next} of another node, keeping every index in step:
+     * the one way a tracked instance changes node (a backend whose engine placed it elsewhere
+     * than asked, or moved it).
+     */
+    void moved(Tracked t, InstanceRecord next) {
+        remove(t.id());
+        t.update(next);
+        put(t);
     }
 
     /** Stops tracking the instance of that id; returns it, or null if none was tracked. */

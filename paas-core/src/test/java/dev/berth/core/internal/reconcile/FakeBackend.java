@@ -78,9 +78,15 @@ final class FakeBackend implements Backend {
         return out;
     }
 
+    /** When set, where a start actually runs, from the node asked for: a backend whose engine places (a Swarm that schedules). */
+    volatile java.util.function.UnaryOperator<String> placesOn;
+    /** The node each start asked for, by instance id (the last ask). */
+    final Map<String, String> asked = new ConcurrentHashMap<>();
+
     @Override
     public RunningInstance start(LaunchRequest r) {
         startNanos.add(System.nanoTime());
+        asked.put(r.instanceId(), r.node());
         if (cutOff.containsKey(r.node())) {
             throw new BackendException("node " + r.node() + " is unreachable: connect timed out");
         }
@@ -98,8 +104,9 @@ final class FakeBackend implements Backend {
             ports.put(r.instanceId(), port);
             ep = new Endpoint("127.0.0.1", port.number());
         }
-        RunningInstance ri = new RunningInstance(r.instanceId(), r.app().name(), r.release(), r.node(), ep,
-                Integer.toString(handles.incrementAndGet()), clock.instant());
+        java.util.function.UnaryOperator<String> engine = placesOn;
+        RunningInstance ri = new RunningInstance(r.instanceId(), r.app().name(), r.release(),
+                engine == null ? r.node() : engine.apply(r.node()), ep, Integer.toString(handles.incrementAndGet()), clock.instant());
         running.put(r.instanceId(), ri);
         if ("yes".equals(r.app().env().get(CRASH))) {
             crashLater.execute(() -> crashIfCurrent(ri, 1));

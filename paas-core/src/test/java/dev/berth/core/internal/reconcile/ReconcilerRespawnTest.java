@@ -102,4 +102,31 @@ class ReconcilerRespawnTest {
 
         assertThat(respawnDelaysMs()).containsExactly(1000L, 2000L, 0L);
     }
+
+    @Test
+    void anInstanceRunsOnTheNodeTheBackendsEnginePlacedItOnAndTheSchedulerCountsItThere() {
+        h.open(nodes(2), Duration.ofSeconds(5));
+        h.backend.placesOn = asked -> "n2"; // the engine puts everything on n2, whatever Berth asked
+        h.loop.deploy(web(4, RestartPolicy.defaults()).build());
+        h.until(() -> h.inState(InstanceState.HEALTHY).size() == 4);
+        assertThat(h.instances()).extracting(InstanceRecord::node).containsOnly("n2");
+        assertThat(h.backend.asked.values()).as("Berth's placement asked for both nodes").contains("n1");
+        List<String> first = h.instances().stream().map(InstanceRecord::id).toList();
+
+        h.backend.placesOn = null;
+        h.loop.deploy(web(6, RestartPolicy.defaults()).build());
+        h.until(() -> h.inState(InstanceState.HEALTHY).size() == 6);
+        assertThat(h.instances()).filteredOn(r -> first.contains(r.id())).extracting(InstanceRecord::node)
+                .as("the first four stay where the engine put them").containsOnly("n2");
+        assertThat(h.instances()).filteredOn(r -> !first.contains(r.id())).extracting(r -> h.backend.asked.get(r.id()))
+                .as("n2 counts as full (4 of 4 cpu) for the scheduler: the new two are asked for on n1").containsOnly("n1");
+
+        h.advance(Duration.ofMillis(1100));
+        String moved = h.instances().stream().filter(r -> r.node().equals("n2")).findFirst().orElseThrow().id();
+        h.backend.crash(moved, 137);
+        h.until(() -> h.instance(moved) != null && h.instance(moved).restarts() == 1
+                && h.instance(moved).state() == InstanceState.HEALTHY);
+        assertThat(h.backend.asked.get(moved)).as("a respawn asks for the node it ran on").isEqualTo("n2");
+        assertThat(h.instance(moved).node()).isEqualTo("n2");
+    }
 }
