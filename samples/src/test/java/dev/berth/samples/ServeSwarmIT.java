@@ -1,4 +1,4 @@
-// Serve --swarm: a manifest folder runs as services on a real 3-node swarm, routed by nginx; apps it cannot run are refused.
+// Serve --swarm --swarm-schedules: a manifest folder runs as services that Swarm places, routed by nginx; apps it cannot run are refused.
 package dev.berth.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -91,7 +91,7 @@ class ServeSwarmIT {
         int http = TestTools.freePort();
         List<String> args = new ArrayList<>(List.of("--manifests", apps.toString(), "--state",
                 tmp.resolve("state").toString(), "--router", "nginx", "--http-port", Integer.toString(http),
-                "--swarm", swarm.socket(1)));
+                "--swarm", swarm.socket(1), "--swarm-schedules"));
         for (int n = 2; n <= 3; n++) { // the other nodes' engines, to load the site's image into (the manager builds it)
             args.addAll(List.of("--swarm-engine", swarm.docker(n, "info", "--format", "{{.Swarm.NodeID}}").strip() + "="
                     + swarm.socket(n)));
@@ -112,7 +112,11 @@ class ServeSwarmIT {
         await().atMost(WAIT).ignoreExceptions().until(() -> get(http, "site.swarm.test").equals("built by berth"));
         assertThat(swarm.docker(3, "service", "ls", "--format", "{{.Name}} {{.Image}}").lines().filter(l -> l.startsWith("berth-site-")))
                 .as("the site's image, built by Berth").hasSize(3).allSatisfy(l -> assertThat(l).contains(" berth/site:"));
-        assertThat(serve.count("run as services on the Docker Swarm of " + swarm.socket(1) + " (3 node(s))")).isEqualTo(1);
+        assertThat(serve.count("run as services on the Docker Swarm of " + swarm.socket(1) + " (3 node(s)); Swarm places and "
+                + "restarts them")).isEqualTo(1);
+        assertThat(swarm.docker(1, "service", "inspect", "--format", "{{.Spec.TaskTemplate.RestartPolicy.Condition}} "
+                + "{{.Spec.TaskTemplate.Placement.Constraints}}", "berth-hello-1").strip())
+                .as("Swarm restarts and places it").isEqualTo("any []");
         assertThat(swarm.docker(2, "service", "ls", "--format", "{{.Name}}").lines().filter(l -> l.startsWith("berth-hello-"))
                 .sorted().toList()).containsExactly("berth-hello-1", "berth-hello-2", "berth-hello-3");
         serve.terminate(); // the services keep running, nginx keeps serving
