@@ -112,9 +112,11 @@ public final class Serve implements Callable<Integer> {
                     + "built on the manager are loaded into it, and exec runs there; repeat for each node")
     List<String> swarmEngines = new ArrayList<>();
 
-    @Option(names = "--swarm-schedules", description = "with --swarm, Swarm places, restarts and moves the tasks (node labels, "
-            + "uniqueHost and maxPerNode as its placement constraints); Berth still gates, routes and rolls out (docs/swarm.md)")
-    boolean swarmSchedules;
+    @Option(names = "--swarm-placement", paramLabel = "swarm|berth",
+            description = "with --swarm, who places the tasks: swarm (the default: Swarm places, restarts and moves them, "
+                    + "node labels, uniqueHost and maxPerNode as its constraints) or berth (Berth places and pins each one, "
+                    + "respawns and re-places); Berth gates, routes and rolls out either way (docs/swarm.md)")
+    String swarmPlacement;
 
     @Option(names = "--docker-tls", paramLabel = "DIR",
             description = "ca.pem, cert.pem and key.pem for a tcp:// --docker address (as Docker's DOCKER_CERT_PATH)")

@@ -52,9 +52,7 @@ final class ServeBackends {
     static void check(Serve s, List<AppSpec> specs) {
         swarmFlags(s.swarm, s.docker, s.hostsFile);
         swarmEngines(s.swarm, s.swarmEngines);
-        if (s.swarmSchedules && s.swarm == null) {
-            throw new IllegalArgumentException("--swarm-schedules needs --swarm URL: it lets that swarm place and restart the tasks");
-        }
+        swarmSchedules(s.swarm, s.swarmPlacement);
         flags(s.docker, s.dockerTls, s.hostsFile);
         apps(s, specs);
         if (s.docker != null) {
@@ -97,6 +95,22 @@ final class ServeBackends {
             }
         }
         return engines;
+    }
+
+    /** {@code --swarm-placement}: whether Swarm schedules (swarm, the default) or Berth does (berth); only with {@code --swarm}. */
+    static boolean swarmSchedules(String swarm, String placement) {
+        if (placement == null) {
+            return true;
+        }
+        if (swarm == null) {
+            throw new IllegalArgumentException("--swarm-placement " + placement + " needs --swarm URL: it says who places "
+                    + "that swarm's tasks");
+        }
+        if (!placement.equals("swarm") && !placement.equals("berth")) {
+            throw new IllegalArgumentException("--swarm-placement: '" + placement + "' is not allowed; use swarm (Swarm places "
+                    + "and restarts the tasks) or berth (Berth places and pins them)");
+        }
+        return placement.equals("swarm");
     }
 
     /** Each app can run on the backend Serve's flags choose. */
@@ -216,10 +230,11 @@ final class ServeBackends {
         if (s.swarm != null) {
             dev.berth.backend.swarm.SwarmBackend.Builder b = dev.berth.backend.swarm.SwarmBackend.builder().manager(s.swarm);
             swarmEngines(s.swarm, s.swarmEngines).forEach(b::engine);
-            b.swarmSchedules(s.swarmSchedules);
+            boolean swarmSchedules = swarmSchedules(s.swarm, s.swarmPlacement);
+            b.swarmSchedules(swarmSchedules);
             dev.berth.backend.swarm.SwarmBackend swarm = b.build();
             System.out.println("Serve: the apps run as services on the Docker Swarm of " + s.swarm + " (" + swarm.nodes().size()
-                    + " node(s))" + (s.swarmSchedules ? "; Swarm places and restarts them" : ""));
+                    + " node(s)); " + (swarmSchedules ? "Swarm places and restarts them" : "Berth places and respawns them"));
             return swarm;
         }
         if (s.docker != null) {

@@ -135,10 +135,15 @@ class ServeBackendsTest {
     }
 
     @Test
-    void swarmSchedulesNeedsASwarm() {
-        assertThat(parse("--swarm", "unix:///m.sock", "--swarm-schedules").swarmSchedules).isTrue();
-        assertThat(parse().swarmSchedules).isFalse();
-        assertThatThrownBy(() -> ServeBackends.check(parse("--swarm-schedules"), List.of()))
-                .hasMessage("--swarm-schedules needs --swarm URL: it lets that swarm place and restart the tasks");
+    void swarmPlacementIsSwarmByDefaultOrBerthAndNeedsASwarm() {
+        assertThat(ServeBackends.swarmSchedules("unix:///m.sock", null)).isTrue();
+        assertThat(ServeBackends.swarmSchedules("unix:///m.sock", "swarm")).isTrue();
+        assertThat(ServeBackends.swarmSchedules("unix:///m.sock", "berth")).isFalse();
+        assertThat(parse("--swarm", "unix:///m.sock", "--swarm-placement", "berth").swarmPlacement).isEqualTo("berth");
+        assertThatThrownBy(() -> ServeBackends.check(parse("--swarm-placement", "berth"), List.of()))
+                .hasMessage("--swarm-placement berth needs --swarm URL: it says who places that swarm's tasks");
+        assertThatThrownBy(() -> ServeBackends.swarmSchedules("unix:///m.sock", "nomad"))
+                .hasMessage("--swarm-placement: 'nomad' is not allowed; use swarm (Swarm places and restarts the tasks) or berth "
+                        + "(Berth places and pins them)");
     }
 }

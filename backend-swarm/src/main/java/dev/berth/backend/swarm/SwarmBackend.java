@@ -247,7 +247,7 @@ public final class SwarmBackend implements Backend {
         private String manager;
         private String name = "berth";
         private Duration stopGrace = ServiceSpecs.GRACE;
-        private boolean swarmSchedules;
+        private boolean swarmSchedules = true;
         private final Map<String, String> engines = new java.util.LinkedHashMap<>();
 
         private Builder() {
@@ -303,16 +303,18 @@ public final class SwarmBackend implements Backend {
         }
 
         /**
-         * Whether Swarm schedules (default: Berth does). Then Swarm places each instance's task
-         * (Berth's choice of node is not pinned: the app's node labels, {@code uniqueHost} and
-         * {@code maxPerNode} become placement constraints), restarts it when it ends (condition
-         * any), and moves it off a node that goes down; the platform records the node Swarm chose,
-         * takes a restarted or moved task as its instance respawned, and watches no node
-         * liveness of its own ({@link #nodeStatus()} is empty). Images built by Berth are loaded
-         * into every node first. Berth still names the instances, gates them by readiness, routes
-         * them and rolls releases out (a new instance's service first, the old one drained, then
-         * removed), so rollouts lose no request. An app on every node (instances {@code "*"}) keeps
-         * one task pinned to each node Berth gives it; Swarm restarts it there.
+         * Who schedules. {@code true} (the default): Swarm places each instance's task (the app's
+         * node labels, {@code uniqueHost} and {@code maxPerNode} become placement constraints;
+         * Berth's choice of node is not pinned), restarts it when it ends (condition any) and moves
+         * it off a node that goes down; the platform records the node Swarm chose, takes a
+         * restarted or moved task as its instance respawned, and watches no node liveness of its
+         * own ({@link #nodeStatus()} is empty). Images built by Berth are loaded into every node
+         * first. Berth still names the instances, gates them by readiness, routes them and rolls
+         * releases out (a new instance's service first, the old one drained, then removed), so
+         * rollouts lose no request. An app on every node (instances {@code "*"}) keeps one task
+         * pinned to each node Berth gives it; Swarm restarts it there. {@code false}: Berth
+         * places (each service pinned to its node), respawns and re-places off down nodes, and
+         * Swarm only runs the tasks.
          */
         public Builder swarmSchedules(boolean swarmSchedules) {
             this.swarmSchedules = swarmSchedules;

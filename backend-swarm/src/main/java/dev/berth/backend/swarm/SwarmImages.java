@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * is one) is built from its Dockerfile on the manager's engine into
  * {@code berth/APP:RELEASE-HASH}, once per release, and then made present on the node the task
  * goes to: if that node's engine lacks it, the manager's {@code docker save} streams straight into
- * the node's {@code docker load}, once per image and node. The builds of one image, and its loads
+ * the node's {@code docker load}, once per image and node. Tasks name such an image by its id
+ * ({@code sha256:...}, the same on every node after a load), so that Swarm's agents do not try to
+ * pull it from a registry first. The builds of one image, and its loads
  * into one node, are serialized; loads into different nodes run in parallel. Thread-safe.
  */
 final class SwarmImages {
@@ -45,6 +47,8 @@ final class SwarmImages {
     private final Map<String, SwarmApi> engines;
     private final IdLocks locks = new IdLocks();
     private final Set<String> present = ConcurrentHashMap.newKeySet();
+    /** The id of each image built here, by name. */
+    private final Map<String, String> ids = new ConcurrentHashMap<>();
     private final AtomicInteger loads = new AtomicInteger();
     private volatile Backend.BuildListener listener = (app, release, node, line) -> { };
     private volatile String managerNode;
@@ -69,7 +73,8 @@ final class SwarmImages {
 
     /**
      * The image {@code app}'s {@code release} runs on platform node {@code node} (Swarm id
-     * {@code swarmNode}), built and loaded there first for a directory source.
+     * {@code swarmNode}): an image source's name, or the id of the image built from a directory
+     * source, built and loaded there first.
      */
     String imageFor(AppSpec app, String release, String node, String swarmNode) {
         if (app.source() instanceof Source.Image img) {
@@ -85,10 +90,13 @@ final class SwarmImages {
                     + "an image from it (or give the app source.image)");
         }
         String image = ReleaseImages.name(app.name(), release, context);
+        String id;
         try (IdLocks.Held lock = locks.lock(image)) {
-            if (!present.contains(image)) {
+            id = ids.get(image);
+            if (id == null) {
                 build(app.name(), release, node, image, context);
-                present.add(image);
+                id = imageId(manager, image);
+                ids.put(image, id);
             }
         }
         if (!swarmNode.equals(managerNode())) {
@@ -99,7 +107,9 @@ final class SwarmImages {
                 }
             }
         }
-        return image;
+        // By id, not by name: a node's agent then runs its loaded copy at once, where for a name it would
+        // first try to pull it from a registry (Docker Hub for berth/...), waiting out a DNS time-out offline.
+        return id;
     }
 
     private void build(String app, String release, String node, String image, Path context) {
@@ -155,6 +165,14 @@ final class SwarmImages {
             managerNode = id;
         }
         return id;
+    }
+
+    private static String imageId(SwarmApi engine, String image) {
+        try {
+            return engine.docker.inspectImageCmd(image).exec().getId();
+        } catch (DockerException e) {
+            throw new BackendException("engine " + engine.manager + ": inspect image " + image + " failed: " + e.getMessage(), e);
+        }
     }
 
     private static boolean exists(SwarmApi engine, String image) {

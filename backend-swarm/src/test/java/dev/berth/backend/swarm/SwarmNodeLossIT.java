@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node of {@link SwarmCluster} (not the manager the backend talks to) loses its link while four
+ * With Berth placing ({@code swarmSchedules(false)}): a node of {@link SwarmCluster} (not the
+ * manager the backend talks to) loses its link while four
  * instances serve through nginx under load: the swarm marks it down, the platform marks it down
  * and starts its instances on the other nodes, and nginx routes only to the new ones; when the link
  * comes back, the platform stops the ones it replaced, so each instance id has one service.
@@ -48,7 +49,7 @@ class SwarmNodeLossIT {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             http = s.getLocalPort();
         }
-        SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).build();
+        SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).swarmSchedules(false).build(); // Berth places
         String[] swarmIds = new String[SwarmCluster.NODES + 1];
         for (int n = 1; n <= SwarmCluster.NODES; n++) { // no berth.node label: a node's id is its Swarm id
             swarmIds[n] = swarm.docker(n, "info", "--format", "{{.Swarm.NodeID}}").strip();

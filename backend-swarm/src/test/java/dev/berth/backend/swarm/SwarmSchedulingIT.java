@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link SwarmBackend} with {@code swarmSchedules(true)} under the platform, on {@link SwarmCluster}
+ * {@link SwarmBackend} scheduling by Swarm (its default) under the platform, on {@link SwarmCluster}
  * behind nginx: the nodes the tasks run on are Swarm's choice (within {@code maxPerNode}), a
  * container killed on its node is restarted by Swarm and taken back by Berth as the same instance,
  * a rolling update under load fails no request, and a node cut off has its tasks moved by Swarm
@@ -63,7 +63,7 @@ class SwarmSchedulingIT {
     }
 
     private static SwarmBackend backend(String name) {
-        SwarmBackend.Builder b = SwarmBackend.builder().manager(swarm.socket(1)).name(name).swarmSchedules(true);
+        SwarmBackend.Builder b = SwarmBackend.builder().manager(swarm.socket(1)).name(name);
         NUMBER.forEach((id, n) -> b.engine(id, swarm.socket(n)));
         return b.build();
     }
