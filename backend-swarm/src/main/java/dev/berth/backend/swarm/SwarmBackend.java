@@ -1,4 +1,4 @@
-// A Backend on a Docker Swarm: each instance one single-replica service pinned to its node, tasks and nodes watched.
+// A Backend on a Docker Swarm: each instance one single-replica service, placed by Swarm or pinned by Berth; tasks watched.
 package dev.berth.backend.swarm;
 
 import dev.berth.api.BackendException;
@@ -25,18 +25,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Berth's instances as Docker Swarm services, through one manager's Engine API. Berth still
- * places: each instance is a service of one replica pinned to the Swarm node Berth chose
- * ({@code node.id==...}), and Swarm restarts nothing (Berth respawns, rolls out and re-places off
- * nodes that go down, as on its other backends). Ports are published in host mode on the node
- * ({@link ServiceSpecs}), so a router reaches each task at its node's address. The swarm's nodes are
- * the platform's nodes ({@link #nodes()}: a node's {@code berth.node} label, or its Swarm id), and
- * their states, read every {@link #POLL}, are the liveness {@link #nodeStatus()} reports. Labels
- * on each service name its app, release, instance and node, so a restarted platform adopts them
- * ({@link #list()}). Apps run an image ({@code source.image}, on the nodes or in a registry they
- * reach), or a directory or git push with a Dockerfile, built on the manager and loaded into each
- * node's own Engine API ({@link SwarmImages}). Logs come through the manager; {@code exec} and
- * image loads through the node's own Engine API, when {@link Builder#engine} gives it. Thread-safe.
+ * Runs Berth's instances as Docker Swarm services, through one manager's Engine API: each
+ * instance a service of one replica. By default Swarm schedules: it places the task (within the
+ * app's node labels, {@code uniqueHost} and {@code maxPerNode}, as {@link SwarmPlacement} says),
+ * restarts it and moves it off a node that goes down, and the platform follows (the node a task
+ * runs on is the instance's; a replaced task is its instance respawned; no node liveness is
+ * reported). With {@link Builder#swarmSchedules(boolean) swarmSchedules(false)} Berth places: the
+ * service is pinned to the node Berth chose ({@code node.id==...}), Swarm restarts nothing, and
+ * the swarm's node states, read every {@link #POLL}, are the liveness {@link #nodeStatus()}
+ * reports. Either way Berth names, gates, routes and rolls out. Ports are published in host mode on
+ * the node ({@link ServiceSpecs}), so a router reaches each task at its node's address. The swarm's
+ * nodes are the platform's nodes ({@link #nodes()}: a node's {@code berth.node} label, or its Swarm
+ * id). Labels on each service name its app, release and instance, so a restarted platform adopts
+ * them ({@link #list()}). Apps run an image ({@code source.image}, on the nodes or in a registry
+ * they reach), or a directory or git push with a Dockerfile, built on the manager and loaded into
+ * each node's own Engine API ({@link SwarmImages}). Logs come through the manager; {@code exec},
+ * terminals and image loads through the node's own Engine API, when {@link Builder#engine} gives
+ * it. Thread-safe.
  */
 public final class SwarmBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmBackend.class);
