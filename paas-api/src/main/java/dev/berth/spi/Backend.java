@@ -23,7 +23,12 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Starts an instance (after running the app's setup once for the release on that node) and
-     * returns it running. Env values {@link AppSpec#RANDOM_PORT} are replaced by free ports.
+     * returns it running. Env values {@link AppSpec#RANDOM_PORT} are replaced by free ports. A
+     * backend whose own engine places instances (a Swarm that schedules) may run it elsewhere than
+     * the request's node, and says where in {@link RunningInstance#node()}; the platform records
+     * that node. Such a backend also restarts and moves instances itself: it reports the end of
+     * the old process through {@link #onExit}, and the platform's respawn then finds the new one
+     * (start is idempotent by instance id).
      *
      * @throws BackendException when it cannot be started; the message names the instance and why
      */
@@ -52,8 +57,9 @@ public interface Backend extends AutoCloseable {
      * of the backend's last check: it returns at once, without a round trip. Such a backend checks
      * every node in the background (one round trip per node, not per instance) and reports the
      * exits it finds through {@link #onExit}. Backends whose nodes cannot fail apart from the
-     * platform's own host (local processes, one Docker engine) return an empty list, and the
-     * platform then watches no node.
+     * platform's own host (local processes, one Docker engine), and backends whose engine moves
+     * instances off failed nodes itself, return an empty list, and the platform then watches no
+     * node.
      */
     default List<NodeStatus> nodeStatus() {
         return List.of();
