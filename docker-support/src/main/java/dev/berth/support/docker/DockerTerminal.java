@@ -8,7 +8,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -22,7 +21,6 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectExecResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Frame;
 
 import dev.berth.api.BackendException;
 import dev.berth.spi.Terminal;
@@ -61,12 +59,12 @@ public final class DockerTerminal implements Terminal {
     private final OutputStream input;
     private final InputStream output;
     private final Pipe.SourceChannel screenSource;
-    private final Screen screen;
+    private final ExecScreen screen;
     private final Consumer<? super DockerTerminal> onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private DockerTerminal(DockerClient docker, String host, String containerId, String execId, String what, Pipe keys,
-                           Pipe.SourceChannel screenSource, Screen screen, Consumer<? super DockerTerminal> onClose) {
+                           Pipe.SourceChannel screenSource, ExecScreen screen, Consumer<? super DockerTerminal> onClose) {
         this.docker = docker;
         this.host = host;
         this.containerId = containerId;
@@ -114,7 +112,7 @@ public final class DockerTerminal implements Terminal {
         } catch (IOException e) {
             throw new BackendException(what + ": cannot open a terminal: no pipe: " + e.getMessage(), e);
         }
-        Screen screen = new Screen(out.sink(), in.sink(), what);
+        ExecScreen screen = new ExecScreen(out.sink(), in.sink(), what);
         DockerTerminal t = new DockerTerminal(docker, host, c.getId(), execId, what, in, out.source(), screen, onClose);
         try {
             docker.execStartCmd(execId).withTty(true).withDetach(false)
@@ -331,87 +329,6 @@ public final class DockerTerminal implements Terminal {
         @Override
         public void close() throws IOException {
             in.close();
-        }
-    }
-
-    /**
-     * The exec's attach stream: each frame (a TTY's one stream) is written to the screen pipe;
-     * its end closes the pipe (the reader sees the end) and the keystroke pipe (so the hijacking
-     * thread, blocked on it, ends as well).
-     */
-    private static final class Screen extends ResultCallback.Adapter<Frame> {
-        private final OutputStream screen;
-        private final Pipe.SinkChannel sink;
-        private final Pipe.SinkChannel keys;
-        private final String what;
-        private final CountDownLatch done = new CountDownLatch(1);
-
-        Screen(Pipe.SinkChannel sink, Pipe.SinkChannel keys, String what) {
-            this.sink = sink;
-            this.screen = Channels.newOutputStream(sink);
-            this.keys = keys;
-            this.what = what;
-        }
-
-        @Override
-        public void onNext(Frame frame) {
-            try {
-                screen.write(frame.getPayload());
-            } catch (IOException e) {
-                LOG.debug("{}: the terminal's screen is closed: {}", what, e.toString());
-            }
-        }
-
-        /** The stream broke (the engine went away, or close cut it): the terminal ends; waitFor asks the engine. */
-        @Override
-        public void onError(Throwable throwable) {
-            LOG.debug("{}: the terminal's stream ended: {}", what, throwable.toString());
-            end();
-            try {
-                close();
-            } catch (IOException e) {
-                LOG.debug("{}: closing the terminal's stream: {}", what, e.toString());
-            }
-        }
-
-        @Override
-        public void onComplete() {
-            end();
-            super.onComplete();
-        }
-
-        private void end() {
-            try {
-                sink.close();
-                keys.close();
-            } catch (IOException e) {
-                LOG.debug("{}: closing the terminal's pipes: {}", what, e.toString());
-            } finally {
-                done.countDown();
-            }
-        }
-
-        /** Closes the stream (its socket and thread); the terminal has ended then. */
-        @Override
-        public void close() throws IOException {
-            try {
-                super.close();
-            } finally {
-                done.countDown();
-            }
-        }
-
-        /** Whether the stream has ended (docker-java's awaitCompletion with a timeout would close it). */
-        boolean ended() {
-            return done.getCount() == 0;
-        }
-
-        boolean await(long timeout, TimeUnit unit) throws InterruptedException {
-            return done.await(timeout, unit);
-        }
-
-        void await() throws InterruptedException {
-            done.await();
         }
     }
 }
