@@ -285,9 +285,12 @@ final class SshTerminal implements Terminal {
             in.flush();
         }
 
+        /**
+         * Nothing to do: every write was sent. (Flushing the channel again would fail once the
+         * program has exited on the keys just sent, as after {@code exit}.)
+         */
         @Override
-        public synchronized void flush() throws IOException {
-            in.flush();
+        public void flush() {
         }
 
         /** Sends EOF on the channel's stdin; a shell on the terminal ends on Ctrl-D (byte 4) or a hang-up instead. */
