@@ -2,7 +2,6 @@
 package dev.berth.backend.swarm;
 
 import static dev.berth.backend.swarm.SwarmBackendIT.records;
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.api.Constraints;
@@ -50,9 +49,8 @@ class SwarmScaleBench {
                         await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> swarm.docker(1, "service", "ls",
                                 "-q", "--filter", "label=berth.managed=" + name).isBlank());
                         long down = System.nanoTime() - t1;
-                        LOG.info("{{\"placement\":\"{}\",\"instances\":{},\"allHealthyMs\":{},\"allRemovedMs\":{}}}",
+                        LOG.info("{\"placement\":\"{}\",\"instances\":{},\"allHealthyMs\":{},\"allRemovedMs\":{}}",
                                 swarmSchedules ? "swarm" : "berth", n, up / 1_000_000, down / 1_000_000);
-                        assertThat(records(p)).isEmpty();
                     } finally {
                         p.close();
                         backend.close();
