@@ -300,7 +300,8 @@ final class SwarmWatch implements AutoCloseable {
             if (tracked.remove(id, e.getValue())) {
                 int code = t == null || t.exitCode() == null ? ExitInfo.UNKNOWN : t.exitCode();
                 String why = t == null ? "its service is gone"
-                        : replaced ? "Swarm replaces task " + t.id() + " (it was " + t.state() + " on node " + berthNodeOf(t.nodeId()) + ")"
+                        : replaced ? "Swarm retires task " + t.id() + " (desired state " + t.desiredState() + "; it was " + t.state()
+                                + " on node " + berthNodeOf(t.nodeId()) + ")"
                         : "task " + t.state() + (t.message().isEmpty() ? "" : ": " + t.message());
                 LOG.warn("swarm: instance {} ended: {}", id, why);
                 listener.exited(id, e.getValue()[1], new ExitInfo(code, at, why));
