@@ -57,4 +57,32 @@ public interface InstanceConsole {
     default Map<String, String> describe(String instanceId) {
         throw new BackendException("instance '" + instanceId + "': this backend cannot describe an instance");
     }
+
+    /**
+     * Checks a command for {@link #exec} or {@link #terminal}: a non-empty list of arguments, none
+     * null or holding NUL (they are passed as they are, never through a shell).
+     *
+     * @throws NullPointerException     if {@code argv} is null
+     * @throws IllegalArgumentException naming the value and what is allowed
+     */
+    static void checkArgv(List<String> argv) {
+        java.util.Objects.requireNonNull(argv, "argv");
+        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
+            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
+                    + "arguments without NUL");
+        }
+    }
+
+    /**
+     * Checks an {@link #exec} time-out: positive.
+     *
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException naming the value and what is allowed
+     */
+    static void checkTimeout(Duration timeout) {
+        java.util.Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
+        }
+    }
 }

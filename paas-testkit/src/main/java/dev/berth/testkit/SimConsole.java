@@ -45,15 +45,8 @@ final class SimConsole implements InstanceConsole {
 
     @Override
     public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
-        Objects.requireNonNull(argv, "argv");
-        Objects.requireNonNull(timeout, "timeout");
-        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
-                    + "arguments without NUL");
-        }
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
-        }
+        InstanceConsole.checkArgv(argv);
+        InstanceConsole.checkTimeout(timeout);
         running(instanceId);
         return new ExecResult(0, "");
     }

@@ -153,15 +153,8 @@ final class DockerConsole implements InstanceConsole {
     @Override
     public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
         String id = checkedId(instanceId);
-        Objects.requireNonNull(argv, "argv");
-        Objects.requireNonNull(timeout, "timeout");
-        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
-                    + "arguments without NUL");
-        }
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
-        }
+        InstanceConsole.checkArgv(argv);
+        InstanceConsole.checkTimeout(timeout);
         String what = "instance '" + id + "'";
         LOG.info("{}: exec {}", what, argv.get(0));
         String execId;
@@ -207,11 +200,7 @@ final class DockerConsole implements InstanceConsole {
      */
     @Override
     public dev.berth.spi.Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
-        Objects.requireNonNull(argv, "argv");
-        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
-                    + "arguments without NUL");
-        }
+        InstanceConsole.checkArgv(argv);
         dev.berth.spi.Terminal.checkSize(cols, rows);
         engine.ensureOpen();
         InspectContainerResponse c = runningContainer(instanceId);

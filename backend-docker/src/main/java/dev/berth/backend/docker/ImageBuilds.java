@@ -77,9 +77,9 @@ final class ImageBuilds {
         Objects.requireNonNull(progress, "progress");
         Path dir = context.toAbsolutePath().normalize();
         boolean tarball = Files.isRegularFile(dir);
-        if (!tarball && !Files.isRegularFile(dir.resolve("Dockerfile"))) {
+        if (!tarball && !Files.isRegularFile(dir.resolve("Dockerfile"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalArgumentException("context '" + dir + "' is not allowed: must be a directory holding a "
-                    + "Dockerfile, or a tarball (.tar, .tar.gz) of one");
+                    + "Dockerfile (a file, not a symbolic link), or a tarball (.tar, .tar.gz) of one");
         }
         String what = "image '" + image + "'";
         IdLocks.Held lock = locks.lock("image:" + image);

@@ -131,11 +131,7 @@ final class ProcessConsole implements InstanceConsole {
     @Override
     public dev.berth.spi.Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
         String id = Names.segment("instance id", instanceId);
-        Objects.requireNonNull(argv, "argv");
-        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
-                    + "arguments without NUL");
-        }
+        InstanceConsole.checkArgv(argv);
         InstanceFile file = instances.instanceFile(id);
         String what = "app '" + file.app() + "' instance '" + id + "'";
         if (file.runAs().isPresent()) {
@@ -148,15 +144,8 @@ final class ProcessConsole implements InstanceConsole {
     @Override
     public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
         String id = Names.segment("instance id", instanceId);
-        Objects.requireNonNull(argv, "argv");
-        Objects.requireNonNull(timeout, "timeout");
-        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
-                    + "arguments without NUL");
-        }
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
-        }
+        InstanceConsole.checkArgv(argv);
+        InstanceConsole.checkTimeout(timeout);
         InstanceFile file = instances.instanceFile(id);
         List<String> command = argv;
         Path cwd = file.workDir();

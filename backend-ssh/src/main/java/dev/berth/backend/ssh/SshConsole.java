@@ -153,15 +153,8 @@ final class SshConsole implements InstanceConsole {
     @Override
     public ExecResult exec(String instanceId, List<String> argv, Duration timeout) {
         String id = Names.segment("instance id", instanceId);
-        Objects.requireNonNull(argv, "argv");
-        Objects.requireNonNull(timeout, "timeout");
-        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
-                    + "arguments without NUL");
-        }
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
-        }
+        InstanceConsole.checkArgv(argv);
+        InstanceConsole.checkTimeout(timeout);
         ctx.ensureOpen();
         HostLink link = home(id);
         long secs = Math.max(1, (timeout.toMillis() + 999) / 1000);
@@ -196,11 +189,7 @@ final class SshConsole implements InstanceConsole {
     @Override
     public Terminal terminal(String instanceId, List<String> argv, int cols, int rows) {
         String id = Names.segment("instance id", instanceId);
-        Objects.requireNonNull(argv, "argv");
-        if (argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of "
-                    + "arguments without NUL");
-        }
+        InstanceConsole.checkArgv(argv);
         Terminal.checkSize(cols, rows);
         ctx.ensureOpen();
         HostLink link = monitor.locate(id);

@@ -20,9 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * One swarm manager's Engine API (or a node's own, for exec). Services are created and removed through docker-java; tasks and
@@ -112,7 +114,12 @@ final class SwarmApi implements AutoCloseable {
 
     /** The tasks of one service, or empty when the manager no longer knows the service (it answers 404 then). */
     Optional<List<TaskView>> serviceTasks(String serviceId) {
-        String filter = "{\"service\":[\"" + serviceId + "\"]}";
+        return serviceTasks(List.of(serviceId));
+    }
+
+    /** The tasks of these services, or empty when the manager no longer knows one of them (404). */
+    Optional<List<TaskView>> serviceTasks(Collection<String> serviceIds) {
+        String filter = "{\"service\":[" + serviceIds.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(",")) + "]}";
         JsonNode all = get("/tasks?filters=" + URLEncoder.encode(filter, StandardCharsets.UTF_8), true);
         return all == null ? Optional.empty() : Optional.of(tasks(all));
     }

@@ -1,6 +1,7 @@
 // A Backend on a Docker Swarm: each instance one single-replica service, placed by Swarm or pinned by Berth; tasks watched.
 package dev.berth.backend.swarm;
 
+import com.github.dockerjava.api.model.Service;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
@@ -99,7 +100,8 @@ public final class SwarmBackend implements Backend {
 
     @Override
     public RunningInstance start(LaunchRequest r) {
-        Optional<RunningInstance> running = watch.runningNow(r.instanceId());
+        Optional<Service> service = watch.service(r.instanceId());
+        Optional<RunningInstance> running = service.flatMap(watch::runningNow);
         if (running.isPresent()) {
             return running.get(); // idempotent: it runs
         }
@@ -107,7 +109,7 @@ public final class SwarmBackend implements Backend {
         String swarmNode = swarmPlaces ? null : watch.swarmId(r.node()).orElseThrow(() -> new BackendException("instance "
                 + r.instanceId() + ": node '" + r.node() + "' is not a node of the swarm at " + api.manager));
         Integer port = ServiceSpecs.endpointPort(r.app());
-        Optional<String> existing = watch.serviceId(r.instanceId());
+        Optional<String> existing = service.map(Service::getId);
         String serviceId;
         SwarmApi.TaskView task;
         if (swarmSchedules && existing.isPresent()) { // Swarm restarts or moves its task: the new one is waited for
@@ -118,7 +120,8 @@ public final class SwarmBackend implements Backend {
                 api.remove(existing.get());
                 watch.awaitGone(existing.get(), START_TIMEOUT);
             }
-            String image = swarmPlaces ? imageOnEveryNode(r) : images.imageFor(r.app(), r.release(), r.node(), swarmNode);
+            String image = swarmPlaces ? images.imageForEveryNode(r.app(), r.release(), watch.nodes())
+                    : images.imageFor(r.app(), r.release(), r.node(), swarmNode);
             boolean limited = swarmPlaces && SwarmPlacement.limited(r.app());
             // a limited app's services are created one after another, each placed before the next reads the nodes
             try (IdLocks.Held one = limited ? appLocks.lock(r.app().name()) : null) {
@@ -135,15 +138,6 @@ public final class SwarmBackend implements Backend {
         LOG.info("swarm: instance {} of app {} runs as task {} of service {} on node {} ({})", r.instanceId(), r.app().name(),
                 task.id(), ServiceSpecs.name(name, r.instanceId()), ri.node(), ri.endpoint());
         return ri;
-    }
-
-    /** When Swarm places: the image, built and loaded on every node first (Swarm may put or move the task anywhere). */
-    private String imageOnEveryNode(LaunchRequest r) {
-        String image = null;
-        for (SwarmApi.NodeView n : api.nodes()) {
-            image = images.imageFor(r.app(), r.release(), SwarmWatch.berthId(n), n.id());
-        }
-        return image;
     }
 
     @Override

@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.Frame;
 import dev.berth.api.BackendException;
 import dev.berth.api.ExecResult;
 import dev.berth.api.ExitInfo;
+import dev.berth.spi.InstanceConsole;
 import dev.berth.spi.Terminal;
 import dev.berth.support.docker.DockerFailures;
 import dev.berth.support.docker.DockerTerminal;
@@ -35,12 +36,8 @@ final class SwarmExec implements AutoCloseable {
     }
 
     ExecResult exec(String instanceId, String node, String containerId, List<String> argv, Duration timeout) {
-        if (argv == null || argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of arguments without NUL");
-        }
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout " + timeout + " is not allowed: must be positive");
-        }
+        InstanceConsole.checkArgv(argv);
+        InstanceConsole.checkTimeout(timeout);
         SwarmApi engine = engine(instanceId, node, containerId);
         StringBuilder out = new StringBuilder();
         ResultCallback.Adapter<Frame> collect = new ResultCallback.Adapter<>() {
@@ -78,10 +75,7 @@ final class SwarmExec implements AutoCloseable {
 
     /** Opens {@code argv} on a terminal of {@code cols} by {@code rows} in the task's container, on its node's engine. */
     Terminal terminal(String instanceId, String node, String containerId, List<String> argv, int cols, int rows) {
-        if (argv == null || argv.isEmpty() || argv.stream().anyMatch(a -> a == null || a.isEmpty() || a.indexOf('\0') >= 0)) {
-            throw new IllegalArgumentException("argv " + argv + " is not allowed: must be a non-empty list of non-empty "
-                    + "arguments without NUL");
-        }
+        InstanceConsole.checkArgv(argv);
         Terminal.checkSize(cols, rows);
         SwarmApi engine = engine(instanceId, node, containerId);
         String what = "instance '" + instanceId + "'";

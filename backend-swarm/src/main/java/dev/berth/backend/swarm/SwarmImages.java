@@ -16,9 +16,11 @@ import dev.berth.support.docker.ReleaseImages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -85,9 +87,9 @@ final class SwarmImages {
                     + "push holding a Dockerfile; not " + app.source());
         }
         Path context = dir.path().toAbsolutePath().normalize();
-        if (!Files.isRegularFile(context.resolve("Dockerfile"))) {
-            throw new BackendException("app '" + app.name() + "': " + context + " has no Dockerfile; the swarm backend builds "
-                    + "an image from it (or give the app source.image)");
+        if (!Files.isRegularFile(context.resolve("Dockerfile"), LinkOption.NOFOLLOW_LINKS)) { // a link could read any host file
+            throw new BackendException("app '" + app.name() + "': " + context + " has no Dockerfile (a file, not a symbolic "
+                    + "link); the swarm backend builds an image from it (or give the app source.image)");
         }
         String image = ReleaseImages.name(app.name(), release, context);
         String id;
@@ -110,6 +112,24 @@ final class SwarmImages {
         // By id, not by name: a node's agent then runs its loaded copy at once, where for a name it would
         // first try to pull it from a registry (Docker Hub for berth/...), waiting out a DNS time-out offline.
         return id;
+    }
+
+    /**
+     * As {@link #imageFor}, made present on every node of {@code nodes} first (when Swarm places a
+     * task, it may put or move it on any of them); an image source needs nothing.
+     */
+    String imageForEveryNode(AppSpec app, String release, List<SwarmApi.NodeView> nodes) {
+        if (app.source() instanceof Source.Image img) {
+            return img.image();
+        }
+        String image = null;
+        for (SwarmApi.NodeView n : nodes) {
+            image = imageFor(app, release, SwarmWatch.berthId(n), n.id());
+        }
+        if (image == null) {
+            throw new BackendException("app '" + app.name() + "': the swarm lists no node to run it on");
+        }
+        return image;
     }
 
     private void build(String app, String release, String node, String image, Path context) {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -36,8 +35,7 @@ final class SwarmPlacement {
     /** The constraints for a new task of {@code app}, given the tasks of its services on each Swarm node now. */
     static List<String> constraints(AppSpec app, Map<String, Integer> tasksPerNode) {
         List<String> out = new ArrayList<>();
-        new TreeSet<>(app.constraints().nodeLabels().keySet())
-                .forEach(k -> out.add("node.labels." + k + "==" + app.constraints().nodeLabels().get(k)));
+        new TreeMap<>(app.constraints().nodeLabels()).forEach((k, v) -> out.add("node.labels." + k + "==" + v));
         if (limited(app)) {
             int limit = app.constraints().uniqueHost() ? 1 : app.constraints().maxPerNode();
             new TreeMap<>(tasksPerNode).forEach((node, n) -> {
@@ -61,7 +59,8 @@ final class SwarmPlacement {
         if (services.isEmpty()) {
             return out;
         }
-        for (SwarmApi.TaskView t : api.tasks()) {
+        // the tasks of these services only; a service removed meanwhile (404) makes it the swarm's whole list
+        for (SwarmApi.TaskView t : api.serviceTasks(services).orElseGet(api::tasks)) {
             if (services.contains(t.serviceId()) && t.nodeId() != null && !t.ended() && !t.retired()) {
                 out.merge(t.nodeId(), 1, Integer::sum);
             }

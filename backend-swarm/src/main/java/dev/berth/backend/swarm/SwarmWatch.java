@@ -94,6 +94,11 @@ final class SwarmWatch implements AutoCloseable {
         return t == null ? Optional.empty() : api.tasks(t[0]).stream().filter(v -> v.id().equals(handle.get())).findFirst();
     }
 
+    /** The swarm's nodes as the last poll read them. */
+    List<SwarmApi.NodeView> nodes() {
+        return nodes;
+    }
+
     /** The platform's id of the Swarm node {@code swarmNodeId}, or that id when the swarm no longer lists it. */
     String berthNodeOf(String swarmNodeId) {
         return nodes.stream().filter(n -> n.id().equals(swarmNodeId)).map(SwarmWatch::berthId).findFirst().orElse(swarmNodeId);
@@ -126,12 +131,15 @@ final class SwarmWatch implements AutoCloseable {
         listener.exited(instanceId, handle, exit);
     }
 
-    /** The instance as it runs now (a fresh read of its own service and tasks), if its service has a running task. */
-    Optional<RunningInstance> runningNow(String instanceId) {
+    /** This backend's service of instance {@code instanceId} (a fresh read), if it has one. */
+    Optional<Service> service(String instanceId) {
+        return api.services(Map.of(ServiceSpecs.MANAGED, managed, ServiceSpecs.INSTANCE, instanceId)).stream().findFirst();
+    }
+
+    /** The instance as service {@code s} runs it now (a fresh read of its tasks), if it has a running task. */
+    Optional<RunningInstance> runningNow(Service s) {
         List<RunningInstance> out = new ArrayList<>();
-        for (Service s : api.services(Map.of(ServiceSpecs.MANAGED, managed, ServiceSpecs.INSTANCE, instanceId))) {
-            adopt(s, api.tasks(s.getId()), out);
-        }
+        adopt(s, api.tasks(s.getId()), out);
         return out.stream().findFirst();
     }
 
@@ -227,8 +235,7 @@ final class SwarmWatch implements AutoCloseable {
 
     /** The id of this backend's service of instance {@code instanceId}, if there is one. */
     Optional<String> serviceId(String instanceId) {
-        return api.services(Map.of(ServiceSpecs.MANAGED, managed, ServiceSpecs.INSTANCE, instanceId)).stream()
-                .map(Service::getId).findFirst();
+        return service(instanceId).map(Service::getId);
     }
 
     /** Waits until no task of service {@code serviceId} (removed) runs or stops any more. */
@@ -317,7 +324,7 @@ final class SwarmWatch implements AutoCloseable {
                     Integer published = port == null ? null : t.publishedPorts().get(port);
                     Endpoint ep = published == null ? null : new Endpoint(n.address(), published);
                     there.add(new RunningInstance(l.get(ServiceSpecs.INSTANCE), l.get(ServiceSpecs.APP), l.get(ServiceSpecs.RELEASE),
-                            l.get(ServiceSpecs.NODE), ep, t.id(), t.at()));
+                            berthId(n), ep, t.id(), t.at()));
                 }
             }
             Instant contact = at;

@@ -71,7 +71,7 @@ class SwarmBackendIT {
         return p.app("hello").records();
     }
 
-    private static int freePort() throws Exception {
+    static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
@@ -87,7 +87,9 @@ class SwarmBackendIT {
             InputStream in = s.getInputStream();
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             if (!text.startsWith("HTTP/1.1 200")) {
-                throw new AssertionError("through nginx: " + text.lines().findFirst().orElse(""));
+                String body = text.indexOf("\r\n\r\n") < 0 ? "" : text.substring(text.indexOf("\r\n\r\n") + 4).strip();
+                throw new AssertionError("through nginx: " + text.lines().findFirst().orElse("") + ": "
+                        + body.substring(0, Math.min(120, body.length())));
             }
             return text.substring(text.indexOf("\r\n\r\n") + 4).strip();
         }
@@ -305,6 +307,30 @@ class SwarmBackendIT {
             for (Thread t : threads) {
                 t.join(15_000);
             }
+        }
+    }
+
+    /** What a node cut under load came to: how long until the platform recovered, and the load's counts. */
+    record Cut(Duration took, Load load) {
+    }
+
+    /**
+     * Cuts node {@code node}'s link while four clients load nginx at {@code port}; waits (polling
+     * every 200 ms) until {@code recovered} holds, then until {@code routed} holds, and stops the load.
+     */
+    static Cut cutUnderLoad(SwarmCluster swarm, int node, int port, java.util.concurrent.Callable<Boolean> recovered,
+                            java.util.concurrent.Callable<Boolean> routed) throws Exception {
+        Load load = new Load(port, 4);
+        try {
+            await().atMost(WAIT).until(() -> load.ok.sum() > 100);
+            long cut = System.nanoTime();
+            swarm.cut(node);
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(recovered);
+            Duration took = Duration.ofNanos(System.nanoTime() - cut);
+            await().atMost(WAIT).ignoreExceptions().until(routed);
+            return new Cut(took, load);
+        } finally {
+            load.close();
         }
     }
 

@@ -45,10 +45,7 @@ class SwarmNodeLossIT {
     @Test
     void aNodeCutOffHasItsInstancesRunElsewhereAndRoutedAndNoIdRunsTwiceAfterTheHeal() throws Exception {
         swarm = SwarmCluster.start(tmp.resolve("swarm"));
-        int http;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            http = s.getLocalPort();
-        }
+        int http = SwarmBackendIT.freePort();
         SwarmBackend backend = SwarmBackend.builder().manager(swarm.socket(1)).swarmSchedules(false).build(); // Berth places
         String[] swarmIds = new String[SwarmCluster.NODES + 1];
         for (int n = 1; n <= SwarmCluster.NODES; n++) { // no berth.node label: a node's id is its Swarm id
@@ -66,26 +63,12 @@ class SwarmNodeLossIT {
             String third = swarmIds[victim];
             Set<String> lost = records(p).stream().filter(r -> r.node().equals(third)).map(InstanceRecord::id).collect(Collectors.toSet());
             assertThat(lost).isNotEmpty();
-            SwarmBackendIT.Load load = new SwarmBackendIT.Load(http, 4);
-            long cut;
-            long replaced;
-            try {
-                await().atMost(WAIT).until(() -> load.ok.sum() > 100);
-                cut = System.nanoTime();
-                swarm.cut(victim);
-                await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-                    List<InstanceRecord> now = records(p);
-                    return now.stream().filter(r -> !r.node().equals(third) && r.state() == InstanceState.HEALTHY).count() == 4;
-                });
-                replaced = System.nanoTime();
-                await().atMost(WAIT).ignoreExceptions().until(() -> SwarmBackendIT.answering(http).stream().noneMatch(lost::contains)
-                        && SwarmBackendIT.answering(http).size() == 4);
-            } finally {
-                load.close();
-            }
+            SwarmBackendIT.Cut cut = SwarmBackendIT.cutUnderLoad(swarm, victim, http, () -> records(p).stream()
+                    .filter(r -> !r.node().equals(third) && r.state() == InstanceState.HEALTHY).count() == 4,
+                    () -> SwarmBackendIT.answering(http).stream().noneMatch(lost::contains) && SwarmBackendIT.answering(http).size() == 4);
             LOG.info("swarm node cut off: its instances healthy on the others {} ms after the cut; load {} ok, {} failed (the first: {})",
-                    (replaced - cut) / 1_000_000, load.ok.sum(), load.failures.size(), load.failures.stream().limit(3).toList());
-            assertThat(Duration.ofNanos(replaced - cut)).as("replaced after the cut").isLessThan(Duration.ofSeconds(30));
+                    cut.took().toMillis(), cut.load().ok.sum(), cut.load().failures.size(), cut.load().failures.stream().limit(3).toList());
+            assertThat(cut.took()).as("replaced after the cut").isLessThan(Duration.ofSeconds(30));
 
             swarm.heal(victim);
             await().atMost(WAIT).ignoreExceptions().until(() -> { // (the managers answer once their raft has caught up)

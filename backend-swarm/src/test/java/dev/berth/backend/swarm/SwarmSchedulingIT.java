@@ -2,6 +2,7 @@
 package dev.berth.backend.swarm;
 
 import static dev.berth.backend.swarm.SwarmBackendIT.answering;
+import static dev.berth.backend.swarm.SwarmBackendIT.freePort;
 import static dev.berth.backend.swarm.SwarmBackendIT.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -72,12 +73,6 @@ class SwarmSchedulingIT {
         return Platform.builder().cluster(backend.nodes()).backend(backend)
                 .router(NginxRouter.builder().prefix(tmp.resolve(dir + "-nginx")).httpPort(http).build())
                 .stateDir(tmp.resolve(dir + "-state")).build();
-    }
-
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** A task's field, read from the manager ({@code docker inspect --type task}). */
@@ -163,27 +158,15 @@ class SwarmSchedulingIT {
             Set<String> moved = records(p).stream().filter(r -> NUMBER.get(r.node()) == victim).map(InstanceRecord::id)
                     .collect(Collectors.toSet());
             assertThat(moved).isNotEmpty();
-            SwarmBackendIT.Load load = new SwarmBackendIT.Load(http, 4);
-            long cut;
-            long back;
-            try {
-                await().atMost(WAIT).until(() -> load.ok.sum() > 100);
-                cut = System.nanoTime();
-                swarm.cut(victim);
-                await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-                    List<InstanceRecord> now = records(p);
-                    return now.size() == 4 && now.stream().allMatch(r -> NUMBER.get(r.node()) != victim
-                            && r.state() == InstanceState.HEALTHY);
-                });
-                back = System.nanoTime();
-                await().atMost(WAIT).ignoreExceptions().until(() -> answering(http).size() == 4);
-            } finally {
-                load.close();
-            }
+            SwarmBackendIT.Cut cut = SwarmBackendIT.cutUnderLoad(swarm, victim, http, () -> {
+                List<InstanceRecord> now = records(p);
+                return now.size() == 4 && now.stream().allMatch(r -> NUMBER.get(r.node()) != victim
+                        && r.state() == InstanceState.HEALTHY);
+            }, () -> answering(http).size() == 4);
             LOG.info("swarm node cut off, Swarm scheduling: its tasks moved and healthy {} ms after the cut; load {} ok, {} failed "
-                    + "(the first: {})", (back - cut) / 1_000_000, load.ok.sum(), load.failures.size(),
-                    load.failures.stream().limit(3).toList());
-            assertThat(Duration.ofNanos(back - cut)).as("moved after the cut").isLessThan(Duration.ofSeconds(30));
+                    + "(the first: {})", cut.took().toMillis(), cut.load().ok.sum(), cut.load().failures.size(),
+                    cut.load().failures.stream().limit(3).toList());
+            assertThat(cut.took()).as("moved after the cut").isLessThan(Duration.ofSeconds(30));
             assertThat(records(p)).extracting(InstanceRecord::id).as("the same instances, moved").containsAll(moved);
 
             swarm.heal(victim);
